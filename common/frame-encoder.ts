@@ -1,0 +1,16 @@
+import { FRAME_HEADER_BYTES } from './frame-decoder.js';
+
+/** Encodes one frame: `u32 length (type + payload) | u8 type | payload`. */
+export function encodeFrame(type: number, payload: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(FRAME_HEADER_BYTES + payload.length);
+  out.writeUInt32BE(payload.length + 1, 0);
+  out.writeUInt8(type, 4);
+  payload.copy(out, FRAME_HEADER_BYTES);
+  return out;
+}
+
+/** Writes a frame header in front of a payload already placed at `FRAME_HEADER_BYTES` in `buf` (no copy). */
+export function writeFrameHeader(buf: Buffer, type: number, payloadLength: number): void {
+  buf.writeUInt32BE(payloadLength + 1, 0);
+  buf.writeUInt8(type, 4);
+}

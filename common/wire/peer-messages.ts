@@ -1,0 +1,115 @@
+import { MessageTable, jsonMessage, type MessageCodec } from '../message-table.js';
+import { BadMessageError } from '../errors.js';
+import { arr, bool, int, obj, str } from '../schema.js';
+import {
+  MAX_PEERS_ON_WIRE,
+  hostField,
+  idField,
+  nameField,
+  peerInfoShape,
+  peerRefShape,
+  portField,
+  type PeerInfo,
+  type PeerRef,
+} from './shapes.js';
+
+/**
+ * The peer protocol, spoken on neighbour links and on the short-lived transfer connections a holder dials into a
+ * requester. docs/PROTOCOL.md describes the exchanges. Control messages are JSON; file pieces are binary.
+ */
+export const MAX_HOPS = 32;
+/** A file name on the wire: a single path component is enforced by the holder, this bounds its size. */
+export const MAX_FILE_NAME = 255;
+/** Largest piece a transfer may agree on (its frame limit is this plus the piece header). */
+export const MAX_PIECE_SIZE = 64 * 1024 * 1024;
+/** Most pieces one file may have; the piece size grows with the file to stay under it. */
+export const MAX_PIECES = 16_384;
+/** Bytes before a piece's data: frame header (5) + u32 piece index. */
+export const PIECE_HEADER_BYTES = 9;
+
+export interface PieceMessage {
+  index: number;
+  data: Buffer;
+}
+
+export interface PeerMessages {
+  /** Opens a neighbour link (the dialer sends it first, the acceptor answers with its own). */
+  hello: { name: string; id: string; host: string; port: number; neighbours: string[] };
+  ping: { n: number };
+  pong: { n: number };
+  /** A flooded search. `hops` is what is left of the hop limit; `origin` is where holders dial. */
+  query: { qid: string; file: string; hops: number; origin: PeerRef };
+  /** A flooded request for every peer's neighbour set; answers travel back along the reverse path. */
+  'topo-query': { qid: string; hops: number; origin: PeerRef };
+  'topo-reply': { qid: string; peer: PeerInfo };
+  /** A neighbour's neighbour set changed. */
+  neighbours: { names: string[] };
+  /** Flooded: every peer leaves (SPEC `Stop all`). */
+  'stop-all': { qid: string; by: string };
+  /** The sender is leaving the mesh. */
+  bye: { reason: string };
+  /** Transfer: holder → requester, first frame of a transfer connection. */
+  offer: {
+    qid: string;
+    file: string;
+    size: number;
+    sha256: string;
+    pieceSize: number;
+    /** Base64 of the packed 32-byte SHA-256 prefix digests, one per piece (docs/PROTOCOL.md#pieces). */
+    digests: string;
+    from: PeerRef;
+  };
+  /** Transfer: requester → holder; send pieces from `first` (inclusive) to `last` (exclusive). */
+  accept: { qid: string; first: number; last: number };
+  decline: { qid: string; reason: string };
+  /** Transfer: requester → holder, the outcome, before it closes. */
+  result: { qid: string; ok: boolean; reason: string };
+  piece: PieceMessage;
+}
+
+const qidField = str({ min: 8, max: 64, pattern: /^[A-Za-z0-9_-]+$/ });
+const fileField = str({ min: 1, max: MAX_FILE_NAME });
+const hopsField = int({ min: 0, max: MAX_HOPS });
+const names = arr(nameField, { max: MAX_PEERS_ON_WIRE });
+
+/** Binary codec for pieces: `u32 index | data`. */
+const pieceCodec: MessageCodec<PieceMessage> = {
+  type: 20,
+  name: 'piece',
+  encode: ({ index, data }) => {
+    const out = Buffer.allocUnsafe(4 + data.length);
+    out.writeUInt32BE(index, 0);
+    data.copy(out, 4);
+    return out;
+  },
+  decode: (payload) => {
+    if (payload.length < 4) throw new BadMessageError('piece: shorter than its index');
+    return { index: payload.readUInt32BE(0), data: payload.subarray(4) };
+  },
+};
+
+export const peerMessages = new MessageTable<PeerMessages>({
+  hello: jsonMessage(1, 'hello', obj({ name: nameField, id: idField, host: hostField, port: portField, neighbours: names })),
+  ping: jsonMessage(2, 'ping', obj({ n: int({ min: 0, max: Number.MAX_SAFE_INTEGER }) })),
+  pong: jsonMessage(3, 'pong', obj({ n: int({ min: 0, max: Number.MAX_SAFE_INTEGER }) })),
+  query: jsonMessage(4, 'query', obj({ qid: qidField, file: fileField, hops: hopsField, origin: peerRefShape })),
+  'topo-query': jsonMessage(5, 'topo-query', obj({ qid: qidField, hops: hopsField, origin: peerRefShape })),
+  'topo-reply': jsonMessage(6, 'topo-reply', obj({ qid: qidField, peer: peerInfoShape })),
+  neighbours: jsonMessage(7, 'neighbours', obj({ names })),
+  'stop-all': jsonMessage(8, 'stop-all', obj({ qid: qidField, by: nameField })),
+  bye: jsonMessage(9, 'bye', obj({ reason: str({ max: 200 }) })),
+  offer: jsonMessage(10, 'offer', obj({
+    qid: qidField,
+    file: fileField,
+    size: int({ min: 0, max: Number.MAX_SAFE_INTEGER }),
+    sha256: str({ min: 64, max: 64, pattern: /^[0-9a-f]{64}$/ }),
+    pieceSize: int({ min: 1, max: MAX_PIECE_SIZE }),
+    digests: str({ max: Math.ceil((MAX_PIECES * 32) / 3) * 4, pattern: /^[A-Za-z0-9+/]*={0,2}$/ }),
+    from: peerRefShape,
+  })),
+  accept: jsonMessage(11, 'accept', obj({ qid: qidField, first: int({ min: 0, max: MAX_PIECES }), last: int({ min: 0, max: MAX_PIECES }) })),
+  decline: jsonMessage(12, 'decline', obj({ qid: qidField, reason: str({ max: 200 }) })),
+  result: jsonMessage(13, 'result', obj({ qid: qidField, ok: bool(), reason: str({ max: 200 }) })),
+  piece: pieceCodec,
+});
+

@@ -1,0 +1,82 @@
+import { MessageTable, jsonMessage } from '../message-table.js';
+import { arr, int, obj, optional, str } from '../schema.js';
+import {
+  MAX_PEERS_ON_WIRE,
+  hostField,
+  idField,
+  nameField,
+  peerInfoShape,
+  peerRefShape,
+  portField,
+  type PeerInfo,
+  type PeerRef,
+} from './shapes.js';
+
+/**
+ * The metadata-server protocol (peer ↔ server), one JSON message per frame. docs/PROTOCOL.md describes the
+ * exchanges; the type bytes are stable.
+ */
+export const PROTOCOL_VERSION = 1;
+
+/** The join flag of the original design (seed 004: `p2p` / `P2P`), kept on the wire case-insensitively. */
+export const JOIN_FLAG_PATTERN = /^p2p$/i;
+
+export interface ServerMessages {
+  /** peer → server: asks to be admitted. `port` is the port it already listens on when re-registering. */
+  join: { flag: string; name: string; id: string; host: string; port?: number; version: number };
+  /** server → peer: admitted; listen on `port`, dial `referrals`. */
+  welcome: { port: number; referrals: PeerRef[]; peers: number };
+  /** server → peer: not admitted (or a request refused); the connection closes after it. */
+  refused: { code: string; reason: string };
+  /** peer → server: the assigned port is taken on the peer's host; asks for another. */
+  'port-busy': { port: number };
+  /** peer → server: now listening on its port and connected to these neighbours. */
+  listening: { port: number; neighbours: string[] };
+  /** peer → server: still alive; its current neighbour names. */
+  heartbeat: { neighbours: string[] };
+  /** server → peer: answer to heartbeat, with peers to dial when the mesh needs repairing. */
+  'heartbeat-ack': { peers: number; link: PeerRef[] };
+  /** peer → server: leaving for good. */
+  leave: { reason: string };
+  /** peer → server: who is in the mesh? */
+  'peers-request': { rid: string };
+  /** server → peer: the registry's view of the mesh. */
+  peers: { rid: string; peers: PeerInfo[] };
+  /** peer → server: ask every peer to leave (SPEC `Stop all`). */
+  'stop-all': { by: string };
+  /** server → peer: leave now. */
+  stop: { reason: string };
+}
+
+const ridField = str({ min: 1, max: 64, pattern: /^[A-Za-z0-9_-]+$/ });
+const neighbourList = arr(nameField, { max: MAX_PEERS_ON_WIRE });
+
+export const serverMessages = new MessageTable<ServerMessages>({
+  join: jsonMessage(1, 'join', obj({
+    flag: str({ max: 16 }),
+    name: str({ max: 64 }), // checked for validity by the server so it can refuse with a reason
+    id: idField,
+    host: hostField,
+    port: optional(portField),
+    version: int({ min: 0, max: 1000 }),
+  })),
+  welcome: jsonMessage(2, 'welcome', obj({
+    port: portField,
+    referrals: arr(peerRefShape, { max: MAX_PEERS_ON_WIRE }),
+    peers: int({ min: 0, max: 100_000 }),
+  })),
+  refused: jsonMessage(3, 'refused', obj({ code: str({ max: 64 }), reason: str({ max: 500 }) })),
+  'port-busy': jsonMessage(4, 'port-busy', obj({ port: portField })),
+  listening: jsonMessage(5, 'listening', obj({ port: portField, neighbours: neighbourList })),
+  heartbeat: jsonMessage(6, 'heartbeat', obj({ neighbours: neighbourList })),
+  'heartbeat-ack': jsonMessage(7, 'heartbeat-ack', obj({
+    peers: int({ min: 0, max: 100_000 }),
+    link: arr(peerRefShape, { max: MAX_PEERS_ON_WIRE }),
+  })),
+  leave: jsonMessage(8, 'leave', obj({ reason: str({ max: 200 }) })),
+  'peers-request': jsonMessage(9, 'peers-request', obj({ rid: ridField })),
+  peers: jsonMessage(10, 'peers', obj({ rid: ridField, peers: arr(peerInfoShape, { max: MAX_PEERS_ON_WIRE }) })),
+  'stop-all': jsonMessage(11, 'stop-all', obj({ by: nameField })),
+  stop: jsonMessage(12, 'stop', obj({ reason: str({ max: 200 }) })),
+});
+

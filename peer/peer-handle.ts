@@ -1,0 +1,14 @@
+import type { PeerEvent } from './peer-events.js';
+
+/**
+ * What a front-end (headless JSON mode, the dashboard) may use of a running peer: it listens to events and sends
+ * command lines, nothing else (STYLE: Syncthing's `lib/events` feeds the GUI; the core never calls the UI).
+ */
+export interface PeerHandle {
+  /** The peer's canonical name. */
+  readonly name: string;
+  /** Subscribes to every event; returns a function that unsubscribes. Past events are not replayed. */
+  subscribe(listener: (event: PeerEvent) => void): () => void;
+  /** Runs one command line exactly as typed by a user (SPEC "Peer commands"); results arrive as events. */
+  command(line: string): void;
+}
