@@ -23,6 +23,8 @@ export type PeerEventBody =
   | { event: 'upload-complete'; qid: string; file: string; to: string; bytes: number }
   | { event: 'upload-failed'; qid: string; file: string; to: string; reason: string }
   | { event: 'topology'; peers: PeerInfo[] }
+  /** The metadata server's view of the mesh, refreshed every few seconds (for the dashboard; not an answer to TOPO). */
+  | { event: 'mesh'; peers: PeerInfo[] }
   | { event: 'neighbour-stats'; neighbours: NeighbourStats[] }
   | { event: 'files'; shared: FileEntry[]; downloads: FileEntry[] }
   | { event: 'help'; commands: { command: string; description: string }[] }
@@ -52,4 +54,4 @@ export interface FileEntry {
 }
 
 /** Events too frequent for a line-per-event consumer unless asked for (headless `--verbose`). */
-export const CHATTY_EVENTS: ReadonlySet<PeerEventName> = new Set(['download-progress', 'upload-progress', 'neighbour-stats']);
+export const CHATTY_EVENTS: ReadonlySet<PeerEventName> = new Set(['download-progress', 'upload-progress', 'neighbour-stats', 'mesh']);

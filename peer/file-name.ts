@@ -1,0 +1,39 @@
+/**
+ * What may be asked for and saved: one path component, printable, not `.`/`..`, not hidden. Everything a query,
+ * an offer or a command line names is checked with this before it reaches the file system (SPEC "What bad input
+ * gets": no path escaping the shared folder).
+ */
+export const MAX_NAME_BYTES = 255;
+
+export function fileNameProblem(name: string): string | undefined {
+  if (name.length === 0) return 'a file name is empty';
+  if (Buffer.byteLength(name) > MAX_NAME_BYTES) return `a file name is longer than ${MAX_NAME_BYTES} bytes`;
+  if (name === '.' || name === '..') return `"${name}" is not a file name`;
+  if (/[/\\]/.test(name)) return `"${name}" is a path: ask for a file name without folders`;
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(name)) return 'a file name contains control characters';
+  if (name.startsWith('.')) return `"${name}" is a hidden name: hidden files are never shared`;
+  return undefined;
+}
+
+export function isSafeFileName(name: string): boolean {
+  return fileNameProblem(name) === undefined;
+}
+
+/** `notes.txt` → `notes`; `archive.tar.gz` → `archive.tar`; `README` → `README`. */
+export function stemOf(name: string): string {
+  const dot = name.lastIndexOf('.');
+  return dot > 0 ? name.slice(0, dot) : name;
+}
+
+/** Picks a free name beside existing ones: `notes.txt`, `notes (2).txt`, … so nothing stored is overwritten. */
+export function unusedName(name: string, taken: (candidate: string) => boolean): string {
+  if (!taken(name)) return name;
+  const dot = name.lastIndexOf('.');
+  const stem = dot > 0 ? name.slice(0, dot) : name;
+  const ext = dot > 0 ? name.slice(dot) : '';
+  for (let i = 2; ; i++) {
+    const candidate = `${stem} (${i})${ext}`;
+    if (!taken(candidate)) return candidate;
+  }
+}

@@ -1,0 +1,51 @@
+import { createInterface } from 'node:readline';
+import type { PeerHandle } from './peer-handle.js';
+import { CHATTY_EVENTS, type PeerEvent } from './peer-events.js';
+
+export interface HeadlessOptions {
+  /** Also print progress, neighbour statistics and mesh snapshots. Default false. */
+  verbose?: boolean;
+  input?: NodeJS.ReadableStream;
+  output?: NodeJS.WritableStream;
+  diagnostics?: NodeJS.WritableStream;
+}
+
+/**
+ * Headless mode (SPEC): commands from stdin, one per line; one JSON object per event on stdout; human-readable
+ * diagnostics on stderr. End of stdin does not stop the peer (it can run as a service with stdin closed).
+ */
+export function runHeadless(peer: PeerHandle, options: HeadlessOptions = {}): () => void {
+  const out = options.output ?? process.stdout;
+  const err = options.diagnostics ?? process.stderr;
+  const unsubscribe = peer.subscribe((event) => {
+    if (options.verbose || !CHATTY_EVENTS.has(event.event)) out.write(JSON.stringify(event) + '\n');
+    const line = diagnostic(event);
+    if (line) err.write(`${peer.name}: ${line}\n`);
+  });
+  const rl = createInterface({ input: options.input ?? process.stdin, crlfDelay: Infinity, terminal: false });
+  rl.on('line', (line) => peer.command(line));
+  return () => {
+    unsubscribe();
+    rl.close();
+  };
+}
+
+/** The sentence a person watching stderr should see for an event, if any. */
+function diagnostic(e: PeerEvent): string | undefined {
+  switch (e.event) {
+    case 'server':
+      if (e.state === 'unreachable') {
+        return `cannot reach the metadata server at ${e.address} (${e.message ?? 'no answer'}); retrying in ${((e.retryInMs ?? 0) / 1000).toFixed(1)} s`;
+      }
+      if (e.state === 'lost') return `lost the metadata server at ${e.address}; the mesh keeps working, reconnecting`;
+      return undefined;
+    case 'error':
+      return e.message;
+    case 'log':
+      return e.level === 'warn' ? e.message : undefined;
+    case 'ready':
+      return `joined the mesh as ${e.name} on ${e.host}:${e.port}; neighbours: ${e.neighbours.join(', ') || 'none yet'}`;
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,118 @@
+#!/usr/bin/env node
+/**
+ * `peer NAME [--server HOST:PORT] [--host ADDR] [--dir DIR] [--headless]` (SPEC "Commands"). The composition root
+ * of the peer process: builds the core, then attaches one front-end, the dashboard when stdout is a terminal, or
+ * headless JSON mode otherwise. The core itself never imports a front-end.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { describeError, P2pError } from '../common/errors.js';
+import { parseHostPort } from '../common/host-port.js';
+import { canonicalName } from '../common/peer-name.js';
+import { runHeadless } from './headless.js';
+import { Peer } from './peer.js';
+
+const USAGE = `usage: peer NAME [--server HOST:PORT] [--host ADDR] [--dir DIR] [--headless]
+
+  NAME                 1–32 letters, digits, - or _ (case-insensitive), e.g. s1
+  --server HOST:PORT   metadata server (default 127.0.0.1:7000)
+  --host ADDR          address to bind and advertise (default 127.0.0.1; on a LAN, this machine's LAN address)
+  --dir DIR            the peer's folder: shared/, Downloads/ (default peers/NAME)
+  --headless           commands on stdin, one JSON event per line on stdout (also when stdout is not a terminal)
+  --verbose            headless: also print progress and statistics events
+  --hops N             hop limit of searches (default 7)
+  --query-timeout MS   how long a search waits for a holder (default 3000)
+  --help, --version
+
+Commands once running: a file name, TOPO, Stop, Stop all, help.`;
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function fail(message: string): never {
+  process.stderr.write(`peer: ${message}\n`);
+  process.exit(2);
+}
+
+async function main(): Promise<void> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      allowPositionals: true,
+      options: {
+        server: { type: 'string', default: '127.0.0.1:7000' },
+        host: { type: 'string', default: '127.0.0.1' },
+        dir: { type: 'string' },
+        headless: { type: 'boolean', default: false },
+        verbose: { type: 'boolean', default: false },
+        hops: { type: 'string', default: '7' },
+        'query-timeout': { type: 'string', default: '3000' },
+        help: { type: 'boolean', default: false },
+        version: { type: 'boolean', default: false },
+      },
+    });
+  } catch (err) {
+    fail(`${describeError(err)}\n${USAGE}`);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(USAGE + '\n');
+    return;
+  }
+  if (values.version) {
+    process.stdout.write(version() + '\n');
+    return;
+  }
+  if (positionals.length !== 1) fail(`give exactly one peer name, for example: peer s1\n${USAGE}`);
+  const hops = Number(values.hops);
+  const queryTimeout = Number(values['query-timeout']);
+  if (!Number.isInteger(hops) || hops < 1 || hops > 32) fail('--hops must be a whole number from 1 to 32');
+  if (!Number.isInteger(queryTimeout) || queryTimeout < 100) fail('--query-timeout must be a whole number of milliseconds, at least 100');
+  let name: string;
+  let server;
+  try {
+    name = canonicalName(positionals[0]!);
+    server = parseHostPort(values.server!, '--server');
+  } catch (err) {
+    fail(err instanceof P2pError ? err.message : describeError(err));
+  }
+
+  const peer = new Peer({
+    name,
+    dir: values.dir ?? join('peers', name),
+    server,
+    host: values.host!,
+    hopLimit: hops,
+    searches: { queryTimeoutMs: queryTimeout },
+  });
+
+  const headless = values.headless || !process.stdout.isTTY;
+  let detach: () => void;
+  if (headless) {
+    detach = runHeadless(peer, { verbose: values.verbose! });
+  } else {
+    // TODO(lead): typed import once tui/dashboard.ts lands.
+    const dashboardModule: string = '../tui/dashboard.js';
+    const { runDashboard } = (await import(dashboardModule)) as { runDashboard: (p: Peer, o: object) => { destroy(): void } };
+    const dashboard = runDashboard(peer, { logFile: join(peer.folders.state, 'peer.log'), serverAddress: values.server!, version: version() });
+    detach = () => dashboard.destroy();
+  }
+
+  peer.subscribe((event) => {
+    if (event.event !== 'stopped') return;
+    detach();
+    process.exit(peer.exitCode);
+  });
+  // SPEC: SIGINT and SIGTERM leave gracefully, like Stop.
+  process.on('SIGINT', () => void peer.stop('interrupted (SIGINT)'));
+  process.on('SIGTERM', () => void peer.stop('terminated (SIGTERM)'));
+  peer.start();
+}
+
+main().catch((err) => {
+  process.stderr.write(`peer: unexpected failure: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

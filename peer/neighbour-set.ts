@@ -1,0 +1,140 @@
+import { connect } from 'node:net';
+import { EventEmitter } from 'eventemitter3';
+import { Channel } from '../common/channel.js';
+import { P2pError, TimeoutError, describeError } from '../common/errors.js';
+import type { Tagged } from '../common/message-table.js';
+import { peerMessages, type PeerMessages } from '../common/wire/peer-messages.js';
+import type { PeerRef } from '../common/wire/shapes.js';
+import { NeighbourLink, type NeighbourLinkOptions } from './neighbour-link.js';
+import type { PeerChannel } from './peer-listener.js';
+
+export interface NeighbourSetOptions extends NeighbourLinkOptions {
+  /** Time allowed to connect and exchange hellos. Default 5000 ms. */
+  dialTimeoutMs?: number;
+}
+
+export interface NeighbourSetEvents {
+  up: (link: NeighbourLink) => void;
+  down: (name: string, reason: string) => void;
+  message: (link: NeighbourLink, msg: Tagged<PeerMessages>) => void;
+  /** A dial or handshake failed; informational. */
+  failed: (target: string, reason: string) => void;
+}
+
+type Hello = PeerMessages['hello'];
+
+/**
+ * The peer's persistent neighbour connections, one per neighbour name, symmetric: a link exists on both ends or on
+ * neither. When two links to the same neighbour cross (both sides dialled at once), both ends keep the one dialled
+ * by the smaller id and drop the other quietly.
+ */
+export class NeighbourSet extends EventEmitter<NeighbourSetEvents> {
+  private readonly links = new Map<string, NeighbourLink>();
+  private readonly dialing = new Set<string>();
+  private stopped = false;
+
+  constructor(
+    private readonly self: () => Hello,
+    private readonly options: NeighbourSetOptions = {},
+  ) {
+    super();
+  }
+
+  names(): string[] {
+    return [...this.links.keys()].sort();
+  }
+
+  all(): NeighbourLink[] {
+    return [...this.links.values()];
+  }
+
+  get(name: string): NeighbourLink | undefined {
+    return this.links.get(name);
+  }
+
+  get size(): number {
+    return this.links.size;
+  }
+
+  /** Dials `ref` unless it is us, already a neighbour, or being dialled. Never throws; failures emit `failed`. */
+  async dial(ref: PeerRef): Promise<void> {
+    const me = this.self();
+    if (this.stopped || ref.name === me.name || this.links.has(ref.name) || this.dialing.has(ref.name)) return;
+    this.dialing.add(ref.name);
+    const timeoutMs = this.options.dialTimeoutMs ?? 5000;
+    const socket = connect({ host: ref.host, port: ref.port });
+    const channel: PeerChannel = new Channel(socket, peerMessages, { idleTimeoutMs: timeoutMs });
+    try {
+      const hello = await new Promise<Hello>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new TimeoutError(`hello from ${ref.name}`, timeoutMs)), timeoutMs);
+        channel.once('message', (msg) => {
+          clearTimeout(timer);
+          if (msg.kind === 'hello') resolve(msg.body);
+          else reject(new P2pError('P2P_ERR_UNEXPECTED_MESSAGE', `expected hello, got ${msg.kind}`));
+        });
+        channel.once('close', (err) => {
+          clearTimeout(timer);
+          reject(err ?? new P2pError('P2P_ERR_CLOSED', 'closed during the handshake'));
+        });
+        socket.once('connect', () => channel.send('hello', this.self()));
+      });
+      if (hello.name !== ref.name) throw new P2pError('P2P_ERR_UNEXPECTED_MESSAGE', `expected ${ref.name}, reached ${hello.name}`);
+      this.add(channel, hello, me.id);
+    } catch (err) {
+      channel.destroy();
+      this.emit('failed', ref.name, describeError(err));
+    } finally {
+      this.dialing.delete(ref.name);
+    }
+  }
+
+  /** Takes a link a neighbour dialled: answers its hello, or closes it when it is ourselves. */
+  accept(channel: PeerChannel, hello: Hello): void {
+    const me = this.self();
+    if (this.stopped || hello.name === me.name) {
+      channel.destroy(new P2pError('P2P_ERR_UNEXPECTED_MESSAGE', `${hello.name} is this peer's own name`));
+      return;
+    }
+    channel.send('hello', me);
+    this.add(channel, hello, hello.id);
+  }
+
+  /** Sends to every neighbour but `except`; returns how many were sent to. */
+  broadcast<K extends keyof PeerMessages & string>(kind: K, body: PeerMessages[K], except?: string): number {
+    let n = 0;
+    for (const link of this.links.values()) {
+      if (link.name === except) continue;
+      link.send(kind, body);
+      n++;
+    }
+    return n;
+  }
+
+  /** Says bye to everyone and closes every link. Idempotent. */
+  closeAll(reason: string): void {
+    this.stopped = true;
+    for (const link of this.links.values()) link.close(reason);
+  }
+
+  private add(channel: PeerChannel, hello: Hello, dialerId: string): void {
+    const ref: PeerRef = { name: hello.name, id: hello.id, host: hello.host, port: hello.port };
+    const link = new NeighbourLink(channel, ref, dialerId, this.options);
+    const existing = this.links.get(ref.name);
+    if (existing) {
+      // Crossed dials: both ends keep the link dialled by the smaller id.
+      const keepNew = dialerId < existing.dialerId;
+      const loser = keepNew ? existing : link;
+      loser.superseded = true;
+      loser.close();
+      if (!keepNew) return;
+    }
+    this.links.set(ref.name, link);
+    link.on('message', (msg) => this.emit('message', link, msg));
+    link.on('close', (reason) => {
+      if (this.links.get(ref.name) !== link) return;
+      this.links.delete(ref.name);
+      if (!link.superseded) this.emit('down', ref.name, reason);
+    });
+    if (!existing) this.emit('up', link);
+  }
+}

@@ -1,0 +1,310 @@
+import { EventEmitter } from 'eventemitter3';
+import { nanoid } from 'nanoid';
+import { describeError } from '../common/errors.js';
+import { formatHostPort, type HostPort } from '../common/host-port.js';
+import type { Tagged } from '../common/message-table.js';
+import { MAX_HOPS, type PeerMessages } from '../common/wire/peer-messages.js';
+import type { PeerInfo, PeerRef } from '../common/wire/shapes.js';
+import { COMMAND_HELP, parseCommand } from './command-parser.js';
+import { FileCatalog } from './file-catalog.js';
+import { fileNameProblem } from './file-name.js';
+import { FloodRouter, FROM_SELF } from './flood-router.js';
+import { Hasher } from './hasher.js';
+import { loadIdentity } from './identity.js';
+import type { NeighbourLink } from './neighbour-link.js';
+import { NeighbourSet, type NeighbourSetOptions } from './neighbour-set.js';
+import type { PeerEvent, PeerEventBody } from './peer-events.js';
+import { PeerFolders } from './peer-folders.js';
+import type { PeerHandle } from './peer-handle.js';
+import { PeerListener } from './peer-listener.js';
+import { Searches, type SearchesOptions } from './searches.js';
+import { ServerLink, type ServerLinkOptions } from './server-link.js';
+import { TopologyCollector } from './topology-collector.js';
+import { Upload, type UploadOptions } from './upload.js';
+
+export interface PeerOptions {
+  /** Canonical (lower-case) name. */
+  name: string;
+  /** The peer's folder (shared/, Downloads/, .p2p/). */
+  dir: string;
+  /** Metadata server address. */
+  server: HostPort;
+  /** Address this peer binds and advertises. Default 127.0.0.1. */
+  host?: string;
+  /** Hop limit of flooded searches. Default 7 (issue 2). */
+  hopLimit?: number;
+  /** Interval of the `neighbour-stats`, `mesh` and folder-scan refreshes. Default 1000 ms. */
+  refreshIntervalMs?: number;
+  /** TOPO's longest wait for answers. Default 1500 ms. */
+  topoTimeoutMs?: number;
+  searches?: SearchesOptions;
+  neighbours?: NeighbourSetOptions;
+  serverLink?: ServerLinkOptions;
+  upload?: UploadOptions;
+}
+
+/**
+ * A peer: the composition root that wires its parts together. It joins through the metadata server, keeps
+ * neighbour links, floods and answers searches, runs transfers, and reports everything as events (PeerHandle);
+ * it never calls a user interface.
+ */
+export class Peer implements PeerHandle {
+  readonly name: string;
+  readonly id: string;
+  readonly folders: PeerFolders;
+  readonly host: string;
+  port = 0;
+  /** Process exit code once stopped: 0 graceful, 2 refused join, 1 failure (SPEC "Exit codes"). */
+  exitCode = 0;
+  private readonly bus = new EventEmitter<{ event: (e: PeerEvent) => void }>();
+  private readonly hasher = new Hasher();
+  private readonly catalog: FileCatalog;
+  private readonly listener = new PeerListener();
+  private readonly neighbours: NeighbourSet;
+  private readonly router: FloodRouter;
+  private readonly server: ServerLink;
+  private readonly searches: Searches;
+  private readonly uploads = new Set<Upload>();
+  private readonly topo = new Map<string, TopologyCollector>();
+  private meshSize: number | undefined;
+  private refreshTimer: NodeJS.Timeout | undefined;
+  private ready = false;
+  private stopping: Promise<void> | undefined;
+  private lastMesh = '';
+
+  constructor(private readonly options: PeerOptions) {
+    this.name = options.name;
+    this.host = options.host ?? '127.0.0.1';
+    this.folders = new PeerFolders(options.dir).ensure();
+    this.id = loadIdentity(this.folders.state).id;
+    this.catalog = new FileCatalog(this.folders, this.hasher);
+    this.neighbours = new NeighbourSet(() => ({ ...this.ref(), neighbours: this.neighbours.names() }), options.neighbours);
+    this.router = new FloodRouter(this.neighbours);
+    this.searches = new Searches(this.folders, this.hasher, options.searches);
+    this.server = new ServerLink(options.server, () => ({ name: this.name, id: this.id, host: this.host, ...(this.port ? { port: this.port } : {}) }), () => this.neighbours.names(), options.serverLink);
+    this.wire();
+  }
+
+  subscribe(listener: (event: PeerEvent) => void): () => void {
+    this.bus.on('event', listener);
+    return () => this.bus.off('event', listener);
+  }
+
+  /** Joins the mesh; progress and the outcome arrive as events. */
+  start(): void {
+    this.catalog.refresh();
+    this.server.start();
+    this.refreshTimer = setInterval(() => this.refresh(), this.options.refreshIntervalMs ?? 1000);
+  }
+
+  command(line: string): void {
+    const cmd = parseCommand(line);
+    switch (cmd.kind) {
+      case 'empty':
+        return;
+      case 'invalid':
+        return this.emit({ event: 'error', message: cmd.message });
+      case 'help':
+        return this.emit({ event: 'help', commands: COMMAND_HELP });
+      case 'topo':
+        return this.topology();
+      case 'stop':
+        void this.stop('stopped by the user');
+        return;
+      case 'stop-all':
+        this.router.originate('stop-all', { qid: nanoid(), by: this.name });
+        this.server.stopAll(this.name);
+        void this.stop(`stop all requested by ${this.name}`);
+        return;
+      case 'download':
+        return this.download(cmd.file);
+    }
+  }
+
+  /** Leaves gracefully: neighbours and the server are told, transfers end, `stopped` is emitted. Idempotent. */
+  stop(reason: string): Promise<void> {
+    this.stopping ??= (async () => {
+      clearInterval(this.refreshTimer);
+      this.searches.abortAll('this peer is leaving');
+      for (const upload of this.uploads) upload.abort('this peer is leaving');
+      for (const collector of this.topo.values()) collector.finish();
+      this.neighbours.closeAll(reason);
+      this.server.leave(reason);
+      this.listener.stop();
+      this.hasher.stop();
+      // Let the byes and the leave reach the wire before the process exits.
+      await new Promise((r) => setTimeout(r, 100));
+      this.emit({ event: 'stopped', reason });
+    })();
+    return this.stopping;
+  }
+
+  private ref(): PeerRef {
+    return { name: this.name, id: this.id, host: this.host, port: this.port || 1 };
+  }
+
+  private info(): PeerInfo {
+    return { ...this.ref(), neighbours: this.neighbours.names() };
+  }
+
+  private emit(body: PeerEventBody): void {
+    this.bus.emit('event', { ...body, t: Date.now() } as PeerEvent);
+  }
+
+  private log(message: string, level: 'info' | 'warn' = 'info'): void {
+    this.emit({ event: 'log', level, message });
+  }
+
+  private wire(): void {
+    this.catalog.on('files', (shared, downloads) => this.emit({ event: 'files', shared, downloads }));
+    this.searches.on('event', (e) => {
+      this.emit(e);
+      if (e.event === 'download-complete') this.catalog.refresh();
+    });
+
+    this.server.on('state', (state, detail) => this.emit({ event: 'server', state, address: this.server.display, ...detail }));
+    this.server.on('welcome', (body, rejoin) => void this.onWelcome(body.port, body.referrals, rejoin));
+    this.server.on('refused', (code, reason, first) => {
+      this.emit({ event: 'error', message: `the metadata server refused this peer: ${reason}` });
+      if (first) {
+        this.exitCode = 2;
+        void this.stop(`refused: ${code}`);
+      }
+    });
+    this.server.on('peers', (count) => (this.meshSize = count));
+    this.server.on('link', (refs) => {
+      for (const ref of refs) {
+        if (this.neighbours.get(ref.name)) continue;
+        this.log(`mesh repair: dialling ${ref.name} at ${formatHostPort(ref)} as the metadata server advised`);
+        void this.neighbours.dial(ref);
+      }
+    });
+    this.server.on('stop', (reason) => void this.stop(reason));
+
+    this.listener.on('hello', (channel, hello) => this.neighbours.accept(channel, hello));
+    this.listener.on('offer', (channel, offer) => this.searches.onOffer(channel, offer));
+    this.listener.on('rejected', (remote, reason) => this.log(`closed a connection from ${remote}: ${reason}`, 'warn'));
+
+    this.neighbours.on('up', (link) => {
+      this.emit({ event: 'neighbour-up', ...link.ref });
+      this.server.reportNeighbours();
+    });
+    this.neighbours.on('down', (name, reason) => {
+      this.emit({ event: 'neighbour-down', name, reason });
+      this.server.reportNeighbours();
+    });
+    this.neighbours.on('failed', (target, reason) => this.log(`could not link to ${target}: ${reason}`, 'warn'));
+    this.neighbours.on('message', (link, msg) => this.onNeighbourMessage(link, msg));
+  }
+
+  private async onWelcome(port: number, referrals: PeerRef[], rejoin: boolean): Promise<void> {
+    if (this.port === 0) {
+      try {
+        await this.listener.listen(this.host, port);
+      } catch (err) {
+        this.log(`cannot listen on ${this.host}:${port} (${describeError(err)}); asking the metadata server for another port`, 'warn');
+        this.server.portBusy(port);
+        return;
+      }
+      this.port = port;
+    }
+    this.server.listening(this.port);
+    await Promise.all(referrals.map((ref) => this.neighbours.dial(ref)));
+    if (rejoin || this.ready) {
+      this.log(`re-registered with the metadata server at ${this.server.display}`);
+      return;
+    }
+    this.ready = true;
+    this.emit({ event: 'ready', name: this.name, id: this.id, host: this.host, port: this.port, neighbours: this.neighbours.names(), server: this.server.display, dir: this.folders.root });
+    void this.catalog.warm();
+  }
+
+  private download(file: string): void {
+    const held = this.catalog.resolve(file);
+    if (held) return this.emit({ event: 'already-have', file: held.name, path: held.relative });
+    if (this.searches.pending(file)) return this.emit({ event: 'error', message: `a search for ${file} is already running` });
+    const qid = this.searches.begin(file);
+    const sent = this.router.originate('query', { qid, file, hops: this.options.hopLimit ?? 7, origin: this.ref() });
+    this.emit({ event: 'query-sent', qid, file, hops: this.options.hopLimit ?? 7, neighbours: sent });
+  }
+
+  private topology(): void {
+    const qid = nanoid();
+    const collector = new TopologyCollector(qid, this.info(), this.meshSize, (peers) => {
+      this.topo.delete(qid);
+      this.emit({ event: 'topology', peers });
+    }, { timeoutMs: this.options.topoTimeoutMs ?? 1500 });
+    this.topo.set(qid, collector);
+    this.router.originate('topo-query', { qid, hops: MAX_HOPS, origin: this.ref() });
+  }
+
+  private onNeighbourMessage(link: NeighbourLink, msg: Tagged<PeerMessages>): void {
+    switch (msg.kind) {
+      case 'query':
+        return this.onQuery(link, msg.body);
+      case 'topo-query':
+        if (!this.router.accept(msg.body.qid, link.name)) return;
+        this.router.forward('topo-query', msg.body, link.name);
+        link.send('topo-reply', { qid: msg.body.qid, peer: this.info() });
+        return;
+      case 'topo-reply': {
+        const upstream = this.router.upstream(msg.body.qid);
+        if (upstream === FROM_SELF) this.topo.get(msg.body.qid)?.add(msg.body.peer);
+        else if (upstream) this.neighbours.get(upstream)?.send('topo-reply', msg.body);
+        return;
+      }
+      case 'stop-all':
+        if (!this.router.accept(msg.body.qid, link.name)) return;
+        this.router.forward('stop-all', msg.body, link.name);
+        void this.stop(`stop all requested by ${msg.body.by}`);
+        return;
+      default:
+        this.log(`${link.name} sent an unexpected ${msg.kind} on a neighbour link; closing it`, 'warn');
+        link.channel.destroy();
+    }
+  }
+
+  private onQuery(link: NeighbourLink, q: PeerMessages['query']): void {
+    const seen = { qid: q.qid, file: q.file, from: link.name, origin: q.origin.name, hops: q.hops };
+    if (!this.router.accept(q.qid, link.name)) return this.emit({ event: 'query-seen', ...seen, action: 'duplicate' });
+    const problem = fileNameProblem(q.file);
+    if (problem) return this.emit({ event: 'query-seen', ...seen, action: 'refused', reason: problem });
+    const forwarded = this.router.forward('query', q, link.name);
+    if (q.origin.name === this.name) return this.emit({ event: 'query-seen', ...seen, action: 'own' });
+    const held = this.catalog.resolve(q.file);
+    if (!held) return this.emit({ event: 'query-seen', ...seen, action: forwarded > 0 ? 'forwarded' : 'expired' });
+    this.emit({ event: 'query-seen', ...seen, action: 'answered' });
+    void this.answer(q, held);
+  }
+
+  private async answer(q: PeerMessages['query'], held: NonNullable<ReturnType<FileCatalog['resolve']>>): Promise<void> {
+    const base = { qid: q.qid, file: held.name, to: q.origin.name };
+    let upload: Upload;
+    try {
+      const digest = await this.catalog.digest(held);
+      upload = new Upload(q.qid, held, digest, q.origin, this.ref(), this.options.upload);
+    } catch (err) {
+      return this.emit({ event: 'upload-failed', ...base, reason: describeError(err) });
+    }
+    this.uploads.add(upload);
+    upload.on('started', (bytes) => this.emit({ event: 'upload-started', ...base, bytes }));
+    upload.on('progress', (sent, bytes) => this.emit({ event: 'upload-progress', ...base, sent, bytes }));
+    upload.on('complete', (bytes) => this.emit({ event: 'upload-complete', ...base, bytes }));
+    upload.on('declined', (reason) => this.log(`${q.origin.name} declined ${held.name}: ${reason}`));
+    upload.on('failed', (reason) => this.emit({ event: 'upload-failed', ...base, reason }));
+    await upload.run();
+    this.uploads.delete(upload);
+  }
+
+  private refresh(): void {
+    this.catalog.refresh();
+    if (this.neighbours.size > 0) this.emit({ event: 'neighbour-stats', neighbours: this.neighbours.all().map((l) => l.stats()) });
+    void this.server.peers().then((peers) => {
+      if (!peers) return;
+      const key = JSON.stringify(peers);
+      if (key === this.lastMesh) return;
+      this.lastMesh = key;
+      this.emit({ event: 'mesh', peers });
+    });
+  }
+}

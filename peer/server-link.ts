@@ -1,0 +1,194 @@
+import { connect } from 'node:net';
+import { EventEmitter } from 'eventemitter3';
+import { nanoid } from 'nanoid';
+import { Channel } from '../common/channel.js';
+import { P2pError, TimeoutError, describeError } from '../common/errors.js';
+import { formatHostPort, type HostPort } from '../common/host-port.js';
+import { RetryTimer } from '../common/retry-timer.js';
+import type { Tagged } from '../common/message-table.js';
+import { PROTOCOL_VERSION, serverMessages, type ServerMessages } from '../common/wire/server-messages.js';
+import type { PeerInfo, PeerRef } from '../common/wire/shapes.js';
+
+export interface ServerLinkOptions {
+  /** How often to tell the server we are alive. Default 1000 ms. */
+  heartbeatIntervalMs?: number;
+  /** Time allowed to connect and to get an answer. Default 3000 ms. */
+  timeoutMs?: number;
+  /** Reconnection delays in ms. Default [250, 500, 1000, 2000, 5000]. */
+  backoffs?: number[];
+}
+
+export interface JoinInfo {
+  name: string;
+  id: string;
+  host: string;
+  /** The port already listened on, when re-registering. */
+  port?: number;
+}
+
+export interface ServerLinkEvents {
+  state: (state: 'connecting' | 'connected' | 'unreachable' | 'lost', detail: { retryInMs?: number; message?: string; peers?: number }) => void;
+  /** Admitted: the peer must now listen on `port` and call listening() or portBusy(). */
+  welcome: (body: ServerMessages['welcome'], rejoin: boolean) => void;
+  /** Not admitted. `first` is true for the first join of this process (SPEC: exit 2). */
+  refused: (code: string, reason: string, first: boolean) => void;
+  /** The server advises dialling these peers (mesh repair). */
+  link: (peers: PeerRef[]) => void;
+  /** Number of live peers, from every heartbeat answer. */
+  peers: (count: number) => void;
+  /** The server asks us to leave (SPEC `Stop all`). */
+  stop: (reason: string) => void;
+}
+
+/**
+ * The peer's persistent connection to the metadata server: join (and re-join after the server restarts, keeping the
+ * same port), heartbeats carrying the neighbour set, mesh-repair advice, and retry with backoff while the server
+ * cannot be reached (SPEC: "says so and retries with backoff until it can").
+ */
+export class ServerLink extends EventEmitter<ServerLinkEvents> {
+  private channel: Channel<ServerMessages> | undefined;
+  private readonly retry: RetryTimer;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private joinedOnce = false;
+  private live = false;
+  private stopped = false;
+  private readonly pendingPeers = new Map<string, (peers: PeerInfo[]) => void>();
+
+  constructor(
+    readonly address: HostPort,
+    private readonly joinInfo: () => JoinInfo,
+    private readonly neighbours: () => string[],
+    private readonly options: ServerLinkOptions = {},
+  ) {
+    super();
+    this.retry = new RetryTimer(() => this.connect(), options.backoffs ? { backoffs: options.backoffs } : {});
+  }
+
+  get display(): string {
+    return formatHostPort(this.address);
+  }
+
+  get isLive(): boolean {
+    return this.live;
+  }
+
+  start(): void {
+    this.connect();
+  }
+
+  /** Tells the server we listen on `port`; the slot becomes live and heartbeats start. */
+  listening(port: number): void {
+    this.channel?.send('listening', { port, neighbours: this.neighbours() });
+    this.live = true;
+    this.joinedOnce = true;
+    this.retry.reset();
+    this.emit('state', 'connected', {});
+    clearInterval(this.heartbeat);
+    this.heartbeat = setInterval(() => this.channel?.send('heartbeat', { neighbours: this.neighbours() }), this.options.heartbeatIntervalMs ?? 1000);
+  }
+
+  /** The assigned port is taken on this host: ask for another. */
+  portBusy(port: number): void {
+    this.channel?.send('port-busy', { port });
+  }
+
+  /** Sends the neighbour set now (after a change), instead of waiting for the next heartbeat. */
+  reportNeighbours(): void {
+    if (this.live) this.channel?.send('heartbeat', { neighbours: this.neighbours() });
+  }
+
+  /** The registry's view of the mesh, or undefined when the server cannot answer in time. */
+  async peers(): Promise<PeerInfo[] | undefined> {
+    if (!this.live || !this.channel) return undefined;
+    const rid = nanoid(10);
+    const timeoutMs = this.options.timeoutMs ?? 3000;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.pendingPeers.delete(rid);
+        resolve(undefined);
+      }, timeoutMs);
+      this.pendingPeers.set(rid, (peers) => {
+        clearTimeout(timer);
+        resolve(peers);
+      });
+      this.channel!.send('peers-request', { rid });
+    });
+  }
+
+  /** Asks the server to tell every peer to leave. */
+  stopAll(by: string): void {
+    if (this.live) this.channel?.send('stop-all', { by });
+  }
+
+  /** Leaves for good: says so to the server and closes. Idempotent. */
+  leave(reason: string): void {
+    if (this.stopped) return;
+    if (this.live) this.channel?.send('leave', { reason });
+    this.stop();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.live = false;
+    this.retry.stop();
+    clearInterval(this.heartbeat);
+    this.channel?.end();
+    for (const resolve of this.pendingPeers.values()) resolve([]);
+    this.pendingPeers.clear();
+  }
+
+  private connect(): void {
+    if (this.stopped) return;
+    this.emit('state', 'connecting', {});
+    const timeoutMs = this.options.timeoutMs ?? 3000;
+    const socket = connect({ host: this.address.host, port: this.address.port });
+    // The server answers heartbeats every second; three missed answers mean it is gone.
+    const channel = new Channel(socket, serverMessages, { idleTimeoutMs: Math.max(timeoutMs, 3 * (this.options.heartbeatIntervalMs ?? 1000)) });
+    this.channel = channel;
+    const connectTimer = setTimeout(() => channel.destroy(new TimeoutError(`connecting to ${this.display}`, timeoutMs)), timeoutMs);
+    socket.once('connect', () => {
+      clearTimeout(connectTimer);
+      const info = this.joinInfo();
+      channel.send('join', { flag: 'p2p', name: info.name, id: info.id, host: info.host, ...(info.port ? { port: info.port } : {}), version: PROTOCOL_VERSION });
+    });
+    channel.on('message', (msg) => this.onMessage(msg));
+    channel.on('close', (err) => {
+      clearTimeout(connectTimer);
+      clearInterval(this.heartbeat);
+      if (this.channel !== channel || this.stopped) return;
+      const wasLive = this.live;
+      this.live = false;
+      const retryInMs = this.retry.schedule();
+      const message = err ? describeError(err) : 'connection closed';
+      this.emit('state', wasLive ? 'lost' : 'unreachable', { retryInMs, message });
+    });
+  }
+
+  private onMessage(msg: Tagged<ServerMessages>): void {
+    switch (msg.kind) {
+      case 'welcome':
+        this.emit('welcome', msg.body, this.joinedOnce);
+        return;
+      case 'refused':
+        this.emit('refused', msg.body.code, msg.body.reason, !this.joinedOnce);
+        if (this.joinedOnce) this.channel?.end(); // re-registration refused: keep serving the mesh, retry later
+        else this.stop();
+        return;
+      case 'heartbeat-ack':
+        this.emit('peers', msg.body.peers);
+        if (msg.body.link.length > 0) this.emit('link', msg.body.link);
+        return;
+      case 'peers': {
+        const resolve = this.pendingPeers.get(msg.body.rid);
+        this.pendingPeers.delete(msg.body.rid);
+        resolve?.(msg.body.peers);
+        return;
+      }
+      case 'stop':
+        this.emit('stop', msg.body.reason);
+        return;
+      default:
+        this.channel?.destroy(new P2pError('P2P_ERR_UNEXPECTED_MESSAGE', `the server sent ${msg.kind}`));
+    }
+  }
+}
