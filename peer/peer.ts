@@ -66,7 +66,6 @@ export class Peer implements PeerHandle {
   private readonly searches: Searches;
   private readonly uploads = new Set<Upload>();
   private readonly topo = new Map<string, TopologyCollector>();
-  private meshSize: number | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
   private ready = false;
   private stopping: Promise<void> | undefined;
@@ -171,7 +170,6 @@ export class Peer implements PeerHandle {
         void this.stop(`refused: ${code}`);
       }
     });
-    this.server.on('peers', (count) => (this.meshSize = count));
     this.server.on('link', (refs) => {
       for (const ref of refs) {
         if (this.neighbours.get(ref.name)) continue;
@@ -208,8 +206,9 @@ export class Peer implements PeerHandle {
       }
       this.port = port;
     }
-    this.server.listening(this.port);
+    // Link to the referrals first: the server refers newcomers only to peers that said `listening`.
     await Promise.all(referrals.map((ref) => this.neighbours.dial(ref)));
+    this.server.listening(this.port);
     if (rejoin || this.ready) {
       this.log(`re-registered with the metadata server at ${this.server.display}`);
       return;
@@ -230,12 +229,13 @@ export class Peer implements PeerHandle {
 
   private topology(): void {
     const qid = nanoid();
-    const collector = new TopologyCollector(qid, this.info(), this.meshSize, (peers) => {
+    const collector = new TopologyCollector(qid, this.info(), (peers) => {
       this.topo.delete(qid);
       this.emit({ event: 'topology', peers });
     }, { timeoutMs: this.options.topoTimeoutMs ?? 1500 });
     this.topo.set(qid, collector);
     this.router.originate('topo-query', { qid, hops: MAX_HOPS, origin: this.ref() });
+    void this.server.peers().then((peers) => collector.expect(peers ? peers.map((p) => p.name) : null));
   }
 
   private onNeighbourMessage(link: NeighbourLink, msg: Tagged<PeerMessages>): void {

@@ -34,8 +34,6 @@ export interface ServerLinkEvents {
   refused: (code: string, reason: string, first: boolean) => void;
   /** The server advises dialling these peers (mesh repair). */
   link: (peers: PeerRef[]) => void;
-  /** Number of live peers, from every heartbeat answer. */
-  peers: (count: number) => void;
   /** The server asks us to leave (SPEC `Stop all`). */
   stop: (reason: string) => void;
 }
@@ -76,15 +74,13 @@ export class ServerLink extends EventEmitter<ServerLinkEvents> {
     this.connect();
   }
 
-  /** Tells the server we listen on `port`; the slot becomes live and heartbeats start. */
+  /** Tells the server we listen on `port` and have linked to our referrals; the slot becomes live. */
   listening(port: number): void {
     this.channel?.send('listening', { port, neighbours: this.neighbours() });
     this.live = true;
     this.joinedOnce = true;
     this.retry.reset();
     this.emit('state', 'connected', {});
-    clearInterval(this.heartbeat);
-    this.heartbeat = setInterval(() => this.channel?.send('heartbeat', { neighbours: this.neighbours() }), this.options.heartbeatIntervalMs ?? 1000);
   }
 
   /** The assigned port is taken on this host: ask for another. */
@@ -167,6 +163,9 @@ export class ServerLink extends EventEmitter<ServerLinkEvents> {
   private onMessage(msg: Tagged<ServerMessages>): void {
     switch (msg.kind) {
       case 'welcome':
+        // Heartbeats start at admission: the server drops a silent connection, and dialling referrals takes time.
+        clearInterval(this.heartbeat);
+        this.heartbeat = setInterval(() => this.channel?.send('heartbeat', { neighbours: this.neighbours() }), this.options.heartbeatIntervalMs ?? 1000);
         this.emit('welcome', msg.body, this.joinedOnce);
         return;
       case 'refused':
@@ -175,7 +174,6 @@ export class ServerLink extends EventEmitter<ServerLinkEvents> {
         else this.stop();
         return;
       case 'heartbeat-ack':
-        this.emit('peers', msg.body.peers);
         if (msg.body.link.length > 0) this.emit('link', msg.body.link);
         return;
       case 'peers': {

@@ -3,39 +3,61 @@ import type { PeerInfo } from '../common/wire/shapes.js';
 export interface TopologyCollectorOptions {
   /** Longest wait for answers. Default 1500 ms. */
   timeoutMs?: number;
+  /** Without a list of expected peers, finish once no answer came for this long. Default 250 ms. */
+  quietMs?: number;
 }
 
 /**
- * Gathers one TOPO answer: every peer's own report of its neighbours, flooded for and routed back. It finishes when
- * as many peers answered as the metadata server counts live, or at the timeout (the server may be unreachable,
- * or a peer may be leaving): a picture of what the peers really hold, not of what the server believes.
+ * Gathers one TOPO answer: every peer's own report of its neighbours, flooded for and routed back (a picture of
+ * what the peers really hold, not of what the server believes). It finishes when every peer the metadata server
+ * lists as live has answered; when the server cannot say, once answers stop coming; and at the latest at the timeout.
  */
 export class TopologyCollector {
   private readonly peers = new Map<string, PeerInfo>();
   private readonly timer: NodeJS.Timeout;
+  private quietTimer: NodeJS.Timeout | undefined;
+  private expected: Set<string> | null | undefined; // undefined: not known yet; null: the server could not say
   private done = false;
+  private readonly quietMs: number;
 
   constructor(
     readonly qid: string,
     self: PeerInfo,
-    private readonly expected: number | undefined,
     private readonly onDone: (peers: PeerInfo[]) => void,
     options: TopologyCollectorOptions = {},
   ) {
+    this.quietMs = options.quietMs ?? 250;
     this.timer = setTimeout(() => this.finish(), options.timeoutMs ?? 1500);
-    this.add(self);
+    this.peers.set(self.name, self);
+  }
+
+  /** The names the metadata server lists as live, or null when it cannot be asked. */
+  expect(names: string[] | null): void {
+    this.expected = names ? new Set(names) : null;
+    this.check();
   }
 
   add(peer: PeerInfo): void {
     if (this.done) return;
     this.peers.set(peer.name, peer);
-    if (this.expected !== undefined && this.peers.size >= this.expected) this.finish();
+    this.check();
   }
 
   finish(): void {
     if (this.done) return;
     this.done = true;
     clearTimeout(this.timer);
+    clearTimeout(this.quietTimer);
     this.onDone([...this.peers.values()].sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true })));
+  }
+
+  private check(): void {
+    if (this.done || this.expected === undefined) return;
+    if (this.expected === null) {
+      clearTimeout(this.quietTimer);
+      this.quietTimer = setTimeout(() => this.finish(), this.quietMs);
+      return;
+    }
+    if ([...this.expected].every((name) => this.peers.has(name))) this.finish();
   }
 }

@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+/**
+ * The `metadata-server` command (package.json bin). Prints one line once listening, then one line per join, leave,
+ * refusal or bad connection; exits 0 on SIGINT/SIGTERM, 2 on bad arguments, 1 when it cannot start.
+ */
+import { readFileSync } from 'node:fs';
+import { describeError } from '../common/errors.js';
+import { formatHostPort } from '../common/host-port.js';
+import { HELP, parseCliOptions, type CliCommand } from './cli-options.js';
+import { DEFAULT_HOST, DEFAULT_PORT, formatListeningLine, MetadataServer } from './metadata-server.js';
+
+function say(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+function fail(status: number, sentence: string): never {
+  process.stderr.write(`metadata-server: ${sentence}\n`);
+  process.exit(status);
+}
+
+function packageVersion(): string {
+  // dist/metadata-server/main.js → the checkout's package.json.
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+  return pkg.version ?? 'unknown';
+}
+
+/** One sentence for the usual reasons a server cannot bind. */
+function explainStartError(err: unknown, host: string, port: number): string {
+  const code = (err as { code?: string }).code;
+  const address = formatHostPort({ host, port });
+  if (code === 'EADDRINUSE') return `${address} is already in use: stop the program using it, or pass another --port`;
+  if (code === 'EADDRNOTAVAIL') return `cannot listen on ${address}: ${host} is not an address of this machine, pass one of its addresses with --host`;
+  if (code === 'EACCES') return `not allowed to listen on ${address}: use a port above 1023, or run with the needed privileges`;
+  return `cannot start on ${address}: ${describeError(err)}`;
+}
+
+async function main(): Promise<void> {
+  let command: CliCommand;
+  try {
+    command = parseCliOptions(process.argv.slice(2));
+  } catch (err) {
+    fail(2, describeError(err));
+  }
+  if (command.kind === 'help') return say(HELP.trimEnd());
+  if (command.kind === 'version') return say(packageVersion());
+
+  // The log is a courtesy: a reader that goes away (closed pipe) must not take the server down with it.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+  });
+  const options = command.options;
+  const server = new MetadataServer({ ...options, log: say });
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    say(`${signal}: stopping`);
+    server.stop().then(
+      () => process.exit(0),
+      (err) => fail(1, `could not stop cleanly: ${describeError(err)}`),
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  try {
+    say(formatListeningLine(await server.start()));
+  } catch (err) {
+    if (stopping) return; // a signal arrived while starting: shutdown() exits 0
+    await server.stop().catch(() => {});
+    fail(1, explainStartError(err, options.host ?? DEFAULT_HOST, options.port ?? DEFAULT_PORT));
+  }
+}
+
+await main();

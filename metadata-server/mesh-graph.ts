@@ -1,0 +1,65 @@
+/**
+ * A plain snapshot of the mesh of live peers, as the registry knows it, for the pure policies (referrals, repair).
+ * Keys are opaque (registry slots in the server, anything in tests).
+ */
+export interface MeshNode {
+  key: number;
+  name: string;
+  /** Admission order: smaller joined earlier. */
+  joinSeq: number;
+  /** Keys of its neighbours (symmetric: b ∈ a.neighbours ⇔ a ∈ b.neighbours). */
+  neighbours: Set<number>;
+}
+
+export interface MeshGraph {
+  /** Live peers ordered by join sequence (earliest first). */
+  nodes: MeshNode[];
+}
+
+/** Builds a graph from names and undirected edges, joined in the order given (for tests and tools). */
+export function graphFromEdges(names: string[], edges: [string, string][]): MeshGraph {
+  const nodes = names.map((name, i) => ({ key: i, name, joinSeq: i + 1, neighbours: new Set<number>() }));
+  const byName = new Map(nodes.map((n) => [n.name, n]));
+  for (const [a, b] of edges) {
+    const x = byName.get(a);
+    const y = byName.get(b);
+    if (!x || !y) throw new RangeError(`edge ${a}-${b} names an unknown peer`);
+    x.neighbours.add(y.key);
+    y.neighbours.add(x.key);
+  }
+  return { nodes };
+}
+
+/** Hop counts from `from` to every reachable node (breadth-first); unreachable nodes are absent. */
+export function hopsFrom(graph: MeshGraph, from: number): Map<number, number> {
+  const byKey = new Map(graph.nodes.map((n) => [n.key, n]));
+  const hops = new Map<number, number>([[from, 0]]);
+  const queue = [from];
+  for (let head = 0; head < queue.length; head++) {
+    const key = queue[head]!;
+    for (const next of byKey.get(key)?.neighbours ?? []) {
+      if (hops.has(next) || !byKey.has(next)) continue;
+      hops.set(next, hops.get(key)! + 1);
+      queue.push(next);
+    }
+  }
+  return hops;
+}
+
+/** Connected components, each listed in join order; components are ordered by their earliest member. */
+export function components(graph: MeshGraph): MeshNode[][] {
+  const seen = new Set<number>();
+  const out: MeshNode[][] = [];
+  for (const node of graph.nodes) {
+    if (seen.has(node.key)) continue;
+    const members = hopsFrom(graph, node.key);
+    for (const key of members.keys()) seen.add(key);
+    out.push(graph.nodes.filter((n) => members.has(n.key)));
+  }
+  return out;
+}
+
+/** Orders nodes by fewest neighbours, then earliest joined: the policies' tie-break everywhere. */
+export function byLowDegree(a: MeshNode, b: MeshNode): number {
+  return a.neighbours.size - b.neighbours.size || a.joinSeq - b.joinSeq;
+}

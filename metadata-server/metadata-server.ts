@@ -1,0 +1,257 @@
+import { once } from 'node:events';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { availableParallelism } from 'node:os';
+import { describeError } from '../common/errors.js';
+import { formatHostPort } from '../common/host-port.js';
+import { DEFAULT_BUSY_PORT_MS } from './port-allocator.js';
+import type { Topology } from './referral-policy.js';
+import type { RegistryConfig, RegistryRequest, RegistryResult } from './registry-protocol.js';
+import type { RegistryWorkerData } from './registry-worker.js';
+import { ServerConnection } from './server-connection.js';
+import { MAX_SLOTS, SharedRegistry } from './shared-registry.js';
+import { WorkerPool } from './worker-pool.js';
+
+/** SPEC: "Defaults: metadata server on 127.0.0.1:7000, at most 10 peers." */
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_PORT = 7000;
+export const DEFAULT_MAX_PEERS = 10;
+/** Peers heartbeat about every second, so five missed beats mean the peer is gone. */
+export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 5000;
+/** A connection that has not joined within this long is not a peer (a port scanner, a stuck client). */
+export const DEFAULT_JOIN_TIMEOUT_MS = 5000;
+/** Repair advice is not repeated for this long, giving the advised peer time to dial. */
+export const DEFAULT_ADVICE_MEMORY_MS = 3000;
+/** Peer → server messages are small (the largest, a heartbeat of 256 names, is under 10 KiB). */
+export const MAX_REQUEST_FRAME_BYTES = 64 * 1024;
+/** A peer waits for each answer, so a handful of queued requests is already abnormal. */
+export const DEFAULT_MAX_QUEUED_REQUESTS = 32;
+/** Default number of peer ports: "the 1000 ports above the server's port". */
+export const DEFAULT_PEER_PORT_SPAN = 1000;
+
+export interface PortRange {
+  low: number;
+  high: number;
+}
+
+export interface MetadataServerOptions {
+  /** Address to bind (and the one peers dial). Default 127.0.0.1. */
+  host?: string;
+  /** Port to listen on; 0 picks a free one. Default 7000. */
+  port?: number;
+  /** Most peers joining or live at once (1–256). Default 10. */
+  maxPeers?: number;
+  /** Registry worker threads. Default `os.availableParallelism()`. */
+  workers?: number;
+  /** Listening ports handed to peers. Default: the 1000 ports above the server's port (see `defaultPeerPorts`). */
+  peerPorts?: PortRange;
+  /** Referral policy. Default `mesh`. */
+  topology?: Topology;
+  /** A peer silent for this long is dropped and its slot freed. Default 5000 ms. */
+  heartbeatTimeoutMs?: number;
+  /** A connection that sends no valid join within this long is closed. Default 5000 ms. */
+  joinTimeoutMs?: number;
+  /** How long a port a peer reported busy is skipped. Default 60 000 ms. */
+  busyPortMs?: number;
+  /** How long repair advice is remembered before it may be repeated. Default 3000 ms. */
+  adviceMemoryMs?: number;
+  /** How often slots are checked for missed heartbeats. Default: half the heartbeat timeout. */
+  sweepIntervalMs?: number;
+  /** Largest frame accepted from a peer. Default 64 KiB. */
+  maxFrameBytes?: number;
+  /** Most requests one connection may have waiting. Default 32. */
+  maxQueuedRequests?: number;
+  /** Receives one human-readable line per join, leave, refusal or bad connection. Default: discarded. */
+  log?: (line: string) => void;
+}
+
+/** What the server is doing once started (the CLI prints it). */
+export interface ListeningInfo {
+  host: string;
+  port: number;
+  maxPeers: number;
+  workers: number;
+  peerPorts: PortRange;
+  topology: Topology;
+}
+
+/**
+ * "The 1000 ports above the server's port, capped at 65535": when fewer than `maxPeers` fit below 65535, the range
+ * is shifted down to end at 65535 (the server's own port, if inside, is never handed out).
+ */
+export function defaultPeerPorts(serverPort: number, maxPeers: number): PortRange {
+  const low = serverPort + 1;
+  const high = Math.min(65535, serverPort + DEFAULT_PEER_PORT_SPAN);
+  if (high - low + 1 >= maxPeers) return { low, high };
+  return { low: 65535 - maxPeers, high: 65535 };
+}
+
+/** The line the CLI prints once listening; tests and scripts parse `HOST:PORT` from it. */
+export function formatListeningLine(info: ListeningInfo): string {
+  const address = formatHostPort({ host: info.host, port: info.port });
+  return (
+    `metadata server listening on ${address} (max peers ${info.maxPeers}, workers ${info.workers}, ` +
+    `peer ports ${info.peerPorts.low}-${info.peerPorts.high}, topology ${info.topology})`
+  );
+}
+
+/**
+ * The metadata server: the main thread owns the listening socket and every connection (ServerConnection, over a
+ * Channel), and hands each decoded request to a pool of registry workers that share the registry through a
+ * SharedArrayBuffer (README.md). It writes back each result: the reply to the requester, pushes to other peers.
+ */
+export class MetadataServer {
+  private readonly host: string;
+  private readonly maxPeers: number;
+  private readonly workers: number;
+  private readonly topology: Topology;
+  private readonly heartbeatTimeoutMs: number;
+  private readonly log: (line: string) => void;
+  private server: Server | undefined;
+  private pool: WorkerPool<RegistryRequest, RegistryResult> | undefined;
+  private poolReady: Promise<WorkerPool<RegistryRequest, RegistryResult>> | undefined;
+  private readonly connections = new Map<number, ServerConnection>();
+  private nextConnId = 1;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private stopping: Promise<void> | undefined;
+  private listening: ListeningInfo | undefined;
+
+  constructor(private readonly options: MetadataServerOptions = {}) {
+    this.host = options.host ?? DEFAULT_HOST;
+    this.maxPeers = options.maxPeers ?? DEFAULT_MAX_PEERS;
+    this.workers = options.workers ?? availableParallelism();
+    this.topology = options.topology ?? 'mesh';
+    this.heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS;
+    this.log = options.log ?? (() => {});
+    if (!Number.isInteger(this.maxPeers) || this.maxPeers < 1 || this.maxPeers > MAX_SLOTS) {
+      throw new RangeError(`maxPeers must be 1–${MAX_SLOTS}, not ${this.maxPeers}`);
+    }
+    const range = options.peerPorts;
+    if (range && (range.low < 1 || range.high > 65535 || range.high - range.low + 1 < this.maxPeers)) {
+      throw new RangeError(`peer ports ${range.low}-${range.high} cannot hold ${this.maxPeers} peers`);
+    }
+  }
+
+  /** Where it listens and how it is set up; undefined until `start()` resolves. */
+  get info(): ListeningInfo | undefined {
+    return this.listening;
+  }
+
+  /** Binds, starts the worker pool, and resolves once requests can be served. Rejects (EADDRINUSE…) on failure. */
+  async start(): Promise<ListeningInfo> {
+    if (this.server) throw new Error('the metadata server is already started');
+    const server = createServer((socket) => this.accept(socket));
+    this.server = server;
+    server.listen(this.options.port ?? DEFAULT_PORT, this.host);
+    try {
+      await once(server, 'listening');
+    } catch (err) {
+      this.server = undefined;
+      server.close();
+      throw err;
+    }
+    // After binding, a failing accept (EMFILE…) must not crash the server: log it and keep serving the others.
+    server.on('error', (err) => this.log(`the listening socket reported: ${describeError(err)}`));
+    const port = (server.address() as AddressInfo).port;
+    const peerPorts = this.options.peerPorts ?? defaultPeerPorts(port, this.maxPeers);
+    const registry = SharedRegistry.create({
+      slots: this.maxPeers,
+      portLow: peerPorts.low,
+      portHigh: peerPorts.high,
+      reservedPort: port,
+    });
+    const config: RegistryConfig = {
+      topology: this.topology,
+      heartbeatTimeoutMs: this.heartbeatTimeoutMs,
+      busyPortMs: this.options.busyPortMs ?? DEFAULT_BUSY_PORT_MS,
+      adviceMemoryMs: this.options.adviceMemoryMs ?? DEFAULT_ADVICE_MEMORY_MS,
+    };
+    const pool = new WorkerPool<RegistryRequest, RegistryResult>({
+      size: this.workers,
+      // TOOLCHAIN.md: workers start from the compiled JS that sits beside this file in dist/.
+      script: new URL('./registry-worker.js', import.meta.url),
+      workerData: { buffer: registry.buffer, config } satisfies RegistryWorkerData,
+      onWorkerError: (err) => this.log(`a registry worker failed and was replaced: ${describeError(err)}`),
+    });
+    this.pool = pool;
+    // Connections accepted while the threads start queue their first request on this promise.
+    this.poolReady = pool.start().then(() => pool);
+    try {
+      await this.poolReady;
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+    const sweepMs = this.options.sweepIntervalMs ?? Math.max(50, Math.floor(this.heartbeatTimeoutMs / 2));
+    this.sweepTimer = setInterval(() => this.sweep(), sweepMs);
+    this.listening = { host: this.host, port, maxPeers: this.maxPeers, workers: this.workers, peerPorts, topology: this.topology };
+    return this.listening;
+  }
+
+  /** Closes every connection, the listening socket and the worker threads. Idempotent. */
+  stop(): Promise<void> {
+    if (this.stopping) return this.stopping;
+    this.stopping = (async () => {
+      clearInterval(this.sweepTimer);
+      const server = this.server;
+      const closed = server?.listening ? once(server, 'close').catch(() => {}) : undefined;
+      server?.close();
+      for (const conn of this.connections.values()) conn.close();
+      this.connections.clear();
+      await this.pool?.stop();
+      await closed;
+    })();
+    return this.stopping;
+  }
+
+  private accept(socket: Socket): void {
+    if (this.stopping) {
+      socket.destroy();
+      return;
+    }
+    const id = this.nextConnId++;
+    const conn = new ServerConnection(
+      id,
+      socket,
+      {
+        joinTimeoutMs: this.options.joinTimeoutMs ?? DEFAULT_JOIN_TIMEOUT_MS,
+        idleTimeoutMs: this.heartbeatTimeoutMs,
+        maxFrameBytes: this.options.maxFrameBytes ?? MAX_REQUEST_FRAME_BYTES,
+        maxQueuedRequests: this.options.maxQueuedRequests ?? DEFAULT_MAX_QUEUED_REQUESTS,
+      },
+      {
+        run: (request) => this.run(request),
+        deliver: (result) => this.deliver(result),
+        failed: (c, err) => {
+          if (this.stopping) return;
+          this.log(`closed ${c.remote}: the registry could not serve it (${describeError(err)})`);
+          c.close();
+        },
+        log: (line) => this.log(line),
+        closed: (c) => this.connections.delete(c.id),
+      },
+    );
+    this.connections.set(id, conn);
+  }
+
+  private run(request: RegistryRequest): Promise<RegistryResult> {
+    if (!this.poolReady) return Promise.reject(new Error('the metadata server is not started'));
+    return this.poolReady.then((pool) => pool.run(request));
+  }
+
+  private deliver(result: RegistryResult): void {
+    for (const line of result.logs) this.log(line);
+    for (const { connId, message } of result.pushes) {
+      this.connections.get(connId)?.channel.send(message.kind, message.body);
+    }
+    for (const connId of result.close) this.connections.get(connId)?.close();
+  }
+
+  private sweep(): void {
+    this.run({ op: 'sweep' }).then(
+      (result) => this.deliver(result),
+      (err: Error) => {
+        if (!this.stopping) this.log(`the heartbeat sweep failed: ${describeError(err)}`);
+      },
+    );
+  }
+}

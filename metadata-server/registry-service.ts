@@ -1,0 +1,268 @@
+import { describeError, type P2pErrorCode } from '../common/errors.js';
+import { canonicalName } from '../common/peer-name.js';
+import { JOIN_FLAG_PATTERN, PROTOCOL_VERSION, type ServerMessages } from '../common/wire/server-messages.js';
+import type { PeerInfo, PeerRef } from '../common/wire/shapes.js';
+import { planRepair } from './mesh-repair.js';
+import { PortAllocator } from './port-allocator.js';
+import { chooseReferrals } from './referral-policy.js';
+import { emptyResult, type RegistryConfig, type RegistryRequest, type RegistryResult } from './registry-protocol.js';
+import { SlotState, type SharedRegistry } from './shared-registry.js';
+
+/** Hosts a peer may advertise that mean "all interfaces": its socket's address is advertised instead. */
+const UNSPECIFIED_HOSTS = new Set(['0.0.0.0', '::']);
+
+/**
+ * Performs registry requests against the shared registry: the whole server behaviour that is not sockets. Runs in
+ * every worker of the pool (and in-process in unit tests). Each request takes the lock once, so a request sees and
+ * leaves the registry consistent however requests from other workers interleave; this is what makes racing joins
+ * unable to get the same name or port.
+ */
+export class RegistryService {
+  private readonly ports: PortAllocator;
+
+  constructor(
+    private readonly registry: SharedRegistry,
+    private readonly config: RegistryConfig,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.ports = new PortAllocator(registry);
+  }
+
+  handle(request: RegistryRequest): RegistryResult {
+    const out = emptyResult();
+    if (request.op === 'sweep') {
+      this.registry.withLock(() => this.sweep(out));
+    } else if (request.op === 'disconnect') {
+      this.registry.withLock(() => this.disconnect(request.connId, request.reason, out));
+    } else if (request.message.kind === 'join') {
+      this.join(request.connId, request.remote, request.remoteHost, request.message.body, out);
+    } else {
+      const { connId, message, remote } = request;
+      this.registry.withLock(() => {
+        const slot = this.registry.findByConn(connId);
+        if (slot < 0) return unexpected(out, remote, message.kind, 'send join first');
+        this.registry.touch(slot, this.now());
+        switch (message.kind) {
+          case 'port-busy':
+            return this.portBusy(slot, remote, message.body.port, out);
+          case 'listening':
+            return this.listening(slot, remote, message.body, out);
+          case 'heartbeat':
+            return this.heartbeat(slot, message.body.neighbours, out);
+          case 'leave':
+            return this.leave(slot, message.body.reason, out);
+          case 'peers-request':
+            out.reply = { kind: 'peers', body: { rid: message.body.rid, peers: this.peerInfos() } };
+            return;
+          case 'stop-all':
+            return this.stopAll(message.body.by, out);
+        }
+      });
+    }
+    return out;
+  }
+
+  // ---- joining --------------------------------------------------------------------------------------------------
+
+  private join(connId: number, remote: string, remoteHost: string, body: ServerMessages['join'], out: RegistryResult): void {
+    const who = `"${body.name.slice(0, 40)}" from ${remote}`;
+    if (body.version !== PROTOCOL_VERSION) {
+      const reason = `this peer speaks protocol version ${body.version} but the metadata server speaks ${PROTOCOL_VERSION}: run the same release of both`;
+      return refuse(out, who, 'P2P_ERR_BAD_MESSAGE', reason);
+    }
+    if (!JOIN_FLAG_PATTERN.test(body.flag)) {
+      const reason = `the join flag "${body.flag}" is not "p2p": use a peer of this release, which sends the right flag`;
+      return refuse(out, who, 'P2P_ERR_BAD_FLAG', reason);
+    }
+    let name: string;
+    try {
+      name = canonicalName(body.name);
+    } catch (err) {
+      return refuse(out, who, 'P2P_ERR_BAD_NAME', describeError(err));
+    }
+    const host = UNSPECIFIED_HOSTS.has(body.host) ? remoteHost : body.host;
+    const r = this.registry;
+    r.withLock(() => {
+      if (r.findByConn(connId) >= 0) return unexpected(out, remote, 'join', 'this connection has already joined');
+      const holder = r.findByName(name);
+      if (holder >= 0 && r.read(holder).id === body.id) {
+        // The same peer (same persistent id) on a new connection: it lost the old one before we noticed (our
+        // heartbeat timeout has not expired yet). Replace the stale registration instead of refusing the peer.
+        const stale = r.read(holder);
+        r.free(holder);
+        out.close.push(stale.connId);
+        out.logs.push(`${name} reconnected from ${remote}: dropped its previous connection`);
+      } else if (holder >= 0) {
+        const reason = `the name "${name}" is already used by a live peer: choose another name, or stop the other ${name} first`;
+        return refuse(out, who, 'P2P_ERR_NAME_TAKEN', reason);
+      }
+      if (r.countIn(SlotState.joining, SlotState.live) >= r.slotCount) {
+        const reason = `the mesh is full (${r.slotCount} peers): try again when a peer leaves, or start the metadata server with a larger --max-peers`;
+        return refuse(out, who, 'P2P_ERR_MESH_FULL', reason);
+      }
+      const now = this.now();
+      const port = this.ports.allocate(now, body.port === undefined ? {} : { requested: body.port });
+      if (port === 0) return refuse(out, who, 'P2P_ERR_NO_PORT', this.noPortReason());
+      const slot = r.findFree();
+      r.admit(slot, { name, id: body.id, host, port, connId }, now);
+      out.admitted = true;
+      const welcome = this.welcome(slot);
+      out.reply = welcome;
+      const referred = welcome.body.referrals.map((p) => p.name);
+      const count = r.countIn(SlotState.joining, SlotState.live);
+      out.logs.push(
+        `${name} joined from ${remote} (${count}/${r.slotCount} peers): port ${port}, ` +
+          `referred to ${referred.length ? referred.join(', ') : 'nobody (first peer)'}`,
+      );
+    });
+  }
+
+  /** The peer could not listen on its port: skip that port for a while and offer another, with fresh referrals. */
+  private portBusy(slot: number, remote: string, port: number, out: RegistryResult): void {
+    const r = this.registry;
+    if (r.state(slot) !== SlotState.joining) return unexpected(out, remote, 'port-busy', 'it is only valid before listening');
+    const now = this.now();
+    const name = r.name(slot);
+    // Only the port this peer was granted is marked: a peer cannot make the server skip ports it was never given.
+    this.ports.markBusy(r.port(slot), now, this.config.busyPortMs);
+    const next = this.ports.allocate(now, { exceptSlot: slot });
+    if (next === 0) {
+      r.free(slot);
+      return refuse(out, `"${name}"`, 'P2P_ERR_NO_PORT', this.noPortReason());
+    }
+    r.setPort(slot, next);
+    out.reply = this.welcome(slot);
+    out.logs.push(`${name} reported port ${port} busy: offered port ${next}`);
+  }
+
+  private listening(slot: number, remote: string, body: ServerMessages['listening'], out: RegistryResult): void {
+    const r = this.registry;
+    if (r.state(slot) !== SlotState.joining) return unexpected(out, remote, 'listening', 'it is only valid once, after welcome');
+    if (body.port !== r.port(slot)) {
+      const reason = `listening on port ${body.port} but the metadata server granted port ${r.port(slot)}: listen on the granted port`;
+      const name = r.name(slot);
+      r.free(slot);
+      return refuse(out, `"${name}"`, 'P2P_ERR_BAD_MESSAGE', reason);
+    }
+    r.setState(slot, SlotState.live);
+    r.setReported(slot, this.resolve(body.neighbours));
+    const neighbours = [...(r.graph().nodes.find((n) => n.key === slot)?.neighbours ?? [])].map((s) => r.name(s));
+    out.logs.push(
+      `${r.name(slot)} is live on ${r.read(slot).host}:${body.port}` +
+        ` with neighbours ${neighbours.length ? neighbours.join(', ') : '(none)'}`,
+    );
+    this.repair(slot, out);
+  }
+
+  // ---- liveness -------------------------------------------------------------------------------------------------
+
+  private heartbeat(slot: number, neighbours: string[], out: RegistryResult): void {
+    this.registry.setReported(slot, this.resolve(neighbours));
+    out.reply = { kind: 'heartbeat-ack', body: { peers: this.liveCount(), link: [] } };
+    this.repair(slot, out);
+  }
+
+  private leave(slot: number, reason: string, out: RegistryResult): void {
+    const name = this.registry.name(slot);
+    this.registry.free(slot);
+    out.end = true;
+    out.logs.push(`${name} left (${reason || 'no reason given'})`);
+    this.repair(-1, out);
+  }
+
+  private disconnect(connId: number, reason: string, out: RegistryResult): void {
+    const slot = this.registry.findByConn(connId);
+    if (slot < 0) return;
+    const name = this.registry.name(slot);
+    this.registry.free(slot);
+    out.logs.push(`${name} is gone: ${reason}`);
+    this.repair(-1, out);
+  }
+
+  private sweep(out: RegistryResult): void {
+    const r = this.registry;
+    const now = this.now();
+    let freed = false;
+    for (const slot of r.occupied()) {
+      const peer = r.read(slot);
+      if (now - peer.lastSeen <= this.config.heartbeatTimeoutMs) continue;
+      r.free(slot);
+      out.close.push(peer.connId);
+      out.logs.push(`${peer.name} is gone: no heartbeat for ${this.config.heartbeatTimeoutMs} ms`);
+      freed = true;
+    }
+    if (freed) this.repair(-1, out);
+  }
+
+  // ---- the mesh -------------------------------------------------------------------------------------------------
+
+  private stopAll(by: string, out: RegistryResult): void {
+    const r = this.registry;
+    const reason = `stop all requested by ${by}`;
+    const targets = r.occupied();
+    for (const slot of targets) out.pushes.push({ connId: r.connId(slot), message: { kind: 'stop', body: { reason } } });
+    out.logs.push(`${reason}: told ${targets.length} peer${targets.length === 1 ? '' : 's'} to stop`);
+  }
+
+  /**
+   * Advises split-off components to dial the main one (mesh-repair.ts). Advice for the requester rides on its own
+   * heartbeat-ack; anyone else gets an unsolicited heartbeat-ack. Advice is remembered for `adviceMemoryMs`.
+   */
+  private repair(requester: number, out: RegistryResult): void {
+    const r = this.registry;
+    const now = this.now();
+    const graph = r.graph();
+    const advice = planRepair(graph, (slot) => r.adviceUntil(slot) > now);
+    if (advice.length === 0) return;
+    for (const { from, to } of advice) {
+      r.setAdviceUntil(from, now + this.config.adviceMemoryMs);
+      const ref = this.ref(to);
+      out.logs.push(`mesh is split: advised ${r.name(from)} to dial ${ref.name}`);
+      if (from === requester && out.reply?.kind === 'heartbeat-ack') out.reply.body.link.push(ref);
+      else out.pushes.push({ connId: r.connId(from), message: { kind: 'heartbeat-ack', body: { peers: graph.nodes.length, link: [ref] } } });
+    }
+  }
+
+  private welcome(slot: number): { kind: 'welcome'; body: ServerMessages['welcome'] } {
+    const r = this.registry;
+    const referrals = chooseReferrals(r.graph(), this.config.topology).map((s) => this.ref(s));
+    return { kind: 'welcome', body: { port: r.port(slot), referrals, peers: this.liveCount() } };
+  }
+
+  private peerInfos(): PeerInfo[] {
+    const r = this.registry;
+    return r.graph().nodes.map((n) => ({ ...this.ref(n.key), neighbours: [...n.neighbours].map((s) => r.name(s)) }));
+  }
+
+  private ref(slot: number): PeerRef {
+    const { name, id, host, port } = this.registry.read(slot);
+    return { name, id, host, port };
+  }
+
+  /** Slots of the named peers that hold a slot; unknown names are ignored (the graph keeps live peers only). */
+  private resolve(names: string[]): number[] {
+    return names.map((n) => this.registry.findByName(n.toLowerCase())).filter((s) => s >= 0);
+  }
+
+  private liveCount(): number {
+    return this.registry.countIn(SlotState.live);
+  }
+
+  private noPortReason(): string {
+    const r = this.registry;
+    return `no listening port is free in ${r.portLow}-${r.portHigh}: wait for a peer to leave, or start the metadata server with a wider --peer-ports`;
+  }
+}
+
+function refuse(out: RegistryResult, who: string, code: P2pErrorCode, reason: string): void {
+  out.reply = { kind: 'refused', body: { code, reason } };
+  out.end = true;
+  out.logs.push(`refused ${who}: ${code}: ${reason}`);
+}
+
+/** A well-formed message at the wrong time: refused (so the sender learns why), then the connection ends. */
+export function unexpected(out: RegistryResult, remote: string, kind: string, what: string): void {
+  out.reply = { kind: 'refused', body: { code: 'P2P_ERR_UNEXPECTED_MESSAGE', reason: `unexpected ${kind}: ${what}` } };
+  out.end = true;
+  out.logs.push(`closed ${remote}: it sent ${kind} out of order (${what})`);
+}

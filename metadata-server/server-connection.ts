@@ -1,0 +1,174 @@
+import type { Socket } from 'node:net';
+import { Channel } from '../common/channel.js';
+import { describeError, P2pError } from '../common/errors.js';
+import { serverMessages, type ServerMessages } from '../common/wire/server-messages.js';
+import {
+  emptyResult,
+  PEER_REQUEST_KINDS,
+  type PeerRequest,
+  type RegistryRequest,
+  type RegistryResult,
+  type ServerMessage,
+} from './registry-protocol.js';
+import { unexpected } from './registry-service.js';
+
+export interface ServerConnectionOptions {
+  /** Close a connection that has not been admitted this long after it opened. */
+  joinTimeoutMs: number;
+  /** Close a connection silent for this long (the heartbeat timeout). */
+  idleTimeoutMs: number;
+  /** Largest frame accepted from a peer. */
+  maxFrameBytes: number;
+  /** Most requests a connection may have waiting for the pool; a flood beyond it closes the connection. */
+  maxQueuedRequests: number;
+}
+
+/** What a connection needs from the server that owns it. */
+export interface ConnectionHost {
+  /** Performs a request on the pool. */
+  run(request: RegistryRequest): Promise<RegistryResult>;
+  /** Writes a result's logs, pushes and closes (everything but the requester's own reply). */
+  deliver(result: RegistryResult): void;
+  /** A request failed (a worker died, the server is stopping). */
+  failed(conn: ServerConnection, err: Error): void;
+  log(line: string): void;
+  /** The connection closed; its slot (if any) has been freed. */
+  closed(conn: ServerConnection): void;
+}
+
+/**
+ * One peer's connection to the metadata server, on the main thread. It owns the Channel (framing, limits, idle
+ * timeout), the join timer, and a queue that hands the connection's requests to the pool ONE AT A TIME, in arrival
+ * order: with several workers, a `listening` could otherwise overtake its own `join`. When the connection closes, a
+ * `disconnect` request is queued behind whatever is in flight, so it is performed after it.
+ */
+export class ServerConnection {
+  readonly channel: Channel<ServerMessages>;
+  readonly remote: string;
+  private readonly remoteHost: string;
+  private queue: RegistryRequest[] = [];
+  private busy = false;
+  /** The pool admitted this connection (it may hold a slot until a disconnect is performed). */
+  private registered = false;
+  private mayHoldSlot = false;
+  /** We are ending the connection: nothing more it sends is read. */
+  private ending = false;
+  private joinTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly id: number,
+    socket: Socket,
+    private readonly options: ServerConnectionOptions,
+    private readonly host: ConnectionHost,
+  ) {
+    this.remoteHost = socket.remoteAddress ?? 'unknown';
+    this.remote = `${this.remoteHost}:${socket.remotePort ?? '?'}`;
+    this.channel = new Channel(socket, serverMessages, {
+      maxFrameBytes: options.maxFrameBytes,
+      idleTimeoutMs: options.idleTimeoutMs,
+    });
+    this.channel.on('message', (msg) => this.onMessage(msg));
+    this.channel.on('error', (err) => {
+      // A connection that holds a slot is logged once, by the disconnect that frees it (with this error as reason).
+      if (this.mayHoldSlot) return;
+      const code = err instanceof P2pError ? `${err.code}: ` : '';
+      host.log(`closed ${this.remote}: ${code}${describeError(err)}`);
+    });
+    this.channel.on('close', (err) => this.onClose(err));
+    this.joinTimer = setTimeout(() => {
+      if (this.registered || this.ending) return;
+      this.channel.destroy(new P2pError('P2P_ERR_TIMEOUT', `no join within ${options.joinTimeoutMs} ms`));
+    }, options.joinTimeoutMs);
+  }
+
+  /** Closes the connection now (server shutdown). */
+  close(): void {
+    clearTimeout(this.joinTimer);
+    this.channel.destroy();
+  }
+
+  private onMessage(msg: ServerMessage): void {
+    if (this.ending) return;
+    if (this.queue.length >= this.options.maxQueuedRequests) {
+      const err = new P2pError('P2P_ERR_BUFFER_OVERFLOW', `more than ${this.options.maxQueuedRequests} requests waiting`);
+      this.channel.destroy(err);
+      return;
+    }
+    if (!PEER_REQUEST_KINDS.has(msg.kind)) return this.refuseOutOfOrder(msg.kind, 'only the metadata server sends it');
+    this.queue.push({ op: 'message', connId: this.id, remote: this.remote, remoteHost: this.remoteHost, message: msg as PeerRequest });
+    this.pump();
+  }
+
+  private onClose(err?: Error): void {
+    clearTimeout(this.joinTimer);
+    // A connection that went away before joining (a probe, a truncated frame) is logged once, here; one that
+    // failed was logged by the error handler.
+    if (!err && !this.ending && !this.mayHoldSlot) this.host.log(`closed ${this.remote}: it disconnected without joining`);
+    this.ending = true;
+    // Messages not yet handed to the pool die with the connection; a slot it may hold is freed by the disconnect.
+    this.queue = [];
+    if (this.mayHoldSlot || this.busy) {
+      const reason = err ? describeError(err) : 'connection closed';
+      this.queue.push({ op: 'disconnect', connId: this.id, reason });
+      this.pump();
+    } else {
+      this.host.closed(this);
+    }
+  }
+
+  private pump(): void {
+    if (this.busy) return;
+    const request = this.queue.shift();
+    if (!request) {
+      if (!this.channel.isOpen) this.host.closed(this);
+      return;
+    }
+    if (request.op === 'message') {
+      const kind = request.message.kind;
+      if (!this.registered && kind !== 'join') return this.refuseOutOfOrder(kind, 'send join first');
+      if (this.registered && kind === 'join') return this.refuseOutOfOrder(kind, 'this connection has already joined');
+      if (kind === 'join') this.mayHoldSlot = true;
+    }
+    this.busy = true;
+    this.host
+      .run(request)
+      .then(
+        (result) => this.apply(result, request),
+        (err: Error) => this.host.failed(this, err),
+      )
+      .finally(() => {
+        this.busy = false;
+        this.pump();
+      });
+  }
+
+  private apply(result: RegistryResult, request?: RegistryRequest): void {
+    if (result.admitted) {
+      this.registered = true;
+      clearTimeout(this.joinTimer);
+    } else if (request?.op === 'message' && request.message.kind === 'join') {
+      this.mayHoldSlot = false;
+    }
+    if (result.reply) this.send(result.reply);
+    this.host.deliver(result);
+    if (result.end) this.endNow();
+  }
+
+  /** A well-formed message at the wrong time: the peer is told why, the connection ends, the server logs it. */
+  private refuseOutOfOrder(kind: string, what: string): void {
+    const out = emptyResult();
+    unexpected(out, this.remote, kind, what);
+    this.apply(out);
+  }
+
+  private endNow(): void {
+    if (this.ending) return;
+    this.ending = true;
+    this.queue = this.queue.filter((r) => r.op !== 'message');
+    this.channel.end();
+  }
+
+  private send(message: ServerMessage): void {
+    this.channel.send(message.kind, message.body);
+  }
+}

@@ -1,0 +1,139 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { WAIT_MS } from './test-client.js';
+
+/** The compiled CLI beside this test's folder (tests run from dist/). */
+export const MAIN_JS = fileURLToPath(new URL('../main.js', import.meta.url));
+
+/** First line of a listening server (SPEC: `metadata server listening on HOST:PORT (...)`). */
+const LISTENING_LINE = /^metadata server listening on (\S+):(\d+) \(/;
+
+export interface ServerProcess {
+  child: ChildProcess;
+  host: string;
+  port: number;
+  /** Every stdout line so far. */
+  lines: string[];
+  stderr(): string;
+  /** Resolves with the first line from index `from` on (printed or to come) matching `re`; rejects after `ms`. */
+  waitForLine(re: RegExp, ms?: number, from?: number): Promise<string>;
+  /** Sends `signal` and resolves with the exit code; SIGKILLs and rejects if it does not exit within `ms`. */
+  stop(signal?: NodeJS.Signals, ms?: number): Promise<number | null>;
+}
+
+/** A random range of `span` peer ports inside 20000–60000, so parallel runs and other suites do not collide. */
+export function randomPeerPorts(span = 200): string {
+  const low = 20000 + Math.floor(Math.random() * (40000 - span));
+  return `${low}-${low + span - 1}`;
+}
+
+/**
+ * Spawns `node main.js --port 0 ...args` and resolves once it printed its listening line. Always call `stop()`.
+ */
+export async function startServer(args: string[], ms = 10_000): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [MAIN_JS, '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  let err = '';
+  let partial = '';
+  const listeners = new Set<() => void>();
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    partial += chunk;
+    const parts = partial.split('\n');
+    partial = parts.pop()!;
+    lines.push(...parts);
+    for (const l of listeners) l();
+  });
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+    err += chunk;
+  });
+  let exitCode: number | null | undefined;
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      exitCode = code;
+      for (const l of listeners) l();
+      resolve(code);
+    }),
+  );
+
+  const waitForLine = (re: RegExp, wait = WAIT_MS, from = 0) =>
+    new Promise<string>((resolve, reject) => {
+      const check = () => {
+        const hit = lines.slice(from).find((l) => re.test(l));
+        if (hit !== undefined) return done(() => resolve(hit));
+        if (exitCode !== undefined) return done(() => reject(new Error(`server exited (${exitCode}) before printing ${re}: ${err.trim()}`)));
+      };
+      const timer = setTimeout(() => done(() => reject(new Error(`no line matching ${re} within ${wait} ms; got:\n${lines.join('\n')}`))), wait);
+      const done = (fn: () => void) => {
+        clearTimeout(timer);
+        listeners.delete(check);
+        fn();
+      };
+      listeners.add(check);
+      check();
+    });
+
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM', wait = WAIT_MS): Promise<number | null> => {
+    if (exitCode !== undefined) return exitCode;
+    child.kill(signal);
+    let timer: NodeJS.Timeout | undefined;
+    const code = await Promise.race([exited, new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), wait)))]);
+    clearTimeout(timer);
+    if (code === 'timeout') {
+      child.kill('SIGKILL');
+      await exited;
+      throw new Error(`server did not exit within ${wait} ms of ${signal}`);
+    }
+    return code;
+  };
+
+  let first: string;
+  try {
+    first = await waitForLine(LISTENING_LINE, ms);
+  } catch (e) {
+    await stop('SIGKILL').catch(() => {});
+    throw e;
+  }
+  const m = LISTENING_LINE.exec(first)!;
+  return { child, host: m[1]!, port: Number(m[2]), lines, stderr: () => err, waitForLine, stop };
+}
+
+/** Runs the CLI to completion (bad arguments, --version…): exit code and output, killed after `ms`. */
+export function runCli(args: string[], ms = WAIT_MS): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [MAIN_JS, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`metadata-server ${args.join(' ')} did not exit within ${ms} ms`));
+    }, ms);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/**
+ * Runs `fn` against a fresh server process and the clients it registers, then closes every client and stops the
+ * server (SIGTERM, expecting exit 0) whatever happened.
+ */
+export async function withServer(
+  args: string[],
+  fn: (server: ServerProcess, track: <T extends { close(): void }>(client: T) => T) => Promise<void>,
+): Promise<void> {
+  const server = await startServer(args);
+  const clients: { close(): void }[] = [];
+  try {
+    await fn(server, (client) => {
+      clients.push(client);
+      return client;
+    });
+  } finally {
+    for (const c of clients) c.close();
+    const code = await server.stop();
+    if (code !== 0) throw new Error(`server exited ${code} on SIGTERM; stderr: ${server.stderr()}`);
+  }
+}

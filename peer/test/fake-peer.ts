@@ -1,0 +1,100 @@
+/**
+ * A scripted adversary that speaks the real peer protocol: it links to a peer as a neighbour (so it sees the
+ * peer's floods), and can dial a requester as a holder and then lie, stall or die. Used by the hostile-input tests.
+ */
+import { createHash } from 'node:crypto';
+import { connect, createServer, type Server } from 'node:net';
+import { nanoid } from 'nanoid';
+import { Channel } from '../../common/channel.js';
+import { writeFrameHeader } from '../../common/frame-encoder.js';
+import { PIECE_HEADER_BYTES, peerMessages, type PeerMessages } from '../../common/wire/peer-messages.js';
+import type { Tagged } from '../../common/message-table.js';
+import { pieceCount, pieceLength, pieceSizeFor } from '../piece-plan.js';
+
+export type FakeChannel = Channel<PeerMessages>;
+
+export function prefixDigests(data: Buffer): { sha256: string; pieceSize: number; digests: Buffer } {
+  const pieceSize = pieceSizeFor(data.length);
+  const count = pieceCount(data.length, pieceSize);
+  const hash = createHash('sha256');
+  const digests = Buffer.alloc(count * 32);
+  for (let i = 0; i < count; i++) {
+    hash.update(data.subarray(i * pieceSize, i * pieceSize + pieceLength(data.length, pieceSize, i)));
+    hash.copy().digest().copy(digests, i * 32);
+  }
+  return { sha256: hash.digest('hex'), pieceSize, digests };
+}
+
+export function pieceFrame(index: number, data: Buffer): Buffer {
+  const buf = Buffer.alloc(PIECE_HEADER_BYTES + data.length);
+  writeFrameHeader(buf, peerMessages.typeOf('piece'), 4 + data.length);
+  buf.writeUInt32BE(index, 5);
+  data.copy(buf, PIECE_HEADER_BYTES);
+  return buf;
+}
+
+export class FakePeer {
+  readonly id = nanoid();
+  readonly received: Tagged<PeerMessages>[] = [];
+  /** Connections dialled into the fake's own listener (offers a real holder makes to it). */
+  readonly inbound: { channel: FakeChannel; first: Tagged<PeerMessages> }[] = [];
+  private server: Server | undefined;
+  port = 0;
+  private channels: FakeChannel[] = [];
+
+  constructor(readonly name = 'mallory') {}
+
+  async listen(): Promise<void> {
+    this.server = createServer((socket) => {
+      const channel: FakeChannel = new Channel(socket, peerMessages, { idleTimeoutMs: 10_000 });
+      this.channels.push(channel);
+      channel.once('message', (first) => this.inbound.push({ channel, first }));
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.port = (this.server.address() as { port: number }).port;
+  }
+
+  ref() {
+    return { name: this.name, id: this.id, host: '127.0.0.1', port: this.port || 1 };
+  }
+
+  /** Links to a real peer as its neighbour; resolves with the channel once the peer's hello arrives. */
+  async linkTo(port: number): Promise<FakeChannel> {
+    const channel: FakeChannel = new Channel(connect({ host: '127.0.0.1', port }), peerMessages, { idleTimeoutMs: 20_000 });
+    this.channels.push(channel);
+    channel.on('message', (m) => {
+      this.received.push(m);
+      if (m.kind === 'ping') channel.send('pong', { n: m.body.n });
+    });
+    channel.send('hello', { ...this.ref(), neighbours: [] });
+    await this.waitFor((m) => m.kind === 'hello', 5000);
+    return channel;
+  }
+
+  async waitFor(pred: (m: Tagged<PeerMessages>) => boolean, timeoutMs: number): Promise<Tagged<PeerMessages>> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.received.find(pred);
+      if (found) return found;
+      if (Date.now() > deadline) throw new Error(`fake peer: nothing matching within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  /** Dials a requester as a holder, sends an offer, and resolves with the channel and the requester's answer. */
+  async offer(port: number, offer: PeerMessages['offer']): Promise<{ channel: FakeChannel; answer: Tagged<PeerMessages> }> {
+    const channel: FakeChannel = new Channel(connect({ host: '127.0.0.1', port }), peerMessages, { idleTimeoutMs: 20_000 });
+    this.channels.push(channel);
+    const answer = new Promise<Tagged<PeerMessages>>((resolve, reject) => {
+      channel.once('message', resolve);
+      channel.once('close', () => reject(new Error('requester closed without answering')));
+    });
+    channel.send('offer', offer);
+    return { channel, answer: await answer };
+  }
+
+  close(): void {
+    for (const c of this.channels) c.destroy();
+    this.server?.close();
+  }
+}

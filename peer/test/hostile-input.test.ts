@@ -1,0 +1,226 @@
+/**
+ * Bad input at a peer (issue 2, SPEC "What bad input gets"): garbage, truncated and oversized frames; queries for
+ * paths outside the shared folder; a holder that lies about its bytes or dies mid-transfer; unknown commands;
+ * refused joins. Each gets a clear error, closes only the offending connection, leaves nothing under a final name,
+ * and the rest keeps working.
+ */
+import { randomBytes } from 'node:crypto';
+import { connect, createServer } from 'node:net';
+import { existsSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { PeerEvent } from '../peer-events.js';
+import { FakePeer, pieceFrame, prefixDigests } from './fake-peer.js';
+import { Mesh, PEER_BIN, sha256File, type PeerProcess } from './mesh-harness.js';
+import { spawn } from 'node:child_process';
+
+const test = suite<{ mesh: Mesh; s1: PeerProcess; s2: PeerProcess }>('hostile input');
+
+function portOf(p: PeerProcess): number {
+  const ready = p.events.find((e) => e.event === 'ready') as Extract<PeerEvent, { event: 'ready' }>;
+  return ready.port;
+}
+
+/** Writes raw bytes to a peer's port; resolves true when the peer closed the connection within the time. */
+function rawExchange(port: number, bytes: Buffer, endAfter = false): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port }, () => {
+      socket.write(bytes);
+      if (endAfter) socket.end();
+    });
+    const timer = setTimeout(() => (socket.destroy(), resolve(false)), 7000);
+    socket.on('error', () => undefined);
+    socket.on('close', () => (clearTimeout(timer), resolve(true)));
+    socket.resume();
+  });
+}
+
+test.before(async (ctx) => {
+  ctx.mesh = new Mesh();
+  await ctx.mesh.startServer();
+  ctx.mesh.seed('s2', { 'public.txt': 'shareable\n' });
+  writeFileSync(join(ctx.mesh.root, 'secret.txt'), 'outside the shared folder\n');
+  symlinkSync(join(ctx.mesh.root, 'secret.txt'), join(ctx.mesh.dirOf('s2'), 'shared', 'link-out.txt'));
+  ctx.s1 = await ctx.mesh.startPeer('s1');
+  ctx.s2 = await ctx.mesh.startPeer('s2');
+});
+
+test.after(async (ctx) => {
+  await ctx.mesh.close();
+});
+
+test('garbage, truncated and oversized frames close only their own connection', async ({ s1, s2 }) => {
+  const port = portOf(s2);
+  assert.ok(await rawExchange(port, randomBytes(4096)), 'garbage is cut off');
+  const truncated = Buffer.alloc(14);
+  truncated.writeUInt32BE(100, 0);
+  truncated.writeUInt8(1, 4);
+  assert.ok(await rawExchange(port, truncated, true), 'a truncated frame is cut off');
+  const oversized = Buffer.from([0xff, 0xff, 0xff, 0xff, 1]);
+  assert.ok(await rawExchange(port, oversized), 'an oversized frame is cut off');
+  const badJson = Buffer.concat([Buffer.from([0, 0, 0, 6, 1]), Buffer.from('{oops')]);
+  assert.ok(await rawExchange(port, badJson), 'a malformed hello is cut off');
+  assert.match(s2.stderr, /closed a connection from 127\.0\.0\.1/);
+  // The neighbour link between s1 and s2 is untouched and the mesh still serves files.
+  assert.equal(s1.neighbours(), ['s2']);
+  const done = await s1.ask('public.txt', (e) => e.event === 'download-complete' || e.event === 'not-found');
+  assert.is(done.event, 'download-complete');
+});
+
+test('queries for paths outside the shared folder are refused; a link that leads out is not served', async ({ mesh, s2 }) => {
+  const fake = new FakePeer();
+  await fake.listen();
+  try {
+    const link = await fake.linkTo(portOf(s2));
+    const ask = (qid: string, file: string) => link.send('query', { qid, file, hops: 1, origin: fake.ref() });
+    ask('q-dotdot-0000001', '../secret.txt');
+    ask('q-absolute-00001', join(mesh.root, 'secret.txt'));
+    ask('q-symlink-000001', 'link-out.txt');
+    ask('q-control-000001', 'public.txt'); // control: a legitimate file is offered over the same link
+    const refused = await s2.waitFor((e) => e.event === 'query-seen' && e.qid === 'q-absolute-00001', 5000);
+    assert.is(refused.event === 'query-seen' && refused.action, 'refused');
+    const dotdot = s2.events.find((e) => e.event === 'query-seen' && e.qid === 'q-dotdot-0000001');
+    assert.is(dotdot?.event === 'query-seen' && dotdot.action, 'refused');
+    const deadline = Date.now() + 2000;
+    while (fake.inbound.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(fake.inbound.map((c) => c.first.kind === 'offer' && c.first.body.file), ['public.txt'], 'only the legitimate file was offered');
+  } finally {
+    fake.close();
+  }
+});
+
+test('an offer whose bytes do not match its digests fails and leaves nothing in Downloads', async ({ s1 }) => {
+  const fake = new FakePeer();
+  await fake.listen();
+  try {
+    await fake.linkTo(portOf(s1));
+    const from = s1.events.length;
+    s1.send('lie.bin');
+    const query = await fake.waitFor((m) => m.kind === 'query' && m.body.file === 'lie.bin', 5000);
+    if (query.kind !== 'query') return;
+    const truth = randomBytes(3 * 1024 * 1024 + 7);
+    const { sha256, pieceSize, digests } = prefixDigests(truth);
+    const { channel, answer } = await fake.offer(query.body.origin.port, {
+      qid: query.body.qid, file: 'lie.bin', size: truth.length, sha256, pieceSize, digests: digests.toString('base64'), from: fake.ref(),
+    });
+    assert.is(answer.kind, 'accept');
+    const lie = Buffer.from(truth.subarray(pieceSize, 2 * pieceSize));
+    lie[1000] = lie[1000]! ^ 0xff; // one flipped bit in the second piece
+    channel.sendRaw(pieceFrame(0, truth.subarray(0, pieceSize)));
+    channel.sendRaw(pieceFrame(1, lie));
+    const failed = await s1.waitFor((e) => e.event === 'download-failed' || e.event === 'download-complete', 8000, from);
+    assert.is(failed.event, 'download-failed');
+    if (failed.event === 'download-failed') assert.match(failed.reason, /piece 1 does not match/);
+    assert.not.ok(existsSync(join(s1.dir, 'Downloads', 'lie.bin')));
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(readdirSync(join(s1.dir, '.p2p', 'partial')), []);
+  } finally {
+    fake.close();
+  }
+});
+
+test('a holder that dies mid-transfer leaves nothing under the final name', async ({ s1 }) => {
+  const fake = new FakePeer();
+  await fake.listen();
+  try {
+    await fake.linkTo(portOf(s1));
+    const from = s1.events.length;
+    s1.send('dies.bin');
+    const query = await fake.waitFor((m) => m.kind === 'query' && m.body.file === 'dies.bin', 5000);
+    if (query.kind !== 'query') return;
+    const truth = randomBytes(4 * 1024 * 1024);
+    const { sha256, pieceSize, digests } = prefixDigests(truth);
+    const { channel, answer } = await fake.offer(query.body.origin.port, {
+      qid: query.body.qid, file: 'dies.bin', size: truth.length, sha256, pieceSize, digests: digests.toString('base64'), from: fake.ref(),
+    });
+    assert.is(answer.kind, 'accept');
+    channel.sendRaw(pieceFrame(0, truth.subarray(0, pieceSize)));
+    channel.sendRaw(pieceFrame(1, truth.subarray(pieceSize, 2 * pieceSize)).subarray(0, 5000)); // half a frame, then gone
+    await new Promise((r) => setTimeout(r, 100));
+    channel.socket.destroy();
+    const failed = await s1.waitFor((e) => e.event === 'download-failed' || e.event === 'download-complete', 8000, from);
+    assert.is(failed.event, 'download-failed');
+    if (failed.event === 'download-failed') assert.match(failed.reason, /closed the connection after 1048576 of 4194304 bytes/);
+    assert.not.ok(existsSync(join(s1.dir, 'Downloads', 'dies.bin')));
+  } finally {
+    fake.close();
+  }
+});
+
+test('an offer for a file not asked for, or for an unknown search, is declined', async ({ s1 }) => {
+  const fake = new FakePeer();
+  await fake.listen();
+  try {
+    const data = Buffer.from('x');
+    const { sha256, pieceSize, digests } = prefixDigests(data);
+    const base = { size: 1, sha256, pieceSize, digests: digests.toString('base64'), from: fake.ref() };
+    const unknown = await fake.offer(portOf(s1), { ...base, qid: 'nobody-asked-0001', file: 'x.txt' });
+    assert.is(unknown.answer.kind, 'decline');
+    const escaping = await fake.offer(portOf(s1), { ...base, qid: 'nobody-asked-0002', file: '../x.txt' });
+    assert.is(escaping.answer.kind, 'decline');
+  } finally {
+    fake.close();
+  }
+});
+
+test('an unknown command gets a one-line error and the peer keeps serving', async ({ s1 }) => {
+  const e = await s1.ask('TOPO please', 'error');
+  assert.ok(e.event === 'error' && /unknown command "TOPO please"/.test(e.message));
+  const bad = await s1.ask('../../etc/passwd', 'error');
+  assert.ok(bad.event === 'error' && /path/.test(bad.message));
+  const help = await s1.ask('HELP', 'help');
+  assert.ok(help.event === 'help' && help.commands.some((c) => c.command === 'TOPO'));
+});
+
+test('a duplicate live name and an invalid name are refused with exit code 2 and one sentence', async ({ mesh }) => {
+  const dup = await mesh.startPeer('S1', [], false);
+  assert.is(await dup.waitExit(), 2);
+  assert.match(dup.stderr, /refused this peer: .*s1.*/i);
+  const child = spawn(process.execPath, [PEER_BIN, 'bad name!', '--headless'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr.on('data', (d) => (err += d));
+  const code = await new Promise((r) => child.on('exit', r));
+  assert.is(code, 2);
+  assert.match(err, /not a valid peer name/);
+});
+
+test('a full mesh refuses the next peer (here --max-peers 2)', async () => {
+  const small = new Mesh();
+  try {
+    await small.startServer(['--max-peers', '2']);
+    await small.startPeer('a1');
+    await small.startPeer('a2');
+    const third = await small.startPeer('a3', [], false);
+    assert.is(await third.waitExit(), 2);
+    assert.match(third.stderr, /full/);
+  } finally {
+    await small.close();
+  }
+});
+
+test('a peer that cannot reach the metadata server says so, retries, and joins once it is up', async () => {
+  const free = await new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+  const late = new Mesh();
+  try {
+    late.serverAddress = `127.0.0.1:${free}`;
+    const peer = await late.startPeer('early', [], false);
+    const deadline = Date.now() + 5000;
+    while (!/cannot reach the metadata server/.test(peer.stderr) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.match(peer.stderr, /cannot reach the metadata server at 127\.0\.0\.1:\d+ .*retrying in/);
+    const server = spawn(process.execPath, [join(PEER_BIN, '..', '..', 'metadata-server', 'main.js'), '--port', String(free), '--peer-ports', '45000-45199'], { stdio: 'ignore' });
+    late.server = server;
+    const ready = await peer.waitFor('ready', 15_000);
+    assert.is(ready.event, 'ready');
+  } finally {
+    await late.close();
+  }
+});
+
+test.run();

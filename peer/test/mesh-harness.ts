@@ -1,0 +1,170 @@
+/**
+ * End-to-end harness: real metadata server and peer processes (compiled JS) on loopback, driven through headless
+ * mode. Every wait is bounded; `close()` kills whatever is still running and removes the temporary folder.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import type { PeerEvent } from '../peer-events.js';
+
+const DIST = fileURLToPath(new URL('../../', import.meta.url));
+export const SERVER_BIN = join(DIST, 'metadata-server', 'main.js');
+export const PEER_BIN = join(DIST, 'peer', 'main.js');
+
+export function sha256File(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
+}
+
+export function sha256(data: Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** A random range of 200 peer ports in 20000–59999, so parallel runs rarely meet (busy ports are skipped anyway). */
+export function randomPortRange(): string {
+  const base = 20000 + Math.floor(Math.random() * 200) * 200;
+  return `${base}-${base + 199}`;
+}
+
+type Predicate = (e: PeerEvent) => boolean;
+
+export class PeerProcess {
+  readonly events: PeerEvent[] = [];
+  stderr = '';
+  exitCode: number | null | undefined;
+  private waiters: { pred: Predicate; resolve: (e: PeerEvent) => void }[] = [];
+  private exitWaiters: ((code: number | null) => void)[] = [];
+
+  constructor(
+    readonly name: string,
+    readonly dir: string,
+    readonly child: ChildProcess,
+  ) {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      let e: PeerEvent;
+      try {
+        e = JSON.parse(line) as PeerEvent;
+      } catch {
+        return;
+      }
+      this.events.push(e);
+      this.waiters = this.waiters.filter((w) => (w.pred(e) ? (w.resolve(e), false) : true));
+    });
+    child.stderr!.on('data', (d) => (this.stderr += d));
+    child.on('exit', (code) => {
+      this.exitCode = code;
+      for (const w of this.exitWaiters) w(code);
+    });
+  }
+
+  send(line: string): void {
+    this.child.stdin!.write(line + '\n');
+  }
+
+  /** Resolves with the first event (past or future, after index `from`) that matches. */
+  waitFor(pred: Predicate | PeerEvent['event'], timeoutMs = 10_000, from = 0): Promise<PeerEvent> {
+    const p: Predicate = typeof pred === 'string' ? (e) => e.event === pred : pred;
+    const past = this.events.slice(from).find(p);
+    if (past) return Promise.resolve(past);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${this.name}: no matching event within ${timeoutMs} ms; last: ${JSON.stringify(this.events.slice(-4))} stderr: ${this.stderr.slice(-500)}`)), timeoutMs);
+      this.waiters.push({ pred: p, resolve: (e) => (clearTimeout(timer), resolve(e)) });
+    });
+  }
+
+  /** Sends a command and waits for the first matching event after it. */
+  async ask(line: string, pred: Predicate | PeerEvent['event'], timeoutMs = 10_000): Promise<PeerEvent> {
+    const from = this.events.length;
+    this.send(line);
+    return this.waitFor(pred, timeoutMs, from);
+  }
+
+  waitExit(timeoutMs = 10_000): Promise<number | null> {
+    if (this.exitCode !== undefined) return Promise.resolve(this.exitCode);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${this.name} did not exit within ${timeoutMs} ms`)), timeoutMs);
+      this.exitWaiters.push((code) => (clearTimeout(timer), resolve(code)));
+    });
+  }
+
+  /** Current neighbour names according to this peer's own events. */
+  neighbours(): string[] {
+    const set = new Set<string>();
+    for (const e of this.events) {
+      if (e.event === 'ready') e.neighbours.forEach((n) => set.add(n));
+      if (e.event === 'neighbour-up') set.add(e.name);
+      if (e.event === 'neighbour-down') set.delete(e.name);
+    }
+    return [...set].sort();
+  }
+
+  kill(signal: NodeJS.Signals = 'SIGKILL'): void {
+    if (this.exitCode === undefined) this.child.kill(signal);
+  }
+}
+
+export class Mesh {
+  readonly root = mkdtempSync(join(tmpdir(), 'p2p-e2e-'));
+  server: ChildProcess | undefined;
+  serverAddress = '';
+  serverOutput = '';
+  readonly peers = new Map<string, PeerProcess>();
+
+  /** Starts the metadata server on a free port. */
+  async startServer(args: string[] = []): Promise<string> {
+    const child = spawn(process.execPath, [SERVER_BIN, '--port', '0', '--peer-ports', randomPortRange(), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.server = child;
+    child.stdout!.on('data', (d) => (this.serverOutput += d));
+    child.stderr!.on('data', (d) => (this.serverOutput += d));
+    this.serverAddress = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`metadata server did not start: ${this.serverOutput}`)), 10_000);
+      const rl = createInterface({ input: child.stdout! });
+      rl.on('line', (line) => {
+        const m = /metadata server listening on (\S+:\d+)/.exec(line);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]!);
+        }
+      });
+      child.on('exit', () => reject(new Error(`metadata server exited: ${this.serverOutput}`)));
+    });
+    return this.serverAddress;
+  }
+
+  /** Puts files into a peer's shared/ before it starts. */
+  seed(name: string, files: Record<string, Buffer | string>): string {
+    const shared = join(this.root, name, 'shared');
+    mkdirSync(shared, { recursive: true });
+    for (const [file, content] of Object.entries(files)) writeFileSync(join(shared, file), content);
+    return shared;
+  }
+
+  dirOf(name: string): string {
+    return join(this.root, name);
+  }
+
+  /** Starts a headless peer; resolves once it is ready (or returns it unready when `waitReady` is false). */
+  async startPeer(name: string, extra: string[] = [], waitReady = true): Promise<PeerProcess> {
+    const child = spawn(process.execPath, [PEER_BIN, name, '--server', this.serverAddress, '--dir', this.dirOf(name), '--headless', '--query-timeout', '2000', ...extra], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const peer = new PeerProcess(name, this.dirOf(name), child);
+    this.peers.set(name, peer);
+    if (waitReady) await peer.waitFor('ready', 15_000);
+    return peer;
+  }
+
+  peer(name: string): PeerProcess {
+    const p = this.peers.get(name);
+    if (!p) throw new Error(`no peer ${name}`);
+    return p;
+  }
+
+  async close(): Promise<void> {
+    for (const p of this.peers.values()) p.kill('SIGKILL');
+    this.server?.kill('SIGKILL');
+    await Promise.all([...this.peers.values()].map((p) => p.waitExit(5000).catch(() => undefined)));
+    rmSync(this.root, { recursive: true, force: true });
+  }
+}
