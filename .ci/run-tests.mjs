@@ -11,7 +11,7 @@ const filter = process.argv[3] ?? '';
 const require = createRequire(import.meta.url);
 // uvu's `exports` hide bin.js: resolve it from the package's main (TOOLCHAIN.md).
 const uvuBin = join(dirname(require.resolve('uvu')), '..', 'bin.js');
-const pattern = filter ? `${filter}.*\\.test\\.js$` : '\\.test\\.js$';
+const pattern = filter ? `(?:${filter}).*\\.test\\.js$` : '\\.test\\.js$';
 const child = spawn(process.execPath, [uvuBin, dir, pattern, '--no-color', '-i', 'node_modules'], {
   stdio: ['ignore', 'pipe', 'inherit'],
 });

@@ -69,7 +69,7 @@ test('a truncated frame followed by a close is logged and nobody else notices', 
     const whole = serverMessages.encode('join', { flag: 'p2p', name: 'half', id: 'half-id-1234', host: '127.0.0.1', version: 1 });
     const { closedByServer } = await sendRaw(server.port, whole.subarray(0, whole.length - 5), true);
     assert.ok(closedByServer);
-    await server.waitForLine(/disconnected without joining/);
+    await server.waitForLine(/P2P_ERR_BAD_FRAME: connection closed in the middle of a frame/);
     assert.is((await peer.heartbeat([])).peers, 1);
     // The half-sent name was never registered.
     const again = await TestClient.join(server.port, 'half');
