@@ -108,6 +108,9 @@ export class Download extends EventEmitter<DownloadEvents> {
       return this.fail(`holder sent piece ${index} (${data.length} bytes) where piece ${this.nextIndex} (${expected} bytes) was due`);
     }
     this.nextIndex++;
+    // Everything has arrived: what is left (writing, checking, flushing) is local work that can outlast the idle
+    // timeout on a slow disk, and the holder has nothing more to say.
+    if (this.nextIndex === this.count) this.channel.setIdleTimeout(0);
     // The frame body (type + index + data) owns its memory when the decoder assembled it from several chunks:
     // then it can be handed to the hashing thread without a copy.
     const owned = data.buffer.byteLength === data.length + PIECE_BODY_OVERHEAD;

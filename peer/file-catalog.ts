@@ -103,16 +103,19 @@ export class FileCatalog extends EventEmitter<FileCatalogEvents> {
     return job;
   }
 
-  /** Digests every held file not yet in the cache, one at a time, so offers are instant later. */
-  async warm(): Promise<void> {
+  /** Digests every held file not yet in the cache, one at a time, so offers are instant later; returns the count. */
+  async warm(): Promise<number> {
     const { shared, downloads } = this.refresh();
+    let n = 0;
     for (const file of [...shared, ...downloads]) {
       try {
         await this.digest(file);
+        n++;
       } catch {
         // A file that vanished or cannot be read is skipped; it is tried again when asked for.
       }
     }
+    return n;
   }
 
   private async compute(path: string, st: Stats): Promise<FileDigest> {

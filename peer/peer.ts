@@ -215,7 +215,7 @@ export class Peer implements PeerHandle {
     }
     this.ready = true;
     this.emit({ event: 'ready', name: this.name, id: this.id, host: this.host, port: this.port, neighbours: this.neighbours.names(), server: this.server.display, dir: this.folders.root });
-    void this.catalog.warm();
+    void this.catalog.warm().then((n) => this.log(`digests ready for ${n} held files`));
   }
 
   private download(file: string): void {

@@ -12,8 +12,14 @@ import { pieceCount, pieceLength } from './piece-plan.js';
 import type { PeerChannel } from './peer-listener.js';
 
 export interface UploadOptions {
-  /** Time allowed to connect, and for the requester to answer the offer or the last piece. Default 10 000 ms. */
+  /** Time allowed to connect, for the requester to answer the offer, and of silence while streaming. Default 10 000 ms. */
   timeoutMs?: number;
+  /**
+   * Time the requester may take, after the last piece, to verify and flush the file before it answers. Default
+   * 120 000 ms: flushing gigabytes to a slow disk takes a while, and the answer is only a report (the requester
+   * alone decides what it keeps).
+   */
+  resultTimeoutMs?: number;
   /** Pieces read ahead of the socket, so the disk and the network overlap. Default 4. */
   readAhead?: number;
   /** Least time between two `progress` events. Default 250 ms. */
@@ -79,13 +85,23 @@ export class Upload extends EventEmitter<UploadEvents> {
         throw new P2pError('P2P_ERR_BAD_MESSAGE', `accept asks for pieces ${first}–${last} of ${count}`);
       }
       this.emit('started', this.digest.size);
-      const resultPromise = this.next(channel, timeoutMs);
-      resultPromise.catch(() => undefined); // observed below; a close while streaming surfaces there first
-      await this.stream(channel, first, last);
-      const result = await resultPromise;
-      if (result.kind !== 'result') throw new P2pError('P2P_ERR_UNEXPECTED_MESSAGE', `expected result, got ${result.kind}`);
-      if (result.body.ok) this.finish('complete', this.digest.size);
-      else this.finish('failed', `requester reported: ${result.body.reason}`);
+      // The requester's answer can come early (it found a bad piece and gave up): listen from now on, so streaming
+      // stops as soon as it does; its timer starts only once everything is sent.
+      let result: PeerMessages['result'] | undefined;
+      const answered = new Promise<PeerMessages['result']>((resolve, reject) => {
+        channel.on('message', (msg) => {
+          if (msg.kind === 'result') resolve((result = msg.body));
+          else reject(new P2pError('P2P_ERR_UNEXPECTED_MESSAGE', `expected result, got ${msg.kind}`));
+        });
+        channel.on('close', (err) => reject(err ?? new P2pError('P2P_ERR_CLOSED', `${this.to.name} closed the connection`)));
+      });
+      answered.catch(() => undefined); // observed below
+      await this.stream(channel, first, last, () => result !== undefined);
+      const resultTimeoutMs = this.options.resultTimeoutMs ?? 120_000;
+      channel.setIdleTimeout(resultTimeoutMs);
+      const final = await withTimeout(answered, resultTimeoutMs, `the result from ${this.to.name}`);
+      if (final.ok) this.finish('complete', this.digest.size);
+      else this.finish('failed', `requester reported: ${final.reason}`);
     } catch (err) {
       this.finish('failed', describeError(err));
     } finally {
@@ -99,7 +115,7 @@ export class Upload extends EventEmitter<UploadEvents> {
     this.channel?.destroy();
   }
 
-  private async stream(channel: PeerChannel, first: number, last: number): Promise<void> {
+  private async stream(channel: PeerChannel, first: number, last: number, answered: () => boolean): Promise<void> {
     const { size, pieceSize } = this.digest;
     const readAhead = this.options.readAhead ?? 4;
     const interval = this.options.progressIntervalMs ?? 250;
@@ -128,6 +144,7 @@ export class Upload extends EventEmitter<UploadEvents> {
       for (let index = first; index < last; index++) {
         while (nextRead < last && queue.length < readAhead) queue.push(read(nextRead++));
         const frame = await queue.shift()!;
+        if (answered()) break; // the requester already gave its verdict
         if (this.done || !channel.isOpen) throw new P2pError('P2P_ERR_CLOSED', 'the requester closed the connection');
         if (!channel.sendRaw(frame)) await channel.waitDrain();
         sent += frame.length - PIECE_HEADER_BYTES;
@@ -173,4 +190,10 @@ export class Upload extends EventEmitter<UploadEvents> {
     if (kind === 'complete') this.emit('complete', detail as number);
     else this.emit(kind, detail as string);
   }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new TimeoutError(what, ms)), ms)));
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

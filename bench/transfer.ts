@@ -1,0 +1,79 @@
+/**
+ * bench/transfer (issue 2): one verified transfer of a large random file between two peers on loopback and, in
+ * the same run, the same bytes through a minimal Node pipe (baseline-pipe.ts: socket → file, no verification).
+ * Prints MB/s for both, the ratio, and each side's peak RSS. Loopback figures drift 20–40% between runs: only the
+ * ratio of one run means anything.
+ *
+ *   npm run bench:transfer                      # 1 GiB and 4 GiB
+ *   node dist/bench/transfer.js --sizes 1024    # sizes in MiB
+ */
+import { mkdirSync, rmSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { Mesh, sha256File } from '../peer/test/mesh-harness.js';
+import { peakRssMb, runNode, table, writeRandomFile } from './bench-util.js';
+
+const { values } = parseArgs({ options: { sizes: { type: 'string', default: '1024,4096' } } });
+const sizes = values.sizes!.split(',').map((s) => Number(s) * 1024 * 1024);
+const BASELINE = fileURLToPath(new URL('./baseline-pipe.js', import.meta.url));
+const mb = (bytes: number, ms: number) => bytes / 1e6 / (ms / 1000);
+
+async function baseline(source: string, target: string): Promise<{ mbps: number; senderMb: number; receiverMb: number }> {
+  let port = 0;
+  let resolvePort!: () => void;
+  const portKnown = new Promise<void>((r) => (resolvePort = r));
+  const receiving = runNode([BASELINE, 'receive', target], (o) => {
+    if (typeof o.port === 'number') {
+      port = o.port;
+      resolvePort();
+    }
+  });
+  await portKnown;
+  const sent = await runNode([BASELINE, 'send', `127.0.0.1:${port}`, source]);
+  const received = (await receiving).find((o) => typeof o.ms === 'number')!;
+  return { mbps: mb(received.bytes as number, received.ms as number), senderMb: (sent[0]!.maxRssKb as number) / 1024, receiverMb: (received.maxRssKb as number) / 1024 };
+}
+
+async function verified(mesh: Mesh, bytes: number): Promise<{ mbps: number; senderMb: number; receiverMb: number; ok: boolean }> {
+  const holder = mesh.peer('holder');
+  const requester = mesh.peer('requester');
+  const done = await requester.ask('big.bin', (e) => e.event === 'download-complete' || e.event === 'download-failed', 300_000);
+  if (done.event !== 'download-complete') throw new Error(`transfer failed: ${JSON.stringify(done)}`);
+  const result = {
+    mbps: mb(bytes, done.ms),
+    senderMb: peakRssMb(holder.child.pid!),
+    receiverMb: peakRssMb(requester.child.pid!),
+    ok: done.sha256 === sha256File(join(holder.dir, 'shared', 'big.bin')),
+  };
+  unlinkSync(join(requester.dir, 'Downloads', 'big.bin'));
+  return result;
+}
+
+const rows: (string | number)[][] = [];
+for (const bytes of sizes) {
+  const mesh = new Mesh();
+  try {
+    const shared = mesh.seed('holder', {});
+    const source = join(shared, 'big.bin');
+    writeRandomFile(source, bytes);
+    await mesh.startServer();
+    const holder = await mesh.startPeer('holder');
+    await holder.waitFor((e) => e.event === 'log' && /digests ready/.test(e.message), 600_000);
+    await mesh.startPeer('requester');
+    const scratch = join(mesh.root, 'baseline');
+    mkdirSync(scratch);
+    // Alternate the two so neither always runs on a warmer page cache.
+    const ceiling = await baseline(source, '-');
+    const base = await baseline(source, join(scratch, 'copy.bin'));
+    rmSync(join(scratch, 'copy.bin'));
+    const ours = await verified(mesh, bytes);
+    const label = `${bytes / 1024 / 1024} MiB`;
+    rows.push([label, 'socket → /dev/null (ceiling)', ceiling.mbps.toFixed(0), (ceiling.mbps / base.mbps).toFixed(2), ceiling.senderMb.toFixed(0), ceiling.receiverMb.toFixed(0), '-']);
+    rows.push([label, 'minimal pipe (no verification)', base.mbps.toFixed(0), '1.00', base.senderMb.toFixed(0), base.receiverMb.toFixed(0), '-']);
+    rows.push([label, 'peer → peer, verified', ours.mbps.toFixed(0), (ours.mbps / base.mbps).toFixed(2), ours.senderMb.toFixed(0), ours.receiverMb.toFixed(0), ours.ok ? 'sha256 ok' : 'MISMATCH']);
+  } finally {
+    await mesh.close();
+  }
+}
+console.log(table(['size', 'path', 'MB/s', 'ratio', 'sender peak RSS MB', 'receiver peak RSS MB', 'check'], rows));
