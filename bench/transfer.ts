@@ -44,7 +44,8 @@ async function verified(mesh: Mesh, bytes: number): Promise<{ mbps: number; send
     mbps: mb(bytes, done.ms),
     senderMb: peakRssMb(holder.child.pid!),
     receiverMb: peakRssMb(requester.child.pid!),
-    ok: done.sha256 === sha256File(join(holder.dir, 'shared', 'big.bin')),
+    // Independent check: hash what landed and what was sent, outside the peers.
+    ok: sha256File(join(requester.dir, done.path)) === sha256File(join(holder.dir, 'shared', 'big.bin')),
   };
   unlinkSync(join(requester.dir, 'Downloads', 'big.bin'));
   return result;

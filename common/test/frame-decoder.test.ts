@@ -2,18 +2,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FrameDecoder } from '../frame-decoder.js';
 import { encodeFrame } from '../frame-encoder.js';
-import { P2pError } from '../errors.js';
+import { codeOf } from './error-code.js';
 
 const frame = (type: number, text: string) => encodeFrame(type, Buffer.from(text));
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    return err instanceof P2pError ? err.code : 'not a P2pError';
-  }
-  return undefined;
-}
 
 test('decodes a frame delivered whole', () => {
   const d = new FrameDecoder();

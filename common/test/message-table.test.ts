@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FrameDecoder } from '../frame-decoder.js';
 import { encodeFrame } from '../frame-encoder.js';
-import { P2pError } from '../errors.js';
+import { codeOf } from './error-code.js';
 import { peerMessages } from '../wire/peer-messages.js';
 import { serverMessages } from '../wire/server-messages.js';
 
@@ -10,15 +10,6 @@ const decodeOne = (buf: Buffer) => {
   const [f] = new FrameDecoder().push(buf);
   return serverMessages.decode(f!);
 };
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    return err instanceof P2pError ? err.code : 'not a P2pError';
-  }
-  return undefined;
-}
 
 test('round-trips a join through encode and decode', () => {
   const body = { flag: 'p2p', name: 's1', id: 'abcdefghijkl', host: '127.0.0.1', port: 7001, version: 1 };

@@ -36,6 +36,24 @@ function rawExchange(port: number, bytes: Buffer, endAfter = false): Promise<boo
   });
 }
 
+/**
+ * Links a fake neighbour to `s1`, types `file` on s1, catches the flooded query, and dials back as the holder of
+ * `truth` with an honest offer. Resolves with the transfer channel (accepted) and the event index before the command.
+ */
+async function fakeHolderFor(s1: PeerProcess, fake: FakePeer, file: string, truth: Buffer) {
+  await fake.linkTo(portOf(s1));
+  const from = s1.events.length;
+  s1.send(file);
+  const query = await fake.waitFor((m) => m.kind === 'query' && m.body.file === file, 5000);
+  if (query.kind !== 'query') throw new Error('not a query');
+  const { sha256, pieceSize, digests } = prefixDigests(truth);
+  const { channel, answer } = await fake.offer(query.body.origin.port, {
+    qid: query.body.qid, file, size: truth.length, sha256, pieceSize, digests: digests.toString('base64'), from: fake.ref(),
+  });
+  assert.is(answer.kind, 'accept');
+  return { channel, pieceSize, from };
+}
+
 test.before(async (ctx) => {
   ctx.mesh = new Mesh();
   await ctx.mesh.startServer();
@@ -95,17 +113,8 @@ test('an offer whose bytes do not match its digests fails and leaves nothing in 
   const fake = new FakePeer();
   await fake.listen();
   try {
-    await fake.linkTo(portOf(s1));
-    const from = s1.events.length;
-    s1.send('lie.bin');
-    const query = await fake.waitFor((m) => m.kind === 'query' && m.body.file === 'lie.bin', 5000);
-    if (query.kind !== 'query') return;
     const truth = randomBytes(3 * 1024 * 1024 + 7);
-    const { sha256, pieceSize, digests } = prefixDigests(truth);
-    const { channel, answer } = await fake.offer(query.body.origin.port, {
-      qid: query.body.qid, file: 'lie.bin', size: truth.length, sha256, pieceSize, digests: digests.toString('base64'), from: fake.ref(),
-    });
-    assert.is(answer.kind, 'accept');
+    const { channel, pieceSize, from } = await fakeHolderFor(s1, fake, 'lie.bin', truth);
     const lie = Buffer.from(truth.subarray(pieceSize, 2 * pieceSize));
     lie[1000] = lie[1000]! ^ 0xff; // one flipped bit in the second piece
     channel.sendRaw(pieceFrame(0, truth.subarray(0, pieceSize)));
@@ -125,17 +134,8 @@ test('a holder that dies mid-transfer leaves nothing under the final name', asyn
   const fake = new FakePeer();
   await fake.listen();
   try {
-    await fake.linkTo(portOf(s1));
-    const from = s1.events.length;
-    s1.send('dies.bin');
-    const query = await fake.waitFor((m) => m.kind === 'query' && m.body.file === 'dies.bin', 5000);
-    if (query.kind !== 'query') return;
     const truth = randomBytes(4 * 1024 * 1024);
-    const { sha256, pieceSize, digests } = prefixDigests(truth);
-    const { channel, answer } = await fake.offer(query.body.origin.port, {
-      qid: query.body.qid, file: 'dies.bin', size: truth.length, sha256, pieceSize, digests: digests.toString('base64'), from: fake.ref(),
-    });
-    assert.is(answer.kind, 'accept');
+    const { channel, pieceSize, from } = await fakeHolderFor(s1, fake, 'dies.bin', truth);
     channel.sendRaw(pieceFrame(0, truth.subarray(0, pieceSize)));
     channel.sendRaw(pieceFrame(1, truth.subarray(pieceSize, 2 * pieceSize)).subarray(0, 5000)); // half a frame, then gone
     await new Promise((r) => setTimeout(r, 100));

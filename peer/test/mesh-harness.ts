@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -15,8 +15,17 @@ const DIST = fileURLToPath(new URL('../../', import.meta.url));
 export const SERVER_BIN = join(DIST, 'metadata-server', 'main.js');
 export const PEER_BIN = join(DIST, 'peer', 'main.js');
 
+/** SHA-256 of a file of any size, read in 4 MiB blocks (memory stays flat). */
 export function sha256File(path: string): string {
-  return createHash('sha256').update(readFileSync(path)).digest('hex');
+  const hash = createHash('sha256');
+  const fd = openSync(path, 'r');
+  const block = Buffer.allocUnsafe(4 * 1024 * 1024);
+  try {
+    for (let n; (n = readSync(fd, block, 0, block.length, null)) > 0; ) hash.update(block.subarray(0, n));
+  } finally {
+    closeSync(fd);
+  }
+  return hash.digest('hex');
 }
 
 export function sha256(data: Buffer): string {
