@@ -155,9 +155,14 @@ export class Mesh {
     return join(this.root, name);
   }
 
-  /** Starts a headless peer; resolves once it is ready (or returns it unready when `waitReady` is false). */
-  async startPeer(name: string, extra: string[] = [], waitReady = true): Promise<PeerProcess> {
-    const child = spawn(process.execPath, [PEER_BIN, name, '--server', this.serverAddress, '--dir', this.dirOf(name), '--headless', '--query-timeout', '2000', ...extra], { stdio: ['pipe', 'pipe', 'pipe'] });
+  /**
+   * Starts a headless peer; resolves once it is ready (or returns it unready when `waitReady` is false). `wrap`
+   * prefixes the command, e.g. `['ip', 'netns', 'exec', NS]` to run it on another (namespaced) host.
+   */
+  async startPeer(name: string, extra: string[] = [], waitReady = true, wrap: string[] = []): Promise<PeerProcess> {
+    const argv = [process.execPath, PEER_BIN, name, '--server', this.serverAddress, '--dir', this.dirOf(name), '--headless', '--query-timeout', '2000', ...extra];
+    const all = [...wrap, ...argv];
+    const child = spawn(all[0]!, all.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
     const peer = new PeerProcess(name, this.dirOf(name), child);
     this.peers.set(name, peer);
     if (waitReady) await peer.waitFor('ready', 15_000);

@@ -1,0 +1,90 @@
+/**
+ * Separate hosts on one machine for tests: network namespaces joined by a bridge that is connected to nothing else,
+ * on a private /24 the test checks is unused. Traffic never leaves this machine (TOOLCHAIN.md). Needs root and
+ * iproute2; `available()` says whether they are here.
+ */
+import { execFileSync } from 'node:child_process';
+
+function ip(...args: string[]): string {
+  return execFileSync('ip', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+export class LanHosts {
+  readonly tag = `p2p${process.pid % 10000}${Math.floor(Math.random() * 100)}`;
+  readonly bridge = `${this.tag}br`;
+  readonly subnet: string;
+  readonly namespaces: string[] = [];
+  private created = false;
+
+  constructor() {
+    const used = ip('-4', 'addr');
+    let third = 0;
+    for (let tries = 0; tries < 50 && third === 0; tries++) {
+      const candidate = 100 + Math.floor(Math.random() * 150);
+      if (!used.includes(`10.213.${candidate}.`)) third = candidate;
+    }
+    this.subnet = `10.213.${third}`;
+  }
+
+  static available(): boolean {
+    try {
+      if (process.getuid?.() !== 0) return false;
+      ip('netns', 'list');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** The bridge's own address, for a process in the root namespace (the metadata server). */
+  get gateway(): string {
+    return `${this.subnet}.1`;
+  }
+
+  /** Makes `count` hosts; returns their addresses. Host i is `namespaces[i]` at `${subnet}.${10 + i}`. */
+  up(count: number): string[] {
+    this.created = true;
+    ip('link', 'add', this.bridge, 'type', 'bridge');
+    ip('addr', 'add', `${this.gateway}/24`, 'dev', this.bridge);
+    ip('link', 'set', this.bridge, 'up');
+    const addresses: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const ns = `${this.tag}h${i}`;
+      const outside = `${this.tag}v${i}`;
+      ip('netns', 'add', ns);
+      this.namespaces.push(ns);
+      ip('link', 'add', outside, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns);
+      ip('link', 'set', outside, 'master', this.bridge);
+      ip('link', 'set', outside, 'up');
+      const address = `${this.subnet}.${10 + i}`;
+      ip('-n', ns, 'addr', 'add', `${address}/24`, 'dev', 'eth0');
+      ip('-n', ns, 'link', 'set', 'eth0', 'up');
+      ip('-n', ns, 'link', 'set', 'lo', 'up');
+      addresses.push(address);
+    }
+    return addresses;
+  }
+
+  /** Command prefix that runs a program on host i. */
+  exec(i: number): string[] {
+    return ['ip', 'netns', 'exec', this.namespaces[i]!];
+  }
+
+  /** Removes every namespace and the bridge (their veth pairs go with them). Idempotent. */
+  down(): void {
+    if (!this.created) return;
+    this.created = false;
+    for (const ns of this.namespaces) {
+      try {
+        ip('netns', 'del', ns);
+      } catch {
+        // already gone
+      }
+    }
+    try {
+      ip('link', 'del', this.bridge);
+    } catch {
+      // already gone
+    }
+  }
+}
