@@ -60,7 +60,7 @@ for (const bytes of sizes) {
     writeRandomFile(source, bytes);
     await mesh.startServer();
     const holder = await mesh.startPeer('holder');
-    await holder.waitFor((e) => e.event === 'log' && /digests ready/.test(e.message), 600_000);
+    await holder.waitFor((e) => e.event === 'log' && /hashes ready/.test(e.message), 600_000);
     await mesh.startPeer('requester');
     const scratch = join(mesh.root, 'baseline');
     mkdirSync(scratch);

@@ -2,7 +2,9 @@ import { once } from 'node:events';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { describeError } from '../common/errors.js';
+import { DEFAULT_MAX_FRAME_BYTES } from '../common/frame-decoder.js';
 import { formatHostPort } from '../common/host-port.js';
+import { DEFAULT_INDEX_BYTES_PER_PEER, IndexRegion, MAX_INDEX_BYTES_PER_PEER } from './index-region.js';
 import { DEFAULT_BUSY_PORT_MS } from './port-allocator.js';
 import type { Topology } from './referral-policy.js';
 import type { RegistryConfig, RegistryRequest, RegistryResult } from './registry-protocol.js';
@@ -21,8 +23,13 @@ export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 5000;
 export const DEFAULT_JOIN_TIMEOUT_MS = 5000;
 /** Repair advice is not repeated for this long, giving the advised peer time to dial. */
 export const DEFAULT_ADVICE_MEMORY_MS = 3000;
-/** Peer → server messages are small (the largest, a heartbeat of 256 names, is under 10 KiB). */
-export const MAX_REQUEST_FRAME_BYTES = 64 * 1024;
+/**
+ * Largest peer → server frame. The biggest message is a full `index`: 2000 files × (255-byte name + 64 hex digits +
+ * a 16-digit size + ~40 bytes of JSON keys and quotes) ≈ 750 KB, so 1 MiB. Everything else is under 10 KiB.
+ */
+export const MAX_REQUEST_FRAME_BYTES = 1024 * 1024;
+/** Largest server → peer frame: what a peer's Channel accepts by default (common/frame-decoder.ts). */
+export const DEFAULT_MAX_REPLY_FRAME_BYTES = DEFAULT_MAX_FRAME_BYTES;
 /** A peer waits for each answer, so a handful of queued requests is already abnormal. */
 export const DEFAULT_MAX_QUEUED_REQUESTS = 32;
 /** Default number of peer ports: "the 1000 ports above the server's port". */
@@ -56,8 +63,15 @@ export interface MetadataServerOptions {
   adviceMemoryMs?: number;
   /** How often slots are checked for missed heartbeats. Default: half the heartbeat timeout. */
   sweepIntervalMs?: number;
-  /** Largest frame accepted from a peer. Default 64 KiB. */
+  /** Largest frame accepted from a peer. Default 1 MiB (MAX_REQUEST_FRAME_BYTES, room for a full `index`). */
   maxFrameBytes?: number;
+  /**
+   * Bytes of shared memory keeping each peer's file index (a multiple of 8). Default DEFAULT_INDEX_BYTES_PER_PEER
+   * (594 008: 2000 files with 255-byte names); an `index` that does not fit is refused with the sizes.
+   */
+  indexBytesPerPeer?: number;
+  /** Largest `files` answer, in frame bytes; longer answers are cut to fit. Default 1 MiB, what peers accept. */
+  maxReplyFrameBytes?: number;
   /** Most requests one connection may have waiting. Default 32. */
   maxQueuedRequests?: number;
   /** Receives one human-readable line per join, leave, refusal or bad connection. Default: discarded. */
@@ -125,6 +139,10 @@ export class MetadataServer {
     if (!Number.isInteger(this.maxPeers) || this.maxPeers < 1 || this.maxPeers > MAX_SLOTS) {
       throw new RangeError(`maxPeers must be 1–${MAX_SLOTS}, not ${this.maxPeers}`);
     }
+    const indexBytes = options.indexBytesPerPeer ?? DEFAULT_INDEX_BYTES_PER_PEER;
+    if (!IndexRegion.validBytesPerSlot(indexBytes)) {
+      throw new RangeError(`indexBytesPerPeer must be a multiple of 8 from 8 to ${MAX_INDEX_BYTES_PER_PEER}, not ${indexBytes}`);
+    }
     const range = options.peerPorts;
     if (range && (range.low < 1 || range.high > 65535 || range.high - range.low + 1 < this.maxPeers)) {
       throw new RangeError(`peer ports ${range.low}-${range.high} cannot hold ${this.maxPeers} peers`);
@@ -158,12 +176,14 @@ export class MetadataServer {
       portLow: peerPorts.low,
       portHigh: peerPorts.high,
       reservedPort: port,
+      indexBytesPerSlot: this.options.indexBytesPerPeer ?? DEFAULT_INDEX_BYTES_PER_PEER,
     });
     const config: RegistryConfig = {
       topology: this.topology,
       heartbeatTimeoutMs: this.heartbeatTimeoutMs,
       busyPortMs: this.options.busyPortMs ?? DEFAULT_BUSY_PORT_MS,
       adviceMemoryMs: this.options.adviceMemoryMs ?? DEFAULT_ADVICE_MEMORY_MS,
+      maxReplyFrameBytes: this.options.maxReplyFrameBytes ?? DEFAULT_MAX_REPLY_FRAME_BYTES,
     };
     const pool = new WorkerPool<RegistryRequest, RegistryResult>({
       size: this.workers,

@@ -12,7 +12,16 @@ import type { Topology } from './referral-policy.js';
 export type ServerMessage = Tagged<ServerMessages>;
 
 /** The messages a peer may send to the server. */
-export type PeerRequestKind = 'join' | 'port-busy' | 'listening' | 'heartbeat' | 'leave' | 'peers-request' | 'stop-all';
+export type PeerRequestKind =
+  | 'join'
+  | 'port-busy'
+  | 'listening'
+  | 'heartbeat'
+  | 'leave'
+  | 'peers-request'
+  | 'stop-all'
+  | 'index'
+  | 'files-request';
 export type PeerRequest = Tagged<Pick<ServerMessages, PeerRequestKind>>;
 export const PEER_REQUEST_KINDS: ReadonlySet<string> = new Set<PeerRequestKind>([
   'join',
@@ -22,6 +31,8 @@ export const PEER_REQUEST_KINDS: ReadonlySet<string> = new Set<PeerRequestKind>(
   'leave',
   'peers-request',
   'stop-all',
+  'index',
+  'files-request',
 ]);
 
 export type RegistryRequest =
@@ -65,6 +76,8 @@ export interface RegistryConfig {
   busyPortMs: number;
   /** How long repair advice is remembered before it may be repeated. */
   adviceMemoryMs: number;
+  /** Largest reply frame a peer accepts: a `files` answer is cut to fit it. */
+  maxReplyFrameBytes: number;
 }
 
 export function emptyResult(): RegistryResult {

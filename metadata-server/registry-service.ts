@@ -1,7 +1,9 @@
 import { describeError, type P2pErrorCode } from '../common/errors.js';
 import { canonicalName } from '../common/peer-name.js';
-import { JOIN_FLAG_PATTERN, PROTOCOL_VERSION, type ServerMessages } from '../common/wire/server-messages.js';
+import { JOIN_FLAG_PATTERN, PROTOCOL_VERSION, type IndexedFile, type ServerMessages } from '../common/wire/server-messages.js';
 import type { PeerInfo, PeerRef } from '../common/wire/shapes.js';
+import { fitFilesReply, searchIndex } from './file-index.js';
+import { decodeIndex } from './index-region.js';
 import { planRepair } from './mesh-repair.js';
 import { PortAllocator } from './port-allocator.js';
 import { chooseReferrals } from './referral-policy.js';
@@ -36,12 +38,13 @@ export class RegistryService {
       this.registry.withLock(() => this.disconnect(request.connId, request.reason, out));
     } else if (request.message.kind === 'join') {
       this.join(request.connId, request.remote, request.remoteHost, request.message.body, out);
+    } else if (request.message.kind === 'files-request') {
+      this.filesRequest(request.connId, request.remote, request.message.body, out);
     } else {
       const { connId, message, remote } = request;
       this.registry.withLock(() => {
-        const slot = this.registry.findByConn(connId);
-        if (slot < 0) return unexpected(out, remote, message.kind, 'send join first');
-        this.registry.touch(slot, this.now());
+        const slot = this.joinedSlot(connId, remote, message.kind, out);
+        if (slot < 0) return;
         switch (message.kind) {
           case 'port-busy':
             return this.portBusy(slot, remote, message.body.port, out);
@@ -56,10 +59,23 @@ export class RegistryService {
             return;
           case 'stop-all':
             return this.stopAll(message.body.by, out);
+          case 'index':
+            return this.index(slot, message.body.files, out);
         }
       });
     }
     return out;
+  }
+
+  /** The slot held by this connection, touched (any message proves liveness); else refuses the message, -1. */
+  private joinedSlot(connId: number, remote: string, kind: string, out: RegistryResult): number {
+    const slot = this.registry.findByConn(connId);
+    if (slot < 0) {
+      unexpected(out, remote, kind, 'send join first');
+      return -1;
+    }
+    this.registry.touch(slot, this.now());
+    return slot;
   }
 
   // ---- joining --------------------------------------------------------------------------------------------------
@@ -192,6 +208,41 @@ export class RegistryService {
       freed = true;
     }
     if (freed) this.repair(-1, out);
+  }
+
+  // ---- the file index -------------------------------------------------------------------------------------------
+
+  /**
+   * Replaces what the peer holds (joining or live). An index the slot's region cannot hold is refused and the peer
+   * dropped, like any refusal: storing part of it would silently hide files from everyone else.
+   */
+  private index(slot: number, files: IndexedFile[], out: RegistryResult): void {
+    const r = this.registry;
+    const name = r.name(slot);
+    const written = r.index.write(slot, files);
+    if (!written.ok) {
+      r.free(slot);
+      refuse(out, `"${name}"`, 'P2P_ERR_BAD_MESSAGE', written.reason);
+      return this.repair(-1, out);
+    }
+    out.logs.push(`${name} now holds ${files.length} file${files.length === 1 ? '' : 's'}`);
+  }
+
+  /**
+   * Answers from the files of live peers only. The lock is held just long enough to copy their encoded lists out
+   * of the shared buffer; decoding, matching and sorting run unlocked so a big index never stalls other requests.
+   */
+  private filesRequest(connId: number, remote: string, body: ServerMessages['files-request'], out: RegistryResult): void {
+    const r = this.registry;
+    const copied = r.withLock(() => {
+      if (this.joinedSlot(connId, remote, 'files-request', out) < 0) return undefined;
+      const live = r.occupied().filter((s) => r.state(s) === SlotState.live && r.index.count(s) > 0);
+      return live.map((s) => ({ holder: this.ref(s), bytes: r.index.copy(s) }));
+    });
+    if (!copied) return;
+    const holdings = copied.map(({ holder, bytes }) => ({ holder, files: decodeIndex(bytes) }));
+    const entries = fitFilesReply(body.rid, searchIndex(holdings, body), this.config.maxReplyFrameBytes);
+    out.reply = { kind: 'files', body: { rid: body.rid, entries } };
   }
 
   // ---- the mesh -------------------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
 import { isMainThread } from 'node:worker_threads';
+import { DEFAULT_INDEX_BYTES_PER_PEER, IndexRegion, MAX_INDEX_BYTES_PER_PEER } from './index-region.js';
 import type { MeshGraph, MeshNode } from './mesh-graph.js';
 
 /**
@@ -7,12 +8,15 @@ import type { MeshGraph, MeshNode } from './mesh-graph.js';
  * (`withLock`), read and write slots, and build a `MeshGraph` snapshot for the pure policies.
  *
  * Layout (offsets in the element size of each view; all regions start 8-byte aligned):
- *   Int32   header   [LOCK, JOIN_SEQ, SLOT_COUNT, PORT_LOW, PORT_HIGH, PORT_CURSOR, RESERVED_PORT, GRAPH_VERSION]
+ *   Int32   header   [LOCK, JOIN_SEQ, SLOT_COUNT, PORT_LOW, PORT_HIGH, PORT_CURSOR, RESERVED_PORT, GRAPH_VERSION,
+ *                     INDEX_BYTES, spare]
  *   Int32   slots    SLOT_INTS per slot: [STATE, PORT, CONN, JOIN_SEQ, NAME_LEN, ID_LEN, HOST_LEN, spare]
  *   Float64 times    TIME_FIELDS per slot: [LAST_SEEN, ADVICE_UNTIL], then one busy-until per port of the range
  *   Uint8   text     TEXT_BYTES per slot: canonical name | persistent id | host (ASCII: the wire patterns allow
  *                    nothing else)
  *   Uint8   adjacency slotCount × slotCount: [a][b] = 1 when a reported b as a neighbour
+ *   Uint8   index    INDEX_BYTES per slot: the peer's last `index` (index-region.ts), emptied whenever the slot is
+ *                    admitted or freed
  */
 
 /** Slot states. A slot is `joining` from `welcome` until the peer reports `listening`, then `live`. */
@@ -27,7 +31,8 @@ const H_PORT_HIGH = 4;
 const H_PORT_CURSOR = 5;
 const H_RESERVED_PORT = 6;
 const H_GRAPH_VERSION = 7;
-const HEADER_INTS = 8;
+const H_INDEX_BYTES = 8;
+const HEADER_INTS = 10;
 
 const S_STATE = 0;
 const S_PORT = 1;
@@ -65,6 +70,8 @@ export interface RegistryLayout {
   portHigh: number;
   /** A port inside the range that is never handed out (the server's own), or 0. */
   reservedPort?: number;
+  /** Bytes of each slot's file-index region, a multiple of 8. Default DEFAULT_INDEX_BYTES_PER_PEER (580 KiB). */
+  indexBytesPerSlot?: number;
 }
 
 /** Everything stored about one peer. */
@@ -86,6 +93,8 @@ export class SharedRegistry {
   private readonly times: Float64Array;
   private readonly text: Uint8Array;
   private readonly adjacency: Uint8Array;
+  /** Each slot's file list; read and write it holding the lock. */
+  readonly index: IndexRegion;
   readonly slotCount: number;
   readonly portLow: number;
   readonly portHigh: number;
@@ -101,7 +110,11 @@ export class SharedRegistry {
     if (layout.portLow < 1 || layout.portHigh > 65535 || layout.portLow > layout.portHigh) {
       throw new RangeError(`bad peer port range ${layout.portLow}-${layout.portHigh}`);
     }
-    const sizes = regionSizes(layout.slots, layout.portHigh - layout.portLow + 1);
+    const indexBytes = layout.indexBytesPerSlot ?? DEFAULT_INDEX_BYTES_PER_PEER;
+    if (!IndexRegion.validBytesPerSlot(indexBytes)) {
+      throw new RangeError(`the index region of a peer must be a multiple of 8 from 8 to ${MAX_INDEX_BYTES_PER_PEER} bytes, not ${indexBytes}`);
+    }
+    const sizes = regionSizes(layout.slots, layout.portHigh - layout.portLow + 1, indexBytes);
     const buffer = new SharedArrayBuffer(sizes.total);
     const header = new Int32Array(buffer, 0, HEADER_INTS);
     header[H_SLOT_COUNT] = layout.slots;
@@ -109,6 +122,7 @@ export class SharedRegistry {
     header[H_PORT_HIGH] = layout.portHigh;
     header[H_PORT_CURSOR] = layout.portLow;
     header[H_RESERVED_PORT] = layout.reservedPort ?? 0;
+    header[H_INDEX_BYTES] = indexBytes;
     return new SharedRegistry(buffer);
   }
 
@@ -123,7 +137,7 @@ export class SharedRegistry {
     this.slotCount = header[H_SLOT_COUNT]!;
     this.portLow = header[H_PORT_LOW]!;
     this.portHigh = header[H_PORT_HIGH]!;
-    const sizes = regionSizes(this.slotCount, this.portHigh - this.portLow + 1);
+    const sizes = regionSizes(this.slotCount, this.portHigh - this.portLow + 1, header[H_INDEX_BYTES]!);
     this.ints = new Int32Array(buffer, 0, sizes.ints / 4);
     this.timeBase = sizes.ints;
     this.times = new Float64Array(buffer, this.timeBase, sizes.times / 8);
@@ -131,6 +145,7 @@ export class SharedRegistry {
     this.text = new Uint8Array(buffer, this.textBase, sizes.text);
     this.adjBase = this.textBase + sizes.text;
     this.adjacency = new Uint8Array(buffer, this.adjBase, this.slotCount * this.slotCount);
+    this.index = new IndexRegion(buffer, sizes.indexBase, this.slotCount, header[H_INDEX_BYTES]!);
   }
 
   // ---- the lock -------------------------------------------------------------------------------------------------
@@ -237,14 +252,16 @@ export class SharedRegistry {
     this.times[slot * TIME_FIELDS + T_LAST_SEEN] = now;
     this.times[slot * TIME_FIELDS + T_ADVICE_UNTIL] = 0;
     this.clearEdges(slot);
+    this.index.clear(slot);
   }
 
-  /** Frees a slot: its name and port become available, and every edge to or from it is forgotten. */
+  /** Frees a slot: its name and port become available; every edge to or from it and its files are forgotten. */
   free(slot: number): void {
     const i = this.si(slot);
     this.ints.fill(0, i, i + SLOT_INTS);
     this.times[slot * TIME_FIELDS + T_ADVICE_UNTIL] = 0;
     this.clearEdges(slot);
+    this.index.clear(slot);
   }
 
   /** Slots that are not free, in slot order. */
@@ -376,10 +393,11 @@ export class SharedRegistry {
   }
 }
 
-function regionSizes(slots: number, ports: number): { ints: number; times: number; text: number; total: number } {
+function regionSizes(slots: number, ports: number, indexBytes: number) {
   const align8 = (n: number) => Math.ceil(n / 8) * 8;
   const ints = align8((HEADER_INTS + slots * SLOT_INTS) * 4);
   const times = (slots * TIME_FIELDS + ports) * 8;
   const text = align8(slots * TEXT_BYTES);
-  return { ints, times, text, total: ints + times + text + align8(slots * slots) };
+  const indexBase = ints + times + text + align8(slots * slots);
+  return { ints, times, text, indexBase, total: indexBase + IndexRegion.size(slots, indexBytes) };
 }

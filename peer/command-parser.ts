@@ -7,6 +7,10 @@ export type Command =
   | { kind: 'stop' }
   | { kind: 'stop-all' }
   | { kind: 'help' }
+  | { kind: 'list' }
+  | { kind: 'find'; pattern: string }
+  | { kind: 'files' }
+  | { kind: 'where'; file: string }
   | { kind: 'empty' }
   | { kind: 'invalid'; message: string };
 
@@ -15,10 +19,14 @@ export const COMMAND_HELP: { command: string; description: string }[] = [
   { command: 'TOPO', description: 'show every peer of the mesh, its address and its neighbours' },
   { command: 'Stop', description: 'leave the mesh gracefully and exit' },
   { command: 'Stop all', description: 'ask every peer of the mesh to leave (the metadata server keeps running)' },
+  { command: 'list', description: 'every file available in the mesh, with its size and how many peers hold it' },
+  { command: 'find PATTERN', description: 'search the mesh by part of a name, showing holders, without downloading' },
+  { command: 'files (or seeding)', description: 'what this peer offers: shared/ and Downloads/' },
+  { command: 'where FILE (or address-book FILE)', description: 'the holders this peer knows for a file' },
   { command: 'help', description: 'list the commands' },
 ];
 
-const KEYWORDS = new Set(['topo', 'stop', 'help']);
+const KEYWORDS = new Set(['topo', 'stop', 'help', 'list', 'files', 'seeding', 'find', 'where', 'address-book']);
 
 export function parseCommand(line: string): Command {
   const text = line.trim();
@@ -29,6 +37,15 @@ export function parseCommand(line: string): Command {
   if (words.length === 1 && first === 'stop') return { kind: 'stop' };
   if (words.length === 1 && (first === 'help' || first === '?')) return { kind: 'help' };
   if (words.length === 2 && first === 'stop' && words[1]!.toLowerCase() === 'all') return { kind: 'stop-all' };
+  if (words.length === 1 && first === 'list') return { kind: 'list' };
+  if (words.length === 1 && (first === 'files' || first === 'seeding')) return { kind: 'files' };
+  const rest = text.slice(words[0]!.length).trim();
+  if (first === 'find') return rest ? { kind: 'find', pattern: rest } : { kind: 'invalid', message: 'find needs a pattern, for example: find notes' };
+  if (first === 'where' || first === 'address-book') {
+    if (!rest) return { kind: 'invalid', message: `${first} needs a file name, for example: ${first} notes.txt` };
+    const problem = fileNameProblem(rest);
+    return problem ? { kind: 'invalid', message: problem } : { kind: 'where', file: rest };
+  }
   // A keyword followed by something it does not take is a mistyped command, not a file name.
   if (KEYWORDS.has(first) && words.length > 1) {
     return { kind: 'invalid', message: `unknown command "${text.slice(0, 60)}": type help for the list of commands` };

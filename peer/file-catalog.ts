@@ -18,12 +18,12 @@ export interface HeldFile {
   size: number;
 }
 
-/** What an offer needs: the file's SHA-256 and its prefix digests. */
+/** What an offer needs: the file's SHA-256 and the SHA-256 of each piece. */
 export interface FileDigest {
   size: number;
   sha256: string;
   pieceSize: number;
-  digests: Buffer;
+  pieces: Buffer;
 }
 
 interface CacheEntry {
@@ -32,7 +32,8 @@ interface CacheEntry {
   ino: number;
   pieceSize: number;
   sha256: string;
-  digests: string;
+  /** Base64 of the packed piece hashes. */
+  pieces: string;
 }
 
 export interface FileCatalogEvents {
@@ -56,7 +57,7 @@ export class FileCatalog extends EventEmitter<FileCatalogEvents> {
     private readonly hasher: Hasher,
   ) {
     super();
-    this.cacheFile = join(folders.state, 'digests.json');
+    this.cacheFile = join(folders.state, 'hashes.json');
     this.loadCache();
   }
 
@@ -94,7 +95,7 @@ export class FileCatalog extends EventEmitter<FileCatalogEvents> {
     const st = statSync(file.path);
     const cached = this.cache.get(file.path);
     if (cached && cached.size === st.size && cached.mtimeMs === st.mtimeMs && cached.ino === st.ino) {
-      return { size: cached.size, sha256: cached.sha256, pieceSize: cached.pieceSize, digests: Buffer.from(cached.digests, 'base64') };
+      return { size: cached.size, sha256: cached.sha256, pieceSize: cached.pieceSize, pieces: Buffer.from(cached.pieces, 'base64') };
     }
     const running = this.digesting.get(file.path);
     if (running) return running;
@@ -103,29 +104,31 @@ export class FileCatalog extends EventEmitter<FileCatalogEvents> {
     return job;
   }
 
-  /** Digests every held file not yet in the cache, one at a time, so offers are instant later; returns the count. */
-  async warm(): Promise<number> {
+  /**
+   * Hashes every held file not yet in the cache, one at a time, so offers are instant later; returns every held
+   * file with its SHA-256 (what the metadata server's index is told).
+   */
+  async warm(): Promise<(HeldFile & { sha256: string })[]> {
     const { shared, downloads } = this.refresh();
-    let n = 0;
+    const out: (HeldFile & { sha256: string })[] = [];
     for (const file of [...shared, ...downloads]) {
       try {
-        await this.digest(file);
-        n++;
+        out.push({ ...file, sha256: (await this.digest(file)).sha256 });
       } catch {
         // A file that vanished or cannot be read is skipped; it is tried again when asked for.
       }
     }
-    return n;
+    return out;
   }
 
   private async compute(path: string, st: Stats): Promise<FileDigest> {
     const pieceSize = pieceSizeFor(st.size);
-    const { sha256, digests, size } = await this.hasher.digestFile(path, pieceSize);
+    const { sha256, pieces, size } = await this.hasher.digestFile(path, pieceSize);
     const after = statSync(path);
     if (after.size !== size || after.mtimeMs !== st.mtimeMs) throw new P2pError('P2P_ERR_TRANSFER', `${path} changed while it was hashed`);
-    this.cache.set(path, { size, mtimeMs: st.mtimeMs, ino: st.ino, pieceSize, sha256, digests: digests.toString('base64') });
+    this.cache.set(path, { size, mtimeMs: st.mtimeMs, ino: st.ino, pieceSize, sha256, pieces: pieces.toString('base64') });
     this.saveCache();
-    return { size, sha256, pieceSize, digests };
+    return { size, sha256, pieceSize, pieces };
   }
 
   private listFolder(dir: string, label: string): HeldFile[] {
@@ -158,7 +161,7 @@ export class FileCatalog extends EventEmitter<FileCatalogEvents> {
     try {
       const raw = JSON.parse(readFileSync(this.cacheFile, 'utf8')) as Record<string, CacheEntry>;
       for (const [path, entry] of Object.entries(raw)) {
-        if (entry && typeof entry.sha256 === 'string' && typeof entry.digests === 'string') this.cache.set(path, entry);
+        if (entry && typeof entry.sha256 === 'string' && typeof entry.pieces === 'string') this.cache.set(path, entry);
       }
     } catch {
       // No cache yet, or a damaged one: start empty; digests are recomputed on demand.

@@ -1,12 +1,21 @@
 import { Worker } from 'node:worker_threads';
+import { P2pError } from '../common/errors.js';
 import type { HashReply, HashRequest } from './hash-worker.js';
 
-type Pending = { resolve: (r: HashReply & { ok: true }) => void; reject: (e: Error) => void };
+type Ok = HashReply & { ok: true };
+type Pending = { resolve: (r: Ok) => void; reject: (e: Error) => void };
 type RequestBody = HashRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
 
+/** A download session on the hashing thread (see hash-worker.ts). */
+export interface HashSession {
+  readonly id: number;
+  /** True when the partial file was found and its held pieces kept. */
+  readonly resumed: boolean;
+}
+
 /**
- * The peer's hashing thread (hash-worker.ts), started on first use. Requests are answered in order, which is what
- * keeps a download's running hash consistent. `stop()` terminates the thread; it is idempotent.
+ * The peer's hashing thread (hash-worker.ts), started on first use and answering in order. Disk errors come back as
+ * P2pError with the errno code in the message (`ENOSPC`: the disk is full). `stop()` is idempotent.
  */
 export class Hasher {
   private worker: Worker | undefined;
@@ -15,46 +24,51 @@ export class Hasher {
   private readonly pending = new Map<number, Pending>();
   private stopped = false;
 
-  /** SHA-256 and prefix digests of a file on disk. */
-  async digestFile(path: string, pieceSize: number): Promise<{ sha256: string; digests: Buffer; size: number }> {
+  /** SHA-256 of a file on disk and of each of its pieces. */
+  async digestFile(path: string, pieceSize: number): Promise<{ sha256: string; pieces: Buffer; size: number }> {
     const r = await this.request({ op: 'digest-file', path, pieceSize });
-    return { sha256: r.sha256!, digests: Buffer.from(r.digests!), size: r.size! };
+    return { sha256: r.sha256!, pieces: Buffer.from(r.pieces!), size: r.size! };
   }
 
-  /** Opens a download session writing `path`; pieces must then be written in order. */
-  async open(path: string, digests: Buffer, pieceSize: number): Promise<number> {
+  /** Opens (or, with a bitfield of held pieces, resumes) the partial file of a download. */
+  async open(path: string, size: number, pieceSize: number, hashes: Buffer, have?: Uint8Array): Promise<HashSession> {
     const session = this.nextSession++;
-    const copy = new Uint8Array(digests).buffer;
-    await this.request({ op: 'open', session, path, digests: copy, pieceSize }, [copy]);
-    return session;
+    const hashCopy = new Uint8Array(hashes).buffer;
+    const haveCopy = have ? new Uint8Array(have).buffer : new ArrayBuffer(0);
+    const r = await this.request({ op: 'open', session, path, size, pieceSize, hashes: hashCopy, have: haveCopy }, [hashCopy, haveCopy]);
+    return { id: session, resumed: r.resumed === true };
   }
 
   /**
-   * Writes piece `index` and checks it against its prefix digest. The piece's memory is handed to the worker
-   * without a copy when `data` owns its whole ArrayBuffer; `owned` says it does and may be detached.
+   * Checks piece `index` against its hash and, when it matches, writes it. The piece's memory is handed over without
+   * a copy when `owned` (the frame decoder allocated it for this frame alone); otherwise it is copied.
    */
-  async write(session: number, index: number, data: Buffer, owned: boolean): Promise<boolean> {
+  async write(session: HashSession, index: number, data: Buffer, owned: boolean): Promise<boolean> {
     let view: Uint8Array;
     let transfer: ArrayBuffer[] = [];
-    if (owned && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength) {
-      view = new Uint8Array(data.buffer as ArrayBuffer);
-      transfer = [data.buffer as ArrayBuffer];
-    } else if (owned) {
-      // The frame decoder allocated the frame body (header + data) as one ArrayBuffer that nothing else holds:
-      // hand it over whole and let the view select the data.
+    if (owned) {
       view = new Uint8Array(data.buffer as ArrayBuffer, data.byteOffset, data.byteLength);
       transfer = [data.buffer as ArrayBuffer];
     } else {
-      view = new Uint8Array(data); // copy: the bytes live in a buffer shared with other frames
+      view = new Uint8Array(data); // the bytes live in a buffer shared with other frames
     }
-    const r = await this.request({ op: 'write', session, index, data: view }, transfer);
+    const r = await this.request({ op: 'write', session: session.id, index, data: view }, transfer);
     return r.pieceOk === true;
   }
 
-  /** Closes a session; returns the SHA-256 of everything written. */
-  async close(session: number, sync: boolean): Promise<string | undefined> {
-    const r = await this.request({ op: 'close', session, sync });
-    return r.sha256;
+  /** With every piece held: the whole file's SHA-256. */
+  async finish(session: HashSession): Promise<string | undefined> {
+    return (await this.request({ op: 'finish', session: session.id })).sha256;
+  }
+
+  /** Re-checks every piece on disk; returns (and forgets) the ones that no longer match. */
+  async rescan(session: HashSession): Promise<number[]> {
+    return (await this.request({ op: 'rescan', session: session.id })).bad ?? [];
+  }
+
+  /** Closes a session, flushing the file to disk first when `sync`. */
+  async close(session: HashSession, sync: boolean): Promise<void> {
+    await this.request({ op: 'close', session: session.id, sync });
   }
 
   stop(): void {
@@ -65,7 +79,7 @@ export class Hasher {
     this.pending.clear();
   }
 
-  private request(body: RequestBody, transfer: ArrayBuffer[] = []): Promise<HashReply & { ok: true }> {
+  private request(body: RequestBody, transfer: ArrayBuffer[] = []): Promise<Ok> {
     if (this.stopped) return Promise.reject(new Error('hasher stopped'));
     const worker = this.start();
     const id = this.nextId++;
@@ -84,7 +98,7 @@ export class Hasher {
       if (!p) return;
       this.pending.delete(reply.id);
       if (reply.ok) p.resolve(reply);
-      else p.reject(new Error(reply.error));
+      else p.reject(new P2pError('P2P_ERR_TRANSFER', reply.code === 'ENOSPC' ? `the disk is full (${reply.error})` : reply.error));
     });
     worker.on('error', (err) => {
       for (const p of this.pending.values()) p.reject(err);

@@ -86,7 +86,7 @@ async function main(): Promise<void> {
     server,
     host: values.host!,
     hopLimit: hops,
-    searches: { queryTimeoutMs: queryTimeout },
+    downloads: { queryTimeoutMs: queryTimeout },
   });
 
   const headless = values.headless || !process.stdout.isTTY;

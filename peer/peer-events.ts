@@ -13,9 +13,10 @@ export type PeerEventBody =
   | { event: 'query-sent'; qid: string; file: string; hops: number; neighbours: number }
   | { event: 'query-seen'; qid: string; file: string; from: string; origin: string; hops: number; action: 'forwarded' | 'answered' | 'duplicate' | 'refused' | 'expired' | 'own'; reason?: string }
   | { event: 'download-started'; qid: string; file: string; from: string; bytes: number; sha256: string }
-  | { event: 'download-progress'; qid: string; file: string; from: string; bytes: number; received: number }
-  | { event: 'download-complete'; qid: string; file: string; path: string; bytes: number; sha256: string; from: string; ms: number }
-  | { event: 'download-failed'; qid: string; file: string; reason: string; from?: string }
+  | { event: 'download-progress'; qid: string; file: string; from: string; bytes: number; received: number; sources: SourceShare[] }
+  | { event: 'download-resumed'; qid: string; file: string; sha256: string; bytes: number; have: number }
+  | { event: 'download-complete'; qid: string; file: string; path: string; bytes: number; sha256: string; from: string; ms: number; sources: SourceShare[] }
+  | { event: 'download-failed'; qid: string; file: string; reason: string; kept?: number }
   | { event: 'not-found'; qid: string; file: string }
   | { event: 'already-have'; file: string; path: string }
   | { event: 'upload-started'; qid: string; file: string; to: string; bytes: number }
@@ -27,6 +28,12 @@ export type PeerEventBody =
   | { event: 'mesh'; peers: PeerInfo[] }
   | { event: 'neighbour-stats'; neighbours: NeighbourStats[] }
   | { event: 'files'; shared: FileEntry[]; downloads: FileEntry[] }
+  /** Answer to `list`: every file in the mesh's index. */
+  | { event: 'list'; files: ListedFile[] }
+  /** Answer to `find PATTERN`. */
+  | { event: 'find-results'; pattern: string; files: FoundFile[] }
+  /** Answer to `where FILE`: the holders this peer knows for it. */
+  | { event: 'where'; file: string; holders: KnownHolder[] }
   | { event: 'help'; commands: { command: string; description: string }[] }
   | { event: 'log'; level: 'info' | 'warn'; message: string }
   | { event: 'error'; message: string }
@@ -51,6 +58,40 @@ export interface NeighbourStats {
 export interface FileEntry {
   name: string;
   size: number;
+}
+
+/** One holder's part in a download: what it delivered (verified), and whether it is still sending. */
+export interface SourceShare {
+  name: string;
+  bytes: number;
+  pieces: number;
+  active: boolean;
+}
+
+export interface ListedFile {
+  name: string;
+  size: number;
+  sha256: string;
+  /** How many live peers hold it. */
+  holders: number;
+}
+
+export interface FoundFile {
+  name: string;
+  size: number;
+  sha256: string;
+  holders: string[];
+}
+
+export interface KnownHolder {
+  name: string;
+  host: string;
+  port: number;
+  sha256: string;
+  size: number;
+  /** Where this peer learnt it: the metadata server's index, or its own address book (ms since epoch of the sighting). */
+  source: 'index' | 'address-book';
+  seen?: number;
 }
 
 /** Events too frequent for a line-per-event consumer unless asked for (headless `--verbose`). */

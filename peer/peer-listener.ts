@@ -18,13 +18,15 @@ export interface PeerListenerEvents {
   hello: (channel: PeerChannel, hello: PeerMessages['hello']) => void;
   /** A holder dialled us with a file. */
   offer: (channel: PeerChannel, offer: PeerMessages['offer']) => void;
+  /** A requester dialled us to fetch a file it knows we hold. */
+  fetch: (channel: PeerChannel, fetch: PeerMessages['fetch']) => void;
   /** A connection was closed for bad input; `reason` is one line. */
   rejected: (remote: string, reason: string) => void;
 }
 
 /**
  * The peer's listening socket. Every connection's first message says what it is: `hello` opens a neighbour link,
- * `offer` starts a transfer into this peer. Anything else, or silence, closes that connection only.
+ * `offer` starts a transfer into this peer, `fetch` one out of it. Anything else, or silence, closes that connection only.
  */
 export class PeerListener extends EventEmitter<PeerListenerEvents> {
   private server: Server | undefined;
@@ -72,9 +74,10 @@ export class PeerListener extends EventEmitter<PeerListenerEvents> {
       channel.off('error', onError);
       if (msg.kind === 'hello') this.emit('hello', channel, msg.body);
       else if (msg.kind === 'offer') this.emit('offer', channel, msg.body);
+      else if (msg.kind === 'fetch') this.emit('fetch', channel, msg.body);
       else {
         channel.on('error', onError);
-        channel.destroy(new P2pError('P2P_ERR_UNEXPECTED_MESSAGE', `a connection must open with hello or offer, not ${msg.kind}`));
+        channel.destroy(new P2pError('P2P_ERR_UNEXPECTED_MESSAGE', `a connection must open with hello, offer or fetch, not ${msg.kind}`));
       }
     });
   }

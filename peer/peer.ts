@@ -1,12 +1,13 @@
 import { EventEmitter } from 'eventemitter3';
 import { nanoid } from 'nanoid';
+import { join } from 'node:path';
 import { describeError } from '../common/errors.js';
 import { formatHostPort, type HostPort } from '../common/host-port.js';
 import type { Tagged } from '../common/message-table.js';
 import { MAX_HOPS, type PeerMessages } from '../common/wire/peer-messages.js';
 import type { PeerInfo, PeerRef } from '../common/wire/shapes.js';
 import { COMMAND_HELP, parseCommand } from './command-parser.js';
-import { FileCatalog } from './file-catalog.js';
+import { FileCatalog, type HeldFile } from './file-catalog.js';
 import { fileNameProblem } from './file-name.js';
 import { FloodRouter, FROM_SELF } from './flood-router.js';
 import { Hasher } from './hasher.js';
@@ -16,8 +17,11 @@ import { NeighbourSet, type NeighbourSetOptions } from './neighbour-set.js';
 import type { PeerEvent, PeerEventBody } from './peer-events.js';
 import { PeerFolders } from './peer-folders.js';
 import type { PeerHandle } from './peer-handle.js';
-import { PeerListener } from './peer-listener.js';
-import { Searches, type SearchesOptions } from './searches.js';
+import { PeerListener, type PeerChannel } from './peer-listener.js';
+import { AddressBook } from './address-book.js';
+import { Downloads, type DownloadsOptions } from './downloads.js';
+import { Listings } from './listings.js';
+import { PartialState } from './partial-state.js';
 import { ServerLink, type ServerLinkOptions } from './server-link.js';
 import { TopologyCollector } from './topology-collector.js';
 import { Upload, type UploadOptions } from './upload.js';
@@ -37,7 +41,7 @@ export interface PeerOptions {
   refreshIntervalMs?: number;
   /** TOPO's longest wait for answers. Default 1500 ms. */
   topoTimeoutMs?: number;
-  searches?: SearchesOptions;
+  downloads?: DownloadsOptions;
   neighbours?: NeighbourSetOptions;
   serverLink?: ServerLinkOptions;
   upload?: UploadOptions;
@@ -63,7 +67,10 @@ export class Peer implements PeerHandle {
   private readonly neighbours: NeighbourSet;
   private readonly router: FloodRouter;
   private readonly server: ServerLink;
-  private readonly searches: Searches;
+  private readonly downloads: Downloads;
+  private readonly book: AddressBook;
+  private readonly listings: Listings;
+  private indexTimer: NodeJS.Timeout | undefined;
   private readonly uploads = new Set<Upload>();
   private readonly topo = new Map<string, TopologyCollector>();
   private refreshTimer: NodeJS.Timeout | undefined;
@@ -79,7 +86,13 @@ export class Peer implements PeerHandle {
     this.catalog = new FileCatalog(this.folders, this.hasher);
     this.neighbours = new NeighbourSet(() => ({ ...this.ref(), neighbours: this.neighbours.names() }), options.neighbours);
     this.router = new FloodRouter(this.neighbours);
-    this.searches = new Searches(this.folders, this.hasher, options.searches);
+    this.book = new AddressBook(join(this.folders.state, 'address-book.json'));
+    this.downloads = new Downloads(this.folders.downloads, this.hasher, new PartialState(this.folders.partial), this.book, {
+      self: () => this.ref(),
+      index: (mode, pattern) => this.server.files(mode, pattern),
+      flood: (qid, file) => this.router.originate('query', { qid, file, hops: this.options.hopLimit ?? 7, origin: this.ref() }),
+    }, options.downloads);
+    this.listings = new Listings({ index: (mode, pattern) => this.server.files(mode, pattern), book: this.book, catalog: this.catalog });
     this.server = new ServerLink(options.server, () => ({ name: this.name, id: this.id, host: this.host, ...(this.port ? { port: this.port } : {}) }), () => this.neighbours.names(), options.serverLink);
     this.wire();
   }
@@ -117,6 +130,14 @@ export class Peer implements PeerHandle {
         return;
       case 'download':
         return this.download(cmd.file);
+      case 'list':
+        return void this.listings.list().then((events) => events.forEach((e) => this.emit(e)));
+      case 'find':
+        return void this.listings.find(cmd.pattern).then((events) => events.forEach((e) => this.emit(e)));
+      case 'files':
+        return this.listings.files().forEach((e) => this.emit(e));
+      case 'where':
+        return void this.listings.where(cmd.file).then((events) => events.forEach((e) => this.emit(e)));
     }
   }
 
@@ -124,7 +145,9 @@ export class Peer implements PeerHandle {
   stop(reason: string): Promise<void> {
     this.stopping ??= (async () => {
       clearInterval(this.refreshTimer);
-      this.searches.abortAll('this peer is leaving');
+      clearTimeout(this.indexTimer);
+      await this.downloads.abortAll('this peer is leaving; verified pieces are kept for the next start');
+      this.book.flush();
       for (const upload of this.uploads) upload.abort('this peer is leaving');
       for (const collector of this.topo.values()) collector.finish();
       this.neighbours.closeAll(reason);
@@ -155,11 +178,15 @@ export class Peer implements PeerHandle {
   }
 
   private wire(): void {
-    this.catalog.on('files', (shared, downloads) => this.emit({ event: 'files', shared, downloads }));
-    this.searches.on('event', (e) => {
+    this.catalog.on('files', (shared, downloads) => {
+      this.emit({ event: 'files', shared, downloads });
+      this.scheduleIndex();
+    });
+    this.downloads.on('event', (e) => {
       this.emit(e);
       if (e.event === 'download-complete') this.catalog.refresh();
     });
+    this.downloads.on('log', (message, level) => this.log(message, level));
 
     this.server.on('state', (state, detail) => this.emit({ event: 'server', state, address: this.server.display, ...detail }));
     this.server.on('welcome', (body, rejoin) => void this.onWelcome(body.port, body.referrals, rejoin));
@@ -180,7 +207,8 @@ export class Peer implements PeerHandle {
     this.server.on('stop', (reason) => void this.stop(reason));
 
     this.listener.on('hello', (channel, hello) => this.neighbours.accept(channel, hello));
-    this.listener.on('offer', (channel, offer) => this.searches.onOffer(channel, offer));
+    this.listener.on('offer', (channel, offer) => this.downloads.onOffer(channel, offer));
+    this.listener.on('fetch', (channel, fetch) => void this.onFetch(channel, fetch));
     this.listener.on('rejected', (remote, reason) => this.log(`closed a connection from ${remote}: ${reason}`, 'warn'));
 
     this.neighbours.on('up', (link) => {
@@ -215,16 +243,25 @@ export class Peer implements PeerHandle {
     }
     this.ready = true;
     this.emit({ event: 'ready', name: this.name, id: this.id, host: this.host, port: this.port, neighbours: this.neighbours.names(), server: this.server.display, dir: this.folders.root });
-    void this.catalog.warm().then((n) => this.log(`digests ready for ${n} held files`));
+    this.downloads.resumeAll();
+    this.scheduleIndex();
   }
 
   private download(file: string): void {
     const held = this.catalog.resolve(file);
     if (held) return this.emit({ event: 'already-have', file: held.name, path: held.relative });
-    if (this.searches.pending(file)) return this.emit({ event: 'error', message: `a search for ${file} is already running` });
-    const qid = this.searches.begin(file);
-    const sent = this.router.originate('query', { qid, file, hops: this.options.hopLimit ?? 7, origin: this.ref() });
-    this.emit({ event: 'query-sent', qid, file, hops: this.options.hopLimit ?? 7, neighbours: sent });
+    this.downloads.start(file);
+  }
+
+  /** Tells the metadata server what this peer holds, once every held file is hashed (debounced). */
+  private scheduleIndex(): void {
+    clearTimeout(this.indexTimer);
+    this.indexTimer = setTimeout(() => {
+      void this.catalog.warm().then((files) => {
+        this.server.index(files.map((f) => ({ name: f.name, size: f.size, sha256: f.sha256 })));
+        this.log(`hashes ready for ${files.length} held files; the metadata server's index is told`);
+      });
+    }, 200);
   }
 
   private topology(): void {
@@ -277,23 +314,55 @@ export class Peer implements PeerHandle {
     void this.answer(q, held);
   }
 
-  private async answer(q: PeerMessages['query'], held: NonNullable<ReturnType<FileCatalog['resolve']>>): Promise<void> {
-    const base = { qid: q.qid, file: held.name, to: q.origin.name };
+  /** A query reached a holder: dial the requester back and offer the file. */
+  private async answer(q: PeerMessages['query'], held: HeldFile): Promise<void> {
+    const upload = await this.prepareUpload(q.qid, held, q.origin.name);
+    if (upload) await upload.dial(q.origin);
+    this.forgetUpload(upload);
+  }
+
+  /** A requester that knows we hold a file dialled us for it. */
+  private async onFetch(channel: PeerChannel, fetch: PeerMessages['fetch']): Promise<void> {
+    const decline = (reason: string) => {
+      channel.send('decline', { qid: fetch.qid, reason });
+      channel.end();
+    };
+    let held: HeldFile | undefined;
+    try {
+      held = this.catalog.resolve(fetch.file);
+    } catch (err) {
+      this.log(`${fetch.from.name} asked for ${JSON.stringify(fetch.file.slice(0, 80))}: refused (${describeError(err)})`, 'warn');
+      return decline(describeError(err));
+    }
+    if (!held || held.name !== fetch.file) return decline(`${this.name} does not hold ${fetch.file}`);
+    const upload = await this.prepareUpload(fetch.qid, held, fetch.from.name, fetch.sha256);
+    if (!upload) return decline(`${this.name} holds another version of ${fetch.file}`);
+    await upload.serve(channel);
+    this.forgetUpload(upload);
+  }
+
+  private async prepareUpload(qid: string, held: HeldFile, to: string, sha256?: string): Promise<Upload | undefined> {
+    const base = { qid, file: held.name, to };
     let upload: Upload;
     try {
       const digest = await this.catalog.digest(held);
-      upload = new Upload(q.qid, held, digest, q.origin, this.ref(), this.options.upload);
+      if (sha256 && digest.sha256 !== sha256) return undefined;
+      upload = new Upload(qid, held, digest, to, this.ref(), this.options.upload);
     } catch (err) {
-      return this.emit({ event: 'upload-failed', ...base, reason: describeError(err) });
+      this.emit({ event: 'upload-failed', ...base, reason: describeError(err) });
+      return undefined;
     }
     this.uploads.add(upload);
     upload.on('started', (bytes) => this.emit({ event: 'upload-started', ...base, bytes }));
     upload.on('progress', (sent, bytes) => this.emit({ event: 'upload-progress', ...base, sent, bytes }));
     upload.on('complete', (bytes) => this.emit({ event: 'upload-complete', ...base, bytes }));
-    upload.on('declined', (reason) => this.log(`${q.origin.name} declined ${held.name}: ${reason}`));
+    upload.on('declined', (reason) => this.log(`${to} declined ${held.name}: ${reason}`));
     upload.on('failed', (reason) => this.emit({ event: 'upload-failed', ...base, reason }));
-    await upload.run();
-    this.uploads.delete(upload);
+    return upload;
+  }
+
+  private forgetUpload(upload: Upload | undefined): void {
+    if (upload) this.uploads.delete(upload);
   }
 
   private refresh(): void {

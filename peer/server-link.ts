@@ -6,7 +6,7 @@ import { P2pError, TimeoutError, describeError } from '../common/errors.js';
 import { formatHostPort, type HostPort } from '../common/host-port.js';
 import { RetryTimer } from '../common/retry-timer.js';
 import type { Tagged } from '../common/message-table.js';
-import { PROTOCOL_VERSION, serverMessages, type ServerMessages } from '../common/wire/server-messages.js';
+import { PROTOCOL_VERSION, serverMessages, type IndexEntry, type IndexedFile, type ServerMessages } from '../common/wire/server-messages.js';
 import type { PeerInfo, PeerRef } from '../common/wire/shapes.js';
 
 export interface ServerLinkOptions {
@@ -50,7 +50,8 @@ export class ServerLink extends EventEmitter<ServerLinkEvents> {
   private joinedOnce = false;
   private live = false;
   private stopped = false;
-  private readonly pendingPeers = new Map<string, (peers: PeerInfo[]) => void>();
+  private readonly pending = new Map<string, (answer: PeerInfo[] | IndexEntry[] | undefined) => void>();
+  private lastIndex: IndexedFile[] | undefined;
 
   constructor(
     readonly address: HostPort,
@@ -79,6 +80,7 @@ export class ServerLink extends EventEmitter<ServerLinkEvents> {
     this.channel?.send('listening', { port, neighbours: this.neighbours() });
     this.live = true;
     this.joinedOnce = true;
+    if (this.lastIndex) this.channel?.send('index', { files: this.lastIndex });
     this.retry.reset();
     this.emit('state', 'connected', {});
   }
@@ -95,19 +97,34 @@ export class ServerLink extends EventEmitter<ServerLinkEvents> {
 
   /** The registry's view of the mesh, or undefined when the server cannot answer in time. */
   async peers(): Promise<PeerInfo[] | undefined> {
-    if (!this.live || !this.channel) return undefined;
+    return (await this.ask((rid) => this.channel!.send('peers-request', { rid }))) as PeerInfo[] | undefined;
+  }
+
+  /** Searches the mesh's file index; undefined when the server cannot answer in time. */
+  async files(mode: ServerMessages['files-request']['mode'], pattern: string): Promise<IndexEntry[] | undefined> {
+    return (await this.ask((rid) => this.channel!.send('files-request', { rid, mode, pattern }))) as IndexEntry[] | undefined;
+  }
+
+  /** Tells the server what this peer holds (again after every re-registration). */
+  index(files: IndexedFile[]): void {
+    this.lastIndex = files;
+    if (this.live) this.channel?.send('index', { files });
+  }
+
+  private ask(send: (rid: string) => void): Promise<PeerInfo[] | IndexEntry[] | undefined> {
+    if (!this.live || !this.channel) return Promise.resolve(undefined);
     const rid = nanoid(10);
     const timeoutMs = this.options.timeoutMs ?? 3000;
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
-        this.pendingPeers.delete(rid);
+        this.pending.delete(rid);
         resolve(undefined);
       }, timeoutMs);
-      this.pendingPeers.set(rid, (peers) => {
+      this.pending.set(rid, (answer) => {
         clearTimeout(timer);
-        resolve(peers);
+        resolve(answer);
       });
-      this.channel!.send('peers-request', { rid });
+      send(rid);
     });
   }
 
@@ -129,8 +146,8 @@ export class ServerLink extends EventEmitter<ServerLinkEvents> {
     this.retry.stop();
     clearInterval(this.heartbeat);
     this.channel?.end();
-    for (const resolve of this.pendingPeers.values()) resolve([]);
-    this.pendingPeers.clear();
+    for (const resolve of this.pending.values()) resolve(undefined);
+    this.pending.clear();
   }
 
   private connect(): void {
@@ -176,10 +193,11 @@ export class ServerLink extends EventEmitter<ServerLinkEvents> {
       case 'heartbeat-ack':
         if (msg.body.link.length > 0) this.emit('link', msg.body.link);
         return;
-      case 'peers': {
-        const resolve = this.pendingPeers.get(msg.body.rid);
-        this.pendingPeers.delete(msg.body.rid);
-        resolve?.(msg.body.peers);
+      case 'peers':
+      case 'files': {
+        const resolve = this.pending.get(msg.body.rid);
+        this.pending.delete(msg.body.rid);
+        resolve?.(msg.kind === 'peers' ? msg.body.peers : msg.body.entries);
         return;
       }
       case 'stop':

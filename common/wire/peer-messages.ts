@@ -24,6 +24,8 @@ export const MAX_FILE_NAME = 255;
 export const MAX_PIECE_SIZE = 64 * 1024 * 1024;
 /** Most pieces one file may have; the piece size grows with the file to stay under it. */
 export const MAX_PIECES = 16_384;
+/** Most pieces one `want` or `cancel` names. */
+export const MAX_WANT = 256;
 /** Bytes before a piece's data: frame header (5) + u32 piece index. */
 export const PIECE_HEADER_BYTES = 9;
 
@@ -42,25 +44,30 @@ export interface PeerMessages {
   /** A flooded request for every peer's neighbour set; answers travel back along the reverse path. */
   'topo-query': { qid: string; hops: number; origin: PeerRef };
   'topo-reply': { qid: string; peer: PeerInfo };
-  /** A neighbour's neighbour set changed. */
-  neighbours: { names: string[] };
   /** Flooded: every peer leaves (SPEC `Stop all`). */
   'stop-all': { qid: string; by: string };
   /** The sender is leaving the mesh. */
   bye: { reason: string };
-  /** Transfer: holder → requester, first frame of a transfer connection. */
+  /**
+   * Transfer: the holder describes the file. First frame of a connection the holder dials back after a query, or
+   * the answer to `fetch` on a connection the requester opened.
+   */
   offer: {
     qid: string;
     file: string;
     size: number;
     sha256: string;
     pieceSize: number;
-    /** Base64 of the packed 32-byte SHA-256 prefix digests, one per piece (docs/PROTOCOL.md#pieces). */
-    digests: string;
+    /** Base64 of the packed 32-byte SHA-256 of every piece, in order (docs/PROTOCOL.md#pieces). */
+    pieces: string;
     from: PeerRef;
   };
-  /** Transfer: requester → holder; send pieces from `first` (inclusive) to `last` (exclusive). */
-  accept: { qid: string; first: number; last: number };
+  /** Transfer: requester → holder on a connection it opened: offer me this file (this content, when sha256 is set). */
+  fetch: { qid: string; file: string; sha256: string; from: PeerRef };
+  /** Transfer: requester → holder: send these pieces (in this order). */
+  want: { qid: string; pieces: number[] };
+  /** Transfer: requester → holder: these are no longer needed (another source delivered them). */
+  cancel: { qid: string; pieces: number[] };
   decline: { qid: string; reason: string };
   /** Transfer: requester → holder, the outcome, before it closes. */
   result: { qid: string; ok: boolean; reason: string };
@@ -68,6 +75,8 @@ export interface PeerMessages {
 }
 
 const qidField = str({ min: 8, max: 64, pattern: /^[A-Za-z0-9_-]+$/ });
+const sha256Field = str({ min: 64, max: 64, pattern: /^[0-9a-f]{64}$/ });
+const pieceIndex = int({ min: 0, max: MAX_PIECES - 1 });
 const fileField = str({ min: 1, max: MAX_FILE_NAME });
 const hopsField = int({ min: 0, max: MAX_HOPS });
 const names = arr(nameField, { max: MAX_PEERS_ON_WIRE });
@@ -95,19 +104,20 @@ export const peerMessages = new MessageTable<PeerMessages>({
   query: jsonMessage(4, 'query', obj({ qid: qidField, file: fileField, hops: hopsField, origin: peerRefShape })),
   'topo-query': jsonMessage(5, 'topo-query', obj({ qid: qidField, hops: hopsField, origin: peerRefShape })),
   'topo-reply': jsonMessage(6, 'topo-reply', obj({ qid: qidField, peer: peerInfoShape })),
-  neighbours: jsonMessage(7, 'neighbours', obj({ names })),
   'stop-all': jsonMessage(8, 'stop-all', obj({ qid: qidField, by: nameField })),
   bye: jsonMessage(9, 'bye', obj({ reason: str({ max: 200 }) })),
   offer: jsonMessage(10, 'offer', obj({
     qid: qidField,
     file: fileField,
     size: int({ min: 0, max: Number.MAX_SAFE_INTEGER }),
-    sha256: str({ min: 64, max: 64, pattern: /^[0-9a-f]{64}$/ }),
+    sha256: sha256Field,
     pieceSize: int({ min: 1, max: MAX_PIECE_SIZE }),
-    digests: str({ max: Math.ceil((MAX_PIECES * 32) / 3) * 4, pattern: /^[A-Za-z0-9+/]*={0,2}$/ }),
+    pieces: str({ max: Math.ceil((MAX_PIECES * 32) / 3) * 4, pattern: /^[A-Za-z0-9+/]*={0,2}$/ }),
     from: peerRefShape,
   })),
-  accept: jsonMessage(11, 'accept', obj({ qid: qidField, first: int({ min: 0, max: MAX_PIECES }), last: int({ min: 0, max: MAX_PIECES }) })),
+  fetch: jsonMessage(11, 'fetch', obj({ qid: qidField, file: fileField, sha256: str({ max: 64, pattern: /^([0-9a-f]{64})?$/ }), from: peerRefShape })),
+  want: jsonMessage(14, 'want', obj({ qid: qidField, pieces: arr(pieceIndex, { max: MAX_WANT }) })),
+  cancel: jsonMessage(15, 'cancel', obj({ qid: qidField, pieces: arr(pieceIndex, { max: MAX_WANT }) })),
   decline: jsonMessage(12, 'decline', obj({ qid: qidField, reason: str({ max: 200 }) })),
   result: jsonMessage(13, 'result', obj({ qid: qidField, ok: bool(), reason: str({ max: 200 }) })),
   piece: pieceCodec,

@@ -1,5 +1,5 @@
 import { MessageTable, jsonMessage } from '../message-table.js';
-import { arr, int, obj, optional, str } from '../schema.js';
+import { arr, int, literal, obj, optional, str } from '../schema.js';
 import {
   MAX_PEERS_ON_WIRE,
   hostField,
@@ -46,9 +46,42 @@ export interface ServerMessages {
   'stop-all': { by: string };
   /** server → peer: leave now. */
   stop: { reason: string };
+  /** peer → server: everything this peer holds now (replaces what it said before). */
+  index: { files: IndexedFile[] };
+  /**
+   * peer → server: search the mesh's index. `mode`: `all` lists everything; `substring` matches names containing
+   * `pattern` (case-insensitive); `name` matches the exact name, else files whose stem (name without extension) is
+   * `pattern`.
+   */
+  'files-request': { rid: string; mode: 'all' | 'substring' | 'name'; pattern: string };
+  /** server → peer: one entry per distinct (name, sha256), with every live peer holding it. */
+  files: { rid: string; entries: IndexEntry[] };
 }
 
+/** A file as its holder describes it to the index. */
+export interface IndexedFile {
+  name: string;
+  size: number;
+  sha256: string;
+}
+
+/** One content under one name, and who holds it. */
+export interface IndexEntry extends IndexedFile {
+  holders: PeerRef[];
+}
+
+/** Most files one peer may list in the index. */
+export const MAX_INDEXED_FILES = 2000;
+/** Most entries in one `files` answer. */
+export const MAX_INDEX_ENTRIES = 5000;
+
 const ridField = str({ min: 1, max: 64, pattern: /^[A-Za-z0-9_-]+$/ });
+const indexedFileFields = {
+  name: str({ min: 1, max: 255 }),
+  size: int({ min: 0, max: Number.MAX_SAFE_INTEGER }),
+  sha256: str({ min: 64, max: 64, pattern: /^[0-9a-f]{64}$/ }),
+};
+const indexedFileShape = obj(indexedFileFields);
 const neighbourList = arr(nameField, { max: MAX_PEERS_ON_WIRE });
 
 export const serverMessages = new MessageTable<ServerMessages>({
@@ -78,5 +111,15 @@ export const serverMessages = new MessageTable<ServerMessages>({
   peers: jsonMessage(10, 'peers', obj({ rid: ridField, peers: arr(peerInfoShape, { max: MAX_PEERS_ON_WIRE }) })),
   'stop-all': jsonMessage(11, 'stop-all', obj({ by: nameField })),
   stop: jsonMessage(12, 'stop', obj({ reason: str({ max: 200 }) })),
+  index: jsonMessage(13, 'index', obj({ files: arr(indexedFileShape, { max: MAX_INDEXED_FILES }) })),
+  'files-request': jsonMessage(14, 'files-request', obj({
+    rid: ridField,
+    mode: literal('all', 'substring', 'name'),
+    pattern: str({ max: 255 }),
+  })),
+  files: jsonMessage(15, 'files', obj({
+    rid: ridField,
+    entries: arr(obj({ ...indexedFileFields, holders: arr(peerRefShape, { max: MAX_PEERS_ON_WIRE }) }), { max: MAX_INDEX_ENTRIES }),
+  })),
 });
 

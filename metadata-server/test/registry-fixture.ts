@@ -1,6 +1,7 @@
 import { PROTOCOL_VERSION, type ServerMessages } from '../../common/wire/server-messages.js';
+import { DEFAULT_MAX_REPLY_FRAME_BYTES } from '../metadata-server.js';
 import type { Topology } from '../referral-policy.js';
-import type { PeerRequest, RegistryResult } from '../registry-protocol.js';
+import type { PeerRequest, PeerRequestKind, RegistryResult } from '../registry-protocol.js';
 import { RegistryService } from '../registry-service.js';
 import { SharedRegistry } from '../shared-registry.js';
 
@@ -13,20 +14,36 @@ export class RegistryFixture {
   readonly service: RegistryService;
   clock = 1_000_000;
 
-  constructor(options: { maxPeers?: number; portLow?: number; portHigh?: number; topology?: Topology } = {}) {
+  constructor(
+    options: {
+      maxPeers?: number;
+      portLow?: number;
+      portHigh?: number;
+      topology?: Topology;
+      indexBytesPerSlot?: number;
+      maxReplyFrameBytes?: number;
+    } = {},
+  ) {
     this.registry = SharedRegistry.create({
       slots: options.maxPeers ?? 10,
       portLow: options.portLow ?? 30000,
       portHigh: options.portHigh ?? 30099,
+      ...(options.indexBytesPerSlot === undefined ? {} : { indexBytesPerSlot: options.indexBytesPerSlot }),
     });
     this.service = new RegistryService(
       this.registry,
-      { topology: options.topology ?? 'mesh', heartbeatTimeoutMs: 5000, busyPortMs: 60_000, adviceMemoryMs: 3000 },
+      {
+        topology: options.topology ?? 'mesh',
+        heartbeatTimeoutMs: 5000,
+        busyPortMs: 60_000,
+        adviceMemoryMs: 3000,
+        maxReplyFrameBytes: options.maxReplyFrameBytes ?? DEFAULT_MAX_REPLY_FRAME_BYTES,
+      },
       () => this.clock,
     );
   }
 
-  send<K extends 'join' | 'port-busy' | 'listening' | 'heartbeat' | 'leave' | 'peers-request' | 'stop-all'>(
+  send<K extends PeerRequestKind>(
     connId: number,
     kind: K,
     body: ServerMessages[K],

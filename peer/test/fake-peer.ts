@@ -13,16 +13,15 @@ import { pieceCount, pieceLength, pieceSizeFor } from '../piece-plan.js';
 
 export type FakeChannel = Channel<PeerMessages>;
 
-export function prefixDigests(data: Buffer): { sha256: string; pieceSize: number; digests: Buffer } {
+/** What an honest holder of `data` offers: its SHA-256, piece size and packed piece hashes. */
+export function describe(data: Buffer): { sha256: string; pieceSize: number; pieces: Buffer } {
   const pieceSize = pieceSizeFor(data.length);
   const count = pieceCount(data.length, pieceSize);
-  const hash = createHash('sha256');
-  const digests = Buffer.alloc(count * 32);
+  const pieces = Buffer.alloc(count * 32);
   for (let i = 0; i < count; i++) {
-    hash.update(data.subarray(i * pieceSize, i * pieceSize + pieceLength(data.length, pieceSize, i)));
-    hash.copy().digest().copy(digests, i * 32);
+    createHash('sha256').update(data.subarray(i * pieceSize, i * pieceSize + pieceLength(data.length, pieceSize, i))).digest().copy(pieces, i * 32);
   }
-  return { sha256: hash.digest('hex'), pieceSize, digests };
+  return { sha256: createHash('sha256').update(data).digest('hex'), pieceSize, pieces };
 }
 
 export function pieceFrame(index: number, data: Buffer): Buffer {

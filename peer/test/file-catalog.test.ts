@@ -7,7 +7,7 @@ import { P2pError } from '../../common/errors.js';
 import { FileCatalog } from '../file-catalog.js';
 import { Hasher } from '../hasher.js';
 import { PeerFolders } from '../peer-folders.js';
-import { prefixDigests } from './fake-peer.js';
+import { describe } from './fake-peer.js';
 import { unusedName } from '../file-name.js';
 import { pieceSizeFor } from '../piece-plan.js';
 
@@ -68,10 +68,10 @@ test('digests match an independent computation and are cached until the file cha
     writeFileSync(join(f.folders.shared, 'big.bin'), data);
     const held = f.catalog.resolve('big.bin')!;
     const d = await f.catalog.digest(held);
-    const expect = prefixDigests(data);
+    const expect = describe(data);
     assert.is(d.sha256, expect.sha256);
     assert.is(d.pieceSize, pieceSizeFor(data.length));
-    assert.ok(d.digests.equals(expect.digests));
+    assert.ok(d.pieces.equals(expect.pieces));
     const again = new FileCatalog(f.folders, f.hasher);
     assert.is((await again.digest(held)).sha256, d.sha256, 'read back from the on-disk cache');
     await new Promise((r) => setTimeout(r, 20));

@@ -1,67 +1,94 @@
 /**
- * The two ends of a transfer in one process over real loopback sockets (Upload → PeerListener → Searches →
- * Download), with timeouts shrunk so a transfer outlasts them many times over.
+ * Swarm transfers in one process over real loopback sockets: several Upload (holders) → PeerListener → Downloads →
+ * SwarmDownload, with timeouts shrunk so a transfer outlasts them many times over.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { AddressBook } from '../address-book.js';
+import { Downloads } from '../downloads.js';
 import { FileCatalog } from '../file-catalog.js';
 import { Hasher } from '../hasher.js';
+import { PartialState } from '../partial-state.js';
 import { PeerFolders } from '../peer-folders.js';
 import { PeerListener } from '../peer-listener.js';
-import { Searches } from '../searches.js';
-import { Upload } from '../upload.js';
 import type { PeerEventBody } from '../peer-events.js';
+import { Upload } from '../upload.js';
 import { sha256, sha256File } from './mesh-harness.js';
 
-test('a transfer far longer than every timeout completes and is verified', async () => {
-  const root = mkdtempSync(join(tmpdir(), 'transfer-'));
-  const holderDirs = new PeerFolders(join(root, 'holder')).ensure();
-  const requesterDirs = new PeerFolders(join(root, 'requester')).ensure();
+async function swarm(holders: number, bytes: number) {
+  const root = mkdtempSync(join(tmpdir(), 'swarm-'));
+  const requester = new PeerFolders(join(root, 'requester')).ensure();
   const hasher = new Hasher();
   const listener = new PeerListener();
-  const data = randomBytes(48 * 1024 * 1024 + 3);
-  writeFileSync(join(holderDirs.shared, 'data.bin'), data);
-  try {
-    await listener.listen('127.0.0.1', 0);
-    const searches = new Searches(requesterDirs, hasher, { queryTimeoutMs: 2000, download: { idleTimeoutMs: 40 } });
-    listener.on('offer', (channel, offer) => searches.onOffer(channel, offer));
-    const events: PeerEventBody[] = [];
-    const finished = new Promise<PeerEventBody>((resolve) =>
-      searches.on('event', (e) => {
-        events.push(e);
-        if (e.event === 'download-complete' || e.event === 'download-failed' || e.event === 'not-found') resolve(e);
-      }),
-    );
-    const catalog = new FileCatalog(holderDirs, hasher);
-    const held = catalog.resolve('data')!;
-    const qid = searches.begin('data');
-    const me = { name: 'holder', id: 'holder-id-0001', host: '127.0.0.1', port: 1 };
-    const to = { name: 'requester', id: 'requester-id-1', host: '127.0.0.1', port: listener.port! };
-    // 40 ms: the whole transfer takes far longer than any of the holder's timeouts.
-    const upload = new Upload(qid, held, await catalog.digest(held), to, me, { timeoutMs: 40, resultTimeoutMs: 5000 });
-    let uploadOutcome = '';
-    upload.on('complete', () => (uploadOutcome = 'complete'));
-    upload.on('failed', (reason) => (uploadOutcome = `failed: ${reason}`));
-    const started = Date.now();
-    await upload.run();
-    const done = await finished;
-    assert.ok(Date.now() - started > 40, 'the transfer outlasted the timeouts');
-    assert.is(done.event, 'download-complete', JSON.stringify(done));
-    assert.is(uploadOutcome, 'complete');
-    if (done.event === 'download-complete') {
-      assert.is(done.path, 'Downloads/data.bin');
-      assert.is(sha256File(join(requesterDirs.root, done.path)), sha256(data));
-    }
-    assert.ok(events.some((e) => e.event === 'download-started'));
-    assert.equal(readdirSync(requesterDirs.partial), []);
-  } finally {
+  await listener.listen('127.0.0.1', 0);
+  const data = randomBytes(bytes);
+  const catalogs = Array.from({ length: holders }, (_, i) => {
+    const folders = new PeerFolders(join(root, `h${i}`)).ensure();
+    writeFileSync(join(folders.shared, 'data.bin'), data);
+    return new FileCatalog(folders, hasher);
+  });
+  const me = { name: 'requester', id: 'requester-id-1', host: '127.0.0.1', port: listener.port! };
+  const uploads: Upload[] = [];
+  const downloads = new Downloads(requester.downloads, hasher, new PartialState(requester.partial), new AddressBook(join(requester.state, 'book.json')), {
+    self: () => me,
+    index: async () => undefined, // no metadata server: the download floods
+    flood: (qid, file) => {
+      // Each holder answers the flood by dialling back, as peers do; 200 ms timeouts: far shorter than a transfer.
+      catalogs.forEach(async (catalog, i) => {
+        const held = catalog.resolve(file)!;
+        const upload = new Upload(qid, held, await catalog.digest(held), 'requester', { name: `h${i}`, id: `holder-id-${i}000`, host: '127.0.0.1', port: 1 }, { timeoutMs: 200 });
+        uploads.push(upload);
+        void upload.dial(me);
+      });
+      return holders;
+    },
+  }, { queryTimeoutMs: 3000, swarm: { idleTimeoutMs: 2000 } });
+  listener.on('offer', (channel, offer) => downloads.onOffer(channel, offer));
+  const events: PeerEventBody[] = [];
+  const done = new Promise<PeerEventBody>((resolve) =>
+    downloads.on('event', (e) => {
+      events.push(e);
+      if (e.event === 'download-complete' || e.event === 'download-failed' || e.event === 'not-found') resolve(e);
+    }),
+  );
+  downloads.start('data');
+  const outcome = await done;
+  await new Promise((r) => setTimeout(r, 50));
+  const close = () => {
     listener.stop();
     hasher.stop();
     rmSync(root, { recursive: true, force: true });
+  };
+  return { outcome, events, data, requester, close };
+}
+
+test('three holders of one file all contribute, and the file is verified', async () => {
+  const { outcome, data, requester, close } = await swarm(3, 40 * 1024 * 1024 + 5);
+  try {
+    assert.is(outcome.event, 'download-complete', JSON.stringify(outcome));
+    if (outcome.event !== 'download-complete') return;
+    assert.is(sha256File(join(requester.root, outcome.path)), sha256(data));
+    assert.is(outcome.sources.reduce((n, s) => n + s.bytes, 0), data.length, 'every byte is credited to exactly one source');
+    assert.equal(outcome.sources.map((s) => s.name).sort(), ['h0', 'h1', 'h2']);
+    for (const s of outcome.sources) assert.ok(s.pieces > 0, `${s.name} contributed`);
+    assert.equal(readdirSync(requester.partial), [], 'no partial data or record is left');
+  } finally {
+    close();
+  }
+});
+
+test('a transfer far longer than the holders\' timeouts completes', async () => {
+  const started = Date.now();
+  const { outcome, close } = await swarm(1, 160 * 1024 * 1024);
+  try {
+    assert.ok(Date.now() - started > 200, 'the transfer outlasted the holder timeout');
+    assert.is(outcome.event, 'download-complete', JSON.stringify(outcome));
+  } finally {
+    close();
   }
 });
 

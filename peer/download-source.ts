@@ -1,0 +1,107 @@
+import { EventEmitter } from 'eventemitter3';
+import { P2pError } from '../common/errors.js';
+import { peerMessages, type PeerMessages } from '../common/wire/peer-messages.js';
+import type { PeerChannel } from './peer-listener.js';
+import { pieceLength } from './piece-plan.js';
+
+export interface SourceEvents {
+  /** A requested piece arrived (not yet checked). `owned`: its memory belongs to this frame alone. */
+  piece: (index: number, data: Buffer, owned: boolean) => void;
+  /** The source is gone (closed, timed out, misbehaved, or dropped); its requests are void. */
+  gone: (reason: string) => void;
+}
+
+const PIECE_TYPE = peerMessages.typeOf('piece');
+/** Frame bytes in front of a piece's data once the length prefix is read: type + u32 index. */
+const PIECE_BODY_OVERHEAD = 5;
+
+/**
+ * One holder feeding a download: the transfer connection, the pieces requested from it and not yet received, and
+ * what it contributed. It accepts only pieces it was asked for, at their exact length; anything else drops it.
+ */
+export class DownloadSource extends EventEmitter<SourceEvents> {
+  readonly inflight = new Set<number>();
+  /** Cancelled pieces the holder may have sent already (its read-ahead): accepted and ignored. */
+  private readonly cancelled = new Set<number>();
+  bytes = 0;
+  pieces = 0;
+  private closed = false;
+
+  constructor(
+    readonly name: string,
+    private readonly channel: PeerChannel,
+    private readonly qid: string,
+    private readonly size: number,
+    private readonly pieceSize: number,
+    idleTimeoutMs: number,
+  ) {
+    super();
+    channel.setMaxFrameBytes(pieceSize + PIECE_BODY_OVERHEAD);
+    channel.setIdleTimeout(idleTimeoutMs);
+    channel.onRaw(PIECE_TYPE, (payload) => this.onPiece(payload));
+    channel.on('message', (msg) => this.drop(`sent an unexpected ${msg.kind} during the transfer`));
+    channel.on('close', (err) => this.gone(err ? err.message : 'closed the connection'));
+  }
+
+  get isOpen(): boolean {
+    return !this.closed;
+  }
+
+  want(pieces: number[]): void {
+    if (this.closed || pieces.length === 0) return;
+    for (const p of pieces) this.inflight.add(p);
+    this.channel.send('want', { qid: this.qid, pieces });
+  }
+
+  cancel(pieces: number[]): void {
+    const mine = pieces.filter((p) => this.inflight.delete(p));
+    for (const p of mine) this.cancelled.add(p);
+    if (!this.closed && mine.length > 0) this.channel.send('cancel', { qid: this.qid, pieces: mine });
+  }
+
+  pause(): void {
+    this.channel.pause();
+  }
+
+  resume(): void {
+    this.channel.resume();
+  }
+
+  /** Ends the transfer with its outcome (the holder reports it). */
+  finish(result: PeerMessages['result']): void {
+    if (this.closed) return;
+    this.channel.send('result', result);
+    this.closed = true;
+    this.removeAllListeners();
+    this.channel.end();
+  }
+
+  /** Stops using this source. */
+  drop(reason: string): void {
+    if (this.closed) return;
+    this.channel.send('result', { qid: this.qid, ok: false, reason: reason.slice(0, 200) });
+    this.channel.destroy(new P2pError('P2P_ERR_TRANSFER', reason));
+    this.gone(reason);
+  }
+
+  private gone(reason: string): void {
+    if (this.listenerCount('gone') === 0) return; // already reported, or finished on purpose
+    this.closed = true;
+    this.emit('gone', reason);
+    this.removeAllListeners();
+  }
+
+  private onPiece(payload: Buffer): void {
+    if (this.closed) return;
+    if (payload.length < 4) return this.drop('sent a piece shorter than its header');
+    const index = payload.readUInt32BE(0);
+    const data = payload.subarray(4);
+    if (this.cancelled.delete(index)) return;
+    if (!this.inflight.has(index)) return this.drop(`sent piece ${index}, which was not asked of it`);
+    if (data.length !== pieceLength(this.size, this.pieceSize, index)) return this.drop(`sent piece ${index} with ${data.length} bytes`);
+    this.inflight.delete(index);
+    // The frame body (type + index + data) owns its memory when the decoder assembled it from several chunks.
+    const owned = data.buffer.byteLength === data.length + PIECE_BODY_OVERHEAD;
+    this.emit('piece', index, data, owned);
+  }
+}

@@ -1,0 +1,276 @@
+import { connect } from 'node:net';
+import { EventEmitter } from 'eventemitter3';
+import { nanoid } from 'nanoid';
+import { Channel } from '../common/channel.js';
+import { describeError } from '../common/errors.js';
+import { peerMessages, type PeerMessages } from '../common/wire/peer-messages.js';
+import type { IndexEntry } from '../common/wire/server-messages.js';
+import type { PeerRef } from '../common/wire/shapes.js';
+import type { AddressBook } from './address-book.js';
+import { fileNameProblem, stemOf } from './file-name.js';
+import type { Hasher } from './hasher.js';
+import type { PartialRecord, PartialState } from './partial-state.js';
+import type { PeerChannel } from './peer-listener.js';
+import type { PeerEventBody } from './peer-events.js';
+import { DIGEST_BYTES, pieceCount, pieceSizeFor } from './piece-plan.js';
+import { SwarmDownload, type SwarmOptions } from './swarm-download.js';
+
+export interface DownloadsOptions {
+  /** How long a search waits for a first holder before `not-found`. Default 3000 ms. */
+  queryTimeoutMs?: number;
+  /** Times a download whose holders all left looks for new ones before it gives up (keeping its pieces). Default 3. */
+  relocateAttempts?: number;
+  /** Pause before each of those attempts, times the attempt number. Default 1000 ms. */
+  relocateDelayMs?: number;
+  swarm?: SwarmOptions;
+}
+
+/** What the manager needs from the rest of the peer. */
+export interface Locator {
+  self(): PeerRef;
+  /** The metadata server's index, or undefined when it cannot answer. */
+  index(mode: 'name', pattern: string): Promise<IndexEntry[] | undefined>;
+  /** Floods a query for `file` under `qid`; returns how many neighbours it went to. */
+  flood(qid: string, file: string): number;
+}
+
+interface Job {
+  qid: string;
+  /** What the user asked for (or the resumed file's name). */
+  query: string;
+  started: number;
+  /** The content wanted, once known (a resumed download, or the first offer taken). */
+  sha256?: string;
+  swarm?: SwarmDownload;
+  timer?: NodeJS.Timeout;
+  relocations: number;
+  /** Holders dialled with `fetch` for this job, so each is asked once per round. */
+  asked: Set<string>;
+}
+
+/**
+ * Every download of this peer. A download first finds holders without flooding, from the metadata server's index,
+ * then from the address book of recent sightings, and dials them (`fetch`); when neither knows a holder (or the
+ * server is unreachable) it floods the mesh and holders dial back. All holders of the same content feed one
+ * SwarmDownload; offers of a different file under the same name are declined. Interrupted downloads resume from
+ * their verified pieces when asked for again and when the peer starts.
+ */
+export class Downloads extends EventEmitter<{ event: (e: PeerEventBody) => void; log: (message: string, level: 'info' | 'warn') => void }> {
+  private readonly jobs = new Map<string, Job>();
+  /** Extra query ids (new flood rounds) that lead to a job. */
+  private readonly aliases = new Map<string, Job>();
+  private readonly opts: Required<Omit<DownloadsOptions, 'swarm'>> & { swarm: SwarmOptions };
+
+  constructor(
+    private readonly downloadsDir: string,
+    private readonly hasher: Hasher,
+    private readonly partials: PartialState,
+    private readonly book: AddressBook,
+    private readonly locator: Locator,
+    options: DownloadsOptions = {},
+  ) {
+    super();
+    this.opts = { queryTimeoutMs: 3000, relocateAttempts: 3, relocateDelayMs: 1000, swarm: {}, ...options };
+  }
+
+  /** Starts (or resumes) the download of what the user typed. */
+  start(query: string): void {
+    if ([...this.jobs.values()].some((j) => j.query === query || j.swarm?.content.file === query)) {
+      this.emit('event', { event: 'error', message: `${query} is already being downloaded` });
+      return;
+    }
+    const partial = this.partials.all().find((r) => r.file === query || stemOf(r.file) === query);
+    if (partial) {
+      void this.resume(partial);
+      return;
+    }
+    const job = this.newJob(query);
+    this.armNotFound(job);
+    void this.locate(job);
+  }
+
+  /** Resumes every download a previous run left unfinished. */
+  resumeAll(): void {
+    for (const record of this.partials.all()) {
+      if (![...this.jobs.values()].some((j) => j.sha256 === record.sha256)) void this.resume(record);
+    }
+  }
+
+  /** An offer arrived: from a holder answering our flood, or in reply to our `fetch`. */
+  onOffer(channel: PeerChannel, offer: PeerMessages['offer']): void {
+    const job = this.jobs.get(offer.qid) ?? this.aliases.get(offer.qid);
+    const decline = (reason: string) => {
+      channel.send('decline', { qid: offer.qid, reason });
+      channel.end();
+    };
+    if (!job) return decline('no search with this id is waiting (it finished or timed out)');
+    const problem = offerProblem(offer);
+    if (problem) return decline(problem);
+    this.book.record({ name: offer.file, size: offer.size, sha256: offer.sha256 }, offer.from);
+    if (job.swarm) {
+      if (!job.swarm.matches(offer)) {
+        this.emit('log', `${offer.from.name} holds a different ${offer.file} (SHA-256 ${offer.sha256.slice(0, 12)}…): not mixed in`, 'info');
+        return decline('a different file under the same name');
+      }
+      job.swarm.addSource(offer.from.name, channel);
+      return;
+    }
+    if (offer.file !== job.query && stemOf(offer.file) !== job.query) return decline(`asked for ${job.query}, not ${offer.file}`);
+    if (job.sha256 && offer.sha256 !== job.sha256) return decline('a different file under the same name');
+    clearTimeout(job.timer);
+    job.sha256 = offer.sha256;
+    const swarm = this.attach(job, offer);
+    swarm.addSource(offer.from.name, channel); // waits inside the swarm until the partial file is open
+    void swarm.open(this.partials.load(offer.sha256)).catch((err) => void swarm.abort(`cannot open the partial file: ${describeError(err)}`));
+  }
+
+  /** Ends every download, keeping verified pieces for the next start. */
+  async abortAll(reason: string): Promise<void> {
+    const jobs = [...this.jobs.values()];
+    this.jobs.clear();
+    this.aliases.clear();
+    await Promise.all(jobs.map((j) => (clearTimeout(j.timer), j.swarm?.abort(reason))));
+  }
+
+  private newJob(query: string, sha256?: string): Job {
+    const job: Job = { qid: nanoid(), query, started: Date.now(), relocations: 0, asked: new Set(), ...(sha256 ? { sha256 } : {}) };
+    this.jobs.set(job.qid, job);
+    return job;
+  }
+
+  private armNotFound(job: Job): void {
+    clearTimeout(job.timer);
+    job.timer = setTimeout(() => {
+      if (job.swarm && job.swarm.sourceCount > 0) return;
+      if (job.swarm) {
+        void job.swarm.abort(`no holder can be reached now; ${job.swarm.received} of ${job.swarm.content.size} bytes are kept: ask again to resume`);
+        return;
+      }
+      this.drop(job);
+      this.emit('event', { event: 'not-found', qid: job.qid, file: job.query });
+    }, this.opts.queryTimeoutMs);
+  }
+
+  private async resume(record: PartialRecord): Promise<void> {
+    const job = this.newJob(record.file, record.sha256);
+    const content = { file: record.file, size: record.size, sha256: record.sha256, pieceSize: record.pieceSize, pieces: record.pieces.toString('base64') };
+    const swarm = this.attach(job, content);
+    try {
+      const have = await swarm.open(record);
+      this.emit('event', { event: 'download-resumed', qid: job.qid, file: record.file, sha256: record.sha256, bytes: record.size, have });
+    } catch (err) {
+      await swarm.abort(`cannot reopen the partial file: ${describeError(err)}`);
+      return;
+    }
+    this.armNotFound(job);
+    await this.locate(job);
+  }
+
+  /** Finds holders: the index, then the address book (both dialled directly), else a flood. */
+  private async locate(job: Job): Promise<void> {
+    const me = this.locator.self().name;
+    const wanted = (sha: string) => !job.sha256 || sha === job.sha256;
+    const entries = ((await this.locator.index('name', job.query)) ?? []).filter((e) => wanted(e.sha256));
+    // Prefer the exact name, then the content most peers hold.
+    entries.sort((a, b) => Number(b.name === job.query) - Number(a.name === job.query) || b.holders.length - a.holders.length);
+    const sightings = this.book.lookup(job.query).filter((s) => wanted(s.sha256));
+    const choice = entries[0] ?? sightings[0];
+    const targets = new Map<string, { ref: PeerRef; file: string; sha256: string }>();
+    if (choice) {
+      for (const h of entries.filter((e) => e.sha256 === choice.sha256 && e.name === choice.name).flatMap((e) => e.holders)) targets.set(h.name, { ref: h, file: choice.name, sha256: choice.sha256 });
+      for (const s of sightings.filter((s) => s.sha256 === choice.sha256)) for (const h of s.holders) if (!targets.has(h.ref.name)) targets.set(h.ref.name, { ref: h.ref, file: s.name, sha256: s.sha256 });
+    }
+    targets.delete(me);
+    for (const name of job.swarm ? [...job.asked] : []) targets.delete(name);
+    if (targets.size === 0) {
+      this.flood(job);
+      return;
+    }
+    const results = await Promise.all([...targets.values()].map((t) => this.fetch(job, t.ref, t.file, t.sha256)));
+    if (!results.some(Boolean)) this.flood(job); // every known holder failed: ask the mesh
+  }
+
+  private flood(job: Job): void {
+    const qid = job.swarm || job.relocations > 0 ? nanoid() : job.qid; // a new round needs an id the mesh has not seen
+    if (qid !== job.qid) this.aliases.set(qid, job);
+    const sent = this.locator.flood(qid, job.query);
+    this.emit('event', { event: 'query-sent', qid, file: job.query, hops: 0, neighbours: sent });
+  }
+
+  /** Dials a known holder and asks it to offer the file; true when it did. */
+  private async fetch(job: Job, holder: PeerRef, file: string, sha256: string): Promise<boolean> {
+    job.asked.add(holder.name);
+    const channel: PeerChannel = new Channel(connect({ host: holder.host, port: holder.port }), peerMessages, { idleTimeoutMs: 5000 });
+    const first = await new Promise<PeerMessages['offer'] | string>((resolve) => {
+      channel.once('message', (msg) => resolve(msg.kind === 'offer' ? msg.body : msg.kind === 'decline' ? msg.body.reason : `answered ${msg.kind}`));
+      channel.once('close', (err) => resolve(err ? describeError(err) : 'closed the connection'));
+      channel.socket.once('connect', () => channel.send('fetch', { qid: job.qid, file, sha256, from: this.locator.self() }));
+    });
+    if (typeof first === 'string') {
+      channel.destroy();
+      this.book.forget(sha256, holder.name);
+      this.emit('log', `${holder.name} did not offer ${file}: ${first}`, 'info');
+      return false;
+    }
+    this.onOffer(channel, first);
+    return true;
+  }
+
+  private attach(job: Job, content: SwarmDownload['content']): SwarmDownload {
+    const swarm = new SwarmDownload(job.qid, content, this.downloadsDir, this.hasher, this.partials, this.opts.swarm);
+    job.swarm = swarm;
+    const base = () => ({ qid: job.qid, file: content.file });
+    let first = '';
+    swarm.on('started', (from) => {
+      first = from;
+      this.emit('event', { event: 'download-started', ...base(), from, bytes: content.size, sha256: content.sha256 });
+    });
+    swarm.on('progress', (received, sources) => this.emit('event', { event: 'download-progress', ...base(), from: sources[0]?.name ?? first, bytes: content.size, received, sources }));
+    swarm.on('source', (name, what, detail) => this.emit('log', `${content.file}: ${name} ${what === 'bad-piece' ? 'sent a bad piece' : what}: ${detail}`, what === 'joined' ? 'info' : 'warn'));
+    swarm.on('stalled', () => void this.relocate(job));
+    swarm.on('complete', (path, sha256, sources) => {
+      this.drop(job);
+      this.emit('event', { event: 'download-complete', ...base(), path, bytes: content.size, sha256, from: sources[0]?.name ?? first, ms: Date.now() - job.started, sources });
+    });
+    swarm.on('failed', (reason, kept) => {
+      this.drop(job);
+      this.emit('event', { event: 'download-failed', ...base(), reason, kept });
+    });
+    return swarm;
+  }
+
+  /** Every holder left mid-download: look for others a few times, then give up keeping the pieces. */
+  private async relocate(job: Job): Promise<void> {
+    const swarm = job.swarm;
+    if (!swarm || swarm.isFinished) return;
+    if (job.relocations >= this.opts.relocateAttempts) {
+      await swarm.abort(`every holder is gone; ${swarm.received} of ${swarm.content.size} bytes are kept: ask again to resume`);
+      return;
+    }
+    job.relocations++;
+    job.asked.clear();
+    await new Promise((r) => setTimeout(r, this.opts.relocateDelayMs * job.relocations));
+    if (swarm.isFinished || swarm.sourceCount > 0) return;
+    await this.locate(job);
+    setTimeout(() => {
+      if (!swarm.isFinished && swarm.sourceCount === 0) void this.relocate(job);
+    }, this.opts.queryTimeoutMs);
+  }
+
+  private drop(job: Job): void {
+    clearTimeout(job.timer);
+    this.jobs.delete(job.qid);
+    for (const [qid, j] of this.aliases) if (j === job) this.aliases.delete(qid);
+  }
+}
+
+/** Why an offer cannot be taken as it stands, or undefined when it is consistent. */
+export function offerProblem(offer: PeerMessages['offer']): string | undefined {
+  const nameProblem = fileNameProblem(offer.file);
+  if (nameProblem) return `offered ${nameProblem}`;
+  if (offer.pieceSize !== pieceSizeFor(offer.size)) return `piece size ${offer.pieceSize} does not fit a file of ${offer.size} bytes`;
+  const pieces = Buffer.from(offer.pieces, 'base64');
+  const count = pieceCount(offer.size, offer.pieceSize);
+  if (pieces.length !== count * DIGEST_BYTES) return `offer carries ${pieces.length / DIGEST_BYTES} piece hashes for ${count} pieces`;
+  return undefined;
+}

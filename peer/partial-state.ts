@@ -1,0 +1,94 @@
+import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileNameProblem } from './file-name.js';
+import { DIGEST_BYTES, pieceCount, pieceSizeFor } from './piece-plan.js';
+
+/** What a download needs to resume: the content's description and which pieces are already held and checked. */
+export interface PartialRecord {
+  file: string;
+  size: number;
+  sha256: string;
+  pieceSize: number;
+  /** Packed SHA-256 of every piece. */
+  pieces: Buffer;
+  /** Bitfield of held, verified pieces (bit i of byte i >> 3). */
+  have: Uint8Array;
+}
+
+/**
+ * The on-disk record of a download in flight, beside its data: `.p2p/partial/<sha256>.part` and `<sha256>.json`.
+ * Keyed by content, so asking for the same file again (or restarting the peer) resumes it. The record is replaced
+ * atomically (write, then rename), so a crash leaves the previous one; a held bit is only ever set after its piece
+ * was written, so the record never claims more than the data file has.
+ */
+export class PartialState {
+  constructor(private readonly dir: string) {}
+
+  dataPath(sha256: string): string {
+    return join(this.dir, `${sha256}.part`);
+  }
+
+  private recordPath(sha256: string): string {
+    return join(this.dir, `${sha256}.json`);
+  }
+
+  save(record: PartialRecord): void {
+    const path = this.recordPath(record.sha256);
+    const body = {
+      file: record.file,
+      size: record.size,
+      sha256: record.sha256,
+      pieceSize: record.pieceSize,
+      pieces: record.pieces.toString('base64'),
+      have: Buffer.from(record.have).toString('base64'),
+    };
+    writeFileSync(`${path}.tmp`, JSON.stringify(body));
+    renameSync(`${path}.tmp`, path);
+  }
+
+  /** The record for this content, or undefined when there is none or it does not hold together. */
+  load(sha256: string): PartialRecord | undefined {
+    try {
+      const raw = JSON.parse(readFileSync(this.recordPath(sha256), 'utf8')) as Record<string, unknown>;
+      return validate(raw, sha256);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Every resumable download in this folder. */
+  all(): PartialRecord[] {
+    let names: string[];
+    try {
+      names = readdirSync(this.dir);
+    } catch {
+      return [];
+    }
+    return names.filter((n) => /^[0-9a-f]{64}\.json$/.test(n)).map((n) => this.load(n.slice(0, 64))).filter((r): r is PartialRecord => r !== undefined);
+  }
+
+  /** Forgets a download: its record and its data. */
+  remove(sha256: string): void {
+    rmSync(this.recordPath(sha256), { force: true });
+    rmSync(this.dataPath(sha256), { force: true });
+  }
+}
+
+/** Held pieces in a bitfield. */
+export function countHeld(have: Uint8Array, count: number): number {
+  let n = 0;
+  for (let i = 0; i < count; i++) if (have[i >> 3]! & (1 << (i & 7))) n++;
+  return n;
+}
+
+function validate(raw: Record<string, unknown>, sha256: string): PartialRecord | undefined {
+  const { file, size, pieceSize, pieces, have } = raw;
+  if (raw.sha256 !== sha256 || typeof file !== 'string' || fileNameProblem(file)) return undefined;
+  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0 || pieceSize !== pieceSizeFor(size)) return undefined;
+  if (typeof pieces !== 'string' || typeof have !== 'string') return undefined;
+  const count = pieceCount(size, pieceSize);
+  const hashes = Buffer.from(pieces, 'base64');
+  const bits = new Uint8Array(Buffer.from(have, 'base64'));
+  if (hashes.length !== count * DIGEST_BYTES || bits.length !== Math.ceil(count / 8)) return undefined;
+  return { file, size, sha256, pieceSize, pieces: hashes, have: bits };
+}

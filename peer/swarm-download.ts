@@ -1,0 +1,327 @@
+import { existsSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import { EventEmitter } from 'eventemitter3';
+import { describeError } from '../common/errors.js';
+import type { PeerMessages } from '../common/wire/peer-messages.js';
+import { DownloadSource } from './download-source.js';
+import { unusedName } from './file-name.js';
+import type { Hasher, HashSession } from './hasher.js';
+import type { PartialRecord, PartialState } from './partial-state.js';
+import { countHeld } from './partial-state.js';
+import type { PeerChannel } from './peer-listener.js';
+import { pieceCount, pieceLength } from './piece-plan.js';
+
+export interface SwarmOptions {
+  /** Pieces requested from one source before it delivers (keeps its pipe full). Default 8. */
+  depth?: number;
+  /** Near the end, how many sources may be asked for the same missing piece. Default 2. */
+  endgameCopies?: number;
+  /** Pieces received but not yet checked and written before every source is paused. Default 16. */
+  maxPendingWrites?: number;
+  /** Least time between two `progress` events, and between two saves of the resume record. Default 250 ms. */
+  progressIntervalMs?: number;
+  /** Silence from a source after which it is dropped. Default 15 000 ms. */
+  idleTimeoutMs?: number;
+}
+
+export interface SourceShare {
+  name: string;
+  bytes: number;
+  pieces: number;
+  active: boolean;
+}
+
+export interface SwarmEvents {
+  /** The first source started sending. */
+  started: (from: string) => void;
+  progress: (received: number, sources: SourceShare[]) => void;
+  /** A source was added, dropped, or sent a bad piece (for the log). */
+  source: (name: string, what: 'joined' | 'dropped' | 'bad-piece', detail: string) => void;
+  /** Every source is gone and pieces are missing. */
+  stalled: () => void;
+  complete: (relative: string, sha256: string, sources: SourceShare[]) => void;
+  /** The download ended without the file; `kept` bytes of verified pieces stay for a resume. */
+  failed: (reason: string, kept: number) => void;
+}
+
+export type Content = Pick<PeerMessages['offer'], 'file' | 'size' | 'sha256' | 'pieceSize' | 'pieces'>;
+
+/**
+ * A download of one content (one SHA-256) from every holder that offers it at once: each source is kept busy with
+ * `depth` requested pieces, so a slow one gets fewer; a piece is checked against its own SHA-256 on arrival; a
+ * source that sends a bad piece or goes away is dropped and its pieces go to the others; near the end the missing
+ * pieces are asked of more than one source (endgame). Verified pieces are recorded for a resume; the file is renamed
+ * into Downloads/ only when the whole file's SHA-256 matches.
+ */
+export class SwarmDownload extends EventEmitter<SwarmEvents> {
+  readonly count: number;
+  readonly sha256: string;
+  private readonly hashes: Buffer;
+  private have: Uint8Array;
+  private held: number;
+  private readonly sources = new Map<string, DownloadSource>();
+  /** Every source ever used, with its contribution (dropped ones too). */
+  private readonly shares = new Map<string, SourceShare>();
+  /** Pieces arrived and being checked: not to be asked for again meanwhile. */
+  private readonly checking = new Set<number>();
+  private session: HashSession | undefined;
+  /** Sources offered before the partial file was open; added once it is. */
+  private waiting: [string, PeerChannel][] = [];
+  private pendingWrites = 0;
+  private cursor = 0;
+  private finished = false;
+  private finalizing = false;
+  private startedEmitted = false;
+  private lastProgress = 0;
+  private lastSave = 0;
+  private saveTimer: NodeJS.Timeout | undefined;
+  private readonly opts: Required<SwarmOptions>;
+
+  constructor(
+    readonly qid: string,
+    readonly content: Content,
+    private readonly downloadsDir: string,
+    private readonly hasher: Hasher,
+    private readonly partials: PartialState,
+    options: SwarmOptions = {},
+  ) {
+    super();
+    this.opts = { depth: 8, endgameCopies: 2, maxPendingWrites: 16, progressIntervalMs: 250, idleTimeoutMs: 15_000, ...options };
+    this.sha256 = content.sha256;
+    this.count = pieceCount(content.size, content.pieceSize);
+    this.hashes = Buffer.from(content.pieces, 'base64');
+    this.have = new Uint8Array(Math.ceil(this.count / 8));
+    this.held = 0;
+  }
+
+  /** Bytes already verified and held. */
+  get received(): number {
+    let bytes = 0;
+    for (let i = 0; i < this.count; i++) if (this.has(i)) bytes += pieceLength(this.content.size, this.content.pieceSize, i);
+    return bytes;
+  }
+
+  get sourceCount(): number {
+    return this.sources.size;
+  }
+
+  get isFinished(): boolean {
+    return this.finished;
+  }
+
+  /** Opens the partial file, resuming `record` when given; returns the bytes already held. */
+  async open(record?: PartialRecord): Promise<number> {
+    this.session = await this.hasher.open(this.partials.dataPath(this.sha256), this.content.size, this.content.pieceSize, this.hashes, record?.have);
+    if (this.session.resumed && record) {
+      this.have = new Uint8Array(record.have);
+      this.held = countHeld(this.have, this.count);
+    }
+    this.save(true);
+    if (this.held === this.count) void this.finalize();
+    for (const [name, channel] of this.waiting.splice(0)) this.addSource(name, channel);
+    return this.received;
+  }
+
+  /** Does this offer describe exactly our content? */
+  matches(offer: Content): boolean {
+    return offer.sha256 === this.sha256 && offer.size === this.content.size && offer.pieceSize === this.content.pieceSize && offer.pieces === this.content.pieces;
+  }
+
+  /** Adds a holder that offered our content on `channel` (the offer was already checked with `matches`). */
+  addSource(name: string, channel: PeerChannel): void {
+    if (!this.session && !this.finished) {
+      this.waiting.push([name, channel]);
+      return;
+    }
+    if (!channel.isOpen) {
+      // It hung up while the partial file was being opened: it never becomes a source (its close already fired).
+      this.emit('source', name, 'dropped', 'closed the connection before the transfer began');
+      if (this.sources.size === 0 && !this.finished) this.emit('stalled');
+      return;
+    }
+    if (this.finished || this.sources.has(name)) {
+      channel.send('decline', { qid: this.qid, reason: this.finished ? 'the download is over' : 'already downloading from you' });
+      channel.end();
+      return;
+    }
+    const source = new DownloadSource(name, channel, this.qid, this.content.size, this.content.pieceSize, this.opts.idleTimeoutMs);
+    this.sources.set(name, source);
+    if (!this.shares.has(name)) this.shares.set(name, { name, bytes: 0, pieces: 0, active: true });
+    this.shares.get(name)!.active = true;
+    source.on('piece', (index, data, owned) => this.onPiece(source, index, data, owned));
+    source.on('gone', (reason) => this.onGone(source, reason));
+    this.emit('source', name, 'joined', `${this.sources.size} source(s)`);
+    if (this.pendingWrites >= this.opts.maxPendingWrites) source.pause();
+    this.schedule(source);
+  }
+
+  /** Ends the download without the file, keeping verified pieces for a resume. */
+  async abort(reason: string): Promise<void> {
+    if (this.finished) return;
+    this.finished = true;
+    for (const [, channel] of this.waiting.splice(0)) channel.destroy();
+    for (const s of [...this.sources.values()]) s.drop(reason);
+    this.sources.clear();
+    const session = this.session;
+    this.session = undefined;
+    if (session) await this.hasher.close(session, false).catch(() => undefined);
+    this.save(true);
+    this.emit('failed', reason, this.received);
+  }
+
+  private has(i: number): boolean {
+    return (this.have[i >> 3]! & (1 << (i & 7))) !== 0;
+  }
+
+  /** Fills a source's pipe: the first missing pieces nobody was asked for, then (endgame) pieces others are slow on. */
+  private schedule(source: DownloadSource): void {
+    if (this.finished || this.finalizing || !source.isOpen) return;
+    const free = this.opts.depth - source.inflight.size;
+    if (free <= 0) return;
+    const asked = this.askedCounts();
+    const picks: number[] = [];
+    // Plain phase: lowest missing pieces first (the whole-file hash advances in order; the disk writes sequentially).
+    while (this.cursor < this.count && (this.has(this.cursor) || this.checking.has(this.cursor))) this.cursor++;
+    for (let i = this.cursor; i < this.count && picks.length < free; i++) {
+      if (!this.has(i) && !this.checking.has(i) && !asked.has(i)) picks.push(i);
+    }
+    // Endgame: nothing left that nobody was asked for; ask this source too for what is still missing.
+    if (picks.length === 0) {
+      for (let i = this.cursor; i < this.count && picks.length < free; i++) {
+        if (this.has(i) || this.checking.has(i) || source.inflight.has(i)) continue;
+        if ((asked.get(i) ?? 0) < this.opts.endgameCopies) picks.push(i);
+      }
+    }
+    source.want(picks);
+  }
+
+  private askedCounts(): Map<number, number> {
+    const asked = new Map<number, number>();
+    for (const s of this.sources.values()) for (const p of s.inflight) asked.set(p, (asked.get(p) ?? 0) + 1);
+    return asked;
+  }
+
+  private onPiece(source: DownloadSource, index: number, data: Buffer, owned: boolean): void {
+    if (this.finished) return;
+    if (!this.startedEmitted) {
+      this.startedEmitted = true;
+      this.emit('started', source.name);
+    }
+    if (this.has(index) || this.checking.has(index)) {
+      this.schedule(source); // an endgame duplicate: someone else delivered it
+      return;
+    }
+    this.checking.add(index);
+    for (const other of this.sources.values()) if (other !== source) other.cancel([index]);
+    if (++this.pendingWrites >= this.opts.maxPendingWrites) for (const s of this.sources.values()) s.pause();
+    this.schedule(source);
+    const session = this.session!;
+    this.hasher.write(session, index, data, owned).then(
+      (ok) => this.onChecked(source, index, ok),
+      (err) => void this.abort(`cannot write the partial file: ${describeError(err)}`),
+    );
+  }
+
+  private onChecked(source: DownloadSource, index: number, ok: boolean): void {
+    this.checking.delete(index);
+    if (--this.pendingWrites < this.opts.maxPendingWrites) for (const s of this.sources.values()) s.resume();
+    if (this.finished) return;
+    if (!ok) {
+      this.emit('source', source.name, 'bad-piece', `piece ${index} did not match its SHA-256: ${source.name} is excluded`);
+      source.drop(`sent a bad piece (${index})`);
+      if (index < this.cursor) this.cursor = index;
+      for (const s of this.sources.values()) this.schedule(s);
+      return;
+    }
+    this.have[index >> 3] = this.have[index >> 3]! | (1 << (index & 7));
+    this.held++;
+    const length = pieceLength(this.content.size, this.content.pieceSize, index);
+    const share = this.shares.get(source.name)!;
+    share.bytes += length;
+    share.pieces++;
+    this.save(false);
+    this.progress(false);
+    if (this.held === this.count) void this.finalize();
+    else for (const s of this.sources.values()) this.schedule(s);
+  }
+
+  private onGone(source: DownloadSource, reason: string): void {
+    if (this.sources.get(source.name) !== source) return;
+    this.sources.delete(source.name);
+    const share = this.shares.get(source.name);
+    if (share) share.active = false;
+    if (this.finished || this.finalizing) return;
+    this.emit('source', source.name, 'dropped', reason);
+    // Its pieces become nobody's: rewind so they are picked first.
+    for (const p of source.inflight) if (p < this.cursor) this.cursor = p;
+    this.cursor = Math.min(this.cursor, ...source.inflight, this.count);
+    for (const s of this.sources.values()) this.schedule(s);
+    if (this.sources.size === 0) this.emit('stalled');
+  }
+
+  private async finalize(): Promise<void> {
+    if (this.finalizing || this.finished) return;
+    this.finalizing = true;
+    try {
+      const session = this.session!;
+      const sha256 = await this.hasher.finish(session);
+      if (sha256 !== this.sha256) {
+        // Every piece checked on arrival, yet the whole does not: the disk lost something. Fetch only what is bad.
+        const bad = await this.hasher.rescan(session);
+        for (const i of bad) this.have[i >> 3] = this.have[i >> 3]! & ~(1 << (i & 7));
+        this.held -= bad.length;
+        this.cursor = Math.min(this.cursor, ...bad);
+        this.emit('source', 'disk', 'bad-piece', `the whole file did not match its SHA-256; fetching ${bad.length} piece(s) again`);
+        this.finalizing = false;
+        for (const s of this.sources.values()) this.schedule(s);
+        if (this.sources.size === 0) this.emit('stalled');
+        return;
+      }
+      this.finished = true;
+      await this.hasher.close(session, true);
+      this.session = undefined;
+      // Never overwrite what is stored: a name taken meanwhile gets a numbered sibling.
+      const name = unusedName(this.content.file, (n) => existsSync(join(this.downloadsDir, n)));
+      renameSync(this.partials.dataPath(this.sha256), join(this.downloadsDir, name));
+      clearTimeout(this.saveTimer);
+      this.saveTimer = undefined;
+      this.partials.remove(this.sha256);
+      for (const s of this.sources.values()) s.finish({ qid: this.qid, ok: true, reason: 'verified' });
+      this.sources.clear();
+      this.progress(true);
+      this.emit('complete', `Downloads/${name}`, this.sha256, this.sharesList());
+    } catch (err) {
+      this.finalizing = false;
+      this.finished = false;
+      await this.abort(`could not finish the file: ${describeError(err)}`);
+    }
+  }
+
+  private sharesList(): SourceShare[] {
+    return [...this.shares.values()].map((s) => ({ ...s })).sort((a, b) => b.bytes - a.bytes);
+  }
+
+  private progress(force: boolean): void {
+    const now = Date.now();
+    if (!force && now - this.lastProgress < this.opts.progressIntervalMs) return;
+    this.lastProgress = now;
+    this.emit('progress', this.received, this.sharesList());
+  }
+
+  /** Records held pieces for a resume: at most one write per interval, and never more than one interval stale. */
+  private save(force: boolean): void {
+    const now = Date.now();
+    if (!force && now - this.lastSave < this.opts.progressIntervalMs) {
+      this.saveTimer ??= setTimeout(() => {
+        this.saveTimer = undefined;
+        if (!this.finished) this.save(true);
+      }, this.lastSave + this.opts.progressIntervalMs - now);
+      return;
+    }
+    clearTimeout(this.saveTimer);
+    this.saveTimer = undefined;
+    this.lastSave = now;
+    const { file, size, sha256, pieceSize } = this.content;
+    this.partials.save({ file, size, sha256, pieceSize, pieces: this.hashes, have: this.have });
+  }
+}
