@@ -153,7 +153,7 @@ export class Downloads extends EventEmitter<{ event: (e: PeerEventBody) => void;
 
   private async resume(record: PartialRecord): Promise<void> {
     const job = this.newJob(record.file, record.sha256);
-    const content = { file: record.file, size: record.size, sha256: record.sha256, pieceSize: record.pieceSize, pieces: record.pieces.toString('base64') };
+    const content = { file: record.file, size: record.size, sha256: record.sha256, pieceSize: record.pieceSize, pieces: record.pieces.toString('base64'), prefixes: record.prefixes.toString('base64') };
     const swarm = this.attach(job, content);
     try {
       const have = await swarm.open(record);
@@ -272,5 +272,8 @@ export function offerProblem(offer: PeerMessages['offer']): string | undefined {
   const pieces = Buffer.from(offer.pieces, 'base64');
   const count = pieceCount(offer.size, offer.pieceSize);
   if (pieces.length !== count * DIGEST_BYTES) return `offer carries ${pieces.length / DIGEST_BYTES} piece hashes for ${count} pieces`;
+  const prefixes = Buffer.from(offer.prefixes, 'base64');
+  if (prefixes.length !== count * DIGEST_BYTES) return `offer carries ${prefixes.length / DIGEST_BYTES} prefix digests for ${count} pieces`;
+  if (count > 0 && prefixes.subarray((count - 1) * DIGEST_BYTES).toString('hex') !== offer.sha256) return 'the last prefix digest is not the file SHA-256';
   return undefined;
 }

@@ -24,6 +24,7 @@ export interface FileDigest {
   sha256: string;
   pieceSize: number;
   pieces: Buffer;
+  prefixes: Buffer;
 }
 
 interface CacheEntry {
@@ -32,8 +33,9 @@ interface CacheEntry {
   ino: number;
   pieceSize: number;
   sha256: string;
-  /** Base64 of the packed piece hashes. */
+  /** Base64 of the packed piece hashes and prefix digests. */
   pieces: string;
+  prefixes: string;
 }
 
 export interface FileCatalogEvents {
@@ -94,8 +96,8 @@ export class FileCatalog extends EventEmitter<FileCatalogEvents> {
   async digest(file: HeldFile): Promise<FileDigest> {
     const st = statSync(file.path);
     const cached = this.cache.get(file.path);
-    if (cached && cached.size === st.size && cached.mtimeMs === st.mtimeMs && cached.ino === st.ino) {
-      return { size: cached.size, sha256: cached.sha256, pieceSize: cached.pieceSize, pieces: Buffer.from(cached.pieces, 'base64') };
+    if (cached && cached.size === st.size && cached.mtimeMs === Math.round(st.mtimeMs) && cached.ino === st.ino) {
+      return { size: cached.size, sha256: cached.sha256, pieceSize: cached.pieceSize, pieces: Buffer.from(cached.pieces, 'base64'), prefixes: Buffer.from(cached.prefixes, 'base64') };
     }
     const running = this.digesting.get(file.path);
     if (running) return running;
@@ -123,12 +125,13 @@ export class FileCatalog extends EventEmitter<FileCatalogEvents> {
 
   private async compute(path: string, st: Stats): Promise<FileDigest> {
     const pieceSize = pieceSizeFor(st.size);
-    const { sha256, pieces, size } = await this.hasher.digestFile(path, pieceSize);
+    const { sha256, pieces, prefixes, size } = await this.hasher.digestFile(path, pieceSize);
     const after = statSync(path);
     if (after.size !== size || after.mtimeMs !== st.mtimeMs) throw new P2pError('P2P_ERR_TRANSFER', `${path} changed while it was hashed`);
-    this.cache.set(path, { size, mtimeMs: st.mtimeMs, ino: st.ino, pieceSize, sha256, pieces: pieces.toString('base64') });
+    // Whole milliseconds, rounded as Node rounds them into a Date: what tools that set times (cp -p, utimes) reproduce.
+    this.cache.set(path, { size, mtimeMs: Math.round(st.mtimeMs), ino: st.ino, pieceSize, sha256, pieces: pieces.toString('base64'), prefixes: prefixes.toString('base64') });
     this.saveCache();
-    return { size, sha256, pieceSize, pieces };
+    return { size, sha256, pieceSize, pieces, prefixes };
   }
 
   private listFolder(dir: string, label: string): HeldFile[] {
@@ -161,7 +164,7 @@ export class FileCatalog extends EventEmitter<FileCatalogEvents> {
     try {
       const raw = JSON.parse(readFileSync(this.cacheFile, 'utf8')) as Record<string, CacheEntry>;
       for (const [path, entry] of Object.entries(raw)) {
-        if (entry && typeof entry.sha256 === 'string' && typeof entry.pieces === 'string') this.cache.set(path, entry);
+        if (entry && typeof entry.sha256 === 'string' && typeof entry.pieces === 'string' && typeof entry.prefixes === 'string') this.cache.set(path, entry);
       }
     } catch {
       // No cache yet, or a damaged one: start empty; digests are recomputed on demand.

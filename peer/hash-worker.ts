@@ -3,26 +3,28 @@
  * waits on SHA-256 (issue 2: receive + hash + write on one thread reaches only ~0.56× of a plain pipe).
  *
  * - `digest-file`: one read of a file producing its SHA-256 and the SHA-256 of every piece.
- * - download sessions: a piece (from any source, in any order) is checked against its own SHA-256, written at its
- *   offset in the partial file, and marked held. A running SHA-256 of the whole file advances along the contiguous
+ * - download sessions: the receiving thread writes a piece at its offset in the partial file, then hands it here
+ *   (without a copy); it is checked against its own SHA-256 and marked held. Writing and hashing thus run on two
+ *   threads at once (libuv's pool and this one). A running SHA-256 of the whole file advances along the contiguous
  *   prefix of held pieces (from the piece's memory when it is next, else read back from disk), so the file's hash is
- *   known when the last piece lands. A resumed session catches up on its held prefix in the background, a few
+ *   known when the last piece lands. A piece that does not match is never marked held: its bytes on disk are
+ *   overwritten when it is fetched again. A resumed session catches up on its held prefix in the background, a few
  *   pieces per turn, so new pieces keep flowing meanwhile (issue 4: no full re-hash before resuming).
  */
 import { createHash, type Hash } from 'node:crypto';
-import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 
 export type HashRequest =
   | { op: 'digest-file'; id: number; path: string; pieceSize: number }
-  | { op: 'open'; id: number; session: number; path: string; size: number; pieceSize: number; hashes: ArrayBuffer; have: ArrayBuffer }
-  | { op: 'write'; id: number; session: number; index: number; data: Uint8Array }
+  | { op: 'open'; id: number; session: number; path: string; size: number; pieceSize: number; hashes: ArrayBuffer; prefixes: ArrayBuffer; have: ArrayBuffer }
+  | { op: 'verify'; id: number; session: number; index: number; data: Uint8Array }
   | { op: 'finish'; id: number; session: number }
   | { op: 'close'; id: number; session: number; sync: boolean }
   | { op: 'rescan'; id: number; session: number };
 
 export type HashReply =
-  | { id: number; ok: true; sha256?: string; pieces?: ArrayBuffer; size?: number; pieceOk?: boolean; bad?: number[]; resumed?: boolean }
+  | { id: number; ok: true; sha256?: string; pieces?: ArrayBuffer; prefixes?: ArrayBuffer; size?: number; pieceOk?: boolean; bad?: number[]; resumed?: boolean }
   | { id: number; ok: false; error: string; code?: string };
 
 const READ_BYTES = 4 * 1024 * 1024;
@@ -35,6 +37,8 @@ interface Session {
   pieceSize: number;
   count: number;
   hashes: Buffer;
+  /** Prefix digests: SHA-256 of the file up to the end of each piece. */
+  prefixes: Buffer;
   have: Uint8Array;
   running: Hash;
   /** Pieces [0, frontier) are folded into `running`. */
@@ -48,12 +52,13 @@ const pieceLength = (s: Session, i: number) => Math.min(s.pieceSize, s.size - i 
 const has = (have: Uint8Array, i: number) => (have[i >> 3]! & (1 << (i & 7))) !== 0;
 const mark = (have: Uint8Array, i: number) => (have[i >> 3]! |= 1 << (i & 7));
 
-function digestFile(path: string, pieceSize: number): { sha256: string; pieces: ArrayBuffer; size: number } {
+function digestFile(path: string, pieceSize: number): { sha256: string; pieces: ArrayBuffer; prefixes: ArrayBuffer; size: number } {
   const fd = openSync(path, 'r');
   try {
     const size = fstatSync(fd).size;
     const count = Math.ceil(size / pieceSize);
     const pieces = new Uint8Array(count * 32);
+    const prefixes = new Uint8Array(count * 32);
     const whole = createHash('sha256');
     const buf = Buffer.allocUnsafe(Math.max(READ_BYTES, pieceSize));
     let position = 0;
@@ -68,8 +73,9 @@ function digestFile(path: string, pieceSize: number): { sha256: string; pieces: 
         position += n;
       }
       pieces.set(piece.digest(), i * 32);
+      prefixes.set(whole.copy().digest(), i * 32);
     }
-    return { sha256: whole.digest('hex'), pieces: pieces.buffer, size };
+    return { sha256: whole.digest('hex'), pieces: pieces.buffer, prefixes: prefixes.buffer, size };
   } finally {
     closeSync(fd);
   }
@@ -122,22 +128,30 @@ function handle(req: HashRequest): HashReply {
       const have = new Uint8Array(Math.ceil(count / 8));
       if (resumed) have.set(new Uint8Array(req.have).subarray(0, have.length));
       sessions.set(req.session, {
-        fd, size: req.size, pieceSize: req.pieceSize, count, hashes: Buffer.from(req.hashes), have,
+        fd, size: req.size, pieceSize: req.pieceSize, count, hashes: Buffer.from(req.hashes), prefixes: Buffer.from(req.prefixes), have,
         running: createHash('sha256'), frontier: 0, scratch: undefined, pumping: false,
       });
       if (resumed) pump(req.session);
       return { id: req.id, ok: true, resumed };
     }
-    case 'write': {
+    case 'verify': {
       const s = sessions.get(req.session);
       if (!s) throw new Error(`no download session ${req.session}`);
       if (has(s.have, req.index)) return { id: req.id, ok: true, pieceOk: true }; // a duplicate (endgame): already held
+      if (req.index === s.frontier) {
+        // The next piece in order: one hash pass both checks it (against its prefix digest) and extends the whole
+        // file's hash. It is tried on a copy, so a bad piece leaves the running hash untouched.
+        const trial = s.running.copy().update(req.data);
+        if (!trial.copy().digest().equals(s.prefixes.subarray(req.index * 32, req.index * 32 + 32))) return { id: req.id, ok: true, pieceOk: false };
+        s.running = trial;
+        s.frontier++;
+        mark(s.have, req.index);
+        advance(s, Infinity);
+        return { id: req.id, ok: true, pieceOk: true };
+      }
+      // Out of order (another source, or a resumed prefix still catching up): checked on its own.
       const digest = createHash('sha256').update(req.data).digest();
       if (!digest.equals(s.hashes.subarray(req.index * 32, req.index * 32 + 32))) return { id: req.id, ok: true, pieceOk: false };
-      let written = 0;
-      while (written < req.data.length) {
-        written += writeSync(s.fd, req.data, written, req.data.length - written, req.index * s.pieceSize + written);
-      }
       mark(s.have, req.index);
       // The frontier piece is hashed from memory; pieces behind it that arrived early are read back.
       advance(s, Infinity, { index: req.index, data: req.data });
@@ -192,6 +206,6 @@ parentPort!.on('message', (req: HashRequest) => {
     const e = err as NodeJS.ErrnoException;
     reply = { id: req.id, ok: false, error: e instanceof Error ? e.message : String(err), ...(e?.code ? { code: e.code } : {}) };
   }
-  if (reply.ok && reply.pieces) parentPort!.postMessage(reply, [reply.pieces]);
+  if (reply.ok && reply.pieces && reply.prefixes) parentPort!.postMessage(reply, [reply.pieces, reply.prefixes]);
   else parentPort!.postMessage(reply);
 });

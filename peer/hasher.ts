@@ -25,25 +25,27 @@ export class Hasher {
   private stopped = false;
 
   /** SHA-256 of a file on disk and of each of its pieces. */
-  async digestFile(path: string, pieceSize: number): Promise<{ sha256: string; pieces: Buffer; size: number }> {
+  async digestFile(path: string, pieceSize: number): Promise<{ sha256: string; pieces: Buffer; prefixes: Buffer; size: number }> {
     const r = await this.request({ op: 'digest-file', path, pieceSize });
-    return { sha256: r.sha256!, pieces: Buffer.from(r.pieces!), size: r.size! };
+    return { sha256: r.sha256!, pieces: Buffer.from(r.pieces!), prefixes: Buffer.from(r.prefixes!), size: r.size! };
   }
 
   /** Opens (or, with a bitfield of held pieces, resumes) the partial file of a download. */
-  async open(path: string, size: number, pieceSize: number, hashes: Buffer, have?: Uint8Array): Promise<HashSession> {
+  async open(path: string, size: number, pieceSize: number, hashes: Buffer, prefixes: Buffer, have?: Uint8Array): Promise<HashSession> {
     const session = this.nextSession++;
     const hashCopy = new Uint8Array(hashes).buffer;
+    const prefixCopy = new Uint8Array(prefixes).buffer;
     const haveCopy = have ? new Uint8Array(have).buffer : new ArrayBuffer(0);
-    const r = await this.request({ op: 'open', session, path, size, pieceSize, hashes: hashCopy, have: haveCopy }, [hashCopy, haveCopy]);
+    const r = await this.request({ op: 'open', session, path, size, pieceSize, hashes: hashCopy, prefixes: prefixCopy, have: haveCopy }, [hashCopy, prefixCopy, haveCopy]);
     return { id: session, resumed: r.resumed === true };
   }
 
   /**
-   * Checks piece `index` against its hash and, when it matches, writes it. The piece's memory is handed over without
-   * a copy when `owned` (the frame decoder allocated it for this frame alone); otherwise it is copied.
+   * Checks piece `index` (already written to the partial file) against its hash and, when it matches, marks it held.
+   * The piece's memory is handed over without a copy when `owned` (the frame decoder allocated it for this frame
+   * alone, and nothing else uses it any more); otherwise it is copied.
    */
-  async write(session: HashSession, index: number, data: Buffer, owned: boolean): Promise<boolean> {
+  async verify(session: HashSession, index: number, data: Buffer, owned: boolean): Promise<boolean> {
     let view: Uint8Array;
     let transfer: ArrayBuffer[] = [];
     if (owned) {
@@ -52,7 +54,7 @@ export class Hasher {
     } else {
       view = new Uint8Array(data); // the bytes live in a buffer shared with other frames
     }
-    const r = await this.request({ op: 'write', session: session.id, index, data: view }, transfer);
+    const r = await this.request({ op: 'verify', session: session.id, index, data: view }, transfer);
     return r.pieceOk === true;
   }
 

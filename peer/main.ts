@@ -89,17 +89,20 @@ async function main(): Promise<void> {
     downloads: { queryTimeoutMs: queryTimeout },
   });
 
-  const headless = values.headless || !process.stdout.isTTY;
-  let detach: () => void;
-  if (headless) {
-    detach = runHeadless(peer, { verbose: values.verbose! });
-  } else {
-    // TODO(lead): typed import once tui/dashboard.ts lands.
-    const dashboardModule: string = '../tui/dashboard.js';
-    const { runDashboard } = (await import(dashboardModule)) as { runDashboard: (p: Peer, o: object) => { destroy(): void } };
-    const dashboard = runDashboard(peer, { logFile: join(peer.folders.state, 'peer.log'), serverAddress: values.server!, version: version() });
-    detach = () => dashboard.destroy();
+  let headless = values.headless || !process.stdout.isTTY;
+  let detach: () => void = () => undefined;
+  if (!headless) {
+    // Loaded only for a terminal: headless peers never load blessed.
+    const { runDashboard } = await import('../tui/dashboard.js');
+    try {
+      const dashboard = runDashboard(peer, { logFile: join(peer.folders.state, 'peer.log'), serverAddress: values.server!, version: version() });
+      detach = () => dashboard.destroy();
+    } catch (err) {
+      process.stderr.write(`peer: the dashboard cannot start here (${describeError(err)}); running headless\n`);
+      headless = true;
+    }
   }
+  if (headless) detach = runHeadless(peer, { verbose: values.verbose! });
 
   peer.subscribe((event) => {
     if (event.event !== 'stopped') return;

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileNameProblem } from './file-name.js';
 import { DIGEST_BYTES, pieceCount, pieceSizeFor } from './piece-plan.js';
@@ -11,15 +11,18 @@ export interface PartialRecord {
   pieceSize: number;
   /** Packed SHA-256 of every piece. */
   pieces: Buffer;
+  /** Packed prefix digests. */
+  prefixes: Buffer;
   /** Bitfield of held, verified pieces (bit i of byte i >> 3). */
   have: Uint8Array;
 }
 
 /**
- * The on-disk record of a download in flight, beside its data: `.p2p/partial/<sha256>.part` and `<sha256>.json`.
- * Keyed by content, so asking for the same file again (or restarting the peer) resumes it. The record is replaced
- * atomically (write, then rename), so a crash leaves the previous one; a held bit is only ever set after its piece
- * was written, so the record never claims more than the data file has.
+ * The on-disk record of a download in flight, beside its data (`.p2p/partial/<sha256>.part`): `<sha256>.json`
+ * describes the content (written once, atomically: write then rename) and `<sha256>.have` is the bitfield of held
+ * pieces, rewritten in place after every verified piece (one small write: a SIGKILL loses no verified piece). Keyed
+ * by content, so asking for the same file again (or restarting the peer) resumes it. A held bit is only ever set
+ * after its piece was written, so the record never claims more than the data file has.
  */
 export class PartialState {
   constructor(private readonly dir: string) {}
@@ -32,7 +35,12 @@ export class PartialState {
     return join(this.dir, `${sha256}.json`);
   }
 
-  save(record: PartialRecord): void {
+  private havePath(sha256: string): string {
+    return join(this.dir, `${sha256}.have`);
+  }
+
+  /** Writes the content's description (once per download). */
+  describe(record: Omit<PartialRecord, 'have'>): void {
     const path = this.recordPath(record.sha256);
     const body = {
       file: record.file,
@@ -40,17 +48,35 @@ export class PartialState {
       sha256: record.sha256,
       pieceSize: record.pieceSize,
       pieces: record.pieces.toString('base64'),
-      have: Buffer.from(record.have).toString('base64'),
+      prefixes: record.prefixes.toString('base64'),
     };
     writeFileSync(`${path}.tmp`, JSON.stringify(body));
     renameSync(`${path}.tmp`, path);
+  }
+
+  /** Opens the bitfield file for in-place updates; the caller closes the descriptor. */
+  openHave(sha256: string, have: Uint8Array): number {
+    const fd = openSync(this.havePath(sha256), 'w');
+    writeSync(fd, have, 0, have.length, 0);
+    return fd;
+  }
+
+  /** Rewrites the bitfield in place: one write of a few bytes per GiB of file. */
+  writeHave(fd: number, have: Uint8Array): void {
+    writeSync(fd, have, 0, have.length, 0);
   }
 
   /** The record for this content, or undefined when there is none or it does not hold together. */
   load(sha256: string): PartialRecord | undefined {
     try {
       const raw = JSON.parse(readFileSync(this.recordPath(sha256), 'utf8')) as Record<string, unknown>;
-      return validate(raw, sha256);
+      let have: Buffer;
+      try {
+        have = readFileSync(this.havePath(sha256));
+      } catch {
+        have = Buffer.alloc(0); // no bitfield yet: nothing held
+      }
+      return validate(raw, sha256, have);
     } catch {
       return undefined;
     }
@@ -70,6 +96,7 @@ export class PartialState {
   /** Forgets a download: its record and its data. */
   remove(sha256: string): void {
     rmSync(this.recordPath(sha256), { force: true });
+    rmSync(this.havePath(sha256), { force: true });
     rmSync(this.dataPath(sha256), { force: true });
   }
 }
@@ -81,14 +108,16 @@ export function countHeld(have: Uint8Array, count: number): number {
   return n;
 }
 
-function validate(raw: Record<string, unknown>, sha256: string): PartialRecord | undefined {
-  const { file, size, pieceSize, pieces, have } = raw;
+function validate(raw: Record<string, unknown>, sha256: string, have: Buffer): PartialRecord | undefined {
+  const { file, size, pieceSize, pieces, prefixes } = raw;
   if (raw.sha256 !== sha256 || typeof file !== 'string' || fileNameProblem(file)) return undefined;
   if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0 || pieceSize !== pieceSizeFor(size)) return undefined;
-  if (typeof pieces !== 'string' || typeof have !== 'string') return undefined;
+  if (typeof pieces !== 'string' || typeof prefixes !== 'string') return undefined;
   const count = pieceCount(size, pieceSize);
   const hashes = Buffer.from(pieces, 'base64');
-  const bits = new Uint8Array(Buffer.from(have, 'base64'));
-  if (hashes.length !== count * DIGEST_BYTES || bits.length !== Math.ceil(count / 8)) return undefined;
-  return { file, size, sha256, pieceSize, pieces: hashes, have: bits };
+  const prefixDigests = Buffer.from(prefixes, 'base64');
+  const bits = new Uint8Array(Math.ceil(pieceCount(size, pieceSize) / 8));
+  if (have.length === bits.length) bits.set(have);
+  if (hashes.length !== count * DIGEST_BYTES || prefixDigests.length !== count * DIGEST_BYTES || bits.length !== Math.ceil(count / 8)) return undefined;
+  return { file, size, sha256, pieceSize, pieces: hashes, prefixes: prefixDigests, have: bits };
 }

@@ -21,8 +21,8 @@ export type PeerEventBody =
   | { event: 'already-have'; file: string; path: string }
   | { event: 'upload-started'; qid: string; file: string; to: string; bytes: number }
   | { event: 'upload-progress'; qid: string; file: string; to: string; bytes: number; sent: number }
-  | { event: 'upload-complete'; qid: string; file: string; to: string; bytes: number }
-  | { event: 'upload-failed'; qid: string; file: string; to: string; reason: string }
+  | { event: 'upload-complete'; qid: string; file: string; to: string; bytes: number; sent: number }
+  | { event: 'upload-failed'; qid: string; file: string; to: string; reason: string; sent: number }
   | { event: 'topology'; peers: PeerInfo[] }
   /** The metadata server's view of the mesh, refreshed every few seconds (for the dashboard; not an answer to TOPO). */
   | { event: 'mesh'; peers: PeerInfo[] }

@@ -349,15 +349,15 @@ export class Peer implements PeerHandle {
       if (sha256 && digest.sha256 !== sha256) return undefined;
       upload = new Upload(qid, held, digest, to, this.ref(), this.options.upload);
     } catch (err) {
-      this.emit({ event: 'upload-failed', ...base, reason: describeError(err) });
+      this.emit({ event: 'upload-failed', ...base, reason: describeError(err), sent: 0 });
       return undefined;
     }
     this.uploads.add(upload);
     upload.on('started', (bytes) => this.emit({ event: 'upload-started', ...base, bytes }));
     upload.on('progress', (sent, bytes) => this.emit({ event: 'upload-progress', ...base, sent, bytes }));
-    upload.on('complete', (bytes) => this.emit({ event: 'upload-complete', ...base, bytes }));
+    upload.on('complete', (sent) => this.emit({ event: 'upload-complete', ...base, bytes: held.size, sent }));
     upload.on('declined', (reason) => this.log(`${to} declined ${held.name}: ${reason}`));
-    upload.on('failed', (reason) => this.emit({ event: 'upload-failed', ...base, reason }));
+    upload.on('failed', (reason, sent) => this.emit({ event: 'upload-failed', ...base, reason, sent }));
     return upload;
   }
 

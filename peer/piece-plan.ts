@@ -23,5 +23,5 @@ export function pieceLength(size: number, pieceSize: number, index: number): num
   return Math.min(pieceSize, size - index * pieceSize);
 }
 
-/** Largest file the protocol can describe: MAX_PIECES pieces of MAX_PIECE_SIZE (1 TiB). */
+/** Largest file the protocol can describe: MAX_PIECES pieces of MAX_PIECE_SIZE (512 GiB). */
 export const MAX_FILE_SIZE = MAX_PIECES * MAX_PIECE_SIZE;

@@ -1,4 +1,5 @@
-import { existsSync, renameSync } from 'node:fs';
+import { closeSync, existsSync, renameSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EventEmitter } from 'eventemitter3';
 import { describeError } from '../common/errors.js';
@@ -18,7 +19,7 @@ export interface SwarmOptions {
   endgameCopies?: number;
   /** Pieces received but not yet checked and written before every source is paused. Default 16. */
   maxPendingWrites?: number;
-  /** Least time between two `progress` events, and between two saves of the resume record. Default 250 ms. */
+  /** Least time between two `progress` events. Default 250 ms. */
   progressIntervalMs?: number;
   /** Silence from a source after which it is dropped. Default 15 000 ms. */
   idleTimeoutMs?: number;
@@ -44,7 +45,10 @@ export interface SwarmEvents {
   failed: (reason: string, kept: number) => void;
 }
 
-export type Content = Pick<PeerMessages['offer'], 'file' | 'size' | 'sha256' | 'pieceSize' | 'pieces'>;
+/** Written bytes between two background flushes to disk. */
+const FLUSH_EVERY = 64 * 1024 * 1024;
+
+export type Content = Pick<PeerMessages['offer'], 'file' | 'size' | 'sha256' | 'pieceSize' | 'pieces' | 'prefixes'>;
 
 /**
  * A download of one content (one SHA-256) from every holder that offers it at once: each source is kept busy with
@@ -57,6 +61,7 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
   readonly count: number;
   readonly sha256: string;
   private readonly hashes: Buffer;
+  private readonly prefixes: Buffer;
   private have: Uint8Array;
   private held: number;
   private readonly sources = new Map<string, DownloadSource>();
@@ -65,6 +70,13 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
   /** Pieces arrived and being checked: not to be asked for again meanwhile. */
   private readonly checking = new Set<number>();
   private session: HashSession | undefined;
+  /** The partial file, for writing pieces (the hashing thread has its own handle, for reading). */
+  private file: FileHandle | undefined;
+  /** Writes run one after another, so pieces reach the hashing thread in the order they arrived. */
+  private writes: Promise<void> = Promise.resolve();
+  /** Bytes written since the last flush to disk was started, and whether one is running. */
+  private unflushed = 0;
+  private flushing: Promise<void> | undefined;
   /** Sources offered before the partial file was open; added once it is. */
   private waiting: [string, PeerChannel][] = [];
   private pendingWrites = 0;
@@ -73,8 +85,8 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
   private finalizing = false;
   private startedEmitted = false;
   private lastProgress = 0;
-  private lastSave = 0;
-  private saveTimer: NodeJS.Timeout | undefined;
+  /** The bitfield file, rewritten after every verified piece. */
+  private haveFd: number | undefined;
   private readonly opts: Required<SwarmOptions>;
 
   constructor(
@@ -90,6 +102,7 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
     this.sha256 = content.sha256;
     this.count = pieceCount(content.size, content.pieceSize);
     this.hashes = Buffer.from(content.pieces, 'base64');
+    this.prefixes = Buffer.from(content.prefixes, 'base64');
     this.have = new Uint8Array(Math.ceil(this.count / 8));
     this.held = 0;
   }
@@ -111,12 +124,15 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
 
   /** Opens the partial file, resuming `record` when given; returns the bytes already held. */
   async open(record?: PartialRecord): Promise<number> {
-    this.session = await this.hasher.open(this.partials.dataPath(this.sha256), this.content.size, this.content.pieceSize, this.hashes, record?.have);
+    this.session = await this.hasher.open(this.partials.dataPath(this.sha256), this.content.size, this.content.pieceSize, this.hashes, this.prefixes, record?.have);
+    this.file = await open(this.partials.dataPath(this.sha256), 'r+');
     if (this.session.resumed && record) {
       this.have = new Uint8Array(record.have);
       this.held = countHeld(this.have, this.count);
     }
-    this.save(true);
+    const { file, size, sha256, pieceSize } = this.content;
+    this.partials.describe({ file, size, sha256, pieceSize, pieces: this.hashes, prefixes: this.prefixes });
+    this.haveFd = this.partials.openHave(sha256, this.have);
     if (this.held === this.count) void this.finalize();
     for (const [name, channel] of this.waiting.splice(0)) this.addSource(name, channel);
     return this.received;
@@ -124,7 +140,7 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
 
   /** Does this offer describe exactly our content? */
   matches(offer: Content): boolean {
-    return offer.sha256 === this.sha256 && offer.size === this.content.size && offer.pieceSize === this.content.pieceSize && offer.pieces === this.content.pieces;
+    return offer.sha256 === this.sha256 && offer.size === this.content.size && offer.pieceSize === this.content.pieceSize && offer.pieces === this.content.pieces && offer.prefixes === this.content.prefixes;
   }
 
   /** Adds a holder that offered our content on `channel` (the offer was already checked with `matches`). */
@@ -164,8 +180,12 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
     this.sources.clear();
     const session = this.session;
     this.session = undefined;
+    await this.writes.catch(() => undefined);
+    await this.flushing;
+    await this.file?.close().catch(() => undefined);
+    this.file = undefined;
     if (session) await this.hasher.close(session, false).catch(() => undefined);
-    this.save(true);
+    this.closeHave();
     this.emit('failed', reason, this.received);
   }
 
@@ -195,6 +215,18 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
     source.want(picks);
   }
 
+  /**
+   * Starts flushing written data to disk every FLUSH_EVERY bytes, in the background (libuv's pool), so the final
+   * fsync before the rename (the guarantee that a power cut cannot leave a torn file under the final name) finds
+   * little left to write instead of the whole file.
+   */
+  private flushSome(file: FileHandle, bytes: number): void {
+    this.unflushed += bytes;
+    if (this.unflushed < FLUSH_EVERY || this.flushing) return;
+    this.unflushed = 0;
+    this.flushing = file.datasync().catch(() => undefined).finally(() => (this.flushing = undefined));
+  }
+
   private askedCounts(): Map<number, number> {
     const asked = new Map<number, number>();
     for (const s of this.sources.values()) for (const p of s.inflight) asked.set(p, (asked.get(p) ?? 0) + 1);
@@ -216,10 +248,18 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
     if (++this.pendingWrites >= this.opts.maxPendingWrites) for (const s of this.sources.values()) s.pause();
     this.schedule(source);
     const session = this.session!;
-    this.hasher.write(session, index, data, owned).then(
-      (ok) => this.onChecked(source, index, ok),
-      (err) => void this.abort(`cannot write the partial file: ${describeError(err)}`),
-    );
+    const file = this.file!;
+    const offset = index * this.content.pieceSize;
+    // Write here (libuv's pool) while the hashing thread checks earlier pieces; then hand this one over. Only the
+    // writes are chained (one at a time, in arrival order), so checks reach the hashing thread in that order too.
+    const written = this.writes.then(() => writeAll(file, data, offset)).then(() => this.flushSome(file, data.length));
+    this.writes = written.catch(() => undefined);
+    written
+      .then(() => this.hasher.verify(session, index, data, owned))
+      .then(
+        (ok) => this.onChecked(source, index, ok),
+        (err) => void this.abort(diskProblem(err)),
+      );
   }
 
   private onChecked(source: DownloadSource, index: number, ok: boolean): void {
@@ -239,7 +279,7 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
     const share = this.shares.get(source.name)!;
     share.bytes += length;
     share.pieces++;
-    this.save(false);
+    if (this.haveFd !== undefined) this.partials.writeHave(this.haveFd, this.have);
     this.progress(false);
     if (this.held === this.count) void this.finalize();
     else for (const s of this.sources.values()) this.schedule(s);
@@ -270,6 +310,7 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
         const bad = await this.hasher.rescan(session);
         for (const i of bad) this.have[i >> 3] = this.have[i >> 3]! & ~(1 << (i & 7));
         this.held -= bad.length;
+        if (this.haveFd !== undefined) this.partials.writeHave(this.haveFd, this.have);
         this.cursor = Math.min(this.cursor, ...bad);
         this.emit('source', 'disk', 'bad-piece', `the whole file did not match its SHA-256; fetching ${bad.length} piece(s) again`);
         this.finalizing = false;
@@ -278,13 +319,15 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
         return;
       }
       this.finished = true;
-      await this.hasher.close(session, true);
+      await this.flushing;
+      await this.file?.close();
+      this.file = undefined;
+      await this.hasher.close(session, true); // fsync: a power cut cannot leave a torn file under the final name
       this.session = undefined;
       // Never overwrite what is stored: a name taken meanwhile gets a numbered sibling.
       const name = unusedName(this.content.file, (n) => existsSync(join(this.downloadsDir, n)));
       renameSync(this.partials.dataPath(this.sha256), join(this.downloadsDir, name));
-      clearTimeout(this.saveTimer);
-      this.saveTimer = undefined;
+      this.closeHave();
       this.partials.remove(this.sha256);
       for (const s of this.sources.values()) s.finish({ qid: this.qid, ok: true, reason: 'verified' });
       this.sources.clear();
@@ -308,20 +351,23 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
     this.emit('progress', this.received, this.sharesList());
   }
 
-  /** Records held pieces for a resume: at most one write per interval, and never more than one interval stale. */
-  private save(force: boolean): void {
-    const now = Date.now();
-    if (!force && now - this.lastSave < this.opts.progressIntervalMs) {
-      this.saveTimer ??= setTimeout(() => {
-        this.saveTimer = undefined;
-        if (!this.finished) this.save(true);
-      }, this.lastSave + this.opts.progressIntervalMs - now);
-      return;
-    }
-    clearTimeout(this.saveTimer);
-    this.saveTimer = undefined;
-    this.lastSave = now;
-    const { file, size, sha256, pieceSize } = this.content;
-    this.partials.save({ file, size, sha256, pieceSize, pieces: this.hashes, have: this.have });
+  private closeHave(): void {
+    if (this.haveFd === undefined) return;
+    closeSync(this.haveFd);
+    this.haveFd = undefined;
   }
+}
+
+async function writeAll(file: FileHandle, data: Buffer, offset: number): Promise<void> {
+  for (let done = 0; done < data.length; ) {
+    const { bytesWritten } = await file.write(data, done, data.length - done, offset + done);
+    done += bytesWritten;
+  }
+}
+
+/** One sentence for a failed write; a full disk says so plainly (issue 4). */
+function diskProblem(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') return 'the disk is full: free some space and ask for the file again to resume (verified pieces are kept)';
+  return `cannot write the partial file: ${describeError(err)}`;
 }

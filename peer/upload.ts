@@ -26,7 +26,8 @@ export interface UploadEvents {
   complete: (sent: number) => void;
   /** The requester took another holder's offer or already had the file: not a failure. */
   declined: (reason: string) => void;
-  failed: (reason: string) => void;
+  /** `sent`: piece bytes written to the requester before it ended. */
+  failed: (reason: string, sent: number) => void;
 }
 
 const PIECE_TYPE = peerMessages.typeOf('piece');
@@ -78,6 +79,7 @@ export class Upload extends EventEmitter<UploadEvents> {
         sha256: this.digest.sha256,
         pieceSize: this.digest.pieceSize,
         pieces: this.digest.pieces.toString('base64'),
+        prefixes: this.digest.prefixes.toString('base64'),
         from: this.self,
       });
       fh = await open(this.file.path, 'r');
@@ -187,7 +189,8 @@ export class Upload extends EventEmitter<UploadEvents> {
     this.done = true;
     this.wake?.();
     if (kind === 'complete') this.emit('complete', detail as number);
-    else this.emit(kind, detail as string);
+    else if (kind === 'declined') this.emit('declined', detail as string);
+    else this.emit('failed', detail as string, this.sent);
   }
 }
 

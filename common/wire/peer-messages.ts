@@ -22,8 +22,8 @@ export const MAX_HOPS = 32;
 export const MAX_FILE_NAME = 255;
 /** Largest piece a transfer may agree on (its frame limit is this plus the piece header). */
 export const MAX_PIECE_SIZE = 64 * 1024 * 1024;
-/** Most pieces one file may have; the piece size grows with the file to stay under it. */
-export const MAX_PIECES = 16_384;
+/** Most pieces one file may have; the piece size grows with the file to stay under it (so an offer, with two digests a piece, fits one 1 MiB frame). */
+export const MAX_PIECES = 8192;
 /** Most pieces one `want` or `cancel` names. */
 export const MAX_WANT = 256;
 /** Bytes before a piece's data: frame header (5) + u32 piece index. */
@@ -60,6 +60,8 @@ export interface PeerMessages {
     pieceSize: number;
     /** Base64 of the packed 32-byte SHA-256 of every piece, in order (docs/PROTOCOL.md#pieces). */
     pieces: string;
+    /** Base64 of the packed prefix digests: SHA-256 of the file from its start to the end of each piece. */
+    prefixes: string;
     from: PeerRef;
   };
   /** Transfer: requester → holder on a connection it opened: offer me this file (this content, when sha256 is set). */
@@ -77,6 +79,7 @@ export interface PeerMessages {
 const qidField = str({ min: 8, max: 64, pattern: /^[A-Za-z0-9_-]+$/ });
 const sha256Field = str({ min: 64, max: 64, pattern: /^[0-9a-f]{64}$/ });
 const pieceIndex = int({ min: 0, max: MAX_PIECES - 1 });
+const packedDigests = str({ max: Math.ceil((MAX_PIECES * 32) / 3) * 4, pattern: /^[A-Za-z0-9+/]*={0,2}$/ });
 const fileField = str({ min: 1, max: MAX_FILE_NAME });
 const hopsField = int({ min: 0, max: MAX_HOPS });
 const names = arr(nameField, { max: MAX_PEERS_ON_WIRE });
@@ -112,7 +115,8 @@ export const peerMessages = new MessageTable<PeerMessages>({
     size: int({ min: 0, max: Number.MAX_SAFE_INTEGER }),
     sha256: sha256Field,
     pieceSize: int({ min: 1, max: MAX_PIECE_SIZE }),
-    pieces: str({ max: Math.ceil((MAX_PIECES * 32) / 3) * 4, pattern: /^[A-Za-z0-9+/]*={0,2}$/ }),
+    pieces: packedDigests,
+    prefixes: packedDigests,
     from: peerRefShape,
   })),
   fetch: jsonMessage(11, 'fetch', obj({ qid: qidField, file: fileField, sha256: str({ max: 64, pattern: /^([0-9a-f]{64})?$/ }), from: peerRefShape })),

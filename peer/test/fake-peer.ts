@@ -14,14 +14,18 @@ import { pieceCount, pieceLength, pieceSizeFor } from '../piece-plan.js';
 export type FakeChannel = Channel<PeerMessages>;
 
 /** What an honest holder of `data` offers: its SHA-256, piece size and packed piece hashes. */
-export function describe(data: Buffer): { sha256: string; pieceSize: number; pieces: Buffer } {
+export function describe(data: Buffer): { sha256: string; pieceSize: number; pieces: Buffer; prefixes: Buffer } {
   const pieceSize = pieceSizeFor(data.length);
   const count = pieceCount(data.length, pieceSize);
   const pieces = Buffer.alloc(count * 32);
+  const prefixes = Buffer.alloc(count * 32);
+  const whole = createHash('sha256');
   for (let i = 0; i < count; i++) {
-    createHash('sha256').update(data.subarray(i * pieceSize, i * pieceSize + pieceLength(data.length, pieceSize, i))).digest().copy(pieces, i * 32);
+    const piece = data.subarray(i * pieceSize, i * pieceSize + pieceLength(data.length, pieceSize, i));
+    createHash('sha256').update(piece).digest().copy(pieces, i * 32);
+    whole.update(piece).copy().digest().copy(prefixes, i * 32);
   }
-  return { sha256: createHash('sha256').update(data).digest('hex'), pieceSize, pieces };
+  return { sha256: whole.digest('hex'), pieceSize, pieces, prefixes };
 }
 
 export function pieceFrame(index: number, data: Buffer): Buffer {

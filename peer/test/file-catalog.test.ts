@@ -72,6 +72,7 @@ test('digests match an independent computation and are cached until the file cha
     assert.is(d.sha256, expect.sha256);
     assert.is(d.pieceSize, pieceSizeFor(data.length));
     assert.ok(d.pieces.equals(expect.pieces));
+    assert.ok(d.prefixes.equals(expect.prefixes));
     const again = new FileCatalog(f.folders, f.hasher);
     assert.is((await again.digest(held)).sha256, d.sha256, 'read back from the on-disk cache');
     await new Promise((r) => setTimeout(r, 20));

@@ -47,9 +47,9 @@ async function fakeHolderFor(s1: PeerProcess, fake: FakePeer, file: string, trut
   s1.send(file);
   const query = await fake.waitFor((m) => m.kind === 'query' && m.body.file === file, 5000);
   if (query.kind !== 'query') throw new Error('not a query');
-  const { sha256, pieceSize, pieces } = describe(truth);
+  const { sha256, pieceSize, pieces, prefixes } = describe(truth);
   const { channel, answer } = await fake.offer(query.body.origin.port, {
-    qid: query.body.qid, file, size: truth.length, sha256, pieceSize, pieces: pieces.toString('base64'), from: fake.ref(),
+    qid: query.body.qid, file, size: truth.length, sha256, pieceSize, pieces: pieces.toString('base64'), prefixes: prefixes.toString('base64'), from: fake.ref(),
   });
   assert.is(answer.kind, 'want');
   assert.equal(answer.kind === 'want' && answer.body.pieces.slice(0, 2), [0, 1], 'the lowest pieces are asked for first');
@@ -126,8 +126,8 @@ test('a holder whose bytes do not match their hashes is excluded; nothing lands 
     await new Promise((r) => setTimeout(r, 300));
     assert.not.ok(existsSync(join(s1.dir, 'Downloads', 'lie.bin')));
     // The good first piece is kept for a resume; the bad one is not.
-    const record = JSON.parse(readFileSync(join(s1.dir, '.p2p', 'partial', `${sha256}.json`), 'utf8')) as { have: string };
-    assert.is(Buffer.from(record.have, 'base64')[0], 0b1);
+    const have = readFileSync(join(s1.dir, '.p2p', 'partial', `${sha256}.have`));
+    assert.is(have[0], 0b1);
   } finally {
     fake.close();
   }
@@ -147,8 +147,8 @@ test('a holder that dies mid-transfer leaves nothing under the final name, and t
     assert.ok(dropped);
     assert.not.ok(existsSync(join(s1.dir, 'Downloads', 'dies.bin')));
     await new Promise((r) => setTimeout(r, 300));
-    const record = JSON.parse(readFileSync(join(s1.dir, '.p2p', 'partial', `${sha256}.json`), 'utf8')) as { have: string };
-    assert.is(Buffer.from(record.have, 'base64')[0], 0b1, 'piece 0 is kept, the half piece is not');
+    const have = readFileSync(join(s1.dir, '.p2p', 'partial', `${sha256}.have`));
+    assert.is(have[0], 0b1, 'piece 0 is kept, the half piece is not');
   } finally {
     fake.close();
   }
@@ -159,8 +159,8 @@ test('an offer for a file not asked for, or for an unknown search, is declined',
   await fake.listen();
   try {
     const data = Buffer.from('x');
-    const { sha256, pieceSize, pieces } = describe(data);
-    const base = { size: 1, sha256, pieceSize, pieces: pieces.toString('base64'), from: fake.ref() };
+    const { sha256, pieceSize, pieces, prefixes } = describe(data);
+    const base = { size: 1, sha256, pieceSize, pieces: pieces.toString('base64'), prefixes: prefixes.toString('base64'), from: fake.ref() };
     const unknown = await fake.offer(portOf(s1), { ...base, qid: 'nobody-asked-0001', file: 'x.txt' });
     assert.is(unknown.answer.kind, 'decline');
     const escaping = await fake.offer(portOf(s1), { ...base, qid: 'nobody-asked-0002', file: '../x.txt' });

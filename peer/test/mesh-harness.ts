@@ -143,12 +143,20 @@ export class Mesh {
     return this.serverAddress;
   }
 
+  private readonly seeded = new Set<string>();
+
   /** Puts files into a peer's shared/ before it starts. */
   seed(name: string, files: Record<string, Buffer | string>): string {
+    this.seeded.add(name);
     const shared = join(this.root, name, 'shared');
     mkdirSync(shared, { recursive: true });
     for (const [file, content] of Object.entries(files)) writeFileSync(join(shared, file), content);
     return shared;
+  }
+
+  /** Was anything seeded for this peer (so it will hash files at start)? */
+  seedsOf(name: string): boolean {
+    return this.seeded.has(name);
   }
 
   dirOf(name: string): string {

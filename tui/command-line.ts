@@ -1,0 +1,234 @@
+/**
+ * The dashboard's line editor, kept free of blessed so that history and completion are unit-tested: the dashboard
+ * forwards each keypress (blessed's `(ch, key)` pair) and acts on the result. Drawing our own line instead of using
+ * blessed's textbox keeps Tab, Up/Down and Ctrl-C ours (the textbox inserts tabs and grabs keys while reading).
+ */
+
+/** The part of blessed's key event this editor reads. */
+export interface KeyInfo {
+  name?: string | undefined;
+  full?: string | undefined;
+  ctrl?: boolean | undefined;
+  meta?: boolean | undefined;
+  shift?: boolean | undefined;
+}
+
+export type CommandLineResult =
+  /** The key means nothing to the editor (the dashboard may use it). */
+  | { kind: 'ignored' }
+  /** Text or cursor changed. */
+  | { kind: 'edited' }
+  /** Enter: the line as typed (possibly empty); it is already in the history when not empty. */
+  | { kind: 'submit'; line: string }
+  /** Tab found no single answer: these candidates match (empty when nothing does). */
+  | { kind: 'completions'; candidates: string[] };
+
+export interface CommandLineOptions {
+  /** Lines remembered for Up/Down. Default 100. */
+  historySize?: number;
+  /** Names Tab may complete to (file names seen offered); read at each Tab press. */
+  completions?: () => Iterable<string>;
+}
+
+/** Command keywords offered by Tab along with file names (SPEC "Peer commands"; `help` lists them). */
+export const COMMAND_WORDS: readonly string[] = ['TOPO', 'Stop', 'Stop all', 'help', 'list', 'files', 'find ', 'where '];
+
+/** Commands whose argument is a file name or part of one: Tab completes the argument after them. */
+const ARGUMENT_COMMAND = /^((?:find|where|address-book)\s+)(.*)$/i;
+
+export class CommandLine {
+  private buffer = '';
+  private caret = 0;
+  private readonly history: string[] = [];
+  /** Position while browsing history; history.length means "not browsing". */
+  private historyIndex = 0;
+  /** What was being typed before Up started browsing, restored by Down past the newest entry. */
+  private draft = '';
+  private readonly historySize: number;
+  private readonly completions: () => Iterable<string>;
+  /** Repeated Tab with an ambiguous prefix cycles through the candidates (after `head`, a command word if any). */
+  private cycle: { head: string; candidates: string[]; index: number } | null = null;
+
+  constructor(options: CommandLineOptions = {}) {
+    this.historySize = options.historySize ?? 100;
+    this.completions = options.completions ?? (() => []);
+  }
+
+  get text(): string {
+    return this.buffer;
+  }
+
+  get cursor(): number {
+    return this.caret;
+  }
+
+  /** Recalled lines, oldest first. */
+  get entries(): readonly string[] {
+    return this.history;
+  }
+
+  handleKey(ch: string | undefined, key: KeyInfo): CommandLineResult {
+    const name = key.full ?? key.name ?? '';
+    if (name !== 'tab') this.cycle = null;
+    switch (name) {
+      case 'return':
+      case 'enter':
+        return { kind: 'submit', line: this.submit() };
+      case 'tab':
+        return this.complete();
+      case 'up':
+        return this.edited(this.historyUp());
+      case 'down':
+        return this.edited(this.historyDown());
+      case 'left':
+      case 'C-b':
+        return this.edited(this.move(this.caret - 1));
+      case 'right':
+      case 'C-f':
+        return this.edited(this.move(this.caret + 1));
+      case 'home':
+      case 'C-a':
+        return this.edited(this.move(0));
+      case 'end':
+      case 'C-e':
+        return this.edited(this.move(this.buffer.length));
+      case 'backspace':
+      case 'C-h':
+        return this.edited(this.caret > 0 && this.replace(this.caret - 1, this.caret, ''));
+      case 'delete':
+      case 'C-d':
+        return this.edited(this.caret < this.buffer.length && this.replace(this.caret, this.caret + 1, ''));
+      case 'C-u':
+        return this.edited(this.replace(0, this.caret, ''));
+      case 'C-k':
+        return this.edited(this.replace(this.caret, this.buffer.length, ''));
+      case 'C-w': {
+        const before = this.buffer.slice(0, this.caret).replace(/\s+$/, '');
+        const start = before.lastIndexOf(' ') + 1;
+        return this.edited(this.replace(start, this.caret, ''));
+      }
+      default:
+        break;
+    }
+    if (ch && !key.ctrl && !key.meta && /^[^\u0000-\u001f\u007f]+$/.test(ch)) {
+      this.insert(ch);
+      return { kind: 'edited' };
+    }
+    return { kind: 'ignored' };
+  }
+
+  /** Inserts text at the cursor (typing or a paste). */
+  insert(text: string): void {
+    this.replace(this.caret, this.caret, text);
+  }
+
+  /** Empties the line without touching the history. */
+  clear(): void {
+    this.replace(0, this.buffer.length, '');
+  }
+
+  /** Returns the current line, records it in the history and empties the editor. */
+  submit(): string {
+    const line = this.buffer;
+    const trimmed = line.trim();
+    if (trimmed !== '' && this.history[this.history.length - 1] !== trimmed) {
+      this.history.push(trimmed);
+      if (this.history.length > this.historySize) this.history.splice(0, this.history.length - this.historySize);
+    }
+    this.historyIndex = this.history.length;
+    this.draft = '';
+    this.buffer = '';
+    this.caret = 0;
+    return line;
+  }
+
+  /** The slice of the line that fits in `width` columns, scrolled so the cursor stays visible. */
+  visible(width: number): { text: string; cursor: number } {
+    if (width <= 1) return { text: '', cursor: 0 };
+    // One column is kept for the cursor when it sits after the last character.
+    const start = Math.max(0, this.caret - (width - 1));
+    return { text: this.buffer.slice(start, start + width), cursor: this.caret - start };
+  }
+
+  private complete(): CommandLineResult {
+    if (this.cycle) {
+      const { head, candidates } = this.cycle;
+      this.cycle.index = (this.cycle.index + 1) % candidates.length;
+      this.setText(head + candidates[this.cycle.index]!);
+      return { kind: 'completions', candidates };
+    }
+    const argument = ARGUMENT_COMMAND.exec(this.buffer);
+    const head = argument ? argument[1]! : '';
+    const prefix = (argument ? argument[2]! : this.buffer).toLowerCase();
+    const seen = new Set<string>();
+    const candidates: string[] = [];
+    for (const name of argument ? this.completions() : [...COMMAND_WORDS, ...this.completions()]) {
+      if (!name.toLowerCase().startsWith(prefix) || seen.has(name)) continue;
+      seen.add(name);
+      candidates.push(name);
+    }
+    candidates.sort((a, b) => a.localeCompare(b));
+    if (candidates.length === 1) {
+      this.setText(head + candidates[0]!);
+      return { kind: 'edited' };
+    }
+    if (candidates.length === 0) return { kind: 'completions', candidates };
+    const common = commonPrefix(candidates);
+    if (common.length > prefix.length) {
+      this.setText(head + common);
+    } else {
+      // Nothing more to add: further Tabs walk through the candidates.
+      this.cycle = { head, candidates, index: -1 };
+    }
+    return { kind: 'completions', candidates };
+  }
+
+  private historyUp(): boolean {
+    if (this.historyIndex === 0) return false;
+    if (this.historyIndex === this.history.length) this.draft = this.buffer;
+    this.historyIndex -= 1;
+    this.setText(this.history[this.historyIndex]!);
+    return true;
+  }
+
+  private historyDown(): boolean {
+    if (this.historyIndex >= this.history.length) return false;
+    this.historyIndex += 1;
+    this.setText(this.historyIndex === this.history.length ? this.draft : this.history[this.historyIndex]!);
+    return true;
+  }
+
+  private setText(text: string): void {
+    this.buffer = text;
+    this.caret = text.length;
+  }
+
+  private move(to: number): boolean {
+    const next = Math.max(0, Math.min(this.buffer.length, to));
+    if (next === this.caret) return false;
+    this.caret = next;
+    return true;
+  }
+
+  private replace(from: number, to: number, text: string): boolean {
+    if (from === to && text === '') return false;
+    this.buffer = this.buffer.slice(0, from) + text + this.buffer.slice(to);
+    this.caret = from + text.length;
+    return true;
+  }
+
+  private edited(changed: boolean): CommandLineResult {
+    return changed ? { kind: 'edited' } : { kind: 'ignored' };
+  }
+}
+
+/** Longest prefix shared by all names, compared case-insensitively, spelled as in the first. */
+function commonPrefix(names: readonly string[]): string {
+  let end = names[0]?.length ?? 0;
+  for (const n of names) {
+    let i = 0;
+    while (i < end && i < n.length && n[i]!.toLowerCase() === names[0]![i]!.toLowerCase()) i += 1;
+    end = i;
+  }
+  return names[0]?.slice(0, end) ?? '';
+}

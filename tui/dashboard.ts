@@ -1,0 +1,319 @@
+import blessed from 'blessed';
+import type { PeerEvent } from '../peer/peer-events.js';
+import type { PeerHandle } from '../peer/peer-handle.js';
+import { CommandLine, type KeyInfo } from './command-line.js';
+import type { Feeder } from './feeders/feeder.js';
+import { FilesFeeder } from './feeders/files-feeder.js';
+import { HeaderFeeder } from './feeders/header-feeder.js';
+import { LogFeeder } from './feeders/log-feeder.js';
+import { NamesFeeder } from './feeders/names-feeder.js';
+import { NeighboursFeeder } from './feeders/neighbours-feeder.js';
+import { StatusFeeder } from './feeders/status-feeder.js';
+import { ThroughputFeeder } from './feeders/throughput-feeder.js';
+import { TopologyFeeder } from './feeders/topology-feeder.js';
+import { TransfersFeeder } from './feeders/transfers-feeder.js';
+import { applyLayout, computeLayout, createWidgets, type LayoutRects, type Widgets } from './layout.js';
+import { LogFileWriter } from './log-file-writer.js';
+import { Renderer, type DashboardViews } from './renderer.js';
+import { constructQuietly, isTerminfoNoise, restoreTerminalOnCrash, StrayOutputCapture } from './terminal-guard.js';
+
+export interface DashboardOptions {
+  /** File the log panel's lines are appended to (the peer's folder). */
+  logFile: string;
+  /** Metadata server address the peer was started with (shown until the core reports its state). */
+  serverAddress: string;
+  /** Product version for the header. */
+  version: string;
+  /** Render tick period: the screen is redrawn at most this often for peer events. Default 250 ms. */
+  renderIntervalMs?: number;
+  /** A line for the log at start. Default `process.env.P2P_WELCOME` (the demo sets it). */
+  welcome?: string;
+  /** File names Tab offers before any were seen. Default `process.env.P2P_SUGGEST`, comma-separated. */
+  suggestions?: string[];
+}
+
+export interface DashboardHandle {
+  /** Restores the terminal and stops listening; idempotent. The peer keeps running. */
+  destroy(): void;
+  /** Frames drawn and events received so far (tests check the render rate under load). */
+  stats(): { renders: number; events: number };
+}
+
+/**
+ * Shows the live dashboard for `peer` until it reports `stopped` (or `destroy()` is called). The dashboard only
+ * subscribes to the peer's events and sends it command lines (peer/peer-handle.ts); it never exits the process.
+ */
+export function runDashboard(peer: PeerHandle, options: DashboardOptions): DashboardHandle {
+  const dashboard = new Dashboard(peer, options);
+  return { destroy: () => dashboard.destroy(), stats: () => dashboard.stats() };
+}
+
+/** Lines matching these are acted on locally too (TOPO opens the full view, Stop shows "leaving", files logs). */
+const TOPO = /^topo$/i;
+const STOP = /^stop( all)?$/i;
+const FILES = /^(files|seeding)$/i;
+/** One printable character (not a control key), as typed. */
+const PRINTABLE = /^[^\u0000-\u001f\u007f]$/;
+const CONFIRM_TEXT = 'Leave the mesh? y = leave gracefully (Stop), any other key = stay';
+
+class Dashboard {
+  private readonly header: HeaderFeeder;
+  private readonly topology: TopologyFeeder;
+  private readonly neighbours = new NeighboursFeeder();
+  private readonly files = new FilesFeeder();
+  private readonly transfers = new TransfersFeeder();
+  private readonly throughput = new ThroughputFeeder();
+  private readonly log = new LogFeeder();
+  private readonly status = new StatusFeeder();
+  private readonly names = new NamesFeeder();
+  private readonly feeders: Feeder<unknown>[];
+  private readonly commandLine: CommandLine;
+  private readonly logFile: LogFileWriter;
+  private readonly screen: blessed.Widgets.Screen;
+  private readonly widgets: Widgets;
+  private readonly renderer: Renderer;
+  private readonly capture: StrayOutputCapture;
+  private readonly removeCrashHook: () => void;
+  private readonly unsubscribe: () => void;
+  private readonly timer: NodeJS.Timeout;
+  private rects: LayoutRects;
+  private dirty = true;
+  private soon: NodeJS.Immediate | null = null;
+  private lastRender = 0;
+  private renders = 0;
+  private events = 0;
+  private overlayOpen = false;
+  private topoRequested = false;
+  /** The leave question was opened by `q` (not Ctrl-C), which may have been a file name's first letter. */
+  private confirmViaQ = false;
+  private destroyed = false;
+
+  constructor(private readonly peer: PeerHandle, options: DashboardOptions) {
+    this.header = new HeaderFeeder({ name: peer.name, serverAddress: options.serverAddress, version: options.version });
+    this.topology = new TopologyFeeder(peer.name);
+    this.feeders = [this.header, this.topology, this.neighbours, this.files, this.transfers, this.throughput, this.log,
+      this.status, this.names];
+    this.commandLine = new CommandLine({ completions: () => this.names.all() });
+    this.logFile = new LogFileWriter(options.logFile);
+
+    const { value: screen, captured } = constructQuietly(() => blessed.screen({
+      smartCSR: true,
+      // An array, despite @types/blessed: Ctrl-C must reach our keypress handler even while blessed is locked.
+      ignoreLocked: ['C-c'],
+      title: `meshshare ${peer.name}`,
+      warnings: false,
+    }));
+    this.screen = screen;
+    // blessed installs an uncaughtException handler that prints the error itself and exits on the next tick;
+    // Node's own handling (and the monitor below, which restores the terminal first) is the one we want.
+    const handler = (blessed as unknown as { Screen?: { _exceptionHandler?: (err: Error) => void } }).Screen?._exceptionHandler;
+    if (handler) process.removeListener('uncaughtException', handler);
+    this.removeCrashHook = restoreTerminalOnCrash(() => this.destroy());
+    this.capture = new StrayOutputCapture((text) => {
+      this.log.add('warn', text.trimEnd());
+      this.dirty = true;
+    });
+    if (captured && !isTerminfoNoise(captured)) this.log.add('warn', captured);
+
+    this.widgets = createWidgets(screen);
+    this.rects = computeLayout(screen.width as number, screen.height as number);
+    applyLayout(this.widgets, this.rects, false);
+    const tput = (screen as unknown as { tput?: { unicode?: boolean; numbers?: Record<string, number> } }).tput;
+    this.renderer = new Renderer(this.widgets, Boolean(tput?.unicode || tput?.numbers?.['U8'] === 1));
+
+    const welcome = options.welcome ?? process.env['P2P_WELCOME'];
+    if (welcome) this.log.add('ok', welcome);
+    this.log.add('dim', `dashboard for ${peer.name}; this log is also written to ${options.logFile}`);
+    this.names.add(options.suggestions ?? (process.env['P2P_SUGGEST'] ?? '').split(',').filter(Boolean));
+
+    this.unsubscribe = peer.subscribe((event) => this.onEvent(event));
+    screen.on('keypress', (ch: string | undefined, key: KeyInfo | undefined) => this.onKey(ch, key ?? {}));
+    screen.on('resize', () => {
+      this.relayout();
+      this.render(Date.now());
+    });
+    this.timer = setInterval(() => this.tick(), options.renderIntervalMs ?? 250);
+    this.render(Date.now());
+  }
+
+  stats(): { renders: number; events: number } {
+    return { renders: this.renders, events: this.events };
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    // The terminal first: on a crash this runs from the monitor, possibly before the constructor finished.
+    this.capture?.restore();
+    this.screen?.destroy();
+    clearInterval(this.timer);
+    if (this.soon) clearImmediate(this.soon);
+    this.unsubscribe?.();
+    this.removeCrashHook?.();
+    this.flushLog();
+  }
+
+  private onEvent(event: PeerEvent): void {
+    if (this.destroyed) return;
+    this.events += 1;
+    try {
+      for (const feeder of this.feeders) if (feeder.apply(event)) this.dirty = true;
+      if (event.event === 'topology' && this.topoRequested) {
+        this.topoRequested = false;
+        this.setOverlay(true);
+      }
+    } catch (err) {
+      // A dashboard bug must not break the peer core that is emitting: report it where the user looks.
+      this.log.add('error', `dashboard could not show a ${event.event} event: ${(err as Error).message}`);
+      this.dirty = true;
+    }
+    if (event.event === 'stopped') this.destroy();
+  }
+
+  private onKey(ch: string | undefined, key: KeyInfo): void {
+    if (this.destroyed) return;
+    const name = key.full ?? key.name ?? '';
+    const now = Date.now();
+    if (this.status.kind === 'leaving') {
+      // Stop was sent; a further Ctrl-C repeats it in case the first got lost (the core treats it as idempotent).
+      if (name === 'C-c') this.peer.command('Stop');
+      return;
+    }
+    if (this.status.kind === 'confirm') {
+      const viaQ = this.confirmViaQ;
+      this.confirmViaQ = false;
+      if (name === 'C-c' || ch === 'y' || ch === 'Y') {
+        this.leave(now);
+      } else {
+        this.status.clear(now);
+        // The `q` may have been the first letter of a file name (`quarterly.pdf`): carry on typing it.
+        if (viaQ && ch && PRINTABLE.test(ch) && ch.toLowerCase() !== 'n' && !key.ctrl && !key.meta) {
+          this.commandLine.insert('q');
+          this.commandLine.handleKey(ch, key);
+        }
+      }
+      this.requestRender();
+      return;
+    }
+    const q = ch === 'q' && !key.ctrl && !key.meta && this.commandLine.text === '';
+    if (name === 'C-c' || q) {
+      this.confirmViaQ = q;
+      this.status.confirm(CONFIRM_TEXT, now);
+      this.requestRender();
+      return;
+    }
+    if (name === 'escape') {
+      if (this.overlayOpen) this.setOverlay(false);
+      else this.commandLine.clear();
+      this.status.clear(now);
+      this.requestRender();
+      return;
+    }
+    const result = this.commandLine.handleKey(ch, key);
+    if (result.kind === 'submit') this.submit(result.line, now);
+    else if (result.kind === 'completions') {
+      const shown = result.candidates.slice(0, 12).join(' · ');
+      if (result.candidates.length === 0) this.status.show('warn', `no known name starts with "${this.commandLine.text}"`, now);
+      else this.status.show('info', `${result.candidates.length} match${result.candidates.length === 1 ? '' : 'es'}: ${shown}`, now);
+    }
+    if (result.kind !== 'ignored') this.requestRender();
+  }
+
+  private submit(typed: string, now: number): void {
+    const line = typed.trim();
+    if (line === '') {
+      if (this.overlayOpen) this.setOverlay(false);
+      return;
+    }
+    this.status.clear(now);
+    this.log.add('info', `> ${line}`, now);
+    if (TOPO.test(line)) {
+      this.topoRequested = true;
+      this.log.expectTopology();
+    }
+    if (FILES.test(line)) this.log.expectFiles();
+    if (STOP.test(line)) this.markLeaving(now);
+    this.sendCommand(line);
+  }
+
+  private leave(now: number): void {
+    this.log.add('info', '> Stop', now);
+    this.markLeaving(now);
+    this.sendCommand('Stop');
+  }
+
+  private markLeaving(now: number): void {
+    this.status.leaving(now);
+    this.header.leaving();
+  }
+
+  private sendCommand(line: string): void {
+    try {
+      this.peer.command(line);
+    } catch (err) {
+      this.log.add('error', `command failed: ${(err as Error).message}`);
+    }
+  }
+
+  private setOverlay(open: boolean): void {
+    this.overlayOpen = open;
+    applyLayout(this.widgets, this.rects, open);
+    if (open) this.widgets.overlay.setFront();
+    this.dirty = true;
+  }
+
+  private relayout(): void {
+    this.rects = computeLayout(this.screen.width as number, this.screen.height as number);
+    applyLayout(this.widgets, this.rects, this.overlayOpen);
+    this.dirty = true;
+  }
+
+  /** Keystrokes are drawn on the next turn of the event loop (a paste arrives as one burst: one frame). */
+  private requestRender(): void {
+    this.dirty = true;
+    if (this.soon || this.destroyed) return;
+    this.soon = setImmediate(() => {
+      this.soon = null;
+      if (this.dirty && !this.destroyed) this.render(Date.now());
+    });
+  }
+
+  /** The render tick: time-driven feeders, a 1 Hz refresh for ages and ETAs, and the log file. */
+  private tick(): void {
+    const now = Date.now();
+    for (const feeder of this.feeders) if (feeder.tick?.(now)) this.dirty = true;
+    if (now - this.lastRender >= 1000) this.dirty = true;
+    this.flushLog();
+    if (this.dirty) this.render(now);
+  }
+
+  private flushLog(): void {
+    const problem = this.logFile.write(this.log.drainPending());
+    if (problem) {
+      this.log.add('error', problem);
+      this.dirty = true;
+    }
+  }
+
+  private render(now: number): void {
+    if (this.destroyed) return;
+    const header = this.header.view();
+    const views: DashboardViews = {
+      header,
+      topology: this.topology.view(),
+      neighbours: this.neighbours.view(),
+      files: this.files.view(),
+      transfers: this.transfers.view(now),
+      throughput: this.throughput.view(),
+      log: this.log.view(),
+      status: this.status.view(),
+      command: { prompt: `${header.name}>`, text: this.commandLine.text, cursor: this.commandLine.cursor },
+      overlay: this.overlayOpen ? this.topology.view() : null,
+    };
+    this.renderer.render(views, this.rects, now);
+    this.screen.render();
+    this.renders += 1;
+    this.lastRender = now;
+    this.dirty = false;
+  }
+}

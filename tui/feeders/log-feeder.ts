@@ -1,0 +1,225 @@
+import type { PeerEvent } from '../../peer/peer-events.js';
+import { formatBytes, formatDuration } from '../format.js';
+import type { Feeder } from './feeder.js';
+
+/** `dim` is routine chatter (queries forwarded, duplicates); `ok` is good news (joined, verified). */
+export type LogLevel = 'dim' | 'info' | 'ok' | 'warn' | 'error';
+
+export interface LogLine {
+  t: number;
+  level: LogLevel;
+  text: string;
+}
+
+export interface LogView {
+  /** Oldest first; at most `maxLines`. */
+  lines: LogLine[];
+}
+
+export interface LogFeederOptions {
+  /** Lines kept for the panel. Default 500. */
+  maxLines?: number;
+  /** Lines waiting for the log file at most (if the file falls behind, the oldest are dropped). Default 5 000. */
+  maxPending?: number;
+}
+
+/**
+ * Feeds the log panel (and the log file) with one or more readable lines per event: joins, leaves, server state,
+ * queries seen and forwarded, hits, refusals, errors, help output, answers to list / find / where. Progress and
+ * stats have their own panels and are not logged; a `topology` or `files` listing is logged in full only when the
+ * user asked for it (TOPO, files), because the core also sends them on its own.
+ */
+export class LogFeeder implements Feeder<LogView> {
+  private readonly maxLines: number;
+  private readonly maxPending: number;
+  private readonly lines: LogLine[] = [];
+  private pending: LogLine[] = [];
+  private droppedPending = 0;
+  private topologyWanted = 0;
+  private filesWanted = 0;
+
+  constructor(options: LogFeederOptions = {}) {
+    this.maxLines = options.maxLines ?? 500;
+    this.maxPending = options.maxPending ?? 5_000;
+  }
+
+  /** The user typed TOPO: log the next `topology` event in full. */
+  expectTopology(): void {
+    this.topologyWanted += 1;
+  }
+
+  /** The user typed `files` (or `seeding`): log the next listing in full (the core also sends one on any change). */
+  expectFiles(): void {
+    this.filesWanted += 1;
+  }
+
+  /** Adds a line that did not come from an event (welcome text, captured stray output). */
+  add(level: LogLevel, text: string, t: number = Date.now()): void {
+    for (const part of text.split(/\r?\n/)) {
+      if (part.trim() === '') continue;
+      this.push({ t, level, text: part });
+    }
+  }
+
+  apply(event: PeerEvent): boolean {
+    const lines = this.describe(event);
+    for (const [level, text] of lines) this.push({ t: event.t, level, text });
+    return lines.length > 0;
+  }
+
+  /** Lines added since the last call, for the log file. */
+  drainPending(): LogLine[] {
+    const out = this.pending;
+    this.pending = [];
+    if (this.droppedPending > 0) {
+      out.unshift({ t: out[0]?.t ?? Date.now(), level: 'warn', text: `(${this.droppedPending} log lines dropped)` });
+      this.droppedPending = 0;
+    }
+    return out;
+  }
+
+  view(): LogView {
+    return { lines: [...this.lines] };
+  }
+
+  private push(line: LogLine): void {
+    this.lines.push(line);
+    if (this.lines.length > this.maxLines) this.lines.splice(0, this.lines.length - this.maxLines);
+    this.pending.push(line);
+    if (this.pending.length > this.maxPending) {
+      this.droppedPending += this.pending.length - this.maxPending;
+      this.pending.splice(0, this.pending.length - this.maxPending);
+    }
+  }
+
+  private describe(e: PeerEvent): [LogLevel, string][] {
+    switch (e.event) {
+      case 'ready':
+        return [['ok', `joined the mesh as ${e.name} (id ${e.id}), listening on ${e.host}:${e.port}; neighbours: ${
+          e.neighbours.length > 0 ? e.neighbours.join(', ') : 'none yet'}`]];
+      case 'neighbour-up':
+        return [['info', `neighbour ${e.name} connected (${e.host}:${e.port})`]];
+      case 'neighbour-down':
+        return [['warn', `neighbour ${e.name} disconnected${e.reason ? `: ${e.reason}` : ''}`]];
+      case 'server':
+        return [describeServer(e)];
+      case 'query-sent':
+        return [['info', `searching the mesh for ${e.file} (asked ${e.neighbours} neighbour${
+          e.neighbours === 1 ? '' : 's'}, hop limit ${e.hops})`]];
+      case 'query-seen':
+        return [describeQuerySeen(e)];
+      case 'download-started':
+        return [['info', `downloading ${e.file} from ${e.from} (${formatBytes(e.bytes)})`]];
+      case 'download-resumed':
+        return [['info', `resuming ${e.file}: ${formatBytes(e.have)} of ${formatBytes(e.bytes)} already here`]];
+      case 'download-complete': {
+        const helpers = e.sources.filter((x) => x.bytes > 0 && x.name !== e.from).map((x) => x.name);
+        return [['ok', `${e.file} verified (sha256 ${e.sha256.slice(0, 12)}…) from ${[e.from, ...helpers].join(' + ')} in ${
+          formatDuration(e.ms)}, saved as ${e.path}`]];
+      }
+      case 'download-failed':
+        return [['error', `download of ${e.file} failed: ${e.reason}${
+          e.kept ? ` (${formatBytes(e.kept)} kept to resume)` : ''}`]];
+      case 'not-found':
+        return [['warn', `${e.file}: no peer answered (not found in the mesh)`]];
+      case 'already-have':
+        return [['info', `${e.file}: already held at ${e.path}, nothing fetched`]];
+      case 'upload-started':
+        return [['info', `sending ${e.file} to ${e.to} (${formatBytes(e.bytes)})`]];
+      case 'upload-complete':
+        return [['ok', `sent ${e.file} to ${e.to} (${formatBytes(e.bytes)})`]];
+      case 'upload-failed':
+        return [['error', `sending ${e.file} to ${e.to} failed: ${e.reason}`]];
+      case 'topology': {
+        if (this.topologyWanted === 0) return [];
+        this.topologyWanted -= 1;
+        const width = Math.max(4, ...e.peers.map((p) => p.name.length));
+        return [
+          ['info', `mesh topology: ${e.peers.length} peer${e.peers.length === 1 ? '' : 's'}`],
+          ...[...e.peers].sort((a, b) => a.name.localeCompare(b.name)).map((p): [LogLevel, string] => ['info',
+            `  ${p.name.padEnd(width)}  ${`${p.host}:${p.port}`.padEnd(21)}  ↔ ${
+              p.neighbours.length > 0 ? p.neighbours.join(', ') : '(no neighbours)'}`]),
+        ];
+      }
+      case 'list':
+        return e.files.length === 0 ? [['info', 'list: no files in the mesh index']] : [
+          ['info', `list: ${e.files.length} file${e.files.length === 1 ? '' : 's'} in the mesh`],
+          ...fileTable(e.files.map((f) => [f.name, formatBytes(f.size), `${f.holders} holder${f.holders === 1 ? '' : 's'}`])),
+        ];
+      case 'find-results':
+        return e.files.length === 0 ? [['warn', `find ${e.pattern}: nothing matches`]] : [
+          ['info', `find ${e.pattern}: ${e.files.length} match${e.files.length === 1 ? '' : 'es'}`],
+          ...fileTable(e.files.map((f) => [f.name, formatBytes(f.size), f.holders.join(', ')])),
+        ];
+      case 'where':
+        return e.holders.length === 0 ? [['warn', `where ${e.file}: no known holder`]] : [
+          ['info', `where ${e.file}: ${e.holders.length} holder${e.holders.length === 1 ? '' : 's'}`],
+          ...fileTable(e.holders.map((h) => [h.name, `${h.host}:${h.port}`, `${formatBytes(h.size)} · ${
+            h.source === 'index' ? 'server index' : 'address book'}`])),
+        ];
+      case 'files': {
+        if (this.filesWanted === 0) return [];
+        this.filesWanted -= 1;
+        const section = (title: string, files: readonly { name: string; size: number }[]): [LogLevel, string][] => [
+          ['info', `${title}: ${files.length} file${files.length === 1 ? '' : 's'}, ${formatBytes(files.reduce((n, f) => n + f.size, 0))}`],
+          ...files.map((f): [LogLevel, string] => ['info', `  ${f.name}  ${formatBytes(f.size)}`]),
+        ];
+        return [...section('shared/', e.shared), ...section('Downloads/', e.downloads)];
+      }
+      case 'help': {
+        const width = Math.max(0, ...e.commands.map((c) => c.command.length));
+        return [['info', 'commands:'], ...e.commands.map((c): [LogLevel, string] =>
+          ['info', `  ${c.command.padEnd(width)}  ${c.description}`])];
+      }
+      case 'log':
+        return [[e.level === 'warn' ? 'warn' : 'info', e.message]];
+      case 'error':
+        return [['error', e.message]];
+      case 'stopped':
+        return [['warn', `stopped: ${e.reason}`]];
+      default:
+        // download-progress, upload-progress, neighbour-stats, mesh: shown by their own panels.
+        return [];
+    }
+  }
+}
+
+/** Indented, column-aligned rows for list / find / where answers. */
+function fileTable(rows: readonly [string, string, string][]): [LogLevel, string][] {
+  const first = Math.max(0, ...rows.map((r) => r[0].length));
+  const second = Math.max(0, ...rows.map((r) => r[1].length));
+  return rows.map((r): [LogLevel, string] => ['info', `  ${r[0].padEnd(first)}  ${r[1].padStart(second)}  ${r[2]}`]);
+}
+
+function describeServer(e: Extract<PeerEvent, { event: 'server' }>): [LogLevel, string] {
+  const detail = e.message ? `: ${e.message}` : '';
+  switch (e.state) {
+    case 'connecting':
+      return ['info', `metadata server ${e.address}: connecting…`];
+    case 'connected':
+      return ['ok', `metadata server ${e.address}: connected${typeof e.peers === 'number' ? ` (${e.peers} peers)` : ''}`];
+    case 'unreachable':
+      return ['warn', `metadata server ${e.address} unreachable${detail}${
+        typeof e.retryInMs === 'number' ? `; retrying in ${formatDuration(e.retryInMs)}` : ''}`];
+    case 'lost':
+      return ['warn', `lost the metadata server ${e.address}${detail}`];
+  }
+}
+
+function describeQuerySeen(e: Extract<PeerEvent, { event: 'query-seen' }>): [LogLevel, string] {
+  const what = `query for ${e.file} from ${e.origin}${e.from !== e.origin ? ` via ${e.from}` : ''}`;
+  switch (e.action) {
+    case 'answered':
+      return ['ok', `${what}: we hold it, sending`];
+    case 'forwarded':
+      return ['dim', `${what}: forwarded (hops ${e.hops})`];
+    case 'duplicate':
+      return ['dim', `${what}: already seen, dropped`];
+    case 'refused':
+      return ['warn', `${what}: refused${e.reason ? `: ${e.reason}` : ''}`];
+    case 'expired':
+      return ['dim', `${what}: hop limit reached, not forwarded`];
+    case 'own':
+      return ['dim', `${what}: our own query came back, dropped`];
+  }
+}

@@ -1,0 +1,248 @@
+import type { FilesView } from './feeders/files-feeder.js';
+import type { HeaderView } from './feeders/header-feeder.js';
+import type { LogLevel, LogView } from './feeders/log-feeder.js';
+import type { NeighboursView } from './feeders/neighbours-feeder.js';
+import type { StatusKind, StatusView } from './feeders/status-feeder.js';
+import type { ThroughputView } from './feeders/throughput-feeder.js';
+import type { TopologyView } from './feeders/topology-feeder.js';
+import type { TransferRow, TransfersView } from './feeders/transfers-feeder.js';
+import { fit, fitRight, formatBytes, formatClock, formatDuration, formatRate, progressBar, wrap } from './format.js';
+import { partsLength, styled, spread, type Part } from './styled-text.js';
+import { drawTopology, type CellKind } from './topology-picture.js';
+
+/**
+ * Turns each panel's view model into the tagged lines of its widget, for a given inner size. Pure: the renderer
+ * only assigns the result to widgets, and tests read these lines with the tags stripped.
+ */
+
+const SERVER_STYLE = { connected: 'green-fg', connecting: 'yellow-fg', unreachable: 'red-fg', lost: 'red-fg' } as const;
+
+/** The one-line header: who this peer is and how it is connected. Less important fields go first when narrow. */
+export function headerLine(v: HeaderView, width: number, unicode: boolean): string {
+  const label = (text: string): Part => [text, 'gray-fg'];
+  const fields: { parts: Part[]; drop: number }[] = [
+    { parts: [[` ${v.name} `, 'bold,white-fg,blue-bg']], drop: 0 },
+    { parts: v.phase === 'ready' ? [] : [' ', [` ${v.phase === 'stopped' ? 'stopped' : `${v.phase}…`} `, 'black-fg,yellow-bg']], drop: 0 },
+    { parts: ['  ', label('server '), `${v.server.address} `, [v.server.state, `bold,${SERVER_STYLE[v.server.state]}`]], drop: 0 },
+    { parts: ['  ', label('mesh '), v.meshSize === null ? '?' : `${v.meshSize} peer${v.meshSize === 1 ? '' : 's'}`], drop: 1 },
+    { parts: ['  ', label('neighbours '), String(v.neighbours)], drop: 3 },
+    { parts: ['  ', label('on '), v.listen ?? '…'], drop: 2 },
+    { parts: ['  ', label('id '), v.id ? v.id.slice(0, 12) : '…'], drop: 4 },
+  ];
+  const version: Part[] = [[`meshshare ${v.version} `, 'gray-fg']];
+  // Drop the least useful fields (highest `drop`) until the line fits; the version goes first of all.
+  for (let level = 6; level >= 0; level -= 1) {
+    const left = fields.filter((f) => f.drop <= level).flatMap((f) => f.parts);
+    const right = level >= 5 ? version : [];
+    if (partsLength(left) + partsLength(right) + 1 <= width || level === 0) {
+      return right.length > 0 ? spread(left, right, width, unicode) : styled(left, width, unicode);
+    }
+  }
+  return '';
+}
+
+const KIND_STYLE: Record<CellKind, string> = {
+  blank: '', edge: 'gray-fg', 'self-edge': 'green-fg', node: 'bold,cyan-fg', self: 'bold,black-fg,green-bg',
+};
+
+/** The mesh picture with a one-line legend under it when there is room. */
+export function topologyLines(v: TopologyView, width: number, height: number, unicode: boolean, withLegend = true): string[] {
+  const legend = withLegend && height >= 5;
+  const rows = drawTopology(v, width, legend ? height - 1 : height, unicode);
+  const lines = rows.map((row) => styled(row.map((s) => [s.text, KIND_STYLE[s.kind]] as const), width, unicode));
+  if (legend) {
+    const count = `${v.nodes.length} peer${v.nodes.length === 1 ? '' : 's'}`;
+    const source = v.updatedAt === null ? 'as seen from here' : `as of ${formatClock(v.updatedAt)} · TOPO for details`;
+    lines.push(styled([[`${count} · ${source}`, 'gray-fg']], width, unicode));
+  }
+  return lines;
+}
+
+/** The full TOPO view: the picture above a table of every peer, its address and its neighbours. */
+export function overlayLines(v: TopologyView, width: number, height: number, unicode: boolean): string[] {
+  const nameWidth = Math.max(4, ...v.nodes.map((n) => n.name.length));
+  const table = v.nodes.map((n) => styled([
+    [fit(n.name, nameWidth), n.self ? 'bold,green-fg' : 'bold,cyan-fg'], '  ',
+    fit(n.address ?? '?', 21), '  ',
+    n.neighbours.length > 0 ? `↔ ${n.neighbours.join(', ')}` : ['(no neighbours)', 'gray-fg'],
+  ], width, unicode));
+  const footer = styled([[`${v.nodes.length} peers${v.updatedAt === null ? '' : ` · as of ${formatClock(v.updatedAt)}`
+    } · Esc closes`, 'gray-fg']], width, unicode);
+  const pictureHeight = Math.max(0, height - table.length - 2);
+  const picture = pictureHeight >= 3 ? topologyLines(v, width, pictureHeight, unicode, false) : [];
+  return [...picture, ...(picture.length > 0 ? [''] : []), ...table, footer].slice(-height);
+}
+
+/** The neighbours table; columns are dropped from the right (address first) when the panel is narrow. */
+export function neighbourLines(v: NeighboursView, width: number, height: number, now: number, unicode: boolean): string[] {
+  if (v.rows.length === 0) return [styled([['no neighbours yet', 'gray-fg']], width, unicode)];
+  const nameWidth = Math.min(12, Math.max(4, ...v.rows.map((r) => r.name.length)));
+  const columns: { title: string; width: number; cell: (r: NeighboursView['rows'][number]) => string; right: boolean }[] = [
+    { title: 'peer', width: nameWidth, cell: (r) => r.name, right: false },
+    { title: 'up', width: 5, cell: (r) => formatDuration(Math.max(0, now - r.since)), right: true },
+    { title: 'in', width: 6, cell: (r) => formatBytes(r.bytesIn), right: true },
+    { title: 'out', width: 6, cell: (r) => formatBytes(r.bytesOut), right: true },
+    { title: 'rtt', width: 5, cell: (r) => (r.rttMs === null ? '-' : formatDuration(r.rttMs)), right: true },
+    { title: 'address', width: Math.max(7, ...v.rows.map((r) => r.address.length)), cell: (r) => r.address, right: false },
+  ];
+  const shown: typeof columns = [];
+  let used = 0;
+  for (const c of columns) {
+    const need = c.width + (shown.length > 0 ? 1 : 0);
+    if (used + need > width && shown.length > 0) break;
+    shown.push(c);
+    used += need;
+  }
+  const cell = (c: (typeof columns)[number], text: string) => (c.right ? fitRight(text, c.width, unicode) : fit(text, c.width, unicode));
+  const head = styled([[shown.map((c) => cell(c, c.title)).join(' '), 'bold,gray-fg']], width, unicode);
+  const rows = v.rows.map((r) => styled(shown.map((c, i): Part => [(i > 0 ? ' ' : '') + cell(c, c.cell(r)), i === 0 ? 'bold' : '']), width, unicode));
+  return [head, ...limit(rows, height - 1, width, unicode)];
+}
+
+/** This peer's files: downloads first (what the user fetched), then shared ones, with sizes. */
+export function fileLines(v: FilesView, width: number, height: number, unicode: boolean): string[] {
+  const summary = styled([[`shared ${v.shared.length} (${formatBytes(v.sharedBytes)}) · downloads ${
+    v.downloads.length} (${formatBytes(v.downloadsBytes)})`, 'gray-fg']], width, unicode);
+  const fresh = new Set(v.fresh);
+  const entry = (marker: string, name: string, size: number, style: string) =>
+    styled([[`${marker} `, style], [fit(name, Math.max(1, width - 11), unicode), fresh.has(name) && marker !== 'S' ? 'bold,green-fg' : ''],
+      ` ${fitRight(formatBytes(size), 8)}`], width, unicode);
+  const rows = [
+    ...v.downloads.map((f) => entry(unicode ? '↓' : 'D', f.name, f.size, 'green-fg')),
+    ...v.shared.map((f) => entry('S', f.name, f.size, 'cyan-fg')),
+  ];
+  if (rows.length === 0) return [summary, styled([['nothing shared yet: put files in shared/', 'gray-fg']], width, unicode)];
+  return [summary, ...limit(rows, height - 1, width, unicode)];
+}
+
+/** Transfers: an in-flight one takes two lines (facts, then its bar); a finished or searching one takes one. */
+export function transferLines(v: TransfersView, width: number, height: number, unicode: boolean): string[] {
+  if (v.rows.length === 0) return [styled([['no transfers yet: type a file name below', 'gray-fg']], width, unicode)];
+  const out: string[] = [];
+  let shown = 0;
+  for (const row of v.rows) {
+    const lines = transferRowLines(row, width, unicode);
+    const remaining = v.rows.length - shown - 1;
+    // Keep the last line for "+N more" when rows remain after this one.
+    if (out.length + lines.length > height - (remaining > 0 ? 1 : 0)) break;
+    out.push(...lines);
+    shown += 1;
+  }
+  if (shown < v.rows.length && out.length < height) out.push(styled([[`+${v.rows.length - shown} more`, 'gray-fg']], width, unicode));
+  return out;
+}
+
+function transferRowLines(r: TransferRow, width: number, unicode: boolean): string[] {
+  const arrow = r.direction === 'down' ? (unicode ? '↓' : 'v') : (unicode ? '↑' : '^');
+  const who = r.direction === 'up' ? (r.peer === null ? '' : ` → ${r.peer}`) : r.sources.length === 0 ? ''
+    // Several holders serve one download: name two, count the rest.
+    : ` ← ${r.sources.slice(0, 2).join('+')}${r.sources.length > 2 ? `+${r.sources.length - 2}` : ''}`;
+  const left: Part[] = [[`${arrow} `, r.direction === 'down' ? 'green-fg' : 'magenta-fg'], [r.file, 'bold'], [who, 'gray-fg']];
+  const size = r.bytes === null ? '' : formatBytes(r.bytes);
+  // A finished row keeps the file and the other peer readable: its outcome shrinks first when the panel is narrow.
+  const outcome = (variants: Part[][]) =>
+    spread(left, variants.find((v) => partsLength(left) + 1 + partsLength(v) <= width) ?? variants[variants.length - 1]!, width, unicode);
+  const tick = unicode ? '✓' : 'ok';
+  switch (r.state) {
+    case 'searching':
+      return [outcome([[['searching the mesh…', 'yellow-fg']], [['searching…', 'yellow-fg']]])];
+    case 'verified':
+      return [outcome([
+        [[`${tick} verified `, 'bold,green-fg'], `${size}${r.speed === null ? '' : ` · ${formatRate(r.speed)}`}`],
+        [[`${tick} verified `, 'bold,green-fg'], size],
+        [[`${tick} verified`, 'bold,green-fg']],
+      ])];
+    case 'sent':
+      return [outcome([[[`${tick} sent `, 'bold,green-fg'], size], [[`${tick} sent`, 'bold,green-fg']]])];
+    case 'failed': {
+      const why = `${r.reason ?? 'unknown'}${r.kept === null ? '' : ` (${formatBytes(r.kept)} kept)`}`;
+      const reason = `${unicode ? '✗' : 'x'} failed: ${why}`;
+      if (partsLength(left) + 1 + reason.length <= width) return [spread(left, [[reason, 'bold,red-fg']], width, unicode)];
+      // Too long for one line: the reason gets a line of its own, since it is the point of the row.
+      return [spread(left, [[`${unicode ? '✗' : 'x'} failed`, 'bold,red-fg']], width, unicode),
+        styled([['  ', ''], [why, 'red-fg']], width, unicode)];
+    }
+    case 'active': {
+      const percent = r.fraction === null ? '  ?%' : `${Math.floor(r.fraction * 100)}%`.padStart(4);
+      const speed = r.speed === null ? '' : formatRate(r.speed);
+      const eta = r.etaMs === null ? (r.speed === 0 ? 'stalled' : '') : `ETA ${formatDuration(r.etaMs)}`;
+      const facts = `${formatBytes(r.done)} / ${size || '?'}`;
+      const barWidth = Math.max(4, width - facts.length - 3);
+      return [
+        spread(left, [[percent, 'bold'], `  ${speed}  ${eta}`.trimEnd()], width, unicode),
+        styled([['  ', ''], [progressBar(r.fraction ?? 0, barWidth - 2, unicode), r.direction === 'down' ? 'green-fg' : 'magenta-fg'],
+          ` ${facts}`], width, unicode),
+      ];
+    }
+  }
+}
+
+/**
+ * blessed-contrib's sparkline scales between the minimum and maximum of what it is given and shifts values left by
+ * 8 bits (so bytes/s overflow 32 bits past ~8 MB/s). It gets small integers relative to the visible peak, with a
+ * leading 0 so that a steady rate draws as a full bar, not as the minimum. Its lines end in `\r\n`, and blessed
+ * counts the `\r` as a column: one column less than the inner width, or the line wraps out of sight.
+ */
+export function sparklineData(rates: readonly number[], innerWidth: number): number[] {
+  const count = Math.max(0, innerWidth - 2);
+  const visible = rates.slice(-count);
+  const peak = Math.max(0, ...visible);
+  return [0, ...visible.map((r) => (peak > 0 ? Math.round((r / peak) * 1000) : 0))];
+}
+
+/** Title line of a throughput sparkline: the current rate, then the peak and total when they fit. */
+export function throughputTitle(v: ThroughputView, direction: 'in' | 'out', innerWidth: number): string {
+  const current = formatRate(direction === 'in' ? v.currentIn : v.currentOut);
+  const peak = formatRate(direction === 'in' ? v.peakIn : v.peakOut);
+  const total = formatBytes(direction === 'in' ? v.totalIn : v.totalOut);
+  // Room for contrib's trailing `:` and the `\r` blessed counts (see sparklineData).
+  const room = innerWidth - 2;
+  const variants = [`${current}  peak ${peak}  total ${total}`, `${current}  peak ${peak}`, current];
+  return variants.find((t) => t.length <= room) ?? current.slice(0, Math.max(0, room));
+}
+
+const LEVEL_STYLE: Record<LogLevel, string> = { dim: 'gray-fg', info: '', ok: 'green-fg', warn: 'yellow-fg', error: 'bold,red-fg' };
+
+/** The newest log lines that fit, wrapped; a clock prefix when the panel is wide enough. */
+export function logLines(v: LogView, width: number, height: number, unicode: boolean): string[] {
+  if (height <= 0) return [];
+  const clock = width >= 60;
+  const out: string[] = [];
+  for (let i = v.lines.length - 1; i >= 0 && out.length < height; i -= 1) {
+    const line = v.lines[i]!;
+    const prefix = clock ? `${formatClock(line.t)} ` : '';
+    const wrapped = wrap(line.text, Math.max(1, width - prefix.length));
+    const rendered = wrapped.map((text, k) => styled([
+      [k === 0 ? prefix : ' '.repeat(prefix.length), 'gray-fg'], [text, LEVEL_STYLE[line.level]]], width, unicode));
+    out.unshift(...rendered.slice(-(height - out.length)));
+  }
+  return out;
+}
+
+const STATUS_STYLE: Record<StatusKind, string> = {
+  hint: 'gray-fg', info: 'cyan-fg', ok: 'bold,green-fg', warn: 'bold,yellow-fg', error: 'bold,white-fg,red-bg',
+  confirm: 'bold,black-fg,yellow-bg', leaving: 'bold,yellow-fg',
+};
+
+/** The status line above the command line (errors stand out in red; a confirmation in yellow). */
+export function statusLine(v: StatusView, width: number, unicode: boolean): string {
+  const mark = v.kind === 'error' ? (unicode ? ' ✗ ' : ' x ') : ' ';
+  return styled([[`${mark}${v.text} `, STATUS_STYLE[v.kind]]], width, unicode);
+}
+
+/** The prompt and the visible part of the line, with the cursor cell drawn inverted. */
+export function commandLineText(prompt: string, text: string, cursor: number, width: number, unicode: boolean): string {
+  const room = Math.max(1, width - prompt.length - 1);
+  const start = Math.max(0, cursor - (room - 1));
+  const shown = text.slice(start, start + room);
+  const at = cursor - start;
+  return styled([[prompt, 'bold,cyan-fg'], ' ', shown.slice(0, at), [shown[at] ?? ' ', 'inverse'], shown.slice(at + 1)],
+    width, unicode);
+}
+
+/** Cuts a list to `height` lines, ending with "+N more" when it does not fit. */
+function limit(rows: string[], height: number, width: number, unicode: boolean): string[] {
+  if (height <= 0) return [];
+  if (rows.length <= height) return rows;
+  return [...rows.slice(0, height - 1), styled([[`+${rows.length - height + 1} more`, 'gray-fg']], width, unicode)];
+}

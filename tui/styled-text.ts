@@ -1,0 +1,47 @@
+import { escapeTags, printable } from './format.js';
+
+/**
+ * A piece of a line: plain text, or text with blessed styles (`'bold'`, `'red-fg'`, `'white-fg,red-bg'`).
+ * Building lines from parts lets the renderer cut a line to the panel width by visible characters, which is
+ * impossible once tags are mixed into the string.
+ */
+export type Part = string | readonly [text: string, style: string];
+
+/** Joins parts into one blessed-tagged line of at most `width` visible columns (escaped, control chars removed). */
+export function styled(parts: readonly Part[], width: number, unicode = true): string {
+  let room = width;
+  let out = '';
+  for (const part of parts) {
+    if (room <= 0) break;
+    const [raw, style] = typeof part === 'string' ? [part, ''] : part;
+    let text = printable(raw);
+    if (text.length > room) text = room > 1 ? text.slice(0, room - 1) + (unicode ? '…' : '~') : text.slice(0, room);
+    room -= text.length;
+    if (text === '') continue;
+    out += style ? wrapStyle(escapeTags(text), style) : escapeTags(text);
+  }
+  return out;
+}
+
+/** Visible length of parts (what `styled` would print without a width limit). */
+export function partsLength(parts: readonly Part[]): number {
+  return parts.reduce((n, p) => n + (typeof p === 'string' ? p : p[0]).length, 0);
+}
+
+/**
+ * Left parts, then right parts pushed to the right edge; the left side is cut first when both do not fit, so
+ * numbers on the right (percent, speed) stay readable.
+ */
+export function spread(left: readonly Part[], right: readonly Part[], width: number, unicode = true): string {
+  const rightLength = Math.min(partsLength(right), width);
+  const leftRoom = Math.max(0, width - rightLength - 1);
+  const leftText = styled(left, leftRoom, unicode);
+  const leftLength = Math.min(partsLength(left), leftRoom);
+  const gap = Math.max(width - leftLength - rightLength, leftLength > 0 ? 1 : 0);
+  return leftText + ' '.repeat(gap) + styled(right, width - leftLength - gap, unicode);
+}
+
+function wrapStyle(text: string, style: string): string {
+  const tags = style.split(',').map((s) => s.trim()).filter(Boolean);
+  return tags.map((t) => `{${t}}`).join('') + text + [...tags].reverse().map((t) => `{/${t}}`).join('');
+}

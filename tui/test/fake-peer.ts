@@ -1,0 +1,172 @@
+/**
+ * A stand-in peer program for the dashboard's terminal tests: it implements PeerHandle with scripted events and
+ * records every command line it receives, so the tests check the real dashboard in a real terminal (tmux) without
+ * the network. Not a test file itself (no `.test.` in its name).
+ *
+ * Usage: node dist/tui/test/fake-peer.js --record FILE --log FILE [--name s1]
+ * Commands it understands: TOPO, help, Stop, a file name (downloads it in ~1 s), `missing.txt` (not found),
+ * `broken.bin` (fails mid-way), `bogus!` (refused with an error), `flood` (20 000 progress events as fast as
+ * possible), `noise` (writes to console and stderr), `crash` (throws from a timer).
+ */
+import { appendFileSync } from 'node:fs';
+import type { PeerEvent, PeerEventBody } from '../../peer/peer-events.js';
+import type { PeerHandle } from '../../peer/peer-handle.js';
+import { runDashboard } from '../dashboard.js';
+
+const args = process.argv.slice(2);
+const option = (name: string, fallback: string): string => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : fallback;
+};
+const recordFile = option('record', '/dev/null');
+const logFile = option('log', '/dev/null');
+const selfName = option('name', 's1');
+
+const PEERS = [
+  { name: selfName, id: 'id-self-0001', host: '127.0.0.1', port: 7001, neighbours: ['s2', 's3'] },
+  { name: 's2', id: 'id-s2-000002', host: '127.0.0.1', port: 7002, neighbours: [selfName, 's4'] },
+  { name: 's3', id: 'id-s3-000003', host: '127.0.0.1', port: 7003, neighbours: [selfName, 's4'] },
+  { name: 's4', id: 'id-s4-000004', host: '127.0.0.1', port: 7004, neighbours: ['s2', 's3', 's5'] },
+  { name: 's5', id: 'id-s5-000005', host: '127.0.0.1', port: 7005, neighbours: ['s4'] },
+];
+const SHARED = [{ name: 'alpha.txt', size: 1200 }, { name: 'beta-notes.txt', size: 34_000 }, { name: 'photo.png', size: 5_000 }];
+
+class FakePeer implements PeerHandle {
+  readonly name = selfName;
+  private readonly listeners = new Set<(event: PeerEvent) => void>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly downloads: { name: string; size: number }[] = [];
+  private qid = 0;
+  private bytesIn = 0;
+
+  subscribe(listener: (event: PeerEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  emit(body: PeerEventBody): void {
+    const event = { ...body, t: Date.now() } as PeerEvent;
+    for (const l of this.listeners) l(event);
+  }
+
+  later(ms: number, fn: () => void): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      fn();
+    }, ms);
+    this.timers.add(timer);
+  }
+
+  start(): void {
+    this.emit({ event: 'server', state: 'connecting', address: '127.0.0.1:7000' });
+    this.later(100, () => {
+      this.emit({ event: 'ready', name: selfName, id: 'id-self-0001', host: '127.0.0.1', port: 7001, neighbours: [],
+        server: '127.0.0.1:7000', dir: '/tmp/fake' });
+      this.emit({ event: 'server', state: 'connected', address: '127.0.0.1:7000', peers: 5 });
+      this.emit({ event: 'neighbour-up', name: 's2', id: 'id-s2-000002', host: '127.0.0.1', port: 7002 });
+      this.emit({ event: 'neighbour-up', name: 's3', id: 'id-s3-000003', host: '127.0.0.1', port: 7003 });
+      this.emit({ event: 'files', shared: SHARED, downloads: [] });
+      // What the core sends every few seconds: the server's view. `topology` only answers TOPO.
+      this.emit({ event: 'mesh', peers: PEERS });
+      this.emit({ event: 'log', level: 'info', message: 'fake peer ready' });
+    });
+    const stats = setInterval(() => {
+      this.bytesIn += 512;
+      this.emit({ event: 'neighbour-stats', neighbours: [
+        { name: 's2', id: 'id-s2-000002', host: '127.0.0.1', port: 7002, since: started, bytesIn: this.bytesIn, bytesOut: 900, rttMs: 2 },
+        { name: 's3', id: 'id-s3-000003', host: '127.0.0.1', port: 7003, since: started, bytesIn: 300, bytesOut: 300, rttMs: null },
+      ] });
+    }, 1000);
+    this.timers.add(stats as unknown as NodeJS.Timeout);
+  }
+
+  command(line: string): void {
+    appendFileSync(recordFile, `${line}\n`);
+    const qid = `q${++this.qid}`;
+    if (/^topo$/i.test(line)) return this.later(50, () => this.emit({ event: 'topology', peers: PEERS }));
+    if (/^help$/i.test(line)) {
+      return this.emit({ event: 'help', commands: [
+        { command: 'FILENAME', description: 'download it from the mesh' },
+        { command: 'TOPO', description: 'show the whole mesh' },
+        { command: 'Stop', description: 'leave gracefully' },
+      ] });
+    }
+    if (/^stop( all)?$/i.test(line)) return this.later(100, () => this.emit({ event: 'stopped', reason: 'asked to stop' }));
+    if (line === 'bogus!') return this.emit({ event: 'error', message: '"bogus!" is not a command or a file name; type help' });
+    if (line === 'noise') {
+      console.error('stray console.error line');
+      process.stderr.write('stray stderr write\n');
+      return;
+    }
+    if (line === 'crash') {
+      return this.later(10, () => {
+        throw new Error('fake peer crashed on purpose');
+      });
+    }
+    if (line === 'flood') return this.flood(qid);
+    this.emit({ event: 'query-sent', qid, file: line, hops: 5, neighbours: 2 });
+    if (line === 'missing.txt') return this.later(300, () => this.emit({ event: 'not-found', qid, file: line }));
+    const bytes = 3 * 1024 * 1024;
+    this.later(150, () => this.emit({ event: 'download-started', qid, file: line, from: 's4', bytes, sha256: 'ab'.repeat(32) }));
+    for (let step = 1; step <= 10; step += 1) {
+      this.later(150 + step * 100, () => {
+        if (line === 'broken.bin' && step > 4) return;
+        this.emit({ event: 'download-progress', qid, file: line, from: 's4', bytes, received: (bytes * step) / 10,
+          sources: [{ name: 's4', bytes: (bytes * step) / 20, pieces: step, active: true },
+            { name: 's2', bytes: (bytes * step) / 20, pieces: step, active: true }] });
+      });
+    }
+    this.later(1300, () => {
+      if (line === 'broken.bin') {
+        this.emit({ event: 'download-failed', qid, file: line, reason: 's4 closed the connection at 40%', kept: bytes * 0.4 });
+        return;
+      }
+      this.emit({ event: 'download-complete', qid, file: line, path: `Downloads/${line}`, bytes, sha256: 'ab'.repeat(32), from: 's4',
+        ms: 1150, sources: [{ name: 's4', bytes: bytes / 2, pieces: 6, active: false }, { name: 's2', bytes: bytes / 2, pieces: 6, active: false }] });
+      this.downloads.push({ name: line, size: bytes });
+      this.emit({ event: 'files', shared: SHARED, downloads: [...this.downloads] });
+    });
+  }
+
+  /** Many progress events in a burst, as a fast transfer produces: the dashboard must not render per event. */
+  private flood(qid: string): void {
+    const bytes = 1024 * 1024 * 1024;
+    const total = 20_000;
+    const t0 = Date.now();
+    this.emit({ event: 'download-started', qid, file: 'flood.bin', from: 's2', bytes, sha256: 'cd'.repeat(32) });
+    let sent = 0;
+    const burst = () => {
+      for (let i = 0; i < 500 && sent < total; i += 1) {
+        sent += 1;
+        this.emit({ event: 'download-progress', qid, file: 'flood.bin', from: 's2', bytes, received: Math.floor((bytes * sent) / total),
+          sources: [{ name: 's2', bytes: Math.floor((bytes * sent) / total), pieces: sent, active: true }] });
+      }
+      if (sent < total) {
+        setImmediate(burst);
+        return;
+      }
+      this.emit({ event: 'download-complete', qid, file: 'flood.bin', path: 'Downloads/flood.bin', bytes, sha256: 'cd'.repeat(32), from: 's2',
+        ms: Date.now() - t0, sources: [{ name: 's2', bytes, pieces: total, active: false }] });
+      appendFileSync(recordFile, `#flood ${JSON.stringify({ ...dashboard.stats(), ms: Date.now() - t0, before: statsBefore })}\n`);
+    };
+    const statsBefore = dashboard.stats();
+    burst();
+  }
+
+  stop(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+  }
+}
+
+const started = Date.now();
+const peer = new FakePeer();
+const dashboard = runDashboard(peer, { logFile, serverAddress: '127.0.0.1:7000', version: '0.0.0-test' });
+peer.subscribe((event) => {
+  if (event.event !== 'stopped') return;
+  // What the lead's main does: the dashboard has already restored the terminal (it saw `stopped` first).
+  peer.stop();
+  appendFileSync(recordFile, `#stopped ${JSON.stringify(dashboard.stats())}\n`);
+  process.exit(0);
+});
+peer.start();

@@ -1,0 +1,130 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { HeaderView } from '../feeders/header-feeder.js';
+import type { TransferRow } from '../feeders/transfers-feeder.js';
+import {
+  commandLineText, fileLines, headerLine, logLines, neighbourLines, sparklineData, statusLine, throughputTitle, transferLines,
+} from '../panel-text.js';
+import { untag } from './events.js';
+
+const header: HeaderView = {
+  name: 's1', id: 'Vx3k9QpLm2Zt7Yb1Nc4Rd', listen: '127.0.0.1:7001',
+  server: { address: '127.0.0.1:7000', state: 'connected', message: null, retryInMs: null },
+  meshSize: 5, neighbours: 2, phase: 'ready', version: '0.1.0',
+};
+
+test('the header shows everything when wide and keeps name, server state and mesh size at 80 columns', () => {
+  const wide = untag(headerLine(header, 160, true));
+  for (const part of ['s1', 'server 127.0.0.1:7000 connected', 'mesh 5 peers', 'neighbours 2', 'on 127.0.0.1:7001',
+    'id Vx3k9QpLm2Zt', 'meshshare 0.1.0']) assert.ok(wide.includes(part), `${part} missing from ${wide}`);
+  assert.is(wide.length, 160);
+  const narrow = untag(headerLine(header, 80, true));
+  assert.ok(narrow.length <= 80);
+  for (const part of ['s1', 'connected', 'mesh 5 peers']) assert.ok(narrow.includes(part), `${part} missing from ${narrow}`);
+});
+
+test('the header says when the peer is joining or leaving', () => {
+  assert.match(untag(headerLine({ ...header, phase: 'leaving' }, 120, true)), /s1 +leaving…/);
+});
+
+const row = (over: Partial<TransferRow>): TransferRow => ({
+  key: 'down:q', direction: 'down', file: 'big.bin', peer: 's3', sources: [over.peer ?? 's3'], bytes: 4 * 1024 * 1024,
+  done: 1024 * 1024, fraction: 0.25, speed: 512 * 1024, etaMs: 6_000, state: 'active', reason: null, kept: null,
+  resumedFrom: 0, startedAt: 0, finishedAt: null, ...over,
+});
+
+test('an active transfer shows direction, peer, percent, speed, ETA, a bar and bytes', () => {
+  const lines = transferLines({ rows: [row({})] }, 46, 6, true).map(untag);
+  assert.is(lines.length, 2);
+  assert.match(lines[0]!, /^↓ big\.bin ← s3 +25% {2}512 KB\/s {2}ETA 6s$/);
+  assert.match(lines[1]!, /^ {2}█+░+ 1\.0 MB \/ 4\.0 MB$/);
+  for (const l of lines) assert.ok(l.length <= 46);
+});
+
+test('finished transfers show their outcome on one line; what does not fit is counted', () => {
+  const rows = [
+    row({ key: 'a', state: 'verified', fraction: 1, done: 4 * 1024 * 1024, speed: 2 * 1024 * 1024, etaMs: null, finishedAt: 5 }),
+    row({ key: 'b', file: 'bad.bin', state: 'failed', reason: 'checksum mismatch', speed: null, finishedAt: 4 }),
+    row({ key: 'c', direction: 'up', peer: 's5', state: 'sent', finishedAt: 3 }),
+    row({ key: 'd', state: 'searching', peer: null, file: 'x' }),
+  ];
+  const lines = transferLines({ rows }, 60, 3, true).map(untag);
+  assert.match(lines[0]!, /✓ verified 4\.0 MB · 2\.0 MB\/s$/);
+  assert.match(lines[1]!, /^↓ bad\.bin ← s3 +✗ failed: checksum mismatch$/);
+  assert.is(lines[2], '+2 more');
+  const up = untag(transferLines({ rows: [rows[2]!] }, 60, 3, false)[0]!);
+  assert.match(up, /^\^ big\.bin → s5 +ok sent 4\.0 MB$/);
+});
+
+test('a narrow panel keeps the file and peer of a finished row and shrinks its outcome', () => {
+  const verified = row({ file: 'dataset-4mb.bin', peer: 's5', state: 'verified', fraction: 1, speed: 160 * 1024 * 1024, etaMs: null, finishedAt: 5 });
+  assert.is(untag(transferLines({ rows: [verified] }, 45, 4, true)[0]!), '↓ dataset-4mb.bin ← s5      ✓ verified 4.0 MB');
+  assert.is(untag(transferLines({ rows: [verified] }, 60, 4, true)[0]!), '↓ dataset-4mb.bin ← s5          ✓ verified 4.0 MB · 160 MB/s');
+  const failed = row({ file: 'bad.bin', state: 'failed', reason: 'the holder went away', kept: 1024 * 1024, finishedAt: 4 });
+  assert.equal(transferLines({ rows: [failed] }, 45, 4, true).map(untag), [
+    '↓ bad.bin ← s3                       ✗ failed', '  the holder went away (1.0 MB kept)']);
+  const shared = row({ sources: ['s3', 's4', 's5', 's2'] });
+  assert.match(untag(transferLines({ rows: [shared] }, 60, 4, true)[0]!), /^↓ big\.bin ← s3\+s4\+2 /);
+});
+
+test('the neighbours table drops the address column when narrow', () => {
+  const view = { rows: [{ name: 's2', address: '127.0.0.1:7002', since: 0, bytesIn: 1536, bytesOut: 10, rttMs: 3 }] };
+  const narrow = neighbourLines(view, 31, 5, 65_000, true).map(untag);
+  assert.equal(narrow, ['peer    up     in    out   rtt', 's2   1m05s 1.5 KB   10 B   3ms']);
+  const wide = neighbourLines(view, 60, 5, 65_000, true).map((l) => untag(l).trimEnd());
+  assert.match(wide[0]!, /rtt address$/);
+  assert.match(wide[1]!, /3ms 127\.0\.0\.1:7002$/);
+});
+
+test('lists that do not fit end with a count of the rest', () => {
+  const files = { shared: Array.from({ length: 6 }, (_, i) => ({ name: `f${i}.txt`, size: 100 })), downloads: [],
+    sharedBytes: 600, downloadsBytes: 0, fresh: [] };
+  const lines = fileLines(files, 30, 4, true).map(untag);
+  assert.equal(lines.length, 4);
+  assert.match(lines[0]!, /^shared 6 \(600 B\)/);
+  assert.is(lines[3], '+4 more');
+});
+
+test('the log shows the newest lines that fit, wrapped, with a clock when wide', () => {
+  const lines = [1, 2, 3].map((i) => ({ t: new Date(2024, 0, 1, 12, 0, i).getTime(), level: 'info' as const, text: `event number ${i} happened` }));
+  // No clock below 60 columns; each line wraps at a space and the screen keeps the newest rows.
+  assert.equal(logLines({ lines }, 12, 3, true).map(untag), ['2 happened', 'event number', '3 happened']);
+  const wide = logLines({ lines }, 70, 2, true).map(untag);
+  assert.equal(wide, ['12:00:02 event number 2 happened', '12:00:03 event number 3 happened']);
+});
+
+test('tags in network text are escaped, control characters replaced', () => {
+  const lines = logLines({ lines: [{ t: 0, level: 'warn', text: '{red-fg}evil\x1b[2J' }] }, 40, 1, true);
+  assert.is(untag(lines[0]!), '{red-fg}evil?[2J');
+  assert.not.match(lines[0]!, /\{red-fg\}evil/);
+});
+
+test('errors stand out in the status line', () => {
+  const line = statusLine({ kind: 'error', text: 'unknown command' }, 40, true);
+  assert.match(line, /red-bg/);
+  assert.is(untag(line), ' ✗ unknown command ');
+});
+
+test('the command line draws the prompt and the cursor cell inverted', () => {
+  const line = commandLineText('s1>', 'notes', 2, 40, true);
+  assert.is(untag(line), 's1> notes');
+  assert.match(line, /\{inverse\}t\{\/inverse\}/);
+  assert.match(commandLineText('s1>', 'ab', 2, 40, true), /\{inverse\} \{\/inverse\}/);
+});
+
+test('sparkline data is scaled to the visible peak, anchored at zero, one column short of the width', () => {
+  const data = sparklineData([5e8, 1e9, 1e9, 0], 6);
+  assert.equal(data, [0, 500, 1000, 1000, 0]);
+  assert.equal(sparklineData([], 6), [0]);
+  assert.equal(sparklineData([3, 3, 3, 3, 3, 3, 3, 3], 6), [0, 1000, 1000, 1000, 1000]);
+});
+
+test('the throughput title shrinks to what fits', () => {
+  const v = { inRates: [], outRates: [], currentIn: 2 * 1024 * 1024, currentOut: 0, peakIn: 5 * 1024 * 1024, peakOut: 0,
+    totalIn: 1024 ** 3, totalOut: 0 };
+  assert.is(throughputTitle(v, 'in', 60), '2.0 MB/s  peak 5.0 MB/s  total 1.0 GB');
+  assert.is(throughputTitle(v, 'in', 25), '2.0 MB/s  peak 5.0 MB/s');
+  assert.is(throughputTitle(v, 'in', 12), '2.0 MB/s');
+});
+
+test.run();

@@ -1,0 +1,151 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { TransfersFeeder } from '../feeders/transfers-feeder.js';
+import { at } from './events.js';
+
+const MB = 1_000_000;
+
+test('a query shows as searching, then as a download with percent, speed and ETA', () => {
+  const f = new TransfersFeeder();
+  assert.ok(f.apply(at(0, { event: 'query-sent', qid: 'q1', file: 'big.bin', hops: 5, neighbours: 2 })));
+  let row = f.view(0).rows[0]!;
+  assert.is(row.state, 'searching');
+  assert.is(row.peer, null);
+
+  f.apply(at(1_000, { event: 'download-started', qid: 'q1', file: 'big.bin', from: 's3', bytes: MB, sha256: 'x' }));
+  f.apply(at(2_000, { event: 'download-progress', qid: 'q1', file: 'big.bin', from: 's3', bytes: MB, received: 250_000, sources: [] }));
+  row = f.view(2_000).rows[0]!;
+  assert.is(row.state, 'active');
+  assert.is(row.peer, 's3');
+  assert.is(row.fraction, 0.25);
+  assert.is(row.speed, 250_000);
+  assert.is(row.etaMs, 3_000);
+});
+
+test('speed follows the last few seconds, not the average since the start', () => {
+  const f = new TransfersFeeder({ speedWindowMs: 3_000 });
+  f.apply(at(0, { event: 'download-started', qid: 'q1', file: 'f', from: 's2', bytes: 100 * MB, sha256: 'x' }));
+  let received = 0;
+  // 5 s at 100 KB/s (an event every 10 ms), then 5 s at 1 MB/s (an event every ms): a burst of 5 500 events.
+  for (let t = 10; t <= 5_000; t += 10) {
+    received += 1_000;
+    f.apply(at(t, { event: 'download-progress', qid: 'q1', file: 'f', from: 's2', bytes: 100 * MB, received, sources: [] }));
+  }
+  for (let t = 5_001; t <= 10_000; t += 1) {
+    received += 1_000;
+    f.apply(at(t, { event: 'download-progress', qid: 'q1', file: 'f', from: 's2', bytes: 100 * MB, received, sources: [] }));
+  }
+  const row = f.view(10_000).rows[0]!;
+  assert.ok(Math.abs(row.speed! - MB) / MB < 0.1, `speed ${row.speed}`);
+  assert.ok(Math.abs(row.etaMs! - ((100 * MB - received) / MB) * 1000) < 10_000, `eta ${row.etaMs}`);
+  // However many events arrive, a transfer keeps a bounded handful of samples.
+  const samples = (f as unknown as { rows: Map<string, { samples: unknown[] }> }).rows.get('down:q1')!.samples;
+  assert.ok(samples.length <= 20, `${samples.length} samples kept`);
+});
+
+test('a stalled transfer shows zero speed and no ETA', () => {
+  const f = new TransfersFeeder({ speedWindowMs: 3_000 });
+  f.apply(at(0, { event: 'download-started', qid: 'q1', file: 'f', from: 's2', bytes: 1_000, sha256: 'x' }));
+  f.apply(at(1_000, { event: 'download-progress', qid: 'q1', file: 'f', from: 's2', bytes: 1_000, received: 500, sources: [] }));
+  const row = f.view(5_000).rows[0]!;
+  assert.is(row.speed, 0);
+  assert.is(row.etaMs, null);
+  assert.is(f.tick(5_000), true, 'an active transfer redraws as time passes');
+});
+
+test('a verified download stays with its average speed, then expires', () => {
+  const f = new TransfersFeeder({ keepFinishedMs: 10_000 });
+  f.apply(at(0, { event: 'download-started', qid: 'q1', file: 'notes.txt', from: 's2', bytes: 2 * MB, sha256: 'x' }));
+  f.apply(at(2_000, { event: 'download-complete', qid: 'q1', file: 'notes.txt', path: 'Downloads/notes.txt',
+    bytes: 2 * MB, sha256: 'x', from: 's2', ms: 1_000, sources: [] }));
+  const row = f.view(2_000).rows[0]!;
+  assert.is(row.state, 'verified');
+  assert.is(row.fraction, 1);
+  assert.is(row.speed, 2 * MB, 'the core-measured duration (1 s) wins over first-event time');
+  assert.is(row.etaMs, null);
+  assert.is(f.tick(11_000), false);
+  assert.is(f.view(11_000).rows.length, 1);
+  assert.is(f.tick(12_001), true);
+  assert.is(f.view(12_001).rows.length, 0);
+});
+
+test('failures keep their reason; not-found and failures without a start still show', () => {
+  const f = new TransfersFeeder();
+  f.apply(at(0, { event: 'query-sent', qid: 'q1', file: 'ghost.txt', hops: 5, neighbours: 1 }));
+  f.apply(at(500, { event: 'not-found', qid: 'q1', file: 'ghost.txt' }));
+  f.apply(at(550, { event: 'download-started', qid: 'q2', file: 'bad.bin', from: 's4', bytes: 100, sha256: 'x' }));
+  f.apply(at(600, { event: 'download-failed', qid: 'q2', file: 'bad.bin', reason: 'checksum mismatch', kept: 40 }));
+  f.apply(at(650, { event: 'download-failed', qid: 'q3', file: 'never.bin', reason: 'no holder could send it' }));
+  const [latest, first, second] = f.view(700).rows;
+  assert.equal([latest!.file, latest!.peer, latest!.sources, latest!.kept], ['never.bin', null, [], null]);
+  assert.equal([first!.file, first!.state, first!.reason, first!.peer, first!.kept], ['bad.bin', 'failed', 'checksum mismatch', 's4', 40]);
+  assert.equal([second!.file, second!.state, second!.reason], ['ghost.txt', 'failed', 'not found']);
+  assert.is(first!.speed, null);
+});
+
+test('in-flight rows come first (oldest first), then finished ones (newest first)', () => {
+  const f = new TransfersFeeder();
+  const start = (t: number, qid: string) =>
+    f.apply(at(t, { event: 'download-started', qid, file: qid, from: 's2', bytes: 10, sha256: 'x' }));
+  const done = (t: number, qid: string) => f.apply(at(t, { event: 'download-complete', qid, file: qid,
+    path: `Downloads/${qid}`, bytes: 10, sha256: 'x', from: 's2', ms: 5, sources: [] }));
+  start(1, 'a'); start(2, 'b'); start(3, 'c'); start(4, 'd');
+  done(10, 'a'); done(11, 'c');
+  assert.equal(f.view(20).rows.map((r) => r.file), ['b', 'd', 'c', 'a']);
+});
+
+test('finished rows are bounded, dropping the oldest', () => {
+  const f = new TransfersFeeder({ maxFinished: 3 });
+  for (let i = 0; i < 10; i += 1) {
+    f.apply(at(i, { event: 'download-failed', qid: `q${i}`, file: `f${i}`, reason: 'nope' }));
+  }
+  assert.equal(f.view(10).rows.map((r) => r.file), ['f9', 'f8', 'f7']);
+});
+
+test('an upload and a download of the same query id are separate rows', () => {
+  const f = new TransfersFeeder();
+  f.apply(at(0, { event: 'upload-started', qid: 'q1', file: 'x', to: 's5', bytes: 100 }));
+  f.apply(at(0, { event: 'download-started', qid: 'q1', file: 'x', from: 's2', bytes: 100, sha256: 'x' }));
+  f.apply(at(100, { event: 'upload-progress', qid: 'q1', file: 'x', to: 's5', bytes: 100, sent: 40 }));
+  f.apply(at(200, { event: 'upload-complete', qid: 'q1', file: 'x', to: 's5', bytes: 100, sent: 100 }));
+  const rows = f.view(300).rows;
+  assert.is(rows.length, 2);
+  const up = rows.find((r) => r.direction === 'up')!;
+  assert.equal([up.state, up.peer, up.done, up.speed], ['sent', 's5', 100, 500]);
+  assert.is(rows.find((r) => r.direction === 'down')!.state, 'active');
+});
+
+test('a download served by several holders lists them, the first answering holder first', () => {
+  const f = new TransfersFeeder();
+  f.apply(at(0, { event: 'download-started', qid: 'q1', file: 'big.bin', from: 's3', bytes: 1_000, sha256: 'x' }));
+  f.apply(at(100, { event: 'download-progress', qid: 'q1', file: 'big.bin', from: 's3', bytes: 1_000, received: 400,
+    sources: [{ name: 's5', bytes: 200, pieces: 2, active: true }, { name: 's3', bytes: 200, pieces: 2, active: true },
+      { name: 's4', bytes: 0, pieces: 0, active: false }] }));
+  assert.equal(f.view(100).rows[0]!.sources, ['s3', 's5']);
+  f.apply(at(200, { event: 'download-complete', qid: 'q1', file: 'big.bin', path: 'Downloads/big.bin', bytes: 1_000,
+    sha256: 'x', from: 's3', ms: 200, sources: [{ name: 's3', bytes: 500, pieces: 5, active: false },
+      { name: 's4', bytes: 0, pieces: 0, active: false }, { name: 's5', bytes: 500, pieces: 5, active: false }] }));
+  assert.equal(f.view(200).rows[0]!.sources, ['s3', 's5'], 'the holders that delivered something');
+});
+
+test('a resumed download starts its bar where it left off and its speed from the resume', () => {
+  const f = new TransfersFeeder();
+  f.apply(at(0, { event: 'query-sent', qid: 'q1', file: 'big.bin', hops: 7, neighbours: 2 }));
+  f.apply(at(100, { event: 'download-resumed', qid: 'q1', file: 'big.bin', sha256: 'x', bytes: MB, have: 600_000 }));
+  let row = f.view(100).rows[0]!;
+  assert.equal([row.state, row.fraction, row.speed], ['active', 0.6, null]);
+  f.apply(at(1_100, { event: 'download-progress', qid: 'q1', file: 'big.bin', from: 's2', bytes: MB, received: 700_000, sources: [] }));
+  row = f.view(1_100).rows[0]!;
+  assert.equal([row.peer, row.speed, row.etaMs], ['s2', 100_000, 3_000]);
+  f.apply(at(2_100, { event: 'download-complete', qid: 'q1', file: 'big.bin', path: 'Downloads/big.bin', bytes: MB,
+    sha256: 'x', from: 's2', ms: 2_000, sources: [] }));
+  assert.is(f.view(2_100).rows[0]!.speed, 200_000, 'average over this run only: 400 KB in 2 s');
+});
+
+test('events unrelated to transfers do not make the panel dirty', () => {
+  const f = new TransfersFeeder();
+  assert.is(f.apply(at(0, { event: 'log', level: 'info', message: 'hi' })), false);
+  assert.is(f.tick(0), false);
+});
+
+test.run();
