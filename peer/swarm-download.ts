@@ -13,11 +13,15 @@ import type { PeerChannel } from './peer-listener.js';
 import { pieceCount, pieceLength } from './piece-plan.js';
 
 export interface SwarmOptions {
-  /** Pieces requested from one source before it delivers (keeps its pipe full). Default 8. */
+  /**
+   * Pieces requested from one source and not yet received. Default 2: one arriving and one queued fills a LAN link
+   * (a 1 MiB piece outlasts any LAN's round trip many times over: measured equal to 8 on loopback), and whatever is in
+   * flight is lost if the requester is killed (docs/performance.md, resume).
+   */
   depth?: number;
   /** Near the end, how many sources may be asked for the same missing piece. Default 2. */
   endgameCopies?: number;
-  /** Pieces received but not yet checked and written before every source is paused. Default 16. */
+  /** Pieces received but not yet written and checked before every source is paused. Default 4. */
   maxPendingWrites?: number;
   /** Least time between two `progress` events. Default 250 ms. */
   progressIntervalMs?: number;
@@ -98,7 +102,7 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
     options: SwarmOptions = {},
   ) {
     super();
-    this.opts = { depth: 8, endgameCopies: 2, maxPendingWrites: 16, progressIntervalMs: 250, idleTimeoutMs: 15_000, ...options };
+    this.opts = { depth: 2, endgameCopies: 2, maxPendingWrites: 4, progressIntervalMs: 250, idleTimeoutMs: 15_000, ...options };
     this.sha256 = content.sha256;
     this.count = pieceCount(content.size, content.pieceSize);
     this.hashes = Buffer.from(content.pieces, 'base64');
