@@ -7,6 +7,7 @@ import type { ThroughputView } from './feeders/throughput-feeder.js';
 import type { TopologyView } from './feeders/topology-feeder.js';
 import type { TransferRow, TransfersView } from './feeders/transfers-feeder.js';
 import { fit, fitRight, formatBytes, formatClock, formatDuration, formatRate, progressBar, wrap } from './format.js';
+import { sharesLine } from './shares-line.js';
 import { partsLength, styled, spread, type Part } from './styled-text.js';
 import { drawTopology, type CellKind } from './topology-picture.js';
 
@@ -115,20 +116,34 @@ export function fileLines(v: FilesView, width: number, height: number, unicode: 
   return [summary, ...limit(rows, height - 1, width, unicode)];
 }
 
-/** Transfers: an in-flight one takes two lines (facts, then its bar); a finished or searching one takes one. */
+/**
+ * Transfers: an in-flight one takes two lines (facts, then its bar); a finished or searching one takes one. A
+ * download from several holders (or a resumed one) adds a line saying who sent what (shares-line.ts), but only in
+ * the room left once every row that fits is placed: when space is short that line goes before any row or bar does.
+ */
 export function transferLines(v: TransfersView, width: number, height: number, unicode: boolean): string[] {
   if (v.rows.length === 0) return [styled([['no transfers yet: type a file name below', 'gray-fg']], width, unicode)];
-  const out: string[] = [];
+  const rows = v.rows.map((row) => ({ main: transferRowLines(row, width, unicode), shares: sharesLine(row, width, unicode) }));
+  let used = 0;
   let shown = 0;
-  for (const row of v.rows) {
-    const lines = transferRowLines(row, width, unicode);
-    const remaining = v.rows.length - shown - 1;
+  for (const row of rows) {
+    const remaining = rows.length - shown - 1;
     // Keep the last line for "+N more" when rows remain after this one.
-    if (out.length + lines.length > height - (remaining > 0 ? 1 : 0)) break;
-    out.push(...lines);
+    if (used + row.main.length > height - (remaining > 0 ? 1 : 0)) break;
+    used += row.main.length;
     shown += 1;
   }
-  if (shown < v.rows.length && out.length < height) out.push(styled([[`+${v.rows.length - shown} more`, 'gray-fg']], width, unicode));
+  const more = shown < rows.length && used < height;
+  let spare = height - used - (more ? 1 : 0);
+  const out: string[] = [];
+  for (const row of rows.slice(0, shown)) {
+    out.push(...row.main);
+    if (row.shares !== null && spare > 0) {
+      out.push(row.shares);
+      spare -= 1;
+    }
+  }
+  if (more) out.push(styled([[`+${rows.length - shown} more`, 'gray-fg']], width, unicode));
   return out;
 }
 

@@ -1,4 +1,4 @@
-import { arr, int, obj, str, type Infer } from '../schema.js';
+import { arr, int, obj, str } from '../schema.js';
 import { PEER_NAME_PATTERN } from '../peer-name.js';
 
 /** Field checks shared by both protocols. */

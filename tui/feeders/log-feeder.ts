@@ -1,6 +1,7 @@
 import type { PeerEvent } from '../../peer/peer-events.js';
 import { formatBytes, formatDuration } from '../format.js';
 import type { Feeder } from './feeder.js';
+import { keptShares, withPercents } from './source-shares.js';
 
 /** `dim` is routine chatter (queries forwarded, duplicates); `ok` is good news (joined, verified). */
 export type LogLevel = 'dim' | 'info' | 'ok' | 'warn' | 'error';
@@ -112,11 +113,9 @@ export class LogFeeder implements Feeder<LogView> {
         return [['info', `downloading ${e.file} from ${e.from} (${formatBytes(e.bytes)})`]];
       case 'download-resumed':
         return [['info', `resuming ${e.file}: ${formatBytes(e.have)} of ${formatBytes(e.bytes)} already here`]];
-      case 'download-complete': {
-        const helpers = e.sources.filter((x) => x.bytes > 0 && x.name !== e.from).map((x) => x.name);
-        return [['ok', `${e.file} verified (sha256 ${e.sha256.slice(0, 12)}…) from ${[e.from, ...helpers].join(' + ')} in ${
+      case 'download-complete':
+        return [['ok', `${e.file} verified (sha256 ${e.sha256.slice(0, 12)}…) from ${whoSent(e.from, e.sources)} in ${
           formatDuration(e.ms)}, saved as ${e.path}`]];
-      }
       case 'download-failed':
         return [['error', `download of ${e.file} failed: ${e.reason}${
           e.kept ? ` (${formatBytes(e.kept)} kept to resume)` : ''}`]];
@@ -182,6 +181,17 @@ export class LogFeeder implements Feeder<LogView> {
         return [];
     }
   }
+}
+
+/**
+ * Who sent a finished download (issue 4): `s3 (60%), s5 (40%)`, biggest share first, holders that sent nothing
+ * left out; just the name when one holder sent it all (or the core did not say).
+ */
+function whoSent(from: string, sources: Extract<PeerEvent, { event: 'download-complete' }>['sources'] | undefined): string {
+  const shares = withPercents(keptShares(sources, true));
+  if (shares.length === 0) return from;
+  if (shares.length === 1) return shares[0]!.name;
+  return shares.map((s) => `${s.name} (${s.percent}%)`).join(', ');
 }
 
 /** Indented, column-aligned rows for list / find / where answers. */

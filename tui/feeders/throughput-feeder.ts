@@ -52,7 +52,8 @@ export class ThroughputFeeder implements Feeder<ThroughputView> {
   apply(event: PeerEvent): boolean {
     switch (event.event) {
       case 'download-started':
-        this.lastDone.set(`down:${event.qid}`, 0);
+        // After `download-resumed` (which comes first) the position is the bytes held, not zero: keep it.
+        if (!this.lastDone.has(`down:${event.qid}`)) this.lastDone.set(`down:${event.qid}`, 0);
         return false;
       case 'upload-started':
         this.lastDone.set(`up:${event.qid}`, 0);

@@ -1,5 +1,6 @@
 import type { PeerEvent, SourceShare } from '../../peer/peer-events.js';
 import type { Feeder } from './feeder.js';
+import { keptShares, withPercents, type KeptShare, type ShareRow } from './source-shares.js';
 
 /** `searching`: query sent, no holder yet; `verified`: download checked against its SHA-256; `sent`: upload done. */
 export type TransferState = 'searching' | 'active' | 'verified' | 'sent' | 'failed';
@@ -16,6 +17,12 @@ export interface TransferRow {
    * those that delivered anything once complete. Just `[peer]` for a single source; empty while searching.
    */
   sources: string[];
+  /**
+   * Who sent what (issue 4), biggest contributor first: per holder its verified bytes, whether it is still sending
+   * and its percent of what the holders delivered. From the latest progress or complete event; kept on finished
+   * rows. Empty for uploads and before the first progress event.
+   */
+  shares: ShareRow[];
   /** Total size, or null while unknown. */
   bytes: number | null;
   done: number;
@@ -54,7 +61,9 @@ export interface TransfersFeederOptions {
   searchTtlMs?: number;
 }
 
-interface Tracked extends Omit<TransferRow, 'fraction' | 'speed' | 'etaMs'> {
+interface Tracked extends Omit<TransferRow, 'fraction' | 'speed' | 'etaMs' | 'shares'> {
+  /** Percents are worked out when the view is asked for, not on each of a burst of progress events. */
+  shares: KeptShare[];
   /** Progress samples `[t, done]`, oldest first, pruned to the speed window plus one baseline. */
   samples: [number, number][];
 }
@@ -66,8 +75,8 @@ interface Tracked extends Omit<TransferRow, 'fraction' | 'speed' | 'etaMs'> {
 const SAMPLE_SLOTS = 16;
 
 /**
- * Feeds the transfers panel from query-sent, download-* (several holders may serve one download: `sources`; a partial
- * file may be resumed) and upload-* events.
+ * Feeds the transfers panel from query-sent, download-* (several holders may serve one download: `sources`, and who
+ * sent what: `shares`; a partial file may be resumed) and upload-* events.
  */
 export class TransfersFeeder implements Feeder<TransfersView> {
   private readonly keepFinishedMs: number;
@@ -99,7 +108,8 @@ export class TransfersFeeder implements Feeder<TransfersView> {
           down ? event.from : event.to, event.bytes, t);
         row.state = 'active';
         row.startedAt = t;
-        row.samples = [[t, 0]];
+        // A resumed download starts with what it held: its speed counts from there, not from zero.
+        row.samples = [[t, row.done]];
         break;
       }
       case 'download-progress':
@@ -110,7 +120,10 @@ export class TransfersFeeder implements Feeder<TransfersView> {
         if (row.finishedAt !== null) return false;
         row.state = 'active';
         row.done = down ? event.received : event.sent;
-        if (down) row.sources = sourceNames(event.from, event.sources, (s) => s.active);
+        if (down) {
+          row.sources = sourceNames(event.from, event.sources, (s) => s.active);
+          row.shares = keptShares(event.sources, false);
+        }
         this.sample(row, t);
         break;
       }
@@ -127,6 +140,9 @@ export class TransfersFeeder implements Feeder<TransfersView> {
         const row = this.track(`down:${event.qid}`, 'down', event.file, event.from, event.bytes, t);
         row.done = event.bytes;
         row.sources = sourceNames(event.from, event.sources, (s) => s.bytes > 0);
+        // An event without shares (an older core) leaves the last progress event's in place.
+        if ((event.sources ?? []).length > 0) row.shares = keptShares(event.sources, true);
+        else row.shares = row.shares.filter((s) => s.bytes > 0);
         // The core measured the transfer itself; prefer its duration to our first-event guess.
         if (event.ms > 0) row.startedAt = t - event.ms;
         this.finish(row, 'verified', null, t);
@@ -188,7 +204,7 @@ export class TransfersFeeder implements Feeder<TransfersView> {
   }
 
   private present(row: Tracked, now: number): TransferRow {
-    const { samples, ...rest } = row;
+    const { samples, shares, ...rest } = row;
     const fraction = row.bytes === null ? null : row.bytes === 0 ? 1 : Math.min(1, row.done / row.bytes);
     let speed: number | null = null;
     let etaMs: number | null = null;
@@ -207,14 +223,14 @@ export class TransfersFeeder implements Feeder<TransfersView> {
         if (speed > 0 && row.bytes !== null) etaMs = Math.max(0, ((row.bytes - row.done) * 1000) / speed);
       }
     }
-    return { ...rest, fraction, speed, etaMs };
+    return { ...rest, shares: withPercents(shares), fraction, speed, etaMs };
   }
 
   private track(key: string, direction: 'down' | 'up', file: string, peer: string | null, bytes: number | null,
     t: number): Tracked {
     let row = this.rows.get(key);
     if (!row) {
-      row = { key, direction, file, peer, sources: peer === null ? [] : [peer], bytes, done: 0, state: 'active',
+      row = { key, direction, file, peer, sources: peer === null ? [] : [peer], shares: [], bytes, done: 0, state: 'active',
         reason: null, kept: null, resumedFrom: 0, startedAt: t, finishedAt: null, samples: [] };
       this.rows.set(key, row);
     }

@@ -1,7 +1,7 @@
 /**
  * The real dashboard in a real terminal (tmux), driven by the scripted fake peer (fake-peer.ts): panels at 80x24
- * and 120x40, resize, typing, Tab, history, errors, TOPO, leaving with confirmation, render rate under a burst of
- * events, stray output and crashes. The end-to-end test with real peers is dashboard-e2e.test.ts.
+ * and 120x40, resize, typing, a download from several holders, Tab, history, errors, TOPO, leaving with
+ * confirmation, render rate under a burst of events, stray output and crashes. The end-to-end test with real peers is dashboard-e2e.test.ts.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -123,6 +123,28 @@ it('a typed file name reaches the peer and its transfer ends verified', async ()
     await fake.tmux.waitUntil((s) => /↓ report\.pdf +3\.0 MB/.test(s) && /report\.pdf: verified, saved as Downloads\/report\.pdf/.test(s),
       3_000, 'the download in the files panel and the status line');
     assert.equal(fake.commands(), ['report.pdf']);
+  });
+});
+
+it('a download from several holders shows who sent what at 80x24, with its bar, then in the log', async () => {
+  await withFake(80, 24, async (fake) => {
+    fake.tmux.type('swarm.iso');
+    fake.tmux.sendKeys('Enter');
+    // In flight: the facts, the bar and, under it, what was held and each holder's share (s2 has stopped: ✗).
+    const shares = /^ {2}resumed 600 MB · s3 (?:[\d.]+ [KMG]?B \()?\d+%\)? · s5 (?:[\d.]+ [KMG]?B \()?\d+%\)? · s2 ✗ /;
+    const inner = (s: string) => screenLines(s).map((l) => /│([^│]*)│$/.exec(l)?.[1] ?? '');
+    const screen = await fake.tmux.waitUntil((s) => inner(s).some((l) => shares.test(l)), 5_000, 'the shares line in flight');
+    const lines = inner(screen);
+    const at = lines.findIndex((l) => shares.test(l));
+    assert.match(lines[at - 2]!, /^↓ swarm\.iso ← s3\+s5 +\d+%/);
+    assert.match(lines[at - 1]!, /^ {2}█+░* \d+ MB \/ 1\.0 GB/, 'the progress bar stays');
+    assertFits(screen, 80, 24);
+    // Finished: the row keeps the shares (no ✗ now that every holder is done); the log says who sent what.
+    await fake.tmux.waitUntil((s) => inner(s).some((l) => /^↓ swarm\.iso ← s3\+s5\+1 +✓ verified/.test(l))
+      && inner(s).some((l) => /^ {2}resumed 600 MB · s3 (?:250 MB \()?59%\)? · s5 (?:166 MB \()?39%\)? · s2 2%/.test(l)),
+    5_000, 'the verified row with its shares');
+    await until(() => /swarm\.iso verified \(sha256 efefefefefef…\) from s3 \(59%\), s5 \(39%\), s2 \(2%\) in 3s/
+      .test(readFileSync(fake.logFile, 'utf8')), 3_000, 'the log line');
   });
 });
 

@@ -5,8 +5,9 @@
  *
  * Usage: node dist/tui/test/fake-peer.js --record FILE --log FILE [--name s1]
  * Commands it understands: TOPO, help, Stop, a file name (downloads it in ~1 s), `missing.txt` (not found),
- * `broken.bin` (fails mid-way), `bogus!` (refused with an error), `flood` (20 000 progress events as fast as
- * possible), `noise` (writes to console and stderr), `crash` (throws from a timer).
+ * `broken.bin` (fails mid-way), `swarm.iso` (resumed from 600 MB, then fetched from s3, s5 and s2 at once over ~3 s,
+ * s2 stopping early), `bogus!` (refused with an error), `flood` (20 000 progress events as fast as possible), `noise`
+ * (writes to console and stderr), `crash` (throws from a timer).
  */
 import { appendFileSync } from 'node:fs';
 import type { PeerEvent, PeerEventBody } from '../../peer/peer-events.js';
@@ -106,6 +107,7 @@ class FakePeer implements PeerHandle {
     if (line === 'flood') return this.flood(qid);
     this.emit({ event: 'query-sent', qid, file: line, hops: 5, neighbours: 2 });
     if (line === 'missing.txt') return this.later(300, () => this.emit({ event: 'not-found', qid, file: line }));
+    if (line === 'swarm.iso') return this.swarm(qid, line);
     const bytes = 3 * 1024 * 1024;
     this.later(150, () => this.emit({ event: 'download-started', qid, file: line, from: 's4', bytes, sha256: 'ab'.repeat(32) }));
     for (let step = 1; step <= 10; step += 1) {
@@ -124,6 +126,41 @@ class FakePeer implements PeerHandle {
       this.emit({ event: 'download-complete', qid, file: line, path: `Downloads/${line}`, bytes, sha256: 'ab'.repeat(32), from: 's4',
         ms: 1150, sources: [{ name: 's4', bytes: bytes / 2, pieces: 6, active: false }, { name: 's2', bytes: bytes / 2, pieces: 6, active: false }] });
       this.downloads.push({ name: line, size: bytes });
+      this.emit({ event: 'files', shared: SHARED, downloads: [...this.downloads] });
+    });
+  }
+
+  /**
+   * A download resumed from a partial file and served by three holders at once, as the swarm core reports it
+   * (issue 4): s3 sends 60% and s5 40% of what is fetched here, s2 sends 8 MB and stops sending early.
+   */
+  private swarm(qid: string, file: string): void {
+    const MiB = 1024 * 1024;
+    const bytes = 1024 * MiB;
+    const have = 600 * MiB;
+    const steps = 12;
+    const dropped = 8 * MiB;
+    const shares = (step: number, finished: boolean) => {
+      const rest = ((bytes - have - dropped) * step) / steps;
+      return [
+        { name: 's3', bytes: Math.round(rest * 0.6), pieces: step * 3, active: !finished },
+        { name: 's5', bytes: Math.round(rest * 0.4), pieces: step * 2, active: !finished },
+        { name: 's2', bytes: step >= 2 ? dropped : dropped / 2, pieces: step >= 2 ? 2 : 1, active: step < 2 && !finished },
+      ].sort((a, b) => b.bytes - a.bytes);
+    };
+    this.later(100, () => this.emit({ event: 'download-resumed', qid, file, sha256: 'ef'.repeat(32), bytes, have }));
+    this.later(300, () => this.emit({ event: 'download-started', qid, file, from: 's3', bytes, sha256: 'ef'.repeat(32) }));
+    for (let step = 1; step <= steps; step += 1) {
+      this.later(300 + step * 250, () => {
+        const sources = shares(step, false);
+        const received = have + sources.reduce((n, x) => n + x.bytes, 0);
+        this.emit({ event: 'download-progress', qid, file, from: sources[0]!.name, bytes, received, sources });
+      });
+    }
+    this.later(300 + (steps + 1) * 250, () => {
+      this.emit({ event: 'download-complete', qid, file, path: `Downloads/${file}`, bytes, sha256: 'ef'.repeat(32), from: 's3',
+        ms: (steps + 1) * 250, sources: shares(steps, true) });
+      this.downloads.push({ name: file, size: bytes });
       this.emit({ event: 'files', shared: SHARED, downloads: [...this.downloads] });
     });
   }

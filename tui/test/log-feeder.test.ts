@@ -17,8 +17,26 @@ test('describes joins, leaves, queries, hits and refusals in readable lines with
     [2, 'warn', 'neighbour s2 disconnected: left the mesh'],
     [3, 'dim', 'query for a.txt from s5 via s2: forwarded (hops 3)'],
     [4, 'warn', 'query for ../etc from s2: refused: path outside shared/'],
-    [5, 'ok', 'a.txt verified (sha256 0123456789ab…) from s3 + s4 in 2s, saved as Downloads/a.txt'],
+    [5, 'ok', 'a.txt verified (sha256 0123456789ab…) from s3 (60%), s4 (40%) in 2s, saved as Downloads/a.txt'],
     [6, 'error', 'unknown command'],
+  ]);
+});
+
+test('a verified download says who sent what, biggest share first, in percents that add up to 100', () => {
+  const f = new LogFeeder();
+  const done = (sources: { name: string; bytes: number; pieces: number; active: boolean }[], from = 's3') =>
+    f.apply(at(1, { event: 'download-complete', qid: 'q', file: 'big.iso', path: 'Downloads/big.iso', bytes: 300,
+      sha256: 'abcdef0123456789', from, ms: 2_100, sources }));
+  const share = (name: string, bytes: number) => ({ name, bytes, pieces: 1, active: false });
+  done([share('s5', 80), share('s3', 120), share('s4', 0)], 's5');
+  done([share('s3', 100), share('s5', 100), share('s2', 100)]);
+  done([share('s2', 300), share('s4', 0)]);
+  done([], 's4');
+  assert.equal(f.view().lines.map((l) => l.text.replace(/^big\.iso verified \(sha256 abcdef012345…\) /, '')), [
+    'from s3 (60%), s5 (40%) in 2s, saved as Downloads/big.iso',
+    'from s3 (34%), s5 (33%), s2 (33%) in 2s, saved as Downloads/big.iso',
+    'from s2 in 2s, saved as Downloads/big.iso',
+    'from s4 in 2s, saved as Downloads/big.iso',
   ]);
 });
 

@@ -28,7 +28,7 @@ test('the header says when the peer is joining or leaving', () => {
 });
 
 const row = (over: Partial<TransferRow>): TransferRow => ({
-  key: 'down:q', direction: 'down', file: 'big.bin', peer: 's3', sources: [over.peer ?? 's3'], bytes: 4 * 1024 * 1024,
+  key: 'down:q', direction: 'down', file: 'big.bin', peer: 's3', sources: [over.peer ?? 's3'], shares: [], bytes: 4 * 1024 * 1024,
   done: 1024 * 1024, fraction: 0.25, speed: 512 * 1024, etaMs: 6_000, state: 'active', reason: null, kept: null,
   resumedFrom: 0, startedAt: 0, finishedAt: null, ...over,
 });
@@ -65,6 +65,72 @@ test('a narrow panel keeps the file and peer of a finished row and shrinks its o
     '↓ bad.bin ← s3                       ✗ failed', '  the holder went away (1.0 MB kept)']);
   const shared = row({ sources: ['s3', 's4', 's5', 's2'] });
   assert.match(untag(transferLines({ rows: [shared] }, 60, 4, true)[0]!), /^↓ big\.bin ← s3\+s4\+2 /);
+});
+
+const MiB = 1024 * 1024;
+const shared = (over: Partial<TransferRow> = {}): TransferRow => row({
+  file: 'big.iso', sources: ['s3', 's5'], bytes: 400 * MiB, done: 202 * MiB, fraction: 0.505, speed: 50 * MiB, etaMs: 4_000,
+  shares: [{ name: 's3', bytes: 120 * MiB, active: true, percent: 59 }, { name: 's5', bytes: 80 * MiB, active: true, percent: 40 },
+    { name: 's2', bytes: 2 * MiB, active: false, percent: 1 }], ...over,
+});
+
+test('a download from several holders says who sent what under its bar, a holder that stopped marked ✗ and dimmed', () => {
+  const lines = transferLines({ rows: [shared()] }, 60, 6, true);
+  assert.equal(lines.map(untag), [
+    '↓ big.iso ← s3+s5                       50%  50 MB/s  ETA 4s',
+    '  ████████████████████░░░░░░░░░░░░░░░░░░░░ 202 MB / 400 MB',
+    '  s3 120 MB (59%) · s5 80 MB (40%) · s2 ✗ 2.0 MB (1%)',
+  ]);
+  assert.match(lines[2]!, /\{gray-fg\}s2\{\/gray-fg\}\{red-fg\} ✗\{\/red-fg\}\{gray-fg\} 2\.0 MB \(1%\)\{\/gray-fg\}$/);
+  assert.match(lines[2]!, /\{cyan-fg\}s3\{\/cyan-fg\} 120 MB/);
+  assert.is(untag(transferLines({ rows: [shared()] }, 60, 6, false)[2]!), '  s3 120 MB (59%) · s5 80 MB (40%) · s2 x 2.0 MB (1%)');
+});
+
+test('a finished download keeps who sent what, with no ✗ once every holder is done', () => {
+  const done = shared({ state: 'verified', done: 400 * MiB, fraction: 1, etaMs: null, finishedAt: 5 });
+  assert.equal(transferLines({ rows: [done] }, 60, 6, true).map(untag), [
+    '↓ big.iso ← s3+s5                ✓ verified 400 MB · 50 MB/s',
+    '  s3 120 MB (59%) · s5 80 MB (40%) · s2 2.0 MB (1%)',
+  ]);
+});
+
+test('one holder needs no shares line; a resumed download says what it already held', () => {
+  const single = shared({ sources: ['s3'], shares: [{ name: 's3', bytes: 202 * MiB, active: true, percent: 100 }] });
+  assert.is(transferLines({ rows: [single] }, 60, 6, true).length, 2);
+  const resumed = { ...single, resumedFrom: 600 * MiB, bytes: 1000 * MiB };
+  assert.is(untag(transferLines({ rows: [resumed] }, 60, 6, true)[2]!), '  resumed 600 MB · s3 202 MB');
+  const waiting = shared({ peer: null, sources: [], shares: [], resumedFrom: 600 * MiB, done: 600 * MiB, speed: null, etaMs: null });
+  assert.is(untag(transferLines({ rows: [waiting] }, 60, 6, true)[2]!), '  resumed 600 MB');
+  assert.is(untag(transferLines({ rows: [shared({ resumedFrom: 600 * MiB })] }, 60, 6, true)[2]!),
+    '  resumed 600 MB · s3 120 MB (59%) · s5 40% · s2 ✗ 1%');
+});
+
+test('a narrow panel keeps the percents, then the biggest holders, then cuts the shares line', () => {
+  const at = (width: number) => untag(transferLines({ rows: [shared()] }, width, 6, true)[2]!);
+  // 45 columns is the transfers panel of an 80x24 terminal.
+  assert.is(at(45), '  s3 120 MB (59%) · s5 80 MB (40%) · s2 ✗ 1%');
+  assert.is(at(40), '  s3 120 MB (59%) · s5 40% · s2 ✗ 1%');
+  assert.is(at(30), '  s3 59% · s5 40% · s2 ✗ 1%');
+  assert.is(at(20), '  s3 59% · +2 more');
+  for (let width = 4; width <= 80; width += 1) {
+    for (const line of transferLines({ rows: [shared({ resumedFrom: 600 * MiB })] }, width, 6, true)) {
+      assert.ok(untag(line).length <= width, `${width}: ${untag(line)}`);
+    }
+  }
+});
+
+test('when space is short the shares line goes before any row or progress bar', () => {
+  const rows = [shared(), shared({ key: 'b', file: 'done.iso', state: 'verified', finishedAt: 5 })];
+  const file = (height: number) => transferLines({ rows }, 45, height, true).map(untag)
+    .map((l) => (l.startsWith('  █') ? 'bar' : l.startsWith('  s3') ? 'shares' : l.startsWith('↓') ? l.split(' ')[1] : l));
+  assert.equal(transferLines({ rows: [rows[0]!] }, 45, 2, true).map(untag).map((l) => l.slice(0, 4)), ['↓ bi', '  ██']);
+  assert.equal(file(3), ['big.iso', 'bar', 'done.iso'], 'the second row rather than the first one\'s shares');
+  assert.equal(file(4), ['big.iso', 'bar', 'shares', 'done.iso']);
+  assert.equal(file(5), ['big.iso', 'bar', 'shares', 'done.iso', 'shares']);
+  const many = [shared(), shared({ key: 'b' }), shared({ key: 'c' }), shared({ key: 'd' })];
+  const cut = (height: number) => transferLines({ rows: many }, 45, height, true).map(untag).map((l) => l.slice(0, 4));
+  assert.equal(cut(6), ['↓ bi', '  ██', '  s3', '↓ bi', '  ██', '+2 m'], 'the shares line fills what the rows leave');
+  assert.equal(cut(8), ['↓ bi', '  ██', '↓ bi', '  ██', '↓ bi', '  ██', '↓ bi', '  ██'], 'every row before any shares');
 });
 
 test('the neighbours table drops the address column when narrow', () => {

@@ -42,6 +42,16 @@ test('counts the tail that only download-complete reports', () => {
   assert.equal(f.view().inRates, [1_000]);
 });
 
+test('bytes held from an earlier run are not received, even when download-started follows download-resumed', () => {
+  const f = new ThroughputFeeder();
+  f.tick(0);
+  f.apply(at(10, { event: 'download-resumed', qid: 'q1', file: 'f', sha256: 'x', bytes: 1e9, have: 600_000 }));
+  f.apply(at(20, { event: 'download-started', qid: 'q1', file: 'f', from: 's2', bytes: 1e9, sha256: 'x' }));
+  f.apply(progress(100, 'q1', 650_000));
+  f.tick(1_000);
+  assert.equal([f.view().totalIn, f.view().inRates], [50_000, [50_000]]);
+});
+
 test('a position going backwards adds nothing', () => {
   const f = new ThroughputFeeder();
   f.tick(0);
