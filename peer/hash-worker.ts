@@ -12,7 +12,7 @@
  *   pieces per turn, so new pieces keep flowing meanwhile (issue 4: no full re-hash before resuming).
  */
 import { createHash, type Hash } from 'node:crypto';
-import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsyncSync, openSync, readSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 
 export type HashRequest =
@@ -122,9 +122,8 @@ function handle(req: HashRequest): HashReply {
     case 'open': {
       const count = Math.ceil(req.size / req.pieceSize);
       const resumed = req.have.byteLength > 0 && existsSync(req.path);
+      // Not pre-sized: a piece written past the end extends the file (leaving a hole where pieces are missing).
       const fd = openSync(req.path, resumed ? 'r+' : 'w+');
-      // Size the file at once: pieces land at their offsets in any order.
-      if (fstatSync(fd).size !== req.size) ftruncateSync(fd, req.size);
       const have = new Uint8Array(Math.ceil(count / 8));
       if (resumed) have.set(new Uint8Array(req.have).subarray(0, have.length));
       sessions.set(req.session, {

@@ -40,7 +40,7 @@ try {
   started.push(server.process);
   let digests = false;
   started.push(await startHeadlessPeer({ name: 'holder', server: server.address, dir: join(root, 'holder'), logFile: join(root, 'holder.log'),
-    onEvent: (e) => { if (e.event === 'log' && /digests ready/.test(String(e['message']))) digests = true; } }));
+    onEvent: (e) => { if (e.event === 'log' && /hashes ready/.test(String(e['message']))) digests = true; } }));
   await poll(() => digests, 600_000, "the holder's digests");
   const target = join(root, 'requester', 'Downloads', 'big.bin');
   const times: { headless: number[]; dashboard: number[] } = { headless: [], dashboard: [] };
