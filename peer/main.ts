@@ -25,7 +25,7 @@ const USAGE = `usage: peer NAME [--server HOST:PORT] [--host ADDR] [--dir DIR] [
   --query-timeout MS   how long a search waits for a holder (default 3000)
   --help, --version
 
-Commands once running: a file name, TOPO, Stop, Stop all, help.`;
+Commands once running: a file name, TOPO, list, find PATTERN, files, where FILE, Stop, Stop all, help.`;
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
