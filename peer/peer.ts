@@ -5,6 +5,7 @@ import { describeError } from '../common/errors.js';
 import { formatHostPort, type HostPort } from '../common/host-port.js';
 import type { Tagged } from '../common/message-table.js';
 import { MAX_HOPS, type PeerMessages } from '../common/wire/peer-messages.js';
+import { MAX_INDEXED_FILES } from '../common/wire/server-messages.js';
 import type { PeerInfo, PeerRef } from '../common/wire/shapes.js';
 import { COMMAND_HELP, parseCommand } from './command-parser.js';
 import { FileCatalog, type HeldFile } from './file-catalog.js';
@@ -258,8 +259,13 @@ export class Peer implements PeerHandle {
     clearTimeout(this.indexTimer);
     this.indexTimer = setTimeout(() => {
       void this.catalog.warm().then((files) => {
-        this.server.index(files.map((f) => ({ name: f.name, size: f.size, sha256: f.sha256 })));
+        // The server refuses (and drops the peer for) an index over its limit: send at most that many.
+        const listed = files.slice(0, MAX_INDEXED_FILES).map((f) => ({ name: f.name, size: f.size, sha256: f.sha256 }));
+        this.server.index(listed);
         this.log(`hashes ready for ${files.length} held files; the metadata server's index is told`);
+        if (files.length > listed.length) {
+          this.log(`only the first ${MAX_INDEXED_FILES} of ${files.length} files are in the mesh's index; the rest are found by flooding`, 'warn');
+        }
       });
     }, 200);
   }

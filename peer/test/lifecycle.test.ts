@@ -75,4 +75,26 @@ test('a peer that returns from another address keeps its id, and the mesh sees t
   }
 });
 
+test('a peer sharing more files than the index takes stays in the mesh and says so', async () => {
+  const mesh = new Mesh();
+  try {
+    await mesh.startServer();
+    const files: Record<string, string> = {};
+    for (let i = 0; i <= 2000; i++) files[`f${String(i).padStart(4, '0')}.txt`] = `file ${i}`;
+    mesh.seed('hoarder', files);
+    const hoarder = await mesh.startPeer('hoarder');
+    const warned = await hoarder.waitFor((e) => e.event === 'log' && /only the first 2000 of 2001 files are in the mesh's index/.test(e.message), 30_000);
+    assert.ok(warned);
+    const other = await mesh.startPeer('other');
+    const list = await other.ask('list', 'list');
+    assert.ok(list.event === 'list' && list.files.length === 2000, 'the index holds 2000 of them');
+    await new Promise((r) => setTimeout(r, 1500)); // a refused index would have cost the peer its slot by now
+    const topo = await other.ask('TOPO', 'topology');
+    assert.ok(topo.event === 'topology' && topo.peers.some((p) => p.name === 'hoarder'), 'still in the mesh');
+    assert.is(hoarder.exitCode, undefined);
+  } finally {
+    await mesh.close();
+  }
+});
+
 test.run();
