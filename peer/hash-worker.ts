@@ -93,10 +93,10 @@ function readPiece(s: Session, i: number): Buffer {
   return s.scratch.subarray(0, length);
 }
 
-/** Folds held pieces into the running hash, up to `limit` pieces; `next` supplies the frontier piece's memory. */
-function advance(s: Session, limit: number, next?: { index: number; data: Uint8Array }): void {
+/** Folds held pieces (read back from disk) into the running hash, up to `limit` pieces. */
+function advance(s: Session, limit: number): void {
   for (let n = 0; n < limit && s.frontier < s.count && has(s.have, s.frontier); n++) {
-    s.running.update(next && next.index === s.frontier ? next.data : readPiece(s, s.frontier));
+    s.running.update(readPiece(s, s.frontier));
     s.frontier++;
   }
 }
@@ -148,12 +148,12 @@ function handle(req: HashRequest): HashReply {
         advance(s, Infinity);
         return { id: req.id, ok: true, pieceOk: true };
       }
-      // Out of order (another source, or a resumed prefix still catching up): checked on its own.
+      // Out of order (another source, or a resumed prefix still catching up): checked on its own. The running hash
+      // reads it back when the prefix reaches it: the in-order branch above, the resume pump, or finish/close. It
+      // must not catch up here: that would fold a whole resumed prefix in one turn, the stall the pump avoids.
       const digest = createHash('sha256').update(req.data).digest();
       if (!digest.equals(s.hashes.subarray(req.index * 32, req.index * 32 + 32))) return { id: req.id, ok: true, pieceOk: false };
       mark(s.have, req.index);
-      // The frontier piece is hashed from memory; pieces behind it that arrived early are read back.
-      advance(s, Infinity, { index: req.index, data: req.data });
       return { id: req.id, ok: true, pieceOk: true };
     }
     case 'finish': {

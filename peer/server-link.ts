@@ -67,10 +67,6 @@ export class ServerLink extends EventEmitter<ServerLinkEvents> {
     return formatHostPort(this.address);
   }
 
-  get isLive(): boolean {
-    return this.live;
-  }
-
   start(): void {
     this.connect();
   }
