@@ -49,7 +49,7 @@ try {
   mesh.seed('s4', files);
   for (const name of ['s1', 's2', 's3', 's4', 's5']) {
     const p = await mesh.startPeer(name);
-    if (name === 's4') await p.waitFor((e) => e.event === 'log' && /hashes ready/.test(e.message), 30_000);
+    if (name === 's4') await p.waitHashed();
   }
   const s1 = mesh.peer('s1');
   const topo = (await s1.ask('TOPO', 'topology')) as Extract<PeerEvent, { event: 'topology' }>;

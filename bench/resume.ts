@@ -30,7 +30,7 @@ try {
   const want = sha256File(first);
   for (const h of ['h1', 'h2']) {
     const p = await mesh.startPeer(h);
-    await p.waitFor((e) => e.event === 'log' && /hashes ready/.test(e.message), 60_000);
+    await p.waitHashed(60_000);
   }
   const me = await mesh.startPeer('me', ['--verbose']);
   me.send('disk.img');

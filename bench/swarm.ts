@@ -36,7 +36,7 @@ try {
   const want = sha256File(first);
   for (let i = 0; i < 4; i++) {
     const p = await mesh.startPeer(`h${i + 1}`, ['--host', hosts[i]!], true, lan.exec(i));
-    await p.waitFor((e) => e.event === 'log' && /hashes ready/.test(e.message), 60_000);
+    await p.waitHashed(60_000);
   }
   const me = await mesh.startPeer('me', ['--host', lan.gateway]);
 

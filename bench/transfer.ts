@@ -68,7 +68,7 @@ for (const bytes of sizes) {
     writeRandomFile(source, bytes);
     await mesh.startServer();
     const holder = await mesh.startPeer('holder');
-    await holder.waitFor((e) => e.event === 'log' && /hashes ready/.test(e.message), 600_000);
+    await holder.waitHashed(600_000);
     await mesh.startPeer('requester');
     const scratch = join(mesh.root, 'baseline');
     mkdirSync(scratch);

@@ -28,7 +28,7 @@ test('running out of disk space stops the download with a clear error and keeps 
     await mesh.startServer();
     mesh.seed('holder', { 'huge.bin': randomBytes(24 * 1024 * 1024) });
     const holder = await mesh.startPeer('holder');
-    await holder.waitFor((e) => e.event === 'log' && /hashes ready/.test(e.message), 30_000);
+    await holder.waitHashed();
     const small = await mesh.startPeer('small');
     const failed = await small.ask('huge.bin', (e) => e.event === 'download-failed' || e.event === 'download-complete', 30_000);
     assert.is(failed.event, 'download-failed');

@@ -18,7 +18,7 @@ test('a sole holder killed mid-transfer: the download stops keeping its pieces, 
     const size = 400 * 1024 * 1024;
     writeRandomFile(join(shared, 'movie.bin'), size);
     const holder = await mesh.startPeer('holder');
-    await holder.waitFor((e) => e.event === 'log' && /hashes ready/.test(e.message), 30_000);
+    await holder.waitHashed();
     const requester = await mesh.startPeer('requester', ['--verbose']);
     requester.send('movie.bin');
     await requester.waitFor('download-progress', 15_000);
@@ -35,7 +35,7 @@ test('a sole holder killed mid-transfer: the download stops keeping its pieces, 
 
     // The holder comes back; asking again resumes and fetches only what is missing.
     const back = await mesh.startPeer('holder');
-    await back.waitFor((e) => e.event === 'log' && /hashes ready/.test(e.message), 30_000);
+    await back.waitHashed();
     const from = requester.events.length;
     requester.send('movie.bin');
     const resumed = await requester.waitFor('download-resumed', 10_000, from);

@@ -91,6 +91,11 @@ export class PeerProcess {
     return this.waitFor(pred, timeoutMs, from);
   }
 
+  /** Resolves once the peer has hashed its held files and told the index (it offers them instantly from then on). */
+  waitHashed(timeoutMs = 30_000): Promise<PeerEvent> {
+    return this.waitFor((e) => e.event === 'log' && /^hashes ready for \d+ held files/.test(e.message), timeoutMs);
+  }
+
   waitExit(timeoutMs = 10_000): Promise<number | null> {
     if (this.exitCode !== undefined) return Promise.resolve(this.exitCode);
     return new Promise((resolve, reject) => {

@@ -31,7 +31,7 @@ function seedEverywhere(mesh: Mesh, holders: string[], name: string, size: numbe
 async function startAll(mesh: Mesh, names: string[], extra: string[] = []): Promise<void> {
   for (const n of names) {
     const p = await mesh.startPeer(n, extra);
-    if (mesh.seedsOf(n)) await p.waitFor((e) => e.event === 'log' && /hashes ready/.test(e.message), 30_000);
+    if (mesh.seedsOf(n)) await p.waitHashed();
   }
 }
 
