@@ -12,8 +12,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import type { PeerEvent } from '../peer/peer-events.js';
-import { Mesh, type PeerProcess } from '../peer/test/mesh-harness.js';
+import type { PeerEvent } from '../peer/control/peer-events.js';
+import { Mesh, type PeerProcess } from '../harness/mesh.js';
 import { table } from './bench-util.js';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '30' } } });

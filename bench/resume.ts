@@ -9,8 +9,8 @@
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { PeerEvent } from '../peer/peer-events.js';
-import { Mesh, sha256File } from '../peer/test/mesh-harness.js';
+import type { PeerEvent } from '../peer/control/peer-events.js';
+import { Mesh, sha256File } from '../harness/mesh.js';
 import { table, writeRandomFile } from './bench-util.js';
 
 const { values } = parseArgs({ options: { mib: { type: 'string', default: '1024' }, at: { type: 'string', default: '0.6' } } });

@@ -10,9 +10,9 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { PeerEvent } from '../peer/peer-events.js';
-import { LanHosts } from '../peer/test/lan-hosts.js';
-import { Mesh, sha256File } from '../peer/test/mesh-harness.js';
+import type { PeerEvent } from '../peer/control/peer-events.js';
+import { LanHosts } from '../harness/lan-hosts.js';
+import { Mesh, sha256File } from '../harness/mesh.js';
 import { table, writeRandomFile } from './bench-util.js';
 
 const { values } = parseArgs({ options: { mib: { type: 'string', default: '200' }, rate: { type: 'string', default: '200mbit' } } });

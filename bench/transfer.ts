@@ -17,7 +17,7 @@ import { mkdirSync, rmSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { Mesh, sha256File } from '../peer/test/mesh-harness.js';
+import { Mesh, sha256File } from '../harness/mesh.js';
 import { peakRssMb, runNode, table, writeRandomFile } from './bench-util.js';
 
 const { values } = parseArgs({ options: { sizes: { type: 'string', default: '1024,4096' }, rounds: { type: 'string', default: '3' } } });

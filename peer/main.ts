@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { describeError, P2pError } from '../common/errors.js';
 import { parseHostPort } from '../common/host-port.js';
 import { canonicalName } from '../common/peer-name.js';
-import { runHeadless } from './headless.js';
+import { runHeadless } from './control/headless.js';
 import { Peer } from './peer.js';
 
 const USAGE = `usage: peer NAME [--server HOST:PORT] [--host ADDR] [--dir DIR] [--headless]

@@ -1,6 +1,6 @@
 import blessed from 'blessed';
-import type { PeerEvent } from '../peer/peer-events.js';
-import type { PeerHandle } from '../peer/peer-handle.js';
+import type { PeerEvent } from '../peer/control/peer-events.js';
+import type { PeerHandle } from '../peer/control/peer-handle.js';
 import { CommandLine, type KeyInfo } from './command-line.js';
 import type { Feeder } from './feeders/feeder.js';
 import { FilesFeeder } from './feeders/files-feeder.js';

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseCommand } from '../command-parser.js';
+import { parseCommand } from '../control/command-parser.js';
 
 test('keywords are case-insensitive', () => {
   for (const line of ['TOPO', 'topo', 'Topo ']) assert.equal(parseCommand(line), { kind: 'topo' });

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Mesh } from './mesh-harness.js';
+import { Mesh } from '../../harness/mesh.js';
 
 function canMount(): boolean {
   return process.getuid?.() === 0;

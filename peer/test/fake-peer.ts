@@ -9,7 +9,7 @@ import { Channel } from '../../common/channel.js';
 import { writeFrameHeader } from '../../common/frame-encoder.js';
 import { PIECE_HEADER_BYTES, peerMessages, type PeerMessages } from '../../common/wire/peer-messages.js';
 import type { Tagged } from '../../common/message-table.js';
-import { pieceCount, pieceLength, pieceSizeFor } from '../piece-plan.js';
+import { pieceCount, pieceLength, pieceSizeFor } from '../content/piece-plan.js';
 
 export type FakeChannel = Channel<PeerMessages>;
 

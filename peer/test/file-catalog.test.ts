@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { P2pError } from '../../common/errors.js';
-import { FileCatalog } from '../file-catalog.js';
-import { Hasher } from '../hasher.js';
-import { PeerFolders } from '../peer-folders.js';
+import { FileCatalog } from '../files/file-catalog.js';
+import { Hasher } from '../content/hasher.js';
+import { PeerFolders } from '../files/peer-folders.js';
 import { describe } from './fake-peer.js';
-import { unusedName } from '../file-name.js';
-import { pieceSizeFor } from '../piece-plan.js';
+import { unusedName } from '../files/file-name.js';
+import { pieceSizeFor } from '../content/piece-plan.js';
 
 function fixture() {
   const root = mkdtempSync(join(tmpdir(), 'catalog-'));

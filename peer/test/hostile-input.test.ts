@@ -10,9 +10,9 @@ import { existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { PeerEvent } from '../peer-events.js';
+import type { PeerEvent } from '../control/peer-events.js';
 import { FakePeer, describe, pieceFrame } from './fake-peer.js';
-import { Mesh, PEER_BIN, type PeerProcess } from './mesh-harness.js';
+import { Mesh, PEER_BIN, type PeerProcess } from '../../harness/mesh.js';
 import { spawn } from 'node:child_process';
 
 const test = suite<{ mesh: Mesh; s1: PeerProcess; s2: PeerProcess }>('hostile input');

@@ -6,9 +6,9 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { PeerEvent } from '../peer-events.js';
-import { LanHosts } from './lan-hosts.js';
-import { Mesh, sha256, sha256File } from './mesh-harness.js';
+import type { PeerEvent } from '../control/peer-events.js';
+import { LanHosts } from '../../harness/lan-hosts.js';
+import { Mesh, sha256, sha256File } from '../../harness/mesh.js';
 
 const available = LanHosts.available();
 

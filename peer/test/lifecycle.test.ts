@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { writeRandomFile } from '../../bench/bench-util.js';
-import type { PeerEvent } from '../peer-events.js';
-import { Mesh, sha256File } from './mesh-harness.js';
+import type { PeerEvent } from '../control/peer-events.js';
+import { Mesh, sha256File } from '../../harness/mesh.js';
 
 test('a sole holder killed mid-transfer: the download stops keeping its pieces, and asking again fetches only the rest', async () => {
   const mesh = new Mesh();

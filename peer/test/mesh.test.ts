@@ -8,8 +8,8 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { PeerEvent } from '../peer-events.js';
-import { Mesh, sha256, sha256File } from './mesh-harness.js';
+import type { PeerEvent } from '../control/peer-events.js';
+import { Mesh, sha256, sha256File } from '../../harness/mesh.js';
 
 const test = suite<{ mesh: Mesh }>('mesh');
 

@@ -3,7 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DEFAULT_MAX_FRAME_BYTES } from '../../common/frame-decoder.js';
 import { MAX_PIECES, MAX_PIECE_SIZE, peerMessages } from '../../common/wire/peer-messages.js';
-import { MAX_FILE_SIZE, MIN_PIECE_SIZE, pieceCount, pieceLength, pieceSizeFor } from '../piece-plan.js';
+import { MAX_FILE_SIZE, MIN_PIECE_SIZE, pieceCount, pieceLength, pieceSizeFor } from '../content/piece-plan.js';
 
 const GiB = 1024 ** 3;
 

@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { writeRandomFile } from '../../bench/bench-util.js';
-import type { PeerEvent } from '../peer-events.js';
-import { Mesh, sha256, sha256File } from './mesh-harness.js';
+import type { PeerEvent } from '../control/peer-events.js';
+import { Mesh, sha256, sha256File } from '../../harness/mesh.js';
 
 type Complete = Extract<PeerEvent, { event: 'download-complete' }>;
 const MiB = 1024 * 1024;

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { TopologyCollector } from '../topology-collector.js';
+import { TopologyCollector } from '../mesh/topology-collector.js';
 import type { PeerInfo } from '../../common/wire/shapes.js';
 
 const info = (name: string, neighbours: string[] = []): PeerInfo => ({ name, id: `id-${name}-0000`, host: '127.0.0.1', port: 7001, neighbours });

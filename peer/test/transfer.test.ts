@@ -8,16 +8,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { AddressBook } from '../address-book.js';
-import { Downloads } from '../downloads.js';
-import { FileCatalog } from '../file-catalog.js';
-import { Hasher } from '../hasher.js';
-import { PartialState } from '../partial-state.js';
-import { PeerFolders } from '../peer-folders.js';
-import { PeerListener } from '../peer-listener.js';
-import type { PeerEventBody } from '../peer-events.js';
-import { Upload } from '../upload.js';
-import { sha256, sha256File } from './mesh-harness.js';
+import { AddressBook } from '../files/address-book.js';
+import { Downloads } from '../transfer/downloads.js';
+import { FileCatalog } from '../files/file-catalog.js';
+import { Hasher } from '../content/hasher.js';
+import { PartialState } from '../content/partial-state.js';
+import { PeerFolders } from '../files/peer-folders.js';
+import { PeerListener } from '../transport/peer-listener.js';
+import type { PeerEventBody } from '../control/peer-events.js';
+import { Upload } from '../transfer/upload.js';
+import { sha256, sha256File } from '../../harness/mesh.js';
 
 async function swarm(holders: number, bytes: number) {
   const root = mkdtempSync(join(tmpdir(), 'swarm-'));

@@ -1,4 +1,4 @@
-import type { PeerEvent } from '../../peer/peer-events.js';
+import type { PeerEvent } from '../../peer/control/peer-events.js';
 
 /**
  * One per panel (STYLE "Dashboard"): turns the peer's events into a plain view model that the renderer maps onto a

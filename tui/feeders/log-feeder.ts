@@ -1,4 +1,4 @@
-import type { PeerEvent } from '../../peer/peer-events.js';
+import type { PeerEvent } from '../../peer/control/peer-events.js';
 import { formatBytes, formatDuration } from '../format.js';
 import type { Feeder } from './feeder.js';
 import { keptShares, withPercents } from './source-shares.js';

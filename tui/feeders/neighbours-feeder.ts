@@ -1,4 +1,4 @@
-import type { PeerEvent } from '../../peer/peer-events.js';
+import type { PeerEvent } from '../../peer/control/peer-events.js';
 import type { Feeder } from './feeder.js';
 
 export interface NeighbourRow {

@@ -1,4 +1,4 @@
-import type { SourceShare } from '../../peer/peer-events.js';
+import type { SourceShare } from '../../peer/control/peer-events.js';
 
 /**
  * One holder's part in a download as the dashboard shows it (issue 4: "who sent what"): verified bytes it

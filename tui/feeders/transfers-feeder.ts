@@ -1,4 +1,4 @@
-import type { PeerEvent, SourceShare } from '../../peer/peer-events.js';
+import type { PeerEvent, SourceShare } from '../../peer/control/peer-events.js';
 import type { Feeder } from './feeder.js';
 import { keptShares, withPercents, type KeptShare, type ShareRow } from './source-shares.js';
 

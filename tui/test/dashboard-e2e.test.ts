@@ -9,11 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { writeSeededFile } from '../demo-fixtures.js';
+import { writeSeededFile } from '../../demo/demo-fixtures.js';
 import {
   choosePeerPorts, PEER_MAIN, programsBuilt, startHeadlessPeer, startServer, stopProcesses, type ManagedProcess,
-} from '../demo-processes.js';
-import { screenLines, TmuxSession } from './tmux-session.js';
+} from '../../demo/demo-processes.js';
+import { screenLines, TmuxSession } from '../../harness/tmux-session.js';
 
 const ready = programsBuilt() && TmuxSession.available();
 const it = ready ? test : test.skip;

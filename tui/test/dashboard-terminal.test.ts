@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { screenLines, TmuxSession } from './tmux-session.js';
+import { screenLines, TmuxSession } from '../../harness/tmux-session.js';
 
 const FAKE_PEER = fileURLToPath(new URL('./fake-peer.js', import.meta.url));
 const it = TmuxSession.available() ? test : test.skip;

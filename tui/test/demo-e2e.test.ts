@@ -9,12 +9,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { FIXTURES_DIR } from '../demo-fixtures.js';
-import { programsBuilt } from '../demo-processes.js';
-import { TmuxSession, translateCapture } from './tmux-session.js';
+import { FIXTURES_DIR } from '../../demo/demo-fixtures.js';
+import { programsBuilt } from '../../demo/demo-processes.js';
+import { TmuxSession, translateCapture } from '../../harness/tmux-session.js';
 
-const DEMO = fileURLToPath(new URL('../demo.js', import.meta.url));
-const DEMO_PANES = fileURLToPath(new URL('../demo-panes.js', import.meta.url));
+const DEMO = fileURLToPath(new URL('../../demo/demo.js', import.meta.url));
+const DEMO_PANES = fileURLToPath(new URL('../../demo/demo-panes.js', import.meta.url));
 const ready = programsBuilt() && TmuxSession.available();
 const it = ready ? test : test.skip;
 if (!ready) console.warn('demo e2e: programs not built or tmux missing: skipped');

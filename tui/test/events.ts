@@ -1,5 +1,5 @@
 /** Builds synthetic PeerEvents for feeder tests: `at(1000, { event: 'ready', ... })`. Not a test file. */
-import type { PeerEvent, PeerEventBody } from '../../peer/peer-events.js';
+import type { PeerEvent, PeerEventBody } from '../../peer/control/peer-events.js';
 
 export function at(t: number, body: PeerEventBody): PeerEvent {
   return { ...body, t } as PeerEvent;

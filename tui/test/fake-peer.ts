@@ -10,8 +10,8 @@
  * (writes to console and stderr), `crash` (throws from a timer).
  */
 import { appendFileSync } from 'node:fs';
-import type { PeerEvent, PeerEventBody } from '../../peer/peer-events.js';
-import type { PeerHandle } from '../../peer/peer-handle.js';
+import type { PeerEvent, PeerEventBody } from '../../peer/control/peer-events.js';
+import type { PeerHandle } from '../../peer/control/peer-handle.js';
 import { runDashboard } from '../dashboard.js';
 
 const args = process.argv.slice(2);

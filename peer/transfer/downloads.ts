@@ -1,18 +1,18 @@
 import { connect } from 'node:net';
 import { EventEmitter } from 'eventemitter3';
 import { nanoid } from 'nanoid';
-import { Channel } from '../common/channel.js';
-import { describeError } from '../common/errors.js';
-import { peerMessages, type PeerMessages } from '../common/wire/peer-messages.js';
-import type { IndexEntry } from '../common/wire/server-messages.js';
-import type { PeerRef } from '../common/wire/shapes.js';
-import type { AddressBook } from './address-book.js';
-import { fileNameProblem, stemOf } from './file-name.js';
-import type { Hasher } from './hasher.js';
-import type { PartialRecord, PartialState } from './partial-state.js';
-import type { PeerChannel } from './peer-listener.js';
-import type { PeerEventBody } from './peer-events.js';
-import { DIGEST_BYTES, pieceCount, pieceSizeFor } from './piece-plan.js';
+import { Channel } from '../../common/channel.js';
+import { describeError } from '../../common/errors.js';
+import { peerMessages, type PeerMessages } from '../../common/wire/peer-messages.js';
+import type { IndexEntry } from '../../common/wire/server-messages.js';
+import type { PeerRef } from '../../common/wire/shapes.js';
+import type { AddressBook } from '../files/address-book.js';
+import { fileNameProblem, stemOf } from '../files/file-name.js';
+import type { Hasher } from '../content/hasher.js';
+import type { PartialRecord, PartialState } from '../content/partial-state.js';
+import type { PeerChannel } from '../transport/peer-listener.js';
+import type { PeerEventBody } from '../control/peer-events.js';
+import { DIGEST_BYTES, pieceCount, pieceSizeFor } from '../content/piece-plan.js';
 import { SwarmDownload, type SwarmOptions } from './swarm-download.js';
 
 export interface DownloadsOptions {

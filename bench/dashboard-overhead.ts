@@ -12,9 +12,9 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, unlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { writeSeededFile } from './demo-fixtures.js';
-import { choosePeerPorts, PEER_MAIN, startHeadlessPeer, startServer, stopProcesses, type ManagedProcess } from './demo-processes.js';
-import { TmuxSession } from './test/tmux-session.js';
+import { writeSeededFile } from '../demo/demo-fixtures.js';
+import { choosePeerPorts, PEER_MAIN, startHeadlessPeer, startServer, stopProcesses, type ManagedProcess } from '../demo/demo-processes.js';
+import { TmuxSession } from '../harness/tmux-session.js';
 
 const { values } = parseArgs({ options: { mib: { type: 'string', default: '1024' }, rounds: { type: 'string', default: '3' } } });
 const bytes = Number(values.mib) * 1024 * 1024;

@@ -1,6 +1,6 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import type { IndexedFile } from '../common/wire/server-messages.js';
-import type { PeerRef } from '../common/wire/shapes.js';
+import type { IndexedFile } from '../../common/wire/server-messages.js';
+import type { PeerRef } from '../../common/wire/shapes.js';
 import { stemOf } from './file-name.js';
 
 export interface Sighting extends IndexedFile {

@@ -1,12 +1,12 @@
 import { readdirSync, realpathSync, statSync, writeFileSync, renameSync, readFileSync, type Stats } from 'node:fs';
 import { join, sep } from 'node:path';
 import { EventEmitter } from 'eventemitter3';
-import { P2pError } from '../common/errors.js';
+import { P2pError } from '../../common/errors.js';
 import { isSafeFileName, stemOf, fileNameProblem } from './file-name.js';
-import type { Hasher } from './hasher.js';
+import type { Hasher } from '../content/hasher.js';
 import type { PeerFolders } from './peer-folders.js';
-import { pieceSizeFor } from './piece-plan.js';
-import type { FileEntry } from './peer-events.js';
+import { pieceSizeFor } from '../content/piece-plan.js';
+import type { FileEntry } from '../control/peer-events.js';
 
 /** A file this peer holds, found in `shared/` or `Downloads/`. */
 export interface HeldFile {

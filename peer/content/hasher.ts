@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { P2pError } from '../common/errors.js';
+import { P2pError } from '../../common/errors.js';
 import type { HashReply, HashRequest } from './hash-worker.js';
 
 type Ok = HashReply & { ok: true };

@@ -1,4 +1,4 @@
-import type { PeerInfo } from '../common/wire/shapes.js';
+import type { PeerInfo } from '../../common/wire/shapes.js';
 
 export interface TopologyCollectorOptions {
   /** Longest wait for answers. Default 1500 ms. */

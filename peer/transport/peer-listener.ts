@@ -1,8 +1,8 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { EventEmitter } from 'eventemitter3';
-import { Channel } from '../common/channel.js';
-import { describeError, P2pError } from '../common/errors.js';
-import { peerMessages, type PeerMessages } from '../common/wire/peer-messages.js';
+import { Channel } from '../../common/channel.js';
+import { describeError, P2pError } from '../../common/errors.js';
+import { peerMessages, type PeerMessages } from '../../common/wire/peer-messages.js';
 
 export type PeerChannel = Channel<PeerMessages>;
 

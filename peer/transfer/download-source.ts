@@ -1,8 +1,8 @@
 import { EventEmitter } from 'eventemitter3';
-import { P2pError } from '../common/errors.js';
-import { peerMessages, type PeerMessages } from '../common/wire/peer-messages.js';
-import type { PeerChannel } from './peer-listener.js';
-import { pieceLength } from './piece-plan.js';
+import { P2pError } from '../../common/errors.js';
+import { peerMessages, type PeerMessages } from '../../common/wire/peer-messages.js';
+import type { PeerChannel } from '../transport/peer-listener.js';
+import { pieceLength } from '../content/piece-plan.js';
 
 export interface SourceEvents {
   /** A requested piece arrived (not yet checked). `owned`: its memory belongs to this frame alone. */

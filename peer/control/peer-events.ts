@@ -1,4 +1,4 @@
-import type { PeerInfo } from '../common/wire/shapes.js';
+import type { PeerInfo } from '../../common/wire/shapes.js';
 
 /**
  * Everything the peer core tells the outside world. Headless mode prints each as one JSON line (SPEC "Events");

@@ -2,15 +2,15 @@ import { closeSync, existsSync, renameSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EventEmitter } from 'eventemitter3';
-import { describeError } from '../common/errors.js';
-import type { PeerMessages } from '../common/wire/peer-messages.js';
+import { describeError } from '../../common/errors.js';
+import type { PeerMessages } from '../../common/wire/peer-messages.js';
 import { DownloadSource } from './download-source.js';
-import { unusedName } from './file-name.js';
-import type { Hasher, HashSession } from './hasher.js';
-import type { PartialRecord, PartialState } from './partial-state.js';
-import { countHeld } from './partial-state.js';
-import type { PeerChannel } from './peer-listener.js';
-import { pieceCount, pieceLength } from './piece-plan.js';
+import { unusedName } from '../files/file-name.js';
+import type { Hasher, HashSession } from '../content/hasher.js';
+import type { PartialRecord, PartialState } from '../content/partial-state.js';
+import { countHeld } from '../content/partial-state.js';
+import type { PeerChannel } from '../transport/peer-listener.js';
+import { pieceCount, pieceLength } from '../content/piece-plan.js';
 
 export interface SwarmOptions {
   /**

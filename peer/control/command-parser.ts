@@ -1,4 +1,4 @@
-import { fileNameProblem } from './file-name.js';
+import { fileNameProblem } from '../files/file-name.js';
 
 /** A command line, understood (SPEC "Peer commands"; keywords are case-insensitive). */
 export type Command =

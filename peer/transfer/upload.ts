@@ -1,14 +1,14 @@
 import { connect } from 'node:net';
 import { open, type FileHandle } from 'node:fs/promises';
 import { EventEmitter } from 'eventemitter3';
-import { Channel } from '../common/channel.js';
-import { P2pError, describeError } from '../common/errors.js';
-import { writeFrameHeader } from '../common/frame-encoder.js';
-import { PIECE_HEADER_BYTES, peerMessages } from '../common/wire/peer-messages.js';
-import type { PeerRef } from '../common/wire/shapes.js';
-import type { FileDigest, HeldFile } from './file-catalog.js';
-import { pieceCount, pieceLength } from './piece-plan.js';
-import type { PeerChannel } from './peer-listener.js';
+import { Channel } from '../../common/channel.js';
+import { P2pError, describeError } from '../../common/errors.js';
+import { writeFrameHeader } from '../../common/frame-encoder.js';
+import { PIECE_HEADER_BYTES, peerMessages } from '../../common/wire/peer-messages.js';
+import type { PeerRef } from '../../common/wire/shapes.js';
+import type { FileDigest, HeldFile } from '../files/file-catalog.js';
+import { pieceCount, pieceLength } from '../content/piece-plan.js';
+import type { PeerChannel } from '../transport/peer-listener.js';
 
 export interface UploadOptions {
   /** Time allowed to connect, and silence tolerated from the requester. Default 30 000 ms. */

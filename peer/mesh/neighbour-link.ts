@@ -1,10 +1,10 @@
 import { performance } from 'node:perf_hooks';
 import { EventEmitter } from 'eventemitter3';
-import type { Tagged } from '../common/message-table.js';
-import type { PeerMessages } from '../common/wire/peer-messages.js';
-import type { PeerRef } from '../common/wire/shapes.js';
-import type { PeerChannel } from './peer-listener.js';
-import type { NeighbourStats } from './peer-events.js';
+import type { Tagged } from '../../common/message-table.js';
+import type { PeerMessages } from '../../common/wire/peer-messages.js';
+import type { PeerRef } from '../../common/wire/shapes.js';
+import type { PeerChannel } from '../transport/peer-listener.js';
+import type { NeighbourStats } from '../control/peer-events.js';
 
 export interface NeighbourLinkOptions {
   /** How often to ping, which also measures round-trip time. Default 1000 ms. */

@@ -1,6 +1,6 @@
 import { openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileNameProblem } from './file-name.js';
+import { fileNameProblem } from '../files/file-name.js';
 import { DIGEST_BYTES, pieceCount, pieceSizeFor } from './piece-plan.js';
 
 /** What a download needs to resume: the content's description and which pieces are already held and checked. */

@@ -1,7 +1,7 @@
-import type { IndexEntry } from '../common/wire/server-messages.js';
+import type { IndexEntry } from '../../common/wire/server-messages.js';
 import type { AddressBook } from './address-book.js';
 import type { FileCatalog } from './file-catalog.js';
-import type { KnownHolder, PeerEventBody } from './peer-events.js';
+import type { KnownHolder, PeerEventBody } from '../control/peer-events.js';
 
 /** What the listing commands need of the peer. */
 export interface ListingSources {

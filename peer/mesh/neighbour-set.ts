@@ -1,12 +1,12 @@
 import { connect } from 'node:net';
 import { EventEmitter } from 'eventemitter3';
-import { Channel } from '../common/channel.js';
-import { P2pError, TimeoutError, describeError } from '../common/errors.js';
-import type { Tagged } from '../common/message-table.js';
-import { peerMessages, type PeerMessages } from '../common/wire/peer-messages.js';
-import type { PeerRef } from '../common/wire/shapes.js';
+import { Channel } from '../../common/channel.js';
+import { P2pError, TimeoutError, describeError } from '../../common/errors.js';
+import type { Tagged } from '../../common/message-table.js';
+import { peerMessages, type PeerMessages } from '../../common/wire/peer-messages.js';
+import type { PeerRef } from '../../common/wire/shapes.js';
 import { NeighbourLink, type NeighbourLinkOptions } from './neighbour-link.js';
-import type { PeerChannel } from './peer-listener.js';
+import type { PeerChannel } from '../transport/peer-listener.js';
 
 export interface NeighbourSetOptions extends NeighbourLinkOptions {
   /** Time allowed to connect and exchange hellos. Default 5000 ms. */

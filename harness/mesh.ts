@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import type { PeerEvent } from '../peer-events.js';
+import type { PeerEvent } from '../peer/control/peer-events.js';
 
-const DIST = fileURLToPath(new URL('../../', import.meta.url));
+const DIST = fileURLToPath(new URL('../', import.meta.url));
 export const SERVER_BIN = join(DIST, 'metadata-server', 'main.js');
 export const PEER_BIN = join(DIST, 'peer', 'main.js');
 

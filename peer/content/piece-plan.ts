@@ -1,4 +1,4 @@
-import { MAX_PIECES, MAX_PIECE_SIZE } from '../common/wire/peer-messages.js';
+import { MAX_PIECES, MAX_PIECE_SIZE } from '../../common/wire/peer-messages.js';
 
 /**
  * How a file is cut into pieces. Pieces are 1 MiB (large reads and writes are what make streaming fast) and grow

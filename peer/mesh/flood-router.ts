@@ -1,6 +1,6 @@
-import { SeenCache, type SeenCacheOptions } from '../common/seen-cache.js';
+import { SeenCache, type SeenCacheOptions } from '../../common/seen-cache.js';
 import type { NeighbourSet } from './neighbour-set.js';
-import type { PeerMessages } from '../common/wire/peer-messages.js';
+import type { PeerMessages } from '../../common/wire/peer-messages.js';
 
 /** Where a flooded message came from: a neighbour's name, or this peer itself. */
 export const FROM_SELF = '';

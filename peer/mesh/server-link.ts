@@ -1,13 +1,13 @@
 import { connect } from 'node:net';
 import { EventEmitter } from 'eventemitter3';
 import { nanoid } from 'nanoid';
-import { Channel } from '../common/channel.js';
-import { P2pError, TimeoutError, describeError } from '../common/errors.js';
-import { formatHostPort, type HostPort } from '../common/host-port.js';
-import { RetryTimer } from '../common/retry-timer.js';
-import type { Tagged } from '../common/message-table.js';
-import { PROTOCOL_VERSION, serverMessages, type IndexEntry, type IndexedFile, type ServerMessages } from '../common/wire/server-messages.js';
-import type { PeerInfo, PeerRef } from '../common/wire/shapes.js';
+import { Channel } from '../../common/channel.js';
+import { P2pError, TimeoutError, describeError } from '../../common/errors.js';
+import { formatHostPort, type HostPort } from '../../common/host-port.js';
+import { RetryTimer } from '../../common/retry-timer.js';
+import type { Tagged } from '../../common/message-table.js';
+import { PROTOCOL_VERSION, serverMessages, type IndexEntry, type IndexedFile, type ServerMessages } from '../../common/wire/server-messages.js';
+import type { PeerInfo, PeerRef } from '../../common/wire/shapes.js';
 
 export interface ServerLinkOptions {
   /** How often to tell the server we are alive. Default 1000 ms. */

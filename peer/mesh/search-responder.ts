@@ -1,0 +1,34 @@
+import type { PeerMessages } from '../../common/wire/peer-messages.js';
+import type { HeldFile } from '../files/file-catalog.js';
+import { fileNameProblem } from '../files/file-name.js';
+import type { PeerContext } from '../peer-context.js';
+import type { FloodRouter } from './flood-router.js';
+import type { NeighbourLink } from './neighbour-link.js';
+
+/**
+ * A flooded search arriving from a neighbour (STYLE: floodsub's processMessage): drop it when its id was seen,
+ * refuse a bad name, forward it with one hop fewer, and when this peer holds the file hand it to `answer` (which
+ * dials the requester back). Every outcome is reported as `query-seen`.
+ */
+export class SearchResponder {
+  constructor(
+    private readonly ctx: PeerContext,
+    private readonly router: FloodRouter,
+    /** The held file a query names, if any. */
+    private readonly resolve: (file: string) => HeldFile | undefined,
+    private readonly answer: (q: PeerMessages['query'], held: HeldFile) => void,
+  ) {}
+
+  onQuery(link: NeighbourLink, q: PeerMessages['query']): void {
+    const seen = { qid: q.qid, file: q.file, from: link.name, origin: q.origin.name, hops: q.hops };
+    if (!this.router.accept(q.qid, link.name)) return this.ctx.emit({ event: 'query-seen', ...seen, action: 'duplicate' });
+    const problem = fileNameProblem(q.file);
+    if (problem) return this.ctx.emit({ event: 'query-seen', ...seen, action: 'refused', reason: problem });
+    const forwarded = this.router.forward('query', q, link.name);
+    if (q.origin.name === this.ctx.name) return this.ctx.emit({ event: 'query-seen', ...seen, action: 'own' });
+    const held = this.resolve(q.file);
+    if (!held) return this.ctx.emit({ event: 'query-seen', ...seen, action: forwarded > 0 ? 'forwarded' : 'expired' });
+    this.ctx.emit({ event: 'query-seen', ...seen, action: 'answered' });
+    this.answer(q, held);
+  }
+}

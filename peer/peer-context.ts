@@ -1,0 +1,20 @@
+import type { PeerInfo, PeerRef } from '../common/wire/shapes.js';
+import type { PeerEventBody } from './control/peer-events.js';
+
+/**
+ * What every part of the peer may know of the whole: who this peer is, and how to report. Parts get this small
+ * context instead of the `Peer` itself, so no part imports `peer.ts` and the wiring stays in one place.
+ */
+export interface PeerContext {
+  /** Canonical (lower-case) name. */
+  readonly name: string;
+  readonly id: string;
+  /** Where this peer can be reached (port 1 until it listens). */
+  self(): PeerRef;
+  /** `self()` with the current neighbour names: this peer's node of TOPO. */
+  info(): PeerInfo;
+  /** Reports an event to every front-end (the time is added). */
+  emit(body: PeerEventBody): void;
+  /** A line for the log panel (headless: `log` events; `warn` also on stderr). */
+  log(message: string, level?: 'info' | 'warn'): void;
+}
