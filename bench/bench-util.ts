@@ -1,24 +1,9 @@
 /** Small helpers shared by the benchmarks. */
 import { spawn } from 'node:child_process';
-import { randomFillSync } from 'node:crypto';
-import { openSync, writeSync, closeSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 
-/** Writes `bytes` of random data to `path` in 16 MiB blocks (memory stays flat). */
-export function writeRandomFile(path: string, bytes: number): void {
-  const fd = openSync(path, 'w');
-  const block = Buffer.allocUnsafe(16 * 1024 * 1024);
-  try {
-    for (let left = bytes; left > 0; ) {
-      const n = Math.min(left, block.length);
-      randomFillSync(block, 0, n);
-      writeSync(fd, block, 0, n);
-      left -= n;
-    }
-  } finally {
-    closeSync(fd);
-  }
-}
+export { writeRandomFile } from '../harness/random-file.js';
 
 /** Peak resident memory of a live process in MB (VmHWM, Linux). */
 export function peakRssMb(pid: number): number {

@@ -148,8 +148,6 @@ export class SharedRegistry {
     this.index = new IndexRegion(buffer, sizes.indexBase, this.slotCount, header[H_INDEX_BYTES]!);
   }
 
-  // ---- the lock -------------------------------------------------------------------------------------------------
-
   /**
    * Takes the mutex (the three-state futex lock of Drepper's "Futexes Are Tricky": 0 free, 1 held, 2 held with
    * waiters). Only workers may block: on the main thread a contended lock throws instead of freezing the event
@@ -183,8 +181,6 @@ export class SharedRegistry {
       this.unlock();
     }
   }
-
-  // ---- slots (call these holding the lock) ----------------------------------------------------------------------
 
   state(slot: number): SlotStateValue {
     return this.ints[this.si(slot) + S_STATE] as SlotStateValue;
@@ -297,8 +293,6 @@ export class SharedRegistry {
     return n;
   }
 
-  // ---- neighbour reports ----------------------------------------------------------------------------------------
-
   /** Replaces what `slot` reports as its neighbours; returns true when that changed anything. */
   setReported(slot: number, neighbours: Iterable<number>): boolean {
     const row = slot * this.slotCount;
@@ -333,8 +327,6 @@ export class SharedRegistry {
     return { nodes };
   }
 
-  // ---- ports ----------------------------------------------------------------------------------------------------
-
   /** The port never handed out (the server's own), or 0. */
   get reservedPort(): number {
     return this.ints[H_RESERVED_PORT]!;
@@ -359,8 +351,6 @@ export class SharedRegistry {
     if (port < this.portLow || port > this.portHigh) return;
     this.times[this.slotCount * TIME_FIELDS + (port - this.portLow)] = until;
   }
-
-  // ---- internals ------------------------------------------------------------------------------------------------
 
   private si(slot: number): number {
     if (!Number.isInteger(slot) || slot < 0 || slot >= this.slotCount) throw new RangeError(`no slot ${slot}`);

@@ -9,7 +9,7 @@ import { closeSync, copyFileSync, existsSync, openSync, readdirSync, statSync, u
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { writeRandomFile } from '../../bench/bench-util.js';
+import { writeRandomFile } from '../../harness/random-file.js';
 import type { PeerEvent } from '../control/peer-events.js';
 import { Mesh, sha256, sha256File } from '../../harness/mesh.js';
 
