@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { PeerEvent } from '../peer/control/peer-events.js';
+import { startServer, type ServerProcess } from './server-process.js';
 
 const DIST = fileURLToPath(new URL('../', import.meta.url));
-export const SERVER_BIN = join(DIST, 'metadata-server', 'main.js');
 export const PEER_BIN = join(DIST, 'peer', 'main.js');
 
 /** SHA-256 of a file of any size, read in 4 MiB blocks (memory stays flat). */
@@ -124,28 +124,21 @@ export class Mesh {
   readonly root = mkdtempSync(join(tmpdir(), 'p2p-e2e-'));
   server: ChildProcess | undefined;
   serverAddress = '';
-  serverOutput = '';
+  private serverProcess: ServerProcess | undefined;
   readonly peers = new Map<string, PeerProcess>();
 
-  /** Starts the metadata server on a free port. */
+  /** Starts the metadata server on a free port (harness/server-process.ts); its output collects in serverOutput. */
   async startServer(args: string[] = []): Promise<string> {
-    const child = spawn(process.execPath, [SERVER_BIN, '--port', '0', '--peer-ports', randomPortRange(), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    this.server = child;
-    child.stdout!.on('data', (d) => (this.serverOutput += d));
-    child.stderr!.on('data', (d) => (this.serverOutput += d));
-    this.serverAddress = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`metadata server did not start: ${this.serverOutput}`)), 10_000);
-      const rl = createInterface({ input: child.stdout! });
-      rl.on('line', (line) => {
-        const m = /metadata server listening on (\S+:\d+)/.exec(line);
-        if (m) {
-          clearTimeout(timer);
-          resolve(m[1]!);
-        }
-      });
-      child.on('exit', () => reject(new Error(`metadata server exited: ${this.serverOutput}`)));
-    });
+    const server = await startServer(['--peer-ports', randomPortRange(), ...args], 10_000);
+    this.server = server.child;
+    this.serverAddress = `${server.host}:${server.port}`;
+    this.serverProcess = server;
     return this.serverAddress;
+  }
+
+  /** Everything the metadata server printed so far. */
+  get serverOutput(): string {
+    return `${this.serverProcess?.lines.join('\n') ?? ''}\n${this.serverProcess?.stderr() ?? ''}`;
   }
 
   private readonly seeded = new Set<string>();

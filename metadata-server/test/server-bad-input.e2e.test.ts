@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { encodeFrame } from '../../common/frame-encoder.js';
 import { serverMessages } from '../../common/wire/server-messages.js';
-import { randomPeerPorts, withServer, type ServerProcess } from './server-process.js';
+import { randomPeerPorts, withServer, type ServerProcess } from '../../harness/server-process.js';
 import { TestClient, WAIT_MS } from './test-client.js';
 
 /** Opens a raw socket, writes `bytes` (then half-closes when `end`), and resolves once the server closed it. */

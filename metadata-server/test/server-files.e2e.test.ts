@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { MAX_INDEXED_FILES, type IndexedFile, type ServerMessages } from '../../common/wire/server-messages.js';
-import { randomPeerPorts, withServer } from './server-process.js';
+import { randomPeerPorts, withServer } from '../../harness/server-process.js';
 import { TestClient } from './test-client.js';
 
 type Track = <T extends { close(): void }>(c: T) => T;

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { randomPeerPorts, withServer } from './server-process.js';
+import { randomPeerPorts, withServer } from '../../harness/server-process.js';
 import { TestClient } from './test-client.js';
 
 function range(text: string): [number, number] {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { randomPeerPorts, runCli, startServer, withServer } from './server-process.js';
+import { randomPeerPorts, runCli, startServer, withServer } from '../../harness/server-process.js';
 import { TestClient, WAIT_MS } from './test-client.js';
 import type { ServerMessage } from '../registry-protocol.js';
 

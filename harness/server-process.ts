@@ -1,11 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { WAIT_MS } from './test-client.js';
 
-/** The compiled CLI beside this test's folder (tests run from dist/). */
-export const MAIN_JS = fileURLToPath(new URL('../main.js', import.meta.url));
+/** The compiled metadata-server command (tests and benches run from dist/). */
+export const MAIN_JS = fileURLToPath(new URL('../metadata-server/main.js', import.meta.url));
 
-/** First line of a listening server (SPEC: `metadata server listening on HOST:PORT (...)`). */
+/** Longest wait for a line or an exit, unless told otherwise. */
+export const WAIT_MS = 5000;
+
+/** First line of a listening server (`metadata server listening on HOST:PORT (...)`). */
 const LISTENING_LINE = /^metadata server listening on (\S+):(\d+) \(/;
 
 export interface ServerProcess {
