@@ -1,4 +1,5 @@
-import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { performance } from 'node:perf_hooks';
 import { EventEmitter } from 'eventemitter3';
 import { P2pError, TimeoutError } from './errors.js';
 import { FrameDecoder, DEFAULT_MAX_FRAME_BYTES } from './frame-decoder.js';
@@ -7,14 +8,19 @@ import type { MessageTable, Tagged } from './message-table.js';
 export interface ChannelOptions {
   /** Largest frame accepted. Default 1 MiB (DEFAULT_MAX_FRAME_BYTES). */
   maxFrameBytes?: number;
-  /** Close the connection when nothing arrives for this long. Default 15 000 ms; 0 disables. */
+  /**
+   * Close the connection when nothing is RECEIVED for this long (our own writes do not count). Default 15 000 ms;
+   * 0 disables.
+   */
   idleTimeoutMs?: number;
+  /** How the far end is shown in logs. Default: the stream's `remoteAddress:remotePort`, else `?`. */
+  remote?: string;
 }
 
 export interface ChannelEvents<M> {
   message: (msg: Tagged<M>) => void;
   drain: () => void;
-  /** Emitted once, before `close`, when the connection failed (bad frame, timeout, socket error). */
+  /** Emitted once, before `close`, when the connection failed (bad frame, timeout, stream error). */
   error: (err: Error) => void;
   /** Emitted once, whatever ended the connection. */
   close: (err?: Error) => void;
@@ -22,75 +28,94 @@ export interface ChannelEvents<M> {
 
 /** Default inactivity limit: neighbours ping every second, so 15 s of silence is a dead or hung link. */
 export const DEFAULT_IDLE_TIMEOUT_MS = 15_000;
+/** After a graceful `end()`, a far end that never answers our FIN is cut off this much later. */
+const END_GRACE_MS = 2000;
 
 /**
- * The one adapter that owns a socket's events (data, error, timeout, end, close) for a framed protocol
- * (STYLE: libp2p `socket-to-conn.ts`). Errors raised while decoding are caught where data enters and destroy only
- * this connection, with the error as the reason; `error` is emitted at most once.
+ * The one adapter that owns a byte stream's events (data, error, end, close) for a framed protocol (STYLE: libp2p
+ * `socket-to-conn.ts`). The stream is any Duplex: a TCP socket, later a TLS socket, or an in-memory pair in tests;
+ * it stays private, so callers see frames, byte counters and the remote address only.
+ *
+ * Liveness is judged by what arrives: the idle clock restarts on received bytes only. Node's `socket.setTimeout`
+ * also restarts on our own writes, so a link we ping every second would never time out when the far end vanished
+ * without a FIN or RST (a pulled cable, a frozen host) (docs/PROTOCOL.md#liveness).
+ *
+ * Errors raised while decoding are caught where data enters and destroy only this connection, with the error as
+ * the reason; `error` is emitted at most once.
  */
 export class Channel<M extends object> extends EventEmitter<ChannelEvents<M>> {
-  readonly socket: Socket;
+  readonly remote: string;
+  private readonly stream: Duplex;
   private readonly decoder: FrameDecoder;
   private closed = false;
   private failure: Error | undefined;
-  /** Handler for raw frames of a given type, bypassing the table (file pieces). */
-  private rawHandlers = new Map<number, (payload: Buffer) => void>();
+  private received = 0;
+  private written = 0;
+  private idleMs: number;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private lastReceived = performance.now();
+  private paused = false;
 
   constructor(
-    socket: Socket,
+    stream: Duplex,
     private readonly table: MessageTable<M>,
     options: ChannelOptions = {},
   ) {
     super();
-    this.socket = socket;
+    this.stream = stream;
+    const net = stream as Duplex & { remoteAddress?: string; remotePort?: number; setNoDelay?: (on: boolean) => void };
+    this.remote = options.remote ?? `${net.remoteAddress ?? '?'}:${net.remotePort ?? '?'}`;
     this.decoder = new FrameDecoder({ maxFrameBytes: options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES });
-    socket.setNoDelay(true);
-    const idle = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
-    if (idle > 0) socket.setTimeout(idle);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('timeout', () => this.destroy(new TimeoutError('connection idle', idle)));
-    socket.on('error', (err) => this.destroy(err));
-    socket.on('drain', () => this.emit('drain'));
-    socket.on('end', () => socket.end());
-    socket.on('close', () => this.finish());
+    net.setNoDelay?.(true);
+    this.idleMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+    this.armIdle();
+    stream.on('data', (chunk: Buffer) => this.onData(chunk));
+    stream.on('error', (err) => this.destroy(err));
+    stream.on('drain', () => this.emit('drain'));
+    stream.on('end', () => stream.end());
+    stream.on('close', () => this.finish());
+    if (stream.destroyed) queueMicrotask(() => this.finish());
   }
 
   get isOpen(): boolean {
-    return !this.closed && !this.socket.destroyed;
+    return !this.closed && !this.stream.destroyed;
   }
 
-  get remote(): string {
-    return `${this.socket.remoteAddress ?? '?'}:${this.socket.remotePort ?? '?'}`;
+  /** Bytes received so far (frames and partial frames). */
+  get bytesIn(): number {
+    return this.received;
+  }
+
+  /** Bytes handed to the stream so far. */
+  get bytesOut(): number {
+    return this.written;
   }
 
   setMaxFrameBytes(max: number): void {
     this.decoder.setMaxFrameBytes(max);
   }
 
+  /** Changes the receive-idle limit (0 disables); the clock keeps running from the last byte received. */
   setIdleTimeout(ms: number): void {
-    this.socket.setTimeout(ms);
+    this.idleMs = ms;
+    this.armIdle();
   }
 
-  /** Routes frames of this type to `handler` as raw payloads instead of decoding them through the table. */
-  onRaw(type: number, handler: (payload: Buffer) => void): void {
-    this.rawHandlers.set(type, handler);
-  }
-
-  /** Sends a message; returns false when the socket's buffer is full (wait for `drain`). */
+  /** Sends a message; returns false when the stream's buffer is full (wait for `drain`). */
   send<K extends keyof M & string>(kind: K, body: M[K]): boolean {
-    if (!this.isOpen) return false;
-    return this.socket.write(this.table.encode(kind, body));
+    return this.sendRaw(this.table.encode(kind, body));
   }
 
-  /** Writes bytes already framed by the caller (pieces). */
+  /** Writes bytes already framed by a codec (pieces: `encodePieceFrame`), or on purpose malformed (tests). */
   sendRaw(frame: Buffer): boolean {
     if (!this.isOpen) return false;
-    return this.socket.write(frame);
+    this.written += frame.length;
+    return this.stream.write(frame);
   }
 
-  /** Resolves once the socket can take more data (immediately when it can now). */
+  /** Resolves once the stream can take more data (immediately when it can now). */
   async waitDrain(): Promise<void> {
-    if (!this.isOpen || !this.socket.writableNeedDrain) return;
+    if (!this.isOpen || !this.stream.writableNeedDrain) return;
     await new Promise<void>((resolve) => {
       const done = () => {
         this.off('drain', done);
@@ -102,20 +127,23 @@ export class Channel<M extends object> extends EventEmitter<ChannelEvents<M>> {
     });
   }
 
+  /** Stops reading (backpressure); the idle clock stops too, since the silence is ours. */
   pause(): void {
-    this.socket.pause();
+    this.paused = true;
+    this.stream.pause();
   }
 
   resume(): void {
-    this.socket.resume();
+    this.paused = false;
+    this.lastReceived = performance.now();
+    this.stream.resume();
   }
 
   /** Graceful close: flushes what was written, then ends. Idempotent. */
   end(): void {
     if (this.closed) return;
-    this.socket.end();
-    // A peer that never answers our FIN must not keep the socket alive forever.
-    setTimeout(() => this.socket.destroy(), 2000).unref();
+    this.stream.end();
+    setTimeout(() => this.stream.destroy(), END_GRACE_MS).unref();
   }
 
   /** Closes now, with `err` as the reason when the connection failed. Idempotent. */
@@ -124,18 +152,35 @@ export class Channel<M extends object> extends EventEmitter<ChannelEvents<M>> {
       this.failure = err;
       this.emit('error', err);
     }
-    this.socket.destroy();
-    // 'close' of the socket arrives asynchronously and calls finish().
+    this.stream.destroy();
+    // 'close' of the stream arrives asynchronously and calls finish().
+  }
+
+  private armIdle(): void {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+    if (this.idleMs > 0 && !this.closed) this.idleTimer = setTimeout(() => this.checkIdle(), this.idleMs).unref();
+  }
+
+  /** One timer per idle period, not one per chunk: the hot path only stamps `lastReceived`. */
+  private checkIdle(): void {
+    if (this.closed || this.idleMs <= 0) return;
+    const silent = this.paused ? 0 : performance.now() - this.lastReceived;
+    if (silent >= this.idleMs) {
+      this.destroy(new TimeoutError('connection idle (nothing received)', this.idleMs));
+      return;
+    }
+    this.idleTimer = setTimeout(() => this.checkIdle(), Math.max(1, this.idleMs - silent)).unref();
   }
 
   private onData(chunk: Buffer): void {
     if (this.closed) return;
+    this.received += chunk.length;
+    this.lastReceived = performance.now();
     try {
       for (const frame of this.decoder.push(chunk)) {
-        const raw = this.rawHandlers.get(frame.type);
-        if (raw) raw(frame.payload);
-        else this.emit('message', this.table.decode(frame));
-        if (this.socket.destroyed) return;
+        this.emit('message', this.table.decode(frame));
+        if (this.stream.destroyed) return;
       }
     } catch (err) {
       this.destroy(err instanceof Error ? err : new P2pError('P2P_ERR_BAD_FRAME', String(err)));
@@ -144,6 +189,7 @@ export class Channel<M extends object> extends EventEmitter<ChannelEvents<M>> {
 
   private finish(): void {
     if (this.closed) return;
+    clearTimeout(this.idleTimer);
     if (!this.failure && this.decoder.pendingBytes > 0) {
       // The peer hung up in the middle of a frame: a truncated message is bad input, not a clean close.
       this.failure = new P2pError('P2P_ERR_BAD_FRAME', `connection closed in the middle of a frame (${this.decoder.pendingBytes} bytes unread)`);

@@ -9,8 +9,3 @@ export function encodeFrame(type: number, payload: Buffer): Buffer {
   return out;
 }
 
-/** Writes a frame header in front of a payload already placed at `FRAME_HEADER_BYTES` in `buf` (no copy). */
-export function writeFrameHeader(buf: Buffer, type: number, payloadLength: number): void {
-  buf.writeUInt32BE(payloadLength + 1, 0);
-  buf.writeUInt8(type, 4);
-}

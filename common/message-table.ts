@@ -12,6 +12,8 @@ export interface MessageCodec<T> {
   name: string;
   encode(msg: T): Buffer;
   decode(payload: Buffer): T;
+  /** Encodes the whole frame, header included, in one buffer (binary codecs that avoid the copy of `encode`). */
+  frame?(msg: T): Buffer;
 }
 
 /** A JSON message: UTF-8 JSON object, schema-checked on decode. */
@@ -57,7 +59,7 @@ export class MessageTable<M extends object> {
 
   encode<K extends keyof M & string>(kind: K, body: M[K]): Buffer {
     const codec = this.byName.get(kind)!;
-    return encodeFrame(codec.type, codec.encode(body));
+    return codec.frame ? codec.frame(body) : encodeFrame(codec.type, codec.encode(body));
   }
 
   typeOf(kind: keyof M & string): number {

@@ -28,6 +28,7 @@ import { Downloads, type DownloadsOptions } from './transfer/downloads.js';
 import type { UploadOptions } from './transfer/upload.js';
 import { Uploads } from './transfer/uploads.js';
 import { PeerListener } from './transport/peer-listener.js';
+import { Transport } from './transport/transport.js';
 
 export interface PeerOptions {
   /** Canonical (lower-case) name. */
@@ -67,7 +68,9 @@ export class Peer implements PeerHandle {
   private readonly ctx: PeerContext;
   private readonly hasher = new Hasher();
   private readonly catalog: FileCatalog;
-  private readonly listener = new PeerListener();
+  /** Every connection in or out goes through it (the seam for the mesh-key handshake). */
+  private readonly transport = new Transport();
+  private readonly listener = new PeerListener(this.transport);
   private readonly neighbours: NeighbourSet;
   private readonly router: FloodRouter;
   private readonly server: ServerLink;
@@ -97,16 +100,17 @@ export class Peer implements PeerHandle {
       log: (message, level = 'info') => this.emit({ event: 'log', level, message }),
     };
     this.catalog = new FileCatalog(this.folders, this.hasher);
-    this.neighbours = new NeighbourSet(() => this.info(), options.neighbours);
+    this.neighbours = new NeighbourSet(() => this.info(), this.transport, options.neighbours);
     this.router = new FloodRouter(this.neighbours);
-    this.server = new ServerLink(options.server, () => ({ name: this.name, id: this.id, host: this.host, ...(this.port ? { port: this.port } : {}) }), () => this.neighbours.names(), options.serverLink);
+    this.server = new ServerLink(options.server, this.transport, () => ({ name: this.name, id: this.id, host: this.host, ...(this.port ? { port: this.port } : {}) }), () => this.neighbours.names(), options.serverLink);
     this.book = new AddressBook(join(this.folders.state, 'address-book.json'));
     this.downloads = new Downloads(this.folders.downloads, this.hasher, new PartialState(this.folders.partial), this.book, {
       self: () => this.ref(),
       index: (mode, pattern) => this.server.files(mode, pattern),
       flood: (qid, file) => this.router.originate('query', { qid, file, hops: this.options.hopLimit ?? 7, origin: this.ref() }),
+      transport: this.transport,
     }, options.downloads);
-    this.uploads = new Uploads(this.ctx, this.catalog, options.upload);
+    this.uploads = new Uploads(this.ctx, this.catalog, this.transport, options.upload);
     this.listings = new Listings({ index: (mode, pattern) => this.server.files(mode, pattern), book: this.book, catalog: this.catalog });
     this.topology = new Topology(this.ctx, this.router, this.neighbours, () => this.server.peers(), { timeoutMs: options.topoTimeoutMs ?? 1500 });
     this.search = new SearchResponder(this.ctx, this.router, (file) => this.catalog.resolve(file), (q, held) => void this.uploads.answer(q, held));

@@ -1,5 +1,6 @@
 import { MessageTable, jsonMessage, type MessageCodec } from '../message-table.js';
 import { BadMessageError } from '../errors.js';
+import { FRAME_HEADER_BYTES } from '../frame-decoder.js';
 import { arr, bool, int, obj, str } from '../schema.js';
 import {
   MAX_PEERS_ON_WIRE,
@@ -26,12 +27,13 @@ export const MAX_PIECE_SIZE = 64 * 1024 * 1024;
 export const MAX_PIECES = 8192;
 /** Most pieces one `want` or `cancel` names. */
 export const MAX_WANT = 256;
-/** Bytes before a piece's data: frame header (5) + u32 piece index. */
-export const PIECE_HEADER_BYTES = 9;
 
 export interface PieceMessage {
   index: number;
+  /** The piece's bytes: on decode, a view into the received frame (no copy). */
   data: Buffer;
+  /** Set on decode: `data`'s memory belongs to this frame alone (it may be transferred to a thread). */
+  owned?: boolean;
 }
 
 export interface PeerMessages {
@@ -84,9 +86,37 @@ const fileField = str({ min: 1, max: MAX_FILE_NAME });
 const hopsField = int({ min: 0, max: MAX_HOPS });
 const names = arr(nameField, { max: MAX_PEERS_ON_WIRE });
 
-/** Binary codec for pieces: `u32 index | data`. */
+const PIECE_TYPE = 20;
+/** Bytes of a piece frame before its data: u32 length, u8 type, u32 index. */
+const PIECE_FRAME_HEAD = FRAME_HEADER_BYTES + 4;
+
+/** A piece frame allocated whole: `frame` goes to the wire, `data` (its tail) is where the piece's bytes belong. */
+export interface PieceFrame {
+  frame: Buffer;
+  data: Buffer;
+}
+
+/**
+ * Allocates one buffer for a whole piece frame, header written, and hands back the data region, so a holder reads
+ * the file straight into the frame and writes it with one socket write: no copy on the hot path. The piece codec
+ * below is the only owner of this layout (`u32 length | u8 type | u32 index | data`).
+ */
+export function allocPieceFrame(index: number, length: number): PieceFrame {
+  const frame = Buffer.allocUnsafeSlow(PIECE_FRAME_HEAD + length);
+  frame.writeUInt32BE(1 + 4 + length, 0);
+  frame.writeUInt8(PIECE_TYPE, 4);
+  frame.writeUInt32BE(index, FRAME_HEADER_BYTES);
+  return { frame, data: frame.subarray(PIECE_FRAME_HEAD) };
+}
+
+/** The largest frame a transfer must accept for pieces of `pieceSize` bytes (type byte + index + data). */
+export function pieceFrameLimit(pieceSize: number): number {
+  return 1 + 4 + pieceSize;
+}
+
+/** Binary codec for pieces: `u32 index | data`. Decoding returns a view of the data, never a copy. */
 const pieceCodec: MessageCodec<PieceMessage> = {
-  type: 20,
+  type: PIECE_TYPE,
   name: 'piece',
   encode: ({ index, data }) => {
     const out = Buffer.allocUnsafe(4 + data.length);
@@ -94,9 +124,16 @@ const pieceCodec: MessageCodec<PieceMessage> = {
     data.copy(out, 4);
     return out;
   },
+  frame: ({ index, data }) => {
+    const piece = allocPieceFrame(index, data.length);
+    data.copy(piece.data);
+    return piece.frame;
+  },
   decode: (payload) => {
     if (payload.length < 4) throw new BadMessageError('piece: shorter than its index');
-    return { index: payload.readUInt32BE(0), data: payload.subarray(4) };
+    const data = payload.subarray(4);
+    // The frame body (type + index + data) owns its memory when the decoder assembled it from several chunks.
+    return { index: payload.readUInt32BE(0), data, owned: data.buffer.byteLength === data.length + 5 };
   },
 };
 

@@ -113,7 +113,7 @@ test('garbage from a joined peer closes it and frees its slot; the other peer ca
     assert.ok(answer.kind === 'welcome');
     await client.goLive(answer.body.port, ['bystander']);
     assert.is((await peer.heartbeat(['noisy'])).peers, 2);
-    client.channel.socket.write(Buffer.from([0, 0, 0, 2, 99, 99]));
+    client.channel.sendRaw(Buffer.from([0, 0, 0, 2, 99, 99]));
     assert.ok(await client.waitClosed());
     await server.waitForLine(/^noisy is gone: unknown message type 99/);
     assert.is((await peer.heartbeat(['noisy'])).peers, 1);

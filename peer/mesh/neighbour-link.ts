@@ -9,7 +9,10 @@ import type { NeighbourStats } from '../control/peer-events.js';
 export interface NeighbourLinkOptions {
   /** How often to ping, which also measures round-trip time. Default 1000 ms. */
   pingIntervalMs?: number;
-  /** Silence after which the neighbour counts as lost (a hung host, a pulled cable). Default 5000 ms. */
+  /**
+   * Silence after which the neighbour counts as lost (a hung host, a pulled cable): nothing RECEIVED for this long,
+   * whatever we keep sending (docs/PROTOCOL.md#liveness). Default 5000 ms.
+   */
   deadAfterMs?: number;
 }
 
@@ -61,8 +64,8 @@ export class NeighbourLink extends EventEmitter<NeighbourLinkEvents> {
     return {
       ...this.ref,
       since: this.since,
-      bytesIn: this.channel.socket.bytesRead,
-      bytesOut: this.channel.socket.bytesWritten,
+      bytesIn: this.channel.bytesIn,
+      bytesOut: this.channel.bytesOut,
       rttMs: this.rttMs,
     };
   }

@@ -1,12 +1,11 @@
-import { connect } from 'node:net';
 import { EventEmitter } from 'eventemitter3';
-import { Channel } from '../../common/channel.js';
 import { P2pError, TimeoutError, describeError } from '../../common/errors.js';
 import type { Tagged } from '../../common/message-table.js';
 import { peerMessages, type PeerMessages } from '../../common/wire/peer-messages.js';
 import type { PeerRef } from '../../common/wire/shapes.js';
 import { NeighbourLink, type NeighbourLinkOptions } from './neighbour-link.js';
 import type { PeerChannel } from '../transport/peer-listener.js';
+import type { Dialer } from '../transport/transport.js';
 
 export interface NeighbourSetOptions extends NeighbourLinkOptions {
   /** Time allowed to connect and exchange hellos. Default 5000 ms. */
@@ -35,6 +34,7 @@ export class NeighbourSet extends EventEmitter<NeighbourSetEvents> {
 
   constructor(
     private readonly self: () => Hello,
+    private readonly transport: Dialer,
     private readonly options: NeighbourSetOptions = {},
   ) {
     super();
@@ -62,26 +62,30 @@ export class NeighbourSet extends EventEmitter<NeighbourSetEvents> {
     if (this.stopped || ref.name === me.name || this.links.has(ref.name) || this.dialing.has(ref.name)) return;
     this.dialing.add(ref.name);
     const timeoutMs = this.options.dialTimeoutMs ?? 5000;
-    const socket = connect({ host: ref.host, port: ref.port });
-    const channel: PeerChannel = new Channel(socket, peerMessages, { idleTimeoutMs: timeoutMs });
+    let channel: PeerChannel | undefined;
     try {
+      const started = Date.now();
+      channel = await this.transport.dial(ref, peerMessages, { idleTimeoutMs: timeoutMs, connectTimeoutMs: timeoutMs });
+      const open = channel;
+      const left = Math.max(1, timeoutMs - (Date.now() - started));
       const hello = await new Promise<Hello>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new TimeoutError(`hello from ${ref.name}`, timeoutMs)), timeoutMs);
-        channel.once('message', (msg) => {
+        const timer = setTimeout(() => reject(new TimeoutError(`hello from ${ref.name}`, timeoutMs)), left);
+        open.once('message', (msg) => {
           clearTimeout(timer);
           if (msg.kind === 'hello') resolve(msg.body);
           else reject(new P2pError('P2P_ERR_UNEXPECTED_MESSAGE', `expected hello, got ${msg.kind}`));
         });
-        channel.once('close', (err) => {
+        open.once('close', (err) => {
           clearTimeout(timer);
           reject(err ?? new P2pError('P2P_ERR_CLOSED', 'closed during the handshake'));
         });
-        socket.once('connect', () => channel.send('hello', this.self()));
+        open.send('hello', this.self());
       });
       if (hello.name !== ref.name) throw new P2pError('P2P_ERR_UNEXPECTED_MESSAGE', `expected ${ref.name}, reached ${hello.name}`);
+      if (this.stopped) throw new P2pError('P2P_ERR_CLOSED', 'this peer is leaving');
       this.add(channel, hello, me.id);
     } catch (err) {
-      channel.destroy();
+      channel?.destroy();
       this.emit('failed', ref.name, describeError(err));
     } finally {
       this.dialing.delete(ref.name);

@@ -1,19 +1,24 @@
-import { connect } from 'node:net';
 import { EventEmitter } from 'eventemitter3';
 import { nanoid } from 'nanoid';
-import { Channel } from '../../common/channel.js';
-import { P2pError, TimeoutError, describeError } from '../../common/errors.js';
+import type { Channel } from '../../common/channel.js';
+import { P2pError, describeError } from '../../common/errors.js';
 import { formatHostPort, type HostPort } from '../../common/host-port.js';
 import { RetryTimer } from '../../common/retry-timer.js';
 import type { Tagged } from '../../common/message-table.js';
 import { PROTOCOL_VERSION, serverMessages, type IndexEntry, type IndexedFile, type ServerMessages } from '../../common/wire/server-messages.js';
 import type { PeerInfo, PeerRef } from '../../common/wire/shapes.js';
+import type { Dialer } from '../transport/transport.js';
 
 export interface ServerLinkOptions {
   /** How often to tell the server we are alive. Default 1000 ms. */
   heartbeatIntervalMs?: number;
   /** Time allowed to connect and to get an answer. Default 3000 ms. */
   timeoutMs?: number;
+  /**
+   * Nothing RECEIVED from the server for this long means it is lost (it acks every heartbeat, so a silent server
+   * is dead or frozen even if the connection stays open): reconnect. Default 3 heartbeat intervals (3000 ms).
+   */
+  deadAfterMs?: number;
   /** Reconnection delays in ms. Default [250, 500, 1000, 2000, 5000]. */
   backoffs?: number[];
 }
@@ -55,6 +60,7 @@ export class ServerLink extends EventEmitter<ServerLinkEvents> {
 
   constructor(
     readonly address: HostPort,
+    private readonly transport: Dialer,
     private readonly joinInfo: () => JoinInfo,
     private readonly neighbours: () => string[],
     private readonly options: ServerLinkOptions = {},
@@ -150,27 +156,35 @@ export class ServerLink extends EventEmitter<ServerLinkEvents> {
     if (this.stopped) return;
     this.emit('state', 'connecting', {});
     const timeoutMs = this.options.timeoutMs ?? 3000;
-    const socket = connect({ host: this.address.host, port: this.address.port });
-    // The server answers heartbeats every second; three missed answers mean it is gone.
-    const channel = new Channel(socket, serverMessages, { idleTimeoutMs: Math.max(timeoutMs, 3 * (this.options.heartbeatIntervalMs ?? 1000)) });
+    const deadAfterMs = this.options.deadAfterMs ?? 3 * (this.options.heartbeatIntervalMs ?? 1000);
+    this.transport.dial(this.address, serverMessages, { connectTimeoutMs: timeoutMs, idleTimeoutMs: Math.max(timeoutMs, deadAfterMs) }).then(
+      (channel) => this.attach(channel),
+      (err: unknown) => this.closed(undefined, err instanceof Error ? err : undefined),
+    );
+  }
+
+  private attach(channel: Channel<ServerMessages>): void {
+    if (this.stopped) {
+      channel.destroy();
+      return;
+    }
     this.channel = channel;
-    const connectTimer = setTimeout(() => channel.destroy(new TimeoutError(`connecting to ${this.display}`, timeoutMs)), timeoutMs);
-    socket.once('connect', () => {
-      clearTimeout(connectTimer);
-      const info = this.joinInfo();
-      channel.send('join', { flag: 'p2p', name: info.name, id: info.id, host: info.host, ...(info.port ? { port: info.port } : {}), version: PROTOCOL_VERSION });
-    });
     channel.on('message', (msg) => this.onMessage(msg));
-    channel.on('close', (err) => {
-      clearTimeout(connectTimer);
-      clearInterval(this.heartbeat);
-      if (this.channel !== channel || this.stopped) return;
-      const wasLive = this.live;
-      this.live = false;
-      const retryInMs = this.retry.schedule();
-      const message = err ? describeError(err) : 'connection closed';
-      this.emit('state', wasLive ? 'lost' : 'unreachable', { retryInMs, message });
-    });
+    channel.on('close', (err) => this.closed(channel, err));
+    const info = this.joinInfo();
+    channel.send('join', { flag: 'p2p', name: info.name, id: info.id, host: info.host, ...(info.port ? { port: info.port } : {}), version: PROTOCOL_VERSION });
+  }
+
+  /** The connection closed, or could not be made: say so and retry with backoff. */
+  private closed(channel: Channel<ServerMessages> | undefined, err?: Error): void {
+    if (channel) clearInterval(this.heartbeat);
+    if (channel !== this.channel || this.stopped) return;
+    this.channel = undefined;
+    const wasLive = this.live;
+    this.live = false;
+    const retryInMs = this.retry.schedule();
+    const message = err ? describeError(err) : 'connection closed';
+    this.emit('state', wasLive ? 'lost' : 'unreachable', { retryInMs, message });
   }
 
   private onMessage(msg: Tagged<ServerMessages>): void {

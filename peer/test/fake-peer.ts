@@ -6,8 +6,7 @@ import { createHash } from 'node:crypto';
 import { connect, createServer, type Server } from 'node:net';
 import { nanoid } from 'nanoid';
 import { Channel } from '../../common/channel.js';
-import { writeFrameHeader } from '../../common/frame-encoder.js';
-import { PIECE_HEADER_BYTES, peerMessages, type PeerMessages } from '../../common/wire/peer-messages.js';
+import { peerMessages, type PeerMessages } from '../../common/wire/peer-messages.js';
 import type { Tagged } from '../../common/message-table.js';
 import { pieceCount, pieceLength, pieceSizeFor } from '../content/piece-plan.js';
 
@@ -28,12 +27,9 @@ export function describe(data: Buffer): { sha256: string; pieceSize: number; pie
   return { sha256: whole.digest('hex'), pieceSize, pieces, prefixes };
 }
 
+/** A whole piece frame, laid out by the piece codec (tests cut it, to send half a frame). */
 export function pieceFrame(index: number, data: Buffer): Buffer {
-  const buf = Buffer.alloc(PIECE_HEADER_BYTES + data.length);
-  writeFrameHeader(buf, peerMessages.typeOf('piece'), 4 + data.length);
-  buf.writeUInt32BE(index, 5);
-  data.copy(buf, PIECE_HEADER_BYTES);
-  return buf;
+  return peerMessages.encode('piece', { index, data });
 }
 
 export class FakePeer {

@@ -142,7 +142,7 @@ test('a holder that dies mid-transfer leaves nothing under the final name, and t
     channel.sendRaw(pieceFrame(0, truth.subarray(0, pieceSize)));
     channel.sendRaw(pieceFrame(1, truth.subarray(pieceSize, 2 * pieceSize)).subarray(0, 5000)); // half a frame, then gone
     await new Promise((r) => setTimeout(r, 100));
-    channel.socket.destroy();
+    channel.destroy();
     const dropped = await s1.waitFor((e) => e.event === 'log' && /dies\.bin: mallory dropped/.test(e.message), 8000, from);
     assert.ok(dropped);
     assert.not.ok(existsSync(join(s1.dir, 'Downloads', 'dies.bin')));

@@ -15,6 +15,7 @@ import { Hasher } from '../content/hasher.js';
 import { PartialState } from '../content/partial-state.js';
 import { PeerFolders } from '../files/peer-folders.js';
 import { PeerListener } from '../transport/peer-listener.js';
+import { Transport } from '../transport/transport.js';
 import type { PeerEventBody } from '../control/peer-events.js';
 import { Upload } from '../transfer/upload.js';
 import { sha256, sha256File } from '../../harness/mesh.js';
@@ -23,7 +24,8 @@ async function swarm(holders: number, bytes: number) {
   const root = mkdtempSync(join(tmpdir(), 'swarm-'));
   const requester = new PeerFolders(join(root, 'requester')).ensure();
   const hasher = new Hasher();
-  const listener = new PeerListener();
+  const transport = new Transport();
+  const listener = new PeerListener(transport);
   await listener.listen('127.0.0.1', 0);
   const data = randomBytes(bytes);
   const catalogs = Array.from({ length: holders }, (_, i) => {
@@ -42,10 +44,11 @@ async function swarm(holders: number, bytes: number) {
         const held = catalog.resolve(file)!;
         const upload = new Upload(qid, held, await catalog.digest(held), 'requester', { name: `h${i}`, id: `holder-id-${i}000`, host: '127.0.0.1', port: 1 }, { timeoutMs: 200 });
         uploads.push(upload);
-        void upload.dial(me);
+        void upload.dial(transport, me);
       });
       return holders;
     },
+    transport,
   }, { queryTimeoutMs: 3000, swarm: { idleTimeoutMs: 2000 } });
   listener.on('offer', (channel, offer) => downloads.onOffer(channel, offer));
   const events: PeerEventBody[] = [];

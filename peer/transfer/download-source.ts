@@ -1,6 +1,6 @@
 import { EventEmitter } from 'eventemitter3';
 import { P2pError } from '../../common/errors.js';
-import { peerMessages, type PeerMessages } from '../../common/wire/peer-messages.js';
+import { pieceFrameLimit, type PeerMessages, type PieceMessage } from '../../common/wire/peer-messages.js';
 import type { PeerChannel } from '../transport/peer-listener.js';
 import { pieceLength } from '../content/piece-plan.js';
 
@@ -10,10 +10,6 @@ export interface SourceEvents {
   /** The source is gone (closed, timed out, misbehaved, or dropped); its requests are void. */
   gone: (reason: string) => void;
 }
-
-const PIECE_TYPE = peerMessages.typeOf('piece');
-/** Frame bytes in front of a piece's data once the length prefix is read: type + u32 index. */
-const PIECE_BODY_OVERHEAD = 5;
 
 /**
  * One holder feeding a download: the transfer connection, the pieces requested from it and not yet received, and
@@ -36,10 +32,9 @@ export class DownloadSource extends EventEmitter<SourceEvents> {
     idleTimeoutMs: number,
   ) {
     super();
-    channel.setMaxFrameBytes(pieceSize + PIECE_BODY_OVERHEAD);
+    channel.setMaxFrameBytes(pieceFrameLimit(pieceSize));
     channel.setIdleTimeout(idleTimeoutMs);
-    channel.onRaw(PIECE_TYPE, (payload) => this.onPiece(payload));
-    channel.on('message', (msg) => this.drop(`sent an unexpected ${msg.kind} during the transfer`));
+    channel.on('message', (msg) => (msg.kind === 'piece' ? this.onPiece(msg.body) : this.drop(`sent an unexpected ${msg.kind} during the transfer`)));
     channel.on('close', (err) => this.gone(err ? err.message : 'closed the connection'));
   }
 
@@ -91,17 +86,13 @@ export class DownloadSource extends EventEmitter<SourceEvents> {
     this.removeAllListeners();
   }
 
-  private onPiece(payload: Buffer): void {
+  /** A piece decoded by its codec: `data` is a view into the received frame, never a copy. */
+  private onPiece({ index, data, owned }: PieceMessage): void {
     if (this.closed) return;
-    if (payload.length < 4) return this.drop('sent a piece shorter than its header');
-    const index = payload.readUInt32BE(0);
-    const data = payload.subarray(4);
     if (this.cancelled.delete(index)) return;
     if (!this.inflight.has(index)) return this.drop(`sent piece ${index}, which was not asked of it`);
     if (data.length !== pieceLength(this.size, this.pieceSize, index)) return this.drop(`sent piece ${index} with ${data.length} bytes`);
     this.inflight.delete(index);
-    // The frame body (type + index + data) owns its memory when the decoder assembled it from several chunks.
-    const owned = data.buffer.byteLength === data.length + PIECE_BODY_OVERHEAD;
-    this.emit('piece', index, data, owned);
+    this.emit('piece', index, data, owned === true);
   }
 }

@@ -1,7 +1,5 @@
-import { connect } from 'node:net';
 import { EventEmitter } from 'eventemitter3';
 import { nanoid } from 'nanoid';
-import { Channel } from '../../common/channel.js';
 import { describeError } from '../../common/errors.js';
 import { peerMessages, type PeerMessages } from '../../common/wire/peer-messages.js';
 import type { IndexEntry } from '../../common/wire/server-messages.js';
@@ -11,6 +9,7 @@ import { fileNameProblem, stemOf } from '../files/file-name.js';
 import type { Hasher } from '../content/hasher.js';
 import type { PartialRecord, PartialState } from '../content/partial-state.js';
 import type { PeerChannel } from '../transport/peer-listener.js';
+import type { Dialer } from '../transport/transport.js';
 import type { PeerEventBody } from '../control/peer-events.js';
 import { DIGEST_BYTES, pieceCount, pieceSizeFor } from '../content/piece-plan.js';
 import { SwarmDownload, type SwarmOptions } from './swarm-download.js';
@@ -32,6 +31,8 @@ export interface Locator {
   index(mode: 'name', pattern: string): Promise<IndexEntry[] | undefined>;
   /** Floods a query for `file` under `qid`; returns how many neighbours it went to. */
   flood(qid: string, file: string): number;
+  /** Dials holders (`fetch`). */
+  transport: Dialer;
 }
 
 interface Job {
@@ -200,14 +201,17 @@ export class Downloads extends EventEmitter<{ event: (e: PeerEventBody) => void;
   /** Dials a known holder and asks it to offer the file; true when it did. */
   private async fetch(job: Job, holder: PeerRef, file: string, sha256: string): Promise<boolean> {
     job.asked.add(holder.name);
-    const channel: PeerChannel = new Channel(connect({ host: holder.host, port: holder.port }), peerMessages, { idleTimeoutMs: 5000 });
-    const first = await new Promise<PeerMessages['offer'] | string>((resolve) => {
-      channel.once('message', (msg) => resolve(msg.kind === 'offer' ? msg.body : msg.kind === 'decline' ? msg.body.reason : `answered ${msg.kind}`));
-      channel.once('close', (err) => resolve(err ? describeError(err) : 'closed the connection'));
-      channel.socket.once('connect', () => channel.send('fetch', { qid: job.qid, file, sha256, from: this.locator.self() }));
-    });
-    if (typeof first === 'string') {
-      channel.destroy();
+    type Answer = { channel?: PeerChannel; first: PeerMessages['offer'] | string };
+    const { channel, first } = await this.locator.transport.dial(holder, peerMessages, { idleTimeoutMs: 5000 }).then(
+      (open) => new Promise<Answer>((resolve) => {
+        open.once('message', (msg) => resolve({ channel: open, first: msg.kind === 'offer' ? msg.body : msg.kind === 'decline' ? msg.body.reason : `answered ${msg.kind}` }));
+        open.once('close', (err) => resolve({ channel: open, first: err ? describeError(err) : 'closed the connection' }));
+        open.send('fetch', { qid: job.qid, file, sha256, from: this.locator.self() });
+      }),
+      (err: unknown): Answer => ({ first: describeError(err) }),
+    );
+    if (typeof first === 'string' || !channel) {
+      channel?.destroy();
       this.book.forget(sha256, holder.name);
       this.emit('log', `${holder.name} did not offer ${file}: ${first}`, 'info');
       return false;

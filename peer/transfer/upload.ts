@@ -1,14 +1,12 @@
-import { connect } from 'node:net';
 import { open, type FileHandle } from 'node:fs/promises';
 import { EventEmitter } from 'eventemitter3';
-import { Channel } from '../../common/channel.js';
 import { P2pError, describeError } from '../../common/errors.js';
-import { writeFrameHeader } from '../../common/frame-encoder.js';
-import { PIECE_HEADER_BYTES, peerMessages } from '../../common/wire/peer-messages.js';
+import { allocPieceFrame, peerMessages, type PieceFrame } from '../../common/wire/peer-messages.js';
 import type { PeerRef } from '../../common/wire/shapes.js';
 import type { FileDigest, HeldFile } from '../files/file-catalog.js';
 import { pieceCount, pieceLength } from '../content/piece-plan.js';
 import type { PeerChannel } from '../transport/peer-listener.js';
+import type { Dialer } from '../transport/transport.js';
 
 export interface UploadOptions {
   /** Time allowed to connect, and silence tolerated from the requester. Default 30 000 ms. */
@@ -29,8 +27,6 @@ export interface UploadEvents {
   /** `sent`: piece bytes written to the requester before it ended. */
   failed: (reason: string, sent: number) => void;
 }
-
-const PIECE_TYPE = peerMessages.typeOf('piece');
 
 /**
  * The holder's side of a transfer: offer the file (size, SHA-256, piece hashes), then send the pieces the requester
@@ -59,9 +55,15 @@ export class Upload extends EventEmitter<UploadEvents> {
   }
 
   /** Dials the requester (after its query reached us) and serves it. Never throws. */
-  async dial(target: PeerRef): Promise<void> {
+  async dial(transport: Dialer, target: PeerRef): Promise<void> {
     const timeoutMs = this.options.timeoutMs ?? 30_000;
-    const channel: PeerChannel = new Channel(connect({ host: target.host, port: target.port }), peerMessages, { idleTimeoutMs: timeoutMs });
+    let channel: PeerChannel;
+    try {
+      channel = await transport.dial(target, peerMessages, { idleTimeoutMs: timeoutMs, connectTimeoutMs: timeoutMs });
+    } catch (err) {
+      this.finish('failed', describeError(err));
+      return;
+    }
     await this.serve(channel);
   }
 
@@ -145,26 +147,24 @@ export class Upload extends EventEmitter<UploadEvents> {
     const { size, pieceSize } = this.digest;
     const readAhead = this.options.readAhead ?? 4;
     const interval = this.options.progressIntervalMs ?? 250;
-    const reads: { index: number; frame: Promise<Buffer> }[] = [];
+    const reads: { index: number; piece: Promise<PieceFrame> }[] = [];
     let lastProgress = 0;
-    const read = async (index: number): Promise<Buffer> => {
-      const length = pieceLength(size, pieceSize, index);
-      // One buffer per piece with room for its header: each piece is a single socket write, no copy.
-      const buf = Buffer.allocUnsafeSlow(PIECE_HEADER_BYTES + length);
+    const read = async (index: number): Promise<PieceFrame> => {
+      // The codec allocates the whole frame; the file is read straight into its data region: one write, no copy.
+      const piece = allocPieceFrame(index, pieceLength(size, pieceSize, index));
+      const { data } = piece;
       let got = 0;
-      while (got < length) {
-        const { bytesRead } = await fh.read(buf, PIECE_HEADER_BYTES + got, length - got, index * pieceSize + got);
+      while (got < data.length) {
+        const { bytesRead } = await fh.read(data, got, data.length - got, index * pieceSize + got);
         if (bytesRead === 0) throw new P2pError('P2P_ERR_TRANSFER', `${this.file.name} shrank while being sent`);
         got += bytesRead;
       }
-      writeFrameHeader(buf, PIECE_TYPE, 4 + length);
-      buf.writeUInt32BE(index, 5);
-      return buf;
+      return piece;
     };
     while (!this.done && channel.isOpen) {
       while (reads.length < readAhead && this.queue.length > 0) {
         const index = this.queue.shift()!;
-        reads.push({ index, frame: read(index) });
+        reads.push({ index, piece: read(index) });
       }
       const next = reads.shift();
       if (!next) {
@@ -172,10 +172,10 @@ export class Upload extends EventEmitter<UploadEvents> {
         this.wake = undefined;
         continue;
       }
-      const frame = await next.frame;
+      const piece = await next.piece;
       if (this.done || !channel.isOpen) break;
-      if (!channel.sendRaw(frame)) await channel.waitDrain();
-      this.sent += frame.length - PIECE_HEADER_BYTES;
+      if (!channel.sendRaw(piece.frame)) await channel.waitDrain();
+      this.sent += piece.data.length;
       const now = Date.now();
       if (now - lastProgress >= interval) {
         lastProgress = now;

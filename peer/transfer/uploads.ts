@@ -3,6 +3,7 @@ import type { PeerMessages } from '../../common/wire/peer-messages.js';
 import type { FileCatalog, HeldFile } from '../files/file-catalog.js';
 import type { PeerContext } from '../peer-context.js';
 import type { PeerChannel } from '../transport/peer-listener.js';
+import type { Dialer } from '../transport/transport.js';
 import { Upload, type UploadOptions } from './upload.js';
 
 /**
@@ -16,6 +17,7 @@ export class Uploads {
   constructor(
     private readonly ctx: PeerContext,
     private readonly catalog: FileCatalog,
+    private readonly transport: Dialer,
     private readonly options: UploadOptions = {},
   ) {}
 
@@ -23,7 +25,7 @@ export class Uploads {
   async answer(q: PeerMessages['query'], held: HeldFile): Promise<void> {
     const upload = await this.prepare(q.qid, held, q.origin.name);
     if (!upload) return;
-    await upload.dial(q.origin);
+    await upload.dial(this.transport, q.origin);
     this.running.delete(upload);
   }
 

@@ -1,13 +1,13 @@
-import { createServer, type Server, type Socket } from 'node:net';
 import { EventEmitter } from 'eventemitter3';
-import { Channel } from '../../common/channel.js';
-import { describeError, P2pError } from '../../common/errors.js';
+import type { Channel } from '../../common/channel.js';
+import { describeError, P2pError, TimeoutError } from '../../common/errors.js';
 import { peerMessages, type PeerMessages } from '../../common/wire/peer-messages.js';
+import type { Listening, Transport } from './transport.js';
 
 export type PeerChannel = Channel<PeerMessages>;
 
 export interface PeerListenerOptions {
-  /** A connection must say who it is (hello or offer) within this time. Default 5000 ms. */
+  /** A connection must say who it is (hello, offer or fetch) within this time. Default 5000 ms. */
   handshakeTimeoutMs?: number;
   /** Most connections open at once through this listener; more are refused at accept. Default 64. */
   maxConnections?: number;
@@ -25,52 +25,51 @@ export interface PeerListenerEvents {
 }
 
 /**
- * The peer's listening socket. Every connection's first message says what it is: `hello` opens a neighbour link,
- * `offer` starts a transfer into this peer, `fetch` one out of it. Anything else, or silence, closes that connection only.
+ * The peer's listening port, accepted through the Transport. Every connection's first message says what it is:
+ * `hello` opens a neighbour link, `offer` starts a transfer into this peer, `fetch` one out of it. Anything else, or
+ * no first message in time, closes that connection only.
  */
 export class PeerListener extends EventEmitter<PeerListenerEvents> {
-  private server: Server | undefined;
+  private listening: Listening | undefined;
   private readonly handshakeTimeoutMs: number;
   private readonly maxConnections: number;
 
-  constructor(options: PeerListenerOptions = {}) {
+  constructor(
+    private readonly transport: Transport,
+    options: PeerListenerOptions = {},
+  ) {
     super();
     this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? 5000;
     this.maxConnections = options.maxConnections ?? 64;
   }
 
   /** Listens on host:port; rejects with the socket error (EADDRINUSE when the port is taken). */
-  listen(host: string, port: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const server = createServer((socket) => this.onConnection(socket));
-      server.maxConnections = this.maxConnections;
-      server.once('error', reject);
-      server.listen({ host, port, exclusive: true }, () => {
-        server.off('error', reject);
-        server.on('error', () => undefined); // after listening, per-connection errors are handled per channel
-        this.server = server;
-        resolve();
-      });
+  async listen(host: string, port: number): Promise<void> {
+    this.listening = await this.transport.listen(host, port, peerMessages, { idleTimeoutMs: this.handshakeTimeoutMs, maxConnections: this.maxConnections }, {
+      channel: (channel) => this.onConnection(channel),
+      rejected: (remote, reason) => this.emit('rejected', remote, reason),
     });
   }
 
   get port(): number | undefined {
-    const address = this.server?.address();
-    return address && typeof address === 'object' ? address.port : undefined;
+    return this.listening?.port;
   }
 
   /** Stops accepting; open channels are closed by their owners. Idempotent. */
   stop(): void {
-    this.server?.close();
-    this.server = undefined;
+    this.listening?.close();
+    this.listening = undefined;
   }
 
-  private onConnection(socket: Socket): void {
-    const channel: PeerChannel = new Channel(socket, peerMessages, { idleTimeoutMs: this.handshakeTimeoutMs });
+  private onConnection(channel: PeerChannel): void {
     const remote = channel.remote;
     const onError = (err: Error) => this.emit('rejected', remote, describeError(err));
     channel.on('error', onError);
+    // A deadline, not only the idle clock: a sender dribbling a frame byte by byte must not stay unsorted forever.
+    const deadline = setTimeout(() => channel.destroy(new TimeoutError('first message', this.handshakeTimeoutMs)), this.handshakeTimeoutMs);
+    channel.once('close', () => clearTimeout(deadline));
     channel.once('message', (msg) => {
+      clearTimeout(deadline);
       channel.off('error', onError);
       if (msg.kind === 'hello') this.emit('hello', channel, msg.body);
       else if (msg.kind === 'offer') this.emit('offer', channel, msg.body);

@@ -1,0 +1,96 @@
+/**
+ * NeighbourSet over in-memory duplex pairs (no sockets): the real dial/accept/add path, with a Dialer that connects
+ * two sets through a pair instead of TCP.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Channel } from '../../common/channel.js';
+import type { HostPort } from '../../common/host-port.js';
+import type { MessageTable } from '../../common/message-table.js';
+import { peerMessages, type PeerMessages } from '../../common/wire/peer-messages.js';
+import { duplexPair } from '../../common/test/duplex-pair.js';
+import { NeighbourSet } from '../mesh/neighbour-set.js';
+import type { DialOptions, Dialer } from '../transport/transport.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** An in-memory "network": port → the set listening there. Dialled connections open with a first message, as PeerListener sorts them. */
+class MemoryNet {
+  readonly sets = new Map<number, NeighbourSet>();
+
+  dialer(): Dialer {
+    const net = this;
+    return {
+      async dial<M extends object>(target: HostPort, table: MessageTable<M>, options: DialOptions = {}): Promise<Channel<M>> {
+        const acceptor = net.sets.get(target.port);
+        if (!acceptor) throw new Error(`connect ECONNREFUSED ${target.port}`);
+        const [a, b] = duplexPair();
+        const theirs = new Channel<PeerMessages>(b, peerMessages, { remote: 'memory' });
+        theirs.once('message', (msg) => {
+          if (msg.kind === 'hello') acceptor.accept(theirs, msg.body);
+          else theirs.destroy();
+        });
+        return new Channel(a, table, { remote: `memory:${target.port}`, ...(options.idleTimeoutMs ? { idleTimeoutMs: options.idleTimeoutMs } : {}) });
+      },
+    };
+  }
+}
+
+function peer(net: MemoryNet, name: string, id: string, port: number) {
+  const events: string[] = [];
+  const set = new NeighbourSet(() => ({ name, id, host: 'memory', port, neighbours: set.names() }), net.dialer(), { pingIntervalMs: 20 });
+  set.on('up', (link) => events.push(`up ${link.name}`));
+  set.on('down', (n, reason) => events.push(`down ${n}: ${reason}`));
+  net.sets.set(port, set);
+  return { set, events, ref: { name, id, host: 'memory', port } };
+}
+
+test('crossed dials: both ends keep the link dialled by the smaller id, and nobody sees a neighbour-down', async () => {
+  const net = new MemoryNet();
+  const a = peer(net, 'alice', 'aaaaaaaaaa', 1);
+  const b = peer(net, 'bob', 'bbbbbbbbbb', 2);
+  await Promise.all([a.set.dial(b.ref), b.set.dial(a.ref)]);
+  await sleep(100); // superseded links close; pings flow on the kept one
+  assert.equal(a.set.names(), ['bob']);
+  assert.equal(b.set.names(), ['alice']);
+  assert.is(a.set.get('bob')!.dialerId, 'aaaaaaaaaa');
+  assert.is(b.set.get('alice')!.dialerId, 'aaaaaaaaaa');
+  assert.equal(a.events, ['up bob']);
+  assert.equal(b.events, ['up alice']);
+  assert.ok(a.set.get('bob')!.channel.isOpen && b.set.get('alice')!.channel.isOpen, 'the kept link is open on both ends');
+  assert.ok(a.set.get('bob')!.rttMs !== null, 'pings answered over the kept link');
+  a.set.closeAll('test over');
+  b.set.closeAll('test over');
+});
+
+test('the same outcome when the larger id dials first', async () => {
+  const net = new MemoryNet();
+  const a = peer(net, 'alice', 'aaaaaaaaaa', 1);
+  const b = peer(net, 'bob', 'bbbbbbbbbb', 2);
+  const late = sleep(1).then(() => a.set.dial(b.ref));
+  await Promise.all([b.set.dial(a.ref), late]);
+  await sleep(100);
+  assert.equal([a.set.names(), b.set.names()], [['bob'], ['alice']]);
+  assert.is(a.set.get('bob')!.dialerId, b.set.get('alice')!.dialerId, 'both ends kept the same link');
+  assert.not.ok(a.events.some((e) => e.startsWith('down')) || b.events.some((e) => e.startsWith('down')));
+  a.set.closeAll('test over');
+  b.set.closeAll('test over');
+});
+
+test('a neighbour that goes silent is reported down after its dead-after time, while we keep pinging it', async () => {
+  const [x, y] = duplexPair();
+  // A hand-made neighbour that never says anything (a frozen process whose kernel still holds the connection).
+  const frozen = new Channel<PeerMessages>(y, peerMessages, { idleTimeoutMs: 0 });
+  const unused: Dialer = { dial: () => Promise.reject(new Error('unused')) };
+  const set = new NeighbourSet(() => ({ name: 'alice', id: 'aaaaaaaaaa', host: 'memory', port: 1, neighbours: [] }), unused, { pingIntervalMs: 10, deadAfterMs: 80 });
+  const events: string[] = [];
+  set.on('down', (n, reason) => events.push(`down ${n}: ${reason}`));
+  set.accept(new Channel<PeerMessages>(x, peerMessages), { name: 'zed', id: 'zzzzzzzzzz', host: 'memory', port: 9, neighbours: [] });
+  const started = Date.now();
+  while (events.length === 0 && Date.now() - started < 1000) await sleep(10);
+  assert.ok(events.some((e) => /^down zed: .*nothing received/.test(e)), events.join('; '));
+  assert.ok(Date.now() - started >= 70);
+  frozen.destroy();
+});
+
+test.run();
