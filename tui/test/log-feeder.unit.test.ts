@@ -7,9 +7,9 @@ test('describes joins, leaves, queries, hits and refusals in readable lines with
   const f = new LogFeeder();
   f.apply(at(1, { event: 'ready', name: 's1', id: 'ID1', host: '127.0.0.1', port: 7001, neighbours: ['s2'], server: 'x', dir: 'd' }));
   f.apply(at(2, { event: 'neighbour-down', name: 's2', reason: 'left the mesh' }));
-  f.apply(at(3, { event: 'query-seen', qid: 'q', file: 'a.txt', from: 's2', origin: 's5', hops: 3, action: 'forwarded' }));
-  f.apply(at(4, { event: 'query-seen', qid: 'q', file: '../etc', from: 's2', origin: 's2', hops: 3, action: 'refused', reason: 'path outside shared/' }));
-  f.apply(at(5, { event: 'download-complete', qid: 'q', file: 'a.txt', path: 'Downloads/a.txt', bytes: 10, sha256: '0123456789abcdef', from: 's3', ms: 1500,
+  f.apply(at(3, { event: 'query-seen', query: 'q', file: 'a.txt', from: 's2', origin: 's5', hops: 3, action: 'forwarded' }));
+  f.apply(at(4, { event: 'query-seen', query: 'q', file: '../etc', from: 's2', origin: 's2', hops: 3, action: 'refused', reason: 'path outside shared/' }));
+  f.apply(at(5, { event: 'download-complete', download: 'q', file: 'a.txt', path: 'Downloads/a.txt', bytes: 10, sha256: '0123456789abcdef', from: 's3', ms: 1500,
     sources: [{ name: 's3', bytes: 6, pieces: 1, active: false }, { name: 's4', bytes: 4, pieces: 1, active: false }] }));
   f.apply(at(6, { event: 'error', message: 'unknown command' }));
   assert.equal(f.view().lines.map((l) => [l.t, l.level, l.text]), [
@@ -25,7 +25,7 @@ test('describes joins, leaves, queries, hits and refusals in readable lines with
 test('a verified download says who sent what, biggest share first, in percents that add up to 100', () => {
   const f = new LogFeeder();
   const done = (sources: { name: string; bytes: number; pieces: number; active: boolean }[], from = 's3') =>
-    f.apply(at(1, { event: 'download-complete', qid: 'q', file: 'big.iso', path: 'Downloads/big.iso', bytes: 300,
+    f.apply(at(1, { event: 'download-complete', download: 'q', file: 'big.iso', path: 'Downloads/big.iso', bytes: 300,
       sha256: 'abcdef0123456789', from, ms: 2_100, sources }));
   const share = (name: string, bytes: number) => ({ name, bytes, pieces: 1, active: false });
   done([share('s5', 80), share('s3', 120), share('s4', 0)], 's5');
@@ -44,7 +44,7 @@ test('progress, stats and listings are not logged; a periodic topology only when
   const f = new LogFeeder();
   const peers = [{ name: 's2', id: 'id-s2-0000', host: '127.0.0.1', port: 7002, neighbours: ['s1'] },
     { name: 's1', id: 'id-s1-0000', host: '127.0.0.1', port: 7001, neighbours: ['s2'] }];
-  assert.is(f.apply(at(1, { event: 'download-progress', qid: 'q', file: 'f', from: 's', bytes: 2, received: 1, sources: [] })), false);
+  assert.is(f.apply(at(1, { event: 'download-progress', download: 'q', file: 'f', from: 's', bytes: 2, received: 1, sources: [] })), false);
   assert.is(f.apply(at(1, { event: 'neighbour-stats', neighbours: [] })), false);
   assert.is(f.apply(at(1, { event: 'files', shared: [], downloads: [] })), false);
   assert.is(f.apply(at(1, { event: 'topology', peers })), false);

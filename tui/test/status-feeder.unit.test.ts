@@ -15,11 +15,11 @@ test('an error shows prominently, then the hint returns after the ttl', () => {
 
 test('outcomes of a request show as ok, warn and info', () => {
   const f = new StatusFeeder();
-  f.apply(at(1, { event: 'not-found', qid: 'q', file: 'ghost' }));
+  f.apply(at(1, { event: 'not-found', download: 'q', file: 'ghost' }));
   assert.equal(f.view(), { kind: 'warn', text: 'ghost: not found in the mesh' });
   f.apply(at(2, { event: 'already-have', file: 'a', path: 'shared/a' }));
   assert.equal(f.view(), { kind: 'info', text: 'a: already held (shared/a)' });
-  f.apply(at(3, { event: 'download-complete', qid: 'q', file: 'b', path: 'Downloads/b', bytes: 1, sha256: 'x', from: 's2', ms: 1, sources: [] }));
+  f.apply(at(3, { event: 'download-complete', download: 'q', file: 'b', path: 'Downloads/b', bytes: 1, sha256: 'x', from: 's2', ms: 1, sources: [] }));
   assert.equal(f.view(), { kind: 'ok', text: 'b: verified, saved as Downloads/b' });
 });
 
