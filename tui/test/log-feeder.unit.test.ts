@@ -40,7 +40,7 @@ test('a verified download says who sent what, biggest share first, in percents t
   ]);
 });
 
-test('progress, stats and listings are not logged; a periodic topology only when TOPO asked for it', () => {
+test('progress, stats and periodic listings are not logged; a topology only when it answers a command', () => {
   const f = new LogFeeder();
   const peers = [{ name: 's2', id: 'id-s2-0000', host: '127.0.0.1', port: 7002, neighbours: ['s1'] },
     { name: 's1', id: 'id-s1-0000', host: '127.0.0.1', port: 7001, neighbours: ['s2'] }];
@@ -48,23 +48,21 @@ test('progress, stats and listings are not logged; a periodic topology only when
   assert.is(f.apply(at(1, { event: 'neighbour-stats', neighbours: [] })), false);
   assert.is(f.apply(at(1, { event: 'files', shared: [], downloads: [] })), false);
   assert.is(f.apply(at(1, { event: 'topology', peers })), false);
-  f.expectTopology();
-  assert.ok(f.apply(at(2, { event: 'topology', peers })));
-  assert.is(f.apply(at(3, { event: 'topology', peers })), false, 'only the one answer to TOPO');
+  assert.ok(f.apply(at(2, { event: 'topology', peers, cmd: 4 })));
+  assert.is(f.apply(at(3, { event: 'topology', peers })), false, 'only the answer to TOPO');
   const text = f.view().lines.map((l) => l.text);
   assert.is(text[0], 'mesh topology: 2 peers');
   assert.match(text[1]!, /^ {2}s1 +127\.0\.0\.1:7001 +↔ s2$/);
   assert.match(text[2]!, /^ {2}s2 +127\.0\.0\.1:7002 +↔ s1$/);
 });
 
-test('answers to list, find, where and files (when asked) are logged as tables', () => {
+test('answers to list, find, where and files (when it answers a command) are logged as tables', () => {
   const f = new LogFeeder();
   f.apply(at(1, { event: 'list', files: [{ name: 'a.txt', size: 2048, sha256: 'x', holders: 2 }, { name: 'big.bin', size: 3 * 1024 * 1024, sha256: 'y', holders: 1 }] }));
   f.apply(at(2, { event: 'find-results', pattern: 'zzz', files: [] }));
   f.apply(at(3, { event: 'where', file: 'a.txt', holders: [{ name: 's2', host: '127.0.0.1', port: 7002, sha256: 'x', size: 2048, source: 'index' }] }));
   assert.is(f.apply(at(4, { event: 'files', shared: [{ name: 'mine.txt', size: 10 }], downloads: [] })), false);
-  f.expectFiles();
-  f.apply(at(5, { event: 'files', shared: [{ name: 'mine.txt', size: 10 }], downloads: [] }));
+  f.apply(at(5, { event: 'files', shared: [{ name: 'mine.txt', size: 10 }], downloads: [], cmd: 2 }));
   assert.equal(f.view().lines.map((l) => [l.level, l.text]), [
     ['info', 'list: 2 files in the mesh'],
     ['info', '  a.txt    2.0 KB  2 holders'],
