@@ -1,5 +1,5 @@
 import type { PeerInfo, PeerRef } from '../common/wire/shapes.js';
-import type { PeerEventBody } from './control/peer-events.js';
+import type { PeerEventReport } from './control/peer-events.js';
 
 /**
  * What every part of the peer may know of the whole: who this peer is, and how to report. Parts get this small
@@ -13,8 +13,8 @@ export interface PeerContext {
   self(): PeerRef;
   /** `self()` with the current neighbour names: this peer's node of TOPO. */
   info(): PeerInfo;
-  /** Reports an event to every front-end (the time is added). */
-  emit(body: PeerEventBody): void;
+  /** Reports an event to every front-end (the time is added), with `cmd` when a command line caused it. */
+  emit(body: PeerEventReport): void;
   /** A line for the log panel (headless: `log` events; `warn` also on stderr). */
   log(message: string, level?: 'info' | 'warn'): void;
 }

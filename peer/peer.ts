@@ -9,7 +9,7 @@ import type { PeerInfo, PeerRef } from '../common/wire/shapes.js';
 import { Hasher } from './content/hasher.js';
 import { PartialState } from './content/partial-state.js';
 import { COMMAND_HELP, parseCommand } from './control/command-parser.js';
-import type { PeerEvent, PeerEventBody } from './control/peer-events.js';
+import { caused, type PeerEvent, type PeerEventBody, type PeerEventReport } from './control/peer-events.js';
 import type { PeerHandle } from './control/peer-handle.js';
 import { AddressBook } from './files/address-book.js';
 import { FileCatalog } from './files/file-catalog.js';
@@ -85,6 +85,8 @@ export class Peer implements PeerHandle {
   private ready = false;
   private stopping: Promise<void> | undefined;
   private lastMesh = '';
+  /** Command lines read so far: the last one's sequence number (PeerHandle.command). */
+  private commands = 0;
 
   constructor(private readonly options: PeerOptions) {
     this.name = options.name;
@@ -130,45 +132,57 @@ export class Peer implements PeerHandle {
     this.refreshTimer = setInterval(() => this.refresh(), this.options.refreshIntervalMs ?? 1000);
   }
 
-  command(line: string): void {
-    const cmd = parseCommand(line);
-    const answer = (events: PeerEventBody[]) => events.forEach((e) => this.emit(e));
-    switch (cmd.kind) {
+  command(line: string): number {
+    const cmd = ++this.commands;
+    this.run(line, cmd);
+    return cmd;
+  }
+
+  /** Runs command line number `cmd`; everything it causes carries that number. */
+  private run(line: string, cmd: number): void {
+    const parsed = parseCommand(line);
+    const reply = (body: PeerEventBody) => this.emit(caused(body, cmd));
+    const answer = (events: PeerEventBody[]) => events.forEach(reply);
+    switch (parsed.kind) {
       case 'empty':
         return;
       case 'invalid':
-        return this.emit({ event: 'error', message: cmd.message });
+        return reply({ event: 'error', message: parsed.message });
       case 'help':
-        return this.emit({ event: 'help', commands: COMMAND_HELP });
+        return reply({ event: 'help', commands: COMMAND_HELP });
       case 'topo':
-        return this.topology.request();
+        return this.topology.request(cmd);
       case 'stop':
-        void this.stop('stopped by the user');
+        void this.stop('stopped by the user', cmd);
         return;
       case 'stop-all':
         this.router.originate('stop-all', { qid: nanoid(), by: this.name });
         this.server.stopAll(this.name);
-        void this.stop(`stop all requested by ${this.name}`);
+        void this.stop(`stop all requested by ${this.name}`, cmd);
         return;
       case 'download': {
-        const held = this.catalog.resolve(cmd.file);
-        if (held) return this.emit({ event: 'already-have', file: held.name, path: held.relative });
-        return this.downloads.start(cmd.file);
+        const held = this.catalog.resolve(parsed.file);
+        if (held) return reply({ event: 'already-have', file: held.name, path: held.relative });
+        return this.downloads.start(parsed.file, cmd);
       }
       case 'list':
         return void this.listings.list().then(answer);
       case 'find':
-        return void this.listings.find(cmd.pattern).then(answer);
+        return void this.listings.find(parsed.pattern).then(answer);
       case 'files':
         return answer(this.listings.files());
       case 'where':
-        return void this.listings.where(cmd.file).then(answer);
+        return void this.listings.where(parsed.file).then(answer);
     }
   }
 
-  /** Leaves gracefully: neighbours and the server are told, transfers end, `stopped` is emitted. Idempotent. */
-  stop(reason: string): Promise<void> {
+  /**
+   * Leaves gracefully: `leaving` at once, then neighbours and the server are told, transfers end, `stopped` is
+   * emitted. Both carry `cmd` when a command line asked for it. Idempotent (a second call changes nothing).
+   */
+  stop(reason: string, cmd?: number): Promise<void> {
     this.stopping ??= (async () => {
+      this.emit(caused({ event: 'leaving', reason }, cmd));
       clearInterval(this.refreshTimer);
       this.indexer.stop();
       await this.downloads.abortAll('this peer is leaving; verified pieces are kept for the next start');
@@ -181,7 +195,7 @@ export class Peer implements PeerHandle {
       this.hasher.stop();
       // Let the byes and the leave reach the wire before the process exits.
       await new Promise((r) => setTimeout(r, 100));
-      this.emit({ event: 'stopped', reason });
+      this.emit(caused({ event: 'stopped', reason }, cmd));
     })();
     return this.stopping;
   }
@@ -194,7 +208,7 @@ export class Peer implements PeerHandle {
     return { ...this.ref(), neighbours: this.neighbours.names() };
   }
 
-  private emit(body: PeerEventBody): void {
+  private emit(body: PeerEventReport): void {
     this.bus.emit('event', { ...body, t: Date.now() } as PeerEvent);
   }
 

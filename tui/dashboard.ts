@@ -48,10 +48,8 @@ export function runDashboard(peer: PeerHandle, options: DashboardOptions): Dashb
   return { destroy: () => dashboard.destroy(), stats: () => dashboard.stats() };
 }
 
-/** Lines matching these are acted on locally too (TOPO opens the full view, Stop shows "leaving", files logs). */
-const TOPO = /^topo$/i;
-const STOP = /^stop( all)?$/i;
-const FILES = /^(files|seeding)$/i;
+/** How many of our latest command numbers are remembered, to recognise the answers to them. */
+const MAX_OWN_COMMANDS = 100;
 /** One printable character (not a control key), as typed. */
 const PRINTABLE = /^[^\u0000-\u001f\u007f]$/;
 const CONFIRM_TEXT = 'Leave the mesh? y = leave gracefully (Stop), any other key = stay';
@@ -83,7 +81,11 @@ class Dashboard {
   private renders = 0;
   private events = 0;
   private overlayOpen = false;
-  private topoRequested = false;
+  /**
+   * Sequence numbers of the lines this dashboard sent (PeerHandle.command): an event carrying one as `cmd` answers
+   * us (a `topology` with one opens the full TOPO view). Nothing typed is parsed here; the core says what it was.
+   */
+  private readonly ownCommands = new Set<number>();
   /** The leave question was opened by `q` (not Ctrl-C), which may have been a file name's first letter. */
   private confirmViaQ = false;
   private destroyed = false;
@@ -158,10 +160,7 @@ class Dashboard {
     this.events += 1;
     try {
       for (const feeder of this.feeders) if (feeder.apply(event)) this.dirty = true;
-      if (event.event === 'topology' && this.topoRequested) {
-        this.topoRequested = false;
-        this.setOverlay(true);
-      }
+      if (event.event === 'topology' && event.cmd !== undefined && this.ownCommands.delete(event.cmd)) this.setOverlay(true);
     } catch (err) {
       // A dashboard bug must not break the peer core that is emitting: report it where the user looks.
       this.log.add('error', `dashboard could not show a ${event.event} event: ${(err as Error).message}`);
@@ -227,29 +226,19 @@ class Dashboard {
     }
     this.status.clear(now);
     this.log.add('info', `> ${line}`, now);
-    if (TOPO.test(line)) {
-      this.topoRequested = true;
-      this.log.expectTopology();
-    }
-    if (FILES.test(line)) this.log.expectFiles();
-    if (STOP.test(line)) this.markLeaving(now);
     this.sendCommand(line);
   }
 
   private leave(now: number): void {
     this.log.add('info', '> Stop', now);
-    this.markLeaving(now);
     this.sendCommand('Stop');
   }
 
-  private markLeaving(now: number): void {
-    this.status.leaving(now);
-    this.header.leaving();
-  }
-
+  /** Sends a line; what it causes comes back as events (`leaving` for Stop, `topology` for TOPO, …). */
   private sendCommand(line: string): void {
     try {
-      this.peer.command(line);
+      this.ownCommands.add(this.peer.command(line));
+      if (this.ownCommands.size > MAX_OWN_COMMANDS) this.ownCommands.delete(this.ownCommands.values().next().value!);
     } catch (err) {
       this.log.add('error', `command failed: ${(err as Error).message}`);
     }

@@ -15,6 +15,8 @@ export interface PartialRecord {
   prefixes: Buffer;
   /** Bitfield of held, verified pieces (bit i of byte i >> 3). */
   have: Uint8Array;
+  /** The download's id in events, so a resume after a restart keeps it (absent in records of older versions). */
+  download?: string;
 }
 
 /**
@@ -49,6 +51,7 @@ export class PartialState {
       pieceSize: record.pieceSize,
       pieces: record.pieces.toString('base64'),
       prefixes: record.prefixes.toString('base64'),
+      ...(record.download ? { download: record.download } : {}),
     };
     writeFileSync(`${path}.tmp`, JSON.stringify(body));
     renameSync(`${path}.tmp`, path);
@@ -119,5 +122,6 @@ function validate(raw: Record<string, unknown>, sha256: string, have: Buffer): P
   const bits = new Uint8Array(Math.ceil(pieceCount(size, pieceSize) / 8));
   if (have.length === bits.length) bits.set(have);
   if (hashes.length !== count * DIGEST_BYTES || prefixDigests.length !== count * DIGEST_BYTES || bits.length !== Math.ceil(count / 8)) return undefined;
-  return { file, size, sha256, pieceSize, pieces: hashes, prefixes: prefixDigests, have: bits };
+  const download = typeof raw.download === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(raw.download) ? { download: raw.download } : {};
+  return { file, size, sha256, pieceSize, pieces: hashes, prefixes: prefixDigests, have: bits, ...download };
 }

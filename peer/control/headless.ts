@@ -23,6 +23,7 @@ export function runHeadless(peer: PeerHandle, options: HeadlessOptions = {}): ()
     if (line) err.write(`${peer.name}: ${line}\n`);
   });
   const rl = createInterface({ input: options.input ?? process.stdin, crlfDelay: Infinity, terminal: false });
+  // Each stdin line is one command; the core numbers them (1, 2, …) and tags what each causes with it as `cmd`.
   rl.on('line', (line) => peer.command(line));
   return () => {
     unsubscribe();

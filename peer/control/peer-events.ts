@@ -3,26 +3,36 @@ import type { PeerInfo } from '../../common/wire/shapes.js';
 /**
  * Everything the peer core tells the outside world. Headless mode prints each as one JSON line (SPEC "Events");
  * the dashboard feeds its panels from the same stream. The core never calls a UI: it only emits these.
- * Every event carries `event` and `t` (ms since epoch).
+ * Every event carries `event` and `t` (ms since epoch). Identities (docs/ARCHITECTURE.md, "Events with identities"):
+ * - `cmd`: the sequence number of the command line that caused the event (`PeerHandle.command` returns it: 1 for the
+ *   first line, 2 for the next, empty lines included). Set on a command's answer (`topology`, `list`, `find-results`,
+ *   `where`, `files`, `help`, `already-have`, `error`, `leaving`, `stopped`) and on every event of the download it
+ *   started (`query-sent`, `download-*`, `not-found`). Absent on what no command caused: a download resumed at start-up,
+ *   neighbours joining, the periodic `files` and `mesh`, a leave asked by a signal or another peer.
+ * - `download`: one id per download for its whole life: every round of searching, every source, a relocation after
+ *   its holders left, a retry that resumes its kept pieces, a resume after a restart (it is kept with the partial file).
+ * - `query`: the id of one flooded search round (`query-sent`, `query-seen`): the mesh drops an id it has seen, so
+ *   each round of a download's search gets a fresh one. On `upload-*`, the id of the request being answered (the
+ *   requester's flooded query, or its direct fetch).
  */
 export type PeerEventBody =
   | { event: 'ready'; name: string; id: string; host: string; port: number; neighbours: string[]; server: string; dir: string }
   | { event: 'neighbour-up'; name: string; id: string; host: string; port: number }
   | { event: 'neighbour-down'; name: string; reason: string }
   | { event: 'server'; state: 'connecting' | 'connected' | 'unreachable' | 'lost'; address: string; peers?: number; retryInMs?: number; message?: string }
-  | { event: 'query-sent'; qid: string; file: string; hops: number; neighbours: number }
-  | { event: 'query-seen'; qid: string; file: string; from: string; origin: string; hops: number; action: 'forwarded' | 'answered' | 'duplicate' | 'refused' | 'expired' | 'own'; reason?: string }
-  | { event: 'download-started'; qid: string; file: string; from: string; bytes: number; sha256: string }
-  | { event: 'download-progress'; qid: string; file: string; from: string; bytes: number; received: number; sources: SourceShare[] }
-  | { event: 'download-resumed'; qid: string; file: string; sha256: string; bytes: number; have: number }
-  | { event: 'download-complete'; qid: string; file: string; path: string; bytes: number; sha256: string; from: string; ms: number; sources: SourceShare[] }
-  | { event: 'download-failed'; qid: string; file: string; reason: string; kept?: number }
-  | { event: 'not-found'; qid: string; file: string }
+  | { event: 'query-sent'; query: string; download: string; file: string; hops: number; neighbours: number }
+  | { event: 'query-seen'; query: string; file: string; from: string; origin: string; hops: number; action: 'forwarded' | 'answered' | 'duplicate' | 'refused' | 'expired' | 'own'; reason?: string }
+  | { event: 'download-started'; download: string; file: string; from: string; bytes: number; sha256: string }
+  | { event: 'download-progress'; download: string; file: string; from: string; bytes: number; received: number; sources: SourceShare[] }
+  | { event: 'download-resumed'; download: string; file: string; sha256: string; bytes: number; have: number }
+  | { event: 'download-complete'; download: string; file: string; path: string; bytes: number; sha256: string; from: string; ms: number; sources: SourceShare[] }
+  | { event: 'download-failed'; download: string; file: string; reason: string; kept?: number }
+  | { event: 'not-found'; download: string; file: string }
   | { event: 'already-have'; file: string; path: string }
-  | { event: 'upload-started'; qid: string; file: string; to: string; bytes: number }
-  | { event: 'upload-progress'; qid: string; file: string; to: string; bytes: number; sent: number }
-  | { event: 'upload-complete'; qid: string; file: string; to: string; bytes: number; sent: number }
-  | { event: 'upload-failed'; qid: string; file: string; to: string; reason: string; sent: number }
+  | { event: 'upload-started'; query: string; file: string; to: string; bytes: number }
+  | { event: 'upload-progress'; query: string; file: string; to: string; bytes: number; sent: number }
+  | { event: 'upload-complete'; query: string; file: string; to: string; bytes: number; sent: number }
+  | { event: 'upload-failed'; query: string; file: string; to: string; reason: string; sent: number }
   | { event: 'topology'; peers: PeerInfo[] }
   /** The metadata server's view of the mesh, refreshed every few seconds (for the dashboard; not an answer to TOPO). */
   | { event: 'mesh'; peers: PeerInfo[] }
@@ -37,9 +47,13 @@ export type PeerEventBody =
   | { event: 'help'; commands: { command: string; description: string }[] }
   | { event: 'log'; level: 'info' | 'warn'; message: string }
   | { event: 'error'; message: string }
+  /** The peer began to leave (Stop, Stop all, a signal, the server or another peer asked); `stopped` follows. */
+  | { event: 'leaving'; reason: string }
   | { event: 'stopped'; reason: string };
 
-export type PeerEvent = PeerEventBody & { t: number };
+/** What a part reports: a body, with `cmd` when a command line caused it. */
+export type PeerEventReport = PeerEventBody & { cmd?: number };
+export type PeerEvent = PeerEventReport & { t: number };
 export type PeerEventName = PeerEvent['event'];
 
 export interface NeighbourStats {
@@ -92,6 +106,11 @@ export interface KnownHolder {
   /** Where this peer learnt it: the metadata server's index, or its own address book (ms since epoch of the sighting). */
   source: 'index' | 'address-book';
   seen?: number;
+}
+
+/** `body` tagged with the command that caused it (left untagged when none did). */
+export function caused<T extends object>(body: T, cmd: number | undefined): T & { cmd?: number } {
+  return cmd === undefined ? body : { ...body, cmd };
 }
 
 /** Events too frequent for a line-per-event consumer unless asked for (headless `--verbose`). */

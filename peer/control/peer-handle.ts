@@ -9,6 +9,10 @@ export interface PeerHandle {
   readonly name: string;
   /** Subscribes to every event; returns a function that unsubscribes. Past events are not replayed. */
   subscribe(listener: (event: PeerEvent) => void): () => void;
-  /** Runs one command line exactly as typed by a user (SPEC "Peer commands"); results arrive as events. */
-  command(line: string): void;
+  /**
+   * Runs one command line exactly as typed by a user (README "Peer commands"); results arrive as events. Returns the
+   * line's sequence number (1 for the first line, 2 for the next, empty lines included): every event the command
+   * causes (its answer, its error, its download's events) carries it as `cmd` (peer-events.ts).
+   */
+  command(line: string): number;
 }

@@ -1,6 +1,7 @@
 import { nanoid } from 'nanoid';
 import { MAX_HOPS, type PeerMessages } from '../../common/wire/peer-messages.js';
 import type { PeerInfo } from '../../common/wire/shapes.js';
+import { caused } from '../control/peer-events.js';
 import type { PeerContext } from '../peer-context.js';
 import { FROM_SELF, type FloodRouter } from './flood-router.js';
 import type { NeighbourLink } from './neighbour-link.js';
@@ -28,12 +29,12 @@ export class Topology {
     private readonly options: TopologyOptions = {},
   ) {}
 
-  /** Starts one TOPO; the answer arrives as a `topology` event. */
-  request(): void {
+  /** Starts one TOPO; the answer arrives as a `topology` event carrying `cmd`, the command line that asked. */
+  request(cmd?: number): void {
     const qid = nanoid();
     const collector = new TopologyCollector(qid, this.ctx.info(), (peers) => {
       this.collectors.delete(qid);
-      this.ctx.emit({ event: 'topology', peers });
+      this.ctx.emit(caused({ event: 'topology', peers }, cmd));
     }, { timeoutMs: this.options.timeoutMs ?? 1500 });
     this.collectors.set(qid, collector);
     this.router.originate('topo-query', { qid, hops: MAX_HOPS, origin: this.ctx.self() });

@@ -98,9 +98,9 @@ test('queries for paths outside the shared folder are refused; a link that leads
     ask('q-absolute-00001', join(mesh.root, 'secret.txt'));
     ask('q-symlink-000001', 'link-out.txt');
     ask('q-control-000001', 'public.txt'); // control: a legitimate file is offered over the same link
-    const refused = await s2.waitFor((e) => e.event === 'query-seen' && e.qid === 'q-absolute-00001', 5000);
+    const refused = await s2.waitFor((e) => e.event === 'query-seen' && e.query === 'q-absolute-00001', 5000);
     assert.is(refused.event === 'query-seen' && refused.action, 'refused');
-    const dotdot = s2.events.find((e) => e.event === 'query-seen' && e.qid === 'q-dotdot-0000001');
+    const dotdot = s2.events.find((e) => e.event === 'query-seen' && e.query === 'q-dotdot-0000001');
     assert.is(dotdot?.event === 'query-seen' && dotdot.action, 'refused');
     const deadline = Date.now() + 2000;
     while (fake.inbound.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));

@@ -10,7 +10,7 @@ import type { Hasher } from '../content/hasher.js';
 import type { PartialRecord, PartialState } from '../content/partial-state.js';
 import type { PeerChannel } from '../transport/peer-listener.js';
 import type { Dialer } from '../transport/transport.js';
-import type { PeerEventBody } from '../control/peer-events.js';
+import { caused, type PeerEventReport } from '../control/peer-events.js';
 import { DIGEST_BYTES, pieceCount, pieceSizeFor } from '../content/piece-plan.js';
 import { SwarmDownload, type SwarmOptions } from './swarm-download.js';
 
@@ -36,7 +36,12 @@ export interface Locator {
 }
 
 interface Job {
+  /** The wire id of the first round (flood or fetch); later flood rounds get aliases. */
   qid: string;
+  /** The download's id in events, for its whole life (kept in the partial record across restarts). */
+  download: string;
+  /** The command line that asked for it, if one did (a resume at start-up has none). */
+  cmd?: number;
   /** What the user asked for (or the resumed file's name). */
   query: string;
   started: number;
@@ -56,7 +61,7 @@ interface Job {
  * SwarmDownload; offers of a different file under the same name are declined. Interrupted downloads resume from
  * their verified pieces when asked for again and when the peer starts.
  */
-export class Downloads extends EventEmitter<{ event: (e: PeerEventBody) => void; log: (message: string, level: 'info' | 'warn') => void }> {
+export class Downloads extends EventEmitter<{ event: (e: PeerEventReport) => void; log: (message: string, level: 'info' | 'warn') => void }> {
   private readonly jobs = new Map<string, Job>();
   /** Extra query ids (new flood rounds) that lead to a job. */
   private readonly aliases = new Map<string, Job>();
@@ -74,18 +79,18 @@ export class Downloads extends EventEmitter<{ event: (e: PeerEventBody) => void;
     this.opts = { queryTimeoutMs: 3000, relocateAttempts: 3, relocateDelayMs: 1000, swarm: {}, ...options };
   }
 
-  /** Starts (or resumes) the download of what the user typed. */
-  start(query: string): void {
+  /** Starts (or resumes) the download of what the user typed in command line `cmd`. */
+  start(query: string, cmd?: number): void {
     if ([...this.jobs.values()].some((j) => j.query === query || j.swarm?.content.file === query)) {
-      this.emit('event', { event: 'error', message: `${query} is already being downloaded` });
+      this.emit('event', caused({ event: 'error', message: `${query} is already being downloaded` }, cmd));
       return;
     }
     const partial = this.partials.all().find((r) => r.file === query || stemOf(r.file) === query);
     if (partial) {
-      void this.resume(partial);
+      void this.resume(partial, cmd);
       return;
     }
-    const job = this.newJob(query);
+    const job = this.newJob(query, undefined, undefined, cmd);
     this.armNotFound(job);
     void this.locate(job);
   }
@@ -133,8 +138,8 @@ export class Downloads extends EventEmitter<{ event: (e: PeerEventBody) => void;
     await Promise.all(jobs.map((j) => (clearTimeout(j.timer), j.swarm?.abort(reason))));
   }
 
-  private newJob(query: string, sha256?: string): Job {
-    const job: Job = { qid: nanoid(), query, started: Date.now(), relocations: 0, asked: new Set(), ...(sha256 ? { sha256 } : {}) };
+  private newJob(query: string, sha256?: string, download?: string, cmd?: number): Job {
+    const job: Job = { qid: nanoid(), download: download ?? nanoid(), query, started: Date.now(), relocations: 0, asked: new Set(), ...(sha256 ? { sha256 } : {}), ...(cmd === undefined ? {} : { cmd }) };
     this.jobs.set(job.qid, job);
     return job;
   }
@@ -148,17 +153,17 @@ export class Downloads extends EventEmitter<{ event: (e: PeerEventBody) => void;
         return;
       }
       this.drop(job);
-      this.emit('event', { event: 'not-found', qid: job.qid, file: job.query });
+      this.emit('event', caused({ event: 'not-found', download: job.download, file: job.query }, job.cmd));
     }, this.opts.queryTimeoutMs);
   }
 
-  private async resume(record: PartialRecord): Promise<void> {
-    const job = this.newJob(record.file, record.sha256);
+  private async resume(record: PartialRecord, cmd?: number): Promise<void> {
+    const job = this.newJob(record.file, record.sha256, record.download, cmd);
     const content = { file: record.file, size: record.size, sha256: record.sha256, pieceSize: record.pieceSize, pieces: record.pieces.toString('base64'), prefixes: record.prefixes.toString('base64') };
     const swarm = this.attach(job, content);
     try {
       const have = await swarm.open(record);
-      this.emit('event', { event: 'download-resumed', qid: job.qid, file: record.file, sha256: record.sha256, bytes: record.size, have });
+      this.emit('event', caused({ event: 'download-resumed', download: job.download, file: record.file, sha256: record.sha256, bytes: record.size, have }, job.cmd));
     } catch (err) {
       await swarm.abort(`cannot reopen the partial file: ${describeError(err)}`);
       return;
@@ -195,7 +200,7 @@ export class Downloads extends EventEmitter<{ event: (e: PeerEventBody) => void;
     const qid = job.swarm || job.relocations > 0 ? nanoid() : job.qid; // a new round needs an id the mesh has not seen
     if (qid !== job.qid) this.aliases.set(qid, job);
     const sent = this.locator.flood(qid, job.query);
-    this.emit('event', { event: 'query-sent', qid, file: job.query, hops: 0, neighbours: sent });
+    this.emit('event', caused({ event: 'query-sent', query: qid, download: job.download, file: job.query, hops: 0, neighbours: sent }, job.cmd));
   }
 
   /** Dials a known holder and asks it to offer the file; true when it did. */
@@ -221,9 +226,9 @@ export class Downloads extends EventEmitter<{ event: (e: PeerEventBody) => void;
   }
 
   private attach(job: Job, content: SwarmDownload['content']): SwarmDownload {
-    const swarm = new SwarmDownload(job.qid, content, this.downloadsDir, this.hasher, this.partials, this.opts.swarm);
+    const swarm = new SwarmDownload(job.qid, content, this.downloadsDir, this.hasher, this.partials, this.opts.swarm, job.download);
     job.swarm = swarm;
-    const base = () => ({ qid: job.qid, file: content.file });
+    const base = () => ({ download: job.download, file: content.file, ...(job.cmd === undefined ? {} : { cmd: job.cmd }) });
     let first = '';
     swarm.on('started', (from) => {
       first = from;

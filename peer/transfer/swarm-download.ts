@@ -100,6 +100,8 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
     private readonly hasher: Hasher,
     private readonly partials: PartialState,
     options: SwarmOptions = {},
+    /** The download's id in events, kept in the partial record so a resume after a restart keeps it. */
+    readonly download?: string,
   ) {
     super();
     this.opts = { depth: 2, endgameCopies: 2, maxPendingWrites: 4, progressIntervalMs: 250, idleTimeoutMs: 15_000, ...options };
@@ -135,7 +137,7 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
       this.held = countHeld(this.have, this.count);
     }
     const { file, size, sha256, pieceSize } = this.content;
-    this.partials.describe({ file, size, sha256, pieceSize, pieces: this.hashes, prefixes: this.prefixes });
+    this.partials.describe({ file, size, sha256, pieceSize, pieces: this.hashes, prefixes: this.prefixes, ...(this.download ? { download: this.download } : {}) });
     this.haveFd = this.partials.openHave(sha256, this.have);
     if (this.held === this.count) void this.finalize();
     for (const [name, channel] of this.waiting.splice(0)) this.addSource(name, channel);

@@ -56,7 +56,7 @@ export class Uploads {
   }
 
   private async prepare(qid: string, held: HeldFile, to: string, sha256?: string): Promise<Upload | undefined> {
-    const base = { qid, file: held.name, to };
+    const base = { query: qid, file: held.name, to };
     let upload: Upload;
     try {
       const digest = await this.catalog.digest(held);

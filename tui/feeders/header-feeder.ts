@@ -47,11 +47,6 @@ export class HeaderFeeder implements Feeder<HeaderView> {
     };
   }
 
-  /** Marks that the user asked to leave, so the header says so before `stopped` arrives. */
-  leaving(): void {
-    if (this.state.phase !== 'stopped') this.state.phase = 'leaving';
-  }
-
   apply(event: PeerEvent): boolean {
     const s = this.state;
     switch (event.event) {
@@ -89,6 +84,11 @@ export class HeaderFeeder implements Feeder<HeaderView> {
       case 'neighbour-down':
         this.neighbourNames.delete(event.name);
         s.neighbours = this.neighbourNames.size;
+        return true;
+      case 'leaving':
+        // The core began to leave: the header says so before `stopped` arrives.
+        if (s.phase === 'stopped') return false;
+        s.phase = 'leaving';
         return true;
       case 'stopped':
         s.phase = 'stopped';

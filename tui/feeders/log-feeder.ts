@@ -27,8 +27,8 @@ export interface LogFeederOptions {
 /**
  * Feeds the log panel (and the log file) with one or more readable lines per event: joins, leaves, server state,
  * queries seen and forwarded, hits, refusals, errors, help output, answers to list / find / where. Progress and
- * stats have their own panels and are not logged; a `topology` or `files` listing is logged in full only when the
- * user asked for it (TOPO, files), because the core also sends them on its own.
+ * stats have their own panels and are not logged; a `topology` or `files` listing is logged in full only when it
+ * answers a command (it carries `cmd`), because the core also sends them on its own.
  */
 export class LogFeeder implements Feeder<LogView> {
   private readonly maxLines: number;
@@ -36,22 +36,10 @@ export class LogFeeder implements Feeder<LogView> {
   private readonly lines: LogLine[] = [];
   private pending: LogLine[] = [];
   private droppedPending = 0;
-  private topologyWanted = 0;
-  private filesWanted = 0;
 
   constructor(options: LogFeederOptions = {}) {
     this.maxLines = options.maxLines ?? 500;
     this.maxPending = options.maxPending ?? 5_000;
-  }
-
-  /** The user typed TOPO: log the next `topology` event in full. */
-  expectTopology(): void {
-    this.topologyWanted += 1;
-  }
-
-  /** The user typed `files` (or `seeding`): log the next listing in full (the core also sends one on any change). */
-  expectFiles(): void {
-    this.filesWanted += 1;
   }
 
   /** Adds a line that did not come from an event (welcome text, captured stray output). */
@@ -130,8 +118,7 @@ export class LogFeeder implements Feeder<LogView> {
       case 'upload-failed':
         return [['error', `sending ${e.file} to ${e.to} failed: ${e.reason}`]];
       case 'topology': {
-        if (this.topologyWanted === 0) return [];
-        this.topologyWanted -= 1;
+        if (e.cmd === undefined) return [];
         const width = Math.max(4, ...e.peers.map((p) => p.name.length));
         return [
           ['info', `mesh topology: ${e.peers.length} peer${e.peers.length === 1 ? '' : 's'}`],
@@ -157,8 +144,7 @@ export class LogFeeder implements Feeder<LogView> {
             h.source === 'index' ? 'server index' : 'address book'}`])),
         ];
       case 'files': {
-        if (this.filesWanted === 0) return [];
-        this.filesWanted -= 1;
+        if (e.cmd === undefined) return [];
         const section = (title: string, files: readonly { name: string; size: number }[]): [LogLevel, string][] => [
           ['info', `${title}: ${files.length} file${files.length === 1 ? '' : 's'}, ${formatBytes(files.reduce((n, f) => n + f.size, 0))}`],
           ...files.map((f): [LogLevel, string] => ['info', `  ${f.name}  ${formatBytes(f.size)}`]),
@@ -174,6 +160,8 @@ export class LogFeeder implements Feeder<LogView> {
         return [[e.level === 'warn' ? 'warn' : 'info', e.message]];
       case 'error':
         return [['error', e.message]];
+      case 'leaving':
+        return [['warn', `leaving the mesh: ${e.reason}`]];
       case 'stopped':
         return [['warn', `stopped: ${e.reason}`]];
       default:

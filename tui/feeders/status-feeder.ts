@@ -3,7 +3,8 @@ import type { Feeder } from './feeder.js';
 
 /**
  * `hint`: the resting help text; `error`: a refused command (shown prominently, SPEC "What bad input gets");
- * `ok`/`warn`/`info`: the outcome of the user's last request; `confirm`: waiting for y/n; `leaving`: Stop sent.
+ * `ok`/`warn`/`info`: the outcome of the user's last request; `confirm`: waiting for y/n; `leaving`: the peer said it
+ * is leaving (nothing else replaces this line until the process ends).
  */
 export type StatusKind = 'hint' | 'info' | 'ok' | 'warn' | 'error' | 'confirm' | 'leaving';
 
@@ -42,6 +43,8 @@ export class StatusFeeder implements Feeder<StatusView> {
         return this.show('ok', `${event.file}: verified, saved as ${event.path}`, event.t);
       case 'download-failed':
         return this.show('error', `${event.file}: download failed: ${event.reason}`, event.t);
+      case 'leaving':
+        return this.set({ kind: 'leaving', text: 'leaving the mesh…' }, event.t);
       case 'stopped':
         return this.set({ kind: 'leaving', text: `stopped: ${event.reason}` }, event.t);
       default:
@@ -64,11 +67,6 @@ export class StatusFeeder implements Feeder<StatusView> {
   clear(now: number): boolean {
     if (this.current.kind === 'leaving') return false;
     return this.set({ kind: 'hint', text: DEFAULT_HINT }, now);
-  }
-
-  /** Stop was sent; nothing else replaces this line until the process ends. */
-  leaving(now: number): boolean {
-    return this.set({ kind: 'leaving', text: 'leaving the mesh…' }, now);
   }
 
   get kind(): StatusKind {

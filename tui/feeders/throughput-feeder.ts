@@ -53,34 +53,34 @@ export class ThroughputFeeder implements Feeder<ThroughputView> {
     switch (event.event) {
       case 'download-started':
         // After `download-resumed` (which comes first) the position is the bytes held, not zero: keep it.
-        if (!this.lastDone.has(`down:${event.qid}`)) this.lastDone.set(`down:${event.qid}`, 0);
+        if (!this.lastDone.has(`down:${event.download}`)) this.lastDone.set(`down:${event.download}`, 0);
         return false;
       case 'upload-started':
-        this.lastDone.set(`up:${event.qid}`, 0);
+        this.lastDone.set(`up:${event.query}`, 0);
         return false;
       case 'download-resumed':
         // Bytes from an earlier attempt are on disk already: only what arrives from here on is throughput.
-        this.lastDone.set(`down:${event.qid}`, event.have);
+        this.lastDone.set(`down:${event.download}`, event.have);
         return false;
       case 'download-progress':
-        this.advance(`down:${event.qid}`, event.received, 'in', event.t);
+        this.advance(`down:${event.download}`, event.received, 'in', event.t);
         return false;
       case 'upload-progress':
-        this.advance(`up:${event.qid}`, event.sent, 'out', event.t);
+        this.advance(`up:${event.query}`, event.sent, 'out', event.t);
         return false;
       case 'download-complete':
-        this.advance(`down:${event.qid}`, event.bytes, 'in', event.t);
-        this.lastDone.delete(`down:${event.qid}`);
+        this.advance(`down:${event.download}`, event.bytes, 'in', event.t);
+        this.lastDone.delete(`down:${event.download}`);
         return false;
       case 'upload-complete':
-        this.advance(`up:${event.qid}`, event.bytes, 'out', event.t);
-        this.lastDone.delete(`up:${event.qid}`);
+        this.advance(`up:${event.query}`, event.bytes, 'out', event.t);
+        this.lastDone.delete(`up:${event.query}`);
         return false;
       case 'download-failed':
-        this.lastDone.delete(`down:${event.qid}`);
+        this.lastDone.delete(`down:${event.download}`);
         return false;
       case 'upload-failed':
-        this.lastDone.delete(`up:${event.qid}`);
+        this.lastDone.delete(`up:${event.query}`);
         return false;
       default:
         // Bytes only show once a bucket closes (tick), so events never make this panel dirty by themselves.

@@ -6,7 +6,10 @@ import { keptShares, withPercents, type KeptShare, type ShareRow } from './sourc
 export type TransferState = 'searching' | 'active' | 'verified' | 'sent' | 'failed';
 
 export interface TransferRow {
-  /** `down:<qid>` or `up:<qid>`: one query may be both downloaded here and (elsewhere) uploaded, never twice here. */
+  /**
+   * `down:<download>` (one row for a download's whole life: every search round, source, relocation and resume) or
+   * `up:<query>` (one row per request answered).
+   */
   key: string;
   direction: 'down' | 'up';
   file: string;
@@ -98,14 +101,20 @@ export class TransfersFeeder implements Feeder<TransfersView> {
     const t = event.t;
     const sizeBefore = this.rows.size;
     switch (event.event) {
-      case 'query-sent':
-        this.track(`down:${event.qid}`, 'down', event.file, null, null, t).state = 'searching';
+      case 'query-sent': {
+        // A later round of the same download (its holders left, or it was asked for again) is the same row: only a
+        // new or finished one shows as searching; one in flight keeps its bar.
+        const key = `down:${event.download}`;
+        const inFlight = this.rows.get(key)?.finishedAt === null;
+        const row = this.track(key, 'down', event.file, null, null, t, true);
+        if (!inFlight) row.state = 'searching';
         break;
+      }
       case 'download-started':
       case 'upload-started': {
         const down = event.event === 'download-started';
-        const row = this.track(`${down ? 'down' : 'up'}:${event.qid}`, down ? 'down' : 'up', event.file,
-          down ? event.from : event.to, event.bytes, t);
+        const row = this.track(down ? `down:${event.download}` : `up:${event.query}`, down ? 'down' : 'up', event.file,
+          down ? event.from : event.to, event.bytes, t, true);
         row.state = 'active';
         row.startedAt = t;
         // A resumed download starts with what it held: its speed counts from there, not from zero.
@@ -115,7 +124,7 @@ export class TransfersFeeder implements Feeder<TransfersView> {
       case 'download-progress':
       case 'upload-progress': {
         const down = event.event === 'download-progress';
-        const row = this.track(`${down ? 'down' : 'up'}:${event.qid}`, down ? 'down' : 'up', event.file,
+        const row = this.track(down ? `down:${event.download}` : `up:${event.query}`, down ? 'down' : 'up', event.file,
           down ? event.from : event.to, event.bytes, t);
         if (row.finishedAt !== null) return false;
         row.state = 'active';
@@ -129,7 +138,7 @@ export class TransfersFeeder implements Feeder<TransfersView> {
       }
       case 'download-resumed': {
         // A partial file from an earlier attempt: the bar starts where it left off, the speed counts from here.
-        const row = this.track(`down:${event.qid}`, 'down', event.file, null, event.bytes, t);
+        const row = this.track(`down:${event.download}`, 'down', event.file, null, event.bytes, t, true);
         row.state = 'active';
         row.done = event.have;
         row.resumedFrom = event.have;
@@ -137,7 +146,7 @@ export class TransfersFeeder implements Feeder<TransfersView> {
         break;
       }
       case 'download-complete': {
-        const row = this.track(`down:${event.qid}`, 'down', event.file, event.from, event.bytes, t);
+        const row = this.track(`down:${event.download}`, 'down', event.file, event.from, event.bytes, t);
         row.done = event.bytes;
         row.sources = sourceNames(event.from, event.sources, (s) => s.bytes > 0);
         // An event without shares (an older core) leaves the last progress event's in place.
@@ -149,22 +158,22 @@ export class TransfersFeeder implements Feeder<TransfersView> {
         break;
       }
       case 'upload-complete': {
-        const row = this.track(`up:${event.qid}`, 'up', event.file, event.to, event.bytes, t);
+        const row = this.track(`up:${event.query}`, 'up', event.file, event.to, event.bytes, t);
         row.done = event.bytes;
         this.finish(row, 'sent', null, t);
         break;
       }
       case 'download-failed': {
-        const row = this.track(`down:${event.qid}`, 'down', event.file, null, null, t);
+        const row = this.track(`down:${event.download}`, 'down', event.file, null, null, t);
         row.kept = event.kept && event.kept > 0 ? event.kept : null;
         this.finish(row, 'failed', event.reason, t);
         break;
       }
       case 'upload-failed':
-        this.finish(this.track(`up:${event.qid}`, 'up', event.file, event.to, null, t), 'failed', event.reason, t);
+        this.finish(this.track(`up:${event.query}`, 'up', event.file, event.to, null, t), 'failed', event.reason, t);
         break;
       case 'not-found':
-        this.finish(this.track(`down:${event.qid}`, 'down', event.file, null, null, t), 'failed', 'not found', t);
+        this.finish(this.track(`down:${event.download}`, 'down', event.file, null, null, t), 'failed', 'not found', t);
         break;
       default:
         return false;
@@ -226,9 +235,14 @@ export class TransfersFeeder implements Feeder<TransfersView> {
     return { ...rest, shares: withPercents(shares), fraction, speed, etaMs };
   }
 
+  /** The row for `key`, made when new; `reopen` starts a finished one again (a download asked for again resumes). */
   private track(key: string, direction: 'down' | 'up', file: string, peer: string | null, bytes: number | null,
-    t: number): Tracked {
+    t: number, reopen = false): Tracked {
     let row = this.rows.get(key);
+    if (row && reopen && row.finishedAt !== null) {
+      this.rows.delete(key);
+      row = undefined;
+    }
     if (!row) {
       row = { key, direction, file, peer, sources: peer === null ? [] : [peer], shares: [], bytes, done: 0, state: 'active',
         reason: null, kept: null, resumedFrom: 0, startedAt: t, finishedAt: null, samples: [] };

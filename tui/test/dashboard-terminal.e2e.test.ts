@@ -82,6 +82,21 @@ function assertFits(screen: string, width: number, height: number): void {
   for (const line of lines) assert.ok(line.length <= width, `line wider than ${width}: ${line}`);
 }
 
+/** The inside of the Transfers panel, one string per row (the box found by its top-left corner). */
+function transfersPanel(screen: string): string[] {
+  const lines = screenLines(screen);
+  const top = lines.findIndex((l) => l.includes('┌─ Transfers'));
+  if (top < 0) return [];
+  const left = lines[top]!.indexOf('┌─ Transfers');
+  const right = lines[top]!.indexOf('┐', left);
+  const inside: string[] = [];
+  for (const line of lines.slice(top + 1)) {
+    if (line[left] !== '│') break;
+    inside.push(line.slice(left + 1, right));
+  }
+  return inside;
+}
+
 it('shows every panel at 80x24, with the welcome line and no terminfo noise', async () => {
   await withFake(80, 24, async ({ tmux }) => {
     const labels = ['┌─ Topology', '┌─ Transfers', '┌─ Received', '┌─ Sent', '┌─ Neighbours', '┌─ Files', '┌─ Log'];
@@ -145,6 +160,28 @@ it('a download from several holders shows who sent what at 80x24, with its bar, 
     5_000, 'the verified row with its shares');
     await until(() => /swarm\.iso verified \(sha256 efefefefefef…\) from s3 \(59%\), s5 \(39%\), s2 \(2%\) in 3s/
       .test(readFileSync(fake.logFile, 'utf8')), 3_000, 'the log line');
+  });
+});
+
+it('a download whose holder left is one Transfers row: no searching row stays after it fails or is retried', async () => {
+  await withFake(120, 40, async (fake) => {
+    fake.tmux.type('relocate.bin');
+    fake.tmux.sendKeys('Enter');
+    // The fake core searches twice more under fresh query ids (same download id), then gives up keeping 40%.
+    let screen = await fake.tmux.waitUntil((s) => transfersPanel(s).some((l) => /^↓ relocate\.bin ← s4 +✗ failed/.test(l)),
+      5_000, 'the failed row');
+    assert.equal(transfersPanel(screen).filter((l) => /relocate\.bin|searching/.test(l)).length, 1, transfersPanel(screen).join('\n'));
+    fake.tmux.type('relocate.bin');
+    fake.tmux.sendKeys('Enter');
+    screen = await fake.tmux.waitUntil((s) => transfersPanel(s).some((l) => /^↓ relocate\.bin ← s2.* +✓ verified 2\.0 MB/.test(l)),
+      5_000, 'the resumed download verified');
+    // Two seconds on: a searching row keyed by a search round would still be there (it lingered a minute).
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    screen = fake.tmux.capture();
+    const rows = transfersPanel(screen).filter((l) => l.trim() !== '');
+    assert.not.ok(rows.some((l) => l.includes('searching')), rows.join('\n'));
+    assert.equal(rows.filter((l) => l.includes('relocate.bin')).length, 1, rows.join('\n'));
+    assert.match(screen, /searching the mesh for relocate\.bin/, 'the log still tells each search');
   });
 });
 

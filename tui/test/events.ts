@@ -1,7 +1,7 @@
 /** Builds synthetic PeerEvents for feeder tests: `at(1000, { event: 'ready', ... })`. Not a test file. */
-import type { PeerEvent, PeerEventBody } from '../../peer/control/peer-events.js';
+import type { PeerEvent, PeerEventReport } from '../../peer/control/peer-events.js';
 
-export function at(t: number, body: PeerEventBody): PeerEvent {
+export function at(t: number, body: PeerEventReport): PeerEvent {
   return { ...body, t } as PeerEvent;
 }
 

@@ -5,12 +5,13 @@
  *
  * Usage: node dist/tui/test/fake-peer.js --record FILE --log FILE [--name s1]
  * Commands it understands: TOPO, help, Stop, a file name (downloads it in ~1 s), `missing.txt` (not found),
- * `broken.bin` (fails mid-way), `swarm.iso` (resumed from 600 MB, then fetched from s3, s5 and s2 at once over ~3 s,
+ * `broken.bin` (fails mid-way), `relocate.bin` (its holder leaves at 40%: two more search rounds, then it fails keeping
+ * what it has; asked again, it resumes under the same download id and completes), `swarm.iso` (resumed from 600 MB, then fetched from s3, s5 and s2 at once over ~3 s,
  * s2 stopping early), `bogus!` (refused with an error), `flood` (20 000 progress events as fast as possible), `noise`
  * (writes to console and stderr), `crash` (throws from a timer).
  */
 import { appendFileSync } from 'node:fs';
-import type { PeerEvent, PeerEventBody } from '../../peer/control/peer-events.js';
+import type { PeerEvent, PeerEventBody, PeerEventReport } from '../../peer/control/peer-events.js';
 import type { PeerHandle } from '../../peer/control/peer-handle.js';
 import { runDashboard } from '../dashboard.js';
 
@@ -37,7 +38,10 @@ class FakePeer implements PeerHandle {
   private readonly listeners = new Set<(event: PeerEvent) => void>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly downloads: { name: string; size: number }[] = [];
-  private qid = 0;
+  /** Command lines received so far (each event a command causes carries its number as `cmd`). */
+  private seq = 0;
+  /** Download ids of interrupted downloads, by file: asking again resumes under the same id, as the core does. */
+  private readonly partial = new Map<string, string>();
   private bytesIn = 0;
 
   subscribe(listener: (event: PeerEvent) => void): () => void {
@@ -45,7 +49,7 @@ class FakePeer implements PeerHandle {
     return () => this.listeners.delete(listener);
   }
 
-  emit(body: PeerEventBody): void {
+  emit(body: PeerEventReport): void {
     const event = { ...body, t: Date.now() } as PeerEvent;
     for (const l of this.listeners) l(event);
   }
@@ -81,19 +85,30 @@ class FakePeer implements PeerHandle {
     this.timers.add(stats as unknown as NodeJS.Timeout);
   }
 
-  command(line: string): void {
+  command(line: string): number {
+    const cmd = ++this.seq;
     appendFileSync(recordFile, `${line}\n`);
-    const qid = `q${++this.qid}`;
-    if (/^topo$/i.test(line)) return this.later(50, () => this.emit({ event: 'topology', peers: PEERS }));
+    this.run(line, cmd);
+    return cmd;
+  }
+
+  private run(line: string, cmd: number): void {
+    const reply = (body: PeerEventBody) => this.emit({ ...body, cmd });
+    const download = this.partial.get(line) ?? `d${cmd}`;
+    const query = `q${cmd}`;
+    if (/^topo$/i.test(line)) return this.later(50, () => reply({ event: 'topology', peers: PEERS }));
     if (/^help$/i.test(line)) {
-      return this.emit({ event: 'help', commands: [
+      return reply({ event: 'help', commands: [
         { command: 'FILENAME', description: 'download it from the mesh' },
         { command: 'TOPO', description: 'show the whole mesh' },
         { command: 'Stop', description: 'leave gracefully' },
       ] });
     }
-    if (/^stop( all)?$/i.test(line)) return this.later(100, () => this.emit({ event: 'stopped', reason: 'asked to stop' }));
-    if (line === 'bogus!') return this.emit({ event: 'error', message: '"bogus!" is not a command or a file name; type help' });
+    if (/^stop( all)?$/i.test(line)) {
+      reply({ event: 'leaving', reason: 'asked to stop' });
+      return this.later(100, () => reply({ event: 'stopped', reason: 'asked to stop' }));
+    }
+    if (line === 'bogus!') return reply({ event: 'error', message: '"bogus!" is not a command or a file name; type help' });
     if (line === 'noise') {
       console.error('stray console.error line');
       process.stderr.write('stray stderr write\n');
@@ -104,29 +119,59 @@ class FakePeer implements PeerHandle {
         throw new Error('fake peer crashed on purpose');
       });
     }
-    if (line === 'flood') return this.flood(qid);
-    this.emit({ event: 'query-sent', qid, file: line, hops: 5, neighbours: 2 });
-    if (line === 'missing.txt') return this.later(300, () => this.emit({ event: 'not-found', qid, file: line }));
-    if (line === 'swarm.iso') return this.swarm(qid, line);
+    if (line === 'flood') return this.flood(download, reply);
+    if (line === 'relocate.bin') return this.relocate(line, download, cmd, reply);
+    reply({ event: 'query-sent', query, download, file: line, hops: 5, neighbours: 2 });
+    if (line === 'missing.txt') return this.later(300, () => reply({ event: 'not-found', download, file: line }));
+    if (line === 'swarm.iso') return this.swarm(download, line, reply);
     const bytes = 3 * 1024 * 1024;
-    this.later(150, () => this.emit({ event: 'download-started', qid, file: line, from: 's4', bytes, sha256: 'ab'.repeat(32) }));
+    this.later(150, () => reply({ event: 'download-started', download, file: line, from: 's4', bytes, sha256: 'ab'.repeat(32) }));
     for (let step = 1; step <= 10; step += 1) {
       this.later(150 + step * 100, () => {
         if (line === 'broken.bin' && step > 4) return;
-        this.emit({ event: 'download-progress', qid, file: line, from: 's4', bytes, received: (bytes * step) / 10,
+        reply({ event: 'download-progress', download, file: line, from: 's4', bytes, received: (bytes * step) / 10,
           sources: [{ name: 's4', bytes: (bytes * step) / 20, pieces: step, active: true },
             { name: 's2', bytes: (bytes * step) / 20, pieces: step, active: true }] });
       });
     }
     this.later(1300, () => {
       if (line === 'broken.bin') {
-        this.emit({ event: 'download-failed', qid, file: line, reason: 's4 closed the connection at 40%', kept: bytes * 0.4 });
+        reply({ event: 'download-failed', download, file: line, reason: 's4 closed the connection at 40%', kept: bytes * 0.4 });
         return;
       }
-      this.emit({ event: 'download-complete', qid, file: line, path: `Downloads/${line}`, bytes, sha256: 'ab'.repeat(32), from: 's4',
+      reply({ event: 'download-complete', download, file: line, path: `Downloads/${line}`, bytes, sha256: 'ab'.repeat(32), from: 's4',
         ms: 1150, sources: [{ name: 's4', bytes: bytes / 2, pieces: 6, active: false }, { name: 's2', bytes: bytes / 2, pieces: 6, active: false }] });
       this.downloads.push({ name: line, size: bytes });
-      this.emit({ event: 'files', shared: SHARED, downloads: [...this.downloads] });
+      reply({ event: 'files', shared: SHARED, downloads: [...this.downloads] });
+    });
+  }
+
+  /**
+   * What the core reports for a download whose holder leaves at 40%: the same download id through two more rounds of
+   * searching (fresh query ids), then a failure keeping its pieces; asked again, it resumes and completes.
+   */
+  private relocate(file: string, download: string, cmd: number, reply: (body: PeerEventBody) => void): void {
+    const bytes = 2 * 1024 * 1024;
+    const sha256 = '12'.repeat(32);
+    if (this.partial.has(file)) {
+      this.partial.delete(file);
+      const have = bytes * 0.4;
+      reply({ event: 'download-resumed', download, file, sha256, bytes, have });
+      reply({ event: 'query-sent', query: `q${cmd}`, download, file, hops: 5, neighbours: 2 });
+      this.later(200, () => reply({ event: 'download-started', download, file, from: 's2', bytes, sha256 }));
+      this.later(500, () => reply({ event: 'download-complete', download, file, path: `Downloads/${file}`, bytes, sha256,
+        from: 's2', ms: 300, sources: [{ name: 's2', bytes: bytes - have, pieces: 6, active: false }] }));
+      return;
+    }
+    reply({ event: 'query-sent', query: `q${cmd}`, download, file, hops: 5, neighbours: 2 });
+    this.later(150, () => reply({ event: 'download-started', download, file, from: 's4', bytes, sha256 }));
+    this.later(300, () => reply({ event: 'download-progress', download, file, from: 's4', bytes, received: bytes * 0.4,
+      sources: [{ name: 's4', bytes: bytes * 0.4, pieces: 4, active: false }] }));
+    this.later(400, () => reply({ event: 'query-sent', query: `q${cmd}-round2`, download, file, hops: 5, neighbours: 2 }));
+    this.later(700, () => reply({ event: 'query-sent', query: `q${cmd}-round3`, download, file, hops: 5, neighbours: 2 }));
+    this.later(1000, () => {
+      this.partial.set(file, download);
+      reply({ event: 'download-failed', download, file, reason: 'every holder is gone; 40% is kept: ask again to resume', kept: bytes * 0.4 });
     });
   }
 
@@ -134,7 +179,7 @@ class FakePeer implements PeerHandle {
    * A download resumed from a partial file and served by three holders at once, as the swarm core reports it
    * (issue 4): s3 sends 60% and s5 40% of what is fetched here, s2 sends 8 MB and stops sending early.
    */
-  private swarm(qid: string, file: string): void {
+  private swarm(download: string, file: string, reply: (body: PeerEventBody) => void): void {
     const MiB = 1024 * 1024;
     const bytes = 1024 * MiB;
     const have = 600 * MiB;
@@ -148,41 +193,41 @@ class FakePeer implements PeerHandle {
         { name: 's2', bytes: step >= 2 ? dropped : dropped / 2, pieces: step >= 2 ? 2 : 1, active: step < 2 && !finished },
       ].sort((a, b) => b.bytes - a.bytes);
     };
-    this.later(100, () => this.emit({ event: 'download-resumed', qid, file, sha256: 'ef'.repeat(32), bytes, have }));
-    this.later(300, () => this.emit({ event: 'download-started', qid, file, from: 's3', bytes, sha256: 'ef'.repeat(32) }));
+    this.later(100, () => reply({ event: 'download-resumed', download, file, sha256: 'ef'.repeat(32), bytes, have }));
+    this.later(300, () => reply({ event: 'download-started', download, file, from: 's3', bytes, sha256: 'ef'.repeat(32) }));
     for (let step = 1; step <= steps; step += 1) {
       this.later(300 + step * 250, () => {
         const sources = shares(step, false);
         const received = have + sources.reduce((n, x) => n + x.bytes, 0);
-        this.emit({ event: 'download-progress', qid, file, from: sources[0]!.name, bytes, received, sources });
+        reply({ event: 'download-progress', download, file, from: sources[0]!.name, bytes, received, sources });
       });
     }
     this.later(300 + (steps + 1) * 250, () => {
-      this.emit({ event: 'download-complete', qid, file, path: `Downloads/${file}`, bytes, sha256: 'ef'.repeat(32), from: 's3',
+      reply({ event: 'download-complete', download, file, path: `Downloads/${file}`, bytes, sha256: 'ef'.repeat(32), from: 's3',
         ms: (steps + 1) * 250, sources: shares(steps, true) });
       this.downloads.push({ name: file, size: bytes });
-      this.emit({ event: 'files', shared: SHARED, downloads: [...this.downloads] });
+      reply({ event: 'files', shared: SHARED, downloads: [...this.downloads] });
     });
   }
 
   /** Many progress events in a burst, as a fast transfer produces: the dashboard must not render per event. */
-  private flood(qid: string): void {
+  private flood(download: string, reply: (body: PeerEventBody) => void): void {
     const bytes = 1024 * 1024 * 1024;
     const total = 20_000;
     const t0 = Date.now();
-    this.emit({ event: 'download-started', qid, file: 'flood.bin', from: 's2', bytes, sha256: 'cd'.repeat(32) });
+    reply({ event: 'download-started', download, file: 'flood.bin', from: 's2', bytes, sha256: 'cd'.repeat(32) });
     let sent = 0;
     const burst = () => {
       for (let i = 0; i < 500 && sent < total; i += 1) {
         sent += 1;
-        this.emit({ event: 'download-progress', qid, file: 'flood.bin', from: 's2', bytes, received: Math.floor((bytes * sent) / total),
+        reply({ event: 'download-progress', download, file: 'flood.bin', from: 's2', bytes, received: Math.floor((bytes * sent) / total),
           sources: [{ name: 's2', bytes: Math.floor((bytes * sent) / total), pieces: sent, active: true }] });
       }
       if (sent < total) {
         setImmediate(burst);
         return;
       }
-      this.emit({ event: 'download-complete', qid, file: 'flood.bin', path: 'Downloads/flood.bin', bytes, sha256: 'cd'.repeat(32), from: 's2',
+      reply({ event: 'download-complete', download, file: 'flood.bin', path: 'Downloads/flood.bin', bytes, sha256: 'cd'.repeat(32), from: 's2',
         ms: Date.now() - t0, sources: [{ name: 's2', bytes, pieces: total, active: false }] });
       appendFileSync(recordFile, `#flood ${JSON.stringify({ ...dashboard.stats(), ms: Date.now() - t0, before: statsBefore })}\n`);
     };

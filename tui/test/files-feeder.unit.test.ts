@@ -17,7 +17,7 @@ test('lists shared and downloaded files by name with totals', () => {
 test('a verified download shows at once and is marked fresh', () => {
   const f = new FilesFeeder();
   f.apply(at(1, { event: 'files', shared: [], downloads: [] }));
-  f.apply(at(2, { event: 'download-complete', qid: 'q', file: 'new.txt', path: 'Downloads/new.txt', bytes: 42,
+  f.apply(at(2, { event: 'download-complete', download: 'q', file: 'new.txt', path: 'Downloads/new.txt', bytes: 42,
     sha256: 'x', from: 's2', ms: 3, sources: [] }));
   assert.equal(f.view().downloads, [{ name: 'new.txt', size: 42 }]);
   assert.equal(f.view().fresh, ['new.txt']);

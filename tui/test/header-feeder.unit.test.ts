@@ -39,9 +39,9 @@ test('server state, topology size and neighbour changes keep the header current'
   assert.is(f.view().neighbours, 0);
 });
 
-test('leaving, then stopped', () => {
+test('leaving (the core says so), then stopped', () => {
   const f = make();
-  f.leaving();
+  assert.ok(f.apply(at(0, { event: 'leaving', reason: 'stopped by the user', cmd: 1 })));
   assert.is(f.view().phase, 'leaving');
   f.apply(at(1, { event: 'stopped', reason: 'Stop' }));
   assert.is(f.view().phase, 'stopped');

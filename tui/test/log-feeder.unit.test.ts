@@ -7,9 +7,9 @@ test('describes joins, leaves, queries, hits and refusals in readable lines with
   const f = new LogFeeder();
   f.apply(at(1, { event: 'ready', name: 's1', id: 'ID1', host: '127.0.0.1', port: 7001, neighbours: ['s2'], server: 'x', dir: 'd' }));
   f.apply(at(2, { event: 'neighbour-down', name: 's2', reason: 'left the mesh' }));
-  f.apply(at(3, { event: 'query-seen', qid: 'q', file: 'a.txt', from: 's2', origin: 's5', hops: 3, action: 'forwarded' }));
-  f.apply(at(4, { event: 'query-seen', qid: 'q', file: '../etc', from: 's2', origin: 's2', hops: 3, action: 'refused', reason: 'path outside shared/' }));
-  f.apply(at(5, { event: 'download-complete', qid: 'q', file: 'a.txt', path: 'Downloads/a.txt', bytes: 10, sha256: '0123456789abcdef', from: 's3', ms: 1500,
+  f.apply(at(3, { event: 'query-seen', query: 'q', file: 'a.txt', from: 's2', origin: 's5', hops: 3, action: 'forwarded' }));
+  f.apply(at(4, { event: 'query-seen', query: 'q', file: '../etc', from: 's2', origin: 's2', hops: 3, action: 'refused', reason: 'path outside shared/' }));
+  f.apply(at(5, { event: 'download-complete', download: 'q', file: 'a.txt', path: 'Downloads/a.txt', bytes: 10, sha256: '0123456789abcdef', from: 's3', ms: 1500,
     sources: [{ name: 's3', bytes: 6, pieces: 1, active: false }, { name: 's4', bytes: 4, pieces: 1, active: false }] }));
   f.apply(at(6, { event: 'error', message: 'unknown command' }));
   assert.equal(f.view().lines.map((l) => [l.t, l.level, l.text]), [
@@ -25,7 +25,7 @@ test('describes joins, leaves, queries, hits and refusals in readable lines with
 test('a verified download says who sent what, biggest share first, in percents that add up to 100', () => {
   const f = new LogFeeder();
   const done = (sources: { name: string; bytes: number; pieces: number; active: boolean }[], from = 's3') =>
-    f.apply(at(1, { event: 'download-complete', qid: 'q', file: 'big.iso', path: 'Downloads/big.iso', bytes: 300,
+    f.apply(at(1, { event: 'download-complete', download: 'q', file: 'big.iso', path: 'Downloads/big.iso', bytes: 300,
       sha256: 'abcdef0123456789', from, ms: 2_100, sources }));
   const share = (name: string, bytes: number) => ({ name, bytes, pieces: 1, active: false });
   done([share('s5', 80), share('s3', 120), share('s4', 0)], 's5');
@@ -40,31 +40,29 @@ test('a verified download says who sent what, biggest share first, in percents t
   ]);
 });
 
-test('progress, stats and listings are not logged; a periodic topology only when TOPO asked for it', () => {
+test('progress, stats and periodic listings are not logged; a topology only when it answers a command', () => {
   const f = new LogFeeder();
   const peers = [{ name: 's2', id: 'id-s2-0000', host: '127.0.0.1', port: 7002, neighbours: ['s1'] },
     { name: 's1', id: 'id-s1-0000', host: '127.0.0.1', port: 7001, neighbours: ['s2'] }];
-  assert.is(f.apply(at(1, { event: 'download-progress', qid: 'q', file: 'f', from: 's', bytes: 2, received: 1, sources: [] })), false);
+  assert.is(f.apply(at(1, { event: 'download-progress', download: 'q', file: 'f', from: 's', bytes: 2, received: 1, sources: [] })), false);
   assert.is(f.apply(at(1, { event: 'neighbour-stats', neighbours: [] })), false);
   assert.is(f.apply(at(1, { event: 'files', shared: [], downloads: [] })), false);
   assert.is(f.apply(at(1, { event: 'topology', peers })), false);
-  f.expectTopology();
-  assert.ok(f.apply(at(2, { event: 'topology', peers })));
-  assert.is(f.apply(at(3, { event: 'topology', peers })), false, 'only the one answer to TOPO');
+  assert.ok(f.apply(at(2, { event: 'topology', peers, cmd: 4 })));
+  assert.is(f.apply(at(3, { event: 'topology', peers })), false, 'only the answer to TOPO');
   const text = f.view().lines.map((l) => l.text);
   assert.is(text[0], 'mesh topology: 2 peers');
   assert.match(text[1]!, /^ {2}s1 +127\.0\.0\.1:7001 +↔ s2$/);
   assert.match(text[2]!, /^ {2}s2 +127\.0\.0\.1:7002 +↔ s1$/);
 });
 
-test('answers to list, find, where and files (when asked) are logged as tables', () => {
+test('answers to list, find, where and files (when it answers a command) are logged as tables', () => {
   const f = new LogFeeder();
   f.apply(at(1, { event: 'list', files: [{ name: 'a.txt', size: 2048, sha256: 'x', holders: 2 }, { name: 'big.bin', size: 3 * 1024 * 1024, sha256: 'y', holders: 1 }] }));
   f.apply(at(2, { event: 'find-results', pattern: 'zzz', files: [] }));
   f.apply(at(3, { event: 'where', file: 'a.txt', holders: [{ name: 's2', host: '127.0.0.1', port: 7002, sha256: 'x', size: 2048, source: 'index' }] }));
   assert.is(f.apply(at(4, { event: 'files', shared: [{ name: 'mine.txt', size: 10 }], downloads: [] })), false);
-  f.expectFiles();
-  f.apply(at(5, { event: 'files', shared: [{ name: 'mine.txt', size: 10 }], downloads: [] }));
+  f.apply(at(5, { event: 'files', shared: [{ name: 'mine.txt', size: 10 }], downloads: [], cmd: 2 }));
   assert.equal(f.view().lines.map((l) => [l.level, l.text]), [
     ['info', 'list: 2 files in the mesh'],
     ['info', '  a.txt    2.0 KB  2 holders'],

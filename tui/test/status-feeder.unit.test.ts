@@ -15,15 +15,15 @@ test('an error shows prominently, then the hint returns after the ttl', () => {
 
 test('outcomes of a request show as ok, warn and info', () => {
   const f = new StatusFeeder();
-  f.apply(at(1, { event: 'not-found', qid: 'q', file: 'ghost' }));
+  f.apply(at(1, { event: 'not-found', download: 'q', file: 'ghost' }));
   assert.equal(f.view(), { kind: 'warn', text: 'ghost: not found in the mesh' });
   f.apply(at(2, { event: 'already-have', file: 'a', path: 'shared/a' }));
   assert.equal(f.view(), { kind: 'info', text: 'a: already held (shared/a)' });
-  f.apply(at(3, { event: 'download-complete', qid: 'q', file: 'b', path: 'Downloads/b', bytes: 1, sha256: 'x', from: 's2', ms: 1, sources: [] }));
+  f.apply(at(3, { event: 'download-complete', download: 'q', file: 'b', path: 'Downloads/b', bytes: 1, sha256: 'x', from: 's2', ms: 1, sources: [] }));
   assert.equal(f.view(), { kind: 'ok', text: 'b: verified, saved as Downloads/b' });
 });
 
-test('a confirmation stays until answered, and leaving is final', () => {
+test('a confirmation stays until answered, and the core\'s leaving is final', () => {
   const f = new StatusFeeder({ messageTtlMs: 10 });
   f.confirm('Leave?', 0);
   assert.is(f.apply(at(1, { event: 'error', message: 'late error' })), false);
@@ -31,7 +31,7 @@ test('a confirmation stays until answered, and leaving is final', () => {
   assert.is(f.kind, 'confirm');
   f.clear(1_000);
   assert.is(f.kind, 'hint');
-  f.leaving(1_001);
+  f.apply(at(1_001, { event: 'leaving', reason: 'stopped by the user', cmd: 3 }));
   f.clear(1_002);
   f.show('error', 'x', 1_003);
   assert.equal(f.view(), { kind: 'leaving', text: 'leaving the mesh…' });

@@ -3,18 +3,18 @@ import * as assert from 'uvu/assert';
 import { ThroughputFeeder } from '../feeders/throughput-feeder.js';
 import { at } from './events.js';
 
-const progress = (t: number, qid: string, received: number) =>
-  at(t, { event: 'download-progress', qid, file: 'f', from: 's2', bytes: 1e9, received, sources: [] });
+const progress = (t: number, download: string, received: number) =>
+  at(t, { event: 'download-progress', download, file: 'f', from: 's2', bytes: 1e9, received, sources: [] });
 
 test('turns progress positions into per-second receive and send rates', () => {
   const f = new ThroughputFeeder({ bucketMs: 1_000 });
   f.tick(0);
-  f.apply(at(50, { event: 'download-started', qid: 'q1', file: 'f', from: 's2', bytes: 1e9, sha256: 'x' }));
+  f.apply(at(50, { event: 'download-started', download: 'q1', file: 'f', from: 's2', bytes: 1e9, sha256: 'x' }));
   f.apply(progress(100, 'q1', 1_000));
   f.apply(progress(500, 'q1', 3_000));
   assert.is(f.tick(900), false, 'the bucket is still open');
   assert.is(f.tick(1_000), true);
-  f.apply(at(1_200, { event: 'upload-progress', qid: 'q9', file: 'g', to: 's3', bytes: 10_000, sent: 500 }));
+  f.apply(at(1_200, { event: 'upload-progress', query: 'q9', file: 'g', to: 's3', bytes: 10_000, sent: 500 }));
   f.tick(2_000);
   const v = f.view();
   assert.equal(v.inRates, [3_000, 0]);
@@ -35,7 +35,7 @@ test('counts the tail that only download-complete reports', () => {
   const f = new ThroughputFeeder();
   f.tick(0);
   f.apply(progress(100, 'q1', 900));
-  f.apply(at(200, { event: 'download-complete', qid: 'q1', file: 'f', path: 'Downloads/f', bytes: 1_000, sha256: 'x',
+  f.apply(at(200, { event: 'download-complete', download: 'q1', file: 'f', path: 'Downloads/f', bytes: 1_000, sha256: 'x',
     from: 's2', ms: 200, sources: [] }));
   f.tick(1_000);
   assert.is(f.view().totalIn, 1_000);
@@ -45,8 +45,8 @@ test('counts the tail that only download-complete reports', () => {
 test('bytes held from an earlier run are not received, even when download-started follows download-resumed', () => {
   const f = new ThroughputFeeder();
   f.tick(0);
-  f.apply(at(10, { event: 'download-resumed', qid: 'q1', file: 'f', sha256: 'x', bytes: 1e9, have: 600_000 }));
-  f.apply(at(20, { event: 'download-started', qid: 'q1', file: 'f', from: 's2', bytes: 1e9, sha256: 'x' }));
+  f.apply(at(10, { event: 'download-resumed', download: 'q1', file: 'f', sha256: 'x', bytes: 1e9, have: 600_000 }));
+  f.apply(at(20, { event: 'download-started', download: 'q1', file: 'f', from: 's2', bytes: 1e9, sha256: 'x' }));
   f.apply(progress(100, 'q1', 650_000));
   f.tick(1_000);
   assert.equal([f.view().totalIn, f.view().inRates], [50_000, [50_000]]);
