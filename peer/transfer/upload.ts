@@ -6,7 +6,8 @@ import { P2pError, describeError } from '../../common/errors.js';
 import { writeFrameHeader } from '../../common/frame-encoder.js';
 import { PIECE_HEADER_BYTES, peerMessages } from '../../common/wire/peer-messages.js';
 import type { PeerRef } from '../../common/wire/shapes.js';
-import type { FileDigest, HeldFile } from '../files/file-catalog.js';
+import type { HeldFile } from '../files/file-catalog.js';
+import { encodeManifest, type Manifest } from '../content/manifest.js';
 import { pieceCount, pieceLength } from '../content/piece-plan.js';
 import type { PeerChannel } from '../transport/peer-listener.js';
 
@@ -49,7 +50,7 @@ export class Upload extends EventEmitter<UploadEvents> {
   constructor(
     readonly qid: string,
     readonly file: HeldFile,
-    private readonly digest: FileDigest,
+    private readonly digest: Manifest,
     readonly to: string,
     private readonly self: PeerRef,
     private readonly options: UploadOptions = {},
@@ -75,11 +76,7 @@ export class Upload extends EventEmitter<UploadEvents> {
       channel.send('offer', {
         qid: this.qid,
         file: this.file.name,
-        size: this.digest.size,
-        sha256: this.digest.sha256,
-        pieceSize: this.digest.pieceSize,
-        pieces: this.digest.pieces.toString('base64'),
-        prefixes: this.digest.prefixes.toString('base64'),
+        ...encodeManifest(this.digest),
         from: this.self,
       });
       fh = await open(this.file.path, 'r');
