@@ -1,10 +1,15 @@
 import type { Bitfield } from './bitfield.js';
 
 export interface PiecePickerOptions {
-  /** Pieces asked of one source and not yet arrived. Default 2. */
+  /** Pieces asked of one source and not yet arrived. Default 1. */
   depth?: number;
   /** Near the end, how many sources may be asked for the same missing piece at once. Default 2. */
   endgameCopies?: number;
+  /**
+   * Least time a piece is in flight before another source is asked for a copy (endgame). Default 0: at once. A copy
+   * that arrives second is fetched twice, so waiting until the first is overdue saves it on a healthy link.
+   */
+  endgameAfterMs?: number;
 }
 
 /**
@@ -19,6 +24,8 @@ export class PiecePicker<S = string> {
   private readonly opts: Required<PiecePickerOptions>;
   private readonly inflight = new Map<S, Set<number>>();
   private readonly checking = new Set<number>();
+  /** When each piece in flight was first asked for (the caller's clock). */
+  private readonly askedAt = new Map<number, number>();
   /** Every piece below the cursor is held or being checked. */
   private cursor = 0;
 
@@ -26,7 +33,7 @@ export class PiecePicker<S = string> {
     private readonly have: Bitfield,
     options: PiecePickerOptions = {},
   ) {
-    this.opts = { depth: 2, endgameCopies: 2, ...options };
+    this.opts = { depth: 1, endgameCopies: 2, endgameAfterMs: 0, ...options };
   }
 
   get depth(): number {
@@ -42,8 +49,11 @@ export class PiecePicker<S = string> {
     return this.checking.has(index);
   }
 
-  /** Fills `source`'s window; returns the pieces to ask of it now (recorded as in flight there). */
-  pick(source: S): number[] {
+  /**
+   * Fills `source`'s window; returns the pieces to ask of it now (recorded as in flight there). `now` is the
+   * caller's clock in ms, used only for `endgameAfterMs`.
+   */
+  pick(source: S, now = 0): number[] {
     const mine = this.inflight.get(source) ?? new Set<number>();
     this.inflight.set(source, mine);
     const free = this.opts.depth - mine.size;
@@ -58,11 +68,19 @@ export class PiecePicker<S = string> {
       // Endgame: nothing left that nobody was asked for; ask this source too for what is still missing.
       for (let i = this.cursor; i < this.have.length && picks.length < free; i++) {
         if (this.have.has(i) || this.checking.has(i) || mine.has(i)) continue;
-        if ((asked.get(i) ?? 0) < this.opts.endgameCopies) picks.push(i);
+        if ((asked.get(i) ?? 0) < this.opts.endgameCopies && now - (this.askedAt.get(i) ?? now) >= this.opts.endgameAfterMs) picks.push(i);
       }
     }
-    for (const p of picks) mine.add(p);
+    for (const p of picks) {
+      mine.add(p);
+      if (!this.askedAt.has(p)) this.askedAt.set(p, now);
+    }
     return picks;
+  }
+
+  /** Is some piece in flight that a source could be asked for once it is overdue? (the caller then calls back) */
+  get waitingForEndgame(): boolean {
+    return this.askedAt.size > 0;
   }
 
   /**
@@ -73,6 +91,7 @@ export class PiecePicker<S = string> {
   arrived(source: S, index: number): { fresh: boolean; cancel: S[] } {
     this.inflight.get(source)?.delete(index);
     if (this.have.has(index) || this.checking.has(index)) return { fresh: false, cancel: [] };
+    this.askedAt.delete(index);
     this.checking.add(index);
     const cancel: S[] = [];
     for (const [other, pieces] of this.inflight) if (other !== source && pieces.delete(index)) cancel.push(other);
@@ -95,7 +114,10 @@ export class PiecePicker<S = string> {
 
   /** Pieces found missing again (e.g. a re-check from disk): picked first. */
   rewind(pieces: Iterable<number>): void {
-    for (const p of pieces) if (p < this.cursor) this.cursor = p;
+    for (const p of pieces) {
+      if (p < this.cursor) this.cursor = p;
+      if (![...this.inflight.values()].some((s) => s.has(p))) this.askedAt.delete(p);
+    }
   }
 
   private askedCounts(): Map<number, number> {

@@ -105,4 +105,14 @@ test('pieces found bad later (rewind) are picked again', () => {
   assert.equal(p.pick('a'), [1]);
 });
 
+test('with endgameAfterMs, a copy is asked for only once the first ask is overdue', () => {
+  const { p } = picker(1, { depth: 1, endgameAfterMs: 500 });
+  assert.equal(p.pick('a', 1000), [0]);
+  assert.equal(p.pick('b', 1200), [], 'not overdue yet');
+  assert.ok(p.waitingForEndgame);
+  assert.equal(p.pick('b', 1500), [0]);
+  p.arrived('a', 0);
+  assert.not.ok(p.waitingForEndgame);
+});
+
 test.run();
