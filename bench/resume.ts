@@ -47,11 +47,17 @@ try {
   await new Promise((r) => setTimeout(r, 500));
   const sent = sentBy(mesh.peer('h1').events) + sentBy(mesh.peer('h2').events);
   const refetched = sent - size;
+  // Split: what the first run's holders sent beyond what was kept (lost at the kill), and what the second run's sent
+  // beyond what was missing (endgame copies near the end).
+  const beforeKill = mesh.peer('h1').events.concat(mesh.peer('h2').events).reduce((n, e) => n + (e.event === 'upload-failed' ? e.sent : 0), 0);
+  const lostAtKill = beforeKill - resumed.have;
   const ok = sha256File(join(again.dir, done.path)) === want;
   console.log(`${values.mib} MiB from 2 holders; requester killed with SIGKILL at ${((at.received / size) * 100).toFixed(0)}% verified`);
   console.log(table(['measure', 'value', 'target'], [
     ['held when resumed', `${(resumed.have / MiB).toFixed(0)} MiB of ${(size / MiB).toFixed(0)} MiB`, '-'],
-    ['bytes fetched again', `${(refetched / MiB).toFixed(1)} MiB (${Math.round(refetched / MiB)} pieces)`, '≤ 1 piece per source in flight'],
+    ['bytes fetched again', `${(refetched / MiB).toFixed(1)} MiB (${Math.round(refetched / MiB)} pieces)`, '≤ 1 piece per source'],
+    ['  of which lost at the kill', `${(lostAtKill / MiB).toFixed(1)} MiB`, '-'],
+    ['  of which endgame copies after the restart', `${((refetched - lostAtKill) / MiB).toFixed(1)} MiB`, '-'],
     ['restart → download-resumed', `${resumed.t - restartAt} ms`, '-'],
     ['restart → data flowing again', `${flowing.t - restartAt} ms`, '< 1000 ms, no full re-hash'],
     ['file', ok ? 'sha256 ok' : 'MISMATCH', '-'],

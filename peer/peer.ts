@@ -7,7 +7,7 @@ import type { Tagged } from '../common/message-table.js';
 import type { PeerMessages } from '../common/wire/peer-messages.js';
 import type { PeerInfo, PeerRef } from '../common/wire/shapes.js';
 import { Hasher } from './content/hasher.js';
-import { PartialState } from './content/partial-state.js';
+import { PartialFiles } from './content/partial-file.js';
 import { COMMAND_HELP, parseCommand } from './control/command-parser.js';
 import { caused, type PeerEvent, type PeerEventBody, type PeerEventReport } from './control/peer-events.js';
 import type { PeerHandle } from './control/peer-handle.js';
@@ -106,7 +106,7 @@ export class Peer implements PeerHandle {
     this.router = new FloodRouter(this.neighbours);
     this.server = new ServerLink(options.server, this.transport, () => ({ name: this.name, id: this.id, host: this.host, ...(this.port ? { port: this.port } : {}) }), () => this.neighbours.names(), options.serverLink);
     this.book = new AddressBook(join(this.folders.state, 'address-book.json'));
-    this.downloads = new Downloads(this.folders.downloads, this.hasher, new PartialState(this.folders.partial), this.book, {
+    this.downloads = new Downloads(this.folders.downloads, this.hasher, new PartialFiles(this.folders.partial), this.book, {
       self: () => this.ref(),
       index: (mode, pattern) => this.server.files(mode, pattern),
       flood: (qid, file) => this.router.originate('query', { qid, file, hops: this.options.hopLimit ?? 7, origin: this.ref() }),

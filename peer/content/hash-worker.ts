@@ -1,30 +1,37 @@
 /**
- * Worker thread that does the hashing (and, for downloads, the writing) so the thread receiving from sockets never
- * waits on SHA-256 (issue 2: receive + hash + write on one thread reaches only ~0.56× of a plain pipe).
+ * Worker thread that does the hashing so the thread receiving from sockets never waits on SHA-256 (issue 2: receive
+ * + hash + write on one thread reaches only ~0.56× of a plain pipe). It only reads files and hashes them; the
+ * partial file (partial-file.ts) is created, written, flushed and renamed by the main thread alone.
  *
- * - `digest-file`: one read of a file producing its SHA-256 and the SHA-256 of every piece.
+ * - `digest-file`: one read of a file producing its manifest (SHA-256, piece hashes, prefix digests).
  * - download sessions: the receiving thread writes a piece at its offset in the partial file, then hands it here
  *   (without a copy); it is checked against its own SHA-256 and marked held. Writing and hashing thus run on two
  *   threads at once (libuv's pool and this one). A running SHA-256 of the whole file advances along the contiguous
  *   prefix of held pieces (from the piece's memory when it is next, else read back from disk), so the file's hash is
  *   known when the last piece lands. A piece that does not match is never marked held: its bytes on disk are
- *   overwritten when it is fetched again. A resumed session catches up on its held prefix in the background, a few
- *   pieces per turn, so new pieces keep flowing meanwhile (issue 4: no full re-hash before resuming).
+ *   overwritten when it is fetched again. A resumed session first checks, from disk, the few pieces the last run
+ *   wrote but had not confirmed (`recheck`), then catches up on its held prefix in the background, a few pieces per
+ *   turn, so new pieces keep flowing meanwhile (no full re-hash before resuming).
  */
 import { createHash, type Hash } from 'node:crypto';
-import { closeSync, existsSync, fstatSync, fsyncSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
+import { Bitfield } from './bitfield.js';
+import type { Manifest } from './manifest.js';
+
+/** A manifest as it crosses to this thread: the digests as transferable memory. */
+export type ManifestFields = Omit<Manifest, 'pieces' | 'prefixes'> & { pieces: ArrayBuffer; prefixes: ArrayBuffer };
 
 export type HashRequest =
   | { op: 'digest-file'; id: number; path: string; pieceSize: number }
-  | { op: 'open'; id: number; session: number; path: string; size: number; pieceSize: number; hashes: ArrayBuffer; prefixes: ArrayBuffer; have: ArrayBuffer }
+  | { op: 'open'; id: number; session: number; path: string; manifest: ManifestFields; have: ArrayBuffer; recheck: number[] }
   | { op: 'verify'; id: number; session: number; index: number; data: Uint8Array }
   | { op: 'finish'; id: number; session: number }
-  | { op: 'close'; id: number; session: number; sync: boolean }
+  | { op: 'close'; id: number; session: number }
   | { op: 'rescan'; id: number; session: number };
 
 export type HashReply =
-  | { id: number; ok: true; sha256?: string; pieces?: ArrayBuffer; prefixes?: ArrayBuffer; size?: number; pieceOk?: boolean; bad?: number[]; resumed?: boolean }
+  | { id: number; ok: true; manifest?: ManifestFields; sha256?: string; pieceOk?: boolean; bad?: number[]; recovered?: number[] }
   | { id: number; ok: false; error: string; code?: string };
 
 const READ_BYTES = 4 * 1024 * 1024;
@@ -39,7 +46,7 @@ interface Session {
   hashes: Buffer;
   /** Prefix digests: SHA-256 of the file up to the end of each piece. */
   prefixes: Buffer;
-  have: Uint8Array;
+  have: Bitfield;
   running: Hash;
   /** Pieces [0, frontier) are folded into `running`. */
   frontier: number;
@@ -49,10 +56,9 @@ interface Session {
 const sessions = new Map<number, Session>();
 
 const pieceLength = (s: Session, i: number) => Math.min(s.pieceSize, s.size - i * s.pieceSize);
-const has = (have: Uint8Array, i: number) => (have[i >> 3]! & (1 << (i & 7))) !== 0;
-const mark = (have: Uint8Array, i: number) => (have[i >> 3]! |= 1 << (i & 7));
+const digestAt = (packed: Buffer, i: number) => packed.subarray(i * 32, i * 32 + 32);
 
-function digestFile(path: string, pieceSize: number): { sha256: string; pieces: ArrayBuffer; prefixes: ArrayBuffer; size: number } {
+function digestFile(path: string, pieceSize: number): ManifestFields {
   const fd = openSync(path, 'r');
   try {
     const size = fstatSync(fd).size;
@@ -75,7 +81,7 @@ function digestFile(path: string, pieceSize: number): { sha256: string; pieces: 
       pieces.set(piece.digest(), i * 32);
       prefixes.set(whole.copy().digest(), i * 32);
     }
-    return { sha256: whole.digest('hex'), pieces: pieces.buffer, prefixes: prefixes.buffer, size };
+    return { size, sha256: whole.digest('hex'), pieceSize, pieces: pieces.buffer, prefixes: prefixes.buffer };
   } finally {
     closeSync(fd);
   }
@@ -93,9 +99,18 @@ function readPiece(s: Session, i: number): Buffer {
   return s.scratch.subarray(0, length);
 }
 
+/** Piece `i` from disk, or undefined when the file ends before it (a piece never written). */
+function tryReadPiece(s: Session, i: number): Buffer | undefined {
+  try {
+    return readPiece(s, i);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Folds held pieces (read back from disk) into the running hash, up to `limit` pieces. */
 function advance(s: Session, limit: number): void {
-  for (let n = 0; n < limit && s.frontier < s.count && has(s.have, s.frontier); n++) {
+  for (let n = 0; n < limit && s.frontier < s.count && s.have.has(s.frontier); n++) {
     s.running.update(readPiece(s, s.frontier));
     s.frontier++;
   }
@@ -110,7 +125,7 @@ function pump(sessionId: number): void {
     const cur = sessions.get(sessionId);
     if (!cur) return;
     advance(cur, CATCH_UP_PER_TURN);
-    if (cur.frontier < cur.count && has(cur.have, cur.frontier)) setImmediate(step);
+    if (cur.frontier < cur.count && cur.have.has(cur.frontier)) setImmediate(step);
     else cur.pumping = false;
   });
 }
@@ -118,33 +133,42 @@ function pump(sessionId: number): void {
 function handle(req: HashRequest): HashReply {
   switch (req.op) {
     case 'digest-file':
-      return { id: req.id, ok: true, ...digestFile(req.path, req.pieceSize) };
+      return { id: req.id, ok: true, manifest: digestFile(req.path, req.pieceSize) };
     case 'open': {
-      const count = Math.ceil(req.size / req.pieceSize);
-      const resumed = req.have.byteLength > 0 && existsSync(req.path);
-      // Not pre-sized: a piece written past the end extends the file (leaving a hole where pieces are missing).
-      const fd = openSync(req.path, resumed ? 'r+' : 'w+');
-      const have = new Uint8Array(Math.ceil(count / 8));
-      if (resumed) have.set(new Uint8Array(req.have).subarray(0, have.length));
-      sessions.set(req.session, {
-        fd, size: req.size, pieceSize: req.pieceSize, count, hashes: Buffer.from(req.hashes), prefixes: Buffer.from(req.prefixes), have,
-        running: createHash('sha256'), frontier: 0, scratch: undefined, pumping: false,
-      });
-      if (resumed) pump(req.session);
-      return { id: req.id, ok: true, resumed };
+      const { size, pieceSize } = req.manifest;
+      const count = Math.ceil(size / pieceSize);
+      // Read-only: the main thread owns the partial file (created it, writes it, flushes and renames it).
+      const fd = openSync(req.path, 'r');
+      const s: Session = {
+        fd, size, pieceSize, count, hashes: Buffer.from(req.manifest.pieces), prefixes: Buffer.from(req.manifest.prefixes),
+        have: new Bitfield(count, new Uint8Array(req.have)), running: createHash('sha256'), frontier: 0, scratch: undefined, pumping: false,
+      };
+      sessions.set(req.session, s);
+      // Pieces the last run wrote but had not confirmed: checked from disk now (a few at most), not fetched again.
+      const recovered: number[] = [];
+      for (const i of req.recheck) {
+        if (i >= count || s.have.has(i)) continue;
+        const piece = tryReadPiece(s, i);
+        if (piece && createHash('sha256').update(piece).digest().equals(digestAt(s.hashes, i))) {
+          s.have.set(i);
+          recovered.push(i);
+        }
+      }
+      if (s.have.count > 0) pump(req.session);
+      return { id: req.id, ok: true, recovered };
     }
     case 'verify': {
       const s = sessions.get(req.session);
       if (!s) throw new Error(`no download session ${req.session}`);
-      if (has(s.have, req.index)) return { id: req.id, ok: true, pieceOk: true }; // a duplicate (endgame): already held
+      if (s.have.has(req.index)) return { id: req.id, ok: true, pieceOk: true }; // a duplicate (endgame): already held
       if (req.index === s.frontier) {
         // The next piece in order: one hash pass both checks it (against its prefix digest) and extends the whole
         // file's hash. It is tried on a copy, so a bad piece leaves the running hash untouched.
         const trial = s.running.copy().update(req.data);
-        if (!trial.copy().digest().equals(s.prefixes.subarray(req.index * 32, req.index * 32 + 32))) return { id: req.id, ok: true, pieceOk: false };
+        if (!trial.copy().digest().equals(digestAt(s.prefixes, req.index))) return { id: req.id, ok: true, pieceOk: false };
         s.running = trial;
         s.frontier++;
-        mark(s.have, req.index);
+        s.have.set(req.index);
         advance(s, Infinity);
         return { id: req.id, ok: true, pieceOk: true };
       }
@@ -152,8 +176,8 @@ function handle(req: HashRequest): HashReply {
       // reads it back when the prefix reaches it: the in-order branch above, the resume pump, or finish/close. It
       // must not catch up here: that would fold a whole resumed prefix in one turn, the stall the pump avoids.
       const digest = createHash('sha256').update(req.data).digest();
-      if (!digest.equals(s.hashes.subarray(req.index * 32, req.index * 32 + 32))) return { id: req.id, ok: true, pieceOk: false };
-      mark(s.have, req.index);
+      if (!digest.equals(digestAt(s.hashes, req.index))) return { id: req.id, ok: true, pieceOk: false };
+      s.have.set(req.index);
       return { id: req.id, ok: true, pieceOk: true };
     }
     case 'finish': {
@@ -167,13 +191,8 @@ function handle(req: HashRequest): HashReply {
       const s = sessions.get(req.session);
       if (!s) return { id: req.id, ok: true };
       sessions.delete(req.session);
-      try {
-        advance(s, Infinity);
-        if (req.sync) fsyncSync(s.fd);
-        return { id: req.id, ok: true, ...(s.frontier === s.count ? { sha256: s.running.digest('hex') } : {}) };
-      } finally {
-        closeSync(s.fd);
-      }
+      closeSync(s.fd);
+      return { id: req.id, ok: true };
     }
     case 'rescan': {
       // The whole file did not hash right although every piece did on arrival (the disk lost a write?): find the
@@ -183,9 +202,9 @@ function handle(req: HashRequest): HashReply {
       const bad: number[] = [];
       for (let i = 0; i < s.count; i++) {
         const digest = createHash('sha256').update(readPiece(s, i)).digest();
-        if (!digest.equals(s.hashes.subarray(i * 32, i * 32 + 32))) {
+        if (!digest.equals(digestAt(s.hashes, i))) {
           bad.push(i);
-          s.have[i >> 3] = s.have[i >> 3]! & ~(1 << (i & 7));
+          s.have.clear(i);
         }
       }
       // Start the whole-file hash again from the first piece; it catches up as pieces come back.
@@ -205,6 +224,6 @@ parentPort!.on('message', (req: HashRequest) => {
     const e = err as NodeJS.ErrnoException;
     reply = { id: req.id, ok: false, error: e instanceof Error ? e.message : String(err), ...(e?.code ? { code: e.code } : {}) };
   }
-  if (reply.ok && reply.pieces && reply.prefixes) parentPort!.postMessage(reply, [reply.pieces, reply.prefixes]);
+  if (reply.ok && reply.manifest) parentPort!.postMessage(reply, [reply.manifest.pieces, reply.manifest.prefixes]);
   else parentPort!.postMessage(reply);
 });

@@ -1,6 +1,8 @@
 import { Worker } from 'node:worker_threads';
 import { P2pError } from '../../common/errors.js';
-import type { HashReply, HashRequest } from './hash-worker.js';
+import type { Bitfield } from './bitfield.js';
+import type { HashReply, HashRequest, ManifestFields } from './hash-worker.js';
+import type { Manifest } from './manifest.js';
 
 type Ok = HashReply & { ok: true };
 type Pending = { resolve: (r: Ok) => void; reject: (e: Error) => void };
@@ -9,8 +11,8 @@ type RequestBody = HashRequest extends infer R ? (R extends { id: number } ? Omi
 /** A download session on the hashing thread (see hash-worker.ts). */
 export interface HashSession {
   readonly id: number;
-  /** True when the partial file was found and its held pieces kept. */
-  readonly resumed: boolean;
+  /** Pieces of `recheck` that were found whole on disk: now held. */
+  readonly recovered: number[];
 }
 
 /**
@@ -24,20 +26,23 @@ export class Hasher {
   private readonly pending = new Map<number, Pending>();
   private stopped = false;
 
-  /** SHA-256 of a file on disk and of each of its pieces. */
-  async digestFile(path: string, pieceSize: number): Promise<{ sha256: string; pieces: Buffer; prefixes: Buffer; size: number }> {
-    const r = await this.request({ op: 'digest-file', path, pieceSize });
-    return { sha256: r.sha256!, pieces: Buffer.from(r.pieces!), prefixes: Buffer.from(r.prefixes!), size: r.size! };
+  /** The manifest of a file on disk: its SHA-256 and the SHA-256 of each piece (and of each prefix). */
+  async digestFile(path: string, pieceSize: number): Promise<Manifest> {
+    const m = (await this.request({ op: 'digest-file', path, pieceSize })).manifest!;
+    return { size: m.size, sha256: m.sha256, pieceSize: m.pieceSize, pieces: Buffer.from(m.pieces), prefixes: Buffer.from(m.prefixes) };
   }
 
-  /** Opens (or, with a bitfield of held pieces, resumes) the partial file of a download. */
-  async open(path: string, size: number, pieceSize: number, hashes: Buffer, prefixes: Buffer, have?: Uint8Array): Promise<HashSession> {
+  /**
+   * Starts checking the pieces of a download whose partial file (created by partial-file.ts) is at `path`. `have`:
+   * pieces already held (a resume); `recheck`: pieces written by an earlier run but not confirmed, checked from disk
+   * first (those that match come back in `recovered`).
+   */
+  async open(path: string, manifest: Manifest, have: Bitfield, recheck: readonly number[] = []): Promise<HashSession> {
     const session = this.nextSession++;
-    const hashCopy = new Uint8Array(hashes).buffer;
-    const prefixCopy = new Uint8Array(prefixes).buffer;
-    const haveCopy = have ? new Uint8Array(have).buffer : new ArrayBuffer(0);
-    const r = await this.request({ op: 'open', session, path, size, pieceSize, hashes: hashCopy, prefixes: prefixCopy, have: haveCopy }, [hashCopy, prefixCopy, haveCopy]);
-    return { id: session, resumed: r.resumed === true };
+    const fields: ManifestFields = { size: manifest.size, sha256: manifest.sha256, pieceSize: manifest.pieceSize, pieces: new Uint8Array(manifest.pieces).buffer, prefixes: new Uint8Array(manifest.prefixes).buffer };
+    const haveCopy = new Uint8Array(have.bytes).buffer;
+    const r = await this.request({ op: 'open', session, path, manifest: fields, have: haveCopy, recheck: [...recheck] }, [fields.pieces, fields.prefixes, haveCopy]);
+    return { id: session, recovered: r.recovered ?? [] };
   }
 
   /**
@@ -68,9 +73,9 @@ export class Hasher {
     return (await this.request({ op: 'rescan', session: session.id })).bad ?? [];
   }
 
-  /** Closes a session, flushing the file to disk first when `sync`. */
-  async close(session: HashSession, sync: boolean): Promise<void> {
-    await this.request({ op: 'close', session: session.id, sync });
+  /** Ends a session (the hashing thread closes its read-only handle). */
+  async close(session: HashSession): Promise<void> {
+    await this.request({ op: 'close', session: session.id });
   }
 
   stop(): void {

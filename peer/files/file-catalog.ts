@@ -4,6 +4,7 @@ import { EventEmitter } from 'eventemitter3';
 import { P2pError } from '../../common/errors.js';
 import { isSafeFileName, stemOf, fileNameProblem } from './file-name.js';
 import type { Hasher } from '../content/hasher.js';
+import { decodeManifest, encodeManifest, type Manifest, type ManifestJson } from '../content/manifest.js';
 import type { PeerFolders } from './peer-folders.js';
 import { pieceSizeFor } from '../content/piece-plan.js';
 import type { FileEntry } from '../control/peer-events.js';
@@ -18,25 +19,15 @@ export interface HeldFile {
   size: number;
 }
 
-/** What an offer needs: the file's SHA-256 and the SHA-256 of each piece. */
-export interface FileDigest {
-  size: number;
-  sha256: string;
-  pieceSize: number;
-  pieces: Buffer;
-  prefixes: Buffer;
-}
-
+/** A cached manifest and what the file looked like when it was hashed (its size is the manifest's). */
 interface CacheEntry {
-  size: number;
   mtimeMs: number;
   ino: number;
-  pieceSize: number;
-  sha256: string;
-  /** Base64 of the packed piece hashes and prefix digests. */
-  pieces: string;
-  prefixes: string;
+  manifest: Manifest;
 }
+
+/** A cache entry on disk: the manifest's JSON fields, flat, beside the file's mtime and inode. */
+type StoredEntry = ManifestJson & { mtimeMs: number; ino: number };
 
 export interface FileCatalogEvents {
   /** The listing of shared/ or Downloads/ changed. */
@@ -52,7 +43,7 @@ export class FileCatalog extends EventEmitter<FileCatalogEvents> {
   private cache = new Map<string, CacheEntry>();
   private readonly cacheFile: string;
   private lastListing = '';
-  private digesting = new Map<string, Promise<FileDigest>>();
+  private digesting = new Map<string, Promise<Manifest>>();
 
   constructor(
     private readonly folders: PeerFolders,
@@ -92,13 +83,11 @@ export class FileCatalog extends EventEmitter<FileCatalogEvents> {
     return distinct.size === 1 ? byStem[0] : undefined;
   }
 
-  /** The file's digests, from the cache when the file did not change, else computed on the hashing thread. */
-  async digest(file: HeldFile): Promise<FileDigest> {
+  /** The file's manifest, from the cache when the file did not change, else computed on the hashing thread. */
+  async digest(file: HeldFile): Promise<Manifest> {
     const st = statSync(file.path);
     const cached = this.cache.get(file.path);
-    if (cached && cached.size === st.size && cached.mtimeMs === Math.round(st.mtimeMs) && cached.ino === st.ino) {
-      return { size: cached.size, sha256: cached.sha256, pieceSize: cached.pieceSize, pieces: Buffer.from(cached.pieces, 'base64'), prefixes: Buffer.from(cached.prefixes, 'base64') };
-    }
+    if (cached && cached.manifest.size === st.size && cached.mtimeMs === Math.round(st.mtimeMs) && cached.ino === st.ino) return cached.manifest;
     const running = this.digesting.get(file.path);
     if (running) return running;
     const job = this.compute(file.path, st).finally(() => this.digesting.delete(file.path));
@@ -123,15 +112,14 @@ export class FileCatalog extends EventEmitter<FileCatalogEvents> {
     return out;
   }
 
-  private async compute(path: string, st: Stats): Promise<FileDigest> {
-    const pieceSize = pieceSizeFor(st.size);
-    const { sha256, pieces, prefixes, size } = await this.hasher.digestFile(path, pieceSize);
+  private async compute(path: string, st: Stats): Promise<Manifest> {
+    const manifest = await this.hasher.digestFile(path, pieceSizeFor(st.size));
     const after = statSync(path);
-    if (after.size !== size || after.mtimeMs !== st.mtimeMs) throw new P2pError('P2P_ERR_TRANSFER', `${path} changed while it was hashed`);
+    if (after.size !== manifest.size || after.mtimeMs !== st.mtimeMs) throw new P2pError('P2P_ERR_TRANSFER', `${path} changed while it was hashed`);
     // Whole milliseconds, rounded as Node rounds them into a Date: what tools that set times (cp -p, utimes) reproduce.
-    this.cache.set(path, { size, mtimeMs: Math.round(st.mtimeMs), ino: st.ino, pieceSize, sha256, pieces: pieces.toString('base64'), prefixes: prefixes.toString('base64') });
+    this.cache.set(path, { mtimeMs: Math.round(st.mtimeMs), ino: st.ino, manifest });
     this.saveCache();
-    return { size, sha256, pieceSize, pieces, prefixes };
+    return manifest;
   }
 
   private listFolder(dir: string, label: string): HeldFile[] {
@@ -162,9 +150,15 @@ export class FileCatalog extends EventEmitter<FileCatalogEvents> {
 
   private loadCache(): void {
     try {
-      const raw = JSON.parse(readFileSync(this.cacheFile, 'utf8')) as Record<string, CacheEntry>;
+      const raw = JSON.parse(readFileSync(this.cacheFile, 'utf8')) as Record<string, Partial<StoredEntry>>;
       for (const [path, entry] of Object.entries(raw)) {
-        if (entry && typeof entry.sha256 === 'string' && typeof entry.pieces === 'string' && typeof entry.prefixes === 'string') this.cache.set(path, entry);
+        // An entry that does not hold together is dropped (the file is hashed again when asked for).
+        try {
+          const { mtimeMs, ino } = entry;
+          if (typeof mtimeMs === 'number' && typeof ino === 'number') this.cache.set(path, { mtimeMs, ino, manifest: decodeManifest(entry) });
+        } catch {
+          // skipped
+        }
       }
     } catch {
       // No cache yet, or a damaged one: start empty; digests are recomputed on demand.
@@ -173,7 +167,9 @@ export class FileCatalog extends EventEmitter<FileCatalogEvents> {
 
   private saveCache(): void {
     const tmp = `${this.cacheFile}.tmp`;
-    writeFileSync(tmp, JSON.stringify(Object.fromEntries(this.cache)));
+    const stored: Record<string, StoredEntry> = {};
+    for (const [path, { mtimeMs, ino, manifest }] of this.cache) stored[path] = { ...encodeManifest(manifest), mtimeMs, ino };
+    writeFileSync(tmp, JSON.stringify(stored));
     renameSync(tmp, this.cacheFile);
   }
 }

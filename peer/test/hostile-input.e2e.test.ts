@@ -11,7 +11,9 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { PeerEvent } from '../control/peer-events.js';
-import { FakePeer, describe, pieceFrame } from './fake-peer.js';
+import type { Tagged } from '../../common/message-table.js';
+import type { PeerMessages } from '../../common/wire/peer-messages.js';
+import { FakePeer, describe, pieceFrame, type FakeChannel } from './fake-peer.js';
 import { Mesh, PEER_BIN, type PeerProcess } from '../../harness/mesh.js';
 import { spawn } from 'node:child_process';
 
@@ -52,8 +54,22 @@ async function fakeHolderFor(s1: PeerProcess, fake: FakePeer, file: string, trut
     qid: query.body.qid, file, size: truth.length, sha256, pieceSize, pieces: pieces.toString('base64'), prefixes: prefixes.toString('base64'), from: fake.ref(),
   });
   assert.is(answer.kind, 'want');
-  assert.equal(answer.kind === 'want' && answer.body.pieces.slice(0, 2), [0, 1], 'the lowest pieces are asked for first');
+  assert.equal(answer.kind === 'want' && answer.body.pieces[0], 0, 'the lowest piece is asked for first');
   return { channel, pieceSize, from, sha256 };
+}
+
+/** Waits (bounded) until the requester asks for piece `index` on `channel`. */
+function wantOf(channel: FakeChannel, index: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`piece ${index} was not asked for`)), 5000);
+    const onMessage = (m: Tagged<PeerMessages>) => {
+      if (m.kind !== 'want' || !m.body.pieces.includes(index)) return;
+      clearTimeout(timer);
+      channel.off('message', onMessage);
+      resolve();
+    };
+    channel.on('message', onMessage);
+  });
 }
 
 test.before(async (ctx) => {
@@ -119,7 +135,9 @@ test('a holder whose bytes do not match their hashes is excluded; nothing lands 
     const { channel, pieceSize, from, sha256 } = await fakeHolderFor(s1, fake, 'lie.bin', truth);
     const lie = Buffer.from(truth.subarray(pieceSize, 2 * pieceSize));
     lie[1000] = lie[1000]! ^ 0xff; // one flipped bit in the second piece
+    const second = wantOf(channel, 1);
     channel.sendRaw(pieceFrame(0, truth.subarray(0, pieceSize)));
+    await second;
     channel.sendRaw(pieceFrame(1, lie));
     const excluded = await s1.waitFor((e) => e.event === 'log' && /mallory sent a bad piece: piece 1 did not match its SHA-256: mallory is excluded/.test(e.message), 8000, from);
     assert.ok(excluded);
@@ -139,7 +157,9 @@ test('a holder that dies mid-transfer leaves nothing under the final name, and t
   try {
     const truth = randomBytes(4 * 1024 * 1024);
     const { channel, pieceSize, from, sha256 } = await fakeHolderFor(s1, fake, 'dies.bin', truth);
+    const second = wantOf(channel, 1);
     channel.sendRaw(pieceFrame(0, truth.subarray(0, pieceSize)));
+    await second;
     channel.sendRaw(pieceFrame(1, truth.subarray(pieceSize, 2 * pieceSize)).subarray(0, 5000)); // half a frame, then gone
     await new Promise((r) => setTimeout(r, 100));
     channel.destroy();

@@ -12,7 +12,7 @@ import { AddressBook } from '../files/address-book.js';
 import { Downloads } from '../transfer/downloads.js';
 import { FileCatalog } from '../files/file-catalog.js';
 import { Hasher } from '../content/hasher.js';
-import { PartialState } from '../content/partial-state.js';
+import { PartialFiles } from '../content/partial-file.js';
 import { PeerFolders } from '../files/peer-folders.js';
 import { PeerListener } from '../transport/peer-listener.js';
 import { Transport } from '../transport/transport.js';
@@ -35,7 +35,7 @@ async function swarm(holders: number, bytes: number) {
   });
   const me = { name: 'requester', id: 'requester-id-1', host: '127.0.0.1', port: listener.port! };
   const uploads: Upload[] = [];
-  const downloads = new Downloads(requester.downloads, hasher, new PartialState(requester.partial), new AddressBook(join(requester.state, 'book.json')), {
+  const downloads = new Downloads(requester.downloads, hasher, new PartialFiles(requester.partial), new AddressBook(join(requester.state, 'book.json')), {
     self: () => me,
     index: async () => undefined, // no metadata server: the download floods
     flood: (qid, file) => {

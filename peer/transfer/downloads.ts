@@ -7,11 +7,11 @@ import type { PeerRef } from '../../common/wire/shapes.js';
 import type { AddressBook } from '../files/address-book.js';
 import { fileNameProblem, stemOf } from '../files/file-name.js';
 import type { Hasher } from '../content/hasher.js';
-import type { PartialRecord, PartialState } from '../content/partial-state.js';
+import { decodeManifest, type Manifest } from '../content/manifest.js';
+import type { PartialFiles, PartialRecord } from '../content/partial-file.js';
 import type { PeerChannel } from '../transport/peer-listener.js';
 import type { Dialer } from '../transport/transport.js';
 import { caused, type PeerEventReport } from '../control/peer-events.js';
-import { DIGEST_BYTES, pieceCount, pieceSizeFor } from '../content/piece-plan.js';
 import { SwarmDownload, type SwarmOptions } from './swarm-download.js';
 
 export interface DownloadsOptions {
@@ -70,7 +70,7 @@ export class Downloads extends EventEmitter<{ event: (e: PeerEventReport) => voi
   constructor(
     private readonly downloadsDir: string,
     private readonly hasher: Hasher,
-    private readonly partials: PartialState,
+    private readonly partials: PartialFiles,
     private readonly book: AddressBook,
     private readonly locator: Locator,
     options: DownloadsOptions = {},
@@ -98,7 +98,7 @@ export class Downloads extends EventEmitter<{ event: (e: PeerEventReport) => voi
   /** Resumes every download a previous run left unfinished. */
   resumeAll(): void {
     for (const record of this.partials.all()) {
-      if (![...this.jobs.values()].some((j) => j.sha256 === record.sha256)) void this.resume(record);
+      if (![...this.jobs.values()].some((j) => j.sha256 === record.manifest.sha256)) void this.resume(record);
     }
   }
 
@@ -110,11 +110,12 @@ export class Downloads extends EventEmitter<{ event: (e: PeerEventReport) => voi
       channel.end();
     };
     if (!job) return decline('no search with this id is waiting (it finished or timed out)');
-    const problem = offerProblem(offer);
-    if (problem) return decline(problem);
+    const checked = readOffer(offer);
+    if (typeof checked === 'string') return decline(checked);
+    const manifest = checked;
     this.book.record({ name: offer.file, size: offer.size, sha256: offer.sha256 }, offer.from);
     if (job.swarm) {
-      if (!job.swarm.matches(offer)) {
+      if (!job.swarm.matches(manifest)) {
         this.emit('log', `${offer.from.name} holds a different ${offer.file} (SHA-256 ${offer.sha256.slice(0, 12)}…): not mixed in`, 'info');
         return decline('a different file under the same name');
       }
@@ -125,7 +126,7 @@ export class Downloads extends EventEmitter<{ event: (e: PeerEventReport) => voi
     if (job.sha256 && offer.sha256 !== job.sha256) return decline('a different file under the same name');
     clearTimeout(job.timer);
     job.sha256 = offer.sha256;
-    const swarm = this.attach(job, offer);
+    const swarm = this.attach(job, { file: offer.file, manifest });
     swarm.addSource(offer.from.name, channel); // waits inside the swarm until the partial file is open
     void swarm.open(this.partials.load(offer.sha256)).catch((err) => void swarm.abort(`cannot open the partial file: ${describeError(err)}`));
   }
@@ -149,7 +150,7 @@ export class Downloads extends EventEmitter<{ event: (e: PeerEventReport) => voi
     job.timer = setTimeout(() => {
       if (job.swarm && job.swarm.sourceCount > 0) return;
       if (job.swarm) {
-        void job.swarm.abort(`no holder can be reached now; ${job.swarm.received} of ${job.swarm.content.size} bytes are kept: ask again to resume`);
+        void job.swarm.abort(`no holder can be reached now; ${job.swarm.received} of ${job.swarm.content.manifest.size} bytes are kept: ask again to resume`);
         return;
       }
       this.drop(job);
@@ -158,12 +159,12 @@ export class Downloads extends EventEmitter<{ event: (e: PeerEventReport) => voi
   }
 
   private async resume(record: PartialRecord, cmd?: number): Promise<void> {
-    const job = this.newJob(record.file, record.sha256, record.download, cmd);
-    const content = { file: record.file, size: record.size, sha256: record.sha256, pieceSize: record.pieceSize, pieces: record.pieces.toString('base64'), prefixes: record.prefixes.toString('base64') };
-    const swarm = this.attach(job, content);
+    const { sha256, size } = record.manifest;
+    const job = this.newJob(record.file, sha256, record.download, cmd);
+    const swarm = this.attach(job, { file: record.file, manifest: record.manifest });
     try {
       const have = await swarm.open(record);
-      this.emit('event', caused({ event: 'download-resumed', download: job.download, file: record.file, sha256: record.sha256, bytes: record.size, have }, job.cmd));
+      this.emit('event', caused({ event: 'download-resumed', download: job.download, file: record.file, sha256, bytes: size, have }, job.cmd));
     } catch (err) {
       await swarm.abort(`cannot reopen the partial file: ${describeError(err)}`);
       return;
@@ -229,17 +230,18 @@ export class Downloads extends EventEmitter<{ event: (e: PeerEventReport) => voi
     const swarm = new SwarmDownload(job.qid, content, this.downloadsDir, this.hasher, this.partials, this.opts.swarm, job.download);
     job.swarm = swarm;
     const base = () => ({ download: job.download, file: content.file, ...(job.cmd === undefined ? {} : { cmd: job.cmd }) });
+    const { size, sha256 } = content.manifest;
     let first = '';
     swarm.on('started', (from) => {
       first = from;
-      this.emit('event', { event: 'download-started', ...base(), from, bytes: content.size, sha256: content.sha256 });
+      this.emit('event', { event: 'download-started', ...base(), from, bytes: size, sha256 });
     });
-    swarm.on('progress', (received, sources) => this.emit('event', { event: 'download-progress', ...base(), from: sources[0]?.name ?? first, bytes: content.size, received, sources }));
+    swarm.on('progress', (received, sources) => this.emit('event', { event: 'download-progress', ...base(), from: sources[0]?.name ?? first, bytes: size, received, sources }));
     swarm.on('source', (name, what, detail) => this.emit('log', `${content.file}: ${name} ${what === 'bad-piece' ? 'sent a bad piece' : what}: ${detail}`, what === 'joined' ? 'info' : 'warn'));
     swarm.on('stalled', () => void this.relocate(job));
     swarm.on('complete', (path, sha256, sources) => {
       this.drop(job);
-      this.emit('event', { event: 'download-complete', ...base(), path, bytes: content.size, sha256, from: sources[0]?.name ?? first, ms: Date.now() - job.started, sources });
+      this.emit('event', { event: 'download-complete', ...base(), path, bytes: size, sha256, from: sources[0]?.name ?? first, ms: Date.now() - job.started, sources });
     });
     swarm.on('failed', (reason, kept) => {
       this.drop(job);
@@ -253,7 +255,7 @@ export class Downloads extends EventEmitter<{ event: (e: PeerEventReport) => voi
     const swarm = job.swarm;
     if (!swarm || swarm.isFinished) return;
     if (job.relocations >= this.opts.relocateAttempts) {
-      await swarm.abort(`every holder is gone; ${swarm.received} of ${swarm.content.size} bytes are kept: ask again to resume`);
+      await swarm.abort(`every holder is gone; ${swarm.received} of ${swarm.content.manifest.size} bytes are kept: ask again to resume`);
       return;
     }
     job.relocations++;
@@ -273,16 +275,13 @@ export class Downloads extends EventEmitter<{ event: (e: PeerEventReport) => voi
   }
 }
 
-/** Why an offer cannot be taken as it stands, or undefined when it is consistent. */
-export function offerProblem(offer: PeerMessages['offer']): string | undefined {
+/** The offer's manifest, or why it cannot be taken as it stands. */
+export function readOffer(offer: PeerMessages['offer']): Manifest | string {
   const nameProblem = fileNameProblem(offer.file);
   if (nameProblem) return `offered ${nameProblem}`;
-  if (offer.pieceSize !== pieceSizeFor(offer.size)) return `piece size ${offer.pieceSize} does not fit a file of ${offer.size} bytes`;
-  const pieces = Buffer.from(offer.pieces, 'base64');
-  const count = pieceCount(offer.size, offer.pieceSize);
-  if (pieces.length !== count * DIGEST_BYTES) return `offer carries ${pieces.length / DIGEST_BYTES} piece hashes for ${count} pieces`;
-  const prefixes = Buffer.from(offer.prefixes, 'base64');
-  if (prefixes.length !== count * DIGEST_BYTES) return `offer carries ${prefixes.length / DIGEST_BYTES} prefix digests for ${count} pieces`;
-  if (count > 0 && prefixes.subarray((count - 1) * DIGEST_BYTES).toString('hex') !== offer.sha256) return 'the last prefix digest is not the file SHA-256';
-  return undefined;
+  try {
+    return decodeManifest(offer);
+  } catch (err) {
+    return `offer: ${describeError(err)}`;
+  }
 }

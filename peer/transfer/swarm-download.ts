@@ -1,26 +1,23 @@
-import { closeSync, existsSync, renameSync } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
 import { EventEmitter } from 'eventemitter3';
 import { describeError } from '../../common/errors.js';
-import type { PeerMessages } from '../../common/wire/peer-messages.js';
 import { DownloadSource } from './download-source.js';
-import { unusedName } from '../files/file-name.js';
 import type { Hasher, HashSession } from '../content/hasher.js';
-import type { PartialRecord, PartialState } from '../content/partial-state.js';
-import { countHeld } from '../content/partial-state.js';
+import { manifestPieceLength, manifestPieces, sameContent, type Manifest } from '../content/manifest.js';
+import type { PartialFile, PartialFiles, PartialRecord } from '../content/partial-file.js';
+import { PiecePicker } from '../content/piece-picker.js';
 import type { PeerChannel } from '../transport/peer-listener.js';
-import { pieceCount, pieceLength } from '../content/piece-plan.js';
 
 export interface SwarmOptions {
   /**
-   * Pieces requested from one source and not yet received. Default 2: one arriving and one queued fills a LAN link
-   * (a 1 MiB piece outlasts any LAN's round trip many times over: measured equal to 8 on loopback), and whatever is in
-   * flight is lost if the requester is killed (docs/performance.md, resume).
+   * Pieces requested from one source and not yet received. Default 1: a 1 MiB piece outlasts a LAN round trip many
+   * times over (measured no slower than 2 on loopback), and whatever is in flight is lost if the requester is killed
+   * (docs/performance.md, "Resume after SIGKILL").
    */
   depth?: number;
   /** Near the end, how many sources may be asked for the same missing piece. Default 2. */
   endgameCopies?: number;
+  /** Time a piece is in flight before a second source is asked for it near the end. Default 500 ms. */
+  endgameAfterMs?: number;
   /** Pieces received but not yet written and checked before every source is paused. Default 4. */
   maxPendingWrites?: number;
   /** Least time between two `progress` events. Default 250 ms. */
@@ -49,48 +46,38 @@ export interface SwarmEvents {
   failed: (reason: string, kept: number) => void;
 }
 
-/** Written bytes between two background flushes to disk. */
-const FLUSH_EVERY = 64 * 1024 * 1024;
-
-export type Content = Pick<PeerMessages['offer'], 'file' | 'size' | 'sha256' | 'pieceSize' | 'pieces' | 'prefixes'>;
+/** What a swarm downloads: a content (its manifest) under a file name. */
+export interface Content {
+  file: string;
+  manifest: Manifest;
+}
 
 /**
- * A download of one content (one SHA-256) from every holder that offers it at once: each source is kept busy with
- * `depth` requested pieces, so a slow one gets fewer; a piece is checked against its own SHA-256 on arrival; a
- * source that sends a bad piece or goes away is dropped and its pieces go to the others; near the end the missing
- * pieces are asked of more than one source (endgame). Verified pieces are recorded for a resume; the file is renamed
- * into Downloads/ only when the whole file's SHA-256 matches.
+ * A download of one content (one SHA-256) from every holder that offers it at once: a PiecePicker chooses what to
+ * ask of each source; a piece is written to the PartialFile and checked against its own SHA-256 on the hashing
+ * thread; a source that sends a bad piece or goes away is dropped and its pieces go to the others. Verified pieces
+ * are recorded for a resume; the file is renamed into Downloads/ only when the whole file's SHA-256 matches.
  */
 export class SwarmDownload extends EventEmitter<SwarmEvents> {
   readonly count: number;
   readonly sha256: string;
-  private readonly hashes: Buffer;
-  private readonly prefixes: Buffer;
-  private have: Uint8Array;
-  private held: number;
   private readonly sources = new Map<string, DownloadSource>();
   /** Every source ever used, with its contribution (dropped ones too). */
   private readonly shares = new Map<string, SourceShare>();
-  /** Pieces arrived and being checked: not to be asked for again meanwhile. */
-  private readonly checking = new Set<number>();
+  private picker: PiecePicker | undefined;
   private session: HashSession | undefined;
-  /** The partial file, for writing pieces (the hashing thread has its own handle, for reading). */
-  private file: FileHandle | undefined;
-  /** Writes run one after another, so pieces reach the hashing thread in the order they arrived. */
-  private writes: Promise<void> = Promise.resolve();
-  /** Bytes written since the last flush to disk was started, and whether one is running. */
-  private unflushed = 0;
-  private flushing: Promise<void> | undefined;
+  private partial: PartialFile | undefined;
+  /** Checks are handed to the hashing thread one after another, in the order the pieces arrived. */
+  private handoff: Promise<void> = Promise.resolve();
   /** Sources offered before the partial file was open; added once it is. */
   private waiting: [string, PeerChannel][] = [];
   private pendingWrites = 0;
-  private cursor = 0;
   private finished = false;
   private finalizing = false;
   private startedEmitted = false;
   private lastProgress = 0;
-  /** The bitfield file, rewritten after every verified piece. */
-  private haveFd: number | undefined;
+  /** Calls `schedule` again once an endgame copy may be asked for. */
+  private endgameTimer: NodeJS.Timeout | undefined;
   private readonly opts: Required<SwarmOptions>;
 
   constructor(
@@ -98,25 +85,22 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
     readonly content: Content,
     private readonly downloadsDir: string,
     private readonly hasher: Hasher,
-    private readonly partials: PartialState,
+    private readonly partials: PartialFiles,
     options: SwarmOptions = {},
-    /** The download's id in events, kept in the partial record so a resume after a restart keeps it. */
-    readonly download?: string,
+    /** The download's id, kept in the partial record across restarts. */
+    private readonly download?: string,
   ) {
     super();
-    this.opts = { depth: 2, endgameCopies: 2, maxPendingWrites: 4, progressIntervalMs: 250, idleTimeoutMs: 15_000, ...options };
-    this.sha256 = content.sha256;
-    this.count = pieceCount(content.size, content.pieceSize);
-    this.hashes = Buffer.from(content.pieces, 'base64');
-    this.prefixes = Buffer.from(content.prefixes, 'base64');
-    this.have = new Uint8Array(Math.ceil(this.count / 8));
-    this.held = 0;
+    this.opts = { depth: 1, endgameCopies: 2, endgameAfterMs: 500, maxPendingWrites: 4, progressIntervalMs: 250, idleTimeoutMs: 15_000, ...options };
+    this.sha256 = content.manifest.sha256;
+    this.count = manifestPieces(content.manifest);
   }
 
   /** Bytes already verified and held. */
   get received(): number {
+    const have = this.partial?.have;
     let bytes = 0;
-    for (let i = 0; i < this.count; i++) if (this.has(i)) bytes += pieceLength(this.content.size, this.content.pieceSize, i);
+    if (have) for (let i = 0; i < this.count; i++) if (have.has(i)) bytes += manifestPieceLength(this.content.manifest, i);
     return bytes;
   }
 
@@ -128,25 +112,32 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
     return this.finished;
   }
 
-  /** Opens the partial file, resuming `record` when given; returns the bytes already held. */
+  /**
+   * Opens the partial file, resuming `record` when given (its unconfirmed pieces are checked from disk first, not
+   * fetched again); returns the bytes already held.
+   */
   async open(record?: PartialRecord): Promise<number> {
-    this.session = await this.hasher.open(this.partials.dataPath(this.sha256), this.content.size, this.content.pieceSize, this.hashes, this.prefixes, record?.have);
-    this.file = await open(this.partials.dataPath(this.sha256), 'r+');
-    if (this.session.resumed && record) {
-      this.have = new Uint8Array(record.have);
-      this.held = countHeld(this.have, this.count);
+    const partial = await this.partials.open(this.content.file, this.content.manifest, { ...(this.download ? { download: this.download } : {}), ...(record ? { resume: record } : {}) });
+    try {
+      this.session = await this.hasher.open(partial.path, this.content.manifest, partial.have, partial.recheck);
+    } catch (err) {
+      await partial.close();
+      throw err;
     }
-    const { file, size, sha256, pieceSize } = this.content;
-    this.partials.describe({ file, size, sha256, pieceSize, pieces: this.hashes, prefixes: this.prefixes, ...(this.download ? { download: this.download } : {}) });
-    this.haveFd = this.partials.openHave(sha256, this.have);
-    if (this.held === this.count) void this.finalize();
+    this.partial = partial;
+    for (const i of partial.recheck) {
+      if (this.session.recovered.includes(i)) partial.confirm(i);
+      else partial.reject(i);
+    }
+    this.picker = new PiecePicker(partial.have, { depth: this.opts.depth, endgameCopies: this.opts.endgameCopies, endgameAfterMs: this.opts.endgameAfterMs });
+    if (partial.have.full) void this.finalize();
     for (const [name, channel] of this.waiting.splice(0)) this.addSource(name, channel);
     return this.received;
   }
 
   /** Does this offer describe exactly our content? */
-  matches(offer: Content): boolean {
-    return offer.sha256 === this.sha256 && offer.size === this.content.size && offer.pieceSize === this.content.pieceSize && offer.pieces === this.content.pieces && offer.prefixes === this.content.prefixes;
+  matches(manifest: Manifest): boolean {
+    return sameContent(manifest, this.content.manifest);
   }
 
   /** Adds a holder that offered our content on `channel` (the offer was already checked with `matches`). */
@@ -166,7 +157,8 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
       channel.end();
       return;
     }
-    const source = new DownloadSource(name, channel, this.qid, this.content.size, this.content.pieceSize, this.opts.idleTimeoutMs);
+    const { size, pieceSize } = this.content.manifest;
+    const source = new DownloadSource(name, channel, this.qid, size, pieceSize, this.opts.idleTimeoutMs);
     this.sources.set(name, source);
     if (!this.shares.has(name)) this.shares.set(name, { name, bytes: 0, pieces: 0, active: true });
     this.shares.get(name)!.active = true;
@@ -181,62 +173,31 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
   async abort(reason: string): Promise<void> {
     if (this.finished) return;
     this.finished = true;
+    clearTimeout(this.endgameTimer);
     for (const [, channel] of this.waiting.splice(0)) channel.destroy();
     for (const s of [...this.sources.values()]) s.drop(reason);
     this.sources.clear();
     const session = this.session;
     this.session = undefined;
-    await this.writes.catch(() => undefined);
-    await this.flushing;
-    await this.file?.close().catch(() => undefined);
-    this.file = undefined;
-    if (session) await this.hasher.close(session, false).catch(() => undefined);
-    this.closeHave();
+    await this.handoff;
+    await this.partial?.close();
+    if (session) await this.hasher.close(session).catch(() => undefined);
     this.emit('failed', reason, this.received);
   }
 
-  private has(i: number): boolean {
-    return (this.have[i >> 3]! & (1 << (i & 7))) !== 0;
-  }
-
-  /** Fills a source's pipe: the first missing pieces nobody was asked for, then (endgame) pieces others are slow on. */
+  /** Fills a source's window with what the picker gives it. */
   private schedule(source: DownloadSource): void {
-    if (this.finished || this.finalizing || !source.isOpen) return;
-    const free = this.opts.depth - source.inflight.size;
-    if (free <= 0) return;
-    const asked = this.askedCounts();
-    const picks: number[] = [];
-    // Plain phase: lowest missing pieces first (the whole-file hash advances in order; the disk writes sequentially).
-    while (this.cursor < this.count && (this.has(this.cursor) || this.checking.has(this.cursor))) this.cursor++;
-    for (let i = this.cursor; i < this.count && picks.length < free; i++) {
-      if (!this.has(i) && !this.checking.has(i) && !asked.has(i)) picks.push(i);
-    }
-    // Endgame: nothing left that nobody was asked for; ask this source too for what is still missing.
-    if (picks.length === 0) {
-      for (let i = this.cursor; i < this.count && picks.length < free; i++) {
-        if (this.has(i) || this.checking.has(i) || source.inflight.has(i)) continue;
-        if ((asked.get(i) ?? 0) < this.opts.endgameCopies) picks.push(i);
-      }
-    }
+    if (this.finished || this.finalizing || !source.isOpen || !this.picker) return;
+    const picks = this.picker.pick(source.name, Date.now());
     source.want(picks);
-  }
-
-  /**
-   * Starts flushing written data to disk every FLUSH_EVERY bytes, in the background (libuv's pool), so the final
-   * fsync before the rename (the guarantee that a power cut cannot leave a torn file under the final name) finds
-   * little left to write instead of the whole file.
-   */
-  private flushSome(file: FileHandle, bytes: number): void {
-    this.unflushed += bytes;
-    if (this.unflushed < FLUSH_EVERY || this.flushing) return;
-    this.unflushed = 0;
-    this.flushing = file.datasync().catch(() => undefined).finally(() => (this.flushing = undefined));
-  }
-
-  private askedCounts(): Map<number, number> {
-    const asked = new Map<number, number>();
-    for (const s of this.sources.values()) for (const p of s.inflight) asked.set(p, (asked.get(p) ?? 0) + 1);
-    return asked;
+    if (picks.length === 0 && this.picker.inflightAt(source.name).size < this.opts.depth && this.picker.waitingForEndgame && !this.endgameTimer) {
+      // Idle near the end: look again once the pieces others are on may be overdue.
+      this.endgameTimer = setTimeout(() => {
+        this.endgameTimer = undefined;
+        for (const s of this.sources.values()) this.schedule(s);
+      }, this.opts.endgameAfterMs);
+      this.endgameTimer.unref();
+    }
   }
 
   private onPiece(source: DownloadSource, index: number, data: Buffer, owned: boolean): void {
@@ -245,62 +206,55 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
       this.startedEmitted = true;
       this.emit('started', source.name);
     }
-    if (this.has(index) || this.checking.has(index)) {
+    const { fresh, cancel } = this.picker!.arrived(source.name, index);
+    if (!fresh) {
       this.schedule(source); // an endgame duplicate: someone else delivered it
       return;
     }
-    this.checking.add(index);
-    for (const other of this.sources.values()) if (other !== source) other.cancel([index]);
+    for (const name of cancel) this.sources.get(name)?.cancel([index]);
     if (++this.pendingWrites >= this.opts.maxPendingWrites) for (const s of this.sources.values()) s.pause();
     this.schedule(source);
     const session = this.session!;
-    const file = this.file!;
-    const offset = index * this.content.pieceSize;
-    // Write here (libuv's pool) while the hashing thread checks earlier pieces; then hand this one over. Only the
-    // writes are chained (one at a time, in arrival order), so checks reach the hashing thread in that order too.
-    const written = this.writes.then(() => writeAll(file, data, offset)).then(() => this.flushSome(file, data.length));
-    this.writes = written.catch(() => undefined);
-    written
-      .then(() => this.hasher.verify(session, index, data, owned))
-      .then(
-        (ok) => this.onChecked(source, index, ok),
-        (err) => void this.abort(diskProblem(err)),
-      );
+    // Written now (libuv's pool, several at once) while the hashing thread checks earlier pieces; each is handed
+    // over once written, in arrival order (the running whole-file hash advances in order).
+    const written = this.partial!.write(index, data);
+    const check = this.handoff.then(() => written).then(() => this.hasher.verify(session, index, data, owned));
+    this.handoff = check.then(() => undefined, () => undefined);
+    check.then(
+      (ok) => this.onChecked(source, index, ok),
+      (err) => void this.abort(diskProblem(err)),
+    );
   }
 
   private onChecked(source: DownloadSource, index: number, ok: boolean): void {
-    this.checking.delete(index);
+    this.picker!.checked(index, ok);
     if (--this.pendingWrites < this.opts.maxPendingWrites) for (const s of this.sources.values()) s.resume();
     if (this.finished) return;
+    const partial = this.partial!;
     if (!ok) {
+      partial.reject(index);
       this.emit('source', source.name, 'bad-piece', `piece ${index} did not match its SHA-256: ${source.name} is excluded`);
       source.drop(`sent a bad piece (${index})`);
-      if (index < this.cursor) this.cursor = index;
       for (const s of this.sources.values()) this.schedule(s);
       return;
     }
-    this.have[index >> 3] = this.have[index >> 3]! | (1 << (index & 7));
-    this.held++;
-    const length = pieceLength(this.content.size, this.content.pieceSize, index);
+    partial.confirm(index);
     const share = this.shares.get(source.name)!;
-    share.bytes += length;
+    share.bytes += manifestPieceLength(this.content.manifest, index);
     share.pieces++;
-    if (this.haveFd !== undefined) this.partials.writeHave(this.haveFd, this.have);
     this.progress(false);
-    if (this.held === this.count) void this.finalize();
+    if (partial.have.full) void this.finalize();
     else for (const s of this.sources.values()) this.schedule(s);
   }
 
   private onGone(source: DownloadSource, reason: string): void {
     if (this.sources.get(source.name) !== source) return;
     this.sources.delete(source.name);
+    this.picker?.dropSource(source.name); // its pieces become nobody's and are picked first
     const share = this.shares.get(source.name);
     if (share) share.active = false;
     if (this.finished || this.finalizing) return;
     this.emit('source', source.name, 'dropped', reason);
-    // Its pieces become nobody's: rewind so they are picked first.
-    for (const p of source.inflight) if (p < this.cursor) this.cursor = p;
-    this.cursor = Math.min(this.cursor, ...source.inflight, this.count);
     for (const s of this.sources.values()) this.schedule(s);
     if (this.sources.size === 0) this.emit('stalled');
   }
@@ -310,14 +264,13 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
     this.finalizing = true;
     try {
       const session = this.session!;
+      const partial = this.partial!;
       const sha256 = await this.hasher.finish(session);
       if (sha256 !== this.sha256) {
         // Every piece checked on arrival, yet the whole does not: the disk lost something. Fetch only what is bad.
         const bad = await this.hasher.rescan(session);
-        for (const i of bad) this.have[i >> 3] = this.have[i >> 3]! & ~(1 << (i & 7));
-        this.held -= bad.length;
-        if (this.haveFd !== undefined) this.partials.writeHave(this.haveFd, this.have);
-        this.cursor = Math.min(this.cursor, ...bad);
+        partial.forget(bad);
+        this.picker!.rewind(bad);
         this.emit('source', 'disk', 'bad-piece', `the whole file did not match its SHA-256; fetching ${bad.length} piece(s) again`);
         this.finalizing = false;
         for (const s of this.sources.values()) this.schedule(s);
@@ -325,16 +278,10 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
         return;
       }
       this.finished = true;
-      await this.flushing;
-      await this.file?.close();
-      this.file = undefined;
-      await this.hasher.close(session, true); // fsync: a power cut cannot leave a torn file under the final name
+      clearTimeout(this.endgameTimer);
+      await this.hasher.close(session);
       this.session = undefined;
-      // Never overwrite what is stored: a name taken meanwhile gets a numbered sibling.
-      const name = unusedName(this.content.file, (n) => existsSync(join(this.downloadsDir, n)));
-      renameSync(this.partials.dataPath(this.sha256), join(this.downloadsDir, name));
-      this.closeHave();
-      this.partials.remove(this.sha256);
+      const name = await partial.complete(this.downloadsDir); // fsync, then the rename into Downloads/
       for (const s of this.sources.values()) s.finish({ qid: this.qid, ok: true, reason: 'verified' });
       this.sources.clear();
       this.progress(true);
@@ -356,22 +303,9 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
     this.lastProgress = now;
     this.emit('progress', this.received, this.sharesList());
   }
-
-  private closeHave(): void {
-    if (this.haveFd === undefined) return;
-    closeSync(this.haveFd);
-    this.haveFd = undefined;
-  }
 }
 
-async function writeAll(file: FileHandle, data: Buffer, offset: number): Promise<void> {
-  for (let done = 0; done < data.length; ) {
-    const { bytesWritten } = await file.write(data, done, data.length - done, offset + done);
-    done += bytesWritten;
-  }
-}
-
-/** One sentence for a failed write; a full disk says so plainly (issue 4). */
+/** One sentence for a failed write; a full disk says so plainly. */
 function diskProblem(err: unknown): string {
   const code = (err as NodeJS.ErrnoException)?.code;
   if (code === 'ENOSPC' || code === 'EDQUOT') return 'the disk is full: free some space and ask for the file again to resume (verified pieces are kept)';

@@ -3,7 +3,8 @@ import { EventEmitter } from 'eventemitter3';
 import { P2pError, describeError } from '../../common/errors.js';
 import { allocPieceFrame, peerMessages, type PieceFrame } from '../../common/wire/peer-messages.js';
 import type { PeerRef } from '../../common/wire/shapes.js';
-import type { FileDigest, HeldFile } from '../files/file-catalog.js';
+import type { HeldFile } from '../files/file-catalog.js';
+import { encodeManifest, type Manifest } from '../content/manifest.js';
 import { pieceCount, pieceLength } from '../content/piece-plan.js';
 import type { PeerChannel } from '../transport/peer-listener.js';
 import type { Dialer } from '../transport/transport.js';
@@ -45,7 +46,7 @@ export class Upload extends EventEmitter<UploadEvents> {
   constructor(
     readonly qid: string,
     readonly file: HeldFile,
-    private readonly digest: FileDigest,
+    private readonly digest: Manifest,
     readonly to: string,
     private readonly self: PeerRef,
     private readonly options: UploadOptions = {},
@@ -77,11 +78,7 @@ export class Upload extends EventEmitter<UploadEvents> {
       channel.send('offer', {
         qid: this.qid,
         file: this.file.name,
-        size: this.digest.size,
-        sha256: this.digest.sha256,
-        pieceSize: this.digest.pieceSize,
-        pieces: this.digest.pieces.toString('base64'),
-        prefixes: this.digest.prefixes.toString('base64'),
+        ...encodeManifest(this.digest),
         from: this.self,
       });
       fh = await open(this.file.path, 'r');

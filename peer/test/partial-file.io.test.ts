@@ -1,0 +1,138 @@
+/** The partial-file module on a real temporary folder: records, the have-bitfield and its journal, completion. */
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Hasher } from '../content/hasher.js';
+import { encodeManifest, type Manifest } from '../content/manifest.js';
+import { PartialFiles } from '../content/partial-file.js';
+import { MIN_PIECE_SIZE } from '../content/piece-plan.js';
+
+function manifestOf(data: Buffer): Manifest {
+  const count = Math.ceil(data.length / MIN_PIECE_SIZE);
+  const pieces = Buffer.alloc(count * 32);
+  const prefixes = Buffer.alloc(count * 32);
+  const whole = createHash('sha256');
+  for (let i = 0; i < count; i++) {
+    const piece = data.subarray(i * MIN_PIECE_SIZE, (i + 1) * MIN_PIECE_SIZE);
+    createHash('sha256').update(piece).digest().copy(pieces, i * 32);
+    whole.update(piece).copy().digest().copy(prefixes, i * 32);
+  }
+  return { size: data.length, sha256: whole.digest('hex'), pieceSize: MIN_PIECE_SIZE, pieces, prefixes };
+}
+
+const piece = (data: Buffer, i: number) => data.subarray(i * MIN_PIECE_SIZE, (i + 1) * MIN_PIECE_SIZE);
+
+function setup() {
+  const root = mkdtempSync(join(tmpdir(), 'partial-'));
+  const dir = join(root, 'partial');
+  const downloads = join(root, 'Downloads');
+  mkdirSync(dir);
+  mkdirSync(downloads);
+  const data = randomBytes(4 * MIN_PIECE_SIZE + 3);
+  return { root, dir, downloads, data, manifest: manifestOf(data), done: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+test('a record round-trips with its download id, held pieces and unconfirmed journal', async () => {
+  const t = setup();
+  try {
+    const files = new PartialFiles(t.dir);
+    const f = await files.open('disk.img', t.manifest, { download: 'dl-abc_123' });
+    await f.write(0, piece(t.data, 0));
+    f.confirm(0);
+    await f.write(2, piece(t.data, 2)); // written, never confirmed: as if the process was killed here
+    const r = files.load(t.manifest.sha256)!;
+    assert.ok(r, 'loads');
+    assert.is(r.file, 'disk.img');
+    assert.is(r.download, 'dl-abc_123');
+    assert.is(r.have.count, 1);
+    assert.ok(r.have.has(0));
+    assert.equal(r.unconfirmed, [2]);
+    assert.equal(files.all().map((x) => x.file), ['disk.img']);
+    await f.close();
+  } finally {
+    t.done();
+  }
+});
+
+test('a resume checks only the unconfirmed pieces from disk and keeps those that match', async () => {
+  const t = setup();
+  const hasher = new Hasher();
+  try {
+    const files = new PartialFiles(t.dir);
+    const f = await files.open('disk.img', t.manifest);
+    await f.write(0, piece(t.data, 0));
+    f.confirm(0);
+    await f.write(1, piece(t.data, 1));
+    const torn = Buffer.from(piece(t.data, 3));
+    torn[5]! ^= 1;
+    await f.write(3, torn);
+    await f.close();
+    const record = files.load(t.manifest.sha256)!;
+    assert.equal(record.unconfirmed.sort(), [1, 3]);
+    const again = await files.open('disk.img', t.manifest, { resume: record });
+    assert.ok(again.resumed);
+    const session = await hasher.open(again.path, t.manifest, again.have, again.recheck);
+    assert.equal(session.recovered, [1], 'piece 1 was whole on disk; piece 3 was not');
+    await hasher.close(session);
+    await again.close();
+  } finally {
+    hasher.stop();
+    t.done();
+  }
+});
+
+test('a damaged or foreign record is ignored', async () => {
+  const t = setup();
+  try {
+    const files = new PartialFiles(t.dir);
+    const f = await files.open('disk.img', t.manifest);
+    await f.close();
+    const path = join(t.dir, `${t.manifest.sha256}.json`);
+    const good = JSON.parse(readFileSync(path, 'utf8'));
+    const bad = [
+      '{not json',
+      JSON.stringify({ ...good, file: '../escape' }),
+      JSON.stringify({ ...good, download: 'bad id with spaces' }),
+      JSON.stringify({ ...good, pieceSize: 7 }),
+      JSON.stringify({ ...good, ...encodeManifest(manifestOf(randomBytes(10))) }), // another content under this name
+    ];
+    for (const body of bad) {
+      writeFileSync(path, body);
+      assert.is(files.load(t.manifest.sha256), undefined, body.slice(0, 60));
+    }
+    writeFileSync(path, JSON.stringify(good));
+    writeFileSync(join(t.dir, `${t.manifest.sha256}.have`), Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff]));
+    const r = files.load(t.manifest.sha256)!;
+    assert.is(r.have.count, 5, 'a bitfield with no journal holds its bits');
+    assert.equal(r.unconfirmed, []);
+  } finally {
+    t.done();
+  }
+});
+
+test('complete flushes, renames into Downloads under a free name and forgets the record', async () => {
+  const t = setup();
+  try {
+    writeFileSync(join(t.downloads, 'disk.img'), 'already here');
+    const files = new PartialFiles(t.dir);
+    const f = await files.open('disk.img', t.manifest);
+    for (let i = 0; i < 5; i++) {
+      await f.write(i, piece(t.data, i));
+      f.confirm(i);
+    }
+    assert.ok(f.have.full);
+    const name = await f.complete(t.downloads);
+    assert.is(name, 'disk (2).img');
+    assert.ok(readFileSync(join(t.downloads, name)).equals(t.data));
+    assert.is(readFileSync(join(t.downloads, 'disk.img'), 'utf8'), 'already here');
+    assert.equal(readdirSync(t.dir), []);
+    assert.not.ok(existsSync(f.path));
+  } finally {
+    t.done();
+  }
+});
+
+test.run();
