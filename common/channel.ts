@@ -106,7 +106,7 @@ export class Channel<M extends object> extends EventEmitter<ChannelEvents<M>> {
     return this.sendRaw(this.table.encode(kind, body));
   }
 
-  /** Writes bytes already framed by a codec (pieces: `encodePieceFrame`), or on purpose malformed (tests). */
+  /** Writes bytes already framed by a codec (pieces: `allocPieceFrame`), or on purpose malformed (tests). */
   sendRaw(frame: Buffer): boolean {
     if (!this.isOpen) return false;
     this.written += frame.length;
@@ -133,7 +133,9 @@ export class Channel<M extends object> extends EventEmitter<ChannelEvents<M>> {
     this.stream.pause();
   }
 
+  /** Reads again after `pause()`; the idle clock restarts then (a call without a pause changes nothing). */
   resume(): void {
+    if (!this.paused) return;
     this.paused = false;
     this.lastReceived = performance.now();
     this.stream.resume();
@@ -167,7 +169,14 @@ export class Channel<M extends object> extends EventEmitter<ChannelEvents<M>> {
     if (this.closed || this.idleMs <= 0) return;
     const silent = this.paused ? 0 : performance.now() - this.lastReceived;
     if (silent >= this.idleMs) {
-      this.destroy(new TimeoutError('connection idle (nothing received)', this.idleMs));
+      // After an event-loop stall, timers run before the poll phase reads what already arrived: give the verdict
+      // only after that phase (setImmediate runs after it), so a stalled process does not cut healthy links.
+      setImmediate(() => {
+        if (this.closed) return;
+        if (!this.paused && performance.now() - this.lastReceived >= this.idleMs) {
+          this.destroy(new TimeoutError('connection idle (nothing received)', this.idleMs));
+        } else this.checkIdle();
+      }).unref();
       return;
     }
     this.idleTimer = setTimeout(() => this.checkIdle(), Math.max(1, this.idleMs - silent)).unref();

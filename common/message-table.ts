@@ -10,10 +10,9 @@ import type { Check } from './schema.js';
 export interface MessageCodec<T> {
   type: number;
   name: string;
+  /** The whole frame, header included, in one buffer (so a binary codec can lay out its payload without a copy). */
   encode(msg: T): Buffer;
   decode(payload: Buffer): T;
-  /** Encodes the whole frame, header included, in one buffer (binary codecs that avoid the copy of `encode`). */
-  frame?(msg: T): Buffer;
 }
 
 /** A JSON message: UTF-8 JSON object, schema-checked on decode. */
@@ -21,7 +20,7 @@ export function jsonMessage<T>(type: number, name: string, check: Check<T>): Mes
   return {
     type,
     name,
-    encode: (msg) => Buffer.from(JSON.stringify(msg), 'utf8'),
+    encode: (msg) => encodeFrame(type, Buffer.from(JSON.stringify(msg), 'utf8')),
     decode: (payload) => {
       let parsed: unknown;
       try {
@@ -59,7 +58,7 @@ export class MessageTable<M extends object> {
 
   encode<K extends keyof M & string>(kind: K, body: M[K]): Buffer {
     const codec = this.byName.get(kind)!;
-    return codec.frame ? codec.frame(body) : encodeFrame(codec.type, codec.encode(body));
+    return codec.encode(body);
   }
 
   typeOf(kind: keyof M & string): number {

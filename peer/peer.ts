@@ -134,7 +134,8 @@ export class Peer implements PeerHandle {
 
   command(line: string): number {
     const cmd = ++this.commands;
-    this.run(line, cmd);
+    // Run once the caller holds the number: even an immediate answer (an error, help) then finds it known.
+    queueMicrotask(() => this.run(line, cmd));
     return cmd;
   }
 
@@ -178,9 +179,11 @@ export class Peer implements PeerHandle {
 
   /**
    * Leaves gracefully: `leaving` at once, then neighbours and the server are told, transfers end, `stopped` is
-   * emitted. Both carry `cmd` when a command line asked for it. Idempotent (a second call changes nothing).
+   * emitted. Both carry `cmd` when a command line asked for it. Idempotent: a second call only answers its `cmd` with `leaving`.
    */
   stop(reason: string, cmd?: number): Promise<void> {
+    // A Stop typed while already leaving is still answered, so a script waiting on its number hears back.
+    if (this.stopping && cmd !== undefined) this.emit(caused({ event: 'leaving', reason: 'already leaving' }, cmd));
     this.stopping ??= (async () => {
       this.emit(caused({ event: 'leaving', reason }, cmd));
       clearInterval(this.refreshTimer);

@@ -133,6 +133,17 @@ test('a paused channel does not time out: the silence is its own', async () => {
   channel.destroy();
 });
 
+test('resume() without a pause does not restart the idle clock (a silent source among busy ones still times out)', async () => {
+  const { channel, closed } = rig({ idleTimeoutMs: 80 });
+  const resumer = setInterval(() => channel.resume(), 10); // the swarm resumes every source after each checked piece
+  try {
+    const reason = await closeWithin(closed, 1000);
+    assert.is(codeOfErr(reason), 'P2P_ERR_TIMEOUT');
+  } finally {
+    clearInterval(resumer);
+  }
+});
+
 test('emits error once, however many failures follow', async () => {
   const { channel, far, errors, closed } = rig();
   far.write(Buffer.from([0, 0, 0, 2, 99, 99])); // unknown type

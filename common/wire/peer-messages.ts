@@ -119,12 +119,6 @@ const pieceCodec: MessageCodec<PieceMessage> = {
   type: PIECE_TYPE,
   name: 'piece',
   encode: ({ index, data }) => {
-    const out = Buffer.allocUnsafe(4 + data.length);
-    out.writeUInt32BE(index, 0);
-    data.copy(out, 4);
-    return out;
-  },
-  frame: ({ index, data }) => {
     const piece = allocPieceFrame(index, data.length);
     data.copy(piece.data);
     return piece.frame;

@@ -16,7 +16,10 @@ export interface ServerLinkOptions {
   timeoutMs?: number;
   /**
    * Nothing RECEIVED from the server for this long means it is lost (it acks every heartbeat, so a silent server
-   * is dead or frozen even if the connection stays open): reconnect. Default 3 heartbeat intervals (3000 ms).
+   * is dead or frozen even if the connection stays open): reconnect. Default 5000 ms, the 5 s of silence the
+   * protocol allows every link (docs/PROTOCOL.md "Transport and liveness"), and no less than the server itself
+   * waits for our heartbeats, so a server busy for a few seconds does not make every peer rejoin at once. At least
+   * `timeoutMs`.
    */
   deadAfterMs?: number;
   /** Reconnection delays in ms. Default [250, 500, 1000, 2000, 5000]. */
@@ -156,7 +159,7 @@ export class ServerLink extends EventEmitter<ServerLinkEvents> {
     if (this.stopped) return;
     this.emit('state', 'connecting', {});
     const timeoutMs = this.options.timeoutMs ?? 3000;
-    const deadAfterMs = this.options.deadAfterMs ?? 3 * (this.options.heartbeatIntervalMs ?? 1000);
+    const deadAfterMs = this.options.deadAfterMs ?? 5000;
     this.transport.dial(this.address, serverMessages, { connectTimeoutMs: timeoutMs, idleTimeoutMs: Math.max(timeoutMs, deadAfterMs) }).then(
       (channel) => this.attach(channel),
       (err: unknown) => this.closed(undefined, err instanceof Error ? err : undefined),

@@ -22,6 +22,7 @@ export class DownloadSource extends EventEmitter<SourceEvents> {
   bytes = 0;
   pieces = 0;
   private closed = false;
+  private readonly keepalive: NodeJS.Timeout;
 
   constructor(
     readonly name: string,
@@ -30,12 +31,19 @@ export class DownloadSource extends EventEmitter<SourceEvents> {
     private readonly size: number,
     private readonly pieceSize: number,
     idleTimeoutMs: number,
+    keepaliveMs: number,
   ) {
     super();
+    // The holder judges us by what it receives, and we may send nothing for long (one slow piece, a paused socket):
+    // an empty want now and then says we are still here (docs/PROTOCOL.md "Transport and liveness").
+    this.keepalive = setInterval(() => this.channel.send('want', { qid: this.qid, pieces: [] }), keepaliveMs);
     channel.setMaxFrameBytes(pieceFrameLimit(pieceSize));
     channel.setIdleTimeout(idleTimeoutMs);
     channel.on('message', (msg) => (msg.kind === 'piece' ? this.onPiece(msg.body) : this.drop(`sent an unexpected ${msg.kind} during the transfer`)));
-    channel.on('close', (err) => this.gone(err ? err.message : 'closed the connection'));
+    channel.on('close', (err) => {
+      clearInterval(this.keepalive);
+      this.gone(err ? err.message : 'closed the connection');
+    });
   }
 
   get isOpen(): boolean {
@@ -67,6 +75,7 @@ export class DownloadSource extends EventEmitter<SourceEvents> {
     if (this.closed) return;
     this.channel.send('result', result);
     this.closed = true;
+    clearInterval(this.keepalive);
     this.removeAllListeners();
     this.channel.end();
   }
@@ -80,6 +89,7 @@ export class DownloadSource extends EventEmitter<SourceEvents> {
   }
 
   private gone(reason: string): void {
+    clearInterval(this.keepalive);
     if (this.listenerCount('gone') === 0) return; // already reported, or finished on purpose
     this.closed = true;
     this.emit('gone', reason);

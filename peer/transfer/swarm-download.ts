@@ -24,6 +24,8 @@ export interface SwarmOptions {
   progressIntervalMs?: number;
   /** Silence from a source after which it is dropped. Default 15 000 ms. */
   idleTimeoutMs?: number;
+  /** While a source is open, an empty `want` tells the holder every so often that we are still here. Default 5000 ms. */
+  keepaliveMs?: number;
 }
 
 export interface SourceShare {
@@ -91,7 +93,7 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
     private readonly download?: string,
   ) {
     super();
-    this.opts = { depth: 1, endgameCopies: 2, endgameAfterMs: 500, maxPendingWrites: 4, progressIntervalMs: 250, idleTimeoutMs: 15_000, ...options };
+    this.opts = { depth: 1, endgameCopies: 2, endgameAfterMs: 500, maxPendingWrites: 4, progressIntervalMs: 250, idleTimeoutMs: 15_000, keepaliveMs: 5000, ...options };
     this.sha256 = content.manifest.sha256;
     this.count = manifestPieces(content.manifest);
   }
@@ -158,7 +160,7 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
       return;
     }
     const { size, pieceSize } = this.content.manifest;
-    const source = new DownloadSource(name, channel, this.qid, size, pieceSize, this.opts.idleTimeoutMs);
+    const source = new DownloadSource(name, channel, this.qid, size, pieceSize, this.opts.idleTimeoutMs, this.opts.keepaliveMs);
     this.sources.set(name, source);
     if (!this.shares.has(name)) this.shares.set(name, { name, bytes: 0, pieces: 0, active: true });
     this.shares.get(name)!.active = true;

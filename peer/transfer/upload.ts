@@ -104,6 +104,7 @@ export class Upload extends EventEmitter<UploadEvents> {
       channel.on('message', (msg) => {
         switch (msg.kind) {
           case 'want':
+            if (msg.body.pieces.length === 0) return; // the requester's keepalive
             if (msg.body.pieces.some((p) => p >= this.count)) {
               this.finish('failed', `asked for a piece beyond the last (${this.count - 1})`);
               channel.destroy();

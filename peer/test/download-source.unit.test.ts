@@ -1,0 +1,52 @@
+/** One source of a download over an in-memory pair: what it asks, what it accepts, and its keepalive. */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Channel } from '../../common/channel.js';
+import { allocPieceFrame, peerMessages, type PeerMessages } from '../../common/wire/peer-messages.js';
+import type { Tagged } from '../../common/message-table.js';
+import { duplexPair } from '../../common/test/duplex-pair.js';
+import { DownloadSource } from '../transfer/download-source.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const MiB = 1024 * 1024;
+
+function rig(keepaliveMs = 60_000) {
+  const [near, far] = duplexPair();
+  const source = new DownloadSource('h1', new Channel(near, peerMessages), 'transfer-1', 2 * MiB + 5, MiB, 10_000, keepaliveMs);
+  const holder = new Channel(far, peerMessages);
+  const heard: Tagged<PeerMessages>[] = [];
+  holder.on('message', (m) => heard.push(m));
+  return { source, holder, heard };
+}
+
+test('says it is still there with empty wants while it waits, and stops once finished', async () => {
+  const { source, holder, heard } = rig(20);
+  await sleep(110);
+  const keepalives = heard.filter((m) => m.kind === 'want' && m.body.pieces.length === 0).length;
+  assert.ok(keepalives >= 3, `${keepalives} keepalives in 110 ms at one per 20 ms`);
+  source.finish({ qid: 'transfer-1', ok: true, reason: 'verified' });
+  const after = heard.length;
+  await sleep(60);
+  assert.is(heard.filter((m) => m.kind === 'want').length, keepalives, 'no keepalive after the end');
+  assert.ok(heard.length >= after);
+  holder.destroy();
+});
+
+test('accepts a piece it asked for at its exact length, and drops a source that sends one it did not ask for', async () => {
+  const { source, holder } = rig();
+  const got: number[] = [];
+  const gone: string[] = [];
+  source.on('piece', (index) => got.push(index));
+  source.on('gone', (reason) => gone.push(reason));
+  source.want([2]);
+  const last = allocPieceFrame(2, 5);
+  holder.sendRaw(last.frame);
+  await sleep(10);
+  assert.equal(got, [2]);
+  holder.sendRaw(allocPieceFrame(0, MiB).frame);
+  await sleep(10);
+  assert.equal(gone.length, 1);
+  assert.match(gone[0]!, /not asked of it/);
+});
+
+test.run();
