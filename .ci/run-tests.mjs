@@ -3,7 +3,7 @@
 //
 //   node .ci/run-tests.mjs DIST [TIER ...] [--filter REGEX]
 //
-// Tiers, by file name (STYLE "Comments and tests"):
+// Tiers, by file name (docs/ARCHITECTURE.md "Tests in tiers"):
 //   unit  `*.unit.test.js`: pure, no sockets, processes or threads (enforced by unit-guard.mjs); under 20 s
 //   io    `*.io.test.js`:   in-process sockets (loopback, duplex pairs) and worker threads
 //   e2e   `*.e2e.test.js`:  real processes (metadata server, peers, dashboards in tmux, network namespaces)
@@ -25,7 +25,7 @@ const tiers = args.length > 0 ? args : TIERS;
 for (const t of tiers) if (!TIERS.includes(t)) fail(`unknown tier ${t}; tiers: ${TIERS.join(', ')}`);
 
 const require = createRequire(import.meta.url);
-// uvu's `exports` hide bin.js: resolve it from the package's main (TOOLCHAIN.md).
+// uvu's `exports` hide bin.js: resolve it from the package's main (docs/PLATFORM.md).
 const uvuBin = join(dirname(require.resolve('uvu')), '..', 'bin.js');
 const guard = fileURLToPath(new URL('./unit-guard.mjs', import.meta.url));
 

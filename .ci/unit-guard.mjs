@@ -1,6 +1,6 @@
 // Loaded (node --import) into the unit tier: a unit test may not open a socket, start a process or a thread
-// (issue 8: "no sockets, processes or threads"). Each such call throws, so a misfiled test fails loudly instead of
-// making the unit tier slow or flaky.
+// ("no sockets, processes or threads": docs/ARCHITECTURE.md "Tests in tiers"). Each such call throws, so a
+// misfiled test fails loudly instead of making the unit tier slow or flaky.
 import childProcess from 'node:child_process';
 import dgram from 'node:dgram';
 import { syncBuiltinESMExports } from 'node:module';

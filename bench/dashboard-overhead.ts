@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Measures what the dashboard costs a big transfer (issue 3: "a 1 GiB transfer with the dashboard open is no more
+ * Measures what the dashboard costs a big transfer (docs/performance.md: "a 1 GiB transfer with the dashboard open is no more
  * than 10% slower than headless"). One holder shares a seeded file; the same requester name fetches it
  * alternately headless and with its dashboard in tmux, several rounds, timed from sending the command to the
  * verified file appearing in Downloads/ (the peer renames it into place once checked; it is deleted between

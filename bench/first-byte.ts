@@ -1,5 +1,5 @@
 /**
- * bench/first-byte (issues 2 and 4): time from typing a file name to the first byte, on a 5-peer mesh where the
+ * bench/first-byte: time from typing a file name to the first byte, on a 5-peer mesh where the
  * holder is 3 hops away. The metadata server's `--topology line` makes the chain s1–s2–s3–s4–s5; s4 holds small
  * (4 KiB) files. Two phases of rounds, each asking a new name on s1's stdin:
  * - index: the metadata server's index names the holder, s1 dials it directly;

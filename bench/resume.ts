@@ -1,5 +1,5 @@
 /**
- * bench/resume (issue 4): kill the requester with SIGKILL at ~60% of a 1 GiB download from two holders, restart it,
+ * bench/resume: kill the requester with SIGKILL at ~60% of a 1 GiB download from two holders, restart it,
  * and report what resuming cost: bytes fetched again (everything the holders sent, over both runs, minus the file's
  * size; target: at most one piece per source in flight) and the time from the restart to `download-resumed` and to
  * the first new piece (target: no full re-hash, under 1 s).

@@ -1,5 +1,5 @@
 /**
- * bench/swarm (issue 4): a star of network namespaces, one holder per namespace, each holder's link shaped to
+ * bench/swarm: a star of network namespaces, one holder per namespace, each holder's link shaped to
  * 200 Mbit/s with `tc` (the requester, in the root namespace with the metadata server, is not shaped). Downloads a
  * file from 1 holder and from 4 holders, prints both times and the speedup, and tears everything down. Traffic stays
  * inside the namespaces and the bridge this script makes. Needs root and iproute2.

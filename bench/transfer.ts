@@ -1,5 +1,5 @@
 /**
- * bench/transfer (issue 2): one verified transfer of a large random file between two peers on loopback and, in
+ * bench/transfer: one verified transfer of a large random file between two peers on loopback and, in
  * the same run, the same bytes through a minimal Node pipe (baseline-pipe.ts: socket → file, no verification).
  * Prints MB/s for both, the ratio, and each side's peak RSS. Loopback figures drift 20–40% between runs: only the
  * ratio of one run means anything.

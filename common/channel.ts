@@ -32,7 +32,7 @@ export const DEFAULT_IDLE_TIMEOUT_MS = 15_000;
 const END_GRACE_MS = 2000;
 
 /**
- * The one adapter that owns a byte stream's events (data, error, end, close) for a framed protocol (STYLE: libp2p
+ * The one adapter that owns a byte stream's events (data, error, end, close) for a framed protocol (after libp2p
  * `socket-to-conn.ts`). The stream is any Duplex: a TCP socket, later a TLS socket, or an in-memory pair in tests;
  * it stays private, so callers see frames, byte counters and the remote address only.
  *

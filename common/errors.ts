@@ -1,5 +1,5 @@
 /**
- * Every error the system raises on purpose, with a stable code (STYLE: undici's UND_ERR_*, ws's WS_ERR_*).
+ * Every error the system raises on purpose, with a stable code (after undici's UND_ERR_*, ws's WS_ERR_*).
  * Codes are part of the protocol: refusals carry them on the wire, and tests match on them.
  */
 export type P2pErrorCode =

@@ -24,7 +24,7 @@ export const DEFAULT_MAX_FRAME_BYTES = 1024 * 1024;
 
 /**
  * A pure decoder of length-prefixed frames (`u32 length | u8 type | payload`). Fed chunks, it returns whole frames
- * and keeps partial state; it never re-concatenates everything it holds per chunk (STYLE: ws `receiver.js`), and it
+ * and keeps partial state; it never re-concatenates everything it holds per chunk (after ws `receiver.js`), and it
  * checks both limits as soon as a length prefix is read, before buffering the body.
  */
 export class FrameDecoder {

@@ -41,7 +41,7 @@ export function jsonMessage<T>(type: number, name: string, check: Check<T>): Mes
 export type Tagged<M> = { [K in keyof M]: { kind: K; body: M[K] } }[keyof M];
 
 /**
- * The registry of a protocol's message types, dispatched by one flat map (STYLE: protomux `addMessage`,
+ * The registry of a protocol's message types, dispatched by one flat map (after protomux `addMessage`,
  * bittorrent-protocol's `_onMessage` switch). `M` maps message names to body types.
  */
 export class MessageTable<M extends object> {

@@ -1,6 +1,6 @@
 import { P2pError } from './errors.js';
 
-/** SPEC: a peer's name is 1–32 letters, digits, `-` or `_`, compared case-insensitively. */
+/** docs/CONTRACT.md "Commands": a peer's name is 1–32 letters, digits, `-` or `_`, compared case-insensitively. */
 export const PEER_NAME_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
 
 /** Returns the canonical (lower-case) form of a valid name; throws P2P_ERR_BAD_NAME otherwise. */

@@ -1,5 +1,5 @@
 /**
- * Calls `fn` after growing delays until stopped (STYLE: hyperswarm `RetryTimer`). Used to reconnect to the
+ * Calls `fn` after growing delays until stopped (after hyperswarm `RetryTimer`). Used to reconnect to the
  * metadata server and to re-dial neighbours.
  */
 export interface RetryTimerOptions {

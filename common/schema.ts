@@ -2,7 +2,7 @@ import { BadMessageError } from './errors.js';
 
 /**
  * A tiny schema checker for decoded messages: every field's type, range, length and element count is checked
- * (STYLE: libp2p floodsub's decode limits), and unknown fields are dropped so nothing unvalidated flows inward.
+ * (after libp2p floodsub's decode limits), and unknown fields are dropped so nothing unvalidated flows inward.
  */
 export type Check<T> = (value: unknown, path: string) => T;
 

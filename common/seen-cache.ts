@@ -1,6 +1,6 @@
 /**
  * A bounded, expiring set of recently seen ids with a value each (the neighbour a query came from, so answers can
- * travel back along the reverse path). Flood duplicate suppression (STYLE: libp2p floodsub's TTL'd seen-cache).
+ * travel back along the reverse path). Flood duplicate suppression (after libp2p floodsub's TTL'd seen-cache).
  */
 export interface SeenCacheOptions {
   /** How long an id is remembered. Default 60 000 ms: far longer than any query's lifetime. */

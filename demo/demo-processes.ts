@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * Starting and stopping the demo's processes (metadata server, headless peers), shared by `npm start`,
- * `npm run demo:panes` and the end-to-end tests. Uses only the programs' command lines (SPEC "Commands") and
+ * `npm run demo:panes` and the end-to-end tests. Uses only the programs' command lines (docs/CONTRACT.md "Commands") and
  * their output: the server's `metadata server listening on HOST:PORT` line and the peers' JSON `ready` event.
  */
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `npm start`: the whole product on one machine (SPEC, issue 3). A metadata server on a free port, peers s2–s5 in
+ * `npm start`: the whole product on one machine. A metadata server on a free port, peers s2–s5 in
  * the background sharing their demo files, then s1's dashboard in the foreground with a welcome line. Leaving s1
  * (Stop, q, Ctrl-C) stops the others and the server; so does a signal to this process. Everything lives in a fresh
  * temporary folder, removed at the end (`--keep` keeps it), so two demos on one machine never collide.

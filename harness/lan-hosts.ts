@@ -1,6 +1,6 @@
 /**
  * Separate hosts on one machine for tests: network namespaces joined by a bridge that is connected to nothing else,
- * on a private /24 the test checks is unused. Traffic never leaves this machine (TOOLCHAIN.md). Needs root and
+ * on a private /24 the test checks is unused. Traffic never leaves this machine (docs/PLATFORM.md). Needs root and
  * iproute2; `available()` says whether they are here.
  */
 import { execFileSync } from 'node:child_process';

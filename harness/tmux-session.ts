@@ -3,7 +3,7 @@
  * with one detached session. Reusable by any terminal test (the dashboard's, the demo's, the lead's end-to-end).
  *
  * Screens are captured with escapes (`capture-pane -e`) and translated: blessed draws borders with the terminal's
- * line-drawing charset, which tmux stores as letters (`lqqk`) with a charset flag (TOOLCHAIN.md); `capture()`
+ * line-drawing charset, which tmux stores as letters (`lqqk`) with a charset flag (docs/PLATFORM.md); `capture()`
  * turns them back into box characters and strips colours, so tests can look for `┌` or `│` as a person sees them.
  */
 import { execFileSync } from 'node:child_process';

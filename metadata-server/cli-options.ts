@@ -28,7 +28,7 @@ Options:
 `;
 
 /**
- * Parses the metadata server's arguments (SPEC "Commands"). Throws P2P_ERR_BAD_ARGS with one sentence saying what
+ * Parses the metadata server's arguments (docs/CONTRACT.md "Commands"). Throws P2P_ERR_BAD_ARGS with one sentence saying what
  * to do; the CLI prints it and exits 2.
  */
 export function parseCliOptions(argv: string[]): CliCommand {

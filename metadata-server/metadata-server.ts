@@ -13,7 +13,7 @@ import { ServerConnection } from './server-connection.js';
 import { MAX_SLOTS, SharedRegistry } from './shared-registry.js';
 import { WorkerPool } from './worker-pool.js';
 
-/** SPEC: "Defaults: metadata server on 127.0.0.1:7000, at most 10 peers." */
+/** docs/CONTRACT.md "Commands": "Defaults: metadata server on 127.0.0.1:7000, at most 10 peers." */
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 7000;
 export const DEFAULT_MAX_PEERS = 10;
@@ -187,7 +187,7 @@ export class MetadataServer {
     };
     const pool = new WorkerPool<RegistryRequest, RegistryResult>({
       size: this.workers,
-      // TOOLCHAIN.md: workers start from the compiled JS that sits beside this file in dist/.
+      // docs/PLATFORM.md: workers start from the compiled JS that sits beside this file in dist/.
       script: new URL('./registry-worker.js', import.meta.url),
       workerData: { buffer: registry.buffer, config } satisfies RegistryWorkerData,
       onWorkerError: (err) => this.log(`a registry worker failed and was replaced: ${describeError(err)}`),

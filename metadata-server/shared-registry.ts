@@ -151,7 +151,7 @@ export class SharedRegistry {
   /**
    * Takes the mutex (the three-state futex lock of Drepper's "Futexes Are Tricky": 0 free, 1 held, 2 held with
    * waiters). Only workers may block: on the main thread a contended lock throws instead of freezing the event
-   * loop (TOOLCHAIN.md), which in-process unit tests never hit because nothing else holds it there.
+   * loop (docs/PLATFORM.md), which in-process unit tests never hit because nothing else holds it there.
    */
   lock(): void {
     const a = this.ints;

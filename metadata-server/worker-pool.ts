@@ -10,7 +10,7 @@ export type PoolReply<Res> = { id: number; ok: true; value: Res } | { id: number
 export interface WorkerPoolOptions {
   /** Number of threads. */
   size: number;
-  /** The compiled worker script (TOOLCHAIN.md: workers start from compiled JS, never from .ts). */
+  /** The compiled worker script (docs/PLATFORM.md: workers start from compiled JS, never from .ts). */
   script: URL;
   /** Passed to every thread as `workerData` (a SharedArrayBuffer in it is shared, not copied). */
   workerData?: unknown;

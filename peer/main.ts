@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `peer NAME [--server HOST:PORT] [--host ADDR] [--dir DIR] [--headless]` (SPEC "Commands"). The composition root
+ * `peer NAME [--server HOST:PORT] [--host ADDR] [--dir DIR] [--headless]` (docs/CONTRACT.md "Commands"). The composition root
  * of the peer process: builds the core, then attaches one front-end, the dashboard when stdout is a terminal, or
  * headless JSON mode otherwise. The core itself never imports a front-end.
  */
@@ -109,7 +109,7 @@ async function main(): Promise<void> {
     detach();
     process.exit(peer.exitCode);
   });
-  // SPEC: SIGINT and SIGTERM leave gracefully, like Stop.
+  // docs/CONTRACT.md "Commands": SIGINT and SIGTERM leave gracefully, like Stop.
   process.on('SIGINT', () => void peer.stop('interrupted (SIGINT)'));
   process.on('SIGTERM', () => void peer.stop('terminated (SIGTERM)'));
   peer.start();

@@ -62,7 +62,7 @@ export class Peer implements PeerHandle {
   readonly folders: PeerFolders;
   readonly host: string;
   port = 0;
-  /** Process exit code once stopped: 0 graceful, 2 refused join, 1 failure (SPEC "Exit codes"). */
+  /** Process exit code once stopped: 0 graceful, 2 refused join, 1 failure (docs/CONTRACT.md "Exit codes"). */
   exitCode = 0;
   private readonly bus = new EventEmitter<{ event: (e: PeerEvent) => void }>();
   private readonly ctx: PeerContext;

@@ -30,7 +30,7 @@ export interface CommandLineOptions {
   completions?: () => Iterable<string>;
 }
 
-/** Command keywords offered by Tab along with file names (SPEC "Peer commands"; `help` lists them). */
+/** Command keywords offered by Tab along with file names (docs/CONTRACT.md "Peer commands"; `help` lists them). */
 export const COMMAND_WORDS: readonly string[] = ['TOPO', 'Stop', 'Stop all', 'help', 'list', 'files', 'seeding', 'find ', 'where ', 'address-book '];
 
 /** Commands whose argument is a file name or part of one: Tab completes the argument after them. */

@@ -2,7 +2,7 @@ import blessed from 'blessed';
 import contrib from 'blessed-contrib';
 
 /**
- * Places the dashboard's widgets and nothing else (STYLE "Dashboard", after gtop's `lib/gtop.js`): which panels
+ * Places the dashboard's widgets and nothing else (after gtop's `lib/gtop.js`): which panels
  * exist, where they sit for a given terminal size, and how they look. Content is the renderer's job.
  */
 

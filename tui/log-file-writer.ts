@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import type { LogLine } from './feeders/log-feeder.js';
 
 /**
- * Appends the dashboard's log lines to a file in the peer's folder (issue 3: logs go "to a file in the peer's
+ * Appends the dashboard's log lines to a file in the peer's folder (logs go "to a file in the peer's
  * folder"). Lines are batched by the render tick and written with one synchronous append, so the file is
  * complete when the process exits right after `stopped` and a busy mesh costs one write per tick, not per line.
  */

@@ -4,7 +4,7 @@ import { formatBytes } from './format.js';
 import { partsLength, styled, type Part } from './styled-text.js';
 
 /**
- * The line under a download that says who sent what (issue 4):
+ * The line under a download that says who sent what:
  * `  resumed 600 MB · s3 120 MB (60%) · s5 80 MB (40%) · s2 ✗ 2.0 MB (1%)`.
  * Null when it would add nothing: an upload, or a download from one holder that did not resume (the row already
  * names its holder). A holder that stopped sending is dimmed and marked ✗ while the download is in flight; once it

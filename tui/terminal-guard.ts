@@ -1,5 +1,5 @@
 /**
- * Keeps stray output off the dashboard's screen (issue 3: "No stray output corrupts the screen") without hiding
+ * Keeps stray output off the dashboard's screen (no stray output may corrupt the screen) without hiding
  * crashes: text written to stderr or through `console` while the screen is up goes to a sink (the log panel and
  * file), and a crash restores the terminal before Node prints the error.
  */
@@ -10,7 +10,7 @@ const CONSOLE_METHODS = ['log', 'info', 'warn', 'error', 'debug', 'trace'] as co
 /**
  * Runs `construct` with stderr muted and returns what it tried to write. blessed compiles terminfo when a screen
  * is constructed, and with older terminfo files prints `Error on xterm-256color.Setulc` plus the failing code to
- * stderr (TOOLCHAIN.md): harmless, but it would land on the screen about to be drawn.
+ * stderr (docs/PLATFORM.md): harmless, but it would land on the screen about to be drawn.
  */
 export function constructQuietly<T>(construct: () => T): { value: T; captured: string } {
   const original = process.stderr.write;
@@ -78,7 +78,7 @@ export class StrayOutputCapture {
 /**
  * Calls `restore` when the process is about to die of an uncaught exception or unhandled rejection, so Node's own
  * report prints on a normal terminal. `uncaughtExceptionMonitor` observes without handling: the process still
- * crashes exactly as it would without a dashboard (STYLE: never swallow `uncaughtException`). Returns a remover.
+ * crashes exactly as it would without a dashboard (a dashboard must never swallow `uncaughtException`). Returns a remover.
  */
 export function restoreTerminalOnCrash(restore: () => void): () => void {
   const monitor = () => {

@@ -46,7 +46,7 @@ export interface PeerMessages {
   /** A flooded request for every peer's neighbour set; answers travel back along the reverse path. */
   'topo-query': { qid: string; hops: number; origin: PeerRef };
   'topo-reply': { qid: string; peer: PeerInfo };
-  /** Flooded: every peer leaves (SPEC `Stop all`). */
+  /** Flooded: every peer leaves (docs/CONTRACT.md "Peer commands"). */
   'stop-all': { qid: string; by: string };
   /** The sender is leaving the mesh. */
   bye: { reason: string };

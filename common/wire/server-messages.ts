@@ -18,7 +18,7 @@ import {
  */
 export const PROTOCOL_VERSION = 1;
 
-/** The join flag of the original design (seed 004: `p2p` / `P2P`), kept on the wire case-insensitively. */
+/** The join flag of the original design (`p2p` / `P2P`), kept on the wire case-insensitively. */
 export const JOIN_FLAG_PATTERN = /^p2p$/i;
 
 export interface ServerMessages {
@@ -42,7 +42,7 @@ export interface ServerMessages {
   'peers-request': { rid: string };
   /** server → peer: the registry's view of the mesh. */
   peers: { rid: string; peers: PeerInfo[] };
-  /** peer → server: ask every peer to leave (SPEC `Stop all`). */
+  /** peer → server: ask every peer to leave (docs/CONTRACT.md "Peer commands"). */
   'stop-all': { by: string };
   /** server → peer: leave now. */
   stop: { reason: string };

@@ -127,5 +127,30 @@ test('tests, benches and the harness do not import each other', () => {
   assert.equal(wrong, []);
 });
 
+test('comments cite only files in the repo, and the sections they name exist', () => {
+  const outside = /\bSPEC\b|STYLE\.md|TOOLCHAIN\.md|\bissues? \d|\bseeds? \d{3}/;
+  const wrong: string[] = [];
+  for (const s of sources) {
+    const text = readFileSync(join(ROOT, s.path), 'utf8');
+    text.split('\n').forEach((line, i) => {
+      if (outside.test(line)) wrong.push(`${s.path}:${i + 1} cites something outside the repo: ${line.trim()}`);
+      for (const m of line.matchAll(/docs\/([A-Za-z-]+\.md)(?: "([^"]+)")?/g)) {
+        let doc: string;
+        try {
+          doc = readFileSync(join(ROOT, 'docs', m[1]!), 'utf8');
+        } catch {
+          wrong.push(`${s.path}:${i + 1} cites docs/${m[1]}, which does not exist`);
+          continue;
+        }
+        const section = m[2];
+        if (section && !doc.split('\n').some((l) => /^#+ /.test(l) && l.replace(/^#+ /, '').trim() === section)) {
+          wrong.push(`${s.path}:${i + 1} cites the section "${section}" of docs/${m[1]}, which has no such heading`);
+        }
+      }
+    });
+  }
+  assert.equal(wrong, []);
+});
+
 test.run();
 

@@ -1,7 +1,8 @@
 /**
- * Worker thread that does the hashing so the thread receiving from sockets never waits on SHA-256 (issue 2: receive
- * + hash + write on one thread reaches only ~0.56× of a plain pipe). It only reads files and hashes them; the
- * partial file (partial-file.ts) is created, written, flushed and renamed by the main thread alone.
+ * Worker thread that does the hashing so the thread receiving from sockets never waits on SHA-256 (measured:
+ * receive + hash + write on one thread reaches only ~0.56× of a plain pipe, docs/performance.md). It only reads
+ * files and hashes them; the partial file (partial-file.ts) is created, written, flushed and renamed by the main
+ * thread alone.
  *
  * - `digest-file`: one read of a file producing its manifest (SHA-256, piece hashes, prefix digests).
  * - download sessions: the receiving thread writes a piece at its offset in the partial file, then hands it here

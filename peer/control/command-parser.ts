@@ -1,6 +1,6 @@
 import { fileNameProblem } from '../files/file-name.js';
 
-/** A command line, understood (SPEC "Peer commands"; keywords are case-insensitive). */
+/** A command line, understood (docs/CONTRACT.md "Peer commands"; keywords are case-insensitive). */
 export type Command =
   | { kind: 'download'; file: string }
   | { kind: 'topo' }

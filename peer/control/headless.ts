@@ -11,7 +11,7 @@ export interface HeadlessOptions {
 }
 
 /**
- * Headless mode (SPEC): commands from stdin, one per line; one JSON object per event on stdout; human-readable
+ * Headless mode (docs/CONTRACT.md "Commands"): commands from stdin, one per line; one JSON object per event on stdout; human-readable
  * diagnostics on stderr. End of stdin does not stop the peer (it can run as a service with stdin closed).
  */
 export function runHeadless(peer: PeerHandle, options: HeadlessOptions = {}): () => void {

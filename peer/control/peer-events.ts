@@ -1,7 +1,7 @@
 import type { PeerInfo } from '../../common/wire/shapes.js';
 
 /**
- * Everything the peer core tells the outside world. Headless mode prints each as one JSON line (SPEC "Events");
+ * Everything the peer core tells the outside world. Headless mode prints each as one JSON line (docs/CONTRACT.md "Events");
  * the dashboard feeds its panels from the same stream. The core never calls a UI: it only emits these.
  * Every event carries `event` and `t` (ms since epoch). Identities (docs/ARCHITECTURE.md, "Events with identities"):
  * - `cmd`: the sequence number of the command line that caused the event (`PeerHandle.command` returns it: 1 for the

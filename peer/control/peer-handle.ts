@@ -2,7 +2,7 @@ import type { PeerEvent } from './peer-events.js';
 
 /**
  * What a front-end (headless JSON mode, the dashboard) may use of a running peer: it listens to events and sends
- * command lines, nothing else (STYLE: Syncthing's `lib/events` feeds the GUI; the core never calls the UI).
+ * command lines, nothing else (after Syncthing's `lib/events` feeds the GUI; the core never calls the UI).
  */
 export interface PeerHandle {
   /** The peer's canonical name. */

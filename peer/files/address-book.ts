@@ -13,7 +13,7 @@ export interface AddressBookOptions {
 }
 
 /**
- * Who was seen holding what (seed 002's address book): every offer and every index answer is recorded, so later
+ * Who was seen holding what (an address book): every offer and every index answer is recorded, so later
  * downloads of the same file can go straight to its holders without flooding, also when the metadata server is
  * unreachable. Kept in `.p2p/address-book.json` across restarts.
  */

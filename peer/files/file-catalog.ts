@@ -35,7 +35,7 @@ export interface FileCatalogEvents {
 }
 
 /**
- * The files a peer holds and their digests. Resolves names the way SPEC says (exact name first, then a unique
+ * The files a peer holds and their digests. Resolves names the way docs/CONTRACT.md "Peer commands" says (exact name first, then a unique
  * stem), refuses anything that is not a plain file inside its folder (`..`, absolute paths, links that lead out),
  * and caches digests on disk keyed by size, mtime and inode so a restart does not re-hash what did not change.
  */

@@ -1,6 +1,6 @@
 /**
  * What may be asked for and saved: one path component, printable, not `.`/`..`, not hidden. Everything a query,
- * an offer or a command line names is checked with this before it reaches the file system (SPEC "What bad input
+ * an offer or a command line names is checked with this before it reaches the file system (docs/CONTRACT.md "What bad input
  * gets": no path escaping the shared folder).
  */
 export const MAX_NAME_BYTES = 255;

@@ -10,7 +10,7 @@ export interface Identity {
 const ID_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;
 
 /**
- * The peer's persistent id (seed 000: an address can change, the id does not): made on first start and kept in
+ * The peer's persistent id (an address can change, the id does not): made on first start and kept in
  * `.p2p/identity.json`, so the mesh knows the peer again when it returns from another address.
  */
 export function loadIdentity(stateDir: string): Identity {

@@ -12,7 +12,7 @@ export interface ListingSources {
 }
 
 /**
- * The listing commands of issue 4 (seeds 002 and 003): `list`, `find`, `files`/`seeding`, `where`/`address-book`.
+ * The listing commands: `list`, `find`, `files`/`seeding`, `where`/`address-book`.
  * The mesh-wide ones ask the metadata server's index and fall back to this peer's address book when it cannot answer
  * (saying so), so they keep working, with less knowledge, without the server.
  */

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 /**
- * A peer's folder (SPEC "Commands"): `shared/` holds what it offers, `Downloads/` what it fetched, and hidden state
+ * A peer's folder (docs/CONTRACT.md "Commands"): `shared/` holds what it offers, `Downloads/` what it fetched, and hidden state
  * (`.p2p/`: identity, digest cache, partial downloads, the dashboard's log) lives beside them.
  */
 export class PeerFolders {

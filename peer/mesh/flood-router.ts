@@ -8,7 +8,7 @@ export const FROM_SELF = '';
 type Flooded = 'query' | 'topo-query' | 'stop-all';
 
 /**
- * Flooding with duplicate suppression (STYLE: floodsub's processMessage): check the seen-cache, record where the
+ * Flooding with duplicate suppression (after floodsub's processMessage): check the seen-cache, record where the
  * message came from, then forward to every neighbour but the sender while hops remain. The record doubles as the
  * reverse path that answers (topology replies) travel back along.
  */

@@ -6,7 +6,7 @@ import type { FloodRouter } from './flood-router.js';
 import type { NeighbourLink } from './neighbour-link.js';
 
 /**
- * A flooded search arriving from a neighbour (STYLE: floodsub's processMessage): drop it when its id was seen,
+ * A flooded search arriving from a neighbour (after floodsub's processMessage): drop it when its id was seen,
  * refuse a bad name, forward it with one hop fewer, and when this peer holds the file hand it to `answer` (which
  * dials the requester back). Every outcome is reported as `query-seen`.
  */

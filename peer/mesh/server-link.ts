@@ -38,18 +38,18 @@ export interface ServerLinkEvents {
   state: (state: 'connecting' | 'connected' | 'unreachable' | 'lost', detail: { retryInMs?: number; message?: string; peers?: number }) => void;
   /** Admitted: the peer must now listen on `port` and call listening() or portBusy(). */
   welcome: (body: ServerMessages['welcome'], rejoin: boolean) => void;
-  /** Not admitted. `first` is true for the first join of this process (SPEC: exit 2). */
+  /** Not admitted. `first` is true for the first join of this process (exit 2: docs/CONTRACT.md "Exit codes"). */
   refused: (code: string, reason: string, first: boolean) => void;
   /** The server advises dialling these peers (mesh repair). */
   link: (peers: PeerRef[]) => void;
-  /** The server asks us to leave (SPEC `Stop all`). */
+  /** The server asks us to leave (docs/CONTRACT.md "Peer commands"). */
   stop: (reason: string) => void;
 }
 
 /**
  * The peer's persistent connection to the metadata server: join (and re-join after the server restarts, keeping the
  * same port), heartbeats carrying the neighbour set, mesh-repair advice, and retry with backoff while the server
- * cannot be reached (SPEC: "says so and retries with backoff until it can").
+ * cannot be reached (docs/CONTRACT.md "Commands": "says so and retries with backoff until it can").
  */
 export class ServerLink extends EventEmitter<ServerLinkEvents> {
   private channel: Channel<ServerMessages> | undefined;

@@ -1,5 +1,5 @@
 /**
- * A full disk (issue 4): a download into a peer whose folder sits on a tiny tmpfs runs out of space; it stops with a
+ * A full disk: a download into a peer whose folder sits on a tiny tmpfs runs out of space; it stops with a
  * clear error, keeps its verified pieces, and the peer keeps running. Needs root (mount); skipped with a note
  * otherwise.
  */

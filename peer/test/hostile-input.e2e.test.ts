@@ -1,5 +1,5 @@
 /**
- * Bad input at a peer (issue 2, SPEC "What bad input gets"): garbage, truncated and oversized frames; queries for
+ * Bad input at a peer (docs/CONTRACT.md "What bad input gets"): garbage, truncated and oversized frames; queries for
  * paths outside the shared folder; a holder that lies about its bytes or dies mid-transfer; unknown commands;
  * refused joins. Each gets a clear error, closes only the offending connection, leaves nothing under a final name,
  * and the rest keeps working.

@@ -1,5 +1,5 @@
 /**
- * The mesh end to end (issue 2): a real metadata server and five peers as processes on loopback. Files of every
+ * The mesh end to end: a real metadata server and five peers as processes on loopback. Files of every
  * kind travel across at least two hops and are checked by SHA-256; TOPO is checked against what each peer holds;
  * a middle peer leaves and the mesh repairs; a killed peer is noticed; Stop all ends everyone.
  */

@@ -1,7 +1,7 @@
 import type { PeerEvent } from '../../peer/control/peer-events.js';
 
 /**
- * One per panel (STYLE "Dashboard"): turns the peer's events into a plain view model that the renderer maps onto a
+ * One per panel: turns the peer's events into a plain view model that the renderer maps onto a
  * widget. Feeders know nothing of blessed, so tests drive them with synthetic event sequences.
  */
 export interface Feeder<View> {

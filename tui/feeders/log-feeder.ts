@@ -172,7 +172,7 @@ export class LogFeeder implements Feeder<LogView> {
 }
 
 /**
- * Who sent a finished download (issue 4): `s3 (60%), s5 (40%)`, biggest share first, holders that sent nothing
+ * Who sent a finished download: `s3 (60%), s5 (40%)`, biggest share first, holders that sent nothing
  * left out; just the name when one holder sent it all (or the core did not say).
  */
 function whoSent(from: string, sources: Extract<PeerEvent, { event: 'download-complete' }>['sources'] | undefined): string {

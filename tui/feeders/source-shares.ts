@@ -1,7 +1,7 @@
 import type { SourceShare } from '../../peer/control/peer-events.js';
 
 /**
- * One holder's part in a download as the dashboard shows it (issue 4: "who sent what"): verified bytes it
+ * One holder's part in a download as the dashboard shows it ("who sent what"): verified bytes it
  * delivered, whether it is still sending, and its share of what the holders delivered in this run.
  */
 export interface ShareRow {

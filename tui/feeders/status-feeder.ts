@@ -2,7 +2,7 @@ import type { PeerEvent } from '../../peer/control/peer-events.js';
 import type { Feeder } from './feeder.js';
 
 /**
- * `hint`: the resting help text; `error`: a refused command (shown prominently, SPEC "What bad input gets");
+ * `hint`: the resting help text; `error`: a refused command (shown prominently, docs/CONTRACT.md "What bad input gets");
  * `ok`/`warn`/`info`: the outcome of the user's last request; `confirm`: waiting for y/n; `leaving`: the peer said it
  * is leaving (nothing else replaces this line until the process ends).
  */

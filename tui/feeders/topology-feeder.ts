@@ -20,7 +20,7 @@ export interface TopologyView {
   updatedAt: number | null;
 }
 
-/** Case-insensitive key: SPEC says names compare case-insensitively (`S1` is `s1`). */
+/** Case-insensitive key: names compare case-insensitively (`S1` is `s1`). */
 const key = (name: string): string => name.toLowerCase();
 
 /**

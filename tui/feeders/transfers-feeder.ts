@@ -21,7 +21,7 @@ export interface TransferRow {
    */
   sources: string[];
   /**
-   * Who sent what (issue 4), biggest contributor first: per holder its verified bytes, whether it is still sending
+   * Who sent what, biggest contributor first: per holder its verified bytes, whether it is still sending
    * and its percent of what the holders delivered. From the latest progress or complete event; kept on finished
    * rows. Empty for uploads and before the first progress event.
    */

@@ -32,7 +32,7 @@ async function startFake(width: number, height: number): Promise<Fake> {
   const tmux = TmuxSession.start({
     command: [process.execPath, FAKE_PEER, '--record', recordFile, '--log', logFile],
     width, height,
-    // The terminfo that makes blessed print `Error on xterm-256color.Setulc` on older systems (TOOLCHAIN.md).
+    // The terminfo that makes blessed print `Error on xterm-256color.Setulc` on older systems (docs/PLATFORM.md).
     env: { TERM: 'xterm-256color', P2P_WELCOME: 'Welcome! Try alpha.txt', LANG: 'C.UTF-8' },
   });
   const fake: Fake = {

@@ -1,5 +1,5 @@
 /**
- * End to end with real programs (issue 3 "Tests"): a metadata server with `--topology line`, headless s3 (holding
+ * End to end with real programs: a metadata server with `--topology line`, headless s3 (holding
  * a file) and s2, and s1 with its dashboard in tmux, so that s1–s2–s3 is a chain and the file is two hops away.
  * Skipped when the programs are not built or tmux is missing.
  */

@@ -1,5 +1,5 @@
 /**
- * The demos themselves (issue 3): `npm start` (dist/tui/demo.js) in a real terminal comes up with the welcome line,
+ * The demos themselves: `npm start` (dist/tui/demo.js) in a real terminal comes up with the welcome line,
  * fetches a fixture from s1, and leaves nothing running; `npm run demo:panes` puts the mesh in tmux panes and
  * stops it when s1 leaves, or says it needs tmux. Skipped when the programs are not built or tmux is missing.
  */

@@ -177,7 +177,7 @@ class FakePeer implements PeerHandle {
 
   /**
    * A download resumed from a partial file and served by three holders at once, as the swarm core reports it
-   * (issue 4): s3 sends 60% and s5 40% of what is fetched here, s2 sends 8 MB and stops sending early.
+   *: s3 sends 60% and s5 40% of what is fetched here, s2 sends 8 MB and stops sending early.
    */
   private swarm(download: string, file: string, reply: (body: PeerEventBody) => void): void {
     const MiB = 1024 * 1024;
