@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 const TIERS = ['unit', 'io', 'e2e'];
 const args = process.argv.slice(2);
 const filterAt = args.indexOf('--filter');
-const filter = filterAt >= 0 ? args.splice(filterAt, 2)[1] ?? '' : '';
+const filter = filterAt >= 0 ? (args.splice(filterAt, 2)[1] ?? '') : '';
 const dir = args.shift() ?? 'dist';
 const tiers = args.length > 0 ? args : TIERS;
 for (const t of tiers) if (!TIERS.includes(t)) fail(`unknown tier ${t}; tiers: ${TIERS.join(', ')}`);
@@ -30,7 +30,8 @@ const uvuBin = join(dirname(require.resolve('uvu')), '..', 'bin.js');
 const guard = fileURLToPath(new URL('./unit-guard.mjs', import.meta.url));
 
 const untiered = listTests(dir).filter((f) => !TIERS.some((t) => f.endsWith(`.${t}.test.js`)));
-if (untiered.length > 0) fail(`test files outside every tier (name them *.unit|io|e2e.test.ts): ${untiered.join(', ')}`);
+if (untiered.length > 0)
+  fail(`test files outside every tier (name them *.unit|io|e2e.test.ts): ${untiered.join(', ')}`);
 
 let passed = 0;
 let failed = 0;
@@ -43,7 +44,9 @@ for (const tier of tiers) {
   failed += r.failed;
   skipped += r.skipped;
   total += r.total;
-  console.log(`tier ${tier}: ${r.passed} passed, ${r.failed} failed in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  console.log(
+    `tier ${tier}: ${r.passed} passed, ${r.failed} failed in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+  );
 }
 console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 if (total === 0) fail('no test ran');

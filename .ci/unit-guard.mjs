@@ -12,7 +12,8 @@ const refuse = (what) => () => {
 };
 net.Socket.prototype.connect = refuse('a socket connection');
 net.Server.prototype.listen = refuse('a listening socket');
-for (const fn of ['spawn', 'spawnSync', 'exec', 'execSync', 'execFile', 'execFileSync', 'fork']) childProcess[fn] = refuse(`child_process.${fn}`);
+for (const fn of ['spawn', 'spawnSync', 'exec', 'execSync', 'execFile', 'execFileSync', 'fork'])
+  childProcess[fn] = refuse(`child_process.${fn}`);
 dgram.createSocket = refuse('a UDP socket');
 workerThreads.Worker = class {
   constructor() {

@@ -24,7 +24,9 @@ if (mode === 'receive') {
     console.log(JSON.stringify({ ms: performance.now() - started, bytes, maxRssKb: rssKb() }));
     server.close();
   });
-  server.listen(0, '127.0.0.1', () => console.log(JSON.stringify({ port: (server.address() as { port: number }).port })));
+  server.listen(0, '127.0.0.1', () =>
+    console.log(JSON.stringify({ port: (server.address() as { port: number }).port })),
+  );
 } else if (mode === 'send') {
   const [host, port] = a!.split(':');
   const socket = connect({ host: host!, port: Number(port) });

@@ -13,7 +13,10 @@ export function peakRssMb(pid: number): number {
 }
 
 /** Runs a node script and returns its stdout lines parsed as JSON; `onLine` sees each as it arrives. */
-export function runNode(args: string[], onLine?: (obj: Record<string, unknown>) => void): Promise<Record<string, unknown>[]> {
+export function runNode(
+  args: string[],
+  onLine?: (obj: Record<string, unknown>) => void,
+): Promise<Record<string, unknown>[]> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     const lines: Record<string, unknown>[] = [];
@@ -34,5 +37,9 @@ export function table(headers: string[], rows: (string | number)[][]): string {
   const cells = [headers, ...rows.map((r) => r.map(String))];
   const widths = headers.map((_, i) => Math.max(...cells.map((r) => r[i]!.length)));
   const line = (r: string[]) => '| ' + r.map((c, i) => c.padEnd(widths[i]!)).join(' | ') + ' |';
-  return [line(cells[0]!), '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|', ...cells.slice(1).map(line)].join('\n');
+  return [
+    line(cells[0]!),
+    '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|',
+    ...cells.slice(1).map(line),
+  ].join('\n');
 }

@@ -13,10 +13,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeSeededFile } from '../demo/demo-fixtures.js';
-import { choosePeerPorts, PEER_MAIN, startHeadlessPeer, startServer, stopProcesses, type ManagedProcess } from '../demo/demo-processes.js';
+import {
+  choosePeerPorts,
+  PEER_MAIN,
+  startHeadlessPeer,
+  startServer,
+  stopProcesses,
+  type ManagedProcess,
+} from '../demo/demo-processes.js';
 import { TmuxSession } from '../harness/tmux-session.js';
 
-const { values } = parseArgs({ options: { mib: { type: 'string', default: '1024' }, rounds: { type: 'string', default: '3' } } });
+const { values } = parseArgs({
+  options: { mib: { type: 'string', default: '1024' }, rounds: { type: 'string', default: '3' } },
+});
 const bytes = Number(values.mib) * 1024 * 1024;
 const rounds = Number(values.rounds);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -39,15 +48,29 @@ try {
   const server = await startServer({ logFile: join(root, 'server.log'), peerPorts: await choosePeerPorts() });
   started.push(server.process);
   let digests = false;
-  started.push(await startHeadlessPeer({ name: 'holder', server: server.address, dir: join(root, 'holder'), logFile: join(root, 'holder.log'),
-    onEvent: (e) => { if (e.event === 'log' && /hashes ready/.test(String(e['message']))) digests = true; } }));
+  started.push(
+    await startHeadlessPeer({
+      name: 'holder',
+      server: server.address,
+      dir: join(root, 'holder'),
+      logFile: join(root, 'holder.log'),
+      onEvent: (e) => {
+        if (e.event === 'log' && /hashes ready/.test(String(e['message']))) digests = true;
+      },
+    }),
+  );
   await poll(() => digests, 600_000, "the holder's digests");
   const target = join(root, 'requester', 'Downloads', 'big.bin');
   const times: { headless: number[]; dashboard: number[] } = { headless: [], dashboard: [] };
 
   for (let round = 0; round < rounds; round += 1) {
-    const requester = await startHeadlessPeer({ name: 'requester', server: server.address, dir: join(root, 'requester'),
-      logFile: join(root, 'requester.log'), stdin: 'pipe' });
+    const requester = await startHeadlessPeer({
+      name: 'requester',
+      server: server.address,
+      dir: join(root, 'requester'),
+      logFile: join(root, 'requester.log'),
+      stdin: 'pipe',
+    });
     const t0 = Date.now();
     requester.child.stdin!.write('big.bin\n');
     await poll(() => existsSync(target), 600_000, 'the headless download');
@@ -55,8 +78,11 @@ try {
     await stopProcesses([requester]);
     unlinkSync(target);
 
-    tmux = TmuxSession.start({ command: [process.execPath, PEER_MAIN, 'requester', '--server', server.address, '--dir', join(root, 'requester')],
-      width: 120, height: 40 });
+    tmux = TmuxSession.start({
+      command: [process.execPath, PEER_MAIN, 'requester', '--server', server.address, '--dir', join(root, 'requester')],
+      width: 120,
+      height: 40,
+    });
     await tmux.waitFor('joined the mesh as requester', 15_000);
     tmux.type('big.bin');
     const t1 = Date.now();
@@ -74,8 +100,10 @@ try {
   const h = median(times.headless);
   const d = median(times.dashboard);
   const mbps = (ms: number) => (bytes / 1e6 / (ms / 1000)).toFixed(0);
-  console.log(`${values.mib} MiB, median of ${rounds}: headless ${h} ms (${mbps(h)} MB/s), dashboard ${d} ms (${mbps(d)} MB/s): `
-    + `dashboard/headless = ${(d / h).toFixed(3)}`);
+  console.log(
+    `${values.mib} MiB, median of ${rounds}: headless ${h} ms (${mbps(h)} MB/s), dashboard ${d} ms (${mbps(d)} MB/s): ` +
+      `dashboard/headless = ${(d / h).toFixed(3)}`,
+  );
 } finally {
   tmux?.kill();
   await stopProcesses(started.filter((p) => p.name !== 'metadata server'));

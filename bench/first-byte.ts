@@ -18,9 +18,13 @@ import { table } from './bench-util.js';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '30' } } });
 const rounds = Number(values.rounds);
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))]!;
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))]!;
 
-async function measure(s1: PeerProcess, prefix: string): Promise<{ started: number[]; completed: number[]; flooded: number }> {
+async function measure(
+  s1: PeerProcess,
+  prefix: string,
+): Promise<{ started: number[]; completed: number[]; flooded: number }> {
   const started: number[] = [];
   const completed: number[] = [];
   let flooded = 0;
@@ -28,7 +32,11 @@ async function measure(s1: PeerProcess, prefix: string): Promise<{ started: numb
     const from = s1.events.length;
     const t0 = Date.now();
     s1.send(`${prefix}-${i}.txt`);
-    const done = await s1.waitFor((e) => e.event === 'download-complete' || e.event === 'not-found' || e.event === 'download-failed', 10_000, from);
+    const done = await s1.waitFor(
+      (e) => e.event === 'download-complete' || e.event === 'not-found' || e.event === 'download-failed',
+      10_000,
+      from,
+    );
     if (done.event !== 'download-complete') throw new Error(JSON.stringify(done));
     const after = s1.events.slice(from);
     started.push(after.find((e) => e.event === 'download-started')!.t - t0);
@@ -60,12 +68,17 @@ try {
   const flooded = await measure(s1, 'flooded');
   console.log(`topology: ${chain} (holder s4 is 3 hops from s1); ${rounds} rounds per phase`);
   const row = (label: string, xs: number[]) => [label, pct(xs, 50), pct(xs, 90), Math.max(...xs)];
-  console.log(table(['phase: milestone', 'median ms', 'p90 ms', 'max ms'], [
-    row(`index (${rounds - indexed.flooded}/${rounds} direct): data flowing`, indexed.started),
-    row('index: file verified (≥ first byte)', indexed.completed),
-    row(`flood (${flooded.flooded}/${rounds} flooded, 3 hops): data flowing`, flooded.started),
-    row('flood: file verified (≥ first byte)', flooded.completed),
-  ]));
+  console.log(
+    table(
+      ['phase: milestone', 'median ms', 'p90 ms', 'max ms'],
+      [
+        row(`index (${rounds - indexed.flooded}/${rounds} direct): data flowing`, indexed.started),
+        row('index: file verified (≥ first byte)', indexed.completed),
+        row(`flood (${flooded.flooded}/${rounds} flooded, 3 hops): data flowing`, flooded.started),
+        row('flood: file verified (≥ first byte)', flooded.completed),
+      ],
+    ),
+  );
 } finally {
   await mesh.close();
 }

@@ -15,7 +15,9 @@ import { LanHosts } from '../harness/lan-hosts.js';
 import { Mesh, sha256File } from '../harness/mesh.js';
 import { table, writeRandomFile } from './bench-util.js';
 
-const { values } = parseArgs({ options: { mib: { type: 'string', default: '200' }, rate: { type: 'string', default: '200mbit' } } });
+const { values } = parseArgs({
+  options: { mib: { type: 'string', default: '200' }, rate: { type: 'string', default: '200mbit' } },
+});
 const size = Number(values.mib) * 1024 * 1024;
 
 if (!LanHosts.available()) {
@@ -28,7 +30,25 @@ const mesh = new Mesh();
 try {
   const hosts = lan.up(4);
   // Shape each holder's egress (its eth0 inside its namespace) to the rate: a token bucket, as in the issue.
-  for (const ns of lan.namespaces) execFileSync('ip', ['netns', 'exec', ns, 'tc', 'qdisc', 'add', 'dev', 'eth0', 'root', 'tbf', 'rate', values.rate!, 'burst', '64kb', 'latency', '50ms']);
+  for (const ns of lan.namespaces)
+    execFileSync('ip', [
+      'netns',
+      'exec',
+      ns,
+      'tc',
+      'qdisc',
+      'add',
+      'dev',
+      'eth0',
+      'root',
+      'tbf',
+      'rate',
+      values.rate!,
+      'burst',
+      '64kb',
+      'latency',
+      '50ms',
+    ]);
   await mesh.startServer(['--host', lan.gateway]);
   const first = join(mesh.seed('h1', {}), 'payload.bin');
   writeRandomFile(first, size);
@@ -43,11 +63,20 @@ try {
   const run = async (holders: string[]) => {
     // Only the chosen holders stay up for this run: stop the others' sharing by stopping them.
     const t0 = Date.now();
-    const done = (await me.ask('payload.bin', (e) => e.event === 'download-complete' || e.event === 'download-failed', 300_000)) as PeerEvent;
+    const done = (await me.ask(
+      'payload.bin',
+      (e) => e.event === 'download-complete' || e.event === 'download-failed',
+      300_000,
+    )) as PeerEvent;
     if (done.event !== 'download-complete') throw new Error(JSON.stringify(done));
     const ok = sha256File(join(me.dir, done.path)) === want;
     unlinkSync(join(me.dir, done.path));
-    return { seconds: (done.t - t0) / 1000, sources: done.sources.map((s) => `${s.name} ${(s.bytes / 1024 / 1024).toFixed(0)}`).join(', '), ok, holders };
+    return {
+      seconds: (done.t - t0) / 1000,
+      sources: done.sources.map((s) => `${s.name} ${(s.bytes / 1024 / 1024).toFixed(0)}`).join(', '),
+      ok,
+      holders,
+    };
   };
 
   const four = await run(['h1', 'h2', 'h3', 'h4']);
@@ -58,10 +87,21 @@ try {
   await new Promise((r) => setTimeout(r, 500)); // the index forgets them
   const one = await run(['h1']);
   console.log(`${values.mib} MiB, each holder's link shaped to ${values.rate}, requester unshaped`);
-  console.log(table(['holders', 'seconds', 'MiB per source', 'speedup', 'check'], [
-    [1, one.seconds.toFixed(2), one.sources, '1.00', one.ok ? 'sha256 ok' : 'MISMATCH'],
-    [4, four.seconds.toFixed(2), four.sources, (one.seconds / four.seconds).toFixed(2), four.ok ? 'sha256 ok' : 'MISMATCH'],
-  ]));
+  console.log(
+    table(
+      ['holders', 'seconds', 'MiB per source', 'speedup', 'check'],
+      [
+        [1, one.seconds.toFixed(2), one.sources, '1.00', one.ok ? 'sha256 ok' : 'MISMATCH'],
+        [
+          4,
+          four.seconds.toFixed(2),
+          four.sources,
+          (one.seconds / four.seconds).toFixed(2),
+          four.ok ? 'sha256 ok' : 'MISMATCH',
+        ],
+      ],
+    ),
+  );
 } finally {
   await mesh.close();
   lan.down();

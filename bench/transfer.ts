@@ -20,14 +20,19 @@ import { fileURLToPath } from 'node:url';
 import { Mesh, sha256File } from '../harness/mesh.js';
 import { peakRssMb, runNode, table, writeRandomFile } from './bench-util.js';
 
-const { values } = parseArgs({ options: { sizes: { type: 'string', default: '1024,4096' }, rounds: { type: 'string', default: '3' } } });
+const { values } = parseArgs({
+  options: { sizes: { type: 'string', default: '1024,4096' }, rounds: { type: 'string', default: '3' } },
+});
 const rounds = Number(values.rounds);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const sizes = values.sizes!.split(',').map((s) => Number(s) * 1024 * 1024);
 const BASELINE = fileURLToPath(new URL('./baseline-pipe.js', import.meta.url));
 const mb = (bytes: number, ms: number) => bytes / 1e6 / (ms / 1000);
 
-async function baseline(source: string, target: string): Promise<{ mbps: number; senderMb: number; receiverMb: number }> {
+async function baseline(
+  source: string,
+  target: string,
+): Promise<{ mbps: number; senderMb: number; receiverMb: number }> {
   let port = 0;
   let resolvePort!: () => void;
   const portKnown = new Promise<void>((r) => (resolvePort = r));
@@ -40,13 +45,24 @@ async function baseline(source: string, target: string): Promise<{ mbps: number;
   await portKnown;
   const sent = await runNode([BASELINE, 'send', `127.0.0.1:${port}`, source]);
   const received = (await receiving).find((o) => typeof o.ms === 'number')!;
-  return { mbps: mb(received.bytes as number, received.ms as number), senderMb: (sent[0]!.maxRssKb as number) / 1024, receiverMb: (received.maxRssKb as number) / 1024 };
+  return {
+    mbps: mb(received.bytes as number, received.ms as number),
+    senderMb: (sent[0]!.maxRssKb as number) / 1024,
+    receiverMb: (received.maxRssKb as number) / 1024,
+  };
 }
 
-async function verified(mesh: Mesh, bytes: number): Promise<{ mbps: number; senderMb: number; receiverMb: number; ok: boolean }> {
+async function verified(
+  mesh: Mesh,
+  bytes: number,
+): Promise<{ mbps: number; senderMb: number; receiverMb: number; ok: boolean }> {
   const holder = mesh.peer('holder');
   const requester = mesh.peer('requester');
-  const done = await requester.ask('big.bin', (e) => e.event === 'download-complete' || e.event === 'download-failed', 300_000);
+  const done = await requester.ask(
+    'big.bin',
+    (e) => e.event === 'download-complete' || e.event === 'download-failed',
+    300_000,
+  );
   if (done.event !== 'download-complete') throw new Error(`transfer failed: ${JSON.stringify(done)}`);
   const result = {
     mbps: mb(bytes, done.ms),
@@ -93,12 +109,44 @@ for (const bytes of sizes) {
     const pipeMbps = median(pipe.map((r) => r.mbps));
     const oursMbps = median(ours.map((r) => r.mbps));
     const each = (xs: { mbps: number }[]) => xs.map((r) => r.mbps.toFixed(0)).join(' / ');
-    rows.push([label, 'socket → /dev/null (ceiling)', ceiling.mbps.toFixed(0), '-', (ceiling.mbps / pipeMbps).toFixed(2), ceiling.senderMb.toFixed(0), ceiling.receiverMb.toFixed(0), '-']);
-    rows.push([label, 'minimal pipe (no verification)', pipeMbps.toFixed(0), each(pipe), '1.00', Math.max(...pipe.map((r) => r.senderMb)).toFixed(0), Math.max(...pipe.map((r) => r.receiverMb)).toFixed(0), '-']);
-    rows.push([label, 'peer → peer, verified', oursMbps.toFixed(0), each(ours), (oursMbps / pipeMbps).toFixed(2), Math.max(...ours.map((r) => r.senderMb)).toFixed(0), Math.max(...ours.map((r) => r.receiverMb)).toFixed(0), ours.every((r) => r.ok) ? 'sha256 ok' : 'MISMATCH']);
+    rows.push([
+      label,
+      'socket → /dev/null (ceiling)',
+      ceiling.mbps.toFixed(0),
+      '-',
+      (ceiling.mbps / pipeMbps).toFixed(2),
+      ceiling.senderMb.toFixed(0),
+      ceiling.receiverMb.toFixed(0),
+      '-',
+    ]);
+    rows.push([
+      label,
+      'minimal pipe (no verification)',
+      pipeMbps.toFixed(0),
+      each(pipe),
+      '1.00',
+      Math.max(...pipe.map((r) => r.senderMb)).toFixed(0),
+      Math.max(...pipe.map((r) => r.receiverMb)).toFixed(0),
+      '-',
+    ]);
+    rows.push([
+      label,
+      'peer → peer, verified',
+      oursMbps.toFixed(0),
+      each(ours),
+      (oursMbps / pipeMbps).toFixed(2),
+      Math.max(...ours.map((r) => r.senderMb)).toFixed(0),
+      Math.max(...ours.map((r) => r.receiverMb)).toFixed(0),
+      ours.every((r) => r.ok) ? 'sha256 ok' : 'MISMATCH',
+    ]);
   } finally {
     await mesh.close();
   }
 }
 console.log(`${rounds} rounds per size, alternating which path goes first; MB/s is the median`);
-console.log(table(['size', 'path', 'MB/s (median)', 'each round', 'ratio', 'sender peak RSS MB', 'receiver peak RSS MB', 'check'], rows));
+console.log(
+  table(
+    ['size', 'path', 'MB/s (median)', 'each round', 'ratio', 'sender peak RSS MB', 'receiver peak RSS MB', 'check'],
+    rows,
+  ),
+);

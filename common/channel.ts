@@ -201,7 +201,10 @@ export class Channel<M extends object> extends EventEmitter<ChannelEvents<M>> {
     clearTimeout(this.idleTimer);
     if (!this.failure && this.decoder.pendingBytes > 0) {
       // The peer hung up in the middle of a frame: a truncated message is bad input, not a clean close.
-      this.failure = new P2pError('P2P_ERR_BAD_FRAME', `connection closed in the middle of a frame (${this.decoder.pendingBytes} bytes unread)`);
+      this.failure = new P2pError(
+        'P2P_ERR_BAD_FRAME',
+        `connection closed in the middle of a frame (${this.decoder.pendingBytes} bytes unread)`,
+      );
       this.emit('error', this.failure);
     }
     this.closed = true;

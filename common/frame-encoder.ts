@@ -8,4 +8,3 @@ export function encodeFrame(type: number, payload: Buffer): Buffer {
   payload.copy(out, FRAME_HEADER_BYTES);
   return out;
 }
-

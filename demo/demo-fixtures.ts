@@ -32,9 +32,10 @@ export const GENERATED_FILES: readonly GeneratedFile[] = [
 /** Files the welcome line suggests, with where they are; s1 is joined to some of these directly, some not. */
 export const SUGGESTED_FILES = ['poem.txt', 'mesh-logo.png', 'dataset-4mb.bin', 'lan-party.txt', 'firmware-3mb.bin'];
 
-export const WELCOME_TEXT = 'Welcome to the meshshare demo: s1 (you) and s2–s5 are in the mesh. Type a file name to '
-  + 'fetch it, e.g. poem.txt, mesh-logo.png, dataset-4mb.bin (4 MiB) or lan-party.txt (held by s2 and s4); Tab '
-  + 'completes them. TOPO shows the mesh, help lists commands, Stop (or q) leaves and ends the demo.';
+export const WELCOME_TEXT =
+  'Welcome to the meshshare demo: s1 (you) and s2–s5 are in the mesh. Type a file name to ' +
+  'fetch it, e.g. poem.txt, mesh-logo.png, dataset-4mb.bin (4 MiB) or lan-party.txt (held by s2 and s4); Tab ' +
+  'completes them. TOPO shows the mesh, help lists commands, Stop (or q) leaves and ends the demo.';
 
 /**
  * Creates `root/sN/shared/` for every demo peer, copies `fixtures/sN/*` into it and writes the generated
@@ -88,7 +89,8 @@ export function writeSeededFile(path: string, bytes: number, seed: number): stri
 export function seededSha256(bytes: number, seed: number): string {
   const next = mulberry32(seed);
   const hash = createHash('sha256');
-  for (let done = 0; done < bytes; done += CHUNK_BYTES) hash.update(seededChunk(next, Math.min(CHUNK_BYTES, bytes - done)));
+  for (let done = 0; done < bytes; done += CHUNK_BYTES)
+    hash.update(seededChunk(next, Math.min(CHUNK_BYTES, bytes - done)));
   return hash.digest('hex');
 }
 

@@ -30,7 +30,11 @@ const GRACE_MS = 5_000;
 let socketArgs: string[] = [];
 
 function tmux(...args: string[]): string {
-  return execFileSync('tmux', [...socketArgs, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 5_000 });
+  return execFileSync('tmux', [...socketArgs, ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 5_000,
+  });
 }
 
 function tmuxInstalled(): boolean {
@@ -51,8 +55,11 @@ interface Pane {
 
 function panes(window: string): Pane[] | null {
   try {
-    return tmux('list-panes', '-t', window, '-F', '#{pane_id}\t#{pane_dead}\t#{pane_pid}\t#{@meshshare}').trim().split('\n')
-      .filter(Boolean).map((line) => {
+    return tmux('list-panes', '-t', window, '-F', '#{pane_id}\t#{pane_dead}\t#{pane_pid}\t#{@meshshare}')
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => {
         const [id, dead, pid, title] = line.split('\t');
         return { id: id!, dead: dead === '1', pid: Number(pid), title: title ?? '' };
       });
@@ -111,8 +118,11 @@ async function stopPanes(list: readonly Pane[]): Promise<void> {
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
-      keep: { type: 'boolean', default: false }, topology: { type: 'string' }, socket: { type: 'string' },
-      'no-attach': { type: 'boolean', default: false }, help: { type: 'boolean', default: false },
+      keep: { type: 'boolean', default: false },
+      topology: { type: 'string' },
+      socket: { type: 'string' },
+      'no-attach': { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
     },
   });
   if (values.help) {
@@ -120,8 +130,10 @@ async function main(): Promise<number> {
     return 0;
   }
   if (!tmuxInstalled()) {
-    process.stderr.write('demo:panes needs tmux, which is not installed here: install it (for example `sudo apt-get install '
-      + 'tmux` or `brew install tmux`), or run `npm start` for the single-terminal demo.\n');
+    process.stderr.write(
+      'demo:panes needs tmux, which is not installed here: install it (for example `sudo apt-get install ' +
+        'tmux` or `brew install tmux`), or run `npm start` for the single-terminal demo.\n',
+    );
     return 1;
   }
   if (!programsBuilt()) {
@@ -142,29 +154,52 @@ async function main(): Promise<number> {
   const serverPort = await freePort();
   const address = `127.0.0.1:${serverPort}`;
   const node = process.execPath;
-  const serverCommand = [node, SERVER_MAIN, '--port', String(serverPort), '--peer-ports', `${peerPorts.low}-${peerPorts.high}`,
-    ...(values.topology ? ['--topology', values.topology] : [])];
+  const serverCommand = [
+    node,
+    SERVER_MAIN,
+    '--port',
+    String(serverPort),
+    '--peer-ports',
+    `${peerPorts.low}-${peerPorts.high}`,
+    ...(values.topology ? ['--topology', values.topology] : []),
+  ];
   const peerCommand = (name: string) => [node, PEER_MAIN, name, '--server', address, '--dir', folders[name]!];
 
   const width = String(process.stdout.columns || 200);
   const height = String(process.stdout.rows || 50);
   const session = `meshshare-demo-${process.pid}`;
-  const window = (inside
-    ? tmux('new-window', '-d', '-P', '-F', '#{window_id}', '-n', 'meshshare-demo', ...serverCommand)
-    : tmux('new-session', '-d', '-s', session, '-x', width, '-y', height, '-P', '-F', '#{window_id}', ...serverCommand)).trim();
+  const window = (
+    inside
+      ? tmux('new-window', '-d', '-P', '-F', '#{window_id}', '-n', 'meshshare-demo', ...serverCommand)
+      : tmux(
+          'new-session',
+          '-d',
+          '-s',
+          session,
+          '-x',
+          width,
+          '-y',
+          height,
+          '-P',
+          '-F',
+          '#{window_id}',
+          ...serverCommand,
+        )
+  ).trim();
   let stopping: Promise<void> | null = null;
-  const teardown = () => (stopping ??= (async () => {
-    const list = panes(window) ?? [];
-    // Peers first so that they leave through a live server, then the server.
-    await stopPanes(list.filter((p) => p.title !== 'server'));
-    await stopPanes(list.filter((p) => p.title === 'server'));
-    try {
-      tmux(inside ? 'kill-window' : 'kill-session', '-t', inside ? window : session);
-    } catch {
-      /* already closed */
-    }
-    if (!values.keep) rmSync(root, { recursive: true, force: true });
-  })());
+  const teardown = () =>
+    (stopping ??= (async () => {
+      const list = panes(window) ?? [];
+      // Peers first so that they leave through a live server, then the server.
+      await stopPanes(list.filter((p) => p.title !== 'server'));
+      await stopPanes(list.filter((p) => p.title === 'server'));
+      try {
+        tmux(inside ? 'kill-window' : 'kill-session', '-t', inside ? window : session);
+      } catch {
+        /* already closed */
+      }
+      if (!values.keep) rmSync(root, { recursive: true, force: true });
+    })());
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.on(signal, () => void teardown().then(() => process.exit(0)));
   }
@@ -177,8 +212,19 @@ async function main(): Promise<number> {
     await waitForListening('127.0.0.1', serverPort, 10_000);
     let s1Pane = '';
     for (const name of [...DEMO_PEERS.filter((n) => n !== 's1'), 's1']) {
-      const env = name === 's1' ? ['-e', `P2P_WELCOME=${WELCOME_TEXT}`, '-e', `P2P_SUGGEST=${SUGGESTED_FILES.join(',')}`] : [];
-      const pane = tmux('split-window', '-d', '-t', window, '-P', '-F', '#{pane_id}', ...env, ...peerCommand(name)).trim();
+      const env =
+        name === 's1' ? ['-e', `P2P_WELCOME=${WELCOME_TEXT}`, '-e', `P2P_SUGGEST=${SUGGESTED_FILES.join(',')}`] : [];
+      const pane = tmux(
+        'split-window',
+        '-d',
+        '-t',
+        window,
+        '-P',
+        '-F',
+        '#{pane_id}',
+        ...env,
+        ...peerCommand(name),
+      ).trim();
       tmux('set-option', '-p', '-t', pane, '@meshshare', name);
       // Re-tiling after every split leaves room for the next one.
       tmux('select-layout', '-t', window, 'tiled');
@@ -205,7 +251,11 @@ async function main(): Promise<number> {
     }
     await teardown();
     if (attached && attached.exitCode === null) await new Promise((resolve) => attached!.once('exit', resolve));
-    process.stdout.write(detached ? 'demo:panes: detached, so the demo mesh was stopped.\n' : 'demo:panes: s1 left; the demo mesh is stopped.\n');
+    process.stdout.write(
+      detached
+        ? 'demo:panes: detached, so the demo mesh was stopped.\n'
+        : 'demo:panes: s1 left; the demo mesh is stopped.\n',
+    );
     return 0;
   } catch (err) {
     process.stderr.write(`demo:panes: ${err instanceof Error ? err.message : String(err)}\n`);
@@ -214,7 +264,10 @@ async function main(): Promise<number> {
   }
 }
 
-main().then((code) => process.exit(code), (err: unknown) => {
-  process.stderr.write(`demo:panes: unexpected failure: ${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exit(1);
-});
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`demo:panes: unexpected failure: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -58,7 +58,10 @@ function portIsFree(port: number, host: string): Promise<boolean> {
  * A random block of ports for `--peer-ports` whose ports are free right now: the server assigns peers' listening
  * ports from it, so a second demo (with its own block) does not collide with the first.
  */
-export async function choosePeerPorts(host = '127.0.0.1', size = PEER_PORT_BLOCK): Promise<{ low: number; high: number }> {
+export async function choosePeerPorts(
+  host = '127.0.0.1',
+  size = PEER_PORT_BLOCK,
+): Promise<{ low: number; high: number }> {
   for (let attempt = 0; attempt < 50; attempt += 1) {
     const low = 20_000 + Math.floor(Math.random() * 2_000) * PEER_PORT_BLOCK;
     const checks = await Promise.all(Array.from({ length: size }, (_, i) => portIsFree(low + i, host)));
@@ -68,9 +71,17 @@ export async function choosePeerPorts(host = '127.0.0.1', size = PEER_PORT_BLOCK
 }
 
 /** Spawns a program with its stdout/stderr appended to `logFile`; `onLine` sees each stdout line too. */
-export function manage(name: string, args: string[], logFile: string, options: {
-  onLine?: (line: string) => void; stdin?: 'ignore' | 'pipe'; env?: NodeJS.ProcessEnv; cwd?: string;
-} = {}): ManagedProcess {
+export function manage(
+  name: string,
+  args: string[],
+  logFile: string,
+  options: {
+    onLine?: (line: string) => void;
+    stdin?: 'ignore' | 'pipe';
+    env?: NodeJS.ProcessEnv;
+    cwd?: string;
+  } = {},
+): ManagedProcess {
   const child = spawn(process.execPath, args, {
     stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'],
     env: options.env ?? process.env,
@@ -98,10 +109,19 @@ export function manage(name: string, args: string[], logFile: string, options: {
 }
 
 /** Waits for `match` to return a value for some stdout line, or fails on exit or timeout. */
-function waitForLine<T>(proc: ManagedProcess, lines: { on: (fn: (line: string) => void) => void }, match: (line: string) => T | null,
-  what: string, timeoutMs: number, logFile: string): Promise<T> {
+function waitForLine<T>(
+  proc: ManagedProcess,
+  lines: { on: (fn: (line: string) => void) => void },
+  match: (line: string) => T | null,
+  what: string,
+  timeoutMs: number,
+  logFile: string,
+): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${proc.name} did not ${what} within ${timeoutMs} ms (see ${logFile})`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`${proc.name} did not ${what} within ${timeoutMs} ms (see ${logFile})`)),
+      timeoutMs,
+    );
     lines.on((line) => {
       const value = match(line);
       if (value !== null) {
@@ -118,17 +138,35 @@ function waitForLine<T>(proc: ManagedProcess, lines: { on: (fn: (line: string) =
 
 /** Starts the metadata server on a free port and resolves once it prints its address. */
 export async function startServer(options: {
-  logFile: string; peerPorts: { low: number; high: number }; topology?: 'mesh' | 'line'; host?: string; timeoutMs?: number;
+  logFile: string;
+  peerPorts: { low: number; high: number };
+  topology?: 'mesh' | 'line';
+  host?: string;
+  timeoutMs?: number;
 }): Promise<{ process: ManagedProcess; address: string }> {
   const listeners: ((line: string) => void)[] = [];
-  const args = [SERVER_MAIN, '--host', options.host ?? '127.0.0.1', '--port', '0',
-    '--peer-ports', `${options.peerPorts.low}-${options.peerPorts.high}`,
-    ...(options.topology ? ['--topology', options.topology] : [])];
-  const server = manage('metadata server', args, options.logFile, { onLine: (line) => listeners.forEach((l) => l(line)) });
+  const args = [
+    SERVER_MAIN,
+    '--host',
+    options.host ?? '127.0.0.1',
+    '--port',
+    '0',
+    '--peer-ports',
+    `${options.peerPorts.low}-${options.peerPorts.high}`,
+    ...(options.topology ? ['--topology', options.topology] : []),
+  ];
+  const server = manage('metadata server', args, options.logFile, {
+    onLine: (line) => listeners.forEach((l) => l(line)),
+  });
   try {
-    const address = await waitForLine(server, { on: (fn) => listeners.push(fn) },
+    const address = await waitForLine(
+      server,
+      { on: (fn) => listeners.push(fn) },
       (line) => /^metadata server listening on (\S+)/.exec(line)?.[1] ?? null,
-      'start listening', options.timeoutMs ?? DEFAULT_START_TIMEOUT_MS, options.logFile);
+      'start listening',
+      options.timeoutMs ?? DEFAULT_START_TIMEOUT_MS,
+      options.logFile,
+    );
     return { process: server, address };
   } catch (err) {
     await stopProcesses([server]);
@@ -138,11 +176,26 @@ export async function startServer(options: {
 
 /** Starts `peer NAME --headless` and resolves once it has joined (its `ready` event). */
 export async function startHeadlessPeer(options: {
-  name: string; server: string; dir: string; logFile: string; stdin?: 'ignore' | 'pipe'; extraArgs?: string[];
-  timeoutMs?: number; onEvent?: (event: { event: string } & Record<string, unknown>) => void;
+  name: string;
+  server: string;
+  dir: string;
+  logFile: string;
+  stdin?: 'ignore' | 'pipe';
+  extraArgs?: string[];
+  timeoutMs?: number;
+  onEvent?: (event: { event: string } & Record<string, unknown>) => void;
 }): Promise<ManagedProcess> {
   const listeners: ((line: string) => void)[] = [];
-  const args = [PEER_MAIN, options.name, '--server', options.server, '--dir', options.dir, '--headless', ...(options.extraArgs ?? [])];
+  const args = [
+    PEER_MAIN,
+    options.name,
+    '--server',
+    options.server,
+    '--dir',
+    options.dir,
+    '--headless',
+    ...(options.extraArgs ?? []),
+  ];
   const peer = manage(options.name, args, options.logFile, {
     stdin: options.stdin ?? 'ignore',
     onLine: (line) => {
@@ -152,8 +205,14 @@ export async function startHeadlessPeer(options: {
     },
   });
   try {
-    await waitForLine(peer, { on: (fn) => listeners.push(fn) }, (line) => (parseEvent(line)?.event === 'ready' ? true : null),
-      'join the mesh', options.timeoutMs ?? DEFAULT_START_TIMEOUT_MS, options.logFile);
+    await waitForLine(
+      peer,
+      { on: (fn) => listeners.push(fn) },
+      (line) => (parseEvent(line)?.event === 'ready' ? true : null),
+      'join the mesh',
+      options.timeoutMs ?? DEFAULT_START_TIMEOUT_MS,
+      options.logFile,
+    );
     return peer;
   } catch (err) {
     await stopProcesses([peer]);
@@ -189,7 +248,8 @@ function parseEvent(line: string): ({ event: string } & Record<string, unknown>)
   try {
     const value = JSON.parse(line) as unknown;
     return typeof value === 'object' && value !== null && typeof (value as { event?: unknown }).event === 'string'
-      ? value as { event: string } & Record<string, unknown> : null;
+      ? (value as { event: string } & Record<string, unknown>)
+      : null;
   } catch {
     return null;
   }
@@ -198,5 +258,5 @@ function parseEvent(line: string): ({ event: string } & Record<string, unknown>)
 const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15 };
 
 function signalNumber(signal: NodeJS.Signals | null): number {
-  return signal ? SIGNALS[signal] ?? 0 : 0;
+  return signal ? (SIGNALS[signal] ?? 0) : 0;
 }

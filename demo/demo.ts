@@ -12,7 +12,13 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEMO_PEERS, prepareDemoFolders, SUGGESTED_FILES, WELCOME_TEXT } from './demo-fixtures.js';
 import {
-  choosePeerPorts, PEER_MAIN, programsBuilt, startHeadlessPeer, startServer, stopProcesses, type ManagedProcess,
+  choosePeerPorts,
+  PEER_MAIN,
+  programsBuilt,
+  startHeadlessPeer,
+  startServer,
+  stopProcesses,
+  type ManagedProcess,
 } from './demo-processes.js';
 
 const HELP = `usage: npm start [-- --keep] [--topology mesh|line]
@@ -27,13 +33,18 @@ function say(line: string): void {
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
-    options: { keep: { type: 'boolean', default: false }, topology: { type: 'string' }, help: { type: 'boolean', default: false } },
+    options: {
+      keep: { type: 'boolean', default: false },
+      topology: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
   });
   if (values.help) {
     say(HELP);
     return 0;
   }
-  const topology = values.topology === 'line' ? 'line' : values.topology === undefined || values.topology === 'mesh' ? 'mesh' : null;
+  const topology =
+    values.topology === 'line' ? 'line' : values.topology === undefined || values.topology === 'mesh' ? 'mesh' : null;
   if (topology === null) {
     process.stderr.write(`demo: --topology must be mesh or line\n${HELP}\n`);
     return 2;
@@ -48,12 +59,13 @@ async function main(): Promise<number> {
   let s1: ReturnType<typeof spawn> | null = null;
   let stopping: Promise<void> | null = null;
   /** Stops everything; the folder goes too unless --keep, or unless something failed (its logs explain what). */
-  const teardown = (keep = values.keep) => (stopping ??= (async () => {
-    // Peers first, so that they leave through a live server; then the server.
-    await stopProcesses(background.filter((p) => p.name !== 'metadata server'));
-    await stopProcesses(background.filter((p) => p.name === 'metadata server'));
-    if (!keep) rmSync(root, { recursive: true, force: true });
-  })());
+  const teardown = (keep = values.keep) =>
+    (stopping ??= (async () => {
+      // Peers first, so that they leave through a live server; then the server.
+      await stopProcesses(background.filter((p) => p.name !== 'metadata server'));
+      await stopProcesses(background.filter((p) => p.name === 'metadata server'));
+      if (!keep) rmSync(root, { recursive: true, force: true });
+    })());
 
   // A signal to the demo (terminal closed, Ctrl-C before the dashboard is up, `kill`) ends everything: s1 is asked
   // to leave gracefully and the rest follows when it exits; before s1 exists, the background goes at once.
@@ -80,7 +92,14 @@ async function main(): Promise<number> {
     say(`metadata server listening on ${server.address} (peer ports ${peerPorts.low}-${peerPorts.high})`);
     for (const name of DEMO_PEERS.filter((n) => n !== 's1')) {
       if (interrupted) return 130;
-      background.push(await startHeadlessPeer({ name, server: server.address, dir: folders[name]!, logFile: join(root, `${name}.log`) }));
+      background.push(
+        await startHeadlessPeer({
+          name,
+          server: server.address,
+          dir: folders[name]!,
+          logFile: join(root, `${name}.log`),
+        }),
+      );
       say(`${name} joined (log: ${join(root, `${name}.log`)})`);
     }
     if (interrupted) return 130;
@@ -111,7 +130,10 @@ async function main(): Promise<number> {
   }
 }
 
-main().then((code) => process.exit(code), (err: unknown) => {
-  process.stderr.write(`demo: unexpected failure: ${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exit(1);
-});
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`demo: unexpected failure: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  },
+);

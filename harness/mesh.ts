@@ -21,7 +21,7 @@ export function sha256File(path: string): string {
   const fd = openSync(path, 'r');
   const block = Buffer.allocUnsafe(4 * 1024 * 1024);
   try {
-    for (let n; (n = readSync(fd, block, 0, block.length, null)) > 0; ) hash.update(block.subarray(0, n));
+    for (let n; (n = readSync(fd, block, 0, block.length, null)) > 0;) hash.update(block.subarray(0, n));
   } finally {
     closeSync(fd);
   }
@@ -79,7 +79,15 @@ export class PeerProcess {
     const past = this.events.slice(from).find(p);
     if (past) return Promise.resolve(past);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${this.name}: no matching event within ${timeoutMs} ms; last: ${JSON.stringify(this.events.slice(-4))} stderr: ${this.stderr.slice(-500)}`)), timeoutMs);
+      const timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `${this.name}: no matching event within ${timeoutMs} ms; last: ${JSON.stringify(this.events.slice(-4))} stderr: ${this.stderr.slice(-500)}`,
+            ),
+          ),
+        timeoutMs,
+      );
       this.waiters.push({ pred: p, resolve: (e) => (clearTimeout(timer), resolve(e)) });
     });
   }
@@ -166,7 +174,19 @@ export class Mesh {
    * prefixes the command, e.g. `['ip', 'netns', 'exec', NS]` to run it on another (namespaced) host.
    */
   async startPeer(name: string, extra: string[] = [], waitReady = true, wrap: string[] = []): Promise<PeerProcess> {
-    const argv = [process.execPath, PEER_BIN, name, '--server', this.serverAddress, '--dir', this.dirOf(name), '--headless', '--query-timeout', '2000', ...extra];
+    const argv = [
+      process.execPath,
+      PEER_BIN,
+      name,
+      '--server',
+      this.serverAddress,
+      '--dir',
+      this.dirOf(name),
+      '--headless',
+      '--query-timeout',
+      '2000',
+      ...extra,
+    ];
     const all = [...wrap, ...argv];
     const child = spawn(all[0]!, all.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
     const peer = new PeerProcess(name, this.dirOf(name), child);

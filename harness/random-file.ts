@@ -6,7 +6,7 @@ export function writeRandomFile(path: string, bytes: number): void {
   const fd = openSync(path, 'w');
   const block = Buffer.allocUnsafe(16 * 1024 * 1024);
   try {
-    for (let left = bytes; left > 0; ) {
+    for (let left = bytes; left > 0;) {
       const n = Math.min(left, block.length);
       randomFillSync(block, 0, n);
       writeSync(fd, block, 0, n);

@@ -62,9 +62,13 @@ export async function startServer(args: string[], ms = 10_000): Promise<ServerPr
       const check = () => {
         const hit = lines.slice(from).find((l) => re.test(l));
         if (hit !== undefined) return done(() => resolve(hit));
-        if (exitCode !== undefined) return done(() => reject(new Error(`server exited (${exitCode}) before printing ${re}: ${err.trim()}`)));
+        if (exitCode !== undefined)
+          return done(() => reject(new Error(`server exited (${exitCode}) before printing ${re}: ${err.trim()}`)));
       };
-      const timer = setTimeout(() => done(() => reject(new Error(`no line matching ${re} within ${wait} ms; got:\n${lines.join('\n')}`))), wait);
+      const timer = setTimeout(
+        () => done(() => reject(new Error(`no line matching ${re} within ${wait} ms; got:\n${lines.join('\n')}`))),
+        wait,
+      );
       const done = (fn: () => void) => {
         clearTimeout(timer);
         listeners.delete(check);
@@ -78,7 +82,10 @@ export async function startServer(args: string[], ms = 10_000): Promise<ServerPr
     if (exitCode !== undefined) return exitCode;
     child.kill(signal);
     let timer: NodeJS.Timeout | undefined;
-    const code = await Promise.race([exited, new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), wait)))]);
+    const code = await Promise.race([
+      exited,
+      new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), wait))),
+    ]);
     clearTimeout(timer);
     if (code === 'timeout') {
       child.kill('SIGKILL');

@@ -25,8 +25,33 @@ export interface TmuxStartOptions {
 
 /** DEC special graphics (the `acsc` set) as Unicode, for letters captured inside shift-out. */
 const ACS: Record<string, string> = {
-  j: '┘', k: '┐', l: '┌', m: '└', n: '┼', q: '─', t: '├', u: '┤', v: '┴', w: '┬', x: '│', a: '▒', '`': '◆', '~': '·',
-  f: '°', g: '±', o: '⎺', p: '⎻', r: '⎼', s: '⎽', y: '≤', z: '≥', '{': 'π', '|': '≠', '}': '£', '0': '█', h: '#',
+  j: '┘',
+  k: '┐',
+  l: '┌',
+  m: '└',
+  n: '┼',
+  q: '─',
+  t: '├',
+  u: '┤',
+  v: '┴',
+  w: '┬',
+  x: '│',
+  a: '▒',
+  '`': '◆',
+  '~': '·',
+  f: '°',
+  g: '±',
+  o: '⎺',
+  p: '⎻',
+  r: '⎼',
+  s: '⎽',
+  y: '≤',
+  z: '≥',
+  '{': 'π',
+  '|': '≠',
+  '}': '£',
+  '0': '█',
+  h: '#',
 };
 
 /** Bound on any single tmux command (it answers in milliseconds; a hang must fail the test, not stall it). */
@@ -37,7 +62,11 @@ let counter = 0;
 export class TmuxSession {
   private alive = true;
 
-  private constructor(readonly socket: string, readonly target: string, private readonly scratch: string) {}
+  private constructor(
+    readonly socket: string,
+    readonly target: string,
+    private readonly scratch: string,
+  ) {}
 
   /** True when a `tmux` binary runs here. */
   static available(): boolean {
@@ -60,12 +89,30 @@ export class TmuxSession {
     const wrapped = ['sh', '-c', '"$@"; echo "$?" > "$0"', join(scratch, 'status'), ...options.command];
     const env = Object.entries(options.env ?? {}).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
     session.tmux([
-      'start-server', ';',
+      'start-server',
+      ';',
       // Set before the session exists, or a program that exits at once would take its pane (and status) along.
-      'set-option', '-g', 'remain-on-exit', 'on', ';',
-      'set-option', '-g', 'history-limit', '0', ';',
-      'new-session', '-d', '-s', 'main', '-x', String(options.width ?? 120), '-y', String(options.height ?? 40),
-      ...(options.cwd ? ['-c', options.cwd] : []), ...env, wrapped.map(shellQuote).join(' '),
+      'set-option',
+      '-g',
+      'remain-on-exit',
+      'on',
+      ';',
+      'set-option',
+      '-g',
+      'history-limit',
+      '0',
+      ';',
+      'new-session',
+      '-d',
+      '-s',
+      'main',
+      '-x',
+      String(options.width ?? 120),
+      '-y',
+      String(options.height ?? 40),
+      ...(options.cwd ? ['-c', options.cwd] : []),
+      ...env,
+      wrapped.map(shellQuote).join(' '),
     ]);
     return session;
   }
@@ -92,8 +139,11 @@ export class TmuxSession {
 
   /** Polls the screen until it contains `match`; returns it. On timeout, throws with the last screen attached. */
   async waitFor(match: string | RegExp, timeoutMs = 5_000): Promise<string> {
-    return this.waitUntil((screen) => (typeof match === 'string' ? screen.includes(match) : match.test(screen)),
-      timeoutMs, `screen to show ${String(match)}`);
+    return this.waitUntil(
+      (screen) => (typeof match === 'string' ? screen.includes(match) : match.test(screen)),
+      timeoutMs,
+      `screen to show ${String(match)}`,
+    );
   }
 
   /** Polls the screen until `predicate` holds; returns it. On timeout, throws with the last screen attached. */
@@ -103,7 +153,8 @@ export class TmuxSession {
     for (;;) {
       screen = this.alive ? this.capture() : '';
       if (predicate(screen)) return screen;
-      if (Date.now() >= deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; screen:\n${screen}`);
+      if (Date.now() >= deadline)
+        throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; screen:\n${screen}`);
       await sleep(50);
     }
   }
@@ -115,7 +166,9 @@ export class TmuxSession {
 
   /** Current terminal size as tmux reports it. */
   size(): { width: number; height: number } {
-    const [w, h] = this.tmux(['display-message', '-p', '-t', this.target, '#{pane_width} #{pane_height}']).trim().split(' ');
+    const [w, h] = this.tmux(['display-message', '-p', '-t', this.target, '#{pane_width} #{pane_height}'])
+      .trim()
+      .split(' ');
     return { width: Number(w), height: Number(h) };
   }
 
@@ -133,7 +186,10 @@ export class TmuxSession {
   pid(): number | null {
     const shell = this.tmux(['display-message', '-p', '-t', this.target, '#{pane_pid}']).trim();
     try {
-      const out = execFileSync('ps', ['-o', 'pid=', '--ppid', shell], { encoding: 'utf8', timeout: TMUX_COMMAND_TIMEOUT_MS });
+      const out = execFileSync('ps', ['-o', 'pid=', '--ppid', shell], {
+        encoding: 'utf8',
+        timeout: TMUX_COMMAND_TIMEOUT_MS,
+      });
       const pid = Number(out.trim().split(/\s+/)[0]);
       return Number.isInteger(pid) && pid > 0 ? pid : null;
     } catch {
@@ -147,7 +203,8 @@ export class TmuxSession {
     for (;;) {
       const status = this.exitStatus();
       if (status !== null) return status;
-      if (Date.now() >= deadline) throw new Error(`program still running after ${timeoutMs} ms; screen:\n${this.capture()}`);
+      if (Date.now() >= deadline)
+        throw new Error(`program still running after ${timeoutMs} ms; screen:\n${this.capture()}`);
       await sleep(50);
     }
   }
@@ -167,7 +224,9 @@ export class TmuxSession {
   private tmux(args: string[], force = false): string {
     if (!this.alive && !force) throw new Error('tmux session already killed');
     return execFileSync('tmux', ['-L', this.socket, '-f', '/dev/null', ...args], {
-      encoding: 'utf8', timeout: TMUX_COMMAND_TIMEOUT_MS, stdio: ['ignore', 'pipe', 'pipe'],
+      encoding: 'utf8',
+      timeout: TMUX_COMMAND_TIMEOUT_MS,
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
   }
 }
@@ -181,8 +240,14 @@ export function translateCapture(raw: string): string {
   let acs = false;
   for (let i = 0; i < raw.length; i += 1) {
     const ch = raw[i]!;
-    if (ch === '\x0e') { acs = true; continue; }
-    if (ch === '\x0f') { acs = false; continue; }
+    if (ch === '\x0e') {
+      acs = true;
+      continue;
+    }
+    if (ch === '\x0f') {
+      acs = false;
+      continue;
+    }
     if (ch === '\x1b') {
       const rest = raw.slice(i);
       const charset = /^\x1b\(([0B])/.exec(rest);

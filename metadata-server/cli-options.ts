@@ -1,6 +1,12 @@
 import { parseArgs } from 'node:util';
 import { P2pError } from '../common/errors.js';
-import { DEFAULT_HEARTBEAT_TIMEOUT_MS, DEFAULT_HOST, DEFAULT_MAX_PEERS, DEFAULT_PORT, type MetadataServerOptions } from './metadata-server.js';
+import {
+  DEFAULT_HEARTBEAT_TIMEOUT_MS,
+  DEFAULT_HOST,
+  DEFAULT_MAX_PEERS,
+  DEFAULT_PORT,
+  type MetadataServerOptions,
+} from './metadata-server.js';
 import { TOPOLOGIES, type Topology } from './referral-policy.js';
 import { MAX_SLOTS } from './shared-registry.js';
 
@@ -59,11 +65,13 @@ export function parseCliOptions(argv: string[]): CliCommand {
   const options: MetadataServerOptions = {};
   if (values.host !== undefined) {
     const host = String(values.host);
-    if (!/^[A-Za-z0-9._:%-]+$/.test(host)) throw badArgs(`--host "${host}" is not an address: pass an IP address or host name, for example 127.0.0.1`);
+    if (!/^[A-Za-z0-9._:%-]+$/.test(host))
+      throw badArgs(`--host "${host}" is not an address: pass an IP address or host name, for example 127.0.0.1`);
     options.host = host;
   }
   if (values.port !== undefined) options.port = integer('--port', values.port, 0, 65535, ' (0 picks a free port)');
-  const maxPeers = values['max-peers'] === undefined ? DEFAULT_MAX_PEERS : integer('--max-peers', values['max-peers'], 1, MAX_SLOTS);
+  const maxPeers =
+    values['max-peers'] === undefined ? DEFAULT_MAX_PEERS : integer('--max-peers', values['max-peers'], 1, MAX_SLOTS);
   if (values['max-peers'] !== undefined) options.maxPeers = maxPeers;
   if (values.workers !== undefined) options.workers = integer('--workers', values.workers, 1, MAX_WORKERS);
   if (values['peer-ports'] !== undefined) {
@@ -75,7 +83,9 @@ export function parseCliOptions(argv: string[]): CliCommand {
       throw badArgs(`--peer-ports "${text}" must be a range of ports like 7001-8000, within 1-65535`);
     }
     if (high - low + 1 < maxPeers) {
-      throw badArgs(`--peer-ports ${text} holds ${high - low + 1} ports but --max-peers is ${maxPeers}: widen the range or lower --max-peers`);
+      throw badArgs(
+        `--peer-ports ${text} holds ${high - low + 1} ports but --max-peers is ${maxPeers}: widen the range or lower --max-peers`,
+      );
     }
     options.peerPorts = { low, high };
   }
@@ -87,7 +97,13 @@ export function parseCliOptions(argv: string[]): CliCommand {
     options.topology = topology as Topology;
   }
   if (values['heartbeat-timeout'] !== undefined) {
-    options.heartbeatTimeoutMs = integer('--heartbeat-timeout', values['heartbeat-timeout'], 50, 3_600_000, ' milliseconds');
+    options.heartbeatTimeoutMs = integer(
+      '--heartbeat-timeout',
+      values['heartbeat-timeout'],
+      50,
+      3_600_000,
+      ' milliseconds',
+    );
   }
   return { kind: 'run', options };
 }

@@ -1,4 +1,9 @@
-import { MAX_INDEX_ENTRIES, type IndexEntry, type IndexedFile, type ServerMessages } from '../common/wire/server-messages.js';
+import {
+  MAX_INDEX_ENTRIES,
+  type IndexEntry,
+  type IndexedFile,
+  type ServerMessages,
+} from '../common/wire/server-messages.js';
 import type { PeerRef } from '../common/wire/shapes.js';
 
 /**
@@ -39,7 +44,11 @@ export function stemOf(name: string): string {
  * When holders disagree on the size of the same (name, sha256) (only a lying or buggy peer can), the size reported
  * by the first holder in name order is kept.
  */
-export function searchIndex(holdings: readonly Holding[], query: FilesQuery, maxEntries = MAX_INDEX_ENTRIES): IndexEntry[] {
+export function searchIndex(
+  holdings: readonly Holding[],
+  query: FilesQuery,
+  maxEntries = MAX_INDEX_ENTRIES,
+): IndexEntry[] {
   let entries = aggregate(holdings);
   if (query.mode === 'substring') {
     const needle = query.pattern.toLowerCase();

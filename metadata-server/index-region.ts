@@ -25,7 +25,8 @@ const SIZED_NAME_BYTES = 255;
  * written are never touched, so small indexes cost little real memory. Names with many non-ASCII characters take
  * up to three bytes per character; an index that does not fit is refused, never truncated.
  */
-export const DEFAULT_INDEX_BYTES_PER_PEER = INDEX_HEADER_BYTES + MAX_INDEXED_FILES * (INDEX_ENTRY_FIXED_BYTES + SIZED_NAME_BYTES);
+export const DEFAULT_INDEX_BYTES_PER_PEER =
+  INDEX_HEADER_BYTES + MAX_INDEXED_FILES * (INDEX_ENTRY_FIXED_BYTES + SIZED_NAME_BYTES);
 
 /** Largest region accepted per peer (a sanity bound on the option, far above the default). */
 export const MAX_INDEX_BYTES_PER_PEER = 64 * 1024 * 1024;
@@ -66,7 +67,11 @@ export class IndexRegion {
   write(slot: number, files: readonly IndexedFile[]): IndexWrite {
     const capacity = this.bytesPerSlot - INDEX_HEADER_BYTES;
     const bad = files.find((f) => LONE_SURROGATE.test(f.name));
-    if (bad) return { ok: false, reason: `the file name "${bad.name.slice(0, 60)}" is not valid Unicode (a lone surrogate): rename it` };
+    if (bad)
+      return {
+        ok: false,
+        reason: `the file name "${bad.name.slice(0, 60)}" is not valid Unicode (a lone surrogate): rename it`,
+      };
     const needed = encodedIndexBytes(files);
     if (needed > capacity) {
       return {

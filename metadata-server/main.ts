@@ -29,8 +29,10 @@ function explainStartError(err: unknown, host: string, port: number): string {
   const code = (err as { code?: string }).code;
   const address = formatHostPort({ host, port });
   if (code === 'EADDRINUSE') return `${address} is already in use: stop the program using it, or pass another --port`;
-  if (code === 'EADDRNOTAVAIL') return `cannot listen on ${address}: ${host} is not an address of this machine, pass one of its addresses with --host`;
-  if (code === 'EACCES') return `not allowed to listen on ${address}: use a port above 1023, or run with the needed privileges`;
+  if (code === 'EADDRNOTAVAIL')
+    return `cannot listen on ${address}: ${host} is not an address of this machine, pass one of its addresses with --host`;
+  if (code === 'EACCES')
+    return `not allowed to listen on ${address}: use a port above 1023, or run with the needed privileges`;
   return `cannot start on ${address}: ${describeError(err)}`;
 }
 

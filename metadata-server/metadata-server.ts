@@ -141,7 +141,9 @@ export class MetadataServer {
     }
     const indexBytes = options.indexBytesPerPeer ?? DEFAULT_INDEX_BYTES_PER_PEER;
     if (!IndexRegion.validBytesPerSlot(indexBytes)) {
-      throw new RangeError(`indexBytesPerPeer must be a multiple of 8 from 8 to ${MAX_INDEX_BYTES_PER_PEER}, not ${indexBytes}`);
+      throw new RangeError(
+        `indexBytesPerPeer must be a multiple of 8 from 8 to ${MAX_INDEX_BYTES_PER_PEER}, not ${indexBytes}`,
+      );
     }
     const range = options.peerPorts;
     if (range && (range.low < 1 || range.high > 65535 || range.high - range.low + 1 < this.maxPeers)) {
@@ -203,7 +205,14 @@ export class MetadataServer {
     }
     const sweepMs = this.options.sweepIntervalMs ?? Math.max(50, Math.floor(this.heartbeatTimeoutMs / 2));
     this.sweepTimer = setInterval(() => this.sweep(), sweepMs);
-    this.listening = { host: this.host, port, maxPeers: this.maxPeers, workers: this.workers, peerPorts, topology: this.topology };
+    this.listening = {
+      host: this.host,
+      port,
+      maxPeers: this.maxPeers,
+      workers: this.workers,
+      peerPorts,
+      topology: this.topology,
+    };
     return this.listening;
   }
 

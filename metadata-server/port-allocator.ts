@@ -41,7 +41,12 @@ export class PortAllocator {
 
   private held(exceptSlot: number): Set<number> {
     const r = this.registry;
-    return new Set(r.occupied().filter((slot) => slot !== exceptSlot).map((slot) => r.port(slot)));
+    return new Set(
+      r
+        .occupied()
+        .filter((slot) => slot !== exceptSlot)
+        .map((slot) => r.port(slot)),
+    );
   }
 
   private usable(port: number, now: number, held: Set<number>): boolean {

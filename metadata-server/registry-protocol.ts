@@ -13,15 +13,7 @@ export type ServerMessage = Tagged<ServerMessages>;
 
 /** The messages a peer may send to the server. */
 export type PeerRequestKind =
-  | 'join'
-  | 'port-busy'
-  | 'listening'
-  | 'heartbeat'
-  | 'leave'
-  | 'peers-request'
-  | 'stop-all'
-  | 'index'
-  | 'files-request';
+  'join' | 'port-busy' | 'listening' | 'heartbeat' | 'leave' | 'peers-request' | 'stop-all' | 'index' | 'files-request';
 export type PeerRequest = Tagged<Pick<ServerMessages, PeerRequestKind>>;
 export const PEER_REQUEST_KINDS: ReadonlySet<string> = new Set<PeerRequestKind>([
   'join',

@@ -1,6 +1,11 @@
 import { describeError, type P2pErrorCode } from '../common/errors.js';
 import { canonicalName } from '../common/peer-name.js';
-import { JOIN_FLAG_PATTERN, PROTOCOL_VERSION, type IndexedFile, type ServerMessages } from '../common/wire/server-messages.js';
+import {
+  JOIN_FLAG_PATTERN,
+  PROTOCOL_VERSION,
+  type IndexedFile,
+  type ServerMessages,
+} from '../common/wire/server-messages.js';
 import type { PeerInfo, PeerRef } from '../common/wire/shapes.js';
 import { fitFilesReply, searchIndex } from './file-index.js';
 import { decodeIndex } from './index-region.js';
@@ -80,7 +85,13 @@ export class RegistryService {
 
   // ---- joining --------------------------------------------------------------------------------------------------
 
-  private join(connId: number, remote: string, remoteHost: string, body: ServerMessages['join'], out: RegistryResult): void {
+  private join(
+    connId: number,
+    remote: string,
+    remoteHost: string,
+    body: ServerMessages['join'],
+    out: RegistryResult,
+  ): void {
     const who = `"${body.name.slice(0, 40)}" from ${remote}`;
     if (body.version !== PROTOCOL_VERSION) {
       const reason = `this peer speaks protocol version ${body.version} but the metadata server speaks ${PROTOCOL_VERSION}: run the same release of both`;
@@ -136,7 +147,8 @@ export class RegistryService {
   /** The peer could not listen on its port: skip that port for a while and offer another, with fresh referrals. */
   private portBusy(slot: number, remote: string, port: number, out: RegistryResult): void {
     const r = this.registry;
-    if (r.state(slot) !== SlotState.joining) return unexpected(out, remote, 'port-busy', 'it is only valid before listening');
+    if (r.state(slot) !== SlotState.joining)
+      return unexpected(out, remote, 'port-busy', 'it is only valid before listening');
     const now = this.now();
     const name = r.name(slot);
     // Only the port this peer was granted is marked: a peer cannot make the server skip ports it was never given.
@@ -153,7 +165,8 @@ export class RegistryService {
 
   private listening(slot: number, remote: string, body: ServerMessages['listening'], out: RegistryResult): void {
     const r = this.registry;
-    if (r.state(slot) !== SlotState.joining) return unexpected(out, remote, 'listening', 'it is only valid once, after welcome');
+    if (r.state(slot) !== SlotState.joining)
+      return unexpected(out, remote, 'listening', 'it is only valid once, after welcome');
     if (body.port !== r.port(slot)) {
       const reason = `listening on port ${body.port} but the metadata server granted port ${r.port(slot)}: listen on the granted port`;
       const name = r.name(slot);
@@ -232,7 +245,12 @@ export class RegistryService {
    * Answers from the files of live peers only. The lock is held just long enough to copy their encoded lists out
    * of the shared buffer; decoding, matching and sorting run unlocked so a big index never stalls other requests.
    */
-  private filesRequest(connId: number, remote: string, body: ServerMessages['files-request'], out: RegistryResult): void {
+  private filesRequest(
+    connId: number,
+    remote: string,
+    body: ServerMessages['files-request'],
+    out: RegistryResult,
+  ): void {
     const r = this.registry;
     const copied = r.withLock(() => {
       if (this.joinedSlot(connId, remote, 'files-request', out) < 0) return undefined;
@@ -251,7 +269,8 @@ export class RegistryService {
     const r = this.registry;
     const reason = `stop all requested by ${by}`;
     const targets = r.occupied();
-    for (const slot of targets) out.pushes.push({ connId: r.connId(slot), message: { kind: 'stop', body: { reason } } });
+    for (const slot of targets)
+      out.pushes.push({ connId: r.connId(slot), message: { kind: 'stop', body: { reason } } });
     out.logs.push(`${reason}: told ${targets.length} peer${targets.length === 1 ? '' : 's'} to stop`);
   }
 
@@ -270,7 +289,11 @@ export class RegistryService {
       const ref = this.ref(to);
       out.logs.push(`mesh is split: advised ${r.name(from)} to dial ${ref.name}`);
       if (from === requester && out.reply?.kind === 'heartbeat-ack') out.reply.body.link.push(ref);
-      else out.pushes.push({ connId: r.connId(from), message: { kind: 'heartbeat-ack', body: { peers: graph.nodes.length, link: [ref] } } });
+      else
+        out.pushes.push({
+          connId: r.connId(from),
+          message: { kind: 'heartbeat-ack', body: { peers: graph.nodes.length, link: [ref] } },
+        });
     }
   }
 

@@ -90,12 +90,21 @@ export class ServerConnection {
   private onMessage(msg: ServerMessage): void {
     if (this.ending) return;
     if (this.queue.length >= this.options.maxQueuedRequests) {
-      const err = new P2pError('P2P_ERR_BUFFER_OVERFLOW', `more than ${this.options.maxQueuedRequests} requests waiting`);
+      const err = new P2pError(
+        'P2P_ERR_BUFFER_OVERFLOW',
+        `more than ${this.options.maxQueuedRequests} requests waiting`,
+      );
       this.channel.destroy(err);
       return;
     }
     if (!PEER_REQUEST_KINDS.has(msg.kind)) return this.refuseOutOfOrder(msg.kind, 'only the metadata server sends it');
-    this.queue.push({ op: 'message', connId: this.id, remote: this.remote, remoteHost: this.remoteHost, message: msg as PeerRequest });
+    this.queue.push({
+      op: 'message',
+      connId: this.id,
+      remote: this.remote,
+      remoteHost: this.remoteHost,
+      message: msg as PeerRequest,
+    });
     this.pump();
   }
 
@@ -103,7 +112,8 @@ export class ServerConnection {
     clearTimeout(this.joinTimer);
     // A connection that went away before joining (a probe, a truncated frame) is logged once, here; one that
     // failed was logged by the error handler.
-    if (!err && !this.ending && !this.mayHoldSlot) this.host.log(`closed ${this.remote}: it disconnected without joining`);
+    if (!err && !this.ending && !this.mayHoldSlot)
+      this.host.log(`closed ${this.remote}: it disconnected without joining`);
     this.ending = true;
     // Messages not yet handed to the pool die with the connection; a slot it may hold is freed by the disconnect.
     this.queue = [];

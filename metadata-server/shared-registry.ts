@@ -112,7 +112,9 @@ export class SharedRegistry {
     }
     const indexBytes = layout.indexBytesPerSlot ?? DEFAULT_INDEX_BYTES_PER_PEER;
     if (!IndexRegion.validBytesPerSlot(indexBytes)) {
-      throw new RangeError(`the index region of a peer must be a multiple of 8 from 8 to ${MAX_INDEX_BYTES_PER_PEER} bytes, not ${indexBytes}`);
+      throw new RangeError(
+        `the index region of a peer must be a multiple of 8 from 8 to ${MAX_INDEX_BYTES_PER_PEER} bytes, not ${indexBytes}`,
+      );
     }
     const sizes = regionSizes(layout.slots, layout.portHigh - layout.portLow + 1, indexBytes);
     const buffer = new SharedArrayBuffer(sizes.total);
@@ -236,7 +238,11 @@ export class SharedRegistry {
   }
 
   /** Fills a free slot for a newly admitted peer (state `joining`, a fresh join sequence, no reported edges). */
-  admit(slot: number, peer: { name: string; id: string; host: string; port: number; connId: number }, now: number): void {
+  admit(
+    slot: number,
+    peer: { name: string; id: string; host: string; port: number; connId: number },
+    now: number,
+  ): void {
     const i = this.si(slot);
     this.ints[i + S_STATE] = SlotState.joining;
     this.ints[i + S_PORT] = peer.port;

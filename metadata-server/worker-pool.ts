@@ -44,7 +44,8 @@ export class WorkerPool<Req, Res> {
   private stopping: Promise<void> | undefined;
 
   constructor(private readonly options: WorkerPoolOptions) {
-    if (!Number.isInteger(options.size) || options.size < 1) throw new RangeError(`a pool needs 1 or more threads, not ${options.size}`);
+    if (!Number.isInteger(options.size) || options.size < 1)
+      throw new RangeError(`a pool needs 1 or more threads, not ${options.size}`);
   }
 
   get size(): number {

@@ -70,7 +70,8 @@ async function main(): Promise<void> {
   const hops = Number(values.hops);
   const queryTimeout = Number(values['query-timeout']);
   if (!Number.isInteger(hops) || hops < 1 || hops > 32) fail('--hops must be a whole number from 1 to 32');
-  if (!Number.isInteger(queryTimeout) || queryTimeout < 100) fail('--query-timeout must be a whole number of milliseconds, at least 100');
+  if (!Number.isInteger(queryTimeout) || queryTimeout < 100)
+    fail('--query-timeout must be a whole number of milliseconds, at least 100');
   let name: string;
   let server;
   try {
@@ -95,7 +96,11 @@ async function main(): Promise<void> {
     // Loaded only for a terminal: headless peers never load blessed.
     const { runDashboard } = await import('../tui/dashboard.js');
     try {
-      const dashboard = runDashboard(peer, { logFile: join(peer.folders.state, 'peer.log'), serverAddress: values.server!, version: version() });
+      const dashboard = runDashboard(peer, {
+        logFile: join(peer.folders.state, 'peer.log'),
+        serverAddress: values.server!,
+        version: version(),
+      });
       detach = () => dashboard.destroy();
     } catch (err) {
       process.stderr.write(`peer: the dashboard cannot start here (${describeError(err)}); running headless\n`);

@@ -1,8 +1,7 @@
 import { EventEmitter } from 'eventemitter3';
 import { nanoid } from 'nanoid';
 import { join } from 'node:path';
-import { describeError } from '../common/errors.js';
-import { formatHostPort, type HostPort } from '../common/host-port.js';
+import type { HostPort } from '../common/host-port.js';
 import type { Tagged } from '../common/message-table.js';
 import type { PeerMessages } from '../common/wire/peer-messages.js';
 import type { PeerInfo, PeerRef } from '../common/wire/shapes.js';
@@ -23,6 +22,8 @@ import { NeighbourSet, type NeighbourSetOptions } from './mesh/neighbour-set.js'
 import { SearchResponder } from './mesh/search-responder.js';
 import { ServerLink, type ServerLinkOptions } from './mesh/server-link.js';
 import { Topology } from './mesh/topology.js';
+import { Membership } from './mesh/membership.js';
+import { MeshMonitor } from './mesh/mesh-monitor.js';
 import type { PeerContext } from './peer-context.js';
 import { Downloads, type DownloadsOptions } from './transfer/downloads.js';
 import type { UploadOptions } from './transfer/upload.js';
@@ -61,7 +62,6 @@ export class Peer implements PeerHandle {
   readonly id: string;
   readonly folders: PeerFolders;
   readonly host: string;
-  port = 0;
   /** Process exit code once stopped: 0 graceful, 2 refused join, 1 failure (docs/CONTRACT.md "Exit codes"). */
   exitCode = 0;
   private readonly bus = new EventEmitter<{ event: (e: PeerEvent) => void }>();
@@ -81,10 +81,9 @@ export class Peer implements PeerHandle {
   private readonly topology: Topology;
   private readonly search: SearchResponder;
   private readonly indexer: IndexPublisher;
-  private refreshTimer: NodeJS.Timeout | undefined;
-  private ready = false;
+  private readonly membership: Membership;
+  private readonly monitor: MeshMonitor;
   private stopping: Promise<void> | undefined;
-  private lastMesh = '';
   /** Command lines read so far: the last one's sequence number (PeerHandle.command). */
   private commands = 0;
 
@@ -104,20 +103,61 @@ export class Peer implements PeerHandle {
     this.catalog = new FileCatalog(this.folders, this.hasher);
     this.neighbours = new NeighbourSet(() => this.info(), this.transport, options.neighbours);
     this.router = new FloodRouter(this.neighbours);
-    this.server = new ServerLink(options.server, this.transport, () => ({ name: this.name, id: this.id, host: this.host, ...(this.port ? { port: this.port } : {}) }), () => this.neighbours.names(), options.serverLink);
+    this.server = new ServerLink(
+      options.server,
+      this.transport,
+      () => ({ name: this.name, id: this.id, host: this.host, ...(this.port ? { port: this.port } : {}) }),
+      () => this.neighbours.names(),
+      options.serverLink,
+    );
     this.book = new AddressBook(join(this.folders.state, 'address-book.json'));
-    this.downloads = new Downloads(this.folders.downloads, this.hasher, new PartialFiles(this.folders.partial), this.book, {
-      self: () => this.ref(),
-      index: (mode, pattern) => this.server.files(mode, pattern),
-      flood: (qid, file) => this.router.originate('query', { qid, file, hops: this.options.hopLimit ?? 7, origin: this.ref() }),
-      transport: this.transport,
-    }, options.downloads);
+    this.downloads = new Downloads(
+      this.folders.downloads,
+      this.hasher,
+      new PartialFiles(this.folders.partial),
+      this.book,
+      {
+        self: () => this.ref(),
+        index: (mode, pattern) => this.server.files(mode, pattern),
+        flood: (qid, file) =>
+          this.router.originate('query', { qid, file, hops: this.options.hopLimit ?? 7, origin: this.ref() }),
+        transport: this.transport,
+      },
+      options.downloads,
+    );
     this.uploads = new Uploads(this.ctx, this.catalog, this.transport, options.upload);
-    this.listings = new Listings({ index: (mode, pattern) => this.server.files(mode, pattern), book: this.book, catalog: this.catalog });
-    this.topology = new Topology(this.ctx, this.router, this.neighbours, () => this.server.peers(), { timeoutMs: options.topoTimeoutMs ?? 1500 });
-    this.search = new SearchResponder(this.ctx, this.router, (file) => this.catalog.resolve(file), (q, held) => void this.uploads.answer(q, held));
+    this.listings = new Listings({
+      index: (mode, pattern) => this.server.files(mode, pattern),
+      book: this.book,
+      catalog: this.catalog,
+    });
+    this.topology = new Topology(this.ctx, this.router, this.neighbours, () => this.server.peers(), {
+      timeoutMs: options.topoTimeoutMs ?? 1500,
+    });
+    this.search = new SearchResponder(
+      this.ctx,
+      this.router,
+      (file) => this.catalog.resolve(file),
+      (q, held) => void this.uploads.answer(q, held),
+    );
     this.indexer = new IndexPublisher(this.ctx, this.catalog, (files) => this.server.index(files));
+    this.membership = new Membership(this.ctx, this.host, this.server, this.listener, this.neighbours, {
+      ready: () => this.onReady(),
+      refused: (code) => {
+        this.exitCode = 2;
+        void this.stop(`refused: ${code}`);
+      },
+      stopAsked: (reason) => void this.stop(reason),
+    });
+    this.monitor = new MeshMonitor(this.ctx, this.neighbours, this.server, () => this.catalog.refresh(), {
+      intervalMs: options.refreshIntervalMs ?? 1000,
+    });
     this.wire();
+  }
+
+  /** The listening port, 0 until the metadata server assigned one. */
+  get port(): number {
+    return this.membership.port;
   }
 
   subscribe(listener: (event: PeerEvent) => void): () => void {
@@ -129,7 +169,7 @@ export class Peer implements PeerHandle {
   start(): void {
     this.catalog.refresh();
     this.server.start();
-    this.refreshTimer = setInterval(() => this.refresh(), this.options.refreshIntervalMs ?? 1000);
+    this.monitor.start();
   }
 
   command(line: string): number {
@@ -186,7 +226,7 @@ export class Peer implements PeerHandle {
     if (this.stopping && cmd !== undefined) this.emit(caused({ event: 'leaving', reason: 'already leaving' }, cmd));
     this.stopping ??= (async () => {
       this.emit(caused({ event: 'leaving', reason }, cmd));
-      clearInterval(this.refreshTimer);
+      this.monitor.stop();
       this.indexer.stop();
       await this.downloads.abortAll('this peer is leaving; verified pieces are kept for the next start');
       this.book.flush();
@@ -226,61 +266,23 @@ export class Peer implements PeerHandle {
     });
     this.downloads.on('log', (message, level) => this.ctx.log(message, level));
 
-    this.server.on('state', (state, detail) => this.emit({ event: 'server', state, address: this.server.display, ...detail }));
-    this.server.on('welcome', (body, rejoin) => void this.onWelcome(body.port, body.referrals, rejoin));
-    this.server.on('refused', (code, reason, first) => {
-      this.emit({ event: 'error', message: `the metadata server refused this peer: ${reason}` });
-      if (first) {
-        this.exitCode = 2;
-        void this.stop(`refused: ${code}`);
-      }
-    });
-    this.server.on('link', (refs) => {
-      for (const ref of refs) {
-        if (this.neighbours.get(ref.name)) continue;
-        this.ctx.log(`mesh repair: dialling ${ref.name} at ${formatHostPort(ref)} as the metadata server advised`);
-        void this.neighbours.dial(ref);
-      }
-    });
-    this.server.on('stop', (reason) => void this.stop(reason));
-
     this.listener.on('hello', (channel, hello) => this.neighbours.accept(channel, hello));
     this.listener.on('offer', (channel, offer) => this.downloads.onOffer(channel, offer));
     this.listener.on('fetch', (channel, fetch) => void this.uploads.onFetch(channel, fetch));
-    this.listener.on('rejected', (remote, reason) => this.ctx.log(`closed a connection from ${remote}: ${reason}`, 'warn'));
+    this.listener.on('rejected', (remote, reason) =>
+      this.ctx.log(`closed a connection from ${remote}: ${reason}`, 'warn'),
+    );
 
-    this.neighbours.on('up', (link) => {
-      this.emit({ event: 'neighbour-up', ...link.ref });
-      this.server.reportNeighbours();
-    });
-    this.neighbours.on('down', (name, reason) => {
-      this.emit({ event: 'neighbour-down', name, reason });
-      this.server.reportNeighbours();
-    });
+    this.neighbours.on('up', (link) => this.emit({ event: 'neighbour-up', ...link.ref }));
+    this.neighbours.on('down', (name, reason) => this.emit({ event: 'neighbour-down', name, reason }));
     this.neighbours.on('failed', (target, reason) => this.ctx.log(`could not link to ${target}: ${reason}`, 'warn'));
     this.neighbours.on('message', (link, msg) => this.onNeighbourMessage(link, msg));
   }
 
-  private async onWelcome(port: number, referrals: PeerRef[], rejoin: boolean): Promise<void> {
-    if (this.port === 0) {
-      try {
-        await this.listener.listen(this.host, port);
-      } catch (err) {
-        this.ctx.log(`cannot listen on ${this.host}:${port} (${describeError(err)}); asking the metadata server for another port`, 'warn');
-        this.server.portBusy(port);
-        return;
-      }
-      this.port = port;
-    }
-    // Link to the referrals first: the server refers newcomers only to peers that said `listening`.
-    await Promise.all(referrals.map((ref) => this.neighbours.dial(ref)));
-    this.server.listening(this.port);
-    if (rejoin || this.ready) {
-      this.ctx.log(`re-registered with the metadata server at ${this.server.display}`);
-      return;
-    }
-    this.ready = true;
-    this.emit({ event: 'ready', name: this.name, id: this.id, host: this.host, port: this.port, neighbours: this.neighbours.names(), server: this.server.display, dir: this.folders.root });
+  private onReady(): void {
+    const { name, id, host, port } = this;
+    const where = { server: this.server.display, dir: this.folders.root };
+    this.emit({ event: 'ready', name, id, host, port, neighbours: this.neighbours.names(), ...where });
     this.downloads.resumeAll();
     this.indexer.schedule();
   }
@@ -302,17 +304,5 @@ export class Peer implements PeerHandle {
         this.ctx.log(`${link.name} sent an unexpected ${msg.kind} on a neighbour link; closing it`, 'warn');
         link.channel.destroy();
     }
-  }
-
-  private refresh(): void {
-    this.catalog.refresh();
-    if (this.neighbours.size > 0) this.emit({ event: 'neighbour-stats', neighbours: this.neighbours.all().map((l) => l.stats()) });
-    void this.server.peers().then((peers) => {
-      if (!peers) return;
-      const key = JSON.stringify(peers);
-      if (key === this.lastMesh) return;
-      this.lastMesh = key;
-      this.emit({ event: 'mesh', peers });
-    });
   }
 }

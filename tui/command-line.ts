@@ -31,7 +31,18 @@ export interface CommandLineOptions {
 }
 
 /** Command keywords offered by Tab along with file names (docs/CONTRACT.md "Peer commands"; `help` lists them). */
-export const COMMAND_WORDS: readonly string[] = ['TOPO', 'Stop', 'Stop all', 'help', 'list', 'files', 'seeding', 'find ', 'where ', 'address-book '];
+export const COMMAND_WORDS: readonly string[] = [
+  'TOPO',
+  'Stop',
+  'Stop all',
+  'help',
+  'list',
+  'files',
+  'seeding',
+  'find ',
+  'where ',
+  'address-book ',
+];
 
 /** Commands whose argument is a file name or part of one: Tab completes the argument after them. */
 const ARGUMENT_COMMAND = /^((?:find|where|address-book)\s+)(.*)$/i;

@@ -90,25 +90,40 @@ class Dashboard {
   private confirmViaQ = false;
   private destroyed = false;
 
-  constructor(private readonly peer: PeerHandle, options: DashboardOptions) {
+  constructor(
+    private readonly peer: PeerHandle,
+    options: DashboardOptions,
+  ) {
     this.header = new HeaderFeeder({ name: peer.name, serverAddress: options.serverAddress, version: options.version });
     this.topology = new TopologyFeeder(peer.name);
-    this.feeders = [this.header, this.topology, this.neighbours, this.files, this.transfers, this.throughput, this.log,
-      this.status, this.names];
+    this.feeders = [
+      this.header,
+      this.topology,
+      this.neighbours,
+      this.files,
+      this.transfers,
+      this.throughput,
+      this.log,
+      this.status,
+      this.names,
+    ];
     this.commandLine = new CommandLine({ completions: () => this.names.all() });
     this.logFile = new LogFileWriter(options.logFile);
 
-    const { value: screen, captured } = constructQuietly(() => blessed.screen({
-      smartCSR: true,
-      // An array, despite @types/blessed: Ctrl-C must reach our keypress handler even while blessed is locked.
-      ignoreLocked: ['C-c'],
-      title: `meshshare ${peer.name}`,
-      warnings: false,
-    }));
+    const { value: screen, captured } = constructQuietly(() =>
+      blessed.screen({
+        smartCSR: true,
+        // An array, despite @types/blessed: Ctrl-C must reach our keypress handler even while blessed is locked.
+        ignoreLocked: ['C-c'],
+        title: `meshshare ${peer.name}`,
+        warnings: false,
+      }),
+    );
     this.screen = screen;
     // blessed installs an uncaughtException handler that prints the error itself and exits on the next tick;
     // Node's own handling (and the monitor below, which restores the terminal first) is the one we want.
-    const handler = (blessed as unknown as { Screen?: { _exceptionHandler?: (err: Error) => void } }).Screen?._exceptionHandler;
+    const handler = (blessed as unknown as { Screen?: { _exceptionHandler?: (err: Error) => void } }).Screen
+      ?._exceptionHandler;
     if (handler) process.removeListener('uncaughtException', handler);
     this.removeCrashHook = restoreTerminalOnCrash(() => this.destroy());
     this.capture = new StrayOutputCapture((text) => {
@@ -160,7 +175,8 @@ class Dashboard {
     this.events += 1;
     try {
       for (const feeder of this.feeders) if (feeder.apply(event)) this.dirty = true;
-      if (event.event === 'topology' && event.cmd !== undefined && this.ownCommands.delete(event.cmd)) this.setOverlay(true);
+      if (event.event === 'topology' && event.cmd !== undefined && this.ownCommands.delete(event.cmd))
+        this.setOverlay(true);
     } catch (err) {
       // A dashboard bug must not break the peer core that is emitting: report it where the user looks.
       this.log.add('error', `dashboard could not show a ${event.event} event: ${(err as Error).message}`);
@@ -212,8 +228,14 @@ class Dashboard {
     if (result.kind === 'submit') this.submit(result.line, now);
     else if (result.kind === 'completions') {
       const shown = result.candidates.slice(0, 12).join(' · ');
-      if (result.candidates.length === 0) this.status.show('warn', `no known name starts with "${this.commandLine.text}"`, now);
-      else this.status.show('info', `${result.candidates.length} match${result.candidates.length === 1 ? '' : 'es'}: ${shown}`, now);
+      if (result.candidates.length === 0)
+        this.status.show('warn', `no known name starts with "${this.commandLine.text}"`, now);
+      else
+        this.status.show(
+          'info',
+          `${result.candidates.length} match${result.candidates.length === 1 ? '' : 'es'}: ${shown}`,
+          now,
+        );
     }
     if (result.kind !== 'ignored') this.requestRender();
   }

@@ -7,8 +7,17 @@ import contrib from 'blessed-contrib';
  */
 
 export type PanelName =
-  | 'header' | 'topology' | 'neighbours' | 'files' | 'transfers' | 'throughputIn' | 'throughputOut' | 'log'
-  | 'status' | 'command' | 'overlay';
+  | 'header'
+  | 'topology'
+  | 'neighbours'
+  | 'files'
+  | 'transfers'
+  | 'throughputIn'
+  | 'throughputOut'
+  | 'log'
+  | 'status'
+  | 'command'
+  | 'overlay';
 
 export interface Rect {
   top: number;
@@ -42,8 +51,13 @@ const MEDIUM_BELOW_BODY_HEIGHT = 18;
 /** A sparkline needs a blank line, its title and the line itself inside its border (blessed-contrib's format). */
 const THROUGHPUT_HEIGHT = 5;
 
-const rect = (top: number, left: number, width: number, height: number, visible = true): Rect =>
-  ({ top, left, width: Math.max(0, width), height: Math.max(0, height), visible: visible && width > 2 && height > 0 });
+const rect = (top: number, left: number, width: number, height: number, visible = true): Rect => ({
+  top,
+  left,
+  width: Math.max(0, width),
+  height: Math.max(0, height),
+  visible: visible && width > 2 && height > 0,
+});
 const hidden: Rect = { top: 0, left: 0, width: 0, height: 0, visible: false };
 
 /**
@@ -67,7 +81,11 @@ export function computeLayout(width: number, height: number): LayoutRects {
     const transfers = Math.max(3, Math.floor(body * 0.4));
     return {
       ...base,
-      topology: hidden, neighbours: hidden, files: hidden, throughputIn: hidden, throughputOut: hidden,
+      topology: hidden,
+      neighbours: hidden,
+      files: hidden,
+      throughputIn: hidden,
+      throughputOut: hidden,
       transfers: rect(bodyTop, 0, w, Math.min(transfers, body), body >= 6),
       log: body >= 6 ? rect(bodyTop + transfers, 0, w, body - transfers) : rect(bodyTop, 0, w, body, body >= 3),
     };
@@ -93,7 +111,8 @@ export function computeLayout(width: number, height: number): LayoutRects {
     files: medium ? hidden : rect(bodyTop + topologyHeight + neighboursHeight, 0, leftWidth, filesHeight),
     transfers: rect(bodyTop, leftWidth, rightWidth, transfersHeight),
     throughputIn: medium ? hidden : rect(bodyTop + transfersHeight, leftWidth, inWidth, throughputHeight),
-    throughputOut: medium ? hidden
+    throughputOut: medium
+      ? hidden
       : rect(bodyTop + transfersHeight, leftWidth + inWidth, rightWidth - inWidth, throughputHeight),
     log: rect(bodyTop + transfersHeight + throughputHeight, leftWidth, rightWidth, logHeight),
   };
@@ -104,15 +123,26 @@ const panelStyle = (accent: string) => ({ border: { fg: accent }, label: { fg: a
 
 /** Creates every widget once, hidden until `applyLayout` places it. */
 export function createWidgets(screen: blessed.Widgets.Screen): Widgets {
-  const panel = (label: string, accent = 'cyan'): blessed.Widgets.BoxElement => blessed.box({
-    parent: screen, label: ` ${label} `, tags: true, border: BORDER, style: panelStyle(accent), hidden: true,
-    wrap: false,
-  });
+  const panel = (label: string, accent = 'cyan'): blessed.Widgets.BoxElement =>
+    blessed.box({
+      parent: screen,
+      label: ` ${label} `,
+      tags: true,
+      border: BORDER,
+      style: panelStyle(accent),
+      hidden: true,
+      wrap: false,
+    });
   const line = (): blessed.Widgets.BoxElement => blessed.box({ parent: screen, tags: true, wrap: false, hidden: true });
-  const sparkline = (label: string, color: string): contrib.Widgets.SparklineElement => contrib.sparkline({
-    parent: screen, label: ` ${label} `, tags: true, border: BORDER, hidden: true,
-    style: { ...panelStyle('cyan'), fg: color, titleFg: 'white' },
-  } as contrib.Widgets.SparklineOptions);
+  const sparkline = (label: string, color: string): contrib.Widgets.SparklineElement =>
+    contrib.sparkline({
+      parent: screen,
+      label: ` ${label} `,
+      tags: true,
+      border: BORDER,
+      hidden: true,
+      style: { ...panelStyle('cyan'), fg: color, titleFg: 'white' },
+    } as contrib.Widgets.SparklineOptions);
   return {
     header: line(),
     topology: panel('Topology'),
@@ -126,7 +156,12 @@ export function createWidgets(screen: blessed.Widgets.Screen): Widgets {
     command: line(),
     // Drawn last so it covers the panels when shown (TOPO in full).
     overlay: blessed.box({
-      parent: screen, label: ' Mesh topology ', tags: true, border: BORDER, hidden: true, wrap: false,
+      parent: screen,
+      label: ' Mesh topology ',
+      tags: true,
+      border: BORDER,
+      hidden: true,
+      wrap: false,
       style: { ...panelStyle('green'), bg: 'black' },
     }),
   };

@@ -5,9 +5,7 @@ import type { NeighboursView } from './feeders/neighbours-feeder.js';
 import type { StatusKind, StatusView } from './feeders/status-feeder.js';
 import type { ThroughputView } from './feeders/throughput-feeder.js';
 import type { TopologyView } from './feeders/topology-feeder.js';
-import type { TransferRow, TransfersView } from './feeders/transfers-feeder.js';
-import { fit, fitRight, formatBytes, formatClock, formatDuration, formatRate, progressBar, wrap } from './format.js';
-import { sharesLine } from './shares-line.js';
+import { fit, fitRight, formatBytes, formatClock, formatDuration, formatRate, wrap } from './format.js';
 import { partsLength, styled, spread, type Part } from './styled-text.js';
 import { drawTopology, type CellKind } from './topology-picture.js';
 
@@ -23,9 +21,21 @@ export function headerLine(v: HeaderView, width: number, unicode: boolean): stri
   const label = (text: string): Part => [text, 'gray-fg'];
   const fields: { parts: Part[]; drop: number }[] = [
     { parts: [[` ${v.name} `, 'bold,white-fg,blue-bg']], drop: 0 },
-    { parts: v.phase === 'ready' ? [] : [' ', [` ${v.phase === 'stopped' ? 'stopped' : `${v.phase}…`} `, 'black-fg,yellow-bg']], drop: 0 },
-    { parts: ['  ', label('server '), `${v.server.address} `, [v.server.state, `bold,${SERVER_STYLE[v.server.state]}`]], drop: 0 },
-    { parts: ['  ', label('mesh '), v.meshSize === null ? '?' : `${v.meshSize} peer${v.meshSize === 1 ? '' : 's'}`], drop: 1 },
+    {
+      parts:
+        v.phase === 'ready'
+          ? []
+          : [' ', [` ${v.phase === 'stopped' ? 'stopped' : `${v.phase}…`} `, 'black-fg,yellow-bg']],
+      drop: 0,
+    },
+    {
+      parts: ['  ', label('server '), `${v.server.address} `, [v.server.state, `bold,${SERVER_STYLE[v.server.state]}`]],
+      drop: 0,
+    },
+    {
+      parts: ['  ', label('mesh '), v.meshSize === null ? '?' : `${v.meshSize} peer${v.meshSize === 1 ? '' : 's'}`],
+      drop: 1,
+    },
     { parts: ['  ', label('neighbours '), String(v.neighbours)], drop: 3 },
     { parts: ['  ', label('on '), v.listen ?? '…'], drop: 2 },
     { parts: ['  ', label('id '), v.id ? v.id.slice(0, 12) : '…'], drop: 4 },
@@ -43,14 +53,30 @@ export function headerLine(v: HeaderView, width: number, unicode: boolean): stri
 }
 
 const KIND_STYLE: Record<CellKind, string> = {
-  blank: '', edge: 'gray-fg', 'self-edge': 'green-fg', node: 'bold,cyan-fg', self: 'bold,black-fg,green-bg',
+  blank: '',
+  edge: 'gray-fg',
+  'self-edge': 'green-fg',
+  node: 'bold,cyan-fg',
+  self: 'bold,black-fg,green-bg',
 };
 
 /** The mesh picture with a one-line legend under it when there is room. */
-export function topologyLines(v: TopologyView, width: number, height: number, unicode: boolean, withLegend = true): string[] {
+export function topologyLines(
+  v: TopologyView,
+  width: number,
+  height: number,
+  unicode: boolean,
+  withLegend = true,
+): string[] {
   const legend = withLegend && height >= 5;
   const rows = drawTopology(v, width, legend ? height - 1 : height, unicode);
-  const lines = rows.map((row) => styled(row.map((s) => [s.text, KIND_STYLE[s.kind]] as const), width, unicode));
+  const lines = rows.map((row) =>
+    styled(
+      row.map((s) => [s.text, KIND_STYLE[s.kind]] as const),
+      width,
+      unicode,
+    ),
+  );
   if (legend) {
     const count = `${v.nodes.length} peer${v.nodes.length === 1 ? '' : 's'}`;
     const source = v.updatedAt === null ? 'as seen from here' : `as of ${formatClock(v.updatedAt)} · TOPO for details`;
@@ -62,29 +88,61 @@ export function topologyLines(v: TopologyView, width: number, height: number, un
 /** The full TOPO view: the picture above a table of every peer, its address and its neighbours. */
 export function overlayLines(v: TopologyView, width: number, height: number, unicode: boolean): string[] {
   const nameWidth = Math.max(4, ...v.nodes.map((n) => n.name.length));
-  const table = v.nodes.map((n) => styled([
-    [fit(n.name, nameWidth), n.self ? 'bold,green-fg' : 'bold,cyan-fg'], '  ',
-    fit(n.address ?? '?', 21), '  ',
-    n.neighbours.length > 0 ? `↔ ${n.neighbours.join(', ')}` : ['(no neighbours)', 'gray-fg'],
-  ], width, unicode));
-  const footer = styled([[`${v.nodes.length} peers${v.updatedAt === null ? '' : ` · as of ${formatClock(v.updatedAt)}`
-    } · Esc closes`, 'gray-fg']], width, unicode);
+  const table = v.nodes.map((n) =>
+    styled(
+      [
+        [fit(n.name, nameWidth), n.self ? 'bold,green-fg' : 'bold,cyan-fg'],
+        '  ',
+        fit(n.address ?? '?', 21),
+        '  ',
+        n.neighbours.length > 0 ? `↔ ${n.neighbours.join(', ')}` : ['(no neighbours)', 'gray-fg'],
+      ],
+      width,
+      unicode,
+    ),
+  );
+  const footer = styled(
+    [
+      [
+        `${v.nodes.length} peers${v.updatedAt === null ? '' : ` · as of ${formatClock(v.updatedAt)}`} · Esc closes`,
+        'gray-fg',
+      ],
+    ],
+    width,
+    unicode,
+  );
   const pictureHeight = Math.max(0, height - table.length - 2);
   const picture = pictureHeight >= 3 ? topologyLines(v, width, pictureHeight, unicode, false) : [];
   return [...picture, ...(picture.length > 0 ? [''] : []), ...table, footer].slice(-height);
 }
 
 /** The neighbours table; columns are dropped from the right (address first) when the panel is narrow. */
-export function neighbourLines(v: NeighboursView, width: number, height: number, now: number, unicode: boolean): string[] {
+export function neighbourLines(
+  v: NeighboursView,
+  width: number,
+  height: number,
+  now: number,
+  unicode: boolean,
+): string[] {
   if (v.rows.length === 0) return [styled([['no neighbours yet', 'gray-fg']], width, unicode)];
   const nameWidth = Math.min(12, Math.max(4, ...v.rows.map((r) => r.name.length)));
-  const columns: { title: string; width: number; cell: (r: NeighboursView['rows'][number]) => string; right: boolean }[] = [
+  const columns: {
+    title: string;
+    width: number;
+    cell: (r: NeighboursView['rows'][number]) => string;
+    right: boolean;
+  }[] = [
     { title: 'peer', width: nameWidth, cell: (r) => r.name, right: false },
     { title: 'up', width: 5, cell: (r) => formatDuration(Math.max(0, now - r.since)), right: true },
     { title: 'in', width: 6, cell: (r) => formatBytes(r.bytesIn), right: true },
     { title: 'out', width: 6, cell: (r) => formatBytes(r.bytesOut), right: true },
     { title: 'rtt', width: 5, cell: (r) => (r.rttMs === null ? '-' : formatDuration(r.rttMs)), right: true },
-    { title: 'address', width: Math.max(7, ...v.rows.map((r) => r.address.length)), cell: (r) => r.address, right: false },
+    {
+      title: 'address',
+      width: Math.max(7, ...v.rows.map((r) => r.address.length)),
+      cell: (r) => r.address,
+      right: false,
+    },
   ];
   const shown: typeof columns = [];
   let used = 0;
@@ -94,102 +152,51 @@ export function neighbourLines(v: NeighboursView, width: number, height: number,
     shown.push(c);
     used += need;
   }
-  const cell = (c: (typeof columns)[number], text: string) => (c.right ? fitRight(text, c.width, unicode) : fit(text, c.width, unicode));
+  const cell = (c: (typeof columns)[number], text: string) =>
+    c.right ? fitRight(text, c.width, unicode) : fit(text, c.width, unicode);
   const head = styled([[shown.map((c) => cell(c, c.title)).join(' '), 'bold,gray-fg']], width, unicode);
-  const rows = v.rows.map((r) => styled(shown.map((c, i): Part => [(i > 0 ? ' ' : '') + cell(c, c.cell(r)), i === 0 ? 'bold' : '']), width, unicode));
+  const rows = v.rows.map((r) =>
+    styled(
+      shown.map((c, i): Part => [(i > 0 ? ' ' : '') + cell(c, c.cell(r)), i === 0 ? 'bold' : '']),
+      width,
+      unicode,
+    ),
+  );
   return [head, ...limit(rows, height - 1, width, unicode)];
 }
 
 /** This peer's files: downloads first (what the user fetched), then shared ones, with sizes. */
 export function fileLines(v: FilesView, width: number, height: number, unicode: boolean): string[] {
-  const summary = styled([[`shared ${v.shared.length} (${formatBytes(v.sharedBytes)}) · downloads ${
-    v.downloads.length} (${formatBytes(v.downloadsBytes)})`, 'gray-fg']], width, unicode);
+  const summary = styled(
+    [
+      [
+        `shared ${v.shared.length} (${formatBytes(v.sharedBytes)}) · downloads ${
+          v.downloads.length
+        } (${formatBytes(v.downloadsBytes)})`,
+        'gray-fg',
+      ],
+    ],
+    width,
+    unicode,
+  );
   const fresh = new Set(v.fresh);
   const entry = (marker: string, name: string, size: number, style: string) =>
-    styled([[`${marker} `, style], [fit(name, Math.max(1, width - 11), unicode), fresh.has(name) && marker !== 'S' ? 'bold,green-fg' : ''],
-      ` ${fitRight(formatBytes(size), 8)}`], width, unicode);
+    styled(
+      [
+        [`${marker} `, style],
+        [fit(name, Math.max(1, width - 11), unicode), fresh.has(name) && marker !== 'S' ? 'bold,green-fg' : ''],
+        ` ${fitRight(formatBytes(size), 8)}`,
+      ],
+      width,
+      unicode,
+    );
   const rows = [
     ...v.downloads.map((f) => entry(unicode ? '↓' : 'D', f.name, f.size, 'green-fg')),
     ...v.shared.map((f) => entry('S', f.name, f.size, 'cyan-fg')),
   ];
-  if (rows.length === 0) return [summary, styled([['nothing shared yet: put files in shared/', 'gray-fg']], width, unicode)];
+  if (rows.length === 0)
+    return [summary, styled([['nothing shared yet: put files in shared/', 'gray-fg']], width, unicode)];
   return [summary, ...limit(rows, height - 1, width, unicode)];
-}
-
-/**
- * Transfers: an in-flight one takes two lines (facts, then its bar); a finished or searching one takes one. A
- * download from several holders (or a resumed one) adds a line saying who sent what (shares-line.ts), but only in
- * the room left once every row that fits is placed: when space is short that line goes before any row or bar does.
- */
-export function transferLines(v: TransfersView, width: number, height: number, unicode: boolean): string[] {
-  if (v.rows.length === 0) return [styled([['no transfers yet: type a file name below', 'gray-fg']], width, unicode)];
-  const rows = v.rows.map((row) => ({ main: transferRowLines(row, width, unicode), shares: sharesLine(row, width, unicode) }));
-  let used = 0;
-  let shown = 0;
-  for (const row of rows) {
-    const remaining = rows.length - shown - 1;
-    // Keep the last line for "+N more" when rows remain after this one.
-    if (used + row.main.length > height - (remaining > 0 ? 1 : 0)) break;
-    used += row.main.length;
-    shown += 1;
-  }
-  const more = shown < rows.length && used < height;
-  let spare = height - used - (more ? 1 : 0);
-  const out: string[] = [];
-  for (const row of rows.slice(0, shown)) {
-    out.push(...row.main);
-    if (row.shares !== null && spare > 0) {
-      out.push(row.shares);
-      spare -= 1;
-    }
-  }
-  if (more) out.push(styled([[`+${rows.length - shown} more`, 'gray-fg']], width, unicode));
-  return out;
-}
-
-function transferRowLines(r: TransferRow, width: number, unicode: boolean): string[] {
-  const arrow = r.direction === 'down' ? (unicode ? '↓' : 'v') : (unicode ? '↑' : '^');
-  const who = r.direction === 'up' ? (r.peer === null ? '' : ` → ${r.peer}`) : r.sources.length === 0 ? ''
-    // Several holders serve one download: name two, count the rest.
-    : ` ← ${r.sources.slice(0, 2).join('+')}${r.sources.length > 2 ? `+${r.sources.length - 2}` : ''}`;
-  const left: Part[] = [[`${arrow} `, r.direction === 'down' ? 'green-fg' : 'magenta-fg'], [r.file, 'bold'], [who, 'gray-fg']];
-  const size = r.bytes === null ? '' : formatBytes(r.bytes);
-  // A finished row keeps the file and the other peer readable: its outcome shrinks first when the panel is narrow.
-  const outcome = (variants: Part[][]) =>
-    spread(left, variants.find((v) => partsLength(left) + 1 + partsLength(v) <= width) ?? variants[variants.length - 1]!, width, unicode);
-  const tick = unicode ? '✓' : 'ok';
-  switch (r.state) {
-    case 'searching':
-      return [outcome([[['searching the mesh…', 'yellow-fg']], [['searching…', 'yellow-fg']]])];
-    case 'verified':
-      return [outcome([
-        [[`${tick} verified `, 'bold,green-fg'], `${size}${r.speed === null ? '' : ` · ${formatRate(r.speed)}`}`],
-        [[`${tick} verified `, 'bold,green-fg'], size],
-        [[`${tick} verified`, 'bold,green-fg']],
-      ])];
-    case 'sent':
-      return [outcome([[[`${tick} sent `, 'bold,green-fg'], size], [[`${tick} sent`, 'bold,green-fg']]])];
-    case 'failed': {
-      const why = `${r.reason ?? 'unknown'}${r.kept === null ? '' : ` (${formatBytes(r.kept)} kept)`}`;
-      const reason = `${unicode ? '✗' : 'x'} failed: ${why}`;
-      if (partsLength(left) + 1 + reason.length <= width) return [spread(left, [[reason, 'bold,red-fg']], width, unicode)];
-      // Too long for one line: the reason gets a line of its own, since it is the point of the row.
-      return [spread(left, [[`${unicode ? '✗' : 'x'} failed`, 'bold,red-fg']], width, unicode),
-        styled([['  ', ''], [why, 'red-fg']], width, unicode)];
-    }
-    case 'active': {
-      const percent = r.fraction === null ? '  ?%' : `${Math.floor(r.fraction * 100)}%`.padStart(4);
-      const speed = r.speed === null ? '' : formatRate(r.speed);
-      const eta = r.etaMs === null ? (r.speed === 0 ? 'stalled' : '') : `ETA ${formatDuration(r.etaMs)}`;
-      const facts = `${formatBytes(r.done)} / ${size || '?'}`;
-      const barWidth = Math.max(4, width - facts.length - 3);
-      return [
-        spread(left, [[percent, 'bold'], `  ${speed}  ${eta}`.trimEnd()], width, unicode),
-        styled([['  ', ''], [progressBar(r.fraction ?? 0, barWidth - 2, unicode), r.direction === 'down' ? 'green-fg' : 'magenta-fg'],
-          ` ${facts}`], width, unicode),
-      ];
-    }
-  }
 }
 
 /**
@@ -216,7 +223,13 @@ export function throughputTitle(v: ThroughputView, direction: 'in' | 'out', inne
   return variants.find((t) => t.length <= room) ?? current.slice(0, Math.max(0, room));
 }
 
-const LEVEL_STYLE: Record<LogLevel, string> = { dim: 'gray-fg', info: '', ok: 'green-fg', warn: 'yellow-fg', error: 'bold,red-fg' };
+const LEVEL_STYLE: Record<LogLevel, string> = {
+  dim: 'gray-fg',
+  info: '',
+  ok: 'green-fg',
+  warn: 'yellow-fg',
+  error: 'bold,red-fg',
+};
 
 /** The newest log lines that fit, wrapped; a clock prefix when the panel is wide enough. */
 export function logLines(v: LogView, width: number, height: number, unicode: boolean): string[] {
@@ -227,16 +240,29 @@ export function logLines(v: LogView, width: number, height: number, unicode: boo
     const line = v.lines[i]!;
     const prefix = clock ? `${formatClock(line.t)} ` : '';
     const wrapped = wrap(line.text, Math.max(1, width - prefix.length));
-    const rendered = wrapped.map((text, k) => styled([
-      [k === 0 ? prefix : ' '.repeat(prefix.length), 'gray-fg'], [text, LEVEL_STYLE[line.level]]], width, unicode));
+    const rendered = wrapped.map((text, k) =>
+      styled(
+        [
+          [k === 0 ? prefix : ' '.repeat(prefix.length), 'gray-fg'],
+          [text, LEVEL_STYLE[line.level]],
+        ],
+        width,
+        unicode,
+      ),
+    );
     out.unshift(...rendered.slice(-(height - out.length)));
   }
   return out;
 }
 
 const STATUS_STYLE: Record<StatusKind, string> = {
-  hint: 'gray-fg', info: 'cyan-fg', ok: 'bold,green-fg', warn: 'bold,yellow-fg', error: 'bold,white-fg,red-bg',
-  confirm: 'bold,black-fg,yellow-bg', leaving: 'bold,yellow-fg',
+  hint: 'gray-fg',
+  info: 'cyan-fg',
+  ok: 'bold,green-fg',
+  warn: 'bold,yellow-fg',
+  error: 'bold,white-fg,red-bg',
+  confirm: 'bold,black-fg,yellow-bg',
+  leaving: 'bold,yellow-fg',
 };
 
 /** The status line above the command line (errors stand out in red; a confirmation in yellow). */
@@ -251,8 +277,11 @@ export function commandLineText(prompt: string, text: string, cursor: number, wi
   const start = Math.max(0, cursor - (room - 1));
   const shown = text.slice(start, start + room);
   const at = cursor - start;
-  return styled([[prompt, 'bold,cyan-fg'], ' ', shown.slice(0, at), [shown[at] ?? ' ', 'inverse'], shown.slice(at + 1)],
-    width, unicode);
+  return styled(
+    [[prompt, 'bold,cyan-fg'], ' ', shown.slice(0, at), [shown[at] ?? ' ', 'inverse'], shown.slice(at + 1)],
+    width,
+    unicode,
+  );
 }
 
 /** Cuts a list to `height` lines, ending with "+N more" when it does not fit. */

@@ -8,9 +8,18 @@ import type { TopologyView } from './feeders/topology-feeder.js';
 import type { TransfersView } from './feeders/transfers-feeder.js';
 import type { LayoutRects, Rect, Widgets } from './layout.js';
 import {
-  commandLineText, fileLines, headerLine, logLines, neighbourLines, overlayLines, sparklineData, statusLine,
-  throughputTitle, topologyLines, transferLines,
+  commandLineText,
+  fileLines,
+  headerLine,
+  logLines,
+  neighbourLines,
+  overlayLines,
+  sparklineData,
+  statusLine,
+  throughputTitle,
+  topologyLines,
 } from './panel-text.js';
+import { transferLines } from './transfer-text.js';
 
 /** Everything one frame shows: each panel's view model, plus the command line's state. */
 export interface DashboardViews {
@@ -35,7 +44,10 @@ const inner = (r: Rect) => ({ width: Math.max(0, r.width - 2), height: Math.max(
  * once afterwards, so a frame costs one terminal write however many panels changed.
  */
 export class Renderer {
-  constructor(private readonly widgets: Widgets, private readonly unicode: boolean) {}
+  constructor(
+    private readonly widgets: Widgets,
+    private readonly unicode: boolean,
+  ) {}
 
   render(views: DashboardViews, rects: LayoutRects, now: number): void {
     const w = this.widgets;
@@ -45,8 +57,10 @@ export class Renderer {
     const c = views.command;
     w.command.setContent(commandLineText(c.prompt, c.text, c.cursor, rects.command.width, u));
 
-    const set = (name: 'topology' | 'neighbours' | 'files' | 'transfers' | 'log' | 'overlay',
-      lines: (width: number, height: number) => string[]) => {
+    const set = (
+      name: 'topology' | 'neighbours' | 'files' | 'transfers' | 'log' | 'overlay',
+      lines: (width: number, height: number) => string[],
+    ) => {
       const r = rects[name];
       if (!r.visible && name !== 'overlay') return;
       const size = inner(r);

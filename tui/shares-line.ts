@@ -45,8 +45,12 @@ const SEPARATOR: Part = [' · ', 'gray-fg'];
 function item(s: ShareRow, inFlight: boolean, unicode: boolean, show: 'both' | 'bytes' | 'percent'): Part[] {
   const dropped = inFlight && !s.active;
   const percent = s.percent === null ? '' : `${s.percent}%`;
-  const amount = show === 'percent' ? ` ${percent}`
-    : show === 'both' && percent !== '' ? ` ${formatBytes(s.bytes)} (${percent})` : ` ${formatBytes(s.bytes)}`;
+  const amount =
+    show === 'percent'
+      ? ` ${percent}`
+      : show === 'both' && percent !== ''
+        ? ` ${formatBytes(s.bytes)} (${percent})`
+        : ` ${formatBytes(s.bytes)}`;
   return [
     [s.name, dropped ? 'gray-fg' : 'cyan-fg'],
     ...(dropped ? [[` ${unicode ? '✗' : 'x'}`, 'red-fg'] as const] : []),

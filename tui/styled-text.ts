@@ -42,6 +42,16 @@ export function spread(left: readonly Part[], right: readonly Part[], width: num
 }
 
 function wrapStyle(text: string, style: string): string {
-  const tags = style.split(',').map((s) => s.trim()).filter(Boolean);
-  return tags.map((t) => `{${t}}`).join('') + text + [...tags].reverse().map((t) => `{/${t}}`).join('');
+  const tags = style
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return (
+    tags.map((t) => `{${t}}`).join('') +
+    text +
+    [...tags]
+      .reverse()
+      .map((t) => `{/${t}}`)
+      .join('')
+  );
 }

@@ -53,7 +53,8 @@ export class StrayOutputCapture {
     const target = console as unknown as Record<string, (...args: unknown[]) => void>;
     for (const name of CONSOLE_METHODS) {
       this.originalConsole.set(name, target[name]!);
-      target[name] = (...args: unknown[]) => this.emit(args.map((a) => (typeof a === 'string' ? a : inspect(a))).join(' '));
+      target[name] = (...args: unknown[]) =>
+        this.emit(args.map((a) => (typeof a === 'string' ? a : inspect(a))).join(' '));
     }
   }
 

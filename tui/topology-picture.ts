@@ -27,12 +27,15 @@ interface Point {
 export function drawTopology(view: TopologyView, width: number, height: number, unicode = true): PictureSegment[][] {
   if (width <= 0 || height <= 0) return [];
   const grid: Cell[][] = Array.from({ length: height }, () =>
-    Array.from({ length: width }, (): Cell => ({ ch: ' ', kind: 'blank' })));
+    Array.from({ length: width }, (): Cell => ({ ch: ' ', kind: 'blank' })),
+  );
   const nodes = view.nodes;
   const n = nodes.length;
   // Labels share the width; long names are cut so that neighbours on the ellipse rarely overlap.
   const maxLabel = Math.max(2, Math.min(16, Math.floor(width / Math.max(2, Math.ceil(n / 2) + 1)) - 1));
-  const labels = nodes.map((node) => (node.name.length > maxLabel ? node.name.slice(0, maxLabel - 1) + '~' : node.name));
+  const labels = nodes.map((node) =>
+    node.name.length > maxLabel ? node.name.slice(0, maxLabel - 1) + '~' : node.name,
+  );
   const positions = layoutOnEllipse(n, width, height, Math.max(...labels.map((l) => l.length), 1));
   const index = new Map(nodes.map((node, i) => [node.name.toLowerCase(), i]));
 
@@ -83,11 +86,22 @@ function drawLine(grid: Cell[][], from: Point, to: Point, kind: CellKind, unicod
   const dy = to.y - from.y;
   // Cells are about twice as tall as wide, so a vertical step counts double when judging the slope.
   const slope = dx === 0 ? Infinity : Math.abs((2 * dy) / dx);
-  const ch = slope < 0.7
-    ? (unicode ? '─' : '-')
-    : slope > 3
-      ? (unicode ? '│' : '|')
-      : dx * dy > 0 ? (unicode ? '╲' : '\\') : (unicode ? '╱' : '/');
+  const ch =
+    slope < 0.7
+      ? unicode
+        ? '─'
+        : '-'
+      : slope > 3
+        ? unicode
+          ? '│'
+          : '|'
+        : dx * dy > 0
+          ? unicode
+            ? '╲'
+            : '\\'
+          : unicode
+            ? '╱'
+            : '/';
   const cross = unicode ? '┼' : '+';
   let x = from.x;
   let y = from.y;

@@ -26,7 +26,10 @@ test('a stall of the main thread longer than the idle limit does not cut a link 
   const port = (server.address() as { port: number }).port;
   const frame = peerMessages.encode('ping', { n: 1 });
   const worker = new Worker(SENDER, { eval: true, workerData: { port, frame: new Uint8Array(frame) } });
-  const socket = await Promise.race([accepted, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the sender did not connect')), 5000).unref())]);
+  const socket = await Promise.race([
+    accepted,
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the sender did not connect')), 5000).unref()),
+  ]);
   const channel = new Channel(socket, peerMessages, { idleTimeoutMs: 60 });
   let pings = 0;
   channel.on('message', () => pings++);

@@ -30,7 +30,9 @@ function rig(options: ConstructorParameters<typeof Channel>[2] = {}) {
 /** Resolves with the close reason, or fails the test after `ms`. */
 async function closeWithin(closed: Promise<Error | undefined>, ms: number): Promise<Error | undefined> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`channel still open after ${ms} ms`)), ms)));
+  const timeout = new Promise<never>(
+    (_, reject) => (timer = setTimeout(() => reject(new Error(`channel still open after ${ms} ms`)), ms)),
+  );
   try {
     return await Promise.race([closed, timeout]);
   } finally {
@@ -49,7 +51,10 @@ test('decodes messages whose bytes arrive split across many chunks', async () =>
   const bytes = Buffer.concat([peerMessages.encode('ping', { n: 7 }), peerMessages.encode('bye', { reason: 'done' })]);
   writeSlowly(far, bytes, 1);
   await sleep(20);
-  assert.equal(messages, [{ kind: 'ping', body: { n: 7 } }, { kind: 'bye', body: { reason: 'done' } }]);
+  assert.equal(messages, [
+    { kind: 'ping', body: { n: 7 } },
+    { kind: 'bye', body: { reason: 'done' } },
+  ]);
   assert.is(channel.bytesIn, bytes.length);
   channel.destroy();
 });
@@ -58,7 +63,10 @@ test('decodes several messages merged into one chunk, in order', async () => {
   const { channel, far, messages } = rig();
   far.write(Buffer.concat([1, 2, 3].map((n) => peerMessages.encode('pong', { n }))));
   await sleep(10);
-  assert.equal(messages.map((m) => m.body), [{ n: 1 }, { n: 2 }, { n: 3 }]);
+  assert.equal(
+    messages.map((m) => m.body),
+    [{ n: 1 }, { n: 2 }, { n: 3 }],
+  );
   channel.destroy();
 });
 
@@ -71,7 +79,10 @@ test('delivers what it sends to the far end and counts the bytes', async () => {
   assert.equal(await got, { kind: 'ping', body: { n: 42 } });
   assert.is(left.bytesOut, right.bytesIn);
   left.end();
-  const both = await Promise.all([new Promise((r) => left.once('close', r)), new Promise((r) => right.once('close', r))]);
+  const both = await Promise.all([
+    new Promise((r) => left.once('close', r)),
+    new Promise((r) => right.once('close', r)),
+  ]);
   assert.equal(both, [undefined, undefined], 'a graceful end closes both sides without error');
 });
 

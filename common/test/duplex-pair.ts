@@ -29,7 +29,13 @@ export function duplexPair(): [Duplex, Duplex] {
         callback(err);
       },
     });
-  const a: Duplex = make((chunk) => void b.push(chunk), () => b);
-  const b: Duplex = make((chunk) => void a.push(chunk), () => a);
+  const a: Duplex = make(
+    (chunk) => void b.push(chunk),
+    () => b,
+  );
+  const b: Duplex = make(
+    (chunk) => void a.push(chunk),
+    () => a,
+  );
   return [a, b];
 }

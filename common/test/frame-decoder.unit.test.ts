@@ -20,7 +20,15 @@ test('decodes frames split at every byte boundary', () => {
   for (let cut = 0; cut <= bytes.length; cut++) {
     const d = new FrameDecoder();
     const out = [...d.push(bytes.subarray(0, cut)), ...d.push(bytes.subarray(cut))];
-    assert.equal(out.map((f) => [f.type, f.payload.toString()]), [[1, 'abc'], [2, ''], [3, 'a longer payload']], `cut at ${cut}`);
+    assert.equal(
+      out.map((f) => [f.type, f.payload.toString()]),
+      [
+        [1, 'abc'],
+        [2, ''],
+        [3, 'a longer payload'],
+      ],
+      `cut at ${cut}`,
+    );
   }
 });
 
@@ -29,7 +37,13 @@ test('decodes frames fed one byte at a time', () => {
   const d = new FrameDecoder();
   const out = [];
   for (const b of bytes) out.push(...d.push(Buffer.from([b])));
-  assert.equal(out.map((f) => [f.type, f.payload.length]), [[1, 300], [9, 2]]);
+  assert.equal(
+    out.map((f) => [f.type, f.payload.length]),
+    [
+      [1, 300],
+      [9, 2],
+    ],
+  );
 });
 
 test('decodes many frames merged into one chunk', () => {
@@ -43,7 +57,10 @@ test('refuses a declared length over the frame limit before buffering the body',
   const d = new FrameDecoder({ maxFrameBytes: 100 });
   const head = Buffer.alloc(4);
   head.writeUInt32BE(101);
-  assert.is(codeOf(() => d.push(head)), 'P2P_ERR_FRAME_TOO_LARGE');
+  assert.is(
+    codeOf(() => d.push(head)),
+    'P2P_ERR_FRAME_TOO_LARGE',
+  );
 });
 
 test('accepts a frame of exactly the limit', () => {
@@ -52,13 +69,19 @@ test('accepts a frame of exactly the limit', () => {
 });
 
 test('refuses a frame that declares no type byte', () => {
-  assert.is(codeOf(() => new FrameDecoder().push(Buffer.from([0, 0, 0, 0]))), 'P2P_ERR_BAD_FRAME');
+  assert.is(
+    codeOf(() => new FrameDecoder().push(Buffer.from([0, 0, 0, 0]))),
+    'P2P_ERR_BAD_FRAME',
+  );
 });
 
 test('refuses more unprocessed bytes than the buffer limit', () => {
   const d = new FrameDecoder({ maxFrameBytes: 1000, maxBufferedBytes: 50 });
   const big = frame(1, 'x'.repeat(900));
-  assert.is(codeOf(() => d.push(big.subarray(0, 60))), 'P2P_ERR_BUFFER_OVERFLOW');
+  assert.is(
+    codeOf(() => d.push(big.subarray(0, 60))),
+    'P2P_ERR_BUFFER_OVERFLOW',
+  );
 });
 
 test('keeps partial state across pushes without losing bytes', () => {

@@ -25,11 +25,17 @@ test('drops fields the schema does not know', () => {
 });
 
 test('refuses an unknown type byte', () => {
-  assert.is(codeOf(() => decodeOne(encodeFrame(200, Buffer.from('{}')))), 'P2P_ERR_UNKNOWN_TYPE');
+  assert.is(
+    codeOf(() => decodeOne(encodeFrame(200, Buffer.from('{}')))),
+    'P2P_ERR_UNKNOWN_TYPE',
+  );
 });
 
 test('refuses a payload that is not JSON', () => {
-  assert.is(codeOf(() => decodeOne(encodeFrame(1, Buffer.from('{not json')))), 'P2P_ERR_BAD_MESSAGE');
+  assert.is(
+    codeOf(() => decodeOne(encodeFrame(1, Buffer.from('{not json')))),
+    'P2P_ERR_BAD_MESSAGE',
+  );
 });
 
 test('refuses wrong types, out-of-range numbers and oversized lists', () => {
@@ -38,22 +44,50 @@ test('refuses wrong types, out-of-range numbers and oversized lists', () => {
     { port: '7001', referrals: [], peers: 1 },
     { port: 70000, referrals: [], peers: 1 },
     { port: 7001, referrals: 'none', peers: 1 },
-    { port: 7001, referrals: Array.from({ length: 300 }, () => ({ name: 's1', id: 'abcdefgh', host: 'h', port: 1 })), peers: 1 },
+    {
+      port: 7001,
+      referrals: Array.from({ length: 300 }, () => ({ name: 's1', id: 'abcdefgh', host: 'h', port: 1 })),
+      peers: 1,
+    },
     [1, 2, 3],
   ];
   for (const body of bad) {
-    assert.is(codeOf(() => decodeOne(encodeFrame(type, Buffer.from(JSON.stringify(body))))), 'P2P_ERR_BAD_MESSAGE', JSON.stringify(body).slice(0, 60));
+    assert.is(
+      codeOf(() => decodeOne(encodeFrame(type, Buffer.from(JSON.stringify(body))))),
+      'P2P_ERR_BAD_MESSAGE',
+      JSON.stringify(body).slice(0, 60),
+    );
   }
 });
 
 test('checks names, ids and hashes inside peer messages', () => {
   const decode = (kind: 'query' | 'offer', body: unknown) => () =>
-    peerMessages.decode(new FrameDecoder({ maxFrameBytes: 4 << 20 }).push(encodeFrame(peerMessages.typeOf(kind), Buffer.from(JSON.stringify(body))))[0]!);
+    peerMessages.decode(
+      new FrameDecoder({ maxFrameBytes: 4 << 20 }).push(
+        encodeFrame(peerMessages.typeOf(kind), Buffer.from(JSON.stringify(body))),
+      )[0]!,
+    );
   const origin = { name: 's1', id: 'abcdefghij', host: '127.0.0.1', port: 7001 };
   assert.not.throws(decode('query', { qid: 'q'.repeat(21), file: 'a.txt', hops: 7, origin }));
   assert.is(codeOf(decode('query', { qid: 'q'.repeat(21), file: 'a.txt', hops: 99, origin })), 'P2P_ERR_BAD_MESSAGE');
-  assert.is(codeOf(decode('query', { qid: 'q'.repeat(21), file: 'a.txt', hops: 7, origin: { ...origin, name: 'bad name' } })), 'P2P_ERR_BAD_MESSAGE');
-  assert.is(codeOf(decode('offer', { qid: 'q'.repeat(21), file: 'a', size: 1, sha256: 'XYZ', pieceSize: 1, digests: '', from: origin })), 'P2P_ERR_BAD_MESSAGE');
+  assert.is(
+    codeOf(decode('query', { qid: 'q'.repeat(21), file: 'a.txt', hops: 7, origin: { ...origin, name: 'bad name' } })),
+    'P2P_ERR_BAD_MESSAGE',
+  );
+  assert.is(
+    codeOf(
+      decode('offer', {
+        qid: 'q'.repeat(21),
+        file: 'a',
+        size: 1,
+        sha256: 'XYZ',
+        pieceSize: 1,
+        digests: '',
+        from: origin,
+      }),
+    ),
+    'P2P_ERR_BAD_MESSAGE',
+  );
 });
 
 test('pieces are binary: index and data survive a round trip', () => {

@@ -28,7 +28,10 @@ test('encoding a piece through the table gives the same bytes as the zero-copy f
 test('the frame limit for a piece size admits exactly one full piece', () => {
   const d = new FrameDecoder({ maxFrameBytes: pieceFrameLimit(16) });
   assert.is(d.push(allocPieceFrame(0, 16).frame).length, 1);
-  assert.throws(() => new FrameDecoder({ maxFrameBytes: pieceFrameLimit(16) }).push(allocPieceFrame(0, 17).frame), /exceeds the limit/);
+  assert.throws(
+    () => new FrameDecoder({ maxFrameBytes: pieceFrameLimit(16) }).push(allocPieceFrame(0, 17).frame),
+    /exceeds the limit/,
+  );
 });
 
 test('a piece assembled from several chunks owns its memory; a view into a larger chunk does not', () => {
@@ -45,7 +48,10 @@ test('a piece assembled from several chunks owns its memory; a view into a large
 });
 
 test('a piece shorter than its index is refused', () => {
-  assert.throws(() => peerMessages.decode({ type: peerMessages.typeOf('piece'), payload: Buffer.alloc(3) }), /shorter than its index/);
+  assert.throws(
+    () => peerMessages.decode({ type: peerMessages.typeOf('piece'), payload: Buffer.alloc(3) }),
+    /shorter than its index/,
+  );
 });
 
 test.run();

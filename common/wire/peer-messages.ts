@@ -132,7 +132,11 @@ const pieceCodec: MessageCodec<PieceMessage> = {
 };
 
 export const peerMessages = new MessageTable<PeerMessages>({
-  hello: jsonMessage(1, 'hello', obj({ name: nameField, id: idField, host: hostField, port: portField, neighbours: names })),
+  hello: jsonMessage(
+    1,
+    'hello',
+    obj({ name: nameField, id: idField, host: hostField, port: portField, neighbours: names }),
+  ),
   ping: jsonMessage(2, 'ping', obj({ n: int({ min: 0, max: Number.MAX_SAFE_INTEGER }) })),
   pong: jsonMessage(3, 'pong', obj({ n: int({ min: 0, max: Number.MAX_SAFE_INTEGER }) })),
   query: jsonMessage(4, 'query', obj({ qid: qidField, file: fileField, hops: hopsField, origin: peerRefShape })),
@@ -140,21 +144,28 @@ export const peerMessages = new MessageTable<PeerMessages>({
   'topo-reply': jsonMessage(6, 'topo-reply', obj({ qid: qidField, peer: peerInfoShape })),
   'stop-all': jsonMessage(8, 'stop-all', obj({ qid: qidField, by: nameField })),
   bye: jsonMessage(9, 'bye', obj({ reason: str({ max: 200 }) })),
-  offer: jsonMessage(10, 'offer', obj({
-    qid: qidField,
-    file: fileField,
-    size: int({ min: 0, max: Number.MAX_SAFE_INTEGER }),
-    sha256: sha256Field,
-    pieceSize: int({ min: 1, max: MAX_PIECE_SIZE }),
-    pieces: packedDigests,
-    prefixes: packedDigests,
-    from: peerRefShape,
-  })),
-  fetch: jsonMessage(11, 'fetch', obj({ qid: qidField, file: fileField, sha256: str({ max: 64, pattern: /^([0-9a-f]{64})?$/ }), from: peerRefShape })),
+  offer: jsonMessage(
+    10,
+    'offer',
+    obj({
+      qid: qidField,
+      file: fileField,
+      size: int({ min: 0, max: Number.MAX_SAFE_INTEGER }),
+      sha256: sha256Field,
+      pieceSize: int({ min: 1, max: MAX_PIECE_SIZE }),
+      pieces: packedDigests,
+      prefixes: packedDigests,
+      from: peerRefShape,
+    }),
+  ),
+  fetch: jsonMessage(
+    11,
+    'fetch',
+    obj({ qid: qidField, file: fileField, sha256: str({ max: 64, pattern: /^([0-9a-f]{64})?$/ }), from: peerRefShape }),
+  ),
   want: jsonMessage(14, 'want', obj({ qid: qidField, pieces: arr(pieceIndex, { max: MAX_WANT }) })),
   cancel: jsonMessage(15, 'cancel', obj({ qid: qidField, pieces: arr(pieceIndex, { max: MAX_WANT }) })),
   decline: jsonMessage(12, 'decline', obj({ qid: qidField, reason: str({ max: 200 }) })),
   result: jsonMessage(13, 'result', obj({ qid: qidField, ok: bool(), reason: str({ max: 200 }) })),
   piece: pieceCodec,
 });
-

@@ -85,41 +85,62 @@ const indexedFileShape = obj(indexedFileFields);
 const neighbourList = arr(nameField, { max: MAX_PEERS_ON_WIRE });
 
 export const serverMessages = new MessageTable<ServerMessages>({
-  join: jsonMessage(1, 'join', obj({
-    flag: str({ max: 16 }),
-    name: str({ max: 64 }), // checked for validity by the server so it can refuse with a reason
-    id: idField,
-    host: hostField,
-    port: optional(portField),
-    version: int({ min: 0, max: 1000 }),
-  })),
-  welcome: jsonMessage(2, 'welcome', obj({
-    port: portField,
-    referrals: arr(peerRefShape, { max: MAX_PEERS_ON_WIRE }),
-    peers: int({ min: 0, max: 100_000 }),
-  })),
+  join: jsonMessage(
+    1,
+    'join',
+    obj({
+      flag: str({ max: 16 }),
+      name: str({ max: 64 }), // checked for validity by the server so it can refuse with a reason
+      id: idField,
+      host: hostField,
+      port: optional(portField),
+      version: int({ min: 0, max: 1000 }),
+    }),
+  ),
+  welcome: jsonMessage(
+    2,
+    'welcome',
+    obj({
+      port: portField,
+      referrals: arr(peerRefShape, { max: MAX_PEERS_ON_WIRE }),
+      peers: int({ min: 0, max: 100_000 }),
+    }),
+  ),
   refused: jsonMessage(3, 'refused', obj({ code: str({ max: 64 }), reason: str({ max: 500 }) })),
   'port-busy': jsonMessage(4, 'port-busy', obj({ port: portField })),
   listening: jsonMessage(5, 'listening', obj({ port: portField, neighbours: neighbourList })),
   heartbeat: jsonMessage(6, 'heartbeat', obj({ neighbours: neighbourList })),
-  'heartbeat-ack': jsonMessage(7, 'heartbeat-ack', obj({
-    peers: int({ min: 0, max: 100_000 }),
-    link: arr(peerRefShape, { max: MAX_PEERS_ON_WIRE }),
-  })),
+  'heartbeat-ack': jsonMessage(
+    7,
+    'heartbeat-ack',
+    obj({
+      peers: int({ min: 0, max: 100_000 }),
+      link: arr(peerRefShape, { max: MAX_PEERS_ON_WIRE }),
+    }),
+  ),
   leave: jsonMessage(8, 'leave', obj({ reason: str({ max: 200 }) })),
   'peers-request': jsonMessage(9, 'peers-request', obj({ rid: ridField })),
   peers: jsonMessage(10, 'peers', obj({ rid: ridField, peers: arr(peerInfoShape, { max: MAX_PEERS_ON_WIRE }) })),
   'stop-all': jsonMessage(11, 'stop-all', obj({ by: nameField })),
   stop: jsonMessage(12, 'stop', obj({ reason: str({ max: 200 }) })),
   index: jsonMessage(13, 'index', obj({ files: arr(indexedFileShape, { max: MAX_INDEXED_FILES }) })),
-  'files-request': jsonMessage(14, 'files-request', obj({
-    rid: ridField,
-    mode: literal('all', 'substring', 'name'),
-    pattern: str({ max: 255 }),
-  })),
-  files: jsonMessage(15, 'files', obj({
-    rid: ridField,
-    entries: arr(obj({ ...indexedFileFields, holders: arr(peerRefShape, { max: MAX_PEERS_ON_WIRE }) }), { max: MAX_INDEX_ENTRIES }),
-  })),
+  'files-request': jsonMessage(
+    14,
+    'files-request',
+    obj({
+      rid: ridField,
+      mode: literal('all', 'substring', 'name'),
+      pattern: str({ max: 255 }),
+    }),
+  ),
+  files: jsonMessage(
+    15,
+    'files',
+    obj({
+      rid: ridField,
+      entries: arr(obj({ ...indexedFileFields, holders: arr(peerRefShape, { max: MAX_PEERS_ON_WIRE }) }), {
+        max: MAX_INDEX_ENTRIES,
+      }),
+    }),
+  ),
 });
-

@@ -37,7 +37,7 @@ function read(path: string): Source {
   const text = readFileSync(join(ROOT, path), 'utf8');
   const imports: string[] = [];
   const re = /(?:\bfrom\s+|\bimport\s*\(\s*|\bimport\s+)'(\.{1,2}\/[^']+)'/g;
-  for (let m; (m = re.exec(text)); ) {
+  for (let m; (m = re.exec(text));) {
     imports.push(posix.normalize(posix.join(posix.dirname(path), m[1]!)).replace(/\.js$/, '.ts'));
   }
   return { path, lines: text.split('\n').length - (text.endsWith('\n') ? 1 : 0), imports };
@@ -101,15 +101,25 @@ test('dependencies between the top-level folders point one way', () => {
     }
   }
   // The one exception: the `peer` command attaches the dashboard when stdout is a terminal.
-  assert.equal(wrong.filter((w) => !w.startsWith('peer/main.ts → tui/')), []);
+  assert.equal(
+    wrong.filter((w) => !w.startsWith('peer/main.ts → tui/')),
+    [],
+  );
 });
 
 test('no part of the peer imports the composition root; the dashboard sees only the event contract', () => {
-  const root = sources.filter((s) => s.path !== 'peer/main.ts' && s.imports.includes('peer/peer.ts') && !isTest(s.path));
-  assert.equal(root.map((s) => s.path), []);
+  const root = sources.filter(
+    (s) => s.path !== 'peer/main.ts' && s.imports.includes('peer/peer.ts') && !isTest(s.path),
+  );
+  assert.equal(
+    root.map((s) => s.path),
+    [],
+  );
   const tuiIntoPeer = sources
     .filter((s) => top(s.path) === 'tui')
-    .flatMap((s) => s.imports.filter((i) => top(i) === 'peer' && !i.startsWith('peer/control/')).map((i) => `${s.path} → ${i}`));
+    .flatMap((s) =>
+      s.imports.filter((i) => top(i) === 'peer' && !i.startsWith('peer/control/')).map((i) => `${s.path} → ${i}`),
+    );
   assert.equal(tuiIntoPeer, []);
 });
 
@@ -153,4 +163,3 @@ test('comments cite only files in the repo, and the sections they name exist', (
 });
 
 test.run();
-

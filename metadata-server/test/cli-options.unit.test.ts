@@ -21,12 +21,32 @@ test('no arguments means every default', () => {
 
 test('parses every option', () => {
   const parsed = parseCliOptions([
-    '--host', '0.0.0.0', '--port', '0', '--max-peers', '5', '--workers', '3',
-    '--peer-ports', '40000-40100', '--topology', 'line', '--heartbeat-timeout', '250',
+    '--host',
+    '0.0.0.0',
+    '--port',
+    '0',
+    '--max-peers',
+    '5',
+    '--workers',
+    '3',
+    '--peer-ports',
+    '40000-40100',
+    '--topology',
+    'line',
+    '--heartbeat-timeout',
+    '250',
   ]);
   assert.equal(parsed, {
     kind: 'run',
-    options: { host: '0.0.0.0', port: 0, maxPeers: 5, workers: 3, peerPorts: { low: 40000, high: 40100 }, topology: 'line', heartbeatTimeoutMs: 250 },
+    options: {
+      host: '0.0.0.0',
+      port: 0,
+      maxPeers: 5,
+      workers: 3,
+      peerPorts: { low: 40000, high: 40100 },
+      topology: 'line',
+      heartbeatTimeoutMs: 250,
+    },
   });
   assert.equal(parseCliOptions(['--help']), { kind: 'help' });
   assert.equal(parseCliOptions(['--port', '1', '--version']), { kind: 'version' });

@@ -1,6 +1,11 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { MAX_INDEX_ENTRIES, serverMessages, type IndexEntry, type IndexedFile } from '../../common/wire/server-messages.js';
+import {
+  MAX_INDEX_ENTRIES,
+  serverMessages,
+  type IndexEntry,
+  type IndexedFile,
+} from '../../common/wire/server-messages.js';
 import type { PeerRef } from '../../common/wire/shapes.js';
 import { fitFilesReply, searchIndex, stemOf, type Holding } from '../file-index.js';
 
@@ -23,7 +28,11 @@ function held(name: string, files: IndexedFile[]): Holding {
 
 /** [name, sha label, holder names] of each entry, for compact comparisons. */
 function summary(entries: IndexEntry[]): [string, string, string[]][] {
-  return entries.map((e) => [e.name, Buffer.from(e.sha256, 'hex').toString().replace(/\0+$/, ''), e.holders.map((h) => h.name)]);
+  return entries.map((e) => [
+    e.name,
+    Buffer.from(e.sha256, 'hex').toString().replace(/\0+$/, ''),
+    e.holders.map((h) => h.name),
+  ]);
 }
 
 test('a stem is the name without its last extension; dotless and dot-leading names are their own stem', () => {
@@ -53,22 +62,34 @@ test('all lists one entry per (name, sha256), holders sorted by name, entries by
 });
 
 test('the same name with two contents gives two entries, ordered by sha256', () => {
-  const entries = searchIndex([held('s1', [file('x.bin', 'zz')]), held('s2', [file('x.bin', 'aa')])], { mode: 'all', pattern: '' });
-  assert.equal(summary(entries), [['x.bin', 'aa', ['s2']], ['x.bin', 'zz', ['s1']]]);
+  const entries = searchIndex([held('s1', [file('x.bin', 'zz')]), held('s2', [file('x.bin', 'aa')])], {
+    mode: 'all',
+    pattern: '',
+  });
+  assert.equal(summary(entries), [
+    ['x.bin', 'aa', ['s2']],
+    ['x.bin', 'zz', ['s1']],
+  ]);
 });
 
 test('a peer listing a file twice is one holder; disagreeing sizes keep the first holder by name', () => {
-  const entries = searchIndex(
-    [held('s2', [file('a', 'a', 7)]), held('s1', [file('a', 'a', 5), file('a', 'a', 5)])],
-    { mode: 'all', pattern: '' },
-  );
+  const entries = searchIndex([held('s2', [file('a', 'a', 7)]), held('s1', [file('a', 'a', 5), file('a', 'a', 5)])], {
+    mode: 'all',
+    pattern: '',
+  });
   assert.equal(summary(entries), [['a', 'a', ['s1', 's2']]]);
   assert.is(entries[0]!.size, 5);
 });
 
 test('names sort by code unit, not locale: upper case before lower case, accents after z', () => {
-  const entries = searchIndex([held('s1', [file('été'), file('zebra'), file('apple'), file('Zoo')])], { mode: 'all', pattern: '' });
-  assert.equal(entries.map((e) => e.name), ['Zoo', 'apple', 'zebra', 'été']);
+  const entries = searchIndex([held('s1', [file('été'), file('zebra'), file('apple'), file('Zoo')])], {
+    mode: 'all',
+    pattern: '',
+  });
+  assert.equal(
+    entries.map((e) => e.name),
+    ['Zoo', 'apple', 'zebra', 'été'],
+  );
 });
 
 test('substring ignores case on both sides; an empty pattern matches everything', () => {
@@ -77,35 +98,66 @@ test('substring ignores case on both sides; an empty pattern matches everything'
   assert.equal(names('Report'), ['Annual-REPORT.pdf', 'report.txt']);
   assert.equal(names('ÉTÉ'), []);
   assert.equal(names(''), ['Annual-REPORT.pdf', 'notes.md', 'report.txt']);
-  assert.equal(searchIndex([held('s1', [file('Été.jpg')])], { mode: 'substring', pattern: 'été' }).length, 1, 'non-ASCII case too');
+  assert.equal(
+    searchIndex([held('s1', [file('Été.jpg')])], { mode: 'substring', pattern: 'été' }).length,
+    1,
+    'non-ASCII case too',
+  );
 });
 
 test('name matches exactly and case-sensitively, and an exact match hides stem matches', () => {
   const holdings = [held('s1', [file('song'), file('song.mp3'), file('Song.ogg')])];
-  assert.equal(searchIndex(holdings, { mode: 'name', pattern: 'song' }).map((e) => e.name), ['song']);
-  assert.equal(searchIndex(holdings, { mode: 'name', pattern: 'song.mp3' }).map((e) => e.name), ['song.mp3']);
+  assert.equal(
+    searchIndex(holdings, { mode: 'name', pattern: 'song' }).map((e) => e.name),
+    ['song'],
+  );
+  assert.equal(
+    searchIndex(holdings, { mode: 'name', pattern: 'song.mp3' }).map((e) => e.name),
+    ['song.mp3'],
+  );
   assert.equal(searchIndex(holdings, { mode: 'name', pattern: 'SONG.MP3' }), []);
 });
 
 test('name falls back to the stem when no name is equal', () => {
-  const holdings = [held('s1', [file('song.mp3'), file('song.flac'), file('Song.ogg'), file('song.tar.gz'), file('.song')])];
-  assert.equal(searchIndex(holdings, { mode: 'name', pattern: 'song' }).map((e) => e.name), ['song.flac', 'song.mp3']);
-  assert.equal(searchIndex(holdings, { mode: 'name', pattern: 'song.tar' }).map((e) => e.name), ['song.tar.gz']);
+  const holdings = [
+    held('s1', [file('song.mp3'), file('song.flac'), file('Song.ogg'), file('song.tar.gz'), file('.song')]),
+  ];
+  assert.equal(
+    searchIndex(holdings, { mode: 'name', pattern: 'song' }).map((e) => e.name),
+    ['song.flac', 'song.mp3'],
+  );
+  assert.equal(
+    searchIndex(holdings, { mode: 'name', pattern: 'song.tar' }).map((e) => e.name),
+    ['song.tar.gz'],
+  );
   assert.equal(searchIndex(holdings, { mode: 'name', pattern: 'nothing' }), []);
   assert.equal(searchIndex(holdings, { mode: 'name', pattern: '' }), [], 'no stem is empty');
 });
 
 test('answers are truncated to MAX_INDEX_ENTRIES after sorting', () => {
-  const files = Array.from({ length: MAX_INDEX_ENTRIES + 7 }, (_, i) => file(`f${String(i).padStart(5, '0')}`, `h${i}`));
+  const files = Array.from({ length: MAX_INDEX_ENTRIES + 7 }, (_, i) =>
+    file(`f${String(i).padStart(5, '0')}`, `h${i}`),
+  );
   const entries = searchIndex([held('s1', files.reverse())], { mode: 'all', pattern: '' });
   assert.is(entries.length, MAX_INDEX_ENTRIES);
   assert.is(entries[0]!.name, 'f00000');
   assert.is(entries[MAX_INDEX_ENTRIES - 1]!.name, `f0${MAX_INDEX_ENTRIES - 1}`);
-  assert.equal(searchIndex([held('s1', files)], { mode: 'all', pattern: '' }, 2).map((e) => e.name), ['f00000', 'f00001']);
+  assert.equal(
+    searchIndex([held('s1', files)], { mode: 'all', pattern: '' }, 2).map((e) => e.name),
+    ['f00000', 'f00001'],
+  );
 });
 
 test('a files answer is cut to the longest prefix whose frame fits the limit', () => {
-  const entries = searchIndex([held('s1', Array.from({ length: 50 }, (_, i) => file(`name-${i}`)))], { mode: 'all', pattern: '' });
+  const entries = searchIndex(
+    [
+      held(
+        's1',
+        Array.from({ length: 50 }, (_, i) => file(`name-${i}`)),
+      ),
+    ],
+    { mode: 'all', pattern: '' },
+  );
   const frameBytes = (list: IndexEntry[]) => serverMessages.encode('files', { rid: 'r-1', entries: list }).length - 4;
   const limit = frameBytes(entries.slice(0, 20)) + 10;
   const cut = fitFilesReply('r-1', entries, limit);

@@ -40,7 +40,10 @@ test('the encoding round-trips names, sizes and hashes, and takes 42 bytes plus 
   ];
   const bytes = encodeIndex(list);
   assert.is(bytes.length, encodedIndexBytes(list));
-  assert.is(encodedIndexBytes(list), 3 * INDEX_ENTRY_FIXED_BYTES + 1 + Buffer.byteLength(list[1]!.name) + Buffer.byteLength(list[2]!.name));
+  assert.is(
+    encodedIndexBytes(list),
+    3 * INDEX_ENTRY_FIXED_BYTES + 1 + Buffer.byteLength(list[1]!.name) + Buffer.byteLength(list[2]!.name),
+  );
   assert.equal(decodeIndex(bytes), list);
   assert.equal(decodeIndex(encodeIndex([])), []);
 });
@@ -48,20 +51,36 @@ test('the encoding round-trips names, sizes and hashes, and takes 42 bytes plus 
 test('the default region holds exactly 2000 files with 255-byte names', () => {
   assert.is(DEFAULT_INDEX_BYTES_PER_PEER, INDEX_HEADER_BYTES + MAX_INDEXED_FILES * (INDEX_ENTRY_FIXED_BYTES + 255));
   const registry = SharedRegistry.create({ slots: 2, portLow: 30000, portHigh: 30009 });
-  const full = Array.from({ length: MAX_INDEXED_FILES }, (_, i) => ({ name: `${i}`.padEnd(255, 'x'), size: i, sha256: sha(i) }));
+  const full = Array.from({ length: MAX_INDEXED_FILES }, (_, i) => ({
+    name: `${i}`.padEnd(255, 'x'),
+    size: i,
+    sha256: sha(i),
+  }));
   assert.equal(registry.index.write(1, full), { ok: true, bytes: DEFAULT_INDEX_BYTES_PER_PEER - INDEX_HEADER_BYTES });
   assert.is(registry.index.count(1), MAX_INDEXED_FILES);
-  assert.equal(decodeIndex(SharedRegistry.attach(registry.buffer).index.copy(1)), full, 'another view of the buffer reads it back');
+  assert.equal(
+    decodeIndex(SharedRegistry.attach(registry.buffer).index.copy(1)),
+    full,
+    'another view of the buffer reads it back',
+  );
   assert.is(registry.index.count(0), 0, 'the neighbouring slot is untouched');
   const oneByteMore = [...full.slice(1), { name: 'é'.padEnd(255, 'x'), size: 1, sha256: sha(1) }];
   const refused = registry.index.write(1, oneByteMore);
-  assert.ok(!refused.ok && /takes 594001 bytes but the metadata server keeps at most 594000 per peer/.test(refused.reason));
+  assert.ok(
+    !refused.ok && /takes 594001 bytes but the metadata server keeps at most 594000 per peer/.test(refused.reason),
+  );
   assert.equal(decodeIndex(registry.index.copy(1)), full, 'a refused write leaves the region as it was');
 });
 
 test('the index region size must be a multiple of 8', () => {
-  assert.throws(() => SharedRegistry.create({ slots: 1, portLow: 30000, portHigh: 30000, indexBytesPerSlot: 100 }), /multiple of 8/);
-  assert.throws(() => SharedRegistry.create({ slots: 1, portLow: 30000, portHigh: 30000, indexBytesPerSlot: 0 }), /multiple of 8/);
+  assert.throws(
+    () => SharedRegistry.create({ slots: 1, portLow: 30000, portHigh: 30000, indexBytesPerSlot: 100 }),
+    /multiple of 8/,
+  );
+  assert.throws(
+    () => SharedRegistry.create({ slots: 1, portLow: 30000, portHigh: 30000, indexBytesPerSlot: 0 }),
+    /multiple of 8/,
+  );
 });
 
 test('an index replaces what the peer said before; it is not merged', () => {
@@ -70,7 +89,10 @@ test('an index replaces what the peer said before; it is not merged', () => {
   const first = f.send(1, 'index', { files: files('a.txt', 'b.txt') });
   assert.is(outcome(first), 'no reply');
   assert.equal(first.logs, ['s1 now holds 2 files']);
-  assert.equal(listing(f, 1), [['a.txt', ['s1']], ['b.txt', ['s1']]]);
+  assert.equal(listing(f, 1), [
+    ['a.txt', ['s1']],
+    ['b.txt', ['s1']],
+  ]);
   assert.equal(f.send(1, 'index', { files: files('c.txt') }).logs, ['s1 now holds 1 file']);
   assert.equal(listing(f, 1), [['c.txt', ['s1']]]);
   f.send(1, 'index', { files: [] });
@@ -100,25 +122,43 @@ test('holders are every live peer holding the same name and content, with where 
   assert.equal(answer.reply.body.entries.length, 1);
   const entry = answer.reply.body.entries[0]!;
   assert.equal([entry.name, entry.size, entry.sha256], ['shared.iso', 1000, sha(1)]);
-  assert.equal(entry.holders.map((h) => h.name), ['s1', 's2']);
+  assert.equal(
+    entry.holders.map((h) => h.name),
+    ['s1', 's2'],
+  );
   assert.equal(entry.holders[0], { name: 's1', id: 'id-of-s1-1', host: '127.0.0.1', port: s1.port });
 });
 
 test('files are forgotten when the peer leaves, dies or is swept, and a re-join starts empty', () => {
   const f = new RegistryFixture();
   f.joinLive(1, 'watcher');
-  for (const [conn, name] of [[2, 'leaver'], [3, 'dead'], [4, 'quiet']] as const) {
+  for (const [conn, name] of [
+    [2, 'leaver'],
+    [3, 'dead'],
+    [4, 'quiet'],
+  ] as const) {
     f.joinLive(conn, name);
     f.send(conn, 'index', { files: files(`${name}.txt`) });
   }
-  assert.equal(listing(f, 1).map(([n]) => n), ['dead.txt', 'leaver.txt', 'quiet.txt']);
+  assert.equal(
+    listing(f, 1).map(([n]) => n),
+    ['dead.txt', 'leaver.txt', 'quiet.txt'],
+  );
   const slots = [2, 3, 4].map((conn) => f.registry.findByConn(conn));
   const stored = () => slots.map((s) => f.registry.index.count(s));
   assert.equal(stored(), [1, 1, 1]);
   f.send(2, 'leave', { reason: 'bye' });
-  assert.equal(listing(f, 1).map(([n]) => n), ['dead.txt', 'quiet.txt'], 'gone at once after leave');
+  assert.equal(
+    listing(f, 1).map(([n]) => n),
+    ['dead.txt', 'quiet.txt'],
+    'gone at once after leave',
+  );
   f.service.handle({ op: 'disconnect', connId: 3, reason: 'connection closed' });
-  assert.equal(listing(f, 1).map(([n]) => n), ['quiet.txt'], 'gone at once after its connection dropped');
+  assert.equal(
+    listing(f, 1).map(([n]) => n),
+    ['quiet.txt'],
+    'gone at once after its connection dropped',
+  );
   f.clock += 6000;
   f.send(1, 'heartbeat', { neighbours: [] });
   assert.equal(f.service.handle({ op: 'sweep' }).close, [4]);
@@ -146,11 +186,18 @@ test('an index too big for the region is refused with the sizes, and the peer is
   const f = new RegistryFixture({ indexBytesPerSlot: Math.ceil(room / 8) * 8 });
   f.joinLive(1, 'watcher');
   f.joinLive(2, 'big');
-  assert.is(outcome(f.send(2, 'index', { files: files('0123456789', 'abcdefghij') })), 'no reply', 'two 10-byte names fit');
+  assert.is(
+    outcome(f.send(2, 'index', { files: files('0123456789', 'abcdefghij') })),
+    'no reply',
+    'two 10-byte names fit',
+  );
   const refused = f.send(2, 'index', { files: files('a', 'b', 'c') });
   assert.is(outcome(refused), 'P2P_ERR_BAD_MESSAGE');
   assert.ok(refused.end, 'the connection is ended');
-  assert.match(reason(refused), /^an index of 3 files takes 129 bytes but the metadata server keeps at most 1\d\d per peer/);
+  assert.match(
+    reason(refused),
+    /^an index of 3 files takes 129 bytes but the metadata server keeps at most 1\d\d per peer/,
+  );
   assert.match(refused.logs[0]!, /^refused "big": P2P_ERR_BAD_MESSAGE: an index of 3 files/);
   assert.is(f.registry.findByName('big'), -1, 'its slot is freed');
   assert.equal(listing(f, 1), [], 'and nothing of it is listed');

@@ -8,7 +8,15 @@ const name = (names: string[], key: number) => names[key]!;
 
 test('a connected mesh needs no repair', () => {
   const names = ['s1', 's2', 's3'];
-  assert.equal(planRepair(graphFromEdges(names, [['s1', 's2'], ['s2', 's3']])), []);
+  assert.equal(
+    planRepair(
+      graphFromEdges(names, [
+        ['s1', 's2'],
+        ['s2', 's3'],
+      ]),
+    ),
+    [],
+  );
 });
 
 test('removing a cut vertex: the split-off component is told to dial the main one', () => {
@@ -18,14 +26,21 @@ test('removing a cut vertex: the split-off component is told to dial the main on
   assert.is(components(graph).length, 3);
   const advice = planRepair(graph).map((a) => [name(names, a.from), name(names, a.to)]);
   // The main component is {s4, s5}; its lowest-degree, earliest peer is s4.
-  assert.equal(advice, [['s1', 's4'], ['s3', 's4']]);
+  assert.equal(advice, [
+    ['s1', 's4'],
+    ['s3', 's4'],
+  ]);
 });
 
 test('advice goes from the lowest-degree peer of a component to a low-degree peer of the main one', () => {
   const names = ['hub', 'a', 'b', 'c', 'x', 'y', 'z'];
   const graph = graphFromEdges(names, [
-    ['hub', 'a'], ['hub', 'b'], ['hub', 'c'], ['a', 'b'],
-    ['x', 'y'], ['y', 'z'],
+    ['hub', 'a'],
+    ['hub', 'b'],
+    ['hub', 'c'],
+    ['a', 'b'],
+    ['x', 'y'],
+    ['y', 'z'],
   ]);
   const advice = planRepair(graph).map((a) => [name(names, a.from), name(names, a.to)]);
   assert.equal(advice, [['x', 'c']]);
@@ -34,7 +49,10 @@ test('advice goes from the lowest-degree peer of a component to a low-degree pee
 test('a component already advised recently is left alone', () => {
   const names = ['s1', 's2', 's3'];
   const graph = graphFromEdges(names, [['s1', 's2']]);
-  assert.equal(planRepair(graph, (key) => key === 2), []);
+  assert.equal(
+    planRepair(graph, (key) => key === 2),
+    [],
+  );
   assert.is(planRepair(graph, () => false).length, 1);
 });
 
@@ -47,7 +65,11 @@ test('through the registry: when the middle of a line leaves, the far end is pus
   const left = f.send(2, 'leave', { reason: 'test' });
   // {s1} and {s3, s4}: the larger keeps going, s1 is advised to dial s3 (degree 1, joined before s4).
   assert.equal(
-    left.pushes.map((p) => [p.connId, p.message.kind, p.message.kind === 'heartbeat-ack' ? p.message.body.link.map((l) => l.name) : []]),
+    left.pushes.map((p) => [
+      p.connId,
+      p.message.kind,
+      p.message.kind === 'heartbeat-ack' ? p.message.body.link.map((l) => l.name) : [],
+    ]),
     [[1, 'heartbeat-ack', ['s3']]],
   );
   assert.ok(left.logs.some((l) => /advised s1 to dial s3/.test(l)));
@@ -60,7 +82,11 @@ test('through the registry: when the middle of a line leaves, the far end is pus
   f.clock += 2500;
   const later = f.send(1, 'heartbeat', { neighbours: [] });
   assert.ok(later.reply?.kind === 'heartbeat-ack');
-  assert.equal(later.reply.body.link.map((l) => l.name), ['s3'], 'repeated in the reply once the memory expired');
+  assert.equal(
+    later.reply.body.link.map((l) => l.name),
+    ['s3'],
+    'repeated in the reply once the memory expired',
+  );
 
   const healed = f.send(1, 'heartbeat', { neighbours: ['s3'] });
   assert.equal(healed.pushes, []);
@@ -68,7 +94,14 @@ test('through the registry: when the middle of a line leaves, the far end is pus
   assert.is(healed.reply.body.peers, 3);
   const topo = f.send(4, 'peers-request', { rid: 'x' });
   assert.ok(topo.reply?.kind === 'peers');
-  assert.equal(topo.reply.body.peers.map((p) => [p.name, p.neighbours.sort()]), [['s1', ['s3']], ['s3', ['s1', 's4']], ['s4', ['s3']]]);
+  assert.equal(
+    topo.reply.body.peers.map((p) => [p.name, p.neighbours.sort()]),
+    [
+      ['s1', ['s3']],
+      ['s3', ['s1', 's4']],
+      ['s4', ['s3']],
+    ],
+  );
 });
 
 test('a dead peer (disconnect) triggers the same repair as a leave', () => {

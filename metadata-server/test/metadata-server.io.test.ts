@@ -8,7 +8,13 @@ import { TestClient, WAIT_MS } from './test-client.js';
 /** An in-process server with shrunken times; its log lines are collected. */
 async function start(options: ConstructorParameters<typeof MetadataServer>[0] = {}) {
   const lines: string[] = [];
-  const server = new MetadataServer({ port: 0, workers: 2, peerPorts: { low: 42000, high: 42049 }, log: (l) => lines.push(l), ...options });
+  const server = new MetadataServer({
+    port: 0,
+    workers: 2,
+    peerPorts: { low: 42000, high: 42049 },
+    log: (l) => lines.push(l),
+    ...options,
+  });
   const info = await server.start();
   return { server, info, lines };
 }
@@ -21,11 +27,17 @@ test('a connection that does not join within the join timeout is closed and logg
     await once(socket, 'connect', { signal: AbortSignal.timeout(WAIT_MS) });
     const t0 = Date.now();
     let timer: NodeJS.Timeout | undefined;
-    const closed = await Promise.race([once(socket, 'close').then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), WAIT_MS)))]);
+    const closed = await Promise.race([
+      once(socket, 'close').then(() => true),
+      new Promise<boolean>((r) => (timer = setTimeout(() => r(false), WAIT_MS))),
+    ]);
     clearTimeout(timer);
     assert.ok(closed, 'closed by the server');
     assert.ok(Date.now() - t0 >= 100, 'not before the timeout');
-    assert.ok(lines.some((l) => /P2P_ERR_TIMEOUT: no join within 150 ms/.test(l)), lines.join('\n'));
+    assert.ok(
+      lines.some((l) => /P2P_ERR_TIMEOUT: no join within 150 ms/.test(l)),
+      lines.join('\n'),
+    );
   } finally {
     socket.destroy();
     await server.stop();
@@ -55,7 +67,10 @@ test('joins are served by the worker threads and logged as one line each', async
     for (const name of ['w1', 'w2', 'w3']) clients.push((await TestClient.join(info.port, name)).client);
     assert.equal(lines.filter((l) => /^w\d joined/.test(l)).length, 2);
     assert.equal(lines.filter((l) => /^refused "w3" from 127\.0\.0\.1:\d+: P2P_ERR_MESH_FULL/.test(l)).length, 1);
-    assert.match(formatListeningLine(info), /^metadata server listening on 127\.0\.0\.1:\d+ \(max peers 2, workers 2, peer ports 42000-42049, topology mesh\)$/);
+    assert.match(
+      formatListeningLine(info),
+      /^metadata server listening on 127\.0\.0\.1:\d+ \(max peers 2, workers 2, peer ports 42000-42049, topology mesh\)$/,
+    );
   } finally {
     for (const c of clients) c.close();
     await server.stop();

@@ -74,7 +74,7 @@ test('grants a requested port when nobody holds it, even outside the range', () 
   assert.ok(other !== 30005 && other >= 30000 && other <= 30009, 'a held port is not granted twice');
 });
 
-test('never hands out the reserved port (the server\'s own)', () => {
+test("never hands out the reserved port (the server's own)", () => {
   const { ports, hold } = setup(30000, 30002, 10, 30001);
   const seen = new Set<number>();
   for (let port = ports.allocate(NOW); port !== 0; port = ports.allocate(NOW)) {

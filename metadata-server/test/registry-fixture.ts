@@ -43,17 +43,26 @@ export class RegistryFixture {
     );
   }
 
-  send<K extends PeerRequestKind>(
-    connId: number,
-    kind: K,
-    body: ServerMessages[K],
-  ): RegistryResult {
+  send<K extends PeerRequestKind>(connId: number, kind: K, body: ServerMessages[K]): RegistryResult {
     const message = { kind, body } as PeerRequest;
-    return this.service.handle({ op: 'message', connId, remote: `127.0.0.1:${40000 + connId}`, remoteHost: '127.0.0.1', message });
+    return this.service.handle({
+      op: 'message',
+      connId,
+      remote: `127.0.0.1:${40000 + connId}`,
+      remoteHost: '127.0.0.1',
+      message,
+    });
   }
 
   join(connId: number, name: string, extra: Partial<ServerMessages['join']> = {}): RegistryResult {
-    return this.send(connId, 'join', { flag: 'p2p', name, id: `id-of-${name}-${connId}`, host: '127.0.0.1', version: PROTOCOL_VERSION, ...extra });
+    return this.send(connId, 'join', {
+      flag: 'p2p',
+      name,
+      id: `id-of-${name}-${connId}`,
+      host: '127.0.0.1',
+      version: PROTOCOL_VERSION,
+      ...extra,
+    });
   }
 
   /** Joins and goes live reporting its referrals as neighbours (what a well-behaved peer does). */

@@ -8,7 +8,11 @@ import { randomPeerPorts, withServer, type ServerProcess } from '../../harness/s
 import { TestClient, WAIT_MS } from './test-client.js';
 
 /** Opens a raw socket, writes `bytes` (then half-closes when `end`), and resolves once the server closed it. */
-async function sendRaw(port: number, bytes: Buffer, end = false): Promise<{ closedByServer: boolean; received: Buffer }> {
+async function sendRaw(
+  port: number,
+  bytes: Buffer,
+  end = false,
+): Promise<{ closedByServer: boolean; received: Buffer }> {
   const socket: Socket = connect({ port, host: '127.0.0.1' });
   socket.on('error', () => {});
   await once(socket, 'connect', { signal: AbortSignal.timeout(WAIT_MS) });
@@ -18,7 +22,10 @@ async function sendRaw(port: number, bytes: Buffer, end = false): Promise<{ clos
   socket.write(bytes);
   if (end) socket.end();
   let timer: NodeJS.Timeout | undefined;
-  const closedByServer = await Promise.race([closed, new Promise<boolean>((r) => (timer = setTimeout(() => r(false), WAIT_MS)))]);
+  const closedByServer = await Promise.race([
+    closed,
+    new Promise<boolean>((r) => (timer = setTimeout(() => r(false), WAIT_MS))),
+  ]);
   clearTimeout(timer);
   socket.destroy();
   return { closedByServer, received: Buffer.concat(chunks) };
@@ -41,11 +48,23 @@ function lengthPrefix(n: number): Buffer {
 
 const CASES: [string, Buffer, RegExp][] = [
   ['garbage text (an HTTP request)', Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'), /P2P_ERR_FRAME_TOO_LARGE/],
-  ['an oversized declared length', Buffer.concat([lengthPrefix(0xffffffff), Buffer.from([1, 0x7b])]), /P2P_ERR_FRAME_TOO_LARGE/],
+  [
+    'an oversized declared length',
+    Buffer.concat([lengthPrefix(0xffffffff), Buffer.from([1, 0x7b])]),
+    /P2P_ERR_FRAME_TOO_LARGE/,
+  ],
   ['a frame with no type byte', lengthPrefix(0), /P2P_ERR_BAD_FRAME/],
   ['an unknown message type', encodeFrame(200, Buffer.from('{}')), /P2P_ERR_UNKNOWN_TYPE/],
-  ['a join whose payload is not JSON', encodeFrame(1, Buffer.from('{not json')), /P2P_ERR_BAD_MESSAGE: join: payload is not JSON/],
-  ['a join that does not match the schema', encodeFrame(1, Buffer.from('{"flag":7,"name":"x"}')), /P2P_ERR_BAD_MESSAGE: join: flag must be a string/],
+  [
+    'a join whose payload is not JSON',
+    encodeFrame(1, Buffer.from('{not json')),
+    /P2P_ERR_BAD_MESSAGE: join: payload is not JSON/,
+  ],
+  [
+    'a join that does not match the schema',
+    encodeFrame(1, Buffer.from('{"flag":7,"name":"x"}')),
+    /P2P_ERR_BAD_MESSAGE: join: flag must be a string/,
+  ],
 ];
 
 test('garbage, oversized, untyped, unknown and malformed frames close only that connection, logged', async () => {
@@ -66,7 +85,13 @@ test('garbage, oversized, untyped, unknown and malformed frames close only that 
 test('a truncated frame followed by a close is logged and nobody else notices', async () => {
   await withServer(['--peer-ports', randomPeerPorts()], async (server, track) => {
     const peer = await bystander(server, track);
-    const whole = serverMessages.encode('join', { flag: 'p2p', name: 'half', id: 'half-id-1234', host: '127.0.0.1', version: 1 });
+    const whole = serverMessages.encode('join', {
+      flag: 'p2p',
+      name: 'half',
+      id: 'half-id-1234',
+      host: '127.0.0.1',
+      version: 1,
+    });
     const { closedByServer } = await sendRaw(server.port, whole.subarray(0, whole.length - 5), true);
     assert.ok(closedByServer);
     await server.waitForLine(/P2P_ERR_BAD_FRAME: connection closed in the middle of a frame/);

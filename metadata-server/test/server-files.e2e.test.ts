@@ -61,15 +61,37 @@ test('files-request answers all, substring and name queries from the indexes of 
     assert.equal(summary(all), [
       ['Report-2024.PDF', 'c', [['s2', s2.port]]],
       ['notes.txt', 'b', [['s1', s1.port]]],
-      ['report.pdf', 'a', [['s1', s1.port], ['s2', s2.port]]],
+      [
+        'report.pdf',
+        'a',
+        [
+          ['s1', s1.port],
+          ['s2', s2.port],
+        ],
+      ],
       ['report.pdf', 'd', [['s3', s3.port]]],
       ['song.mp3', 'e', [['s3', s3.port]]],
     ]);
-    assert.equal(all[0], { name: 'Report-2024.PDF', size: 30, sha256: SHA.c, holders: [{ name: 's2', id: all[0]!.holders[0]!.id, host: '127.0.0.1', port: s2.port }] });
+    assert.equal(all[0], {
+      name: 'Report-2024.PDF',
+      size: 30,
+      sha256: SHA.c,
+      holders: [{ name: 's2', id: all[0]!.holders[0]!.id, host: '127.0.0.1', port: s2.port }],
+    });
 
-    assert.equal(summary(await ask(s1.client, 'substring', 'REPORT', 'q2')).map(([n, h]) => `${n}/${h}`), ['Report-2024.PDF/c', 'report.pdf/a', 'report.pdf/d']);
-    assert.equal(summary(await ask(s1.client, 'name', 'report.pdf')).map(([n, h]) => `${n}/${h}`), ['report.pdf/a', 'report.pdf/d']);
-    assert.equal(summary(await ask(s2.client, 'name', 'song')).map(([n]) => n), ['song.mp3'], 'the stem when no name is equal');
+    assert.equal(
+      summary(await ask(s1.client, 'substring', 'REPORT', 'q2')).map(([n, h]) => `${n}/${h}`),
+      ['Report-2024.PDF/c', 'report.pdf/a', 'report.pdf/d'],
+    );
+    assert.equal(
+      summary(await ask(s1.client, 'name', 'report.pdf')).map(([n, h]) => `${n}/${h}`),
+      ['report.pdf/a', 'report.pdf/d'],
+    );
+    assert.equal(
+      summary(await ask(s2.client, 'name', 'song')).map(([n]) => n),
+      ['song.mp3'],
+      'the stem when no name is equal',
+    );
     assert.equal(await ask(s2.client, 'name', 'Song'), [], 'name is case-sensitive');
     assert.equal(await ask(s2.client, 'substring', 'zzz'), []);
   });
@@ -80,7 +102,10 @@ test('a peer that leaves or drops disappears from the holders at once', async ()
     const peers = [];
     for (const name of ['s1', 's2', 's3']) {
       const p = await joinLive(server.port, name, track);
-      await sendIndex(p.client, [{ name: 'common.iso', size: 5, sha256: SHA.a }, { name: `${name}.txt`, size: 1, sha256: SHA.b }]);
+      await sendIndex(p.client, [
+        { name: 'common.iso', size: 5, sha256: SHA.a },
+        { name: `${name}.txt`, size: 1, sha256: SHA.b },
+      ]);
       peers.push(p);
     }
     const [s1, s2, s3] = peers as [(typeof peers)[0], (typeof peers)[0], (typeof peers)[0]];
@@ -90,7 +115,10 @@ test('a peer that leaves or drops disappears from the holders at once', async ()
     s2.client.send('leave', { reason: 'done' });
     assert.ok(await s2.client.waitClosed(), 'the server ends the leaving connection once the leave is performed');
     assert.equal(await holders(), ['s1', 's3']);
-    assert.equal((await ask(s1.client, 'all')).map((e) => e.name), ['common.iso', 's1.txt', 's3.txt']);
+    assert.equal(
+      (await ask(s1.client, 'all')).map((e) => e.name),
+      ['common.iso', 's1.txt', 's3.txt'],
+    );
 
     s3.client.close();
     await server.waitForLine(/^s3 is gone: connection closed$/);
@@ -107,7 +135,10 @@ test('an index before join is refused as unexpected and closes only that connect
     const refused = await early.next('refused');
     assert.equal(refused, { code: 'P2P_ERR_UNEXPECTED_MESSAGE', reason: 'unexpected index: send join first' });
     assert.ok(await early.waitClosed());
-    assert.equal((await ask(peer.client, 'all')).map((e) => e.name), ['kept.txt']);
+    assert.equal(
+      (await ask(peer.client, 'all')).map((e) => e.name),
+      ['kept.txt'],
+    );
   });
 });
 
@@ -123,7 +154,10 @@ test('a full index of 2000 files with 255-byte names is accepted and listed', as
     await server.waitForLine(/^s1 now holds 2000 files$/);
     const all = await ask(s1.client, 'all');
     assert.is(all.length, MAX_INDEXED_FILES);
-    assert.equal(all.map(({ name, size, sha256 }) => ({ name, size, sha256 })), files);
+    assert.equal(
+      all.map(({ name, size, sha256 }) => ({ name, size, sha256 })),
+      files,
+    );
   });
 });
 
@@ -135,22 +169,34 @@ test('an index over the limits is refused or rejected, closing only that connect
     // 2000 names of 133 '€' (399 UTF-8 bytes): the frame is under 1 MiB, but 2000 × (42 + 399) bytes do not fit
     // the 594 008-byte region of the default.
     const wide = await joinLive(server.port, 'wide', track);
-    const euros = Array.from({ length: MAX_INDEXED_FILES }, (_, i) => ({ name: `${i}`.padEnd(133, '€'), size: i, sha256: SHA.c }));
+    const euros = Array.from({ length: MAX_INDEXED_FILES }, (_, i) => ({
+      name: `${i}`.padEnd(133, '€'),
+      size: i,
+      sha256: SHA.c,
+    }));
     wide.client.send('index', { files: euros });
     const refused = await wide.client.next('refused');
     assert.is(refused.code, 'P2P_ERR_BAD_MESSAGE');
-    assert.match(refused.reason, /^an index of 2000 files takes \d+ bytes but the metadata server keeps at most 594000 per peer/);
+    assert.match(
+      refused.reason,
+      /^an index of 2000 files takes \d+ bytes but the metadata server keeps at most 594000 per peer/,
+    );
     assert.ok(await wide.client.waitClosed());
     await server.waitForLine(/^refused "wide": P2P_ERR_BAD_MESSAGE: an index of 2000 files/);
 
     // More entries than the wire allows: a bad message, closed without an answer like any malformed frame.
     const many = await joinLive(server.port, 'many', track);
-    many.client.send('index', { files: Array.from({ length: MAX_INDEXED_FILES + 1 }, (_, i) => ({ name: `f${i}`, size: i, sha256: SHA.d })) });
+    many.client.send('index', {
+      files: Array.from({ length: MAX_INDEXED_FILES + 1 }, (_, i) => ({ name: `f${i}`, size: i, sha256: SHA.d })),
+    });
     assert.ok(await many.client.waitClosed());
     await server.waitForLine(/^many is gone: index: files must be at most 2000 items$/);
 
     assert.is((await peer.client.heartbeat()).peers, 1, 'the other peer carries on');
-    assert.equal((await ask(peer.client, 'all')).map((e) => e.name), ['kept.txt']);
+    assert.equal(
+      (await ask(peer.client, 'all')).map((e) => e.name),
+      ['kept.txt'],
+    );
   });
 });
 

@@ -22,7 +22,9 @@ test('the first peer gets no referrals; the second is referred to the first', as
     const second = await TestClient.join(server.port, 's2');
     track(second.client);
     assert.ok(second.answer.kind === 'welcome');
-    assert.equal(second.answer.body.referrals, [{ name: 's1', id: second.answer.body.referrals[0]!.id, host: '127.0.0.1', port: first.answer.body.port }]);
+    assert.equal(second.answer.body.referrals, [
+      { name: 's1', id: second.answer.body.referrals[0]!.id, host: '127.0.0.1', port: first.answer.body.port },
+    ]);
     assert.is.not(second.answer.body.port, first.answer.body.port);
     assert.is(second.answer.body.peers, 1, 'one live peer when s2 was welcomed');
     await server.waitForLine(/^s2 joined from 127\.0\.0\.1:\d+ \(2\/10 peers\): port \d+, referred to s1$/);

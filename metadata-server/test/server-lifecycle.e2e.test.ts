@@ -68,7 +68,11 @@ test('port-busy is answered with a fresh welcome on another port', async () => {
     client.send('port-busy', { port: answer.body.port });
     const again = await client.next('welcome');
     assert.is.not(again.port, answer.body.port);
-    assert.equal(again.referrals.map((r) => r.name), ['s1'], 'referrals are sent again');
+    assert.equal(
+      again.referrals.map((r) => r.name),
+      ['s1'],
+      'referrals are sent again',
+    );
     await client.goLive(again.port, ['s1']);
     assert.is((await client.heartbeat(['s1'])).peers, 2);
   });
@@ -84,7 +88,11 @@ test('peers-request lists live peers with their neighbours', async () => {
     assert.is(rid, 'topo-1');
     assert.equal(
       peers.map((p) => [p.name, p.port, [...p.neighbours].sort()]),
-      [['s1', s1.port, ['s2', 's3']], ['s2', s2.port, ['s1']], ['s3', s3.port, ['s1']]],
+      [
+        ['s1', s1.port, ['s2', 's3']],
+        ['s2', s2.port, ['s1']],
+        ['s3', s3.port, ['s1']],
+      ],
     );
   });
 });
@@ -110,7 +118,10 @@ test('when the middle of a line leaves, the cut-off peer is pushed a link to the
     assert.equal([s2.referrals, s3.referrals], [['s1'], ['s2']], 'line topology refers to the newest peer');
     s2.client.send('leave', { reason: 'test' });
     const advice = await s3.client.next('heartbeat-ack');
-    assert.equal(advice.link.map((l) => [l.name, l.port]), [['s1', s1.port]]);
+    assert.equal(
+      advice.link.map((l) => [l.name, l.port]),
+      [['s1', s1.port]],
+    );
     await server.waitForLine(/^mesh is split: advised s3 to dial s1$/);
   });
 });
@@ -129,7 +140,16 @@ test('SIGINT and SIGTERM stop the server with exit 0', async () => {
 });
 
 test('the listening line names the address and the settings', async () => {
-  const server = await startServer(['--max-peers', '7', '--workers', '3', '--peer-ports', '41000-41099', '--topology', 'line']);
+  const server = await startServer([
+    '--max-peers',
+    '7',
+    '--workers',
+    '3',
+    '--peer-ports',
+    '41000-41099',
+    '--topology',
+    'line',
+  ]);
   try {
     assert.match(
       server.lines[0]!,
@@ -160,7 +180,9 @@ test('bad arguments exit 2 with one sentence; a port in use exits 1; --version a
   }
 
   const version = await runCli(['--version']);
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
   assert.equal([version.code, version.stdout.trim()], [0, pkg.version]);
   const help = await runCli(['--help']);
   assert.is(help.code, 0);

@@ -13,7 +13,17 @@ test('stores and reads back a peer record', () => {
   const peer = copy.read(1);
   assert.equal(
     { ...peer },
-    { slot: 1, state: SlotState.joining, name: 's1', id: 'abcdefgh-123', host: 'fe80::1%eth0', port: 30004, connId: 77, joinSeq: 1, lastSeen: 123 },
+    {
+      slot: 1,
+      state: SlotState.joining,
+      name: 's1',
+      id: 'abcdefgh-123',
+      host: 'fe80::1%eth0',
+      port: 30004,
+      connId: 77,
+      joinSeq: 1,
+      lastSeen: 123,
+    },
   );
   assert.is(copy.findByConn(77), 1);
   assert.is(copy.findByName('s1'), 1);
@@ -28,7 +38,11 @@ test('withLock releases the lock when its function throws', () => {
       throw new Error('boom');
     }),
   );
-  assert.is(registry.withLock(() => 42), 42, 'the lock was free again');
+  assert.is(
+    registry.withLock(() => 42),
+    42,
+    'the lock was free again',
+  );
 });
 
 test('the main thread refuses to wait for a held lock instead of blocking', () => {
@@ -54,12 +68,19 @@ test('the lock gives worker threads mutual exclusion (no lost increments)', asyn
     });`;
   const threads = 4;
   const rounds = 20_000;
-  const workers = Array.from({ length: threads }, () => new Worker(code, { eval: true, workerData: { buffer: registry.buffer, moduleUrl, rounds } }));
+  const workers = Array.from(
+    { length: threads },
+    () => new Worker(code, { eval: true, workerData: { buffer: registry.buffer, moduleUrl, rounds } }),
+  );
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
-      Promise.all(workers.map((w) => new Promise((resolve, reject) => (w.once('message', resolve), w.once('error', reject))))),
-      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('threads did not finish in 20 s')), 20_000))),
+      Promise.all(
+        workers.map((w) => new Promise((resolve, reject) => (w.once('message', resolve), w.once('error', reject)))),
+      ),
+      new Promise(
+        (_, reject) => (timer = setTimeout(() => reject(new Error('threads did not finish in 20 s')), 20_000)),
+      ),
     ]);
   } finally {
     clearTimeout(timer);
@@ -163,10 +184,18 @@ test('peers-request lists live peers with their neighbours; stop-all tells every
   const listed = f.send(1, 'peers-request', { rid: 'r1' });
   assert.ok(listed.reply?.kind === 'peers');
   assert.is(listed.reply.body.rid, 'r1');
-  assert.equal(listed.reply.body.peers.map((p) => [p.name, p.neighbours]), [['s1', ['s2']], ['s2', ['s1']]]);
+  assert.equal(
+    listed.reply.body.peers.map((p) => [p.name, p.neighbours]),
+    [
+      ['s1', ['s2']],
+      ['s2', ['s1']],
+    ],
+  );
   const stop = f.send(2, 'stop-all', { by: 's2' });
   assert.equal(stop.pushes.map((p) => p.connId).sort(), [1, 2, 3]);
-  assert.ok(stop.pushes.every((p) => p.message.kind === 'stop' && p.message.body.reason === 'stop all requested by s2'));
+  assert.ok(
+    stop.pushes.every((p) => p.message.kind === 'stop' && p.message.body.reason === 'stop all requested by s2'),
+  );
 });
 
 test.run();

@@ -36,7 +36,10 @@ export class TestClient {
 
   static async connect(port: number, host = '127.0.0.1'): Promise<TestClient> {
     const socket = connect({ port, host });
-    const timer = setTimeout(() => socket.destroy(new Error(`no connection to ${host}:${port} within ${WAIT_MS} ms`)), WAIT_MS);
+    const timer = setTimeout(
+      () => socket.destroy(new Error(`no connection to ${host}:${port} within ${WAIT_MS} ms`)),
+      WAIT_MS,
+    );
     try {
       await once(socket, 'connect');
     } finally {
@@ -46,7 +49,11 @@ export class TestClient {
   }
 
   /** Connects and sends a join; resolves with the client and the server's answer (welcome or refused). */
-  static async join(port: number, name: string, extra: Partial<ServerMessages['join']> = {}): Promise<{ client: TestClient; answer: ServerMessage }> {
+  static async join(
+    port: number,
+    name: string,
+    extra: Partial<ServerMessages['join']> = {},
+  ): Promise<{ client: TestClient; answer: ServerMessage }> {
     const client = await TestClient.connect(port);
     client.send('join', joinBody(name, extra));
     const answer = await client.nextOf(['welcome', 'refused']);
@@ -76,7 +83,9 @@ export class TestClient {
       const left = deadline - Date.now();
       if (this.isClosed || left <= 0) {
         const seen = this.inbox.map((m) => m.kind).join(', ') || 'nothing';
-        throw new Error(`expected ${kinds.join(' or ')} but ${this.isClosed ? 'the connection closed' : `waited ${ms} ms`} (queued: ${seen})`);
+        throw new Error(
+          `expected ${kinds.join(' or ')} but ${this.isClosed ? 'the connection closed' : `waited ${ms} ms`} (queued: ${seen})`,
+        );
       }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);

@@ -25,14 +25,30 @@ export type ManifestFields = Omit<Manifest, 'pieces' | 'prefixes'> & { pieces: A
 
 export type HashRequest =
   | { op: 'digest-file'; id: number; path: string; pieceSize: number }
-  | { op: 'open'; id: number; session: number; path: string; manifest: ManifestFields; have: ArrayBuffer; recheck: number[] }
+  | {
+      op: 'open';
+      id: number;
+      session: number;
+      path: string;
+      manifest: ManifestFields;
+      have: ArrayBuffer;
+      recheck: number[];
+    }
   | { op: 'verify'; id: number; session: number; index: number; data: Uint8Array }
   | { op: 'finish'; id: number; session: number }
   | { op: 'close'; id: number; session: number }
   | { op: 'rescan'; id: number; session: number };
 
 export type HashReply =
-  | { id: number; ok: true; manifest?: ManifestFields; sha256?: string; pieceOk?: boolean; bad?: number[]; recovered?: number[] }
+  | {
+      id: number;
+      ok: true;
+      manifest?: ManifestFields;
+      sha256?: string;
+      pieceOk?: boolean;
+      bad?: number[];
+      recovered?: number[];
+    }
   | { id: number; ok: false; error: string; code?: string };
 
 const READ_BYTES = 4 * 1024 * 1024;
@@ -141,8 +157,17 @@ function handle(req: HashRequest): HashReply {
       // Read-only: the main thread owns the partial file (created it, writes it, flushes and renames it).
       const fd = openSync(req.path, 'r');
       const s: Session = {
-        fd, size, pieceSize, count, hashes: Buffer.from(req.manifest.pieces), prefixes: Buffer.from(req.manifest.prefixes),
-        have: new Bitfield(count, new Uint8Array(req.have)), running: createHash('sha256'), frontier: 0, scratch: undefined, pumping: false,
+        fd,
+        size,
+        pieceSize,
+        count,
+        hashes: Buffer.from(req.manifest.pieces),
+        prefixes: Buffer.from(req.manifest.prefixes),
+        have: new Bitfield(count, new Uint8Array(req.have)),
+        running: createHash('sha256'),
+        frontier: 0,
+        scratch: undefined,
+        pumping: false,
       };
       sessions.set(req.session, s);
       // Pieces the last run wrote but had not confirmed: checked from disk now (a few at most), not fetched again.
@@ -166,7 +191,8 @@ function handle(req: HashRequest): HashReply {
         // The next piece in order: one hash pass both checks it (against its prefix digest) and extends the whole
         // file's hash. It is tried on a copy, so a bad piece leaves the running hash untouched.
         const trial = s.running.copy().update(req.data);
-        if (!trial.copy().digest().equals(digestAt(s.prefixes, req.index))) return { id: req.id, ok: true, pieceOk: false };
+        if (!trial.copy().digest().equals(digestAt(s.prefixes, req.index)))
+          return { id: req.id, ok: true, pieceOk: false };
         s.running = trial;
         s.frontier++;
         s.have.set(req.index);
@@ -223,7 +249,12 @@ parentPort!.on('message', (req: HashRequest) => {
     reply = handle(req);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    reply = { id: req.id, ok: false, error: e instanceof Error ? e.message : String(err), ...(e?.code ? { code: e.code } : {}) };
+    reply = {
+      id: req.id,
+      ok: false,
+      error: e instanceof Error ? e.message : String(err),
+      ...(e?.code ? { code: e.code } : {}),
+    };
   }
   if (reply.ok && reply.manifest) parentPort!.postMessage(reply, [reply.manifest.pieces, reply.manifest.prefixes]);
   else parentPort!.postMessage(reply);

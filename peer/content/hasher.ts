@@ -29,7 +29,13 @@ export class Hasher {
   /** The manifest of a file on disk: its SHA-256 and the SHA-256 of each piece (and of each prefix). */
   async digestFile(path: string, pieceSize: number): Promise<Manifest> {
     const m = (await this.request({ op: 'digest-file', path, pieceSize })).manifest!;
-    return { size: m.size, sha256: m.sha256, pieceSize: m.pieceSize, pieces: Buffer.from(m.pieces), prefixes: Buffer.from(m.prefixes) };
+    return {
+      size: m.size,
+      sha256: m.sha256,
+      pieceSize: m.pieceSize,
+      pieces: Buffer.from(m.pieces),
+      prefixes: Buffer.from(m.prefixes),
+    };
   }
 
   /**
@@ -39,9 +45,18 @@ export class Hasher {
    */
   async open(path: string, manifest: Manifest, have: Bitfield, recheck: readonly number[] = []): Promise<HashSession> {
     const session = this.nextSession++;
-    const fields: ManifestFields = { size: manifest.size, sha256: manifest.sha256, pieceSize: manifest.pieceSize, pieces: new Uint8Array(manifest.pieces).buffer, prefixes: new Uint8Array(manifest.prefixes).buffer };
+    const fields: ManifestFields = {
+      size: manifest.size,
+      sha256: manifest.sha256,
+      pieceSize: manifest.pieceSize,
+      pieces: new Uint8Array(manifest.pieces).buffer,
+      prefixes: new Uint8Array(manifest.prefixes).buffer,
+    };
     const haveCopy = new Uint8Array(have.bytes).buffer;
-    const r = await this.request({ op: 'open', session, path, manifest: fields, have: haveCopy, recheck: [...recheck] }, [fields.pieces, fields.prefixes, haveCopy]);
+    const r = await this.request(
+      { op: 'open', session, path, manifest: fields, have: haveCopy, recheck: [...recheck] },
+      [fields.pieces, fields.prefixes, haveCopy],
+    );
     return { id: session, recovered: r.recovered ?? [] };
   }
 
@@ -105,7 +120,10 @@ export class Hasher {
       if (!p) return;
       this.pending.delete(reply.id);
       if (reply.ok) p.resolve(reply);
-      else p.reject(new P2pError('P2P_ERR_TRANSFER', reply.code === 'ENOSPC' ? `the disk is full (${reply.error})` : reply.error));
+      else
+        p.reject(
+          new P2pError('P2P_ERR_TRANSFER', reply.code === 'ENOSPC' ? `the disk is full (${reply.error})` : reply.error),
+        );
     });
     worker.on('error', (err) => {
       for (const p of this.pending.values()) p.reject(err);

@@ -34,7 +34,13 @@ const HEX_SHA256 = /^[0-9a-f]{64}$/;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 export function encodeManifest(m: Manifest): ManifestJson {
-  return { size: m.size, sha256: m.sha256, pieceSize: m.pieceSize, pieces: m.pieces.toString('base64'), prefixes: m.prefixes.toString('base64') };
+  return {
+    size: m.size,
+    sha256: m.sha256,
+    pieceSize: m.pieceSize,
+    pieces: m.pieces.toString('base64'),
+    prefixes: m.prefixes.toString('base64'),
+  };
 }
 
 /**
@@ -46,14 +52,20 @@ export function encodeManifest(m: Manifest): ManifestJson {
 export function decodeManifest(raw: unknown): Manifest {
   if (typeof raw !== 'object' || raw === null) throw new BadMessageError('a content description must be an object');
   const { size, sha256, pieceSize, pieces, prefixes } = raw as Record<string, unknown>;
-  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0 || size > MAX_FILE_SIZE) throw new BadMessageError(`size ${String(size)} is not a file size from 0 to ${MAX_FILE_SIZE} bytes`);
-  if (typeof sha256 !== 'string' || !HEX_SHA256.test(sha256)) throw new BadMessageError('sha256 is not 64 lower-case hex digits');
-  if (pieceSize !== pieceSizeFor(size)) throw new BadMessageError(`piece size ${String(pieceSize)} does not fit a file of ${size} bytes`);
+  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0 || size > MAX_FILE_SIZE)
+    throw new BadMessageError(`size ${String(size)} is not a file size from 0 to ${MAX_FILE_SIZE} bytes`);
+  if (typeof sha256 !== 'string' || !HEX_SHA256.test(sha256))
+    throw new BadMessageError('sha256 is not 64 lower-case hex digits');
+  if (pieceSize !== pieceSizeFor(size))
+    throw new BadMessageError(`piece size ${String(pieceSize)} does not fit a file of ${size} bytes`);
   const count = pieceCount(size, pieceSize);
   const hashes = digests(pieces, 'piece hashes', count);
   const prefixDigests = digests(prefixes, 'prefix digests', count);
   const last = count > 0 ? prefixDigests.subarray((count - 1) * DIGEST_BYTES).toString('hex') : EMPTY_SHA256;
-  if (last !== sha256) throw new BadMessageError(count > 0 ? 'the last prefix digest is not the file SHA-256' : 'an empty file must have the SHA-256 of no bytes');
+  if (last !== sha256)
+    throw new BadMessageError(
+      count > 0 ? 'the last prefix digest is not the file SHA-256' : 'an empty file must have the SHA-256 of no bytes',
+    );
   return { size, sha256, pieceSize, pieces: hashes, prefixes: prefixDigests };
 }
 
@@ -61,7 +73,8 @@ function digests(value: unknown, what: string, count: number): Buffer {
   if (typeof value !== 'string' || !BASE64.test(value)) throw new BadMessageError(`${what} are not base64`);
   const packed = Buffer.from(value, 'base64');
   if (packed.toString('base64') !== value) throw new BadMessageError(`${what} are not canonical base64`);
-  if (packed.length !== count * DIGEST_BYTES) throw new BadMessageError(`carries ${packed.length / DIGEST_BYTES} ${what} for ${count} pieces`);
+  if (packed.length !== count * DIGEST_BYTES)
+    throw new BadMessageError(`carries ${packed.length / DIGEST_BYTES} ${what} for ${count} pieces`);
   return packed;
 }
 
@@ -87,5 +100,11 @@ export function prefixDigest(m: Manifest, index: number): Buffer {
 
 /** Do both describe the same content, digest for digest? */
 export function sameContent(a: Manifest, b: Manifest): boolean {
-  return a.sha256 === b.sha256 && a.size === b.size && a.pieceSize === b.pieceSize && a.pieces.equals(b.pieces) && a.prefixes.equals(b.prefixes);
+  return (
+    a.sha256 === b.sha256 &&
+    a.size === b.size &&
+    a.pieceSize === b.pieceSize &&
+    a.pieces.equals(b.pieces) &&
+    a.prefixes.equals(b.prefixes)
+  );
 }

@@ -1,4 +1,14 @@
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeError } from '../../common/errors.js';
@@ -74,21 +84,32 @@ export class PartialFiles {
     } catch {
       return [];
     }
-    return names.filter((n) => /^[0-9a-f]{64}\.json$/.test(n)).map((n) => this.load(n.slice(0, 64))).filter((r): r is PartialRecord => r !== undefined);
+    return names
+      .filter((n) => /^[0-9a-f]{64}\.json$/.test(n))
+      .map((n) => this.load(n.slice(0, 64)))
+      .filter((r): r is PartialRecord => r !== undefined);
   }
 
   /** Forgets a download: its record and its data. */
   remove(sha256: string): void {
-    for (const path of [this.recordPath(sha256), this.havePath(sha256), this.dataPath(sha256)]) rmSync(path, { force: true });
+    for (const path of [this.recordPath(sha256), this.havePath(sha256), this.dataPath(sha256)])
+      rmSync(path, { force: true });
   }
 
   /**
    * Creates the partial file of a download, or reopens it when `resume` (a record of this content) is given and its
    * data is still there. Writes the record (with `download`, else the resumed record's id).
    */
-  async open(file: string, manifest: Manifest, options: { download?: string; resume?: PartialRecord } = {}): Promise<PartialFile> {
+  async open(
+    file: string,
+    manifest: Manifest,
+    options: { download?: string; resume?: PartialRecord } = {},
+  ): Promise<PartialFile> {
     const path = this.dataPath(manifest.sha256);
-    const resume = options.resume && options.resume.manifest.sha256 === manifest.sha256 && existsSync(path) ? options.resume : undefined;
+    const resume =
+      options.resume && options.resume.manifest.sha256 === manifest.sha256 && existsSync(path)
+        ? options.resume
+        : undefined;
     const data = await open(path, resume ? 'r+' : 'w+');
     const download = options.download ?? resume?.download;
     const record = { file, ...(download !== undefined ? { download } : {}), ...encodeManifest(manifest) };
@@ -98,7 +119,17 @@ export class PartialFiles {
       renameSync(`${recordPath}.tmp`, recordPath);
       const have = new Bitfield(manifestPieces(manifest), resume?.have.bytes);
       const haveFd = openSync(this.havePath(manifest.sha256), 'w');
-      return new PartialFile(this, file, manifest, data, haveFd, have, resume?.unconfirmed ?? [], resume !== undefined, this.flushEvery);
+      return new PartialFile(
+        this,
+        file,
+        manifest,
+        data,
+        haveFd,
+        have,
+        resume?.unconfirmed ?? [],
+        resume !== undefined,
+        this.flushEvery,
+      );
     } catch (err) {
       await data.close();
       throw err;
@@ -217,7 +248,10 @@ export class PartialFile {
     this.unflushed += bytes;
     if (this.unflushed < this.flushEvery || this.flushing || this.closed) return;
     this.unflushed = 0;
-    this.flushing = this.data.datasync().catch(() => undefined).finally(() => (this.flushing = undefined));
+    this.flushing = this.data
+      .datasync()
+      .catch(() => undefined)
+      .finally(() => (this.flushing = undefined));
   }
 
   /** Rewrites the bitfield and the journal in place: one small write (a few bytes per GiB of file). */
@@ -269,7 +303,7 @@ function readHave(path: string, count: number): { have: Bitfield; unconfirmed: n
 }
 
 async function writeAll(file: FileHandle, data: Buffer, offset: number): Promise<void> {
-  for (let done = 0; done < data.length; ) {
+  for (let done = 0; done < data.length;) {
     const { bytesWritten } = await file.write(data, done, data.length - done, offset + done);
     done += bytesWritten;
   }

@@ -59,7 +59,8 @@ export class PiecePicker<S = string> {
     const free = this.opts.depth - mine.size;
     if (free <= 0) return [];
     const asked = this.askedCounts();
-    while (this.cursor < this.have.length && (this.have.has(this.cursor) || this.checking.has(this.cursor))) this.cursor++;
+    while (this.cursor < this.have.length && (this.have.has(this.cursor) || this.checking.has(this.cursor)))
+      this.cursor++;
     const picks: number[] = [];
     for (let i = this.cursor; i < this.have.length && picks.length < free; i++) {
       if (!this.have.has(i) && !this.checking.has(i) && !asked.has(i)) picks.push(i);
@@ -68,7 +69,11 @@ export class PiecePicker<S = string> {
       // Endgame: nothing left that nobody was asked for; ask this source too for what is still missing.
       for (let i = this.cursor; i < this.have.length && picks.length < free; i++) {
         if (this.have.has(i) || this.checking.has(i) || mine.has(i)) continue;
-        if ((asked.get(i) ?? 0) < this.opts.endgameCopies && now - (this.askedAt.get(i) ?? now) >= this.opts.endgameAfterMs) picks.push(i);
+        if (
+          (asked.get(i) ?? 0) < this.opts.endgameCopies &&
+          now - (this.askedAt.get(i) ?? now) >= this.opts.endgameAfterMs
+        )
+          picks.push(i);
       }
     }
     for (const p of picks) {

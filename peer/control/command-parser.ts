@@ -40,7 +40,10 @@ export function parseCommand(line: string): Command {
   if (words.length === 1 && first === 'list') return { kind: 'list' };
   if (words.length === 1 && (first === 'files' || first === 'seeding')) return { kind: 'files' };
   const rest = text.slice(words[0]!.length).trim();
-  if (first === 'find') return rest ? { kind: 'find', pattern: rest } : { kind: 'invalid', message: 'find needs a pattern, for example: find notes' };
+  if (first === 'find')
+    return rest
+      ? { kind: 'find', pattern: rest }
+      : { kind: 'invalid', message: 'find needs a pattern, for example: find notes' };
   if (first === 'where' || first === 'address-book') {
     if (!rest) return { kind: 'invalid', message: `${first} needs a file name, for example: ${first} notes.txt` };
     const problem = fileNameProblem(rest);

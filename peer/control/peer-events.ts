@@ -16,16 +16,59 @@ import type { PeerInfo } from '../../common/wire/shapes.js';
  *   requester's flooded query, or its direct fetch).
  */
 export type PeerEventBody =
-  | { event: 'ready'; name: string; id: string; host: string; port: number; neighbours: string[]; server: string; dir: string }
+  | {
+      event: 'ready';
+      name: string;
+      id: string;
+      host: string;
+      port: number;
+      neighbours: string[];
+      server: string;
+      dir: string;
+    }
   | { event: 'neighbour-up'; name: string; id: string; host: string; port: number }
   | { event: 'neighbour-down'; name: string; reason: string }
-  | { event: 'server'; state: 'connecting' | 'connected' | 'unreachable' | 'lost'; address: string; peers?: number; retryInMs?: number; message?: string }
+  | {
+      event: 'server';
+      state: 'connecting' | 'connected' | 'unreachable' | 'lost';
+      address: string;
+      peers?: number;
+      retryInMs?: number;
+      message?: string;
+    }
   | { event: 'query-sent'; query: string; download: string; file: string; hops: number; neighbours: number }
-  | { event: 'query-seen'; query: string; file: string; from: string; origin: string; hops: number; action: 'forwarded' | 'answered' | 'duplicate' | 'refused' | 'expired' | 'own'; reason?: string }
+  | {
+      event: 'query-seen';
+      query: string;
+      file: string;
+      from: string;
+      origin: string;
+      hops: number;
+      action: 'forwarded' | 'answered' | 'duplicate' | 'refused' | 'expired' | 'own';
+      reason?: string;
+    }
   | { event: 'download-started'; download: string; file: string; from: string; bytes: number; sha256: string }
-  | { event: 'download-progress'; download: string; file: string; from: string; bytes: number; received: number; sources: SourceShare[] }
+  | {
+      event: 'download-progress';
+      download: string;
+      file: string;
+      from: string;
+      bytes: number;
+      received: number;
+      sources: SourceShare[];
+    }
   | { event: 'download-resumed'; download: string; file: string; sha256: string; bytes: number; have: number }
-  | { event: 'download-complete'; download: string; file: string; path: string; bytes: number; sha256: string; from: string; ms: number; sources: SourceShare[] }
+  | {
+      event: 'download-complete';
+      download: string;
+      file: string;
+      path: string;
+      bytes: number;
+      sha256: string;
+      from: string;
+      ms: number;
+      sources: SourceShare[];
+    }
   | { event: 'download-failed'; download: string; file: string; reason: string; kept?: number }
   | { event: 'not-found'; download: string; file: string }
   | { event: 'already-have'; file: string; path: string }
@@ -114,4 +157,9 @@ export function caused<T extends object>(body: T, cmd: number | undefined): T & 
 }
 
 /** Events too frequent for a line-per-event consumer unless asked for (headless `--verbose`). */
-export const CHATTY_EVENTS: ReadonlySet<PeerEventName> = new Set(['download-progress', 'upload-progress', 'neighbour-stats', 'mesh']);
+export const CHATTY_EVENTS: ReadonlySet<PeerEventName> = new Set([
+  'download-progress',
+  'upload-progress',
+  'neighbour-stats',
+  'mesh',
+]);

@@ -87,7 +87,8 @@ export class AddressBook {
     try {
       const raw = JSON.parse(readFileSync(this.file, 'utf8')) as Sighting[];
       for (const e of raw) {
-        if (typeof e?.name === 'string' && /^[0-9a-f]{64}$/.test(e.sha256) && Array.isArray(e.holders)) this.entries.set(`${e.name}\0${e.sha256}`, e);
+        if (typeof e?.name === 'string' && /^[0-9a-f]{64}$/.test(e.sha256) && Array.isArray(e.holders))
+          this.entries.set(`${e.name}\0${e.sha256}`, e);
       }
     } catch {
       // none yet, or damaged: start empty

@@ -87,7 +87,13 @@ export class FileCatalog extends EventEmitter<FileCatalogEvents> {
   async digest(file: HeldFile): Promise<Manifest> {
     const st = statSync(file.path);
     const cached = this.cache.get(file.path);
-    if (cached && cached.manifest.size === st.size && cached.mtimeMs === Math.round(st.mtimeMs) && cached.ino === st.ino) return cached.manifest;
+    if (
+      cached &&
+      cached.manifest.size === st.size &&
+      cached.mtimeMs === Math.round(st.mtimeMs) &&
+      cached.ino === st.ino
+    )
+      return cached.manifest;
     const running = this.digesting.get(file.path);
     if (running) return running;
     const job = this.compute(file.path, st).finally(() => this.digesting.delete(file.path));
@@ -115,7 +121,8 @@ export class FileCatalog extends EventEmitter<FileCatalogEvents> {
   private async compute(path: string, st: Stats): Promise<Manifest> {
     const manifest = await this.hasher.digestFile(path, pieceSizeFor(st.size));
     const after = statSync(path);
-    if (after.size !== manifest.size || after.mtimeMs !== st.mtimeMs) throw new P2pError('P2P_ERR_TRANSFER', `${path} changed while it was hashed`);
+    if (after.size !== manifest.size || after.mtimeMs !== st.mtimeMs)
+      throw new P2pError('P2P_ERR_TRANSFER', `${path} changed while it was hashed`);
     // Whole milliseconds, rounded as Node rounds them into a Date: what tools that set times (cp -p, utimes) reproduce.
     this.cache.set(path, { mtimeMs: Math.round(st.mtimeMs), ino: st.ino, manifest });
     this.saveCache();
@@ -155,7 +162,8 @@ export class FileCatalog extends EventEmitter<FileCatalogEvents> {
         // An entry that does not hold together is dropped (the file is hashed again when asked for).
         try {
           const { mtimeMs, ino } = entry;
-          if (typeof mtimeMs === 'number' && typeof ino === 'number') this.cache.set(path, { mtimeMs, ino, manifest: decodeManifest(entry) });
+          if (typeof mtimeMs === 'number' && typeof ino === 'number')
+            this.cache.set(path, { mtimeMs, ino, manifest: decodeManifest(entry) });
         } catch {
           // skipped
         }
@@ -168,7 +176,8 @@ export class FileCatalog extends EventEmitter<FileCatalogEvents> {
   private saveCache(): void {
     const tmp = `${this.cacheFile}.tmp`;
     const stored: Record<string, StoredEntry> = {};
-    for (const [path, { mtimeMs, ino, manifest }] of this.cache) stored[path] = { ...encodeManifest(manifest), mtimeMs, ino };
+    for (const [path, { mtimeMs, ino, manifest }] of this.cache)
+      stored[path] = { ...encodeManifest(manifest), mtimeMs, ino };
     writeFileSync(tmp, JSON.stringify(stored));
     renameSync(tmp, this.cacheFile);
   }

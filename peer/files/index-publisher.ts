@@ -37,7 +37,10 @@ export class IndexPublisher {
     this.send(listed);
     this.ctx.log(`hashes ready for ${files.length} held files; the metadata server's index is told`);
     if (files.length > listed.length) {
-      this.ctx.log(`only the first ${MAX_INDEXED_FILES} of ${files.length} files are in the mesh's index; the rest are found by flooding`, 'warn');
+      this.ctx.log(
+        `only the first ${MAX_INDEXED_FILES} of ${files.length} files are in the mesh's index; the rest are found by flooding`,
+        'warn',
+      );
     }
   }
 }

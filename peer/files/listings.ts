@@ -21,18 +21,44 @@ export class Listings {
 
   async list(): Promise<PeerEventBody[]> {
     const entries = await this.from.index('all', '');
-    if (entries) return [{ event: 'list', files: entries.map((e) => ({ name: e.name, size: e.size, sha256: e.sha256, holders: e.holders.length })) }];
+    if (entries)
+      return [
+        {
+          event: 'list',
+          files: entries.map((e) => ({ name: e.name, size: e.size, sha256: e.sha256, holders: e.holders.length })),
+        },
+      ];
     return [
       this.unreachable('list'),
-      { event: 'list', files: this.from.book.all().map((s) => ({ name: s.name, size: s.size, sha256: s.sha256, holders: s.holders.length })) },
+      {
+        event: 'list',
+        files: this.from.book
+          .all()
+          .map((s) => ({ name: s.name, size: s.size, sha256: s.sha256, holders: s.holders.length })),
+      },
     ];
   }
 
   async find(pattern: string): Promise<PeerEventBody[]> {
     const entries = await this.from.index('substring', pattern);
-    if (entries) return [{ event: 'find-results', pattern, files: entries.map((e) => ({ name: e.name, size: e.size, sha256: e.sha256, holders: e.holders.map((h) => h.name) })) }];
+    if (entries)
+      return [
+        {
+          event: 'find-results',
+          pattern,
+          files: entries.map((e) => ({
+            name: e.name,
+            size: e.size,
+            sha256: e.sha256,
+            holders: e.holders.map((h) => h.name),
+          })),
+        },
+      ];
     const needle = pattern.toLowerCase();
-    const files = this.from.book.all().filter((s) => s.name.toLowerCase().includes(needle)).map((s) => ({ name: s.name, size: s.size, sha256: s.sha256, holders: s.holders.map((h) => h.ref.name) }));
+    const files = this.from.book
+      .all()
+      .filter((s) => s.name.toLowerCase().includes(needle))
+      .map((s) => ({ name: s.name, size: s.size, sha256: s.sha256, holders: s.holders.map((h) => h.ref.name) }));
     return [this.unreachable('find'), { event: 'find-results', pattern, files }];
   }
 
@@ -46,12 +72,21 @@ export class Listings {
   async where(file: string): Promise<PeerEventBody[]> {
     const holders: KnownHolder[] = [];
     for (const e of (await this.from.index('name', file)) ?? []) {
-      for (const h of e.holders) holders.push({ name: h.name, host: h.host, port: h.port, sha256: e.sha256, size: e.size, source: 'index' });
+      for (const h of e.holders)
+        holders.push({ name: h.name, host: h.host, port: h.port, sha256: e.sha256, size: e.size, source: 'index' });
     }
     for (const s of this.from.book.lookup(file)) {
       for (const h of s.holders) {
         if (!holders.some((k) => k.name === h.ref.name && k.sha256 === s.sha256)) {
-          holders.push({ name: h.ref.name, host: h.ref.host, port: h.ref.port, sha256: s.sha256, size: s.size, source: 'address-book', seen: h.seen });
+          holders.push({
+            name: h.ref.name,
+            host: h.ref.host,
+            port: h.ref.port,
+            sha256: s.sha256,
+            size: s.size,
+            source: 'address-book',
+            seen: h.seen,
+          });
         }
       }
     }
@@ -59,6 +94,10 @@ export class Listings {
   }
 
   private unreachable(what: string): PeerEventBody {
-    return { event: 'log', level: 'warn', message: `the metadata server cannot be asked; ${what} shows only what this peer's address book knows` };
+    return {
+      event: 'log',
+      level: 'warn',
+      message: `the metadata server cannot be asked; ${what} shows only what this peer's address book knows`,
+    };
   }
 }

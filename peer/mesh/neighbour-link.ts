@@ -43,7 +43,10 @@ export class NeighbourLink extends EventEmitter<NeighbourLinkEvents> {
   ) {
     super();
     channel.setIdleTimeout(options.deadAfterMs ?? 5000);
-    this.timer = setInterval(() => channel.send('ping', { n: Math.round(performance.now() * 1000) }), options.pingIntervalMs ?? 1000);
+    this.timer = setInterval(
+      () => channel.send('ping', { n: Math.round(performance.now() * 1000) }),
+      options.pingIntervalMs ?? 1000,
+    );
     channel.on('message', (msg) => this.onMessage(msg));
     channel.on('close', (err) => {
       clearInterval(this.timer);

@@ -81,7 +81,8 @@ export class NeighbourSet extends EventEmitter<NeighbourSetEvents> {
         });
         open.send('hello', this.self());
       });
-      if (hello.name !== ref.name) throw new P2pError('P2P_ERR_UNEXPECTED_MESSAGE', `expected ${ref.name}, reached ${hello.name}`);
+      if (hello.name !== ref.name)
+        throw new P2pError('P2P_ERR_UNEXPECTED_MESSAGE', `expected ${ref.name}, reached ${hello.name}`);
       if (this.stopped) throw new P2pError('P2P_ERR_CLOSED', 'this peer is leaving');
       this.add(channel, hello, me.id);
     } catch (err) {

@@ -21,7 +21,8 @@ export class SearchResponder {
 
   onQuery(link: NeighbourLink, q: PeerMessages['query']): void {
     const seen = { query: q.qid, file: q.file, from: link.name, origin: q.origin.name, hops: q.hops };
-    if (!this.router.accept(q.qid, link.name)) return this.ctx.emit({ event: 'query-seen', ...seen, action: 'duplicate' });
+    if (!this.router.accept(q.qid, link.name))
+      return this.ctx.emit({ event: 'query-seen', ...seen, action: 'duplicate' });
     const problem = fileNameProblem(q.file);
     if (problem) return this.ctx.emit({ event: 'query-seen', ...seen, action: 'refused', reason: problem });
     const forwarded = this.router.forward('query', q, link.name);

@@ -5,7 +5,13 @@ import { P2pError, describeError } from '../../common/errors.js';
 import { formatHostPort, type HostPort } from '../../common/host-port.js';
 import { RetryTimer } from '../../common/retry-timer.js';
 import type { Tagged } from '../../common/message-table.js';
-import { PROTOCOL_VERSION, serverMessages, type IndexEntry, type IndexedFile, type ServerMessages } from '../../common/wire/server-messages.js';
+import {
+  PROTOCOL_VERSION,
+  serverMessages,
+  type IndexEntry,
+  type IndexedFile,
+  type ServerMessages,
+} from '../../common/wire/server-messages.js';
 import type { PeerInfo, PeerRef } from '../../common/wire/shapes.js';
 import type { Dialer } from '../transport/transport.js';
 
@@ -35,7 +41,10 @@ export interface JoinInfo {
 }
 
 export interface ServerLinkEvents {
-  state: (state: 'connecting' | 'connected' | 'unreachable' | 'lost', detail: { retryInMs?: number; message?: string; peers?: number }) => void;
+  state: (
+    state: 'connecting' | 'connected' | 'unreachable' | 'lost',
+    detail: { retryInMs?: number; message?: string; peers?: number },
+  ) => void;
   /** Admitted: the peer must now listen on `port` and call listening() or portBusy(). */
   welcome: (body: ServerMessages['welcome'], rejoin: boolean) => void;
   /** Not admitted. `first` is true for the first join of this process (exit 2: docs/CONTRACT.md "Exit codes"). */
@@ -107,7 +116,8 @@ export class ServerLink extends EventEmitter<ServerLinkEvents> {
 
   /** Searches the mesh's file index; undefined when the server cannot answer in time. */
   async files(mode: ServerMessages['files-request']['mode'], pattern: string): Promise<IndexEntry[] | undefined> {
-    return (await this.ask((rid) => this.channel!.send('files-request', { rid, mode, pattern }))) as IndexEntry[] | undefined;
+    return (await this.ask((rid) => this.channel!.send('files-request', { rid, mode, pattern }))) as
+      IndexEntry[] | undefined;
   }
 
   /** Tells the server what this peer holds (again after every re-registration). */
@@ -160,10 +170,15 @@ export class ServerLink extends EventEmitter<ServerLinkEvents> {
     this.emit('state', 'connecting', {});
     const timeoutMs = this.options.timeoutMs ?? 3000;
     const deadAfterMs = this.options.deadAfterMs ?? 5000;
-    this.transport.dial(this.address, serverMessages, { connectTimeoutMs: timeoutMs, idleTimeoutMs: Math.max(timeoutMs, deadAfterMs) }).then(
-      (channel) => this.attach(channel),
-      (err: unknown) => this.closed(undefined, err instanceof Error ? err : undefined),
-    );
+    this.transport
+      .dial(this.address, serverMessages, {
+        connectTimeoutMs: timeoutMs,
+        idleTimeoutMs: Math.max(timeoutMs, deadAfterMs),
+      })
+      .then(
+        (channel) => this.attach(channel),
+        (err: unknown) => this.closed(undefined, err instanceof Error ? err : undefined),
+      );
   }
 
   private attach(channel: Channel<ServerMessages>): void {
@@ -175,7 +190,14 @@ export class ServerLink extends EventEmitter<ServerLinkEvents> {
     channel.on('message', (msg) => this.onMessage(msg));
     channel.on('close', (err) => this.closed(channel, err));
     const info = this.joinInfo();
-    channel.send('join', { flag: 'p2p', name: info.name, id: info.id, host: info.host, ...(info.port ? { port: info.port } : {}), version: PROTOCOL_VERSION });
+    channel.send('join', {
+      flag: 'p2p',
+      name: info.name,
+      id: info.id,
+      host: info.host,
+      ...(info.port ? { port: info.port } : {}),
+      version: PROTOCOL_VERSION,
+    });
   }
 
   /** The connection closed, or could not be made: say so and retry with backoff. */
@@ -195,12 +217,16 @@ export class ServerLink extends EventEmitter<ServerLinkEvents> {
       case 'welcome':
         // Heartbeats start at admission: the server drops a silent connection, and dialling referrals takes time.
         clearInterval(this.heartbeat);
-        this.heartbeat = setInterval(() => this.channel?.send('heartbeat', { neighbours: this.neighbours() }), this.options.heartbeatIntervalMs ?? 1000);
+        this.heartbeat = setInterval(
+          () => this.channel?.send('heartbeat', { neighbours: this.neighbours() }),
+          this.options.heartbeatIntervalMs ?? 1000,
+        );
         this.emit('welcome', msg.body, this.joinedOnce);
         return;
       case 'refused':
         this.emit('refused', msg.body.code, msg.body.reason, !this.joinedOnce);
-        if (this.joinedOnce) this.channel?.end(); // re-registration refused: keep serving the mesh, retry later
+        if (this.joinedOnce)
+          this.channel?.end(); // re-registration refused: keep serving the mesh, retry later
         else this.stop();
         return;
       case 'heartbeat-ack':

@@ -32,10 +32,15 @@ export class Topology {
   /** Starts one TOPO; the answer arrives as a `topology` event carrying `cmd`, the command line that asked. */
   request(cmd?: number): void {
     const qid = nanoid();
-    const collector = new TopologyCollector(qid, this.ctx.info(), (peers) => {
-      this.collectors.delete(qid);
-      this.ctx.emit(caused({ event: 'topology', peers }, cmd));
-    }, { timeoutMs: this.options.timeoutMs ?? 1500 });
+    const collector = new TopologyCollector(
+      qid,
+      this.ctx.info(),
+      (peers) => {
+        this.collectors.delete(qid);
+        this.ctx.emit(caused({ event: 'topology', peers }, cmd));
+      },
+      { timeoutMs: this.options.timeoutMs ?? 1500 },
+    );
     this.collectors.set(qid, collector);
     this.router.originate('topo-query', { qid, hops: MAX_HOPS, origin: this.ctx.self() });
     void this.livePeers().then((peers) => collector.expect(peers ? peers.map((p) => p.name) : null));

@@ -30,13 +30,20 @@ test('running out of disk space stops the download with a clear error and keeps 
     const holder = await mesh.startPeer('holder');
     await holder.waitHashed();
     const small = await mesh.startPeer('small');
-    const failed = await small.ask('huge.bin', (e) => e.event === 'download-failed' || e.event === 'download-complete', 30_000);
+    const failed = await small.ask(
+      'huge.bin',
+      (e) => e.event === 'download-failed' || e.event === 'download-complete',
+      30_000,
+    );
     assert.is(failed.event, 'download-failed');
     if (failed.event !== 'download-failed') return;
     assert.match(failed.reason, /the disk is full: free some space and ask for the file again to resume/);
     assert.ok((failed.kept ?? 0) > 0, `verified pieces are kept (${failed.kept})`);
     assert.not.ok(existsSync(join(dir, 'Downloads', 'huge.bin')));
-    assert.ok(readdirSync(join(dir, '.p2p', 'partial')).some((f) => f.endsWith('.have')), 'the resume record stays');
+    assert.ok(
+      readdirSync(join(dir, '.p2p', 'partial')).some((f) => f.endsWith('.have')),
+      'the resume record stays',
+    );
     // The peer is still alive and serving.
     const topo = await small.ask('TOPO', 'topology');
     assert.ok(topo.event === 'topology' && topo.peers.length === 2);

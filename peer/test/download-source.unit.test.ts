@@ -12,7 +12,15 @@ const MiB = 1024 * 1024;
 
 function rig(keepaliveMs = 60_000) {
   const [near, far] = duplexPair();
-  const source = new DownloadSource('h1', new Channel(near, peerMessages), 'transfer-1', 2 * MiB + 5, MiB, 10_000, keepaliveMs);
+  const source = new DownloadSource(
+    'h1',
+    new Channel(near, peerMessages),
+    'transfer-1',
+    2 * MiB + 5,
+    MiB,
+    10_000,
+    keepaliveMs,
+  );
   const holder = new Channel(far, peerMessages);
   const heard: Tagged<PeerMessages>[] = [];
   holder.on('message', (m) => heard.push(m));

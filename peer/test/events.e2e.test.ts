@@ -40,21 +40,35 @@ test('answers carry the number of the command line that caused them; what no com
 
     const missing = await answer('ghost.txt', 'not-found', 8);
     const sent = b.events.find((e) => e.event === 'query-sent' && e.file === 'ghost.txt');
-    assert.ok(sent?.event === 'query-sent' && missing.event === 'not-found' && sent.download === missing.download && sent.cmd === 8,
-      JSON.stringify(sent));
+    assert.ok(
+      sent?.event === 'query-sent' &&
+        missing.event === 'not-found' &&
+        sent.download === missing.download &&
+        sent.cmd === 8,
+      JSON.stringify(sent),
+    );
 
     const done = await answer('notes', 'download-complete', 9);
-    assert.ok(done.event === 'download-complete' && missing.event === 'not-found' && done.download !== missing.download,
-      'another download, another id');
+    assert.ok(
+      done.event === 'download-complete' && missing.event === 'not-found' && done.download !== missing.download,
+      'another download, another id',
+    );
     for (const e of downloadEvents(b.events)) {
       assert.is(e.cmd, e.download === missing.download ? 8 : 9, `${e.event} ${JSON.stringify(e)}`);
     }
     assert.ok(await answer('notes.txt', 'already-have', 10));
 
     // Not caused by a command: joining, neighbours, the files listing sent when Downloads/ changed.
-    await b.waitFor((e) => e.event === 'files' && e.cmd === undefined && e.downloads.some((f) => f.name === 'notes.txt'), 5_000);
-    for (const e of b.events.filter((x) => ['ready', 'neighbour-up', 'server'].includes(x.event))) assert.is(e.cmd, undefined, e.event);
-    assert.ok(a.events.every((e) => e.cmd === undefined), 'nothing was typed at a');
+    await b.waitFor(
+      (e) => e.event === 'files' && e.cmd === undefined && e.downloads.some((f) => f.name === 'notes.txt'),
+      5_000,
+    );
+    for (const e of b.events.filter((x) => ['ready', 'neighbour-up', 'server'].includes(x.event)))
+      assert.is(e.cmd, undefined, e.event);
+    assert.ok(
+      a.events.every((e) => e.cmd === undefined),
+      'nothing was typed at a',
+    );
 
     const leaving = await answer('Stop', 'leaving', 11);
     assert.ok(leaving.event === 'leaving' && leaving.reason === 'stopped by the user');
@@ -87,10 +101,17 @@ test('one download id through search rounds after its holder left, a retry, and 
     assert.ok(failed.event === 'download-failed' && (failed.kept ?? 0) < size, JSON.stringify(failed));
     const id = failed.event === 'download-failed' ? failed.download : '';
     const first = downloadEvents(r.events);
-    assert.ok(first.every((e) => e.download === id && e.cmd === 1), JSON.stringify(first.filter((e) => e.download !== id || e.cmd !== 1)).slice(0, 500));
+    assert.ok(
+      first.every((e) => e.download === id && e.cmd === 1),
+      JSON.stringify(first.filter((e) => e.download !== id || e.cmd !== 1)).slice(0, 500),
+    );
     const rounds = r.events.filter((e) => e.event === 'query-sent');
     assert.ok(rounds.length >= 2, `searched again after the holder left (${rounds.length} rounds)`);
-    assert.is(new Set(rounds.map((e) => (e.event === 'query-sent' ? e.query : ''))).size, rounds.length, 'each round floods under a fresh query id');
+    assert.is(
+      new Set(rounds.map((e) => (e.event === 'query-sent' ? e.query : ''))).size,
+      rounds.length,
+      'each round floods under a fresh query id',
+    );
 
     // 2. The holder is back; asked again (command 2), the download resumes under the same id.
     const back = await mesh.startPeer('h');
@@ -98,7 +119,10 @@ test('one download id through search rounds after its holder left, a retry, and 
     const from = r.events.length;
     r.send('movie.bin');
     const resumed = await r.waitFor('download-resumed', 10_000, from);
-    assert.ok(resumed.event === 'download-resumed' && resumed.download === id && resumed.cmd === 2, JSON.stringify(resumed));
+    assert.ok(
+      resumed.event === 'download-resumed' && resumed.download === id && resumed.cmd === 2,
+      JSON.stringify(resumed),
+    );
     await r.waitFor((e) => e.event === 'download-started' && e.cmd === 2, 20_000, from);
 
     // 3. The requester is killed mid-way and restarted: it resumes on its own, same id, no command.
@@ -108,8 +132,14 @@ test('one download id through search rounds after its holder left, a retry, and 
     const done = await again.waitFor((e) => e.event === 'download-complete' || e.event === 'download-failed', 60_000);
     assert.is(done.event, 'download-complete', JSON.stringify(done).slice(0, 300));
     const after = downloadEvents(again.events);
-    assert.ok(after.some((e) => e.event === 'download-resumed'), 'resumed at start-up');
-    assert.ok(after.every((e) => e.download === id && e.cmd === undefined), JSON.stringify(after.slice(0, 3)));
+    assert.ok(
+      after.some((e) => e.event === 'download-resumed'),
+      'resumed at start-up',
+    );
+    assert.ok(
+      after.every((e) => e.download === id && e.cmd === undefined),
+      JSON.stringify(after.slice(0, 3)),
+    );
     if (done.event === 'download-complete') assert.is(sha256File(join(again.dir, done.path)), want);
   } finally {
     await mesh.close();

@@ -21,8 +21,15 @@ export function describe(data: Buffer): { sha256: string; pieceSize: number; pie
   const whole = createHash('sha256');
   for (let i = 0; i < count; i++) {
     const piece = data.subarray(i * pieceSize, i * pieceSize + pieceLength(data.length, pieceSize, i));
-    createHash('sha256').update(piece).digest().copy(pieces, i * 32);
-    whole.update(piece).copy().digest().copy(prefixes, i * 32);
+    createHash('sha256')
+      .update(piece)
+      .digest()
+      .copy(pieces, i * 32);
+    whole
+      .update(piece)
+      .copy()
+      .digest()
+      .copy(prefixes, i * 32);
   }
   return { sha256: whole.digest('hex'), pieceSize, pieces, prefixes };
 }
@@ -59,7 +66,9 @@ export class FakePeer {
 
   /** Links to a real peer as its neighbour; resolves with the channel once the peer's hello arrives. */
   async linkTo(port: number): Promise<FakeChannel> {
-    const channel: FakeChannel = new Channel(connect({ host: '127.0.0.1', port }), peerMessages, { idleTimeoutMs: 20_000 });
+    const channel: FakeChannel = new Channel(connect({ host: '127.0.0.1', port }), peerMessages, {
+      idleTimeoutMs: 20_000,
+    });
     this.channels.push(channel);
     channel.on('message', (m) => {
       this.received.push(m);
@@ -81,8 +90,13 @@ export class FakePeer {
   }
 
   /** Dials a requester as a holder, sends an offer, and resolves with the channel and the requester's answer. */
-  async offer(port: number, offer: PeerMessages['offer']): Promise<{ channel: FakeChannel; answer: Tagged<PeerMessages> }> {
-    const channel: FakeChannel = new Channel(connect({ host: '127.0.0.1', port }), peerMessages, { idleTimeoutMs: 20_000 });
+  async offer(
+    port: number,
+    offer: PeerMessages['offer'],
+  ): Promise<{ channel: FakeChannel; answer: Tagged<PeerMessages> }> {
+    const channel: FakeChannel = new Channel(connect({ host: '127.0.0.1', port }), peerMessages, {
+      idleTimeoutMs: 20_000,
+    });
     this.channels.push(channel);
     const answer = new Promise<Tagged<PeerMessages>>((resolve, reject) => {
       channel.once('message', resolve);

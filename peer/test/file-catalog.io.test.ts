@@ -15,7 +15,13 @@ function fixture() {
   const root = mkdtempSync(join(tmpdir(), 'catalog-'));
   const folders = new PeerFolders(join(root, 'peer')).ensure();
   const hasher = new Hasher();
-  return { root, folders, hasher, catalog: new FileCatalog(folders, hasher), done: () => (hasher.stop(), rmSync(root, { recursive: true, force: true })) };
+  return {
+    root,
+    folders,
+    hasher,
+    catalog: new FileCatalog(folders, hasher),
+    done: () => (hasher.stop(), rmSync(root, { recursive: true, force: true })),
+  };
 }
 
 test('resolves an exact name first, then a unique stem; an ambiguous stem finds nothing', () => {
@@ -85,8 +91,14 @@ test('digests match an independent computation and are cached until the file cha
 
 test('a name taken in Downloads gets a numbered sibling', () => {
   const taken = new Set(['a.txt', 'a (2).txt']);
-  assert.is(unusedName('a.txt', (n) => taken.has(n)), 'a (3).txt');
-  assert.is(unusedName('b.txt', (n) => taken.has(n)), 'b.txt');
+  assert.is(
+    unusedName('a.txt', (n) => taken.has(n)),
+    'a (3).txt',
+  );
+  assert.is(
+    unusedName('b.txt', (n) => taken.has(n)),
+    'b.txt',
+  );
 });
 
 test.run();

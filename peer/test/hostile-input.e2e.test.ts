@@ -51,7 +51,14 @@ async function fakeHolderFor(s1: PeerProcess, fake: FakePeer, file: string, trut
   if (query.kind !== 'query') throw new Error('not a query');
   const { sha256, pieceSize, pieces, prefixes } = describe(truth);
   const { channel, answer } = await fake.offer(query.body.origin.port, {
-    qid: query.body.qid, file, size: truth.length, sha256, pieceSize, pieces: pieces.toString('base64'), prefixes: prefixes.toString('base64'), from: fake.ref(),
+    qid: query.body.qid,
+    file,
+    size: truth.length,
+    sha256,
+    pieceSize,
+    pieces: pieces.toString('base64'),
+    prefixes: prefixes.toString('base64'),
+    from: fake.ref(),
   });
   assert.is(answer.kind, 'want');
   assert.equal(answer.kind === 'want' && answer.body.pieces[0], 0, 'the lowest piece is asked for first');
@@ -104,7 +111,10 @@ test('garbage, truncated and oversized frames close only their own connection', 
   assert.is(done.event, 'download-complete');
 });
 
-test('queries for paths outside the shared folder are refused; a link that leads out is not served', async ({ mesh, s2 }) => {
+test('queries for paths outside the shared folder are refused; a link that leads out is not served', async ({
+  mesh,
+  s2,
+}) => {
   const fake = new FakePeer();
   await fake.listen();
   try {
@@ -121,7 +131,11 @@ test('queries for paths outside the shared folder are refused; a link that leads
     const deadline = Date.now() + 2000;
     while (fake.inbound.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     await new Promise((r) => setTimeout(r, 500));
-    assert.equal(fake.inbound.map((c) => c.first.kind === 'offer' && c.first.body.file), ['public.txt'], 'only the legitimate file was offered');
+    assert.equal(
+      fake.inbound.map((c) => c.first.kind === 'offer' && c.first.body.file),
+      ['public.txt'],
+      'only the legitimate file was offered',
+    );
   } finally {
     fake.close();
   }
@@ -139,7 +153,13 @@ test('a holder whose bytes do not match their hashes is excluded; nothing lands 
     channel.sendRaw(pieceFrame(0, truth.subarray(0, pieceSize)));
     await second;
     channel.sendRaw(pieceFrame(1, lie));
-    const excluded = await s1.waitFor((e) => e.event === 'log' && /mallory sent a bad piece: piece 1 did not match its SHA-256: mallory is excluded/.test(e.message), 8000, from);
+    const excluded = await s1.waitFor(
+      (e) =>
+        e.event === 'log' &&
+        /mallory sent a bad piece: piece 1 did not match its SHA-256: mallory is excluded/.test(e.message),
+      8000,
+      from,
+    );
     assert.ok(excluded);
     await new Promise((r) => setTimeout(r, 300));
     assert.not.ok(existsSync(join(s1.dir, 'Downloads', 'lie.bin')));
@@ -151,7 +171,9 @@ test('a holder whose bytes do not match their hashes is excluded; nothing lands 
   }
 });
 
-test('a holder that dies mid-transfer leaves nothing under the final name, and the received pieces are kept', async ({ s1 }) => {
+test('a holder that dies mid-transfer leaves nothing under the final name, and the received pieces are kept', async ({
+  s1,
+}) => {
   const fake = new FakePeer();
   await fake.listen();
   try {
@@ -163,7 +185,11 @@ test('a holder that dies mid-transfer leaves nothing under the final name, and t
     channel.sendRaw(pieceFrame(1, truth.subarray(pieceSize, 2 * pieceSize)).subarray(0, 5000)); // half a frame, then gone
     await new Promise((r) => setTimeout(r, 100));
     channel.destroy();
-    const dropped = await s1.waitFor((e) => e.event === 'log' && /dies\.bin: mallory dropped/.test(e.message), 8000, from);
+    const dropped = await s1.waitFor(
+      (e) => e.event === 'log' && /dies\.bin: mallory dropped/.test(e.message),
+      8000,
+      from,
+    );
     assert.ok(dropped);
     assert.not.ok(existsSync(join(s1.dir, 'Downloads', 'dies.bin')));
     await new Promise((r) => setTimeout(r, 300));
@@ -180,7 +206,14 @@ test('an offer for a file not asked for, or for an unknown search, is declined',
   try {
     const data = Buffer.from('x');
     const { sha256, pieceSize, pieces, prefixes } = describe(data);
-    const base = { size: 1, sha256, pieceSize, pieces: pieces.toString('base64'), prefixes: prefixes.toString('base64'), from: fake.ref() };
+    const base = {
+      size: 1,
+      sha256,
+      pieceSize,
+      pieces: pieces.toString('base64'),
+      prefixes: prefixes.toString('base64'),
+      from: fake.ref(),
+    };
     const unknown = await fake.offer(portOf(s1), { ...base, qid: 'nobody-asked-0001', file: 'x.txt' });
     assert.is(unknown.answer.kind, 'decline');
     const escaping = await fake.offer(portOf(s1), { ...base, qid: 'nobody-asked-0002', file: '../x.txt' });
@@ -237,9 +270,14 @@ test('a peer that cannot reach the metadata server says so, retries, and joins o
     late.serverAddress = `127.0.0.1:${free}`;
     const peer = await late.startPeer('early', [], false);
     const deadline = Date.now() + 5000;
-    while (!/cannot reach the metadata server/.test(peer.stderr) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while (!/cannot reach the metadata server/.test(peer.stderr) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
     assert.match(peer.stderr, /cannot reach the metadata server at 127\.0\.0\.1:\d+ .*retrying in/);
-    const server = spawn(process.execPath, [join(PEER_BIN, '..', '..', 'metadata-server', 'main.js'), '--port', String(free), '--peer-ports', '45000-45199'], { stdio: 'ignore' });
+    const server = spawn(
+      process.execPath,
+      [join(PEER_BIN, '..', '..', 'metadata-server', 'main.js'), '--port', String(free), '--peer-ports', '45000-45199'],
+      { stdio: 'ignore' },
+    );
     late.server = server;
     const ready = await peer.waitFor('ready', 15_000);
     assert.is(ready.event, 'ready');

@@ -27,12 +27,21 @@ test('peers on three hosts join, link, answer TOPO with their LAN addresses and 
     const hosts = [a!, b!, c!];
     for (let i = 0; i < 3; i++) await mesh.startPeer(`h${i + 1}`, ['--host', hosts[i]!], true, lan.exec(i));
     const topo = (await mesh.peer('h1').ask('TOPO', 'topology')) as Extract<PeerEvent, { event: 'topology' }>;
-    assert.equal(topo.peers.map((p) => [p.name, p.host, p.neighbours]), [
-      ['h1', a, ['h2']],
-      ['h2', b, ['h1', 'h3']],
-      ['h3', c, ['h2']],
-    ]);
-    const done = await mesh.peer('h1').ask('report.bin', (e) => e.event === 'download-complete' || e.event === 'not-found' || e.event === 'download-failed', 15_000);
+    assert.equal(
+      topo.peers.map((p) => [p.name, p.host, p.neighbours]),
+      [
+        ['h1', a, ['h2']],
+        ['h2', b, ['h1', 'h3']],
+        ['h3', c, ['h2']],
+      ],
+    );
+    const done = await mesh
+      .peer('h1')
+      .ask(
+        'report.bin',
+        (e) => e.event === 'download-complete' || e.event === 'not-found' || e.event === 'download-failed',
+        15_000,
+      );
     assert.is(done.event, 'download-complete', JSON.stringify(done));
     if (done.event === 'download-complete') {
       assert.is(done.from, 'h3');

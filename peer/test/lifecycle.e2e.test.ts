@@ -24,14 +24,22 @@ test('a sole holder killed mid-transfer: the download stops keeping its pieces, 
     await requester.waitFor('download-progress', 15_000);
     holder.kill('SIGKILL');
     await holder.waitExit();
-    const outcome = await requester.waitFor((e) => e.event === 'download-failed' || e.event === 'download-complete', 30_000);
+    const outcome = await requester.waitFor(
+      (e) => e.event === 'download-failed' || e.event === 'download-complete',
+      30_000,
+    );
     assert.is(outcome.event, 'download-failed', 'killed while data was flowing');
-    const kept = outcome.event === 'download-failed' ? outcome.kept ?? 0 : 0;
-    if (outcome.event === 'download-failed') assert.match(outcome.reason, new RegExp(`every holder is gone; ${kept} of ${size} bytes are kept`));
+    const kept = outcome.event === 'download-failed' ? (outcome.kept ?? 0) : 0;
+    if (outcome.event === 'download-failed')
+      assert.match(outcome.reason, new RegExp(`every holder is gone; ${kept} of ${size} bytes are kept`));
     assert.ok(kept > 0 && kept < size, `some pieces were kept (${kept})`);
     assert.not.ok(existsSync(join(requester.dir, 'Downloads', 'movie.bin')));
     const partial = readdirSync(join(requester.dir, '.p2p', 'partial')).sort();
-    assert.equal(partial.map((f) => f.slice(64)), ['.have', '.json', '.part'], `the data, its description and its bitfield are kept: ${partial}`);
+    assert.equal(
+      partial.map((f) => f.slice(64)),
+      ['.have', '.json', '.part'],
+      `the data, its description and its bitfield are kept: ${partial}`,
+    );
 
     // The holder comes back; asking again resumes and fetches only what is missing.
     const back = await mesh.startPeer('holder');
@@ -40,10 +48,18 @@ test('a sole holder killed mid-transfer: the download stops keeping its pieces, 
     requester.send('movie.bin');
     const resumed = await requester.waitFor('download-resumed', 10_000, from);
     assert.ok(resumed.event === 'download-resumed' && resumed.have === kept, 'resumes from what was kept');
-    const done = await requester.waitFor((e) => e.event === 'download-complete' || e.event === 'download-failed', 60_000, from);
+    const done = await requester.waitFor(
+      (e) => e.event === 'download-complete' || e.event === 'download-failed',
+      60_000,
+      from,
+    );
     assert.is(done.event, 'download-complete', JSON.stringify(done).slice(0, 300));
     if (done.event !== 'download-complete') return;
-    assert.is(done.sources.reduce((n, s) => n + s.bytes, 0), size - kept, 'only the missing bytes were fetched');
+    assert.is(
+      done.sources.reduce((n, s) => n + s.bytes, 0),
+      size - kept,
+      'only the missing bytes were fetched',
+    );
     assert.is(sha256File(join(requester.dir, done.path)), sha256File(join(shared, 'movie.bin')));
     assert.equal(readdirSync(join(requester.dir, '.p2p', 'partial')), []);
   } finally {
@@ -83,7 +99,10 @@ test('a peer sharing more files than the index takes stays in the mesh and says 
     for (let i = 0; i <= 2000; i++) files[`f${String(i).padStart(4, '0')}.txt`] = `file ${i}`;
     mesh.seed('hoarder', files);
     const hoarder = await mesh.startPeer('hoarder');
-    const warned = await hoarder.waitFor((e) => e.event === 'log' && /only the first 2000 of 2001 files are in the mesh's index/.test(e.message), 30_000);
+    const warned = await hoarder.waitFor(
+      (e) => e.event === 'log' && /only the first 2000 of 2001 files are in the mesh's index/.test(e.message),
+      30_000,
+    );
     assert.ok(warned);
     const other = await mesh.startPeer('other');
     const list = await other.ask('list', 'list');

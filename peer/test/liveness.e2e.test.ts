@@ -31,13 +31,18 @@ neighbours('its neighbours report it down within 7 s, and TOPO no longer lists i
   const marks = new Map(around.map((n) => [n, mesh.peer(n).events.length]));
   const stoppedAt = Date.now();
   frozen.kill('SIGSTOP');
-  await Promise.all(around.map((n) => mesh.peer(n).waitFor((e) => e.event === 'neighbour-down' && e.name === 's3', 7000, marks.get(n))));
+  await Promise.all(
+    around.map((n) => mesh.peer(n).waitFor((e) => e.event === 'neighbour-down' && e.name === 's3', 7000, marks.get(n))),
+  );
   const took = Date.now() - stoppedAt;
   assert.ok(took >= 4000, `noticed after ${took} ms: not before the 5 s of silence`);
   assert.ok(took <= 7000, `noticed after ${took} ms`);
   const asker = mesh.peer(around[0]!);
   const topo = (await asker.ask('TOPO', 'topology', 10_000)) as Topology;
-  assert.not.ok(topo.peers.some((p) => p.name === 's3'), `s3 is not in TOPO: ${JSON.stringify(topo.peers)}`);
+  assert.not.ok(
+    topo.peers.some((p) => p.name === 's3'),
+    `s3 is not in TOPO: ${JSON.stringify(topo.peers)}`,
+  );
   for (const p of topo.peers) assert.not.ok(p.neighbours.includes('s3'), `${p.name} no longer lists s3`);
 });
 

@@ -1,7 +1,15 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { decodeManifest, encodeManifest, manifestPieces, pieceHash, prefixDigest, sameContent, type Manifest } from '../content/manifest.js';
+import {
+  decodeManifest,
+  encodeManifest,
+  manifestPieces,
+  pieceHash,
+  prefixDigest,
+  sameContent,
+  type Manifest,
+} from '../content/manifest.js';
 import { MAX_FILE_SIZE, MIN_PIECE_SIZE } from '../content/piece-plan.js';
 
 /** A manifest of `data`, computed the slow, obvious way. */
@@ -11,8 +19,14 @@ function manifestOf(data: Buffer): Manifest {
   const pieces = Buffer.alloc(count * 32);
   const prefixes = Buffer.alloc(count * 32);
   for (let i = 0; i < count; i++) {
-    createHash('sha256').update(data.subarray(i * pieceSize, (i + 1) * pieceSize)).digest().copy(pieces, i * 32);
-    createHash('sha256').update(data.subarray(0, (i + 1) * pieceSize)).digest().copy(prefixes, i * 32);
+    createHash('sha256')
+      .update(data.subarray(i * pieceSize, (i + 1) * pieceSize))
+      .digest()
+      .copy(pieces, i * 32);
+    createHash('sha256')
+      .update(data.subarray(0, (i + 1) * pieceSize))
+      .digest()
+      .copy(prefixes, i * 32);
   }
   return { size: data.length, sha256: createHash('sha256').update(data).digest('hex'), pieceSize, pieces, prefixes };
 }
@@ -21,17 +35,27 @@ const data = randomBytes(2 * MIN_PIECE_SIZE + 17);
 const good = manifestOf(data);
 const json = encodeManifest(good);
 
-const rejects = (raw: unknown, why: RegExp) => assert.throws(() => decodeManifest(raw), (err: Error & { code?: string }) => err.code === 'P2P_ERR_BAD_MESSAGE' && why.test(err.message));
+const rejects = (raw: unknown, why: RegExp) =>
+  assert.throws(
+    () => decodeManifest(raw),
+    (err: Error & { code?: string }) => err.code === 'P2P_ERR_BAD_MESSAGE' && why.test(err.message),
+  );
 
 test('a manifest survives encode then decode, digest for digest', () => {
   const back = decodeManifest(JSON.parse(JSON.stringify(json)));
   assert.ok(sameContent(back, good));
   assert.is(manifestPieces(back), 3);
-  assert.ok(pieceHash(back, 2).equals(createHash('sha256').update(data.subarray(2 * MIN_PIECE_SIZE)).digest()));
+  assert.ok(
+    pieceHash(back, 2).equals(
+      createHash('sha256')
+        .update(data.subarray(2 * MIN_PIECE_SIZE))
+        .digest(),
+    ),
+  );
   assert.is(prefixDigest(back, 2).toString('hex'), good.sha256);
 });
 
-test('fields beside the manifest (an offer\'s qid, a record\'s file name) are ignored', () => {
+test("fields beside the manifest (an offer's qid, a record's file name) are ignored", () => {
   assert.ok(sameContent(decodeManifest({ ...json, qid: 'x', file: 'a.bin' }), good));
 });
 
@@ -68,7 +92,10 @@ test('rejects digests that are not base64, or one too many or too few', () => {
   rejects({ ...json, prefixes: 42 }, /prefix digests are not base64/);
   rejects({ ...json, pieces: json.pieces.slice(0, -4) + 'AAA' }, /canonical/);
   rejects({ ...json, pieces: good.pieces.subarray(32).toString('base64') }, /2 piece hashes for 3 pieces/);
-  rejects({ ...json, prefixes: Buffer.concat([good.prefixes, good.prefixes.subarray(0, 32)]).toString('base64') }, /4 prefix digests for 3 pieces/);
+  rejects(
+    { ...json, prefixes: Buffer.concat([good.prefixes, good.prefixes.subarray(0, 32)]).toString('base64') },
+    /4 prefix digests for 3 pieces/,
+  );
 });
 
 test('rejects a last prefix digest that is not the file SHA-256', () => {

@@ -57,12 +57,19 @@ test('every peer joins with a persistent id and symmetric neighbour links', asyn
     assert.ok(peer.neighbours().length >= 1, `${name} has a neighbour`);
     for (const n of peer.neighbours()) assert.ok(mesh.peer(n).neighbours().includes(name), `${n} lists ${name} back`);
   }
-  assert.is(mesh.peer('s1').events.find((e) => e.event === 'ready' && e.neighbours.length === 0) !== undefined, true, 'the first peer got no referral');
+  assert.is(
+    mesh.peer('s1').events.find((e) => e.event === 'ready' && e.neighbours.length === 0) !== undefined,
+    true,
+    'the first peer got no referral',
+  );
 });
 
 test('TOPO shows every peer with the neighbours it really holds', async ({ mesh }) => {
   const topo = (await mesh.peer('s2').ask('TOPO', 'topology')) as Topology;
-  assert.equal(topo.peers.map((p) => p.name), ['s1', 's2', 's3', 's4', 's5']);
+  assert.equal(
+    topo.peers.map((p) => p.name),
+    ['s1', 's2', 's3', 's4', 's5'],
+  );
   for (const p of topo.peers) {
     assert.equal(p.neighbours, mesh.peer(p.name).neighbours(), `${p.name}'s neighbours`);
     const ready = mesh.peer(p.name).events.find((e) => e.event === 'ready') as Extract<PeerEvent, { event: 'ready' }>;
@@ -78,8 +85,16 @@ test('downloads text, every byte value and a multi-megabyte binary across two ho
   const requester = ['s1', 's2', 's3', 's4'].find((n) => distance(topo, n, 's5') >= 2);
   assert.ok(requester, 'some peer is at least two hops from s5');
   const peer = mesh.peer(requester!);
-  for (const [file, data] of [['notes.txt', text], ['allbytes.bin', everyByte], ['big.bin', big]] as const) {
-    const done = (await peer.ask(file, (e) => e.event === 'download-complete' || e.event === 'download-failed' || e.event === 'not-found', 15_000)) as PeerEvent;
+  for (const [file, data] of [
+    ['notes.txt', text],
+    ['allbytes.bin', everyByte],
+    ['big.bin', big],
+  ] as const) {
+    const done = (await peer.ask(
+      file,
+      (e) => e.event === 'download-complete' || e.event === 'download-failed' || e.event === 'not-found',
+      15_000,
+    )) as PeerEvent;
     assert.is(done.event, 'download-complete', JSON.stringify(done));
     if (done.event !== 'download-complete') return;
     assert.is(done.from, 's5');
@@ -95,7 +110,9 @@ test('a name without extension finds the file whose stem it is; an empty file ar
   const done = await mesh.peer('s4').ask('notes', (e) => e.event === 'download-complete' || e.event === 'not-found');
   assert.is(done.event, 'download-complete');
   if (done.event === 'download-complete') assert.is(done.path, 'Downloads/notes.txt');
-  const empty = await mesh.peer('s4').ask('empty.dat', (e) => e.event === 'download-complete' || e.event === 'not-found');
+  const empty = await mesh
+    .peer('s4')
+    .ask('empty.dat', (e) => e.event === 'download-complete' || e.event === 'not-found');
   assert.is(empty.event, 'download-complete');
   if (empty.event === 'download-complete') assert.is(empty.sha256, sha256(Buffer.alloc(0)));
 });
@@ -108,7 +125,9 @@ test('a file already held is not fetched again', async ({ mesh }) => {
 
 test('a file nobody holds is reported not found after the query timeout', async ({ mesh }) => {
   const started = Date.now();
-  const e = await mesh.peer('s1').ask('no-such-file.txt', (x) => x.event === 'not-found' || x.event === 'download-started');
+  const e = await mesh
+    .peer('s1')
+    .ask('no-such-file.txt', (x) => x.event === 'not-found' || x.event === 'download-started');
   assert.is(e.event, 'not-found');
   assert.ok(Date.now() - started >= 1500, 'waited for the timeout');
 });
@@ -145,11 +164,14 @@ test('Stop of a middle peer: neighbours notice, the mesh repairs, downloads work
   for (;;) {
     topo = (await mesh.peer('s3').ask('TOPO', 'topology')) as Topology;
     const names = topo.peers.map((p) => p.name);
-    if (names.join() === 's2,s3,s4' && distance(topo, 's3', 's2') < Infinity && distance(topo, 's3', 's4') < Infinity) break;
+    if (names.join() === 's2,s3,s4' && distance(topo, 's3', 's2') < Infinity && distance(topo, 's3', 's4') < Infinity)
+      break;
     if (Date.now() > deadline) assert.unreachable(`mesh did not repair: ${JSON.stringify(topo.peers)}`);
     await new Promise((r) => setTimeout(r, 300));
   }
-  const done = await mesh.peer('s3').ask('notes.txt', (e) => e.event === 'download-complete' || e.event === 'not-found');
+  const done = await mesh
+    .peer('s3')
+    .ask('notes.txt', (e) => e.event === 'download-complete' || e.event === 'not-found');
   assert.is(done.event, 'download-complete');
 });
 
@@ -157,7 +179,10 @@ test('a peer killed with SIGKILL is noticed within seconds and the mesh repairs'
   const s6 = await mesh.startPeer('s6');
   const s7 = await mesh.startPeer('s7');
   const victim = mesh.peer('s4');
-  const watchers = victim.neighbours().filter((n) => mesh.peer(n).exitCode === undefined).map((n) => mesh.peer(n));
+  const watchers = victim
+    .neighbours()
+    .filter((n) => mesh.peer(n).exitCode === undefined)
+    .map((n) => mesh.peer(n));
   const killedAt = Date.now();
   victim.kill('SIGKILL');
   for (const w of watchers) await w.waitFor((e) => e.event === 'neighbour-down' && e.name === 's4', 5000);
@@ -166,7 +191,8 @@ test('a peer killed with SIGKILL is noticed within seconds and the mesh repairs'
   const deadline = Date.now() + 8000;
   for (;;) {
     const topo = (await s6.ask('TOPO', 'topology')) as Topology;
-    if (topo.peers.map((p) => p.name).join() === live.join() && live.every((n) => distance(topo, 's6', n) < Infinity)) break;
+    if (topo.peers.map((p) => p.name).join() === live.join() && live.every((n) => distance(topo, 's6', n) < Infinity))
+      break;
     if (Date.now() > deadline) assert.unreachable(`mesh did not repair after SIGKILL: ${JSON.stringify(topo.peers)}`);
     await new Promise((r) => setTimeout(r, 300));
   }
@@ -183,7 +209,10 @@ test('Stop all: every peer leaves with exit 0 and the metadata server keeps runn
   }
   assert.is(mesh.server!.exitCode, null, 'the metadata server still runs');
   const again = await mesh.startPeer('s2');
-  assert.ok(again.events.some((e) => e.event === 'ready'), 'a new mesh forms without restarting the server');
+  assert.ok(
+    again.events.some((e) => e.event === 'ready'),
+    'a new mesh forms without restarting the server',
+  );
 });
 
 test.run();

@@ -21,7 +21,11 @@ class MemoryNet {
   dialer(): Dialer {
     const net = this;
     return {
-      async dial<M extends object>(target: HostPort, table: MessageTable<M>, options: DialOptions = {}): Promise<Channel<M>> {
+      async dial<M extends object>(
+        target: HostPort,
+        table: MessageTable<M>,
+        options: DialOptions = {},
+      ): Promise<Channel<M>> {
         const acceptor = net.sets.get(target.port);
         if (!acceptor) throw new Error(`connect ECONNREFUSED ${target.port}`);
         const [a, b] = duplexPair();
@@ -30,7 +34,10 @@ class MemoryNet {
           if (msg.kind === 'hello') acceptor.accept(theirs, msg.body);
           else theirs.destroy();
         });
-        return new Channel(a, table, { remote: `memory:${target.port}`, ...(options.idleTimeoutMs ? { idleTimeoutMs: options.idleTimeoutMs } : {}) });
+        return new Channel(a, table, {
+          remote: `memory:${target.port}`,
+          ...(options.idleTimeoutMs ? { idleTimeoutMs: options.idleTimeoutMs } : {}),
+        });
       },
     };
   }
@@ -38,7 +45,9 @@ class MemoryNet {
 
 function peer(net: MemoryNet, name: string, id: string, port: number) {
   const events: string[] = [];
-  const set = new NeighbourSet(() => ({ name, id, host: 'memory', port, neighbours: set.names() }), net.dialer(), { pingIntervalMs: 20 });
+  const set = new NeighbourSet(() => ({ name, id, host: 'memory', port, neighbours: set.names() }), net.dialer(), {
+    pingIntervalMs: 20,
+  });
   set.on('up', (link) => events.push(`up ${link.name}`));
   set.on('down', (n, reason) => events.push(`down ${n}: ${reason}`));
   net.sets.set(port, set);
@@ -57,7 +66,10 @@ test('crossed dials: both ends keep the link dialled by the smaller id, and nobo
   assert.is(b.set.get('alice')!.dialerId, 'aaaaaaaaaa');
   assert.equal(a.events, ['up bob']);
   assert.equal(b.events, ['up alice']);
-  assert.ok(a.set.get('bob')!.channel.isOpen && b.set.get('alice')!.channel.isOpen, 'the kept link is open on both ends');
+  assert.ok(
+    a.set.get('bob')!.channel.isOpen && b.set.get('alice')!.channel.isOpen,
+    'the kept link is open on both ends',
+  );
   assert.ok(a.set.get('bob')!.rttMs !== null, 'pings answered over the kept link');
   a.set.closeAll('test over');
   b.set.closeAll('test over');
@@ -82,13 +94,26 @@ test('a neighbour that goes silent is reported down after its dead-after time, w
   // A hand-made neighbour that never says anything (a frozen process whose kernel still holds the connection).
   const frozen = new Channel<PeerMessages>(y, peerMessages, { idleTimeoutMs: 0 });
   const unused: Dialer = { dial: () => Promise.reject(new Error('unused')) };
-  const set = new NeighbourSet(() => ({ name: 'alice', id: 'aaaaaaaaaa', host: 'memory', port: 1, neighbours: [] }), unused, { pingIntervalMs: 10, deadAfterMs: 80 });
+  const set = new NeighbourSet(
+    () => ({ name: 'alice', id: 'aaaaaaaaaa', host: 'memory', port: 1, neighbours: [] }),
+    unused,
+    { pingIntervalMs: 10, deadAfterMs: 80 },
+  );
   const events: string[] = [];
   set.on('down', (n, reason) => events.push(`down ${n}: ${reason}`));
-  set.accept(new Channel<PeerMessages>(x, peerMessages), { name: 'zed', id: 'zzzzzzzzzz', host: 'memory', port: 9, neighbours: [] });
+  set.accept(new Channel<PeerMessages>(x, peerMessages), {
+    name: 'zed',
+    id: 'zzzzzzzzzz',
+    host: 'memory',
+    port: 9,
+    neighbours: [],
+  });
   const started = Date.now();
   while (events.length === 0 && Date.now() - started < 1000) await sleep(10);
-  assert.ok(events.some((e) => /^down zed: .*nothing received/.test(e)), events.join('; '));
+  assert.ok(
+    events.some((e) => /^down zed: .*nothing received/.test(e)),
+    events.join('; '),
+  );
   assert.ok(Date.now() - started >= 70);
   frozen.destroy();
 });

@@ -17,8 +17,15 @@ function manifestOf(data: Buffer): Manifest {
   const whole = createHash('sha256');
   for (let i = 0; i < count; i++) {
     const piece = data.subarray(i * MIN_PIECE_SIZE, (i + 1) * MIN_PIECE_SIZE);
-    createHash('sha256').update(piece).digest().copy(pieces, i * 32);
-    whole.update(piece).copy().digest().copy(prefixes, i * 32);
+    createHash('sha256')
+      .update(piece)
+      .digest()
+      .copy(pieces, i * 32);
+    whole
+      .update(piece)
+      .copy()
+      .digest()
+      .copy(prefixes, i * 32);
   }
   return { size: data.length, sha256: whole.digest('hex'), pieceSize: MIN_PIECE_SIZE, pieces, prefixes };
 }
@@ -32,7 +39,14 @@ function setup() {
   mkdirSync(dir);
   mkdirSync(downloads);
   const data = randomBytes(4 * MIN_PIECE_SIZE + 3);
-  return { root, dir, downloads, data, manifest: manifestOf(data), done: () => rmSync(root, { recursive: true, force: true }) };
+  return {
+    root,
+    dir,
+    downloads,
+    data,
+    manifest: manifestOf(data),
+    done: () => rmSync(root, { recursive: true, force: true }),
+  };
 }
 
 test('a record round-trips with its download id, held pieces and unconfirmed journal', async () => {
@@ -50,7 +64,10 @@ test('a record round-trips with its download id, held pieces and unconfirmed jou
     assert.is(r.have.count, 1);
     assert.ok(r.have.has(0));
     assert.equal(r.unconfirmed, [2]);
-    assert.equal(files.all().map((x) => x.file), ['disk.img']);
+    assert.equal(
+      files.all().map((x) => x.file),
+      ['disk.img'],
+    );
     await f.close();
   } finally {
     t.done();

@@ -12,7 +12,8 @@ test('pieces are 1 MiB until a file would need more than MAX_PIECES of them', ()
   assert.is(pieceSizeFor(8 * GiB), MIN_PIECE_SIZE);
   assert.is(pieceSizeFor(8 * GiB + 1), 2 * MIN_PIECE_SIZE);
   assert.is(pieceSizeFor(MAX_FILE_SIZE), MAX_PIECE_SIZE);
-  for (const size of [1, 5 * GiB + 3, 100 * GiB, MAX_FILE_SIZE]) assert.ok(pieceCount(size, pieceSizeFor(size)) <= MAX_PIECES, `${size}`);
+  for (const size of [1, 5 * GiB + 3, 100 * GiB, MAX_FILE_SIZE])
+    assert.ok(pieceCount(size, pieceSizeFor(size)) <= MAX_PIECES, `${size}`);
 });
 
 test('the last piece is short and lengths add up to the size', () => {
@@ -25,8 +26,14 @@ test('the last piece is short and lengths add up to the size', () => {
 test('the offer of the largest possible file fits in one control frame', () => {
   const digests = randomBytes(MAX_PIECES * 32).toString('base64');
   const frame = peerMessages.encode('offer', {
-    qid: 'q'.repeat(21), file: 'x'.repeat(255), size: MAX_FILE_SIZE, sha256: 'a'.repeat(64), pieceSize: MAX_PIECE_SIZE,
-    pieces: digests, prefixes: digests, from: { name: 'n'.repeat(32), id: 'i'.repeat(64), host: 'h'.repeat(255), port: 65535 },
+    qid: 'q'.repeat(21),
+    file: 'x'.repeat(255),
+    size: MAX_FILE_SIZE,
+    sha256: 'a'.repeat(64),
+    pieceSize: MAX_PIECE_SIZE,
+    pieces: digests,
+    prefixes: digests,
+    from: { name: 'n'.repeat(32), id: 'i'.repeat(64), host: 'h'.repeat(255), port: 65535 },
   });
   assert.ok(frame.length <= DEFAULT_MAX_FRAME_BYTES, `${frame.length} bytes`);
 });

@@ -45,15 +45,25 @@ test('three holders feed one download; one killed mid-way; the file still arrive
     const me = await mesh.startPeer('me', ['--verbose']);
     me.send('video.bin');
     // Kill one holder once every holder has delivered something.
-    const busy = await me.waitFor((e) => e.event === 'download-progress' && e.sources.filter((s) => s.bytes > 0).length === 3, 20_000);
+    const busy = await me.waitFor(
+      (e) => e.event === 'download-progress' && e.sources.filter((s) => s.bytes > 0).length === 3,
+      20_000,
+    );
     assert.ok(busy);
     mesh.peer('h2').kill('SIGKILL');
-    const done = (await me.waitFor((e) => e.event === 'download-complete' || e.event === 'download-failed', 60_000)) as PeerEvent;
+    const done = (await me.waitFor(
+      (e) => e.event === 'download-complete' || e.event === 'download-failed',
+      60_000,
+    )) as PeerEvent;
     assert.is(done.event, 'download-complete', JSON.stringify(done).slice(0, 300));
     const c = done as Complete;
     assert.is(c.sha256, want);
     assert.is(sha256File(join(me.dir, c.path)), want);
-    assert.is(c.sources.reduce((n, s) => n + s.bytes, 0), size, 'every byte credited once');
+    assert.is(
+      c.sources.reduce((n, s) => n + s.bytes, 0),
+      size,
+      'every byte credited once',
+    );
     const h2 = c.sources.find((s) => s.name === 'h2');
     assert.ok(h2 && h2.bytes > 0 && !h2.active, 'the killed holder contributed, then dropped out');
     assert.ok(me.events.some((e) => e.event === 'log' && /video\.bin: h2 dropped/.test(e.message)));
@@ -78,13 +88,24 @@ test('a holder serving corrupted bytes is detected and excluded; the others comp
     closeSync(fd);
     utimesSync(path, atime, mtime);
     const me = await mesh.startPeer('me');
-    const done = (await me.ask('disk.img', (e) => e.event === 'download-complete' || e.event === 'download-failed', 60_000)) as PeerEvent;
+    const done = (await me.ask(
+      'disk.img',
+      (e) => e.event === 'download-complete' || e.event === 'download-failed',
+      60_000,
+    )) as PeerEvent;
     assert.is(done.event, 'download-complete', JSON.stringify(done).slice(0, 300));
     const c = done as Complete;
     assert.is(sha256File(join(me.dir, c.path)), want);
     const rotten = c.sources.find((s) => s.name === 'rotten');
     assert.ok(!rotten || rotten.bytes === 0, 'nothing from the rotten holder was kept');
-    assert.ok(me.events.some((e) => e.event === 'log' && e.level === 'warn' && /rotten sent a bad piece: piece \d+ did not match its SHA-256: rotten is excluded/.test(e.message)));
+    assert.ok(
+      me.events.some(
+        (e) =>
+          e.event === 'log' &&
+          e.level === 'warn' &&
+          /rotten sent a bad piece: piece \d+ did not match its SHA-256: rotten is excluded/.test(e.message),
+      ),
+    );
   } finally {
     await mesh.close();
   }
@@ -107,7 +128,10 @@ test('a requester killed with SIGKILL resumes on restart and fetches only the mi
     const resumed = await again.waitFor('download-resumed', 10_000);
     assert.ok(resumed.event === 'download-resumed' && resumed.have > 0 && resumed.have < size, JSON.stringify(resumed));
     const have = resumed.event === 'download-resumed' ? resumed.have : 0;
-    const done = (await again.waitFor((e) => e.event === 'download-complete' || e.event === 'download-failed', 60_000)) as PeerEvent;
+    const done = (await again.waitFor(
+      (e) => e.event === 'download-complete' || e.event === 'download-failed',
+      60_000,
+    )) as PeerEvent;
     assert.is(done.event, 'download-complete', JSON.stringify(done).slice(0, 300));
     const c = done as Complete;
     const fetched = c.sources.reduce((n, s) => n + s.bytes, 0);
@@ -137,7 +161,16 @@ test('list, find and where match what peers really hold after joins, downloads a
     assert.ok(list.event === 'list');
     if (list.event !== 'list') return;
     const rows = list.files.map((f) => [f.name, f.holders]);
-    assert.equal(rows, [['alpha.txt', 1], ['alpha.txt', 1], ['beta.bin', 1], ['shared-notes.md', 2]], 'two different alpha.txt are two entries');
+    assert.equal(
+      rows,
+      [
+        ['alpha.txt', 1],
+        ['alpha.txt', 1],
+        ['beta.bin', 1],
+        ['shared-notes.md', 2],
+      ],
+      'two different alpha.txt are two entries',
+    );
     const found = await d.ask('find NOTES', 'find-results');
     assert.ok(found.event === 'find-results' && found.files.length === 1 && found.files[0]!.holders.join() === 'a,b');
     // A download makes d a holder; the index learns it.
@@ -146,7 +179,14 @@ test('list, find and where match what peers really hold after joins, downloads a
     await new Promise((r) => setTimeout(r, 600));
     const where = await d.ask('where beta.bin', 'where');
     assert.ok(where.event === 'where');
-    if (where.event === 'where') assert.equal(where.holders.filter((h) => h.source === 'index').map((h) => h.name).sort(), ['b', 'd']);
+    if (where.event === 'where')
+      assert.equal(
+        where.holders
+          .filter((h) => h.source === 'index')
+          .map((h) => h.name)
+          .sort(),
+        ['b', 'd'],
+      );
     // b leaves: it disappears from every listing.
     mesh.peer('b').send('Stop');
     await mesh.peer('b').waitExit();
@@ -176,7 +216,10 @@ test('with the metadata server stopped, search still works by flooding and the a
     const where = await x1.ask('where far.bin', 'where');
     assert.ok(where.event === 'where' && where.holders.some((h) => h.name === 'x3' && h.source === 'address-book'));
     const list = await x1.ask('list', 'list');
-    assert.ok(list.event === 'list' && list.files.some((f) => f.name === 'far.bin'), 'list falls back to the address book');
+    assert.ok(
+      list.event === 'list' && list.files.some((f) => f.name === 'far.bin'),
+      'list falls back to the address book',
+    );
     assert.ok(readdirSync(join(x1.dir, 'Downloads')).includes('far.bin'));
   } finally {
     await mesh.close();

@@ -3,7 +3,13 @@ import * as assert from 'uvu/assert';
 import { TopologyCollector } from '../mesh/topology-collector.js';
 import type { PeerInfo } from '../../common/wire/shapes.js';
 
-const info = (name: string, neighbours: string[] = []): PeerInfo => ({ name, id: `id-${name}-0000`, host: '127.0.0.1', port: 7001, neighbours });
+const info = (name: string, neighbours: string[] = []): PeerInfo => ({
+  name,
+  id: `id-${name}-0000`,
+  host: '127.0.0.1',
+  port: 7001,
+  neighbours,
+});
 
 test('finishes as soon as every live peer the server lists has answered', async () => {
   let result: PeerInfo[] | undefined;
@@ -13,7 +19,10 @@ test('finishes as soon as every live peer the server lists has answered', async 
   c.expect(['s1', 's2', 's3']);
   assert.is(result, undefined);
   c.add(info('s2'));
-  assert.equal(result?.map((p) => p.name), ['s1', 's2', 's3']);
+  assert.equal(
+    result?.map((p) => p.name),
+    ['s1', 's2', 's3'],
+  );
 });
 
 test('without a server, finishes once answers stop coming', async () => {
@@ -23,7 +32,11 @@ test('without a server, finishes once answers stop coming', async () => {
   c.add(info('s10'));
   c.add(info('s2'));
   await new Promise((r) => setTimeout(r, 60));
-  assert.equal(result?.map((p) => p.name), ['s1', 's2', 's10'], 'sorted naturally');
+  assert.equal(
+    result?.map((p) => p.name),
+    ['s1', 's2', 's10'],
+    'sorted naturally',
+  );
 });
 
 test('the timeout ends a collection that misses a peer', async () => {
@@ -31,7 +44,10 @@ test('the timeout ends a collection that misses a peer', async () => {
   const c = new TopologyCollector('q-000000003', info('s1'), (p) => (result = p), { timeoutMs: 30 });
   c.expect(['s1', 's2']);
   await new Promise((r) => setTimeout(r, 60));
-  assert.equal(result?.map((p) => p.name), ['s1']);
+  assert.equal(
+    result?.map((p) => p.name),
+    ['s1'],
+  );
 });
 
 test.run();

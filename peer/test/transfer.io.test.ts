@@ -35,21 +35,35 @@ async function swarm(holders: number, bytes: number) {
   });
   const me = { name: 'requester', id: 'requester-id-1', host: '127.0.0.1', port: listener.port! };
   const uploads: Upload[] = [];
-  const downloads = new Downloads(requester.downloads, hasher, new PartialFiles(requester.partial), new AddressBook(join(requester.state, 'book.json')), {
-    self: () => me,
-    index: async () => undefined, // no metadata server: the download floods
-    flood: (qid, file) => {
-      // Each holder answers the flood by dialling back, as peers do; 200 ms timeouts: far shorter than a transfer.
-      catalogs.forEach(async (catalog, i) => {
-        const held = catalog.resolve(file)!;
-        const upload = new Upload(qid, held, await catalog.digest(held), 'requester', { name: `h${i}`, id: `holder-id-${i}000`, host: '127.0.0.1', port: 1 }, { timeoutMs: 200 });
-        uploads.push(upload);
-        void upload.dial(transport, me);
-      });
-      return holders;
+  const downloads = new Downloads(
+    requester.downloads,
+    hasher,
+    new PartialFiles(requester.partial),
+    new AddressBook(join(requester.state, 'book.json')),
+    {
+      self: () => me,
+      index: async () => undefined, // no metadata server: the download floods
+      flood: (qid, file) => {
+        // Each holder answers the flood by dialling back, as peers do; 200 ms timeouts: far shorter than a transfer.
+        catalogs.forEach(async (catalog, i) => {
+          const held = catalog.resolve(file)!;
+          const upload = new Upload(
+            qid,
+            held,
+            await catalog.digest(held),
+            'requester',
+            { name: `h${i}`, id: `holder-id-${i}000`, host: '127.0.0.1', port: 1 },
+            { timeoutMs: 200 },
+          );
+          uploads.push(upload);
+          void upload.dial(transport, me);
+        });
+        return holders;
+      },
+      transport,
     },
-    transport,
-  }, { queryTimeoutMs: 3000, swarm: { idleTimeoutMs: 2000 } });
+    { queryTimeoutMs: 3000, swarm: { idleTimeoutMs: 2000 } },
+  );
   listener.on('offer', (channel, offer) => downloads.onOffer(channel, offer));
   const events: PeerEventBody[] = [];
   const done = new Promise<PeerEventBody>((resolve) =>
@@ -75,7 +89,11 @@ test('three holders of one file all contribute, and the file is verified', async
     assert.is(outcome.event, 'download-complete', JSON.stringify(outcome));
     if (outcome.event !== 'download-complete') return;
     assert.is(sha256File(join(requester.root, outcome.path)), sha256(data));
-    assert.is(outcome.sources.reduce((n, s) => n + s.bytes, 0), data.length, 'every byte is credited to exactly one source');
+    assert.is(
+      outcome.sources.reduce((n, s) => n + s.bytes, 0),
+      data.length,
+      'every byte is credited to exactly one source',
+    );
     assert.equal(outcome.sources.map((s) => s.name).sort(), ['h0', 'h1', 'h2']);
     for (const s of outcome.sources) assert.ok(s.pieces > 0, `${s.name} contributed`);
     assert.equal(readdirSync(requester.partial), [], 'no partial data or record is left');
@@ -84,7 +102,7 @@ test('three holders of one file all contribute, and the file is verified', async
   }
 });
 
-test('a transfer far longer than the holders\' timeouts completes', async () => {
+test("a transfer far longer than the holders' timeouts completes", async () => {
   const started = Date.now();
   const { outcome, close } = await swarm(1, 160 * 1024 * 1024);
   try {

@@ -39,7 +39,9 @@ export class DownloadSource extends EventEmitter<SourceEvents> {
     this.keepalive = setInterval(() => this.channel.send('want', { qid: this.qid, pieces: [] }), keepaliveMs);
     channel.setMaxFrameBytes(pieceFrameLimit(pieceSize));
     channel.setIdleTimeout(idleTimeoutMs);
-    channel.on('message', (msg) => (msg.kind === 'piece' ? this.onPiece(msg.body) : this.drop(`sent an unexpected ${msg.kind} during the transfer`)));
+    channel.on('message', (msg) =>
+      msg.kind === 'piece' ? this.onPiece(msg.body) : this.drop(`sent an unexpected ${msg.kind} during the transfer`),
+    );
     channel.on('close', (err) => {
       clearInterval(this.keepalive);
       this.gone(err ? err.message : 'closed the connection');
@@ -101,7 +103,8 @@ export class DownloadSource extends EventEmitter<SourceEvents> {
     if (this.closed) return;
     if (this.cancelled.delete(index)) return;
     if (!this.inflight.has(index)) return this.drop(`sent piece ${index}, which was not asked of it`);
-    if (data.length !== pieceLength(this.size, this.pieceSize, index)) return this.drop(`sent piece ${index} with ${data.length} bytes`);
+    if (data.length !== pieceLength(this.size, this.pieceSize, index))
+      return this.drop(`sent piece ${index} with ${data.length} bytes`);
     this.inflight.delete(index);
     this.emit('piece', index, data, owned === true);
   }

@@ -61,7 +61,10 @@ interface Job {
  * SwarmDownload; offers of a different file under the same name are declined. Interrupted downloads resume from
  * their verified pieces when asked for again and when the peer starts.
  */
-export class Downloads extends EventEmitter<{ event: (e: PeerEventReport) => void; log: (message: string, level: 'info' | 'warn') => void }> {
+export class Downloads extends EventEmitter<{
+  event: (e: PeerEventReport) => void;
+  log: (message: string, level: 'info' | 'warn') => void;
+}> {
   private readonly jobs = new Map<string, Job>();
   /** Extra query ids (new flood rounds) that lead to a job. */
   private readonly aliases = new Map<string, Job>();
@@ -116,19 +119,26 @@ export class Downloads extends EventEmitter<{ event: (e: PeerEventReport) => voi
     this.book.record({ name: offer.file, size: offer.size, sha256: offer.sha256 }, offer.from);
     if (job.swarm) {
       if (!job.swarm.matches(manifest)) {
-        this.emit('log', `${offer.from.name} holds a different ${offer.file} (SHA-256 ${offer.sha256.slice(0, 12)}…): not mixed in`, 'info');
+        this.emit(
+          'log',
+          `${offer.from.name} holds a different ${offer.file} (SHA-256 ${offer.sha256.slice(0, 12)}…): not mixed in`,
+          'info',
+        );
         return decline('a different file under the same name');
       }
       job.swarm.addSource(offer.from.name, channel);
       return;
     }
-    if (offer.file !== job.query && stemOf(offer.file) !== job.query) return decline(`asked for ${job.query}, not ${offer.file}`);
+    if (offer.file !== job.query && stemOf(offer.file) !== job.query)
+      return decline(`asked for ${job.query}, not ${offer.file}`);
     if (job.sha256 && offer.sha256 !== job.sha256) return decline('a different file under the same name');
     clearTimeout(job.timer);
     job.sha256 = offer.sha256;
     const swarm = this.attach(job, { file: offer.file, manifest });
     swarm.addSource(offer.from.name, channel); // waits inside the swarm until the partial file is open
-    void swarm.open(this.partials.load(offer.sha256)).catch((err) => void swarm.abort(`cannot open the partial file: ${describeError(err)}`));
+    void swarm
+      .open(this.partials.load(offer.sha256))
+      .catch((err) => void swarm.abort(`cannot open the partial file: ${describeError(err)}`));
   }
 
   /** Ends every download, keeping verified pieces for the next start. */
@@ -140,7 +150,16 @@ export class Downloads extends EventEmitter<{ event: (e: PeerEventReport) => voi
   }
 
   private newJob(query: string, sha256?: string, download?: string, cmd?: number): Job {
-    const job: Job = { qid: nanoid(), download: download ?? nanoid(), query, started: Date.now(), relocations: 0, asked: new Set(), ...(sha256 ? { sha256 } : {}), ...(cmd === undefined ? {} : { cmd }) };
+    const job: Job = {
+      qid: nanoid(),
+      download: download ?? nanoid(),
+      query,
+      started: Date.now(),
+      relocations: 0,
+      asked: new Set(),
+      ...(sha256 ? { sha256 } : {}),
+      ...(cmd === undefined ? {} : { cmd }),
+    };
     this.jobs.set(job.qid, job);
     return job;
   }
@@ -150,7 +169,9 @@ export class Downloads extends EventEmitter<{ event: (e: PeerEventReport) => voi
     job.timer = setTimeout(() => {
       if (job.swarm && job.swarm.sourceCount > 0) return;
       if (job.swarm) {
-        void job.swarm.abort(`no holder can be reached now; ${job.swarm.received} of ${job.swarm.content.manifest.size} bytes are kept: ask again to resume`);
+        void job.swarm.abort(
+          `no holder can be reached now; ${job.swarm.received} of ${job.swarm.content.manifest.size} bytes are kept: ask again to resume`,
+        );
         return;
       }
       this.drop(job);
@@ -164,7 +185,13 @@ export class Downloads extends EventEmitter<{ event: (e: PeerEventReport) => voi
     const swarm = this.attach(job, { file: record.file, manifest: record.manifest });
     try {
       const have = await swarm.open(record);
-      this.emit('event', caused({ event: 'download-resumed', download: job.download, file: record.file, sha256, bytes: size, have }, job.cmd));
+      this.emit(
+        'event',
+        caused(
+          { event: 'download-resumed', download: job.download, file: record.file, sha256, bytes: size, have },
+          job.cmd,
+        ),
+      );
     } catch (err) {
       await swarm.abort(`cannot reopen the partial file: ${describeError(err)}`);
       return;
@@ -179,13 +206,20 @@ export class Downloads extends EventEmitter<{ event: (e: PeerEventReport) => voi
     const wanted = (sha: string) => !job.sha256 || sha === job.sha256;
     const entries = ((await this.locator.index('name', job.query)) ?? []).filter((e) => wanted(e.sha256));
     // Prefer the exact name, then the content most peers hold.
-    entries.sort((a, b) => Number(b.name === job.query) - Number(a.name === job.query) || b.holders.length - a.holders.length);
+    entries.sort(
+      (a, b) => Number(b.name === job.query) - Number(a.name === job.query) || b.holders.length - a.holders.length,
+    );
     const sightings = this.book.lookup(job.query).filter((s) => wanted(s.sha256));
     const choice = entries[0] ?? sightings[0];
     const targets = new Map<string, { ref: PeerRef; file: string; sha256: string }>();
     if (choice) {
-      for (const h of entries.filter((e) => e.sha256 === choice.sha256 && e.name === choice.name).flatMap((e) => e.holders)) targets.set(h.name, { ref: h, file: choice.name, sha256: choice.sha256 });
-      for (const s of sightings.filter((s) => s.sha256 === choice.sha256)) for (const h of s.holders) if (!targets.has(h.ref.name)) targets.set(h.ref.name, { ref: h.ref, file: s.name, sha256: s.sha256 });
+      for (const h of entries
+        .filter((e) => e.sha256 === choice.sha256 && e.name === choice.name)
+        .flatMap((e) => e.holders))
+        targets.set(h.name, { ref: h, file: choice.name, sha256: choice.sha256 });
+      for (const s of sightings.filter((s) => s.sha256 === choice.sha256))
+        for (const h of s.holders)
+          if (!targets.has(h.ref.name)) targets.set(h.ref.name, { ref: h.ref, file: s.name, sha256: s.sha256 });
     }
     targets.delete(me);
     for (const name of job.swarm ? [...job.asked] : []) targets.delete(name);
@@ -201,7 +235,13 @@ export class Downloads extends EventEmitter<{ event: (e: PeerEventReport) => voi
     const qid = job.swarm || job.relocations > 0 ? nanoid() : job.qid; // a new round needs an id the mesh has not seen
     if (qid !== job.qid) this.aliases.set(qid, job);
     const sent = this.locator.flood(qid, job.query);
-    this.emit('event', caused({ event: 'query-sent', query: qid, download: job.download, file: job.query, hops: 0, neighbours: sent }, job.cmd));
+    this.emit(
+      'event',
+      caused(
+        { event: 'query-sent', query: qid, download: job.download, file: job.query, hops: 0, neighbours: sent },
+        job.cmd,
+      ),
+    );
   }
 
   /** Dials a known holder and asks it to offer the file; true when it did. */
@@ -209,11 +249,20 @@ export class Downloads extends EventEmitter<{ event: (e: PeerEventReport) => voi
     job.asked.add(holder.name);
     type Answer = { channel?: PeerChannel; first: PeerMessages['offer'] | string };
     const { channel, first } = await this.locator.transport.dial(holder, peerMessages, { idleTimeoutMs: 5000 }).then(
-      (open) => new Promise<Answer>((resolve) => {
-        open.once('message', (msg) => resolve({ channel: open, first: msg.kind === 'offer' ? msg.body : msg.kind === 'decline' ? msg.body.reason : `answered ${msg.kind}` }));
-        open.once('close', (err) => resolve({ channel: open, first: err ? describeError(err) : 'closed the connection' }));
-        open.send('fetch', { qid: job.qid, file, sha256, from: this.locator.self() });
-      }),
+      (open) =>
+        new Promise<Answer>((resolve) => {
+          open.once('message', (msg) =>
+            resolve({
+              channel: open,
+              first:
+                msg.kind === 'offer' ? msg.body : msg.kind === 'decline' ? msg.body.reason : `answered ${msg.kind}`,
+            }),
+          );
+          open.once('close', (err) =>
+            resolve({ channel: open, first: err ? describeError(err) : 'closed the connection' }),
+          );
+          open.send('fetch', { qid: job.qid, file, sha256, from: this.locator.self() });
+        }),
       (err: unknown): Answer => ({ first: describeError(err) }),
     );
     if (typeof first === 'string' || !channel) {
@@ -227,21 +276,57 @@ export class Downloads extends EventEmitter<{ event: (e: PeerEventReport) => voi
   }
 
   private attach(job: Job, content: SwarmDownload['content']): SwarmDownload {
-    const swarm = new SwarmDownload(job.qid, content, this.downloadsDir, this.hasher, this.partials, this.opts.swarm, job.download);
+    const swarm = new SwarmDownload(
+      job.qid,
+      content,
+      this.downloadsDir,
+      this.hasher,
+      this.partials,
+      this.opts.swarm,
+      job.download,
+    );
     job.swarm = swarm;
-    const base = () => ({ download: job.download, file: content.file, ...(job.cmd === undefined ? {} : { cmd: job.cmd }) });
+    const base = () => ({
+      download: job.download,
+      file: content.file,
+      ...(job.cmd === undefined ? {} : { cmd: job.cmd }),
+    });
     const { size, sha256 } = content.manifest;
     let first = '';
     swarm.on('started', (from) => {
       first = from;
       this.emit('event', { event: 'download-started', ...base(), from, bytes: size, sha256 });
     });
-    swarm.on('progress', (received, sources) => this.emit('event', { event: 'download-progress', ...base(), from: sources[0]?.name ?? first, bytes: size, received, sources }));
-    swarm.on('source', (name, what, detail) => this.emit('log', `${content.file}: ${name} ${what === 'bad-piece' ? 'sent a bad piece' : what}: ${detail}`, what === 'joined' ? 'info' : 'warn'));
+    swarm.on('progress', (received, sources) =>
+      this.emit('event', {
+        event: 'download-progress',
+        ...base(),
+        from: sources[0]?.name ?? first,
+        bytes: size,
+        received,
+        sources,
+      }),
+    );
+    swarm.on('source', (name, what, detail) =>
+      this.emit(
+        'log',
+        `${content.file}: ${name} ${what === 'bad-piece' ? 'sent a bad piece' : what}: ${detail}`,
+        what === 'joined' ? 'info' : 'warn',
+      ),
+    );
     swarm.on('stalled', () => void this.relocate(job));
     swarm.on('complete', (path, sha256, sources) => {
       this.drop(job);
-      this.emit('event', { event: 'download-complete', ...base(), path, bytes: size, sha256, from: sources[0]?.name ?? first, ms: Date.now() - job.started, sources });
+      this.emit('event', {
+        event: 'download-complete',
+        ...base(),
+        path,
+        bytes: size,
+        sha256,
+        from: sources[0]?.name ?? first,
+        ms: Date.now() - job.started,
+        sources,
+      });
     });
     swarm.on('failed', (reason, kept) => {
       this.drop(job);
@@ -255,7 +340,9 @@ export class Downloads extends EventEmitter<{ event: (e: PeerEventReport) => voi
     const swarm = job.swarm;
     if (!swarm || swarm.isFinished) return;
     if (job.relocations >= this.opts.relocateAttempts) {
-      await swarm.abort(`every holder is gone; ${swarm.received} of ${swarm.content.manifest.size} bytes are kept: ask again to resume`);
+      await swarm.abort(
+        `every holder is gone; ${swarm.received} of ${swarm.content.manifest.size} bytes are kept: ask again to resume`,
+      );
       return;
     }
     job.relocations++;

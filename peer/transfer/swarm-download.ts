@@ -93,7 +93,16 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
     private readonly download?: string,
   ) {
     super();
-    this.opts = { depth: 1, endgameCopies: 2, endgameAfterMs: 500, maxPendingWrites: 4, progressIntervalMs: 250, idleTimeoutMs: 15_000, keepaliveMs: 5000, ...options };
+    this.opts = {
+      depth: 1,
+      endgameCopies: 2,
+      endgameAfterMs: 500,
+      maxPendingWrites: 4,
+      progressIntervalMs: 250,
+      idleTimeoutMs: 15_000,
+      keepaliveMs: 5000,
+      ...options,
+    };
     this.sha256 = content.manifest.sha256;
     this.count = manifestPieces(content.manifest);
   }
@@ -102,7 +111,8 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
   get received(): number {
     const have = this.partial?.have;
     let bytes = 0;
-    if (have) for (let i = 0; i < this.count; i++) if (have.has(i)) bytes += manifestPieceLength(this.content.manifest, i);
+    if (have)
+      for (let i = 0; i < this.count; i++) if (have.has(i)) bytes += manifestPieceLength(this.content.manifest, i);
     return bytes;
   }
 
@@ -119,7 +129,10 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
    * fetched again); returns the bytes already held.
    */
   async open(record?: PartialRecord): Promise<number> {
-    const partial = await this.partials.open(this.content.file, this.content.manifest, { ...(this.download ? { download: this.download } : {}), ...(record ? { resume: record } : {}) });
+    const partial = await this.partials.open(this.content.file, this.content.manifest, {
+      ...(this.download ? { download: this.download } : {}),
+      ...(record ? { resume: record } : {}),
+    });
     try {
       this.session = await this.hasher.open(partial.path, this.content.manifest, partial.have, partial.recheck);
     } catch (err) {
@@ -131,7 +144,11 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
       if (this.session.recovered.includes(i)) partial.confirm(i);
       else partial.reject(i);
     }
-    this.picker = new PiecePicker(partial.have, { depth: this.opts.depth, endgameCopies: this.opts.endgameCopies, endgameAfterMs: this.opts.endgameAfterMs });
+    this.picker = new PiecePicker(partial.have, {
+      depth: this.opts.depth,
+      endgameCopies: this.opts.endgameCopies,
+      endgameAfterMs: this.opts.endgameAfterMs,
+    });
     if (partial.have.full) void this.finalize();
     for (const [name, channel] of this.waiting.splice(0)) this.addSource(name, channel);
     return this.received;
@@ -155,12 +172,23 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
       return;
     }
     if (this.finished || this.sources.has(name)) {
-      channel.send('decline', { qid: this.qid, reason: this.finished ? 'the download is over' : 'already downloading from you' });
+      channel.send('decline', {
+        qid: this.qid,
+        reason: this.finished ? 'the download is over' : 'already downloading from you',
+      });
       channel.end();
       return;
     }
     const { size, pieceSize } = this.content.manifest;
-    const source = new DownloadSource(name, channel, this.qid, size, pieceSize, this.opts.idleTimeoutMs, this.opts.keepaliveMs);
+    const source = new DownloadSource(
+      name,
+      channel,
+      this.qid,
+      size,
+      pieceSize,
+      this.opts.idleTimeoutMs,
+      this.opts.keepaliveMs,
+    );
     this.sources.set(name, source);
     if (!this.shares.has(name)) this.shares.set(name, { name, bytes: 0, pieces: 0, active: true });
     this.shares.get(name)!.active = true;
@@ -192,7 +220,12 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
     if (this.finished || this.finalizing || !source.isOpen || !this.picker) return;
     const picks = this.picker.pick(source.name, Date.now());
     source.want(picks);
-    if (picks.length === 0 && this.picker.inflightAt(source.name).size < this.opts.depth && this.picker.waitingForEndgame && !this.endgameTimer) {
+    if (
+      picks.length === 0 &&
+      this.picker.inflightAt(source.name).size < this.opts.depth &&
+      this.picker.waitingForEndgame &&
+      !this.endgameTimer
+    ) {
       // Idle near the end: look again once the pieces others are on may be overdue.
       this.endgameTimer = setTimeout(() => {
         this.endgameTimer = undefined;
@@ -221,7 +254,10 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
     // over once written, in arrival order (the running whole-file hash advances in order).
     const written = this.partial!.write(index, data);
     const check = this.handoff.then(() => written).then(() => this.hasher.verify(session, index, data, owned));
-    this.handoff = check.then(() => undefined, () => undefined);
+    this.handoff = check.then(
+      () => undefined,
+      () => undefined,
+    );
     check.then(
       (ok) => this.onChecked(source, index, ok),
       (err) => void this.abort(diskProblem(err)),
@@ -235,7 +271,12 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
     const partial = this.partial!;
     if (!ok) {
       partial.reject(index);
-      this.emit('source', source.name, 'bad-piece', `piece ${index} did not match its SHA-256: ${source.name} is excluded`);
+      this.emit(
+        'source',
+        source.name,
+        'bad-piece',
+        `piece ${index} did not match its SHA-256: ${source.name} is excluded`,
+      );
       source.drop(`sent a bad piece (${index})`);
       for (const s of this.sources.values()) this.schedule(s);
       return;
@@ -273,7 +314,12 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
         const bad = await this.hasher.rescan(session);
         partial.forget(bad);
         this.picker!.rewind(bad);
-        this.emit('source', 'disk', 'bad-piece', `the whole file did not match its SHA-256; fetching ${bad.length} piece(s) again`);
+        this.emit(
+          'source',
+          'disk',
+          'bad-piece',
+          `the whole file did not match its SHA-256; fetching ${bad.length} piece(s) again`,
+        );
         this.finalizing = false;
         for (const s of this.sources.values()) this.schedule(s);
         if (this.sources.size === 0) this.emit('stalled');
@@ -310,6 +356,7 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
 /** One sentence for a failed write; a full disk says so plainly. */
 function diskProblem(err: unknown): string {
   const code = (err as NodeJS.ErrnoException)?.code;
-  if (code === 'ENOSPC' || code === 'EDQUOT') return 'the disk is full: free some space and ask for the file again to resume (verified pieces are kept)';
+  if (code === 'ENOSPC' || code === 'EDQUOT')
+    return 'the disk is full: free some space and ask for the file again to resume (verified pieces are kept)';
   return `cannot write the partial file: ${describeError(err)}`;
 }

@@ -191,4 +191,3 @@ export class Upload extends EventEmitter<UploadEvents> {
     else this.emit('failed', detail as string, this.sent);
   }
 }
-

@@ -39,7 +39,10 @@ export class Uploads {
     try {
       held = this.catalog.resolve(fetch.file);
     } catch (err) {
-      this.ctx.log(`${fetch.from.name} asked for ${JSON.stringify(fetch.file.slice(0, 80))}: refused (${describeError(err)})`, 'warn');
+      this.ctx.log(
+        `${fetch.from.name} asked for ${JSON.stringify(fetch.file.slice(0, 80))}: refused (${describeError(err)})`,
+        'warn',
+      );
       return decline(describeError(err));
     }
     if (!held || held.name !== fetch.file) return decline(`${this.ctx.name} does not hold ${fetch.file}`);
@@ -75,4 +78,3 @@ export class Uploads {
     return upload;
   }
 }
-

@@ -45,10 +45,16 @@ export class PeerListener extends EventEmitter<PeerListenerEvents> {
 
   /** Listens on host:port; rejects with the socket error (EADDRINUSE when the port is taken). */
   async listen(host: string, port: number): Promise<void> {
-    this.listening = await this.transport.listen(host, port, peerMessages, { idleTimeoutMs: this.handshakeTimeoutMs, maxConnections: this.maxConnections }, {
-      channel: (channel) => this.onConnection(channel),
-      rejected: (remote, reason) => this.emit('rejected', remote, reason),
-    });
+    this.listening = await this.transport.listen(
+      host,
+      port,
+      peerMessages,
+      { idleTimeoutMs: this.handshakeTimeoutMs, maxConnections: this.maxConnections },
+      {
+        channel: (channel) => this.onConnection(channel),
+        rejected: (remote, reason) => this.emit('rejected', remote, reason),
+      },
+    );
   }
 
   get port(): number | undefined {
@@ -66,7 +72,10 @@ export class PeerListener extends EventEmitter<PeerListenerEvents> {
     const onError = (err: Error) => this.emit('rejected', remote, describeError(err));
     channel.on('error', onError);
     // A deadline, not only the idle clock: a sender dribbling a frame byte by byte must not stay unsorted forever.
-    const deadline = setTimeout(() => channel.destroy(new TimeoutError('first message', this.handshakeTimeoutMs)), this.handshakeTimeoutMs);
+    const deadline = setTimeout(
+      () => channel.destroy(new TimeoutError('first message', this.handshakeTimeoutMs)),
+      this.handshakeTimeoutMs,
+    );
     channel.once('close', () => clearTimeout(deadline));
     channel.once('message', (msg) => {
       clearTimeout(deadline);
@@ -76,7 +85,12 @@ export class PeerListener extends EventEmitter<PeerListenerEvents> {
       else if (msg.kind === 'fetch') this.emit('fetch', channel, msg.body);
       else {
         channel.on('error', onError);
-        channel.destroy(new P2pError('P2P_ERR_UNEXPECTED_MESSAGE', `a connection must open with hello, offer or fetch, not ${msg.kind}`));
+        channel.destroy(
+          new P2pError(
+            'P2P_ERR_UNEXPECTED_MESSAGE',
+            `a connection must open with hello, offer or fetch, not ${msg.kind}`,
+          ),
+        );
       }
     });
   }

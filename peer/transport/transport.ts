@@ -1,8 +1,8 @@
 /**
  * The peer's transport seam: the only module that opens, accepts and wraps TCP connections. Every dial (neighbour
  * links, the metadata server link, fetches, upload dial-backs) and every accepted connection passes through here,
- * so the step that will secure a connection (the mesh-key handshake and the identity proof, docs/PROTOCOL.md
- * "Transport") has exactly one home: `secure()`. Callers get a framed `Channel`, never a socket.
+ * so the step that will secure a connection (the mesh-key handshake and the identity proof; docs/PROTOCOL.md
+ * "Transport and liveness") has exactly one home: `secure()`. Callers get a framed `Channel`, never a socket.
  *
  * May import: Node's standard library and `common/`.
  */
@@ -92,7 +92,13 @@ export class Transport implements Dialer {
   }
 
   /** Listens on host:port and hands every secured connection to `handlers.channel`; rejects with EADDRINUSE etc. */
-  listen<M extends object>(host: string, port: number, table: MessageTable<M>, options: ListenOptions, handlers: AcceptHandlers<M>): Promise<Listening> {
+  listen<M extends object>(
+    host: string,
+    port: number,
+    table: MessageTable<M>,
+    options: ListenOptions,
+    handlers: AcceptHandlers<M>,
+  ): Promise<Listening> {
     return new Promise((resolve, reject) => {
       const server: Server = createServer((socket) => this.accept(socket, table, options, handlers));
       server.maxConnections = options.maxConnections ?? 64;
@@ -107,7 +113,12 @@ export class Transport implements Dialer {
     });
   }
 
-  private accept<M extends object>(socket: Socket, table: MessageTable<M>, options: LinkOptions, handlers: AcceptHandlers<M>): void {
+  private accept<M extends object>(
+    socket: Socket,
+    table: MessageTable<M>,
+    options: LinkOptions,
+    handlers: AcceptHandlers<M>,
+  ): void {
     const remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
     const fail = (err: Error) => {
       clearTimeout(timer);
@@ -115,7 +126,10 @@ export class Transport implements Dialer {
       handlers.rejected(remote, describeError(err));
     };
     // The secure step of an accepted connection is bounded like a dial's.
-    const timer = setTimeout(() => fail(new TimeoutError(`securing ${remote}`, this.connectTimeoutMs)), this.connectTimeoutMs);
+    const timer = setTimeout(
+      () => fail(new TimeoutError(`securing ${remote}`, this.connectTimeoutMs)),
+      this.connectTimeoutMs,
+    );
     socket.once('error', fail);
     this.secure(socket, 'acceptor').then(
       (stream) => {
@@ -138,7 +152,12 @@ export class Transport implements Dialer {
     return socket;
   }
 
-  private wrap<M extends object>(stream: Duplex, table: MessageTable<M>, options: LinkOptions, remote: string): Channel<M> {
+  private wrap<M extends object>(
+    stream: Duplex,
+    table: MessageTable<M>,
+    options: LinkOptions,
+    remote: string,
+  ): Channel<M> {
     return new Channel(stream, table, {
       remote,
       ...(options.idleTimeoutMs !== undefined ? { idleTimeoutMs: options.idleTimeoutMs } : {}),

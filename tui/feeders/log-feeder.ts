@@ -84,8 +84,14 @@ export class LogFeeder implements Feeder<LogView> {
   private describe(e: PeerEvent): [LogLevel, string][] {
     switch (e.event) {
       case 'ready':
-        return [['ok', `joined the mesh as ${e.name} (id ${e.id}), listening on ${e.host}:${e.port}; neighbours: ${
-          e.neighbours.length > 0 ? e.neighbours.join(', ') : 'none yet'}`]];
+        return [
+          [
+            'ok',
+            `joined the mesh as ${e.name} (id ${e.id}), listening on ${e.host}:${e.port}; neighbours: ${
+              e.neighbours.length > 0 ? e.neighbours.join(', ') : 'none yet'
+            }`,
+          ],
+        ];
       case 'neighbour-up':
         return [['info', `neighbour ${e.name} connected (${e.host}:${e.port})`]];
       case 'neighbour-down':
@@ -93,8 +99,14 @@ export class LogFeeder implements Feeder<LogView> {
       case 'server':
         return [describeServer(e)];
       case 'query-sent':
-        return [['info', `searching the mesh for ${e.file} (asked ${e.neighbours} neighbour${
-          e.neighbours === 1 ? '' : 's'}, hop limit ${e.hops})`]];
+        return [
+          [
+            'info',
+            `searching the mesh for ${e.file} (asked ${e.neighbours} neighbour${
+              e.neighbours === 1 ? '' : 's'
+            }, hop limit ${e.hops})`,
+          ],
+        ];
       case 'query-seen':
         return [describeQuerySeen(e)];
       case 'download-started':
@@ -102,11 +114,21 @@ export class LogFeeder implements Feeder<LogView> {
       case 'download-resumed':
         return [['info', `resuming ${e.file}: ${formatBytes(e.have)} of ${formatBytes(e.bytes)} already here`]];
       case 'download-complete':
-        return [['ok', `${e.file} verified (sha256 ${e.sha256.slice(0, 12)}…) from ${whoSent(e.from, e.sources)} in ${
-          formatDuration(e.ms)}, saved as ${e.path}`]];
+        return [
+          [
+            'ok',
+            `${e.file} verified (sha256 ${e.sha256.slice(0, 12)}…) from ${whoSent(e.from, e.sources)} in ${formatDuration(
+              e.ms,
+            )}, saved as ${e.path}`,
+          ],
+        ];
       case 'download-failed':
-        return [['error', `download of ${e.file} failed: ${e.reason}${
-          e.kept ? ` (${formatBytes(e.kept)} kept to resume)` : ''}`]];
+        return [
+          [
+            'error',
+            `download of ${e.file} failed: ${e.reason}${e.kept ? ` (${formatBytes(e.kept)} kept to resume)` : ''}`,
+          ],
+        ];
       case 'not-found':
         return [['warn', `${e.file}: no peer answered (not found in the mesh)`]];
       case 'already-have':
@@ -122,39 +144,62 @@ export class LogFeeder implements Feeder<LogView> {
         const width = Math.max(4, ...e.peers.map((p) => p.name.length));
         return [
           ['info', `mesh topology: ${e.peers.length} peer${e.peers.length === 1 ? '' : 's'}`],
-          ...[...e.peers].sort((a, b) => a.name.localeCompare(b.name)).map((p): [LogLevel, string] => ['info',
-            `  ${p.name.padEnd(width)}  ${`${p.host}:${p.port}`.padEnd(21)}  ↔ ${
-              p.neighbours.length > 0 ? p.neighbours.join(', ') : '(no neighbours)'}`]),
+          ...[...e.peers]
+            .sort((a, b) => a.name.localeCompare(b.name))
+            .map((p): [LogLevel, string] => [
+              'info',
+              `  ${p.name.padEnd(width)}  ${`${p.host}:${p.port}`.padEnd(21)}  ↔ ${
+                p.neighbours.length > 0 ? p.neighbours.join(', ') : '(no neighbours)'
+              }`,
+            ]),
         ];
       }
       case 'list':
-        return e.files.length === 0 ? [['info', 'list: no files in the mesh index']] : [
-          ['info', `list: ${e.files.length} file${e.files.length === 1 ? '' : 's'} in the mesh`],
-          ...fileTable(e.files.map((f) => [f.name, formatBytes(f.size), `${f.holders} holder${f.holders === 1 ? '' : 's'}`])),
-        ];
+        return e.files.length === 0
+          ? [['info', 'list: no files in the mesh index']]
+          : [
+              ['info', `list: ${e.files.length} file${e.files.length === 1 ? '' : 's'} in the mesh`],
+              ...fileTable(
+                e.files.map((f) => [f.name, formatBytes(f.size), `${f.holders} holder${f.holders === 1 ? '' : 's'}`]),
+              ),
+            ];
       case 'find-results':
-        return e.files.length === 0 ? [['warn', `find ${e.pattern}: nothing matches`]] : [
-          ['info', `find ${e.pattern}: ${e.files.length} match${e.files.length === 1 ? '' : 'es'}`],
-          ...fileTable(e.files.map((f) => [f.name, formatBytes(f.size), f.holders.join(', ')])),
-        ];
+        return e.files.length === 0
+          ? [['warn', `find ${e.pattern}: nothing matches`]]
+          : [
+              ['info', `find ${e.pattern}: ${e.files.length} match${e.files.length === 1 ? '' : 'es'}`],
+              ...fileTable(e.files.map((f) => [f.name, formatBytes(f.size), f.holders.join(', ')])),
+            ];
       case 'where':
-        return e.holders.length === 0 ? [['warn', `where ${e.file}: no known holder`]] : [
-          ['info', `where ${e.file}: ${e.holders.length} holder${e.holders.length === 1 ? '' : 's'}`],
-          ...fileTable(e.holders.map((h) => [h.name, `${h.host}:${h.port}`, `${formatBytes(h.size)} · ${
-            h.source === 'index' ? 'server index' : 'address book'}`])),
-        ];
+        return e.holders.length === 0
+          ? [['warn', `where ${e.file}: no known holder`]]
+          : [
+              ['info', `where ${e.file}: ${e.holders.length} holder${e.holders.length === 1 ? '' : 's'}`],
+              ...fileTable(
+                e.holders.map((h) => [
+                  h.name,
+                  `${h.host}:${h.port}`,
+                  `${formatBytes(h.size)} · ${h.source === 'index' ? 'server index' : 'address book'}`,
+                ]),
+              ),
+            ];
       case 'files': {
         if (e.cmd === undefined) return [];
         const section = (title: string, files: readonly { name: string; size: number }[]): [LogLevel, string][] => [
-          ['info', `${title}: ${files.length} file${files.length === 1 ? '' : 's'}, ${formatBytes(files.reduce((n, f) => n + f.size, 0))}`],
+          [
+            'info',
+            `${title}: ${files.length} file${files.length === 1 ? '' : 's'}, ${formatBytes(files.reduce((n, f) => n + f.size, 0))}`,
+          ],
           ...files.map((f): [LogLevel, string] => ['info', `  ${f.name}  ${formatBytes(f.size)}`]),
         ];
         return [...section('shared/', e.shared), ...section('Downloads/', e.downloads)];
       }
       case 'help': {
         const width = Math.max(0, ...e.commands.map((c) => c.command.length));
-        return [['info', 'commands:'], ...e.commands.map((c): [LogLevel, string] =>
-          ['info', `  ${c.command.padEnd(width)}  ${c.description}`])];
+        return [
+          ['info', 'commands:'],
+          ...e.commands.map((c): [LogLevel, string] => ['info', `  ${c.command.padEnd(width)}  ${c.description}`]),
+        ];
       }
       case 'log':
         return [[e.level === 'warn' ? 'warn' : 'info', e.message]];
@@ -175,7 +220,10 @@ export class LogFeeder implements Feeder<LogView> {
  * Who sent a finished download: `s3 (60%), s5 (40%)`, biggest share first, holders that sent nothing
  * left out; just the name when one holder sent it all (or the core did not say).
  */
-function whoSent(from: string, sources: Extract<PeerEvent, { event: 'download-complete' }>['sources'] | undefined): string {
+function whoSent(
+  from: string,
+  sources: Extract<PeerEvent, { event: 'download-complete' }>['sources'] | undefined,
+): string {
   const shares = withPercents(keptShares(sources, true));
   if (shares.length === 0) return from;
   if (shares.length === 1) return shares[0]!.name;
@@ -195,10 +243,17 @@ function describeServer(e: Extract<PeerEvent, { event: 'server' }>): [LogLevel, 
     case 'connecting':
       return ['info', `metadata server ${e.address}: connecting…`];
     case 'connected':
-      return ['ok', `metadata server ${e.address}: connected${typeof e.peers === 'number' ? ` (${e.peers} peers)` : ''}`];
+      return [
+        'ok',
+        `metadata server ${e.address}: connected${typeof e.peers === 'number' ? ` (${e.peers} peers)` : ''}`,
+      ];
     case 'unreachable':
-      return ['warn', `metadata server ${e.address} unreachable${detail}${
-        typeof e.retryInMs === 'number' ? `; retrying in ${formatDuration(e.retryInMs)}` : ''}`];
+      return [
+        'warn',
+        `metadata server ${e.address} unreachable${detail}${
+          typeof e.retryInMs === 'number' ? `; retrying in ${formatDuration(e.retryInMs)}` : ''
+        }`,
+      ];
     case 'lost':
       return ['warn', `lost the metadata server ${e.address}${detail}`];
   }

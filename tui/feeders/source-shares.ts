@@ -25,7 +25,8 @@ export type KeptShare = Omit<ShareRow, 'percent'>;
  * left without a piece says nothing); once finished, only those that delivered something.
  */
 export function keptShares(sources: readonly SourceShare[] | undefined, finished: boolean): KeptShare[] {
-  return (sources ?? []).filter((s) => s.bytes > 0 || (!finished && s.active))
+  return (sources ?? [])
+    .filter((s) => s.bytes > 0 || (!finished && s.active))
     .map((s) => ({ name: s.name, bytes: s.bytes, active: s.active }));
 }
 

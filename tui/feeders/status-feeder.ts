@@ -74,8 +74,11 @@ export class StatusFeeder implements Feeder<StatusView> {
   }
 
   tick(now: number): boolean {
-    const transient = this.current.kind === 'info' || this.current.kind === 'ok' || this.current.kind === 'warn'
-      || this.current.kind === 'error';
+    const transient =
+      this.current.kind === 'info' ||
+      this.current.kind === 'ok' ||
+      this.current.kind === 'warn' ||
+      this.current.kind === 'error';
     if (transient && now - this.since > this.messageTtlMs) return this.clear(now);
     return false;
   }

@@ -113,8 +113,15 @@ export class TransfersFeeder implements Feeder<TransfersView> {
       case 'download-started':
       case 'upload-started': {
         const down = event.event === 'download-started';
-        const row = this.track(down ? `down:${event.download}` : `up:${event.query}`, down ? 'down' : 'up', event.file,
-          down ? event.from : event.to, event.bytes, t, true);
+        const row = this.track(
+          down ? `down:${event.download}` : `up:${event.query}`,
+          down ? 'down' : 'up',
+          event.file,
+          down ? event.from : event.to,
+          event.bytes,
+          t,
+          true,
+        );
         row.state = 'active';
         row.startedAt = t;
         // A resumed download starts with what it held: its speed counts from there, not from zero.
@@ -124,8 +131,14 @@ export class TransfersFeeder implements Feeder<TransfersView> {
       case 'download-progress':
       case 'upload-progress': {
         const down = event.event === 'download-progress';
-        const row = this.track(down ? `down:${event.download}` : `up:${event.query}`, down ? 'down' : 'up', event.file,
-          down ? event.from : event.to, event.bytes, t);
+        const row = this.track(
+          down ? `down:${event.download}` : `up:${event.query}`,
+          down ? 'down' : 'up',
+          event.file,
+          down ? event.from : event.to,
+          event.bytes,
+          t,
+        );
         if (row.finishedAt !== null) return false;
         row.state = 'active';
         row.done = down ? event.received : event.sent;
@@ -186,9 +199,10 @@ export class TransfersFeeder implements Feeder<TransfersView> {
   tick(now: number): boolean {
     let changed = false;
     for (const [k, row] of this.rows) {
-      const expired = row.finishedAt !== null
-        ? now - row.finishedAt > this.keepFinishedMs
-        : row.state === 'searching' && now - row.startedAt > this.searchTtlMs;
+      const expired =
+        row.finishedAt !== null
+          ? now - row.finishedAt > this.keepFinishedMs
+          : row.state === 'searching' && now - row.startedAt > this.searchTtlMs;
       if (expired) {
         this.rows.delete(k);
         changed = true;
@@ -236,16 +250,38 @@ export class TransfersFeeder implements Feeder<TransfersView> {
   }
 
   /** The row for `key`, made when new; `reopen` starts a finished one again (a download asked for again resumes). */
-  private track(key: string, direction: 'down' | 'up', file: string, peer: string | null, bytes: number | null,
-    t: number, reopen = false): Tracked {
+  private track(
+    key: string,
+    direction: 'down' | 'up',
+    file: string,
+    peer: string | null,
+    bytes: number | null,
+    t: number,
+    reopen = false,
+  ): Tracked {
     let row = this.rows.get(key);
     if (row && reopen && row.finishedAt !== null) {
       this.rows.delete(key);
       row = undefined;
     }
     if (!row) {
-      row = { key, direction, file, peer, sources: peer === null ? [] : [peer], shares: [], bytes, done: 0, state: 'active',
-        reason: null, kept: null, resumedFrom: 0, startedAt: t, finishedAt: null, samples: [] };
+      row = {
+        key,
+        direction,
+        file,
+        peer,
+        sources: peer === null ? [] : [peer],
+        shares: [],
+        bytes,
+        done: 0,
+        state: 'active',
+        reason: null,
+        kept: null,
+        resumedFrom: 0,
+        startedAt: t,
+        finishedAt: null,
+        samples: [],
+      };
       this.rows.set(key, row);
     }
     if (peer !== null) {
@@ -287,7 +323,11 @@ export class TransfersFeeder implements Feeder<TransfersView> {
 }
 
 /** Source names for display: `first` (the holder that answered first) leads, then the others that pass `keep`. */
-function sourceNames(first: string, sources: readonly SourceShare[] | undefined, keep: (s: SourceShare) => boolean): string[] {
+function sourceNames(
+  first: string,
+  sources: readonly SourceShare[] | undefined,
+  keep: (s: SourceShare) => boolean,
+): string[] {
   const others = (sources ?? []).filter((s) => keep(s) && s.name !== first).map((s) => s.name);
   return [first, ...others];
 }

@@ -18,7 +18,10 @@ test('Enter submits the line, records it and empties the editor', () => {
 
 test('Up and Down walk the history and restore what was being typed', () => {
   const line = new CommandLine();
-  for (const l of ['one', 'two', 'three']) { type(line, l); line.submit(); }
+  for (const l of ['one', 'two', 'three']) {
+    type(line, l);
+    line.submit();
+  }
   type(line, 'draft');
   line.handleKey(undefined, key('up'));
   assert.is(line.text, 'three');
@@ -36,7 +39,10 @@ test('Up and Down walk the history and restore what was being typed', () => {
 
 test('history skips blanks and immediate repeats, and is bounded', () => {
   const line = new CommandLine({ historySize: 3 });
-  for (const l of ['a', 'a', '  ', 'b', 'c', 'd']) { type(line, l); line.submit(); }
+  for (const l of ['a', 'a', '  ', 'b', 'c', 'd']) {
+    type(line, l);
+    line.submit();
+  }
   assert.equal(line.entries, ['b', 'c', 'd']);
 });
 
@@ -51,7 +57,10 @@ test('Tab completes a unique name, case-insensitively', () => {
 test('Tab extends to the common prefix, lists the candidates, then cycles through them', () => {
   const line = new CommandLine({ completions: () => ['report-2023.pdf', 'report-2024.pdf', 'readme.md'] });
   type(line, 'rep');
-  assert.equal(line.handleKey('\t', key('tab')), { kind: 'completions', candidates: ['report-2023.pdf', 'report-2024.pdf'] });
+  assert.equal(line.handleKey('\t', key('tab')), {
+    kind: 'completions',
+    candidates: ['report-2023.pdf', 'report-2024.pdf'],
+  });
   assert.is(line.text, 'report-202');
   line.handleKey('\t', key('tab'));
   assert.is(line.text, 'report-202', 'nothing more in common: the next Tab starts cycling');

@@ -31,12 +31,15 @@ async function startFake(width: number, height: number): Promise<Fake> {
   const logFile = join(dir, 'dashboard.log');
   const tmux = TmuxSession.start({
     command: [process.execPath, FAKE_PEER, '--record', recordFile, '--log', logFile],
-    width, height,
+    width,
+    height,
     // The terminfo that makes blessed print `Error on xterm-256color.Setulc` on older systems (docs/PLATFORM.md).
     env: { TERM: 'xterm-256color', P2P_WELCOME: 'Welcome! Try alpha.txt', LANG: 'C.UTF-8' },
   });
   const fake: Fake = {
-    tmux, recordFile, logFile,
+    tmux,
+    recordFile,
+    logFile,
     commands: () => {
       try {
         return readFileSync(recordFile, 'utf8').split('\n').filter(Boolean);
@@ -101,8 +104,11 @@ it('shows every panel at 80x24, with the welcome line and no terminfo noise', as
   await withFake(80, 24, async ({ tmux }) => {
     const labels = ['┌─ Topology', '┌─ Transfers', '┌─ Received', '┌─ Sent', '┌─ Neighbours', '┌─ Files', '┌─ Log'];
     // Waits for a whole frame: tmux may be captured between two writes of one frame.
-    const screen = await tmux.waitUntil((s) => labels.every((l) => s.includes(l)) && s.includes('alpha.txt')
-      && /^s1>/.test(screenLines(s)[23] ?? ''), 3_000, 'every panel');
+    const screen = await tmux.waitUntil(
+      (s) => labels.every((l) => s.includes(l)) && s.includes('alpha.txt') && /^s1>/.test(screenLines(s)[23] ?? ''),
+      3_000,
+      'every panel',
+    );
     const lines = screenLines(screen);
     assert.match(lines[0]!, /s1 +server 127\.0\.0\.1:7000 connected +mesh 5 peers/);
     for (const name of ['s2', 's3', 's4', 's5']) assert.match(screen, new RegExp(`\\b${name}\\b`));
@@ -114,14 +120,20 @@ it('shows every panel at 80x24, with the welcome line and no terminfo noise', as
 it('redraws on resize to 120x40 and back to 80x24', async () => {
   await withFake(80, 24, async ({ tmux }) => {
     tmux.resize(120, 40);
-    let screen = await tmux.waitUntil((s) => (screenLines(s)[1] ?? '').length === 120 && /^s1>/.test(screenLines(s)[39] ?? ''),
-      3_000, 'a 120-column frame');
+    let screen = await tmux.waitUntil(
+      (s) => (screenLines(s)[1] ?? '').length === 120 && /^s1>/.test(screenLines(s)[39] ?? ''),
+      3_000,
+      'a 120-column frame',
+    );
     assert.match(screenLines(screen)[1]!, /┐$/);
     assert.match(screenLines(screen)[0]!, /neighbours 2 +on 127\.0\.0\.1:7001/, 'the wider header shows more');
     assertFits(screen, 120, 40);
     tmux.resize(80, 24);
-    screen = await tmux.waitUntil((s) => (screenLines(s)[1] ?? '').length === 80 && /^s1>/.test(screenLines(s)[23] ?? ''),
-      3_000, 'an 80-column frame again');
+    screen = await tmux.waitUntil(
+      (s) => (screenLines(s)[1] ?? '').length === 80 && /^s1>/.test(screenLines(s)[23] ?? ''),
+      3_000,
+      'an 80-column frame again',
+    );
     assert.ok(screen.includes('┌─ Files'));
     assertFits(screen, 80, 24);
   });
@@ -135,8 +147,11 @@ it('a typed file name reaches the peer and its transfer ends verified', async ()
     await fake.tmux.waitFor(/↓ report\.pdf ← s4(\+s2)? +\d+%/, 3_000);
     await fake.tmux.waitFor('✓ verified', 5_000);
     // The files panel lists the download and the status line says so.
-    await fake.tmux.waitUntil((s) => /↓ report\.pdf +3\.0 MB/.test(s) && /report\.pdf: verified, saved as Downloads\/report\.pdf/.test(s),
-      3_000, 'the download in the files panel and the status line');
+    await fake.tmux.waitUntil(
+      (s) => /↓ report\.pdf +3\.0 MB/.test(s) && /report\.pdf: verified, saved as Downloads\/report\.pdf/.test(s),
+      3_000,
+      'the download in the files panel and the status line',
+    );
     assert.equal(fake.commands(), ['report.pdf']);
   });
 });
@@ -148,18 +163,32 @@ it('a download from several holders shows who sent what at 80x24, with its bar, 
     // In flight: the facts, the bar and, under it, what was held and each holder's share (s2 has stopped: ✗).
     const shares = /^ {2}resumed 600 MB · s3 (?:[\d.]+ [KMG]?B \()?\d+%\)? · s5 (?:[\d.]+ [KMG]?B \()?\d+%\)? · s2 ✗ /;
     const inner = (s: string) => screenLines(s).map((l) => /│([^│]*)│$/.exec(l)?.[1] ?? '');
-    const screen = await fake.tmux.waitUntil((s) => inner(s).some((l) => shares.test(l)), 5_000, 'the shares line in flight');
+    const screen = await fake.tmux.waitUntil(
+      (s) => inner(s).some((l) => shares.test(l)),
+      5_000,
+      'the shares line in flight',
+    );
     const lines = inner(screen);
     const at = lines.findIndex((l) => shares.test(l));
     assert.match(lines[at - 2]!, /^↓ swarm\.iso ← s3\+s5 +\d+%/);
     assert.match(lines[at - 1]!, /^ {2}█+░* \d+ MB \/ 1\.0 GB/, 'the progress bar stays');
     assertFits(screen, 80, 24);
     // Finished: the row keeps the shares (no ✗ now that every holder is done); the log says who sent what.
-    await fake.tmux.waitUntil((s) => inner(s).some((l) => /^↓ swarm\.iso ← s3\+s5\+1 +✓ verified/.test(l))
-      && inner(s).some((l) => /^ {2}resumed 600 MB · s3 (?:250 MB \()?59%\)? · s5 (?:166 MB \()?39%\)? · s2 2%/.test(l)),
-    5_000, 'the verified row with its shares');
-    await until(() => /swarm\.iso verified \(sha256 efefefefefef…\) from s3 \(59%\), s5 \(39%\), s2 \(2%\) in 3s/
-      .test(readFileSync(fake.logFile, 'utf8')), 3_000, 'the log line');
+    await fake.tmux.waitUntil(
+      (s) =>
+        inner(s).some((l) => /^↓ swarm\.iso ← s3\+s5\+1 +✓ verified/.test(l)) &&
+        inner(s).some((l) => /^ {2}resumed 600 MB · s3 (?:250 MB \()?59%\)? · s5 (?:166 MB \()?39%\)? · s2 2%/.test(l)),
+      5_000,
+      'the verified row with its shares',
+    );
+    await until(
+      () =>
+        /swarm\.iso verified \(sha256 efefefefefef…\) from s3 \(59%\), s5 \(39%\), s2 \(2%\) in 3s/.test(
+          readFileSync(fake.logFile, 'utf8'),
+        ),
+      3_000,
+      'the log line',
+    );
   });
 });
 
@@ -168,18 +197,31 @@ it('a download whose holder left is one Transfers row: no searching row stays af
     fake.tmux.type('relocate.bin');
     fake.tmux.sendKeys('Enter');
     // The fake core searches twice more under fresh query ids (same download id), then gives up keeping 40%.
-    let screen = await fake.tmux.waitUntil((s) => transfersPanel(s).some((l) => /^↓ relocate\.bin ← s4 +✗ failed/.test(l)),
-      5_000, 'the failed row');
-    assert.equal(transfersPanel(screen).filter((l) => /relocate\.bin|searching/.test(l)).length, 1, transfersPanel(screen).join('\n'));
+    let screen = await fake.tmux.waitUntil(
+      (s) => transfersPanel(s).some((l) => /^↓ relocate\.bin ← s4 +✗ failed/.test(l)),
+      5_000,
+      'the failed row',
+    );
+    assert.equal(
+      transfersPanel(screen).filter((l) => /relocate\.bin|searching/.test(l)).length,
+      1,
+      transfersPanel(screen).join('\n'),
+    );
     fake.tmux.type('relocate.bin');
     fake.tmux.sendKeys('Enter');
-    screen = await fake.tmux.waitUntil((s) => transfersPanel(s).some((l) => /^↓ relocate\.bin ← s2.* +✓ verified 2\.0 MB/.test(l)),
-      5_000, 'the resumed download verified');
+    screen = await fake.tmux.waitUntil(
+      (s) => transfersPanel(s).some((l) => /^↓ relocate\.bin ← s2.* +✓ verified 2\.0 MB/.test(l)),
+      5_000,
+      'the resumed download verified',
+    );
     // Two seconds on: a searching row keyed by a search round would still be there (it lingered a minute).
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     screen = fake.tmux.capture();
     const rows = transfersPanel(screen).filter((l) => l.trim() !== '');
-    assert.not.ok(rows.some((l) => l.includes('searching')), rows.join('\n'));
+    assert.not.ok(
+      rows.some((l) => l.includes('searching')),
+      rows.join('\n'),
+    );
     assert.equal(rows.filter((l) => l.includes('relocate.bin')).length, 1, rows.join('\n'));
     assert.match(screen, /searching the mesh for relocate\.bin/, 'the log still tells each search');
   });
@@ -208,7 +250,11 @@ it('an error for bad input shows prominently on the status line', async () => {
     fake.tmux.type('bogus!');
     fake.tmux.sendKeys('Enter');
     // On the line above the prompt, on a red background.
-    await fake.tmux.waitUntil((s) => (screenLines(s)[22] ?? '').includes('✗ "bogus!" is not a command'), 3_000, 'the error');
+    await fake.tmux.waitUntil(
+      (s) => (screenLines(s)[22] ?? '').includes('✗ "bogus!" is not a command'),
+      3_000,
+      'the error',
+    );
     assert.match(fake.tmux.captureRaw().split('\n')[22]!, /\x1b\[[0-9;]*41m/);
   });
 });
@@ -219,11 +265,18 @@ it('TOPO shows every peer with its address; Esc closes the view', async () => {
     fake.tmux.sendKeys('Enter');
     // Waits for the whole view: tmux may be captured between two writes of one frame.
     const rows = [1, 2, 3, 4, 5].map((i) => new RegExp(`s${i} +127\\.0\\.0\\.1:700${i} +↔`));
-    const screen = await fake.tmux.waitUntil((s) => s.includes('┌─ Mesh topology') && rows.every((r) => r.test(s)), 5_000,
-      'every peer in the TOPO view');
+    const screen = await fake.tmux.waitUntil(
+      (s) => s.includes('┌─ Mesh topology') && rows.every((r) => r.test(s)),
+      5_000,
+      'every peer in the TOPO view',
+    );
     assert.match(screen, /s4 +127\.0\.0\.1:7004 +↔ s2, s3, s5/);
     fake.tmux.sendKeys('Escape');
-    await fake.tmux.waitUntil((s) => !s.includes('Mesh topology') && s.includes('┌─ Topology'), 3_000, 'the view to close');
+    await fake.tmux.waitUntil(
+      (s) => !s.includes('Mesh topology') && s.includes('┌─ Topology'),
+      3_000,
+      'the view to close',
+    );
   });
 });
 
@@ -270,8 +323,12 @@ it('a burst of 20 000 progress events is drawn in a few frames per second', asyn
     fake.tmux.type('flood');
     fake.tmux.sendKeys('Enter');
     await until(() => fake.commands().some((c) => c.startsWith('#flood')), 15_000, 'the flood to finish');
-    const note = JSON.parse(fake.commands().find((c) => c.startsWith('#flood'))!.slice('#flood '.length)) as
-      { renders: number; events: number; ms: number; before: { renders: number; events: number } };
+    const note = JSON.parse(
+      fake
+        .commands()
+        .find((c) => c.startsWith('#flood'))!
+        .slice('#flood '.length),
+    ) as { renders: number; events: number; ms: number; before: { renders: number; events: number } };
     const renders = note.renders - note.before.renders;
     assert.ok(note.events - note.before.events >= 20_000, `only ${note.events - note.before.events} events`);
     // One frame per 250 ms tick at most, plus one for the typed line; never one per event.
@@ -284,8 +341,11 @@ it('stray console and stderr output lands in the log panel, not on the screen', 
   await withFake(120, 40, async (fake) => {
     fake.tmux.type('noise');
     fake.tmux.sendKeys('Enter');
-    const screen = await fake.tmux.waitUntil((s) => s.includes('stray stderr write') && s.includes('stray console.error line'),
-      3_000, 'both stray lines');
+    const screen = await fake.tmux.waitUntil(
+      (s) => s.includes('stray stderr write') && s.includes('stray console.error line'),
+      3_000,
+      'both stray lines',
+    );
     for (const text of ['stray console.error line', 'stray stderr write']) {
       const line = screenLines(screen).find((l) => l.includes(text))!;
       assert.match(line, /│[^│]*stray[^│]*│$/, `not inside a panel: ${line}`);

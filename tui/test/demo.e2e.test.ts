@@ -27,7 +27,10 @@ function descendants(pid: number): number[] {
   } catch {
     return [];
   }
-  const pairs = out.trim().split('\n').map((l) => l.trim().split(/\s+/).map(Number) as [number, number]);
+  const pairs = out
+    .trim()
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/).map(Number) as [number, number]);
   const found: number[] = [];
   const queue = [pid];
   while (queue.length > 0) {
@@ -60,7 +63,9 @@ function running(pid: number): boolean {
 /** `promise`, or 'timeout' after `ms`; the timer is cleared either way (uvu runs every file in one process). */
 function within<T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), ms); });
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), ms);
+  });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
@@ -98,7 +103,10 @@ it('npm start comes up with a welcome line, fetches a fixture from s1, and leavi
     assert.is(await tmux.waitForExit(20_000), 0);
     const screen = tmux.capture();
     assert.ok(screen.includes(`demo over; its files are kept in ${root}`), screen);
-    assert.equal(readFileSync(join(root!, 's1', 'Downloads', 'mesh-logo.png')), readFileSync(join(FIXTURES_DIR, 's3', 'mesh-logo.png')));
+    assert.equal(
+      readFileSync(join(root!, 's1', 'Downloads', 'mesh-logo.png')),
+      readFileSync(join(FIXTURES_DIR, 's3', 'mesh-logo.png')),
+    );
     const left = children.filter(running);
     assert.equal(left, [], `still running after the demo: ${left.join(', ')}`);
   } finally {
@@ -131,22 +139,36 @@ it('two demos at once do not collide, and SIGTERM to a demo stops all of it', as
 
 it('demo:panes puts the server and s1–s5 in tmux panes and stops them all when s1 leaves', async () => {
   const socket = `meshshare-panes-${process.pid}`;
-  const tmux = (...args: string[]) => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8', timeout: 5_000, stdio: 'pipe' });
-  const demo = spawn(process.execPath, [DEMO_PANES, '--socket', socket, '--no-attach'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const tmux = (...args: string[]) =>
+    execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8', timeout: 5_000, stdio: 'pipe' });
+  const demo = spawn(process.execPath, [DEMO_PANES, '--socket', socket, '--no-attach'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
-  demo.stdout.on('data', (c: Buffer) => { output += c; });
-  demo.stderr.on('data', (c: Buffer) => { output += c; });
+  demo.stdout.on('data', (c: Buffer) => {
+    output += c;
+  });
+  demo.stderr.on('data', (c: Buffer) => {
+    output += c;
+  });
   const exited = new Promise<number | null>((resolve) => demo.once('exit', (code) => resolve(code)));
   try {
     let panes: string[][] = [];
-    await until(() => {
-      try {
-        panes = tmux('list-panes', '-a', '-F', '#{pane_id} #{pane_pid} #{@meshshare}').trim().split('\n').map((l) => l.split(' '));
-      } catch {
-        panes = [];
-      }
-      return panes.length === 6 && panes.some((p) => p[2] === 's1');
-    }, 20_000, 'six panes');
+    await until(
+      () => {
+        try {
+          panes = tmux('list-panes', '-a', '-F', '#{pane_id} #{pane_pid} #{@meshshare}')
+            .trim()
+            .split('\n')
+            .map((l) => l.split(' '));
+        } catch {
+          panes = [];
+        }
+        return panes.length === 6 && panes.some((p) => p[2] === 's1');
+      },
+      20_000,
+      'six panes',
+    );
     assert.equal(panes.map((p) => p[2]).sort(), ['s1', 's2', 's3', 's4', 's5', 'server']);
     const s1 = panes.find((p) => p[2] === 's1')![0]!;
     const screenOf = (pane: string) => translateCapture(tmux('capture-pane', '-p', '-e', '-t', pane));
@@ -176,7 +198,12 @@ test('demo:panes without tmux says so and exits 1', () => {
   let status = 0;
   let stderr = '';
   try {
-    execFileSync(process.execPath, [DEMO_PANES], { env: { ...process.env, PATH: '/nonexistent' }, encoding: 'utf8', stdio: 'pipe', timeout: 10_000 });
+    execFileSync(process.execPath, [DEMO_PANES], {
+      env: { ...process.env, PATH: '/nonexistent' },
+      encoding: 'utf8',
+      stdio: 'pipe',
+      timeout: 10_000,
+    });
   } catch (err) {
     status = (err as { status: number }).status;
     stderr = String((err as { stderr: string }).stderr);

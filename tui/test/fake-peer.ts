@@ -31,7 +31,11 @@ const PEERS = [
   { name: 's4', id: 'id-s4-000004', host: '127.0.0.1', port: 7004, neighbours: ['s2', 's3', 's5'] },
   { name: 's5', id: 'id-s5-000005', host: '127.0.0.1', port: 7005, neighbours: ['s4'] },
 ];
-const SHARED = [{ name: 'alpha.txt', size: 1200 }, { name: 'beta-notes.txt', size: 34_000 }, { name: 'photo.png', size: 5_000 }];
+const SHARED = [
+  { name: 'alpha.txt', size: 1200 },
+  { name: 'beta-notes.txt', size: 34_000 },
+  { name: 'photo.png', size: 5_000 },
+];
 
 class FakePeer implements PeerHandle {
   readonly name = selfName;
@@ -65,8 +69,16 @@ class FakePeer implements PeerHandle {
   start(): void {
     this.emit({ event: 'server', state: 'connecting', address: '127.0.0.1:7000' });
     this.later(100, () => {
-      this.emit({ event: 'ready', name: selfName, id: 'id-self-0001', host: '127.0.0.1', port: 7001, neighbours: [],
-        server: '127.0.0.1:7000', dir: '/tmp/fake' });
+      this.emit({
+        event: 'ready',
+        name: selfName,
+        id: 'id-self-0001',
+        host: '127.0.0.1',
+        port: 7001,
+        neighbours: [],
+        server: '127.0.0.1:7000',
+        dir: '/tmp/fake',
+      });
       this.emit({ event: 'server', state: 'connected', address: '127.0.0.1:7000', peers: 5 });
       this.emit({ event: 'neighbour-up', name: 's2', id: 'id-s2-000002', host: '127.0.0.1', port: 7002 });
       this.emit({ event: 'neighbour-up', name: 's3', id: 'id-s3-000003', host: '127.0.0.1', port: 7003 });
@@ -77,10 +89,31 @@ class FakePeer implements PeerHandle {
     });
     const stats = setInterval(() => {
       this.bytesIn += 512;
-      this.emit({ event: 'neighbour-stats', neighbours: [
-        { name: 's2', id: 'id-s2-000002', host: '127.0.0.1', port: 7002, since: started, bytesIn: this.bytesIn, bytesOut: 900, rttMs: 2 },
-        { name: 's3', id: 'id-s3-000003', host: '127.0.0.1', port: 7003, since: started, bytesIn: 300, bytesOut: 300, rttMs: null },
-      ] });
+      this.emit({
+        event: 'neighbour-stats',
+        neighbours: [
+          {
+            name: 's2',
+            id: 'id-s2-000002',
+            host: '127.0.0.1',
+            port: 7002,
+            since: started,
+            bytesIn: this.bytesIn,
+            bytesOut: 900,
+            rttMs: 2,
+          },
+          {
+            name: 's3',
+            id: 'id-s3-000003',
+            host: '127.0.0.1',
+            port: 7003,
+            since: started,
+            bytesIn: 300,
+            bytesOut: 300,
+            rttMs: null,
+          },
+        ],
+      });
     }, 1000);
     this.timers.add(stats as unknown as NodeJS.Timeout);
   }
@@ -98,17 +131,21 @@ class FakePeer implements PeerHandle {
     const query = `q${cmd}`;
     if (/^topo$/i.test(line)) return this.later(50, () => reply({ event: 'topology', peers: PEERS }));
     if (/^help$/i.test(line)) {
-      return reply({ event: 'help', commands: [
-        { command: 'FILENAME', description: 'download it from the mesh' },
-        { command: 'TOPO', description: 'show the whole mesh' },
-        { command: 'Stop', description: 'leave gracefully' },
-      ] });
+      return reply({
+        event: 'help',
+        commands: [
+          { command: 'FILENAME', description: 'download it from the mesh' },
+          { command: 'TOPO', description: 'show the whole mesh' },
+          { command: 'Stop', description: 'leave gracefully' },
+        ],
+      });
     }
     if (/^stop( all)?$/i.test(line)) {
       reply({ event: 'leaving', reason: 'asked to stop' });
       return this.later(100, () => reply({ event: 'stopped', reason: 'asked to stop' }));
     }
-    if (line === 'bogus!') return reply({ event: 'error', message: '"bogus!" is not a command or a file name; type help' });
+    if (line === 'bogus!')
+      return reply({ event: 'error', message: '"bogus!" is not a command or a file name; type help' });
     if (line === 'noise') {
       console.error('stray console.error line');
       process.stderr.write('stray stderr write\n');
@@ -125,22 +162,51 @@ class FakePeer implements PeerHandle {
     if (line === 'missing.txt') return this.later(300, () => reply({ event: 'not-found', download, file: line }));
     if (line === 'swarm.iso') return this.swarm(download, line, reply);
     const bytes = 3 * 1024 * 1024;
-    this.later(150, () => reply({ event: 'download-started', download, file: line, from: 's4', bytes, sha256: 'ab'.repeat(32) }));
+    this.later(150, () =>
+      reply({ event: 'download-started', download, file: line, from: 's4', bytes, sha256: 'ab'.repeat(32) }),
+    );
     for (let step = 1; step <= 10; step += 1) {
       this.later(150 + step * 100, () => {
         if (line === 'broken.bin' && step > 4) return;
-        reply({ event: 'download-progress', download, file: line, from: 's4', bytes, received: (bytes * step) / 10,
-          sources: [{ name: 's4', bytes: (bytes * step) / 20, pieces: step, active: true },
-            { name: 's2', bytes: (bytes * step) / 20, pieces: step, active: true }] });
+        reply({
+          event: 'download-progress',
+          download,
+          file: line,
+          from: 's4',
+          bytes,
+          received: (bytes * step) / 10,
+          sources: [
+            { name: 's4', bytes: (bytes * step) / 20, pieces: step, active: true },
+            { name: 's2', bytes: (bytes * step) / 20, pieces: step, active: true },
+          ],
+        });
       });
     }
     this.later(1300, () => {
       if (line === 'broken.bin') {
-        reply({ event: 'download-failed', download, file: line, reason: 's4 closed the connection at 40%', kept: bytes * 0.4 });
+        reply({
+          event: 'download-failed',
+          download,
+          file: line,
+          reason: 's4 closed the connection at 40%',
+          kept: bytes * 0.4,
+        });
         return;
       }
-      reply({ event: 'download-complete', download, file: line, path: `Downloads/${line}`, bytes, sha256: 'ab'.repeat(32), from: 's4',
-        ms: 1150, sources: [{ name: 's4', bytes: bytes / 2, pieces: 6, active: false }, { name: 's2', bytes: bytes / 2, pieces: 6, active: false }] });
+      reply({
+        event: 'download-complete',
+        download,
+        file: line,
+        path: `Downloads/${line}`,
+        bytes,
+        sha256: 'ab'.repeat(32),
+        from: 's4',
+        ms: 1150,
+        sources: [
+          { name: 's4', bytes: bytes / 2, pieces: 6, active: false },
+          { name: 's2', bytes: bytes / 2, pieces: 6, active: false },
+        ],
+      });
       this.downloads.push({ name: line, size: bytes });
       reply({ event: 'files', shared: SHARED, downloads: [...this.downloads] });
     });
@@ -159,19 +225,49 @@ class FakePeer implements PeerHandle {
       reply({ event: 'download-resumed', download, file, sha256, bytes, have });
       reply({ event: 'query-sent', query: `q${cmd}`, download, file, hops: 5, neighbours: 2 });
       this.later(200, () => reply({ event: 'download-started', download, file, from: 's2', bytes, sha256 }));
-      this.later(500, () => reply({ event: 'download-complete', download, file, path: `Downloads/${file}`, bytes, sha256,
-        from: 's2', ms: 300, sources: [{ name: 's2', bytes: bytes - have, pieces: 6, active: false }] }));
+      this.later(500, () =>
+        reply({
+          event: 'download-complete',
+          download,
+          file,
+          path: `Downloads/${file}`,
+          bytes,
+          sha256,
+          from: 's2',
+          ms: 300,
+          sources: [{ name: 's2', bytes: bytes - have, pieces: 6, active: false }],
+        }),
+      );
       return;
     }
     reply({ event: 'query-sent', query: `q${cmd}`, download, file, hops: 5, neighbours: 2 });
     this.later(150, () => reply({ event: 'download-started', download, file, from: 's4', bytes, sha256 }));
-    this.later(300, () => reply({ event: 'download-progress', download, file, from: 's4', bytes, received: bytes * 0.4,
-      sources: [{ name: 's4', bytes: bytes * 0.4, pieces: 4, active: false }] }));
-    this.later(400, () => reply({ event: 'query-sent', query: `q${cmd}-round2`, download, file, hops: 5, neighbours: 2 }));
-    this.later(700, () => reply({ event: 'query-sent', query: `q${cmd}-round3`, download, file, hops: 5, neighbours: 2 }));
+    this.later(300, () =>
+      reply({
+        event: 'download-progress',
+        download,
+        file,
+        from: 's4',
+        bytes,
+        received: bytes * 0.4,
+        sources: [{ name: 's4', bytes: bytes * 0.4, pieces: 4, active: false }],
+      }),
+    );
+    this.later(400, () =>
+      reply({ event: 'query-sent', query: `q${cmd}-round2`, download, file, hops: 5, neighbours: 2 }),
+    );
+    this.later(700, () =>
+      reply({ event: 'query-sent', query: `q${cmd}-round3`, download, file, hops: 5, neighbours: 2 }),
+    );
     this.later(1000, () => {
       this.partial.set(file, download);
-      reply({ event: 'download-failed', download, file, reason: 'every holder is gone; 40% is kept: ask again to resume', kept: bytes * 0.4 });
+      reply({
+        event: 'download-failed',
+        download,
+        file,
+        reason: 'every holder is gone; 40% is kept: ask again to resume',
+        kept: bytes * 0.4,
+      });
     });
   }
 
@@ -190,11 +286,18 @@ class FakePeer implements PeerHandle {
       return [
         { name: 's3', bytes: Math.round(rest * 0.6), pieces: step * 3, active: !finished },
         { name: 's5', bytes: Math.round(rest * 0.4), pieces: step * 2, active: !finished },
-        { name: 's2', bytes: step >= 2 ? dropped : dropped / 2, pieces: step >= 2 ? 2 : 1, active: step < 2 && !finished },
+        {
+          name: 's2',
+          bytes: step >= 2 ? dropped : dropped / 2,
+          pieces: step >= 2 ? 2 : 1,
+          active: step < 2 && !finished,
+        },
       ].sort((a, b) => b.bytes - a.bytes);
     };
     this.later(100, () => reply({ event: 'download-resumed', download, file, sha256: 'ef'.repeat(32), bytes, have }));
-    this.later(300, () => reply({ event: 'download-started', download, file, from: 's3', bytes, sha256: 'ef'.repeat(32) }));
+    this.later(300, () =>
+      reply({ event: 'download-started', download, file, from: 's3', bytes, sha256: 'ef'.repeat(32) }),
+    );
     for (let step = 1; step <= steps; step += 1) {
       this.later(300 + step * 250, () => {
         const sources = shares(step, false);
@@ -203,8 +306,17 @@ class FakePeer implements PeerHandle {
       });
     }
     this.later(300 + (steps + 1) * 250, () => {
-      reply({ event: 'download-complete', download, file, path: `Downloads/${file}`, bytes, sha256: 'ef'.repeat(32), from: 's3',
-        ms: (steps + 1) * 250, sources: shares(steps, true) });
+      reply({
+        event: 'download-complete',
+        download,
+        file,
+        path: `Downloads/${file}`,
+        bytes,
+        sha256: 'ef'.repeat(32),
+        from: 's3',
+        ms: (steps + 1) * 250,
+        sources: shares(steps, true),
+      });
       this.downloads.push({ name: file, size: bytes });
       reply({ event: 'files', shared: SHARED, downloads: [...this.downloads] });
     });
@@ -220,16 +332,35 @@ class FakePeer implements PeerHandle {
     const burst = () => {
       for (let i = 0; i < 500 && sent < total; i += 1) {
         sent += 1;
-        reply({ event: 'download-progress', download, file: 'flood.bin', from: 's2', bytes, received: Math.floor((bytes * sent) / total),
-          sources: [{ name: 's2', bytes: Math.floor((bytes * sent) / total), pieces: sent, active: true }] });
+        reply({
+          event: 'download-progress',
+          download,
+          file: 'flood.bin',
+          from: 's2',
+          bytes,
+          received: Math.floor((bytes * sent) / total),
+          sources: [{ name: 's2', bytes: Math.floor((bytes * sent) / total), pieces: sent, active: true }],
+        });
       }
       if (sent < total) {
         setImmediate(burst);
         return;
       }
-      reply({ event: 'download-complete', download, file: 'flood.bin', path: 'Downloads/flood.bin', bytes, sha256: 'cd'.repeat(32), from: 's2',
-        ms: Date.now() - t0, sources: [{ name: 's2', bytes, pieces: total, active: false }] });
-      appendFileSync(recordFile, `#flood ${JSON.stringify({ ...dashboard.stats(), ms: Date.now() - t0, before: statsBefore })}\n`);
+      reply({
+        event: 'download-complete',
+        download,
+        file: 'flood.bin',
+        path: 'Downloads/flood.bin',
+        bytes,
+        sha256: 'cd'.repeat(32),
+        from: 's2',
+        ms: Date.now() - t0,
+        sources: [{ name: 's2', bytes, pieces: total, active: false }],
+      });
+      appendFileSync(
+        recordFile,
+        `#flood ${JSON.stringify({ ...dashboard.stats(), ms: Date.now() - t0, before: statsBefore })}\n`,
+      );
     };
     const statsBefore = dashboard.stats();
     burst();

@@ -1,12 +1,29 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { escapeTags, fit, fitRight, formatBytes, formatDuration, formatRate, printable, progressBar, truncate, wrap } from '../format.js';
+import {
+  escapeTags,
+  fit,
+  fitRight,
+  formatBytes,
+  formatDuration,
+  formatRate,
+  printable,
+  progressBar,
+  truncate,
+  wrap,
+} from '../format.js';
 import { spread, styled } from '../styled-text.js';
 import { untag } from './events.js';
 
 test('sizes, rates and durations read like a file manager', () => {
-  assert.equal([0, 1023, 1024, 1536, 10 * 1024 * 1024, 3.5 * 1024 ** 3].map(formatBytes),
-    ['0 B', '1023 B', '1.0 KB', '1.5 KB', '10 MB', '3.5 GB']);
+  assert.equal([0, 1023, 1024, 1536, 10 * 1024 * 1024, 3.5 * 1024 ** 3].map(formatBytes), [
+    '0 B',
+    '1023 B',
+    '1.0 KB',
+    '1.5 KB',
+    '10 MB',
+    '3.5 GB',
+  ]);
   assert.is(formatRate(2.5 * 1024 * 1024), '2.5 MB/s');
   assert.equal([450, 12_400, 185_000, 7_620_000].map(formatDuration), ['450ms', '12s', '3m05s', '2h07m']);
   assert.equal([formatBytes(-1), formatDuration(Number.NaN)], ['?', '?']);

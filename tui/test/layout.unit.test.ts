@@ -5,13 +5,25 @@ import { computeLayout, type PanelName, type Rect } from '../layout.js';
 const overlaps = (a: Rect, b: Rect) =>
   a.left < b.left + b.width && b.left < a.left + a.width && a.top < b.top + b.height && b.top < a.top + a.height;
 
-for (const [width, height] of [[80, 24], [120, 40], [200, 60], [66, 16], [100, 30], [40, 12], [20, 5]] as const) {
+for (const [width, height] of [
+  [80, 24],
+  [120, 40],
+  [200, 60],
+  [66, 16],
+  [100, 30],
+  [40, 12],
+  [20, 5],
+] as const) {
   test(`at ${width}x${height} visible panels fit the screen without overlapping`, () => {
     const rects = computeLayout(width, height);
-    const visible = (Object.entries(rects) as [PanelName, Rect][]).filter(([name, r]) => r.visible && name !== 'overlay');
+    const visible = (Object.entries(rects) as [PanelName, Rect][]).filter(
+      ([name, r]) => r.visible && name !== 'overlay',
+    );
     for (const [name, r] of visible) {
-      assert.ok(r.left >= 0 && r.top >= 0 && r.left + r.width <= width && r.top + r.height <= height,
-        `${name} ${JSON.stringify(r)} outside ${width}x${height}`);
+      assert.ok(
+        r.left >= 0 && r.top >= 0 && r.left + r.width <= width && r.top + r.height <= height,
+        `${name} ${JSON.stringify(r)} outside ${width}x${height}`,
+      );
     }
     for (let i = 0; i < visible.length; i += 1) {
       for (let j = i + 1; j < visible.length; j += 1) {
@@ -26,15 +38,25 @@ for (const [width, height] of [[80, 24], [120, 40], [200, 60], [66, 16], [100, 3
 
 test('80x24 shows every panel with room for content', () => {
   const r = computeLayout(80, 24);
-  for (const name of ['header', 'topology', 'neighbours', 'files', 'transfers', 'throughputIn', 'throughputOut', 'log'] as const) {
+  for (const name of [
+    'header',
+    'topology',
+    'neighbours',
+    'files',
+    'transfers',
+    'throughputIn',
+    'throughputOut',
+    'log',
+  ] as const) {
     assert.ok(r[name].visible, `${name} hidden at 80x24`);
   }
   assert.ok(r.transfers.height - 2 >= 4, 'two in-flight transfers fit');
   assert.ok(r.log.height - 2 >= 5, 'the log shows several lines');
   assert.ok(r.topology.height - 2 >= 5, 'the picture has rows to draw on');
   // The panels tile the body exactly: nothing is wasted between the header and the status line.
-  const area = (['topology', 'neighbours', 'files', 'transfers', 'throughputIn', 'throughputOut', 'log'] as const)
-    .reduce((sum, n) => sum + r[n].width * r[n].height, 0);
+  const area = (
+    ['topology', 'neighbours', 'files', 'transfers', 'throughputIn', 'throughputOut', 'log'] as const
+  ).reduce((sum, n) => sum + r[n].width * r[n].height, 0);
   assert.is(area, 80 * (24 - 3));
 });
 

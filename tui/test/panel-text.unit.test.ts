@@ -3,24 +3,46 @@ import * as assert from 'uvu/assert';
 import type { HeaderView } from '../feeders/header-feeder.js';
 import type { TransferRow } from '../feeders/transfers-feeder.js';
 import {
-  commandLineText, fileLines, headerLine, logLines, neighbourLines, sparklineData, statusLine, throughputTitle, transferLines,
+  commandLineText,
+  fileLines,
+  headerLine,
+  logLines,
+  neighbourLines,
+  sparklineData,
+  statusLine,
+  throughputTitle,
 } from '../panel-text.js';
+import { transferLines } from '../transfer-text.js';
 import { untag } from './events.js';
 
 const header: HeaderView = {
-  name: 's1', id: 'Vx3k9QpLm2Zt7Yb1Nc4Rd', listen: '127.0.0.1:7001',
+  name: 's1',
+  id: 'Vx3k9QpLm2Zt7Yb1Nc4Rd',
+  listen: '127.0.0.1:7001',
   server: { address: '127.0.0.1:7000', state: 'connected', message: null, retryInMs: null },
-  meshSize: 5, neighbours: 2, phase: 'ready', version: '0.1.0',
+  meshSize: 5,
+  neighbours: 2,
+  phase: 'ready',
+  version: '0.1.0',
 };
 
 test('the header shows everything when wide and keeps name, server state and mesh size at 80 columns', () => {
   const wide = untag(headerLine(header, 160, true));
-  for (const part of ['s1', 'server 127.0.0.1:7000 connected', 'mesh 5 peers', 'neighbours 2', 'on 127.0.0.1:7001',
-    'id Vx3k9QpLm2Zt', 'meshshare 0.1.0']) assert.ok(wide.includes(part), `${part} missing from ${wide}`);
+  for (const part of [
+    's1',
+    'server 127.0.0.1:7000 connected',
+    'mesh 5 peers',
+    'neighbours 2',
+    'on 127.0.0.1:7001',
+    'id Vx3k9QpLm2Zt',
+    'meshshare 0.1.0',
+  ])
+    assert.ok(wide.includes(part), `${part} missing from ${wide}`);
   assert.is(wide.length, 160);
   const narrow = untag(headerLine(header, 80, true));
   assert.ok(narrow.length <= 80);
-  for (const part of ['s1', 'connected', 'mesh 5 peers']) assert.ok(narrow.includes(part), `${part} missing from ${narrow}`);
+  for (const part of ['s1', 'connected', 'mesh 5 peers'])
+    assert.ok(narrow.includes(part), `${part} missing from ${narrow}`);
 });
 
 test('the header says when the peer is joining or leaving', () => {
@@ -28,9 +50,24 @@ test('the header says when the peer is joining or leaving', () => {
 });
 
 const row = (over: Partial<TransferRow>): TransferRow => ({
-  key: 'down:q', direction: 'down', file: 'big.bin', peer: 's3', sources: [over.peer ?? 's3'], shares: [], bytes: 4 * 1024 * 1024,
-  done: 1024 * 1024, fraction: 0.25, speed: 512 * 1024, etaMs: 6_000, state: 'active', reason: null, kept: null,
-  resumedFrom: 0, startedAt: 0, finishedAt: null, ...over,
+  key: 'down:q',
+  direction: 'down',
+  file: 'big.bin',
+  peer: 's3',
+  sources: [over.peer ?? 's3'],
+  shares: [],
+  bytes: 4 * 1024 * 1024,
+  done: 1024 * 1024,
+  fraction: 0.25,
+  speed: 512 * 1024,
+  etaMs: 6_000,
+  state: 'active',
+  reason: null,
+  kept: null,
+  resumedFrom: 0,
+  startedAt: 0,
+  finishedAt: null,
+  ...over,
 });
 
 test('an active transfer shows direction, peer, percent, speed, ETA, a bar and bytes', () => {
@@ -43,7 +80,15 @@ test('an active transfer shows direction, peer, percent, speed, ETA, a bar and b
 
 test('finished transfers show their outcome on one line; what does not fit is counted', () => {
   const rows = [
-    row({ key: 'a', state: 'verified', fraction: 1, done: 4 * 1024 * 1024, speed: 2 * 1024 * 1024, etaMs: null, finishedAt: 5 }),
+    row({
+      key: 'a',
+      state: 'verified',
+      fraction: 1,
+      done: 4 * 1024 * 1024,
+      speed: 2 * 1024 * 1024,
+      etaMs: null,
+      finishedAt: 5,
+    }),
     row({ key: 'b', file: 'bad.bin', state: 'failed', reason: 'checksum mismatch', speed: null, finishedAt: 4 }),
     row({ key: 'c', direction: 'up', peer: 's5', state: 'sent', finishedAt: 3 }),
     row({ key: 'd', state: 'searching', peer: null, file: 'x' }),
@@ -57,22 +102,55 @@ test('finished transfers show their outcome on one line; what does not fit is co
 });
 
 test('a narrow panel keeps the file and peer of a finished row and shrinks its outcome', () => {
-  const verified = row({ file: 'dataset-4mb.bin', peer: 's5', state: 'verified', fraction: 1, speed: 160 * 1024 * 1024, etaMs: null, finishedAt: 5 });
-  assert.is(untag(transferLines({ rows: [verified] }, 45, 4, true)[0]!), '↓ dataset-4mb.bin ← s5      ✓ verified 4.0 MB');
-  assert.is(untag(transferLines({ rows: [verified] }, 60, 4, true)[0]!), '↓ dataset-4mb.bin ← s5          ✓ verified 4.0 MB · 160 MB/s');
-  const failed = row({ file: 'bad.bin', state: 'failed', reason: 'the holder went away', kept: 1024 * 1024, finishedAt: 4 });
+  const verified = row({
+    file: 'dataset-4mb.bin',
+    peer: 's5',
+    state: 'verified',
+    fraction: 1,
+    speed: 160 * 1024 * 1024,
+    etaMs: null,
+    finishedAt: 5,
+  });
+  assert.is(
+    untag(transferLines({ rows: [verified] }, 45, 4, true)[0]!),
+    '↓ dataset-4mb.bin ← s5      ✓ verified 4.0 MB',
+  );
+  assert.is(
+    untag(transferLines({ rows: [verified] }, 60, 4, true)[0]!),
+    '↓ dataset-4mb.bin ← s5          ✓ verified 4.0 MB · 160 MB/s',
+  );
+  const failed = row({
+    file: 'bad.bin',
+    state: 'failed',
+    reason: 'the holder went away',
+    kept: 1024 * 1024,
+    finishedAt: 4,
+  });
   assert.equal(transferLines({ rows: [failed] }, 45, 4, true).map(untag), [
-    '↓ bad.bin ← s3                       ✗ failed', '  the holder went away (1.0 MB kept)']);
+    '↓ bad.bin ← s3                       ✗ failed',
+    '  the holder went away (1.0 MB kept)',
+  ]);
   const shared = row({ sources: ['s3', 's4', 's5', 's2'] });
   assert.match(untag(transferLines({ rows: [shared] }, 60, 4, true)[0]!), /^↓ big\.bin ← s3\+s4\+2 /);
 });
 
 const MiB = 1024 * 1024;
-const shared = (over: Partial<TransferRow> = {}): TransferRow => row({
-  file: 'big.iso', sources: ['s3', 's5'], bytes: 400 * MiB, done: 202 * MiB, fraction: 0.505, speed: 50 * MiB, etaMs: 4_000,
-  shares: [{ name: 's3', bytes: 120 * MiB, active: true, percent: 59 }, { name: 's5', bytes: 80 * MiB, active: true, percent: 40 },
-    { name: 's2', bytes: 2 * MiB, active: false, percent: 1 }], ...over,
-});
+const shared = (over: Partial<TransferRow> = {}): TransferRow =>
+  row({
+    file: 'big.iso',
+    sources: ['s3', 's5'],
+    bytes: 400 * MiB,
+    done: 202 * MiB,
+    fraction: 0.505,
+    speed: 50 * MiB,
+    etaMs: 4_000,
+    shares: [
+      { name: 's3', bytes: 120 * MiB, active: true, percent: 59 },
+      { name: 's5', bytes: 80 * MiB, active: true, percent: 40 },
+      { name: 's2', bytes: 2 * MiB, active: false, percent: 1 },
+    ],
+    ...over,
+  });
 
 test('a download from several holders says who sent what under its bar, a holder that stopped marked ✗ and dimmed', () => {
   const lines = transferLines({ rows: [shared()] }, 60, 6, true);
@@ -83,7 +161,10 @@ test('a download from several holders says who sent what under its bar, a holder
   ]);
   assert.match(lines[2]!, /\{gray-fg\}s2\{\/gray-fg\}\{red-fg\} ✗\{\/red-fg\}\{gray-fg\} 2\.0 MB \(1%\)\{\/gray-fg\}$/);
   assert.match(lines[2]!, /\{cyan-fg\}s3\{\/cyan-fg\} 120 MB/);
-  assert.is(untag(transferLines({ rows: [shared()] }, 60, 6, false)[2]!), '  s3 120 MB (59%) · s5 80 MB (40%) · s2 x 2.0 MB (1%)');
+  assert.is(
+    untag(transferLines({ rows: [shared()] }, 60, 6, false)[2]!),
+    '  s3 120 MB (59%) · s5 80 MB (40%) · s2 x 2.0 MB (1%)',
+  );
 });
 
 test('a finished download keeps who sent what, with no ✗ once every holder is done', () => {
@@ -99,10 +180,20 @@ test('one holder needs no shares line; a resumed download says what it already h
   assert.is(transferLines({ rows: [single] }, 60, 6, true).length, 2);
   const resumed = { ...single, resumedFrom: 600 * MiB, bytes: 1000 * MiB };
   assert.is(untag(transferLines({ rows: [resumed] }, 60, 6, true)[2]!), '  resumed 600 MB · s3 202 MB');
-  const waiting = shared({ peer: null, sources: [], shares: [], resumedFrom: 600 * MiB, done: 600 * MiB, speed: null, etaMs: null });
+  const waiting = shared({
+    peer: null,
+    sources: [],
+    shares: [],
+    resumedFrom: 600 * MiB,
+    done: 600 * MiB,
+    speed: null,
+    etaMs: null,
+  });
   assert.is(untag(transferLines({ rows: [waiting] }, 60, 6, true)[2]!), '  resumed 600 MB');
-  assert.is(untag(transferLines({ rows: [shared({ resumedFrom: 600 * MiB })] }, 60, 6, true)[2]!),
-    '  resumed 600 MB · s3 120 MB (59%) · s5 40% · s2 ✗ 1%');
+  assert.is(
+    untag(transferLines({ rows: [shared({ resumedFrom: 600 * MiB })] }, 60, 6, true)[2]!),
+    '  resumed 600 MB · s3 120 MB (59%) · s5 40% · s2 ✗ 1%',
+  );
 });
 
 test('a narrow panel keeps the percents, then the biggest holders, then cuts the shares line', () => {
@@ -121,14 +212,26 @@ test('a narrow panel keeps the percents, then the biggest holders, then cuts the
 
 test('when space is short the shares line goes before any row or progress bar', () => {
   const rows = [shared(), shared({ key: 'b', file: 'done.iso', state: 'verified', finishedAt: 5 })];
-  const file = (height: number) => transferLines({ rows }, 45, height, true).map(untag)
-    .map((l) => (l.startsWith('  █') ? 'bar' : l.startsWith('  s3') ? 'shares' : l.startsWith('↓') ? l.split(' ')[1] : l));
-  assert.equal(transferLines({ rows: [rows[0]!] }, 45, 2, true).map(untag).map((l) => l.slice(0, 4)), ['↓ bi', '  ██']);
-  assert.equal(file(3), ['big.iso', 'bar', 'done.iso'], 'the second row rather than the first one\'s shares');
+  const file = (height: number) =>
+    transferLines({ rows }, 45, height, true)
+      .map(untag)
+      .map((l) =>
+        l.startsWith('  █') ? 'bar' : l.startsWith('  s3') ? 'shares' : l.startsWith('↓') ? l.split(' ')[1] : l,
+      );
+  assert.equal(
+    transferLines({ rows: [rows[0]!] }, 45, 2, true)
+      .map(untag)
+      .map((l) => l.slice(0, 4)),
+    ['↓ bi', '  ██'],
+  );
+  assert.equal(file(3), ['big.iso', 'bar', 'done.iso'], "the second row rather than the first one's shares");
   assert.equal(file(4), ['big.iso', 'bar', 'shares', 'done.iso']);
   assert.equal(file(5), ['big.iso', 'bar', 'shares', 'done.iso', 'shares']);
   const many = [shared(), shared({ key: 'b' }), shared({ key: 'c' }), shared({ key: 'd' })];
-  const cut = (height: number) => transferLines({ rows: many }, 45, height, true).map(untag).map((l) => l.slice(0, 4));
+  const cut = (height: number) =>
+    transferLines({ rows: many }, 45, height, true)
+      .map(untag)
+      .map((l) => l.slice(0, 4));
   assert.equal(cut(6), ['↓ bi', '  ██', '  s3', '↓ bi', '  ██', '+2 m'], 'the shares line fills what the rows leave');
   assert.equal(cut(8), ['↓ bi', '  ██', '↓ bi', '  ██', '↓ bi', '  ██', '↓ bi', '  ██'], 'every row before any shares');
 });
@@ -143,8 +246,13 @@ test('the neighbours table drops the address column when narrow', () => {
 });
 
 test('lists that do not fit end with a count of the rest', () => {
-  const files = { shared: Array.from({ length: 6 }, (_, i) => ({ name: `f${i}.txt`, size: 100 })), downloads: [],
-    sharedBytes: 600, downloadsBytes: 0, fresh: [] };
+  const files = {
+    shared: Array.from({ length: 6 }, (_, i) => ({ name: `f${i}.txt`, size: 100 })),
+    downloads: [],
+    sharedBytes: 600,
+    downloadsBytes: 0,
+    fresh: [],
+  };
   const lines = fileLines(files, 30, 4, true).map(untag);
   assert.equal(lines.length, 4);
   assert.match(lines[0]!, /^shared 6 \(600 B\)/);
@@ -152,7 +260,11 @@ test('lists that do not fit end with a count of the rest', () => {
 });
 
 test('the log shows the newest lines that fit, wrapped, with a clock when wide', () => {
-  const lines = [1, 2, 3].map((i) => ({ t: new Date(2024, 0, 1, 12, 0, i).getTime(), level: 'info' as const, text: `event number ${i} happened` }));
+  const lines = [1, 2, 3].map((i) => ({
+    t: new Date(2024, 0, 1, 12, 0, i).getTime(),
+    level: 'info' as const,
+    text: `event number ${i} happened`,
+  }));
   // No clock below 60 columns; each line wraps at a space and the screen keeps the newest rows.
   assert.equal(logLines({ lines }, 12, 3, true).map(untag), ['2 happened', 'event number', '3 happened']);
   const wide = logLines({ lines }, 70, 2, true).map(untag);
@@ -186,8 +298,16 @@ test('sparkline data is scaled to the visible peak, anchored at zero, one column
 });
 
 test('the throughput title shrinks to what fits', () => {
-  const v = { inRates: [], outRates: [], currentIn: 2 * 1024 * 1024, currentOut: 0, peakIn: 5 * 1024 * 1024, peakOut: 0,
-    totalIn: 1024 ** 3, totalOut: 0 };
+  const v = {
+    inRates: [],
+    outRates: [],
+    currentIn: 2 * 1024 * 1024,
+    currentOut: 0,
+    peakIn: 5 * 1024 * 1024,
+    peakOut: 0,
+    totalIn: 1024 ** 3,
+    totalOut: 0,
+  };
   assert.is(throughputTitle(v, 'in', 60), '2.0 MB/s  peak 5.0 MB/s  total 1.0 GB');
   assert.is(throughputTitle(v, 'in', 25), '2.0 MB/s  peak 5.0 MB/s');
   assert.is(throughputTitle(v, 'in', 12), '2.0 MB/s');

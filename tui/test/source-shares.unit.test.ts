@@ -17,7 +17,11 @@ test('whole percents add up to exactly 100 and stay within a point of the exact 
       assert.is(percents, null);
       continue;
     }
-    assert.is(percents!.reduce((n, p) => n + p, 0), 100, `${parts}`);
+    assert.is(
+      percents!.reduce((n, p) => n + p, 0),
+      100,
+      `${parts}`,
+    );
     percents!.forEach((p, i) => assert.ok(Math.abs(p - (parts[i]! * 100) / total) < 1, `${parts} → ${percents}`));
   }
 });
@@ -28,11 +32,26 @@ test('nothing delivered yet means no percents', () => {
 });
 
 test('holders that left without sending are not listed; finished, only those that sent something', () => {
-  const sources = [{ name: 's2', bytes: 0, pieces: 0, active: false }, { name: 's3', bytes: 0, pieces: 0, active: true },
-    { name: 's4', bytes: 10, pieces: 1, active: false }];
-  assert.equal(keptShares(sources, false).map((s) => s.name), ['s3', 's4']);
-  assert.equal(keptShares(sources, true).map((s) => s.name), ['s4']);
-  assert.equal(withPercents(keptShares(sources, false)).map((s) => [s.name, s.percent]), [['s4', 100], ['s3', 0]]);
+  const sources = [
+    { name: 's2', bytes: 0, pieces: 0, active: false },
+    { name: 's3', bytes: 0, pieces: 0, active: true },
+    { name: 's4', bytes: 10, pieces: 1, active: false },
+  ];
+  assert.equal(
+    keptShares(sources, false).map((s) => s.name),
+    ['s3', 's4'],
+  );
+  assert.equal(
+    keptShares(sources, true).map((s) => s.name),
+    ['s4'],
+  );
+  assert.equal(
+    withPercents(keptShares(sources, false)).map((s) => [s.name, s.percent]),
+    [
+      ['s4', 100],
+      ['s3', 0],
+    ],
+  );
 });
 
 test.run();

@@ -19,11 +19,23 @@ test('outcomes of a request show as ok, warn and info', () => {
   assert.equal(f.view(), { kind: 'warn', text: 'ghost: not found in the mesh' });
   f.apply(at(2, { event: 'already-have', file: 'a', path: 'shared/a' }));
   assert.equal(f.view(), { kind: 'info', text: 'a: already held (shared/a)' });
-  f.apply(at(3, { event: 'download-complete', download: 'q', file: 'b', path: 'Downloads/b', bytes: 1, sha256: 'x', from: 's2', ms: 1, sources: [] }));
+  f.apply(
+    at(3, {
+      event: 'download-complete',
+      download: 'q',
+      file: 'b',
+      path: 'Downloads/b',
+      bytes: 1,
+      sha256: 'x',
+      from: 's2',
+      ms: 1,
+      sources: [],
+    }),
+  );
   assert.equal(f.view(), { kind: 'ok', text: 'b: verified, saved as Downloads/b' });
 });
 
-test('a confirmation stays until answered, and the core\'s leaving is final', () => {
+test("a confirmation stays until answered, and the core's leaving is final", () => {
   const f = new StatusFeeder({ messageTtlMs: 10 });
   f.confirm('Leave?', 0);
   assert.is(f.apply(at(1, { event: 'error', message: 'late error' })), false);

@@ -22,7 +22,13 @@ test('construction output is captured, not printed, and stderr is restored after
 
 test('stderr is restored even when construction throws', () => {
   const before = process.stderr.write;
-  assert.throws(() => constructQuietly(() => { throw new Error('no terminal'); }), /no terminal/);
+  assert.throws(
+    () =>
+      constructQuietly(() => {
+        throw new Error('no terminal');
+      }),
+    /no terminal/,
+  );
   assert.is(process.stderr.write, before);
 });
 
@@ -41,7 +47,9 @@ test('stray console and stderr output goes to the sink until restored', () => {
 
 test('the crash hook runs only when the process would die, and can be removed', () => {
   let restored = 0;
-  const remove = restoreTerminalOnCrash(() => { restored += 1; });
+  const remove = restoreTerminalOnCrash(() => {
+    restored += 1;
+  });
   const keepAlive = () => {};
   const emitter = process as unknown as NodeJS.EventEmitter;
   // uvu itself has no uncaughtException handler: add one so that emitting the monitor event stays harmless here.
@@ -62,8 +70,10 @@ test('the log file gets timestamped lines appended; a failure is reported once',
     const writer = new LogFileWriter(join(dir, 'sub', 'dashboard.log'));
     assert.is(writer.write([{ t: 0, level: 'ok', text: 'joined' }]), null);
     assert.is(writer.write([{ t: 1000, level: 'error', text: 'oops' }]), null);
-    assert.is(readFileSync(join(dir, 'sub', 'dashboard.log'), 'utf8'),
-      '1970-01-01T00:00:00.000Z ok    joined\n1970-01-01T00:00:01.000Z error oops\n');
+    assert.is(
+      readFileSync(join(dir, 'sub', 'dashboard.log'), 'utf8'),
+      '1970-01-01T00:00:00.000Z ok    joined\n1970-01-01T00:00:01.000Z error oops\n',
+    );
     const broken = new LogFileWriter(join(dir, 'sub', 'dashboard.log', 'not-a-dir', 'x.log'));
     assert.match(broken.write([{ t: 0, level: 'info', text: 'x' }]) ?? '', /cannot write the log file/);
     assert.is(broken.write([{ t: 0, level: 'info', text: 'x' }]), null);

@@ -35,8 +35,19 @@ test('counts the tail that only download-complete reports', () => {
   const f = new ThroughputFeeder();
   f.tick(0);
   f.apply(progress(100, 'q1', 900));
-  f.apply(at(200, { event: 'download-complete', download: 'q1', file: 'f', path: 'Downloads/f', bytes: 1_000, sha256: 'x',
-    from: 's2', ms: 200, sources: [] }));
+  f.apply(
+    at(200, {
+      event: 'download-complete',
+      download: 'q1',
+      file: 'f',
+      path: 'Downloads/f',
+      bytes: 1_000,
+      sha256: 'x',
+      from: 's2',
+      ms: 200,
+      sources: [],
+    }),
+  );
   f.tick(1_000);
   assert.is(f.view().totalIn, 1_000);
   assert.equal(f.view().inRates, [1_000]);

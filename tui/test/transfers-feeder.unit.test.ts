@@ -7,13 +7,27 @@ const MB = 1_000_000;
 
 test('a query shows as searching, then as a download with percent, speed and ETA', () => {
   const f = new TransfersFeeder();
-  assert.ok(f.apply(at(0, { event: 'query-sent', query: 'q1', download: 'q1', file: 'big.bin', hops: 5, neighbours: 2 })));
+  assert.ok(
+    f.apply(at(0, { event: 'query-sent', query: 'q1', download: 'q1', file: 'big.bin', hops: 5, neighbours: 2 })),
+  );
   let row = f.view(0).rows[0]!;
   assert.is(row.state, 'searching');
   assert.is(row.peer, null);
 
-  f.apply(at(1_000, { event: 'download-started', download: 'q1', file: 'big.bin', from: 's3', bytes: MB, sha256: 'x' }));
-  f.apply(at(2_000, { event: 'download-progress', download: 'q1', file: 'big.bin', from: 's3', bytes: MB, received: 250_000, sources: [] }));
+  f.apply(
+    at(1_000, { event: 'download-started', download: 'q1', file: 'big.bin', from: 's3', bytes: MB, sha256: 'x' }),
+  );
+  f.apply(
+    at(2_000, {
+      event: 'download-progress',
+      download: 'q1',
+      file: 'big.bin',
+      from: 's3',
+      bytes: MB,
+      received: 250_000,
+      sources: [],
+    }),
+  );
   row = f.view(2_000).rows[0]!;
   assert.is(row.state, 'active');
   assert.is(row.peer, 's3');
@@ -29,11 +43,31 @@ test('speed follows the last few seconds, not the average since the start', () =
   // 5 s at 100 KB/s (an event every 10 ms), then 5 s at 1 MB/s (an event every ms): a burst of 5 500 events.
   for (let t = 10; t <= 5_000; t += 10) {
     received += 1_000;
-    f.apply(at(t, { event: 'download-progress', download: 'q1', file: 'f', from: 's2', bytes: 100 * MB, received, sources: [] }));
+    f.apply(
+      at(t, {
+        event: 'download-progress',
+        download: 'q1',
+        file: 'f',
+        from: 's2',
+        bytes: 100 * MB,
+        received,
+        sources: [],
+      }),
+    );
   }
   for (let t = 5_001; t <= 10_000; t += 1) {
     received += 1_000;
-    f.apply(at(t, { event: 'download-progress', download: 'q1', file: 'f', from: 's2', bytes: 100 * MB, received, sources: [] }));
+    f.apply(
+      at(t, {
+        event: 'download-progress',
+        download: 'q1',
+        file: 'f',
+        from: 's2',
+        bytes: 100 * MB,
+        received,
+        sources: [],
+      }),
+    );
   }
   const row = f.view(10_000).rows[0]!;
   assert.ok(Math.abs(row.speed! - MB) / MB < 0.1, `speed ${row.speed}`);
@@ -46,7 +80,17 @@ test('speed follows the last few seconds, not the average since the start', () =
 test('a stalled transfer shows zero speed and no ETA', () => {
   const f = new TransfersFeeder({ speedWindowMs: 3_000 });
   f.apply(at(0, { event: 'download-started', download: 'q1', file: 'f', from: 's2', bytes: 1_000, sha256: 'x' }));
-  f.apply(at(1_000, { event: 'download-progress', download: 'q1', file: 'f', from: 's2', bytes: 1_000, received: 500, sources: [] }));
+  f.apply(
+    at(1_000, {
+      event: 'download-progress',
+      download: 'q1',
+      file: 'f',
+      from: 's2',
+      bytes: 1_000,
+      received: 500,
+      sources: [],
+    }),
+  );
   const row = f.view(5_000).rows[0]!;
   assert.is(row.speed, 0);
   assert.is(row.etaMs, null);
@@ -55,9 +99,22 @@ test('a stalled transfer shows zero speed and no ETA', () => {
 
 test('a verified download stays with its average speed, then expires', () => {
   const f = new TransfersFeeder({ keepFinishedMs: 10_000 });
-  f.apply(at(0, { event: 'download-started', download: 'q1', file: 'notes.txt', from: 's2', bytes: 2 * MB, sha256: 'x' }));
-  f.apply(at(2_000, { event: 'download-complete', download: 'q1', file: 'notes.txt', path: 'Downloads/notes.txt',
-    bytes: 2 * MB, sha256: 'x', from: 's2', ms: 1_000, sources: [] }));
+  f.apply(
+    at(0, { event: 'download-started', download: 'q1', file: 'notes.txt', from: 's2', bytes: 2 * MB, sha256: 'x' }),
+  );
+  f.apply(
+    at(2_000, {
+      event: 'download-complete',
+      download: 'q1',
+      file: 'notes.txt',
+      path: 'Downloads/notes.txt',
+      bytes: 2 * MB,
+      sha256: 'x',
+      from: 's2',
+      ms: 1_000,
+      sources: [],
+    }),
+  );
   const row = f.view(2_000).rows[0]!;
   assert.is(row.state, 'verified');
   assert.is(row.fraction, 1);
@@ -74,11 +131,16 @@ test('failures keep their reason; not-found and failures without a start still s
   f.apply(at(0, { event: 'query-sent', query: 'q1', download: 'q1', file: 'ghost.txt', hops: 5, neighbours: 1 }));
   f.apply(at(500, { event: 'not-found', download: 'q1', file: 'ghost.txt' }));
   f.apply(at(550, { event: 'download-started', download: 'q2', file: 'bad.bin', from: 's4', bytes: 100, sha256: 'x' }));
-  f.apply(at(600, { event: 'download-failed', download: 'q2', file: 'bad.bin', reason: 'checksum mismatch', kept: 40 }));
+  f.apply(
+    at(600, { event: 'download-failed', download: 'q2', file: 'bad.bin', reason: 'checksum mismatch', kept: 40 }),
+  );
   f.apply(at(650, { event: 'download-failed', download: 'q3', file: 'never.bin', reason: 'no holder could send it' }));
   const [latest, first, second] = f.view(700).rows;
   assert.equal([latest!.file, latest!.peer, latest!.sources, latest!.kept], ['never.bin', null, [], null]);
-  assert.equal([first!.file, first!.state, first!.reason, first!.peer, first!.kept], ['bad.bin', 'failed', 'checksum mismatch', 's4', 40]);
+  assert.equal(
+    [first!.file, first!.state, first!.reason, first!.peer, first!.kept],
+    ['bad.bin', 'failed', 'checksum mismatch', 's4', 40],
+  );
   assert.equal([second!.file, second!.state, second!.reason], ['ghost.txt', 'failed', 'not found']);
   assert.is(first!.speed, null);
 });
@@ -87,11 +149,30 @@ test('in-flight rows come first (oldest first), then finished ones (newest first
   const f = new TransfersFeeder();
   const start = (t: number, download: string) =>
     f.apply(at(t, { event: 'download-started', download, file: download, from: 's2', bytes: 10, sha256: 'x' }));
-  const done = (t: number, download: string) => f.apply(at(t, { event: 'download-complete', download, file: download,
-    path: `Downloads/${download}`, bytes: 10, sha256: 'x', from: 's2', ms: 5, sources: [] }));
-  start(1, 'a'); start(2, 'b'); start(3, 'c'); start(4, 'd');
-  done(10, 'a'); done(11, 'c');
-  assert.equal(f.view(20).rows.map((r) => r.file), ['b', 'd', 'c', 'a']);
+  const done = (t: number, download: string) =>
+    f.apply(
+      at(t, {
+        event: 'download-complete',
+        download,
+        file: download,
+        path: `Downloads/${download}`,
+        bytes: 10,
+        sha256: 'x',
+        from: 's2',
+        ms: 5,
+        sources: [],
+      }),
+    );
+  start(1, 'a');
+  start(2, 'b');
+  start(3, 'c');
+  start(4, 'd');
+  done(10, 'a');
+  done(11, 'c');
+  assert.equal(
+    f.view(20).rows.map((r) => r.file),
+    ['b', 'd', 'c', 'a'],
+  );
 });
 
 test('finished rows are bounded, dropping the oldest', () => {
@@ -99,7 +180,10 @@ test('finished rows are bounded, dropping the oldest', () => {
   for (let i = 0; i < 10; i += 1) {
     f.apply(at(i, { event: 'download-failed', download: `q${i}`, file: `f${i}`, reason: 'nope' }));
   }
-  assert.equal(f.view(10).rows.map((r) => r.file), ['f9', 'f8', 'f7']);
+  assert.equal(
+    f.view(10).rows.map((r) => r.file),
+    ['f9', 'f8', 'f7'],
+  );
 });
 
 test('an upload and a download of the same query id are separate rows', () => {
@@ -115,102 +199,48 @@ test('an upload and a download of the same query id are separate rows', () => {
   assert.is(rows.find((r) => r.direction === 'down')!.state, 'active');
 });
 
-test('a download served by several holders lists them, the first answering holder first', () => {
-  const f = new TransfersFeeder();
-  f.apply(at(0, { event: 'download-started', download: 'q1', file: 'big.bin', from: 's3', bytes: 1_000, sha256: 'x' }));
-  f.apply(at(100, { event: 'download-progress', download: 'q1', file: 'big.bin', from: 's3', bytes: 1_000, received: 400,
-    sources: [{ name: 's5', bytes: 200, pieces: 2, active: true }, { name: 's3', bytes: 200, pieces: 2, active: true },
-      { name: 's4', bytes: 0, pieces: 0, active: false }] }));
-  assert.equal(f.view(100).rows[0]!.sources, ['s3', 's5']);
-  f.apply(at(200, { event: 'download-complete', download: 'q1', file: 'big.bin', path: 'Downloads/big.bin', bytes: 1_000,
-    sha256: 'x', from: 's3', ms: 200, sources: [{ name: 's3', bytes: 500, pieces: 5, active: false },
-      { name: 's4', bytes: 0, pieces: 0, active: false }, { name: 's5', bytes: 500, pieces: 5, active: false }] }));
-  assert.equal(f.view(200).rows[0]!.sources, ['s3', 's5'], 'the holders that delivered something');
-});
-
-const share = (name: string, bytes: number, active = true) => ({ name, bytes, pieces: Math.ceil(bytes / MB), active });
-const progress = (t: number, received: number, sources: ReturnType<typeof share>[]) =>
-  at(t, { event: 'download-progress', download: 'q1', file: 'big.iso', from: sources[0]?.name ?? 's3', bytes: 400 * MB, received, sources });
-const complete = (t: number, sources: ReturnType<typeof share>[]) => at(t, { event: 'download-complete', download: 'q1',
-  file: 'big.iso', path: 'Downloads/big.iso', bytes: 400 * MB, sha256: 'x', from: sources[0]?.name ?? 's3', ms: 2_000, sources });
-const sharesOf = (f: TransfersFeeder, now: number) =>
-  f.view(now).rows[0]!.shares.map((s) => [s.name, s.bytes, s.active, s.percent]);
-
-test('keeps who sent what from progress events, biggest first, with percents that add up to 100', () => {
-  const f = new TransfersFeeder();
-  f.apply(at(0, { event: 'download-started', download: 'q1', file: 'big.iso', from: 's5', bytes: 400 * MB, sha256: 'x' }));
-  assert.equal(f.view(0).rows[0]!.shares, [], 'nothing known before the first progress event');
-  f.apply(progress(250, 200 * MB, [share('s5', 78 * MB), share('s3', 120 * MB), share('s2', 2 * MB, false),
-    share('s4', 0, false), share('s6', 0)]));
-  assert.equal(sharesOf(f, 250), [
-    ['s3', 120 * MB, true, 60], ['s5', 78 * MB, true, 39], ['s2', 2 * MB, false, 1], ['s6', 0, true, 0],
-  ], 's4 left without sending a piece: not listed; s6 has just joined');
-  // The next event replaces the shares: s5 has stopped sending.
-  f.apply(progress(500, 300 * MB, [share('s3', 180 * MB), share('s5', 118 * MB, false), share('s2', 2 * MB, false)]));
-  const shares = f.view(500).rows[0]!.shares;
-  assert.equal(shares.map((s) => [s.name, s.active, s.percent]), [['s3', true, 60], ['s5', false, 39], ['s2', false, 1]]);
-  assert.is(shares.reduce((n, s) => n + s.percent!, 0), 100);
-});
-
-test('percents add up to 100 however the bytes split, and are null before anything arrived', () => {
-  const f = new TransfersFeeder();
-  f.apply(progress(0, 0, [share('s3', 0), share('s5', 0)]));
-  assert.equal(f.view(0).rows[0]!.shares.map((s) => s.percent), [null, null]);
-  f.apply(progress(250, 3 * MB, [share('s3', MB), share('s5', MB), share('s2', MB)]));
-  assert.equal(f.view(250).rows[0]!.shares.map((s) => s.percent), [34, 33, 33]);
-  f.apply(progress(500, 6 * MB, [share('s3', 1), share('s5', 6 * MB - 1)]));
-  assert.equal(f.view(500).rows[0]!.shares.map((s) => [s.name, s.percent]), [['s5', 100], ['s3', 0]]);
-});
-
-test('a finished download keeps its shares while it stays visible, without holders that sent nothing', () => {
-  const f = new TransfersFeeder({ keepFinishedMs: 10_000 });
-  f.apply(progress(0, 100 * MB, [share('s3', 60 * MB), share('s5', 40 * MB), share('s4', 0)]));
-  f.apply(complete(1_000, [share('s3', 240 * MB, false), share('s5', 160 * MB, false), share('s4', 0, false)]));
-  assert.equal(sharesOf(f, 1_000), [['s3', 240 * MB, false, 60], ['s5', 160 * MB, false, 40]]);
-  assert.equal(f.view(1_000).rows[0]!.sources, ['s3', 's5']);
-  // A late progress event for a finished download changes nothing.
-  assert.is(f.apply(progress(1_100, 400 * MB, [share('s9', 400 * MB)])), false);
-  assert.equal(sharesOf(f, 9_000), [['s3', 240 * MB, false, 60], ['s5', 160 * MB, false, 40]]);
-  f.tick(11_001);
-  assert.is(f.view(11_001).rows.length, 0, 'gone with the row');
-});
-
-test('a complete event without shares keeps the last progress event\'s; a failure keeps them too', () => {
-  const f = new TransfersFeeder();
-  f.apply(progress(0, 100 * MB, [share('s3', 75 * MB), share('s5', 25 * MB), share('s6', 0)]));
-  f.apply(complete(500, []));
-  assert.equal(sharesOf(f, 500), [['s3', 75 * MB, true, 75], ['s5', 25 * MB, true, 25]]);
-  const g = new TransfersFeeder();
-  g.apply(progress(0, 100 * MB, [share('s3', 50 * MB), share('s5', 50 * MB, false)]));
-  g.apply(at(500, { event: 'download-failed', download: 'q1', file: 'big.iso', reason: 'every holder is gone', kept: 100 * MB }));
-  const row = g.view(500).rows[0]!;
-  assert.equal([row.state, row.kept], ['failed', 100 * MB]);
-  assert.equal(row.shares.map((s) => [s.name, s.percent]), [['s3', 50], ['s5', 50]]);
-});
-
-test('uploads have no shares', () => {
-  const f = new TransfersFeeder();
-  f.apply(at(0, { event: 'upload-started', query: 'q1', file: 'x', to: 's5', bytes: 100 }));
-  f.apply(at(100, { event: 'upload-progress', query: 'q1', file: 'x', to: 's5', bytes: 100, sent: 40 }));
-  assert.equal(f.view(100).rows[0]!.shares, []);
-});
-
 test('a resumed download starts its bar where it left off and its speed from the resume', () => {
   const f = new TransfersFeeder();
   f.apply(at(0, { event: 'query-sent', query: 'q1', download: 'q1', file: 'big.bin', hops: 7, neighbours: 2 }));
-  f.apply(at(100, { event: 'download-resumed', download: 'q1', file: 'big.bin', sha256: 'x', bytes: MB, have: 600_000 }));
+  f.apply(
+    at(100, { event: 'download-resumed', download: 'q1', file: 'big.bin', sha256: 'x', bytes: MB, have: 600_000 }),
+  );
   let row = f.view(100).rows[0]!;
   assert.equal([row.state, row.fraction, row.speed, row.resumedFrom], ['active', 0.6, null, 600_000]);
   // The first piece of this run names the holder; the bar stays where it was and the speed does not count the held part.
   f.apply(at(600, { event: 'download-started', download: 'q1', file: 'big.bin', from: 's2', bytes: MB, sha256: 'x' }));
   assert.is(f.view(600).rows[0]!.fraction, 0.6);
-  f.apply(at(1_100, { event: 'download-progress', download: 'q1', file: 'big.bin', from: 's2', bytes: MB, received: 700_000,
-    sources: [{ name: 's2', bytes: 100_000, pieces: 1, active: true }] }));
+  f.apply(
+    at(1_100, {
+      event: 'download-progress',
+      download: 'q1',
+      file: 'big.bin',
+      from: 's2',
+      bytes: MB,
+      received: 700_000,
+      sources: [{ name: 's2', bytes: 100_000, pieces: 1, active: true }],
+    }),
+  );
   row = f.view(1_100).rows[0]!;
   assert.equal([row.peer, row.speed, row.etaMs], ['s2', 200_000, 1_500]);
-  assert.equal(row.shares.map((s) => [s.name, s.bytes, s.percent]), [['s2', 100_000, 100]], 'the held bytes are nobody\'s share');
-  f.apply(at(2_100, { event: 'download-complete', download: 'q1', file: 'big.bin', path: 'Downloads/big.bin', bytes: MB,
-    sha256: 'x', from: 's2', ms: 2_000, sources: [] }));
+  assert.equal(
+    row.shares.map((s) => [s.name, s.bytes, s.percent]),
+    [['s2', 100_000, 100]],
+    "the held bytes are nobody's share",
+  );
+  f.apply(
+    at(2_100, {
+      event: 'download-complete',
+      download: 'q1',
+      file: 'big.bin',
+      path: 'Downloads/big.bin',
+      bytes: MB,
+      sha256: 'x',
+      from: 's2',
+      ms: 2_000,
+      sources: [],
+    }),
+  );
   assert.is(f.view(2_100).rows[0]!.speed, 200_000, 'average over this run only: 400 KB in 2 s');
 });
 
@@ -224,19 +254,43 @@ test('a download is one row for its whole life: new search rounds, a failure, th
   f.apply(at(1_200, { event: 'query-sent', query: 'q2', ...d, hops: 7, neighbours: 2 }));
   f.apply(at(3_200, { event: 'query-sent', query: 'q3', ...d, hops: 7, neighbours: 2 }));
   let rows = f.view(3_300).rows;
-  assert.equal(rows.map((r) => [r.key, r.state, r.fraction]), [['down:d1', 'active', 0.4]]);
+  assert.equal(
+    rows.map((r) => [r.key, r.state, r.fraction]),
+    [['down:d1', 'active', 0.4]],
+  );
   f.apply(at(5_000, { event: 'download-failed', ...d, reason: 'every holder is gone', kept: 400_000 }));
   rows = f.view(5_000).rows;
-  assert.equal(rows.map((r) => [r.state, r.kept]), [['failed', 400_000]], 'no searching row is left behind');
+  assert.equal(
+    rows.map((r) => [r.state, r.kept]),
+    [['failed', 400_000]],
+    'no searching row is left behind',
+  );
   // Asked again: the same download resumes (same id) and its row starts again, once.
   f.apply(at(8_000, { event: 'download-resumed', ...d, sha256: 'x', bytes: MB, have: 400_000 }));
   f.apply(at(8_000, { event: 'query-sent', query: 'q4', ...d, hops: 7, neighbours: 2 }));
   rows = f.view(8_000).rows;
-  assert.equal(rows.map((r) => [r.state, r.fraction, r.reason, r.kept, r.finishedAt]), [['active', 0.4, null, null, null]]);
+  assert.equal(
+    rows.map((r) => [r.state, r.fraction, r.reason, r.kept, r.finishedAt]),
+    [['active', 0.4, null, null, null]],
+  );
   f.apply(at(9_000, { event: 'download-started', ...d, from: 's3', bytes: MB, sha256: 'x' }));
-  f.apply(at(9_500, { event: 'download-complete', ...d, path: 'Downloads/movie.bin', bytes: MB, sha256: 'x', from: 's3', ms: 1_500, sources: [] }));
+  f.apply(
+    at(9_500, {
+      event: 'download-complete',
+      ...d,
+      path: 'Downloads/movie.bin',
+      bytes: MB,
+      sha256: 'x',
+      from: 's3',
+      ms: 1_500,
+      sources: [],
+    }),
+  );
   f.tick(20_000);
-  assert.equal(f.view(20_000).rows.map((r) => [r.key, r.state]), [['down:d1', 'verified']]);
+  assert.equal(
+    f.view(20_000).rows.map((r) => [r.key, r.state]),
+    [['down:d1', 'verified']],
+  );
   f.tick(70_000);
   assert.equal(f.view(70_000).rows, [], 'nothing lingers');
 });
@@ -246,7 +300,13 @@ test('a search that finds nothing is one row until not-found, and a new search o
   f.apply(at(0, { event: 'query-sent', query: 'q1', download: 'd1', file: 'ghost.txt', hops: 7, neighbours: 2 }));
   f.apply(at(2_000, { event: 'not-found', download: 'd1', file: 'ghost.txt' }));
   f.apply(at(3_000, { event: 'query-sent', query: 'q2', download: 'd2', file: 'ghost.txt', hops: 7, neighbours: 2 }));
-  assert.equal(f.view(3_000).rows.map((r) => [r.key, r.state]), [['down:d2', 'searching'], ['down:d1', 'failed']]);
+  assert.equal(
+    f.view(3_000).rows.map((r) => [r.key, r.state]),
+    [
+      ['down:d2', 'searching'],
+      ['down:d1', 'failed'],
+    ],
+  );
 });
 
 test('events unrelated to transfers do not make the panel dirty', () => {

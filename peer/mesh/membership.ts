@@ -1,0 +1,83 @@
+import { describeError } from '../../common/errors.js';
+import { formatHostPort } from '../../common/host-port.js';
+import type { PeerRef } from '../../common/wire/shapes.js';
+import type { PeerContext } from '../peer-context.js';
+import type { PeerListener } from '../transport/peer-listener.js';
+import type { NeighbourSet } from './neighbour-set.js';
+import type { ServerLink } from './server-link.js';
+
+export interface MembershipHooks {
+  /** Joined for the first time: listening, linked to the referrals, the slot live. */
+  ready(): void;
+  /** The first join was refused (the process exits 2). */
+  refused(code: string): void;
+  /** The metadata server asks every peer to leave (`Stop all` from another peer). */
+  stopAsked(reason: string): void;
+}
+
+/**
+ * This peer's place in the mesh, as the metadata server grants it: on `welcome` listen on the assigned port (or
+ * ask for another when it is busy here), link to the referrals, then tell the server the slot is live; re-register
+ * after the server restarts, keeping the port; follow the server's repair advice; report refusals and the server's
+ * state as events.
+ */
+export class Membership {
+  /** The listening port, 0 until the first welcome. */
+  port = 0;
+  private joined = false;
+
+  constructor(
+    private readonly ctx: PeerContext,
+    private readonly host: string,
+    private readonly server: ServerLink,
+    private readonly listener: PeerListener,
+    private readonly neighbours: NeighbourSet,
+    private readonly hooks: MembershipHooks,
+  ) {
+    server.on('state', (state, detail) => ctx.emit({ event: 'server', state, address: server.display, ...detail }));
+    server.on('welcome', (body, rejoin) => void this.onWelcome(body.port, body.referrals, rejoin));
+    server.on('refused', (code, reason, first) => {
+      ctx.emit({ event: 'error', message: `the metadata server refused this peer: ${reason}` });
+      if (first) hooks.refused(code);
+    });
+    server.on('link', (refs) => this.repair(refs));
+    server.on('stop', (reason) => hooks.stopAsked(reason));
+    neighbours.on('up', () => server.reportNeighbours());
+    neighbours.on('down', () => server.reportNeighbours());
+  }
+
+  private async onWelcome(port: number, referrals: PeerRef[], rejoin: boolean): Promise<void> {
+    if (this.port === 0) {
+      try {
+        await this.listener.listen(this.host, port);
+      } catch (err) {
+        const why = describeError(err);
+        this.ctx.log(
+          `cannot listen on ${this.host}:${port} (${why}); asking the metadata server for another port`,
+          'warn',
+        );
+        this.server.portBusy(port);
+        return;
+      }
+      this.port = port;
+    }
+    // Link to the referrals first: the server refers newcomers only to peers that said `listening`.
+    await Promise.all(referrals.map((ref) => this.neighbours.dial(ref)));
+    this.server.listening(this.port);
+    if (rejoin || this.joined) {
+      this.ctx.log(`re-registered with the metadata server at ${this.server.display}`);
+      return;
+    }
+    this.joined = true;
+    this.hooks.ready();
+  }
+
+  /** The server saw the mesh split: dial the peers it advises. */
+  private repair(refs: PeerRef[]): void {
+    for (const ref of refs) {
+      if (this.neighbours.get(ref.name)) continue;
+      this.ctx.log(`mesh repair: dialling ${ref.name} at ${formatHostPort(ref)} as the metadata server advised`);
+      void this.neighbours.dial(ref);
+    }
+  }
+}
