@@ -18,7 +18,6 @@ export type P2pErrorCode =
   | 'P2P_ERR_NO_PORT'
   | 'P2P_ERR_BAD_ARGS'
   | 'P2P_ERR_BAD_PATH'
-  | 'P2P_ERR_HASH_MISMATCH'
   | 'P2P_ERR_TRANSFER';
 
 export class P2pError extends Error {

@@ -85,15 +85,6 @@ export function writeSeededFile(path: string, bytes: number, seed: number): stri
   return hash.digest('hex');
 }
 
-/** SHA-256 of what `writeSeededFile(bytes, seed)` writes, without writing it (tests check downloads with it). */
-export function seededSha256(bytes: number, seed: number): string {
-  const next = mulberry32(seed);
-  const hash = createHash('sha256');
-  for (let done = 0; done < bytes; done += CHUNK_BYTES)
-    hash.update(seededChunk(next, Math.min(CHUNK_BYTES, bytes - done)));
-  return hash.digest('hex');
-}
-
 function seededChunk(next: () => number, length: number): Buffer {
   const chunk = Buffer.allocUnsafe(length);
   let i = 0;

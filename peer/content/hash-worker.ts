@@ -7,7 +7,7 @@
  * - `digest-file`: one read of a file producing its manifest (SHA-256, piece hashes, prefix digests).
  * - download sessions: the receiving thread writes a piece at its offset in the partial file, then hands it here
  *   (without a copy); it is checked against its own SHA-256 and marked held. Writing and hashing thus run on two
- *   threads at once (libuv's pool and this one). A running SHA-256 of the whole file advances along the contiguous
+ *   threads at once (the receiving thread and this one). A running SHA-256 of the whole file advances along the contiguous
  *   prefix of held pieces (from the piece's memory when it is next, else read back from disk), so the file's hash is
  *   known when the last piece lands. A piece that does not match is never marked held: its bytes on disk are
  *   overwritten when it is fetched again. A resumed session first checks, from disk, the few pieces the last run

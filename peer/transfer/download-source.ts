@@ -12,15 +12,14 @@ export interface SourceEvents {
 }
 
 /**
- * One holder feeding a download: the transfer connection, the pieces requested from it and not yet received, and
- * what it contributed. It accepts only pieces it was asked for, at their exact length; anything else drops it.
+ * One holder feeding a download: the transfer connection and the pieces requested from it and not yet received
+ * (what it contributed is the swarm's `SourceShare`). It accepts only pieces it was asked for, at their exact
+ * length; anything else drops it.
  */
 export class DownloadSource extends EventEmitter<SourceEvents> {
   readonly inflight = new Set<number>();
   /** Cancelled pieces the holder may have sent already (its read-ahead): accepted and ignored. */
   private readonly cancelled = new Set<number>();
-  bytes = 0;
-  pieces = 0;
   private closed = false;
   private readonly keepalive: NodeJS.Timeout;
 

@@ -250,8 +250,8 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
     if (++this.pendingWrites >= this.opts.maxPendingWrites) for (const s of this.sources.values()) s.pause();
     this.schedule(source);
     const session = this.session!;
-    // Written now (libuv's pool, several at once) while the hashing thread checks earlier pieces; each is handed
-    // over once written, in arrival order (the running whole-file hash advances in order).
+    // Written now, before the next frame is read (PartialFile.write), while the hashing thread checks earlier
+    // pieces; each is handed over in arrival order (the running whole-file hash advances in order).
     const written = this.partial!.write(index, data);
     const check = this.handoff.then(() => written).then(() => this.hasher.verify(session, index, data, owned));
     this.handoff = check.then(
