@@ -1,5 +1,5 @@
 /** The partial-file module on a real temporary folder: records, the have-bitfield and its journal, completion. */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,25 +9,11 @@ import { Hasher } from '../content/hasher.js';
 import { encodeManifest, type Manifest } from '../content/manifest.js';
 import { PartialFiles } from '../content/partial-file.js';
 import { MIN_PIECE_SIZE } from '../content/piece-plan.js';
+import { describe } from './fake-peer.js';
 
+/** The manifest an honest holder of `data` offers (the fake holder's description, plus the size). */
 function manifestOf(data: Buffer): Manifest {
-  const count = Math.ceil(data.length / MIN_PIECE_SIZE);
-  const pieces = Buffer.alloc(count * 32);
-  const prefixes = Buffer.alloc(count * 32);
-  const whole = createHash('sha256');
-  for (let i = 0; i < count; i++) {
-    const piece = data.subarray(i * MIN_PIECE_SIZE, (i + 1) * MIN_PIECE_SIZE);
-    createHash('sha256')
-      .update(piece)
-      .digest()
-      .copy(pieces, i * 32);
-    whole
-      .update(piece)
-      .copy()
-      .digest()
-      .copy(prefixes, i * 32);
-  }
-  return { size: data.length, sha256: whole.digest('hex'), pieceSize: MIN_PIECE_SIZE, pieces, prefixes };
+  return { size: data.length, ...describe(data) };
 }
 
 const piece = (data: Buffer, i: number) => data.subarray(i * MIN_PIECE_SIZE, (i + 1) * MIN_PIECE_SIZE);
