@@ -187,9 +187,9 @@ export class PartialFile {
    */
   write(index: number, bytes: Buffer): Promise<void> {
     if (this.closed) return Promise.reject(new Error('the partial file is closed'));
-    this.journal.add(index);
-    this.persist();
     try {
+      this.journal.add(index);
+      this.persist(); // a full disk can refuse the journal's growth as well as the piece
       const offset = index * this.manifest.pieceSize;
       for (let done = 0; done < bytes.length;)
         done += writeSync(this.data.fd, bytes, done, bytes.length - done, offset + done);
@@ -204,18 +204,18 @@ export class PartialFile {
   confirm(index: number): void {
     this.journal.delete(index);
     this.have.set(index);
-    this.persist();
+    this.persistQuietly();
   }
 
   /** Piece `index` did not match its hash (or was never written): not held, not unconfirmed. */
   reject(index: number): void {
-    if (this.journal.delete(index)) this.persist();
+    if (this.journal.delete(index)) this.persistQuietly();
   }
 
   /** Pieces found bad on disk after all: no longer held. */
   forget(pieces: readonly number[]): void {
     for (const i of pieces) this.have.clear(i);
-    this.persist();
+    this.persist(); // must not fail quietly: the record on disk would claim the bad pieces
   }
 
   /**
@@ -260,6 +260,18 @@ export class PartialFile {
       .datasync()
       .catch(() => undefined)
       .finally(() => (this.flushing = undefined));
+  }
+
+  /**
+   * `persist` for the calls that cannot fail the download: a record left one step behind only claims less than the
+   * data holds (a piece fetched again), never more, and the next `write` reports a full disk.
+   */
+  private persistQuietly(): void {
+    try {
+      this.persist();
+    } catch {
+      // see above
+    }
   }
 
   /** Rewrites the bitfield and the journal in place: one small write (a few bytes per GiB of file). */
