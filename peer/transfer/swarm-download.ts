@@ -253,6 +253,9 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
     // Written now, before the next frame is read (PartialFile.write), while the hashing thread checks earlier
     // pieces; each is handed over in arrival order (the running whole-file hash advances in order).
     const written = this.partial!.write(index, data);
+    // A failed write (a full disk) is reported by `check` below, after the pieces before it: mark it handled now, or
+    // Node would count it as an unhandled rejection while it waits its turn.
+    written.catch(() => undefined);
     const check = this.handoff.then(() => written).then(() => this.hasher.verify(session, index, data, owned));
     this.handoff = check.then(
       () => undefined,
