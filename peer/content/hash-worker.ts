@@ -126,11 +126,18 @@ function tryReadPiece(s: Session, i: number): Buffer | undefined {
 }
 
 /** Folds held pieces (read back from disk) into the running hash, up to `limit` pieces. */
-function advance(s: Session, limit: number): void {
+/** Returns false when a held piece could not be read (the fold stops there until a rescan). */
+function advance(s: Session, limit: number): boolean {
   for (let n = 0; n < limit && s.frontier < s.count && s.have.has(s.frontier); n++) {
-    s.running.update(readPiece(s, s.frontier));
+    // A held piece that cannot be read (a damaged partial file) stops the running hash here: the whole file then
+    // does not match, and the rescan finds the piece bad. It must not throw: that would end this thread for every
+    // download.
+    const piece = tryReadPiece(s, s.frontier);
+    if (!piece) return false;
+    s.running.update(piece);
     s.frontier++;
   }
+  return true;
 }
 
 /** Background catch-up of a resumed prefix: a few pieces per turn so writes interleave. */
@@ -141,8 +148,8 @@ function pump(sessionId: number): void {
   setImmediate(function step() {
     const cur = sessions.get(sessionId);
     if (!cur) return;
-    advance(cur, CATCH_UP_PER_TURN);
-    if (cur.frontier < cur.count && cur.have.has(cur.frontier)) setImmediate(step);
+    const readable = advance(cur, CATCH_UP_PER_TURN);
+    if (readable && cur.frontier < cur.count && cur.have.has(cur.frontier)) setImmediate(step);
     else cur.pumping = false;
   });
 }
@@ -228,8 +235,8 @@ function handle(req: HashRequest): HashReply {
       if (!s) throw new Error(`no download session ${req.session}`);
       const bad: number[] = [];
       for (let i = 0; i < s.count; i++) {
-        const digest = createHash('sha256').update(readPiece(s, i)).digest();
-        if (!digest.equals(digestAt(s.hashes, i))) {
+        const piece = tryReadPiece(s, i);
+        if (!piece || !createHash('sha256').update(piece).digest().equals(digestAt(s.hashes, i))) {
           bad.push(i);
           s.have.clear(i);
         }

@@ -1,11 +1,13 @@
 import {
   closeSync,
   existsSync,
+  linkSync,
   openSync,
   readdirSync,
   readFileSync,
   renameSync,
   rmSync,
+  unlinkSync,
   writeFileSync,
   writeSync,
 } from 'node:fs';
@@ -14,7 +16,14 @@ import { join } from 'node:path';
 import { describeError } from '../../common/errors.js';
 import { fileNameProblem, unusedName } from '../files/file-name.js';
 import { Bitfield } from './bitfield.js';
-import { decodeManifest, encodeManifest, manifestPieces, type Manifest } from './manifest.js';
+import {
+  decodeManifest,
+  encodeManifest,
+  manifestPieceLength,
+  manifestPieces,
+  sameContent,
+  type Manifest,
+} from './manifest.js';
 
 /** What a download needs to resume: its name, its content, which pieces are held, and what was left unconfirmed. */
 export interface PartialRecord {
@@ -49,6 +58,8 @@ const MAX_UNCONFIRMED = 1024;
  */
 export class PartialFiles {
   private readonly flushEvery: number;
+  /** Contents whose partial file is open: one writer per content, whatever names two downloads use for it. */
+  private readonly opened = new Set<string>();
 
   constructor(
     private readonly dir: string,
@@ -90,6 +101,11 @@ export class PartialFiles {
       .filter((r): r is PartialRecord => r !== undefined);
   }
 
+  /** The partial file of this content was closed: another download may open it. */
+  released(sha256: string): void {
+    this.opened.delete(sha256);
+  }
+
   /** Forgets a download: its record and its data. */
   remove(sha256: string): void {
     for (const path of [this.recordPath(sha256), this.havePath(sha256), this.dataPath(sha256)])
@@ -105,20 +121,35 @@ export class PartialFiles {
     manifest: Manifest,
     options: { download?: string; resume?: PartialRecord } = {},
   ): Promise<PartialFile> {
-    const path = this.dataPath(manifest.sha256);
+    const sha256 = manifest.sha256;
+    if (this.opened.has(sha256)) throw new Error(`the content of ${file} is already being downloaded`);
+    this.opened.add(sha256);
+    const path = this.dataPath(sha256);
+    // Trust held bits only from a record of exactly this content whose data is still there.
     const resume =
-      options.resume && options.resume.manifest.sha256 === manifest.sha256 && existsSync(path)
-        ? options.resume
-        : undefined;
-    const data = await open(path, resume ? 'r+' : 'w+');
+      options.resume && sameContent(options.resume.manifest, manifest) && existsSync(path) ? options.resume : undefined;
+    // A fresh start forgets any old bitfield first, so no crash can pair it with the emptied data file.
+    if (!resume) rmSync(this.havePath(sha256), { force: true });
+    let data: FileHandle;
+    try {
+      data = await open(path, resume ? 'r+' : 'w+');
+    } catch (err) {
+      this.opened.delete(sha256);
+      throw err;
+    }
     const download = options.download ?? resume?.download;
     const record = { file, ...(download !== undefined ? { download } : {}), ...encodeManifest(manifest) };
-    const recordPath = this.recordPath(manifest.sha256);
+    const recordPath = this.recordPath(sha256);
     try {
       writeFileSync(`${recordPath}.tmp`, JSON.stringify(record));
       renameSync(`${recordPath}.tmp`, recordPath);
       const have = new Bitfield(manifestPieces(manifest), resume?.have.bytes);
-      const haveFd = openSync(this.havePath(manifest.sha256), 'w');
+      // A held piece must lie wholly inside the data (a power cut can keep the bitfield's update and lose the data).
+      const size = (await data.stat()).size;
+      for (let i = 0; i < have.length; i++) {
+        if (have.has(i) && i * manifest.pieceSize + manifestPieceLength(manifest, i) > size) have.clear(i);
+      }
+      const haveFd = openSync(this.havePath(sha256), 'w');
       return new PartialFile(
         this,
         file,
@@ -131,6 +162,7 @@ export class PartialFiles {
         this.flushEvery,
       );
     } catch (err) {
+      this.opened.delete(sha256);
       await data.close();
       throw err;
     }
@@ -187,9 +219,9 @@ export class PartialFile {
    */
   write(index: number, bytes: Buffer): Promise<void> {
     if (this.closed) return Promise.reject(new Error('the partial file is closed'));
+    this.journal.add(index);
+    this.persist();
     try {
-      this.journal.add(index);
-      this.persist(); // a full disk can refuse the journal's growth as well as the piece
       const offset = index * this.manifest.pieceSize;
       for (let done = 0; done < bytes.length;)
         done += writeSync(this.data.fd, bytes, done, bytes.length - done, offset + done);
@@ -204,18 +236,18 @@ export class PartialFile {
   confirm(index: number): void {
     this.journal.delete(index);
     this.have.set(index);
-    this.persistQuietly();
+    this.persist();
   }
 
   /** Piece `index` did not match its hash (or was never written): not held, not unconfirmed. */
   reject(index: number): void {
-    if (this.journal.delete(index)) this.persistQuietly();
+    if (this.journal.delete(index)) this.persist();
   }
 
   /** Pieces found bad on disk after all: no longer held. */
   forget(pieces: readonly number[]): void {
     for (const i of pieces) this.have.clear(i);
-    this.persist(); // must not fail quietly: the record on disk would claim the bad pieces
+    this.persist(true); // must not fail quietly: the record on disk would claim the bad pieces
   }
 
   /**
@@ -229,10 +261,27 @@ export class PartialFile {
     await this.data.close();
     this.closed = true;
     this.closeHave();
-    const name = unusedName(this.file, (n) => existsSync(join(dir, n)));
-    renameSync(this.path, join(dir, name));
+    // link() fails when the name exists, so a file that appears meanwhile is never replaced (rename would).
+    let name = unusedName(this.file, (n) => existsSync(join(dir, n)));
+    for (;;) {
+      try {
+        linkSync(this.path, join(dir, name));
+        break;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        name = unusedName(this.file, (n) => n === name || existsSync(join(dir, n)));
+      }
+    }
+    unlinkSync(this.path);
     this.folder.remove(this.manifest.sha256);
+    this.folder.released(this.manifest.sha256);
     return name;
+  }
+
+  /** Closes the file and deletes its data and record (content that cannot be trusted). */
+  async discard(): Promise<void> {
+    await this.close();
+    this.folder.remove(this.manifest.sha256);
   }
 
   /** Closes the file, keeping the data and the record for a resume. Idempotent. */
@@ -242,6 +291,7 @@ export class PartialFile {
     await this.settle();
     await this.data.close().catch(() => undefined);
     this.closeHave();
+    this.folder.released(this.manifest.sha256);
   }
 
   private async settle(): Promise<void> {
@@ -263,19 +313,11 @@ export class PartialFile {
   }
 
   /**
-   * `persist` for the calls that cannot fail the download: a record left one step behind only claims less than the
-   * data holds (a piece fetched again), never more, and the next `write` reports a full disk.
+   * Rewrites the bitfield and the journal in place: one small write (a few bytes per GiB of file). A failed write
+   * is only a warning by default: a record one step behind claims less than the data holds (a piece fetched again),
+   * never more. `strict` when it would claim more (pieces found bad): then the failure is the caller's.
    */
-  private persistQuietly(): void {
-    try {
-      this.persist();
-    } catch {
-      // see above
-    }
-  }
-
-  /** Rewrites the bitfield and the journal in place: one small write (a few bytes per GiB of file). */
-  private persist(): void {
+  private persist(strict = false): void {
     if (this.haveFd === undefined) return;
     const bits = this.have.bytes;
     const out = Buffer.allocUnsafe(bits.length + 4 + 4 * this.journal.size);
@@ -286,7 +328,7 @@ export class PartialFile {
     try {
       writeSync(this.haveFd, out, 0, out.length, 0);
     } catch (err) {
-      // The record is an optimisation for a resume; a failed write of it must not fail the download itself.
+      if (strict) throw err;
       process.emitWarning(`cannot update the partial record of ${this.file}: ${describeError(err)}`);
     }
   }

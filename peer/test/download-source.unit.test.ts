@@ -57,4 +57,17 @@ test('accepts a piece it asked for at its exact length, and drops a source that 
   assert.match(gone[0]!, /not asked of it/);
 });
 
+test('a piece asked for again after a cancel is taken when it comes (the cancel no longer swallows it)', async () => {
+  const { source, holder } = rig();
+  const got: number[] = [];
+  source.on('piece', (index) => got.push(index));
+  source.want([2]);
+  source.cancel([2]); // another source delivered it... which then turned out bad
+  source.want([2]);
+  holder.sendRaw(allocPieceFrame(2, 5).frame);
+  await sleep(10);
+  assert.equal(got, [2]);
+  holder.destroy();
+});
+
 test.run();

@@ -1,6 +1,15 @@
 /** The partial-file module on a real temporary folder: records, the have-bitfield and its journal, completion. */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -84,6 +93,86 @@ test('a resume checks only the unconfirmed pieces from disk and keeps those that
   } finally {
     hasher.stop();
     t.done();
+  }
+});
+
+test('one writer per content: a second open of the same content is refused until the first is closed', async () => {
+  const t = setup();
+  try {
+    const files = new PartialFiles(t.dir);
+    const f = await files.open('disk.img', t.manifest);
+    let refused = '';
+    await files.open('other-name.img', t.manifest).catch((err: Error) => (refused = err.message));
+    assert.match(refused, /already being downloaded/);
+    await f.close();
+    const again = await files.open('other-name.img', t.manifest, { resume: files.load(t.manifest.sha256)! });
+    await again.close();
+  } finally {
+    t.done();
+  }
+});
+
+test('held bits are trusted only for exactly this content and only where the data reaches', async () => {
+  const t = setup();
+  try {
+    const files = new PartialFiles(t.dir);
+    const f = await files.open('disk.img', t.manifest);
+    for (const i of [0, 1, 2]) {
+      await f.write(i, piece(t.data, i));
+      f.confirm(i);
+    }
+    await f.close();
+    const record = files.load(t.manifest.sha256)!;
+    assert.is(record.have.count, 3);
+    // A power cut kept the bitfield's update but lost the end of the data: pieces past the end are not held.
+    truncateSync(join(t.dir, `${t.manifest.sha256}.part`), 2 * MIN_PIECE_SIZE + 10);
+    const cut = await files.open('disk.img', t.manifest, { resume: record });
+    assert.equal(
+      [0, 1, 2].map((i) => cut.have.has(i)),
+      [true, true, false],
+    );
+    await cut.close();
+    // A record of the same SHA-256 with other piece hashes (forged) does not lend its held bits.
+    const forged = { ...record, manifest: { ...record.manifest, pieces: Buffer.alloc(record.manifest.pieces.length) } };
+    const fresh = await files.open('disk.img', t.manifest, { resume: forged });
+    assert.is(fresh.have.count, 0);
+    assert.not.ok(fresh.resumed);
+    await fresh.close();
+  } finally {
+    t.done();
+  }
+});
+
+test('a held piece missing from disk does not stop the hashing thread for other downloads', async () => {
+  const t = setup();
+  const other = setup();
+  const hasher = new Hasher();
+  try {
+    const files = new PartialFiles(t.dir);
+    const f = await files.open('disk.img', t.manifest);
+    await f.write(0, piece(t.data, 0));
+    f.confirm(0);
+    // The record claims piece 1 too, but its bytes never reached the file.
+    f.have.set(1);
+    const broken = await hasher.open(f.path, t.manifest, f.have);
+    await new Promise((r) => setTimeout(r, 50)); // the resume pump reaches the missing piece
+    assert.is(await hasher.finish(broken), undefined, 'no whole-file hash from a file with a hole');
+    const bad = await hasher.rescan(broken);
+    assert.ok(bad.includes(1), `the unreadable piece is reported bad (${bad.join(',')})`);
+    // Another download on the same thread still works.
+    const files2 = new PartialFiles(other.dir);
+    const g = await files2.open('x.img', other.manifest);
+    await g.write(0, piece(other.data, 0));
+    const session = await hasher.open(g.path, other.manifest, g.have);
+    assert.ok(await hasher.verify(session, 0, Buffer.from(piece(other.data, 0)), false));
+    await hasher.close(session);
+    await hasher.close(broken);
+    await g.close();
+    await f.close();
+  } finally {
+    hasher.stop();
+    t.done();
+    other.done();
   }
 });
 

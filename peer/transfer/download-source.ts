@@ -53,7 +53,10 @@ export class DownloadSource extends EventEmitter<SourceEvents> {
 
   want(pieces: number[]): void {
     if (this.closed || pieces.length === 0) return;
-    for (const p of pieces) this.inflight.add(p);
+    for (const p of pieces) {
+      this.inflight.add(p);
+      this.cancelled.delete(p); // asked again after a cancel: its next copy is wanted
+    }
     this.channel.send('want', { qid: this.qid, pieces });
   }
 

@@ -89,6 +89,10 @@ export class Downloads extends EventEmitter<{
       return;
     }
     const partial = this.partials.all().find((r) => r.file === query || stemOf(r.file) === query);
+    if (partial && this.byContent(partial.manifest.sha256)) {
+      this.emit('event', caused({ event: 'error', message: `${partial.file} is already being downloaded` }, cmd));
+      return;
+    }
     if (partial) {
       void this.resume(partial, cmd);
       return;
@@ -132,6 +136,15 @@ export class Downloads extends EventEmitter<{
     if (offer.file !== job.query && stemOf(offer.file) !== job.query)
       return decline(`asked for ${job.query}, not ${offer.file}`);
     if (job.sha256 && offer.sha256 !== job.sha256) return decline('a different file under the same name');
+    const other = this.byContent(offer.sha256);
+    if (other) {
+      // Another name for content already on its way: one partial file per content, so this request ends here.
+      decline('this content is already being downloaded');
+      this.drop(job);
+      const message = `${job.query} is the same content as ${other.swarm!.content.file}, already being downloaded`;
+      this.emit('event', caused({ event: 'error', message }, job.cmd));
+      return;
+    }
     clearTimeout(job.timer);
     job.sha256 = offer.sha256;
     const swarm = this.attach(job, { file: offer.file, manifest });
@@ -139,6 +152,11 @@ export class Downloads extends EventEmitter<{
     void swarm
       .open(this.partials.load(offer.sha256))
       .catch((err) => void swarm.abort(`cannot open the partial file: ${describeError(err)}`));
+  }
+
+  /** The download, if any, whose swarm holds this content. */
+  private byContent(sha256: string): Job | undefined {
+    return [...this.jobs.values()].find((j) => j.swarm && j.swarm.sha256 === sha256);
   }
 
   /** Ends every download, keeping verified pieces for the next start. */
@@ -167,7 +185,7 @@ export class Downloads extends EventEmitter<{
   private armNotFound(job: Job): void {
     clearTimeout(job.timer);
     job.timer = setTimeout(() => {
-      if (job.swarm && job.swarm.sourceCount > 0) return;
+      if (job.swarm && (job.swarm.sourceCount > 0 || job.swarm.isFinalizing)) return;
       if (job.swarm) {
         void job.swarm.abort(
           `no holder can be reached now; ${job.swarm.received} of ${job.swarm.content.manifest.size} bytes are kept: ask again to resume`,
@@ -338,7 +356,7 @@ export class Downloads extends EventEmitter<{
   /** Every holder left mid-download: look for others a few times, then give up keeping the pieces. */
   private async relocate(job: Job): Promise<void> {
     const swarm = job.swarm;
-    if (!swarm || swarm.isFinished) return;
+    if (!swarm || swarm.isFinished || swarm.isFinalizing) return;
     if (job.relocations >= this.opts.relocateAttempts) {
       await swarm.abort(
         `every holder is gone; ${swarm.received} of ${swarm.content.manifest.size} bytes are kept: ask again to resume`,

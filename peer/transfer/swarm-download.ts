@@ -124,6 +124,11 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
     return this.finished;
   }
 
+  /** Every piece is held and the whole file is being checked and moved into place: no source is needed any more. */
+  get isFinalizing(): boolean {
+    return this.finalizing || (this.partial?.have.full ?? false);
+  }
+
   /**
    * Opens the partial file, resuming `record` when given (its unconfirmed pieces are checked from disk first, not
    * fetched again); returns the bytes already held.
@@ -133,11 +138,21 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
       ...(this.download ? { download: this.download } : {}),
       ...(record ? { resume: record } : {}),
     });
+    if (this.finished) {
+      await partial.close(); // aborted while the file was being opened
+      throw new Error('the download ended while its partial file was being opened');
+    }
     try {
       this.session = await this.hasher.open(partial.path, this.content.manifest, partial.have, partial.recheck);
     } catch (err) {
       await partial.close();
       throw err;
+    }
+    if (this.finished) {
+      await this.hasher.close(this.session).catch(() => undefined);
+      this.session = undefined;
+      await partial.close();
+      throw new Error('the download ended while its partial file was being opened');
     }
     this.partial = partial;
     for (const i of partial.recheck) {
@@ -199,9 +214,13 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
     this.schedule(source);
   }
 
-  /** Ends the download without the file, keeping verified pieces for a resume. */
-  async abort(reason: string): Promise<void> {
-    if (this.finished) return;
+  /**
+   * Ends the download without the file, keeping verified pieces for a resume (or deleting them, `discard`, when
+   * they cannot be trusted). Does nothing while the finished file is being checked and moved into place: that
+   * ends on its own, and calls this itself if it fails.
+   */
+  async abort(reason: string, discard = false): Promise<void> {
+    if (this.finished || this.finalizing) return;
     this.finished = true;
     clearTimeout(this.endgameTimer);
     for (const [, channel] of this.waiting.splice(0)) channel.destroy();
@@ -210,9 +229,10 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
     const session = this.session;
     this.session = undefined;
     await this.handoff;
-    await this.partial?.close();
+    const kept = discard ? 0 : this.received;
+    await (discard ? this.partial?.discard() : this.partial?.close());
     if (session) await this.hasher.close(session).catch(() => undefined);
-    this.emit('failed', reason, this.received);
+    this.emit('failed', reason, kept);
   }
 
   /** Fills a source's window with what the picker gives it. */
@@ -315,6 +335,16 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
       if (sha256 !== this.sha256) {
         // Every piece checked on arrival, yet the whole does not: the disk lost something. Fetch only what is bad.
         const bad = await this.hasher.rescan(session);
+        if (bad.length === 0) {
+          // Every piece matches its hash and the whole still does not: the piece hashes themselves lie (a holder
+          // forged them). Nothing here can be trusted or repaired by fetching again.
+          this.finalizing = false;
+          await this.abort(
+            "the holder's piece hashes do not add up to the file's SHA-256 (a lying holder): the partial data is deleted",
+            true,
+          );
+          return;
+        }
         partial.forget(bad);
         this.picker!.rewind(bad);
         this.emit(
