@@ -65,6 +65,18 @@ export class LanHosts {
     return addresses;
   }
 
+  /**
+   * Cuts host i off silently, as a pulled cable does: its link leaves the bridge, so nothing it sends arrives and
+   * nothing reaches it, and neither end sees a FIN or a reset. `heal(i)` plugs it back in.
+   */
+  cut(i: number): void {
+    ip('link', 'set', `${this.tag}v${i}`, 'nomaster');
+  }
+
+  heal(i: number): void {
+    ip('link', 'set', `${this.tag}v${i}`, 'master', this.bridge);
+  }
+
   /** Command prefix that runs a program on host i. */
   exec(i: number): string[] {
     return ['ip', 'netns', 'exec', this.namespaces[i]!];

@@ -53,4 +53,46 @@ test('peers on three hosts join, link, answer TOPO with their LAN addresses and 
   }
 });
 
+test('a host cut off silently (no FIN, no reset) leaves its neighbours and TOPO within seconds, and rejoins once healed', async () => {
+  if (!available) {
+    console.log('  (network namespaces unavailable here: partition test not run)');
+    return;
+  }
+  const lan = new LanHosts();
+  const mesh = new Mesh();
+  try {
+    const hosts = lan.up(3);
+    await mesh.startServer(['--host', lan.gateway, '--topology', 'line']);
+    for (let i = 0; i < 3; i++) await mesh.startPeer(`h${i + 1}`, ['--host', hosts[i]!], true, lan.exec(i));
+    const h2 = mesh.peer('h2');
+    await h2.waitFor((e) => e.event === 'neighbour-up' && e.name === 'h3', 10_000);
+    const from = h2.events.length;
+    const cutAt = Date.now();
+    lan.cut(2); // h3's cable is pulled: it keeps running, and h2 keeps pinging into the void
+    await h2.waitFor((e) => e.event === 'neighbour-down' && e.name === 'h3', 10_000, from);
+    const took = Date.now() - cutAt;
+    assert.ok(took >= 4000 && took <= 8000, `h2 noticed the cut after ${took} ms (5 s of silence allowed)`);
+    const topo = (await mesh.peer('h1').ask('TOPO', 'topology')) as Extract<PeerEvent, { event: 'topology' }>;
+    assert.equal(
+      topo.peers.map((p) => [p.name, p.neighbours]),
+      [
+        ['h1', ['h2']],
+        ['h2', ['h1']],
+      ],
+    );
+    // Plugged back in: h3 finds the metadata server again and the mesh links it back.
+    const healedFrom = h2.events.length;
+    lan.heal(2);
+    await h2.waitFor((e) => e.event === 'neighbour-up' && e.name === 'h3', 20_000, healedFrom);
+    const whole = (await mesh.peer('h1').ask('TOPO', 'topology')) as Extract<PeerEvent, { event: 'topology' }>;
+    assert.equal(
+      whole.peers.map((p) => p.name),
+      ['h1', 'h2', 'h3'],
+    );
+  } finally {
+    await mesh.close();
+    lan.down();
+  }
+});
+
 test.run();
