@@ -71,6 +71,11 @@ interface Tracked extends Omit<TransferRow, 'fraction' | 'speed' | 'etaMs' | 'sh
   samples: [number, number][];
 }
 
+type Flowing = Extract<
+  PeerEvent,
+  { event: 'download-started' | 'download-progress' | 'upload-started' | 'upload-progress' }
+>;
+
 /**
  * Samples closer together than window / SAMPLE_SLOTS replace each other, so a transfer keeps about this many
  * samples however fast its progress events come (bounded memory and work on a 1 GiB transfer).
@@ -112,16 +117,7 @@ export class TransfersFeeder implements Feeder<TransfersView> {
       }
       case 'download-started':
       case 'upload-started': {
-        const down = event.event === 'download-started';
-        const row = this.track(
-          down ? `down:${event.download}` : `up:${event.query}`,
-          down ? 'down' : 'up',
-          event.file,
-          down ? event.from : event.to,
-          event.bytes,
-          t,
-          true,
-        );
+        const row = this.flowing(event, true);
         row.state = 'active';
         row.startedAt = t;
         // A resumed download starts with what it held: its speed counts from there, not from zero.
@@ -131,14 +127,7 @@ export class TransfersFeeder implements Feeder<TransfersView> {
       case 'download-progress':
       case 'upload-progress': {
         const down = event.event === 'download-progress';
-        const row = this.track(
-          down ? `down:${event.download}` : `up:${event.query}`,
-          down ? 'down' : 'up',
-          event.file,
-          down ? event.from : event.to,
-          event.bytes,
-          t,
-        );
+        const row = this.flowing(event, false);
         if (row.finishedAt !== null) return false;
         row.state = 'active';
         row.done = down ? event.received : event.sent;
@@ -250,6 +239,14 @@ export class TransfersFeeder implements Feeder<TransfersView> {
   }
 
   /** The row for `key`, made when new; `reopen` starts a finished one again (a download asked for again resumes). */
+  /** The row of a transfer whose data flows: a download keyed by its `download` id, an upload by its `query`. */
+  private flowing(event: Flowing, fresh: boolean): Tracked {
+    if (event.event === 'download-started' || event.event === 'download-progress') {
+      return this.track(`down:${event.download}`, 'down', event.file, event.from, event.bytes, event.t, fresh);
+    }
+    return this.track(`up:${event.query}`, 'up', event.file, event.to, event.bytes, event.t, fresh);
+  }
+
   private track(
     key: string,
     direction: 'down' | 'up',
