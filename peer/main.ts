@@ -23,9 +23,18 @@ const USAGE = `usage: peer NAME [--server HOST:PORT] [--host ADDR] [--dir DIR] [
   --verbose            headless: also print progress and statistics events
   --hops N             hop limit of searches (default 7)
   --query-timeout MS   how long a search waits for a holder (default 3000)
-  --help, --version
+  -h, --help           this text;  -v, --version   the version
 
 Commands once running: a file name, TOPO, list, find PATTERN, files, where FILE, Stop, Stop all, help.`;
+
+/** One sentence for what node:util's parseArgs refused, instead of its own long message. */
+function argumentProblem(err: unknown): string {
+  const message = describeError(err);
+  const option = /option '([^' ]+)/i.exec(message)?.[1];
+  if (/unknown option/i.test(message) && option) return `unknown option ${option}; peer --help lists the options`;
+  if (/argument missing/i.test(message) && option) return `${option} needs a value; peer --help lists the options`;
+  return `${message.split('\n')[0]}; peer --help lists the options`;
+}
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -50,12 +59,12 @@ async function main(): Promise<void> {
         verbose: { type: 'boolean', default: false },
         hops: { type: 'string', default: '7' },
         'query-timeout': { type: 'string', default: '3000' },
-        help: { type: 'boolean', default: false },
-        version: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+        version: { type: 'boolean', short: 'v', default: false },
       },
     });
   } catch (err) {
-    fail(`${describeError(err)}\n${USAGE}`);
+    fail(argumentProblem(err));
   }
   const { values, positionals } = parsed;
   if (values.help) {
