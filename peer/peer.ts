@@ -62,6 +62,8 @@ export class Peer implements PeerHandle {
   readonly id: string;
   readonly folders: PeerFolders;
   readonly host: string;
+  /** Hop limit of this peer's floods. */
+  readonly hopLimit: number;
   /** Process exit code once stopped: 0 graceful, 2 refused join, 1 failure (docs/CONTRACT.md "Exit codes"). */
   exitCode = 0;
   private readonly bus = new EventEmitter<{ event: (e: PeerEvent) => void }>();
@@ -87,9 +89,10 @@ export class Peer implements PeerHandle {
   /** Command lines read so far: the last one's sequence number (PeerHandle.command). */
   private commands = 0;
 
-  constructor(private readonly options: PeerOptions) {
+  constructor(options: PeerOptions) {
     this.name = options.name;
     this.host = options.host ?? '127.0.0.1';
+    this.hopLimit = options.hopLimit ?? 7;
     this.folders = new PeerFolders(options.dir).ensure();
     this.id = loadIdentity(this.folders.state).id;
     this.ctx = {
@@ -119,8 +122,8 @@ export class Peer implements PeerHandle {
       {
         self: () => this.ref(),
         index: (mode, pattern) => this.server.files(mode, pattern),
-        flood: (qid, file) =>
-          this.router.originate('query', { qid, file, hops: this.options.hopLimit ?? 7, origin: this.ref() }),
+        flood: (qid, file) => this.router.originate('query', { qid, file, hops: this.hopLimit, origin: this.ref() }),
+        hopLimit: this.hopLimit,
         transport: this.transport,
       },
       options.downloads,

@@ -44,7 +44,8 @@ test('answers carry the number of the command line that caused them; what no com
       sent?.event === 'query-sent' &&
         missing.event === 'not-found' &&
         sent.download === missing.download &&
-        sent.cmd === 8,
+        sent.cmd === 8 &&
+        sent.hops === 7, // the hop limit the search starts with, not what is left of it
       JSON.stringify(sent),
     );
 

@@ -60,6 +60,7 @@ async function swarm(holders: number, bytes: number) {
         });
         return holders;
       },
+      hopLimit: 7,
       transport,
     },
     { queryTimeoutMs: 3000, swarm: { idleTimeoutMs: 2000 } },

@@ -12,6 +12,7 @@ import type { PartialFiles, PartialRecord } from '../content/partial-file.js';
 import type { PeerChannel } from '../transport/peer-listener.js';
 import type { Dialer } from '../transport/transport.js';
 import { caused, type PeerEventReport } from '../control/peer-events.js';
+import { knownHolders } from './known-holders.js';
 import { SwarmDownload, type SwarmOptions } from './swarm-download.js';
 
 export interface DownloadsOptions {
@@ -31,6 +32,8 @@ export interface Locator {
   index(mode: 'name', pattern: string): Promise<IndexEntry[] | undefined>;
   /** Floods a query for `file` under `qid`; returns how many neighbours it went to. */
   flood(qid: string, file: string): number;
+  /** The hop limit floods start with (reported in `query-sent`). */
+  hopLimit: number;
   /** Dials holders (`fetch`). */
   transport: Dialer;
 }
@@ -220,26 +223,9 @@ export class Downloads extends EventEmitter<{
 
   /** Finds holders: the index, then the address book (both dialled directly), else a flood. */
   private async locate(job: Job): Promise<void> {
-    const me = this.locator.self().name;
-    const wanted = (sha: string) => !job.sha256 || sha === job.sha256;
-    const entries = ((await this.locator.index('name', job.query)) ?? []).filter((e) => wanted(e.sha256));
-    // Prefer the exact name, then the content most peers hold.
-    entries.sort(
-      (a, b) => Number(b.name === job.query) - Number(a.name === job.query) || b.holders.length - a.holders.length,
-    );
-    const sightings = this.book.lookup(job.query).filter((s) => wanted(s.sha256));
-    const choice = entries[0] ?? sightings[0];
-    const targets = new Map<string, { ref: PeerRef; file: string; sha256: string }>();
-    if (choice) {
-      for (const h of entries
-        .filter((e) => e.sha256 === choice.sha256 && e.name === choice.name)
-        .flatMap((e) => e.holders))
-        targets.set(h.name, { ref: h, file: choice.name, sha256: choice.sha256 });
-      for (const s of sightings.filter((s) => s.sha256 === choice.sha256))
-        for (const h of s.holders)
-          if (!targets.has(h.ref.name)) targets.set(h.ref.name, { ref: h.ref, file: s.name, sha256: s.sha256 });
-    }
-    targets.delete(me);
+    const index = (await this.locator.index('name', job.query)) ?? [];
+    const targets = knownHolders(job.query, job.sha256, index, this.book.lookup(job.query));
+    targets.delete(this.locator.self().name);
     for (const name of job.swarm ? [...job.asked] : []) targets.delete(name);
     if (targets.size === 0) {
       this.flood(job);
@@ -256,7 +242,14 @@ export class Downloads extends EventEmitter<{
     this.emit(
       'event',
       caused(
-        { event: 'query-sent', query: qid, download: job.download, file: job.query, hops: 0, neighbours: sent },
+        {
+          event: 'query-sent',
+          query: qid,
+          download: job.download,
+          file: job.query,
+          hops: this.locator.hopLimit,
+          neighbours: sent,
+        },
         job.cmd,
       ),
     );
