@@ -18,7 +18,8 @@ export class IndexPublisher {
   constructor(
     private readonly ctx: PeerContext,
     private readonly catalog: FileCatalog,
-    private readonly send: (files: IndexedFile[]) => void,
+    /** Sends the list to the metadata server; false when it cannot now (it is sent on the next registration). */
+    private readonly send: (files: IndexedFile[]) => boolean,
     private readonly options: IndexPublisherOptions = {},
   ) {}
 
@@ -34,8 +35,14 @@ export class IndexPublisher {
   private async publish(): Promise<void> {
     const files = await this.catalog.warm();
     const listed = files.slice(0, MAX_INDEXED_FILES).map((f) => ({ name: f.name, size: f.size, sha256: f.sha256 }));
-    this.send(listed);
-    this.ctx.log(`hashes ready for ${files.length} held files; the metadata server's index is told`);
+    const told = this.send(listed);
+    this.ctx.log(
+      `hashes ready for ${files.length} held files; ${
+        told
+          ? "the metadata server's index is told"
+          : 'the metadata server cannot be reached: its index will be told once this peer is registered again'
+      }`,
+    );
     if (files.length > listed.length) {
       this.ctx.log(
         `only the first ${MAX_INDEXED_FILES} of ${files.length} files are in the mesh's index; the rest are found by flooding`,

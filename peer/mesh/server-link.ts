@@ -121,9 +121,12 @@ export class ServerLink extends EventEmitter<ServerLinkEvents> {
   }
 
   /** Tells the server what this peer holds (again after every re-registration). */
-  index(files: IndexedFile[]): void {
+  /** Returns whether it went out now; otherwise it goes out as soon as the peer is registered again. */
+  index(files: IndexedFile[]): boolean {
     this.lastIndex = files;
-    if (this.live) this.channel?.send('index', { files });
+    if (!this.live || !this.channel?.isOpen) return false;
+    this.channel.send('index', { files });
+    return true;
   }
 
   private ask(send: (rid: string) => void): Promise<PeerInfo[] | IndexEntry[] | undefined> {

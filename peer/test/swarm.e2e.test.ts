@@ -213,6 +213,10 @@ test('with the metadata server stopped, search still works by flooding and the a
     const done = await x1.ask('far.bin', (e) => e.event === 'download-complete' || e.event === 'not-found', 15_000);
     assert.is(done.event, 'download-complete', 'found by flooding two hops');
     if (done.event === 'download-complete') assert.is(sha256File(join(x1.dir, done.path)), sha256(data));
+    // The new file is hashed for the index, and the log says truthfully that the server cannot be told now.
+    const hashed = await x1.waitFor((e) => e.event === 'log' && /^hashes ready for 1 held files/.test(e.message));
+    assert.ok(hashed.event === 'log' && /cannot be reached/.test(hashed.message), JSON.stringify(hashed));
+    assert.not.match(hashed.event === 'log' ? hashed.message : '', /index is told/);
     const where = await x1.ask('where far.bin', 'where');
     assert.ok(where.event === 'where' && where.holders.some((h) => h.name === 'x3' && h.source === 'address-book'));
     const list = await x1.ask('list', 'list');
