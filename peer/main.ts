@@ -11,6 +11,8 @@ import { describeError, P2pError } from '../common/errors.js';
 import { parseHostPort } from '../common/host-port.js';
 import { canonicalName } from '../common/peer-name.js';
 import { runHeadless } from './control/headless.js';
+import { lockFolder } from './files/folder-lock.js';
+import { PeerFolders } from './files/peer-folders.js';
 import { Peer } from './peer.js';
 
 const USAGE = `usage: peer NAME [--server HOST:PORT] [--host ADDR] [--dir DIR] [--headless]
@@ -90,9 +92,16 @@ async function main(): Promise<void> {
     fail(err instanceof P2pError ? err.message : describeError(err));
   }
 
+  const dir = values.dir ?? join('peers', name);
+  const folders = new PeerFolders(dir).ensure();
+  try {
+    lockFolder(folders.state, folders.root);
+  } catch (err) {
+    fail(describeError(err));
+  }
   const peer = new Peer({
     name,
-    dir: values.dir ?? join('peers', name),
+    dir,
     server,
     host: values.host!,
     hopLimit: hops,

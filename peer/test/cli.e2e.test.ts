@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { PEER_BIN } from '../../harness/mesh.js';
+import { Mesh, PEER_BIN } from '../../harness/mesh.js';
 
 const SERVER_BIN = join(PEER_BIN, '..', '..', 'metadata-server', 'main.js');
 
@@ -46,6 +46,29 @@ test('an unknown option or a missing value is one sentence on stderr and exit 2,
   const missing = await run(PEER_BIN, ['s1', '--dir']);
   assert.is(missing.code, 2);
   assert.is(missing.err, 'peer: --dir needs a value; peer --help lists the options\n');
+});
+
+test('one folder, one running peer: a second process on the folder says who holds it and exits 2', async () => {
+  const mesh = new Mesh();
+  try {
+    await mesh.startServer();
+    const first = await mesh.startPeer('s1');
+    const from = first.events.length;
+    const second = await run(PEER_BIN, ['s1', '--server', mesh.serverAddress, '--dir', first.dir, '--headless']);
+    assert.is(second.code, 2);
+    assert.match(second.err, new RegExp(`in use by another running peer \\(process ${first.child.pid}\\)`));
+    assert.is(second.err.trim().split('\n').length, 1, second.err);
+    // The first never noticed: it was not knocked off the metadata server.
+    await new Promise((r) => setTimeout(r, 300));
+    assert.not.ok(first.events.slice(from).some((e) => e.event === 'server' && e.state !== 'connected'));
+    // Killed, it leaves a stale lock, which the next start takes over.
+    first.kill('SIGKILL');
+    await first.waitExit();
+    const again = await mesh.startPeer('s1');
+    assert.is(again.exitCode, undefined);
+  } finally {
+    await mesh.close();
+  }
 });
 
 test.run();
