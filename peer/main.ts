@@ -127,9 +127,14 @@ async function main(): Promise<void> {
   }
   if (headless) detach = runHeadless(peer, { verbose: values.verbose! });
 
+  // A refusal must still be readable once the dashboard has given the terminal back (headless mode has already
+  // written it to stderr).
+  let lastError = '';
   peer.subscribe((event) => {
+    if (event.event === 'error') lastError = event.message;
     if (event.event !== 'stopped') return;
     detach();
+    if (!headless && peer.exitCode !== 0) process.stderr.write(`peer: ${lastError || event.reason}\n`);
     process.exit(peer.exitCode);
   });
   // docs/CONTRACT.md "Commands": SIGINT and SIGTERM leave gracefully, like Stop.
