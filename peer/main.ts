@@ -134,8 +134,13 @@ async function main(): Promise<void> {
     if (event.event === 'error') lastError = event.message;
     if (event.event !== 'stopped') return;
     detach();
-    if (!headless && peer.exitCode !== 0) process.stderr.write(`peer: ${lastError || event.reason}\n`);
-    process.exit(peer.exitCode);
+    if (headless || peer.exitCode === 0) process.exit(peer.exitCode);
+    // The dashboard's last writes (leaving the alternate screen) may still be queued on stdout: the sentence goes
+    // to stderr only once they are out, or it would land on the screen being left.
+    const exitCode = peer.exitCode;
+    process.stdout.write('', () =>
+      process.stderr.write(`peer: ${lastError || event.reason}\n`, () => process.exit(exitCode)),
+    );
   });
   // docs/CONTRACT.md "Commands": SIGINT and SIGTERM leave gracefully, like Stop.
   process.on('SIGINT', () => void peer.stop('interrupted (SIGINT)'));
