@@ -23,6 +23,7 @@ const USAGE = `usage: peer NAME [--server HOST:PORT] [--host ADDR] [--dir DIR] [
   --dir DIR            the peer's folder: shared/, Downloads/ (default peers/NAME)
   --headless           commands on stdin, one JSON event per line on stdout (also when stdout is not a terminal)
   --verbose            headless: also print progress and statistics events
+  --exit-when-done     headless: once stdin ends, leave when every command read has finished
   --hops N             hop limit of searches (default 7)
   --query-timeout MS   how long a search waits for a holder (default 3000)
   -h, --help           this text;  -v, --version   the version
@@ -59,6 +60,7 @@ async function main(): Promise<void> {
         dir: { type: 'string' },
         headless: { type: 'boolean', default: false },
         verbose: { type: 'boolean', default: false },
+        'exit-when-done': { type: 'boolean', default: false },
         hops: { type: 'string', default: '7' },
         'query-timeout': { type: 'string', default: '3000' },
         help: { type: 'boolean', short: 'h', default: false },
@@ -125,7 +127,7 @@ async function main(): Promise<void> {
       headless = true;
     }
   }
-  if (headless) detach = runHeadless(peer, { verbose: values.verbose! });
+  if (headless) detach = runHeadless(peer, { verbose: values.verbose!, exitWhenDone: values['exit-when-done']! });
 
   // A refusal must still be readable once the dashboard has given the terminal back (headless mode has already
   // written it to stderr).

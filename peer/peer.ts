@@ -7,6 +7,7 @@ import type { PeerMessages } from '../common/wire/peer-messages.js';
 import type { PeerInfo, PeerRef } from '../common/wire/shapes.js';
 import { Hasher } from './content/hasher.js';
 import { PartialFiles } from './content/partial-file.js';
+import { CommandGate } from './control/command-gate.js';
 import { COMMAND_HELP, parseCommand } from './control/command-parser.js';
 import { caused, type PeerEvent, type PeerEventBody, type PeerEventReport } from './control/peer-events.js';
 import type { PeerHandle } from './control/peer-handle.js';
@@ -86,8 +87,11 @@ export class Peer implements PeerHandle {
   private readonly membership: Membership;
   private readonly monitor: MeshMonitor;
   private stopping: Promise<void> | undefined;
-  /** Command lines read so far: the last one's sequence number (PeerHandle.command). */
-  private commands = 0;
+  /** Numbers command lines and holds them until the peer is ready (PeerHandle.command). */
+  private readonly gate = new CommandGate(
+    (line, cmd) => this.run(line, cmd),
+    (cmd) => this.emit(caused({ event: 'error', message: 'not run: the peer left before it joined the mesh' }, cmd)),
+  );
 
   constructor(options: PeerOptions) {
     this.name = options.name;
@@ -176,10 +180,7 @@ export class Peer implements PeerHandle {
   }
 
   command(line: string): number {
-    const cmd = ++this.commands;
-    // Run once the caller holds the number: even an immediate answer (an error, help) then finds it known.
-    queueMicrotask(() => this.run(line, cmd));
-    return cmd;
+    return this.gate.submit(line);
   }
 
   /** Runs command line number `cmd`; everything it causes carries that number. */
@@ -229,6 +230,7 @@ export class Peer implements PeerHandle {
     if (this.stopping && cmd !== undefined) this.emit(caused({ event: 'leaving', reason: 'already leaving' }, cmd));
     this.stopping ??= (async () => {
       this.emit(caused({ event: 'leaving', reason }, cmd));
+      this.gate.close();
       this.monitor.stop();
       this.indexer.stop();
       await this.downloads.abortAll('this peer is leaving; verified pieces are kept for the next start');
@@ -286,6 +288,7 @@ export class Peer implements PeerHandle {
     const { name, id, host, port } = this;
     const where = { server: this.server.display, dir: this.folders.root };
     this.emit({ event: 'ready', name, id, host, port, neighbours: this.neighbours.names(), ...where });
+    this.gate.open();
     this.downloads.resumeAll();
     this.indexer.schedule();
   }

@@ -5,14 +5,20 @@ import { CHATTY_EVENTS, type PeerEvent } from './peer-events.js';
 export interface HeadlessOptions {
   /** Also print progress, neighbour statistics and mesh snapshots. Default false. */
   verbose?: boolean;
+  /**
+   * Once stdin has ended, leave (like `Stop`) as soon as every command read has finished: for scripts that run a
+   * few commands and go. Default false: end of stdin alone keeps the peer serving.
+   */
+  exitWhenDone?: boolean;
   input?: NodeJS.ReadableStream;
   output?: NodeJS.WritableStream;
   diagnostics?: NodeJS.WritableStream;
 }
 
 /**
- * Headless mode (docs/CONTRACT.md "Commands"): commands from stdin, one per line; one JSON object per event on stdout; human-readable
- * diagnostics on stderr. End of stdin does not stop the peer (it can run as a service with stdin closed).
+ * Headless mode (docs/CONTRACT.md "Commands"): commands from stdin, one per line; one JSON object per event on stdout;
+ * human-readable diagnostics on stderr. End of stdin does not stop the peer (it can run as a service with stdin
+ * closed), unless `exitWhenDone` asks it to leave once every command has finished.
  */
 export function runHeadless(peer: PeerHandle, options: HeadlessOptions = {}): () => void {
   const out = options.output ?? process.stdout;
@@ -24,12 +30,49 @@ export function runHeadless(peer: PeerHandle, options: HeadlessOptions = {}): ()
   });
   const rl = createInterface({ input: options.input ?? process.stdin, crlfDelay: Infinity, terminal: false });
   // Each stdin line is one command; the core numbers them (1, 2, …) and tags what each causes with it as `cmd`.
-  rl.on('line', (line) => peer.command(line));
+  const running = new Set<number>();
+  let ended = false;
+  const leaveIfDone = () => {
+    if (options.exitWhenDone && ended && running.size === 0) {
+      ended = false; // once
+      peer.command('Stop');
+    }
+  };
+  rl.on('line', (line) => {
+    const cmd = peer.command(line);
+    if (line.trim() !== '') running.add(cmd); // a blank line is a command that causes nothing
+  });
+  rl.on('close', () => {
+    ended = true;
+    leaveIfDone();
+  });
+  const unwatch = peer.subscribe((event) => {
+    if (event.cmd === undefined || !FINISHING.has(event.event)) return;
+    running.delete(event.cmd);
+    leaveIfDone();
+  });
   return () => {
+    unwatch();
     unsubscribe();
     rl.close();
   };
 }
+
+/** Events that end the command they answer: its answer, its download's outcome, or its refusal. */
+const FINISHING: ReadonlySet<PeerEvent['event']> = new Set([
+  'download-complete',
+  'download-failed',
+  'not-found',
+  'already-have',
+  'error',
+  'topology',
+  'list',
+  'find-results',
+  'where',
+  'files',
+  'help',
+  'leaving',
+]);
 
 /** The sentence a person watching stderr should see for an event, if any. */
 function diagnostic(e: PeerEvent): string | undefined {

@@ -71,4 +71,45 @@ test('one folder, one running peer: a second process on the folder says who hold
   }
 });
 
+test('a script pipes commands into a starting peer: they wait for it to join, and --exit-when-done leaves after them', async () => {
+  const mesh = new Mesh();
+  try {
+    await mesh.startServer();
+    mesh.seed('holder', { 'notes.txt': 'meeting notes\n' });
+    const holder = await mesh.startPeer('holder');
+    await holder.waitHashed();
+    // As `printf 'notes\nTOPO\n' | peer s9 --headless --exit-when-done`: the lines are there before the peer joined.
+    const s9 = await mesh.startPeer('s9', ['--exit-when-done'], false);
+    s9.send('notes');
+    s9.send('TOPO');
+    s9.child.stdin!.end();
+    assert.is(await s9.waitExit(20_000), 0, s9.stderr);
+    const kinds = s9.events.map((e) => e.event);
+    const ready = kinds.indexOf('ready');
+    const done = s9.events.find((e) => e.cmd === 1 && e.event !== 'query-sent' && e.event !== 'download-started');
+    const topo = s9.events.find((e) => e.cmd === 2 && e.event === 'topology');
+    assert.ok(ready >= 0 && kinds.findIndex((k, i) => i < ready && s9.events[i]!.cmd !== undefined) === -1);
+    assert.is(done?.event, 'download-complete', JSON.stringify(done));
+    assert.ok(topo?.event === 'topology' && topo.peers.length === 2, JSON.stringify(topo));
+    assert.is(kinds[kinds.length - 1], 'stopped');
+  } finally {
+    await mesh.close();
+  }
+});
+
+test('without --exit-when-done, end of stdin keeps the peer serving', async () => {
+  const mesh = new Mesh();
+  try {
+    await mesh.startServer();
+    const s1 = await mesh.startPeer('s1');
+    s1.send('TOPO');
+    s1.child.stdin!.end();
+    await s1.waitFor('topology');
+    await new Promise((r) => setTimeout(r, 500));
+    assert.is(s1.exitCode, undefined);
+  } finally {
+    await mesh.close();
+  }
+});
+
 test.run();
