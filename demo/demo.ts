@@ -28,7 +28,11 @@ Starts a metadata server, peers s2–s5 in the background and s1's dashboard her
   --topology T       the metadata server's referral policy: mesh (default) or line (a chain: multi-hop)`;
 
 function say(line: string): void {
-  process.stdout.write(`${line}\n`);
+  try {
+    process.stdout.write(`${line}\n`);
+  } catch {
+    // The terminal is gone (closed window): nobody is left to read it.
+  }
 }
 
 async function main(): Promise<number> {
@@ -77,6 +81,12 @@ async function main(): Promise<number> {
       else void teardown().then(() => process.exit(signal === 'SIGINT' ? 130 : 143));
     });
   }
+  // After the terminal closed (SIGHUP), writing to it fails: that must not stop the teardown half-way.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EIO' && err.code !== 'EPIPE' && err.code !== 'ENXIO') throw err;
+    });
+  }
   // Last resort if the demo itself fails: no peer may outlive it.
   process.on('exit', () => {
     for (const p of background) if (p.running()) p.child.kill('SIGTERM');
@@ -117,8 +127,9 @@ async function main(): Promise<number> {
       child.once('exit', (status, signal) => resolve(status ?? (signal ? 128 : 1)));
     });
     say('s1 left: stopping s2–s5 and the metadata server…');
-    // After a failure the folder stays: its logs say what went wrong.
-    const keep = values.keep || code !== 0;
+    // After a failure the folder stays: its logs say what went wrong. Not after the terminal was closed: nobody is
+    // left to be told where they are, and s1 leaves gracefully but may then die resetting the vanished terminal.
+    const keep = values.keep || (code !== 0 && interrupted !== 'SIGHUP');
     await teardown(keep);
     say(keep ? `demo over; its files are kept in ${root}` : 'demo over; nothing is left running.');
     return code;

@@ -39,6 +39,12 @@ function argumentProblem(err: unknown): string {
   return `${message.split('\n')[0]}; peer --help lists the options`;
 }
 
+/** Output errors of a terminal (or pipe) that went away; anything else is a real failure. */
+function ignoreClosedTerminal(err: NodeJS.ErrnoException): void {
+  if (err.code === 'EIO' || err.code === 'EPIPE' || err.code === 'ENXIO') return;
+  throw err;
+}
+
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
@@ -132,10 +138,12 @@ async function main(): Promise<void> {
   // A refusal must still be readable once the dashboard has given the terminal back (headless mode has already
   // written it to stderr).
   let lastError = '';
+  let hungUp = false;
   peer.subscribe((event) => {
     if (event.event === 'error') lastError = event.message;
     if (event.event !== 'stopped') return;
-    detach();
+    // A terminal that was closed (SIGHUP) has nothing left to restore, and touching it then can crash the process.
+    if (!hungUp) detach();
     if (headless || peer.exitCode === 0) process.exit(peer.exitCode);
     // The dashboard's last writes (leaving the alternate screen) may still be queued on stdout: the sentence goes
     // to stderr only once they are out, or it would land on the screen being left.
@@ -147,6 +155,13 @@ async function main(): Promise<void> {
   // docs/CONTRACT.md "Commands": SIGINT and SIGTERM leave gracefully, like Stop.
   process.on('SIGINT', () => void peer.stop('interrupted (SIGINT)'));
   process.on('SIGTERM', () => void peer.stop('terminated (SIGTERM)'));
+  // The terminal was closed: leave gracefully all the same. Writes to the vanished terminal fail from now on (EIO,
+  // EPIPE); they must not turn the leave into a crash.
+  process.on('SIGHUP', () => {
+    hungUp = true;
+    void peer.stop('the terminal was closed (SIGHUP)');
+  });
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', ignoreClosedTerminal);
   peer.start();
 }
 

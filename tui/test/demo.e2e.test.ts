@@ -137,6 +137,40 @@ it('two demos at once do not collide, and SIGTERM to a demo stops all of it', as
   }
 });
 
+it('closing the terminal during npm start (SIGHUP) makes every peer leave gracefully and removes the demo folder', async () => {
+  for (const keep of [true, false]) {
+    const tmux = TmuxSession.start({
+      command: [process.execPath, DEMO, ...(keep ? ['--keep'] : [])],
+      width: 100,
+      height: 30,
+    });
+    let root: string | null = null;
+    try {
+      await tmux.waitFor(/mesh 5 peers/, 30_000);
+      const children = descendants(tmux.pid()!);
+      const args = execFileSync('ps', ['-o', 'args=', '-p', children.join(',')], { encoding: 'utf8', timeout: 5_000 });
+      root = /--dir (\S+)\/s1(\s|$)/m.exec(args)?.[1] ?? null;
+      assert.ok(root, `no demo folder in:\n${args}`);
+      tmux.kill(); // the window closes: the kernel sends SIGHUP to everything started from it
+      await until(() => children.every((pid) => !running(pid)), 20_000, 'every demo process to end');
+      if (keep) {
+        // Each headless peer logs its events: it left through Stop's path (stopped), not by being killed.
+        for (const name of ['s2', 's3', 's4', 's5']) {
+          const log = readFileSync(join(root!, `${name}.log`), 'utf8');
+          assert.match(log, /"event":"stopped"/, `${name} did not leave gracefully:\n${log.slice(-400)}`);
+        }
+        const s1 = readFileSync(join(root!, 's1', '.p2p', 'peer.log'), 'utf8');
+        assert.match(s1, /stopped: the terminal was closed \(SIGHUP\)/, s1.slice(-400));
+      } else {
+        await until(() => !existsSync(root!), 10_000, `the demo folder ${root} to be removed`);
+      }
+    } finally {
+      tmux.kill();
+      if (root && keep) rmSync(root, { recursive: true, force: true });
+    }
+  }
+});
+
 it('demo:panes puts the server and s1–s5 in tmux panes and stops them all when s1 leaves', async () => {
   const socket = `meshshare-panes-${process.pid}`;
   const tmux = (...args: string[]) =>
