@@ -58,3 +58,8 @@ export function describeError(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
 }
+
+/** Output errors of a terminal (or pipe) that went away: after a hangup, writes fail with these and mean nothing. */
+export function isClosedOutput(err: NodeJS.ErrnoException): boolean {
+  return err.code === 'EIO' || err.code === 'EPIPE' || err.code === 'ENXIO';
+}

@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { isClosedOutput } from '../common/errors.js';
 import { DEMO_PEERS, prepareDemoFolders, SUGGESTED_FILES, WELCOME_TEXT } from './demo-fixtures.js';
 import {
   choosePeerPorts,
@@ -84,7 +85,7 @@ async function main(): Promise<number> {
   // After the terminal closed (SIGHUP), writing to it fails: that must not stop the teardown half-way.
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code !== 'EIO' && err.code !== 'EPIPE' && err.code !== 'ENXIO') throw err;
+      if (!isClosedOutput(err)) throw err;
     });
   }
   // Last resort if the demo itself fails: no peer may outlive it.

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { describeError, P2pError } from '../common/errors.js';
+import { describeError, isClosedOutput, P2pError } from '../common/errors.js';
 import { parseHostPort } from '../common/host-port.js';
 import { canonicalName } from '../common/peer-name.js';
 import { runHeadless } from './control/headless.js';
@@ -41,7 +41,7 @@ function argumentProblem(err: unknown): string {
 
 /** Output errors of a terminal (or pipe) that went away; anything else is a real failure. */
 function ignoreClosedTerminal(err: NodeJS.ErrnoException): void {
-  if (err.code === 'EIO' || err.code === 'EPIPE' || err.code === 'ENXIO') return;
+  if (isClosedOutput(err)) return;
   throw err;
 }
 
