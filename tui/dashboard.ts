@@ -17,6 +17,8 @@ import { LogFileWriter } from './log-file-writer.js';
 import { Renderer, type DashboardViews } from './renderer.js';
 import { constructQuietly, isTerminfoNoise, restoreTerminalOnCrash, StrayOutputCapture } from './terminal-guard.js';
 
+/** Events that change what the peer is (joined, leaving): drawn without waiting for the render tick. */
+const PHASES = new Set<PeerEvent['event']>(['ready', 'leaving']);
 export interface DashboardOptions {
   /** File the log panel's lines are appended to (the peer's folder). */
   logFile: string;
@@ -78,6 +80,7 @@ class Dashboard {
   private dirty = true;
   private soon: NodeJS.Immediate | null = null;
   private lastRender = 0;
+  private readonly renderIntervalMs: number;
   private renders = 0;
   private events = 0;
   private overlayOpen = false;
@@ -149,7 +152,8 @@ class Dashboard {
       this.relayout();
       this.render(Date.now());
     });
-    this.timer = setInterval(() => this.tick(), options.renderIntervalMs ?? 250);
+    this.renderIntervalMs = options.renderIntervalMs ?? 250;
+    this.timer = setInterval(() => this.tick(), this.renderIntervalMs);
     this.render(Date.now());
   }
 
@@ -182,7 +186,14 @@ class Dashboard {
       this.log.add('error', `dashboard could not show a ${event.event} event: ${(err as Error).message}`);
       this.dirty = true;
     }
-    if (event.event === 'stopped') this.destroy();
+    if (event.event === 'stopped') {
+      this.destroy();
+      return;
+    }
+    // An event after a quiet spell (an answer) is drawn at once, and so is joining or leaving (once per run); a
+    // burst waits for the render tick.
+    if (this.dirty && (PHASES.has(event.event) || Date.now() - this.lastRender >= this.renderIntervalMs))
+      this.requestRender();
   }
 
   private onKey(ch: string | undefined, key: KeyInfo): void {
@@ -295,7 +306,8 @@ class Dashboard {
     for (const feeder of this.feeders) if (feeder.tick?.(now)) this.dirty = true;
     if (now - this.lastRender >= 1000) this.dirty = true;
     this.flushLog();
-    if (this.dirty) this.render(now);
+    // A frame drawn for an event moments ago (onEvent) stands for this tick: at most one frame per period.
+    if (this.dirty && now - this.lastRender >= this.renderIntervalMs / 2) this.render(now);
   }
 
   private flushLog(): void {

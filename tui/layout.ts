@@ -1,5 +1,14 @@
 import blessed from 'blessed';
-import contrib from 'blessed-contrib';
+import type contrib from 'blessed-contrib';
+import { createRequire } from 'node:module';
+
+/**
+ * blessed-contrib's sparkline alone: the package's index loads every widget (maps, tables, charts), which took
+ * 120 of the dashboard's first 450 ms (bench/startup.ts).
+ */
+const sparklineWidget = createRequire(import.meta.url)('blessed-contrib/lib/widget/sparkline.js') as (
+  options: contrib.Widgets.SparklineOptions,
+) => contrib.Widgets.SparklineElement;
 
 /**
  * Places the dashboard's widgets and nothing else (after gtop's `lib/gtop.js`): which panels
@@ -135,7 +144,7 @@ export function createWidgets(screen: blessed.Widgets.Screen): Widgets {
     });
   const line = (): blessed.Widgets.BoxElement => blessed.box({ parent: screen, tags: true, wrap: false, hidden: true });
   const sparkline = (label: string, color: string): contrib.Widgets.SparklineElement =>
-    contrib.sparkline({
+    sparklineWidget({
       parent: screen,
       label: ` ${label} `,
       tags: true,
