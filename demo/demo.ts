@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isClosedOutput } from '../common/errors.js';
+import { releaseVanishedTerminal, terminalVanished } from '../common/vanished-terminal.js';
 import { DEMO_PEERS, prepareDemoFolders, SUGGESTED_FILES, WELCOME_TEXT } from './demo-fixtures.js';
 import {
   choosePeerPorts,
@@ -129,7 +130,7 @@ async function main(): Promise<number> {
     });
     say('s1 left: stopping s2–s5 and the metadata server…');
     // After a failure the folder stays: its logs say what went wrong. Not after the terminal was closed: nobody is
-    // left to be told where they are, and s1 leaves gracefully but may then die resetting the vanished terminal.
+    // left to be told where they are.
     const keep = values.keep || (code !== 0 && interrupted !== 'SIGHUP');
     await teardown(keep);
     say(keep ? `demo over; its files are kept in ${root}` : 'demo over; nothing is left running.');
@@ -143,7 +144,10 @@ async function main(): Promise<number> {
 }
 
 main().then(
-  (code) => process.exit(code),
+  (code) => {
+    if (terminalVanished()) releaseVanishedTerminal();
+    process.exit(code);
+  },
   (err: unknown) => {
     process.stderr.write(`demo: unexpected failure: ${err instanceof Error ? err.stack : String(err)}\n`);
     process.exit(1);

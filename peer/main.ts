@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { describeError, isClosedOutput, P2pError } from '../common/errors.js';
 import { parseHostPort } from '../common/host-port.js';
 import { canonicalName } from '../common/peer-name.js';
+import { releaseVanishedTerminal, terminalVanished } from '../common/vanished-terminal.js';
 import { runHeadless } from './control/headless.js';
 import { lockFolder } from './files/folder-lock.js';
 import { PeerFolders } from './files/peer-folders.js';
@@ -138,12 +139,13 @@ async function main(): Promise<void> {
   // A refusal must still be readable once the dashboard has given the terminal back (headless mode has already
   // written it to stderr).
   let lastError = '';
-  let hungUp = false;
   peer.subscribe((event) => {
     if (event.event === 'error') lastError = event.message;
     if (event.event !== 'stopped') return;
-    // A terminal that was closed (SIGHUP) has nothing left to restore, and touching it then can crash the process.
-    if (!hungUp) detach();
+    // A terminal that was closed (whichever signal then came: SIGHUP, or SIGTERM from the demo) has nothing left to
+    // restore, and touching it can crash the process. A live one (`kill -HUP` from elsewhere) gets its screen back.
+    if (terminalVanished()) releaseVanishedTerminal();
+    else detach();
     if (headless || peer.exitCode === 0) process.exit(peer.exitCode);
     // The dashboard's last writes (leaving the alternate screen) may still be queued on stdout: the sentence goes
     // to stderr only once they are out, or it would land on the screen being left.
@@ -158,7 +160,6 @@ async function main(): Promise<void> {
   // The terminal was closed: leave gracefully all the same. Writes to the vanished terminal fail from now on (EIO,
   // EPIPE); they must not turn the leave into a crash.
   process.on('SIGHUP', () => {
-    hungUp = true;
     void peer.stop('the terminal was closed (SIGHUP)');
   });
   for (const stream of [process.stdout, process.stderr]) stream.on('error', ignoreClosedTerminal);

@@ -5,7 +5,7 @@
  * is ready in the mesh. The figures themselves are measured by bench/startup.ts.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -38,7 +38,7 @@ test.before(() => {
     stdio: 'pipe',
     timeout: 120_000,
   });
-  execFileSync('mkdir', ['-p', elsewhere]);
+  mkdirSync(elsewhere, { recursive: true });
 });
 
 test.after(() => rmSync(work, { recursive: true, force: true }));
