@@ -41,6 +41,7 @@ export function stemOf(name: string): string {
  *   matches everything.
  * - `name`: names equal to `pattern` (case-sensitive); when there are none, names whose stem equals `pattern`.
  *
+ * Both compare names in Unicode NFC, so a composed `é` finds a name stored decomposed (docs/PROTOCOL.md "File names").
  * When holders disagree on the size of the same (name, sha256) (only a lying or buggy peer can), the size reported
  * by the first holder in name order is kept.
  */
@@ -51,15 +52,18 @@ export function searchIndex(
 ): IndexEntry[] {
   let entries = aggregate(holdings);
   if (query.mode === 'substring') {
-    const needle = query.pattern.toLowerCase();
-    entries = entries.filter((e) => e.name.toLowerCase().includes(needle));
+    const needle = nfc(query.pattern).toLowerCase();
+    entries = entries.filter((e) => nfc(e.name).toLowerCase().includes(needle));
   } else if (query.mode === 'name') {
-    const exact = entries.filter((e) => e.name === query.pattern);
-    entries = exact.length > 0 ? exact : entries.filter((e) => stemOf(e.name) === query.pattern);
+    const wanted = nfc(query.pattern);
+    const exact = entries.filter((e) => nfc(e.name) === wanted);
+    entries = exact.length > 0 ? exact : entries.filter((e) => nfc(stemOf(e.name)) === wanted);
   }
   entries.sort(byNameThenSha);
   return entries.length > maxEntries ? entries.slice(0, maxEntries) : entries;
 }
+
+const nfc = (name: string): string => name.normalize('NFC');
 
 /** One entry per distinct (name, sha256) across `holdings`, holders in name order; unsorted. */
 export function aggregate(holdings: readonly Holding[]): IndexEntry[] {

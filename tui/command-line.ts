@@ -2,7 +2,10 @@
  * The dashboard's line editor, kept free of blessed so that history and completion are unit-tested: the dashboard
  * forwards each keypress (blessed's `(ch, key)` pair) and acts on the result. Drawing our own line instead of using
  * blessed's textbox keeps Tab, Up/Down and Ctrl-C ours (the textbox inserts tabs and grabs keys while reading).
+ * The cursor moves and deletes by whole characters (grapheme clusters, tui/text-width.ts): one Left steps over a
+ * Chinese character, an emoji with its skin tone or ZWJ sequence, or a letter with its combining accent.
  */
+import { graphemes, takeColumns, textWidth } from './text-width.js';
 
 /** The part of blessed's key event this editor reads. */
 export interface KeyInfo {
@@ -93,10 +96,10 @@ export class CommandLine {
         return this.edited(this.historyDown());
       case 'left':
       case 'C-b':
-        return this.edited(this.move(this.caret - 1));
+        return this.edited(this.move(this.previousBoundary()));
       case 'right':
       case 'C-f':
-        return this.edited(this.move(this.caret + 1));
+        return this.edited(this.move(this.nextBoundary()));
       case 'home':
       case 'C-a':
         return this.edited(this.move(0));
@@ -105,10 +108,10 @@ export class CommandLine {
         return this.edited(this.move(this.buffer.length));
       case 'backspace':
       case 'C-h':
-        return this.edited(this.caret > 0 && this.replace(this.caret - 1, this.caret, ''));
+        return this.edited(this.caret > 0 && this.replace(this.previousBoundary(), this.caret, ''));
       case 'delete':
       case 'C-d':
-        return this.edited(this.caret < this.buffer.length && this.replace(this.caret, this.caret + 1, ''));
+        return this.edited(this.caret < this.buffer.length && this.replace(this.caret, this.nextBoundary(), ''));
       case 'C-u':
         return this.edited(this.replace(0, this.caret, ''));
       case 'C-k':
@@ -153,12 +156,28 @@ export class CommandLine {
     return line;
   }
 
-  /** The slice of the line that fits in `width` columns, scrolled so the cursor stays visible. */
+  /** The slice of the line that fits in `width` columns, scrolled so the cursor stays visible (cursor in columns). */
   visible(width: number): { text: string; cursor: number } {
     if (width <= 1) return { text: '', cursor: 0 };
+    const before = graphemes(this.buffer.slice(0, this.caret));
     // One column is kept for the cursor when it sits after the last character.
-    const start = Math.max(0, this.caret - (width - 1));
-    return { text: this.buffer.slice(start, start + width), cursor: this.caret - start };
+    let start = before.length;
+    let used = 1;
+    while (start > 0 && used + textWidth(before[start - 1]!) <= width) used += textWidth(before[--start]!);
+    const head = before.slice(start).join('');
+    const text = takeColumns(head + this.buffer.slice(this.caret), width);
+    return { text, cursor: textWidth(head) };
+  }
+
+  /** Where the character before the cursor starts. */
+  private previousBoundary(): number {
+    const before = graphemes(this.buffer.slice(0, this.caret));
+    return this.caret - (before[before.length - 1]?.length ?? 0);
+  }
+
+  /** Where the character after the cursor ends. */
+  private nextBoundary(): number {
+    return this.caret + (graphemes(this.buffer.slice(this.caret))[0]?.length ?? 0);
   }
 
   private complete(): CommandLineResult {
@@ -170,11 +189,11 @@ export class CommandLine {
     }
     const argument = ARGUMENT_COMMAND.exec(this.buffer);
     const head = argument ? argument[1]! : '';
-    const prefix = (argument ? argument[2]! : this.buffer).toLowerCase();
+    const prefix = folded(argument ? argument[2]! : this.buffer);
     const seen = new Set<string>();
     const candidates: string[] = [];
     for (const name of argument ? this.completions() : [...COMMAND_WORDS, ...this.completions()]) {
-      if (!name.toLowerCase().startsWith(prefix) || seen.has(name)) continue;
+      if (!folded(name).startsWith(prefix) || seen.has(name)) continue;
       seen.add(name);
       candidates.push(name);
     }
@@ -185,7 +204,7 @@ export class CommandLine {
     }
     if (candidates.length === 0) return { kind: 'completions', candidates };
     const common = commonPrefix(candidates);
-    if (common.length > prefix.length) {
+    if (folded(common).length > prefix.length) {
       this.setText(head + common);
     } else {
       // Nothing more to add: further Tabs walk through the candidates.
@@ -233,13 +252,20 @@ export class CommandLine {
   }
 }
 
-/** Longest prefix shared by all names, compared case-insensitively, spelled as in the first. */
+/** How names are compared while completing: case-insensitive, and `é` typed composed matches `é` stored decomposed. */
+function folded(text: string): string {
+  return text.normalize('NFC').toLowerCase();
+}
+
+/** Longest prefix of whole characters shared by all names, compared as `folded`, spelled as in the first. */
 function commonPrefix(names: readonly string[]): string {
-  let end = names[0]?.length ?? 0;
-  for (const n of names) {
+  const first = graphemes(names[0] ?? '');
+  let end = first.length;
+  for (const n of names.slice(1)) {
+    const other = graphemes(n);
     let i = 0;
-    while (i < end && i < n.length && n[i]!.toLowerCase() === names[0]![i]!.toLowerCase()) i += 1;
+    while (i < end && i < other.length && folded(other[i]!) === folded(first[i]!)) i += 1;
     end = i;
   }
-  return names[0]?.slice(0, end) ?? '';
+  return first.slice(0, end).join('');
 }

@@ -15,6 +15,7 @@ import { TransfersFeeder } from './feeders/transfers-feeder.js';
 import { applyLayout, computeLayout, createWidgets, type LayoutRects, type Widgets } from './layout.js';
 import { LogFileWriter } from './log-file-writer.js';
 import { Renderer, type DashboardViews } from './renderer.js';
+import { decodeOutput, localeIsUtf8, TerminalCells } from './terminal-cells.js';
 import { constructQuietly, isTerminfoNoise, restoreTerminalOnCrash, StrayOutputCapture } from './terminal-guard.js';
 
 /** Events that change what the peer is (joined, leaving): drawn without waiting for the render tick. */
@@ -113,9 +114,12 @@ class Dashboard {
     this.commandLine = new CommandLine({ completions: () => this.names.all() });
     this.logFile = new LogFileWriter(options.logFile);
 
+    // The locale decides whether names are drawn as they are or as `?` (tui/terminal-cells.ts); blessed is told the same.
+    const utf8 = localeIsUtf8();
     const { value: screen, captured } = constructQuietly(() =>
       blessed.screen({
         smartCSR: true,
+        forceUnicode: utf8,
         // An array, despite @types/blessed: Ctrl-C must reach our keypress handler even while blessed is locked.
         ignoreLocked: ['C-c'],
         title: `meshshare ${peer.name}`,
@@ -138,8 +142,9 @@ class Dashboard {
     this.widgets = createWidgets(screen);
     this.rects = computeLayout(screen.width as number, screen.height as number);
     applyLayout(this.widgets, this.rects, false);
-    const tput = (screen as unknown as { tput?: { unicode?: boolean; numbers?: Record<string, number> } }).tput;
-    this.renderer = new Renderer(this.widgets, Boolean(tput?.unicode || tput?.numbers?.['U8'] === 1));
+    const cells = new TerminalCells(utf8);
+    decodeOutput(screen.program, cells);
+    this.renderer = new Renderer(this.widgets, utf8, cells);
 
     const welcome = options.welcome ?? process.env['P2P_WELCOME'];
     if (welcome) this.log.add('ok', welcome);

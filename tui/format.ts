@@ -1,7 +1,9 @@
 /**
  * Pure text helpers shared by the renderer and the feeders: sizes, rates, durations, bars, truncation and
- * blessed tag escaping. No blessed import, so every function is unit-tested directly.
+ * blessed tag escaping. No blessed import, so every function is unit-tested directly. Widths are terminal columns
+ * (tui/text-width.ts): a Chinese character or an emoji takes 2, a combining accent 0, and nothing is cut inside one.
  */
+import { graphemes, padEndColumns, padStartColumns, takeColumns, textWidth, truncateColumns } from './text-width.js';
 
 const UNITS = ['B', 'KB', 'MB', 'GB', 'TB'] as const;
 
@@ -55,20 +57,17 @@ export function progressBar(fraction: number, width: number, unicode = true): st
 
 /** Cuts `text` to `width` columns, marking the cut with `…` (or `~` without unicode). */
 export function truncate(text: string, width: number, unicode = true): string {
-  if (width <= 0) return '';
-  if (text.length <= width) return text;
-  if (width === 1) return text.slice(0, 1);
-  return text.slice(0, width - 1) + (unicode ? '…' : '~');
+  return truncateColumns(text, width, unicode ? '…' : '~');
 }
 
 /** Truncates then pads with spaces to exactly `width` columns (left-aligned). */
 export function fit(text: string, width: number, unicode = true): string {
-  return truncate(text, width, unicode).padEnd(width);
+  return padEndColumns(truncate(text, width, unicode), width);
 }
 
 /** Truncates then pads on the left to exactly `width` columns (right-aligned, for numbers). */
 export function fitRight(text: string, width: number, unicode = true): string {
-  return truncate(text, width, unicode).padStart(width);
+  return padStartColumns(truncate(text, width, unicode), width);
 }
 
 /**
@@ -79,20 +78,32 @@ export function escapeTags(text: string): string {
   return text.replace(/[{}]/g, (c) => (c === '{' ? '{open}' : '{close}'));
 }
 
-/** Removes control characters so that a hostile file name cannot move the cursor or switch charsets. */
+/**
+ * Removes control characters so that a hostile file name cannot move the cursor or switch charsets; a lone half of
+ * a surrogate pair (not text) shows as `?` too. Everything else, any script or emoji, is kept as it is.
+ */
 export function printable(text: string): string {
   // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]|\p{Cs}/gu, '?');
 }
 
-/** Splits `text` into lines of at most `width` columns, breaking at spaces when it can. */
+/** Columns `text` takes on the terminal (tui/text-width.ts). */
+export function columns(text: string): number {
+  return textWidth(text);
+}
+
+/** Splits `text` into lines of at most `width` columns, breaking at spaces when it can (never inside a character). */
 export function wrap(text: string, width: number): string[] {
   if (width <= 0) return [];
   const lines: string[] = [];
   let rest = text;
-  while (rest.length > width) {
-    let cut = rest.lastIndexOf(' ', width);
-    if (cut <= width / 3) cut = width;
+  while (textWidth(rest) > width) {
+    const head = takeColumns(rest, width);
+    // A space just past the fitting part is a break too: `head` then ends a word.
+    const space = rest[head.length] === ' ' ? head.length : head.lastIndexOf(' ');
+    let cut = space > 0 && textWidth(rest.slice(0, space)) > width / 3 ? space : head.length;
+    // Narrower than one wide character: it goes on a line of its own rather than nowhere.
+    if (cut === 0) cut = (graphemes(rest)[0] ?? ' ').length;
     lines.push(rest.slice(0, cut).trimEnd());
     rest = rest.slice(cut).trimStart();
   }

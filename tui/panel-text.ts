@@ -7,6 +7,7 @@ import type { ThroughputView } from './feeders/throughput-feeder.js';
 import type { TopologyView } from './feeders/topology-feeder.js';
 import { fit, fitRight, formatBytes, formatClock, formatDuration, formatRate, wrap } from './format.js';
 import { partsLength, styled, spread, type Part } from './styled-text.js';
+import { graphemes, textWidth } from './text-width.js';
 import { drawTopology, type CellKind } from './topology-picture.js';
 
 /**
@@ -87,7 +88,7 @@ export function topologyLines(
 
 /** The full TOPO view: the picture above a table of every peer, its address and its neighbours. */
 export function overlayLines(v: TopologyView, width: number, height: number, unicode: boolean): string[] {
-  const nameWidth = Math.max(4, ...v.nodes.map((n) => n.name.length));
+  const nameWidth = Math.max(4, ...v.nodes.map((n) => textWidth(n.name)));
   const table = v.nodes.map((n) =>
     styled(
       [
@@ -125,7 +126,7 @@ export function neighbourLines(
   unicode: boolean,
 ): string[] {
   if (v.rows.length === 0) return [styled([['no neighbours yet', 'gray-fg']], width, unicode)];
-  const nameWidth = Math.min(12, Math.max(4, ...v.rows.map((r) => r.name.length)));
+  const nameWidth = Math.min(12, Math.max(4, ...v.rows.map((r) => textWidth(r.name))));
   const columns: {
     title: string;
     width: number;
@@ -271,14 +272,28 @@ export function statusLine(v: StatusView, width: number, unicode: boolean): stri
   return styled([[`${mark}${v.text} `, STATUS_STYLE[v.kind]]], width, unicode);
 }
 
-/** The prompt and the visible part of the line, with the cursor cell drawn inverted. */
+/**
+ * The prompt and the visible part of the line, with the cursor cell drawn inverted. `cursor` is an index into
+ * `text` at a character boundary; the line scrolls by whole characters (a Chinese character or an emoji is two
+ * columns, an accent none) so that the cursor stays visible.
+ */
 export function commandLineText(prompt: string, text: string, cursor: number, width: number, unicode: boolean): string {
-  const room = Math.max(1, width - prompt.length - 1);
-  const start = Math.max(0, cursor - (room - 1));
-  const shown = text.slice(start, start + room);
-  const at = cursor - start;
+  const room = Math.max(1, width - textWidth(prompt) - 1);
+  const before = graphemes(text.slice(0, cursor));
+  const after = graphemes(text.slice(cursor));
+  // The cell under the cursor: the next character, or a space at the end of the line.
+  const under = after[0] ?? ' ';
+  let used = textWidth(under);
+  let start = before.length;
+  while (start > 0 && used + textWidth(before[start - 1]!) <= room) used += textWidth(before[--start]!);
+  let shownAfter = '';
+  for (const g of after.slice(1)) {
+    if (used + textWidth(g) > room) break;
+    used += textWidth(g);
+    shownAfter += g;
+  }
   return styled(
-    [[prompt, 'bold,cyan-fg'], ' ', shown.slice(0, at), [shown[at] ?? ' ', 'inverse'], shown.slice(at + 1)],
+    [[prompt, 'bold,cyan-fg'], ' ', before.slice(start).join(''), [under, 'inverse'], shownAfter],
     width,
     unicode,
   );

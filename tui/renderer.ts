@@ -19,6 +19,7 @@ import {
   throughputTitle,
   topologyLines,
 } from './panel-text.js';
+import type { TerminalCells } from './terminal-cells.js';
 import { transferLines } from './transfer-text.js';
 
 /** Everything one frame shows: each panel's view model, plus the command line's state. */
@@ -41,21 +42,35 @@ const inner = (r: Rect) => ({ width: Math.max(0, r.width - 2), height: Math.max(
 
 /**
  * Maps view models onto the widgets. It sets contents only; the dashboard's render tick calls `screen.render()`
- * once afterwards, so a frame costs one terminal write however many panels changed.
+ * once afterwards, so a frame costs one terminal write however many panels changed. Every content goes through
+ * `cells` (tui/terminal-cells.ts), so that blessed lays out one cell per terminal column.
  */
 export class Renderer {
   constructor(
     private readonly widgets: Widgets,
     private readonly unicode: boolean,
+    private readonly cells: TerminalCells,
   ) {}
 
   render(views: DashboardViews, rects: LayoutRects, now: number): void {
+    this.assign(views, rects, now);
+    if (!this.cells.ranOut()) return;
+    // More different characters than codes since the codes were handed out: start afresh, and have blessed
+    // redraw every cell rather than trust that a cell whose code is unchanged still shows the same character.
+    this.cells.reset();
+    this.assign(views, rects, now);
+    this.cells.ranOut();
+    this.widgets.header.screen.realloc();
+  }
+
+  private assign(views: DashboardViews, rects: LayoutRects, now: number): void {
     const w = this.widgets;
     const u = this.unicode;
-    w.header.setContent(headerLine(views.header, rects.header.width, u));
-    w.status.setContent(statusLine(views.status, rects.status.width, u));
+    const cells = this.cells;
+    w.header.setContent(cells.encode(headerLine(views.header, rects.header.width, u)));
+    w.status.setContent(cells.encode(statusLine(views.status, rects.status.width, u)));
     const c = views.command;
-    w.command.setContent(commandLineText(c.prompt, c.text, c.cursor, rects.command.width, u));
+    w.command.setContent(cells.encode(commandLineText(c.prompt, c.text, c.cursor, rects.command.width, u)));
 
     const set = (
       name: 'topology' | 'neighbours' | 'files' | 'transfers' | 'log' | 'overlay',
@@ -64,7 +79,7 @@ export class Renderer {
       const r = rects[name];
       if (!r.visible && name !== 'overlay') return;
       const size = inner(r);
-      w[name].setContent(lines(size.width, size.height).join('\n'));
+      w[name].setContent(cells.encode(lines(size.width, size.height).join('\n')));
     };
     set('topology', (width, height) => topologyLines(views.topology, width, height, u));
     set('neighbours', (width, height) => neighbourLines(views.neighbours, width, height, now, u));

@@ -1,4 +1,5 @@
-import { escapeTags, printable } from './format.js';
+import { escapeTags, printable, truncate } from './format.js';
+import { textWidth } from './text-width.js';
 
 /**
  * A piece of a line: plain text, or text with blessed styles (`'bold'`, `'red-fg'`, `'white-fg,red-bg'`).
@@ -7,25 +8,27 @@ import { escapeTags, printable } from './format.js';
  */
 export type Part = string | readonly [text: string, style: string];
 
-/** Joins parts into one blessed-tagged line of at most `width` visible columns (escaped, control chars removed). */
+/**
+ * Joins parts into one blessed-tagged line of at most `width` visible columns (escaped, control chars removed);
+ * widths are terminal columns (tui/text-width.ts), so a wide character or emoji counts 2 and is never split.
+ */
 export function styled(parts: readonly Part[], width: number, unicode = true): string {
   let room = width;
   let out = '';
   for (const part of parts) {
     if (room <= 0) break;
     const [raw, style] = typeof part === 'string' ? [part, ''] : part;
-    let text = printable(raw);
-    if (text.length > room) text = room > 1 ? text.slice(0, room - 1) + (unicode ? '…' : '~') : text.slice(0, room);
-    room -= text.length;
+    const text = truncate(printable(raw), room, unicode);
+    room -= textWidth(text);
     if (text === '') continue;
     out += style ? wrapStyle(escapeTags(text), style) : escapeTags(text);
   }
   return out;
 }
 
-/** Visible length of parts (what `styled` would print without a width limit). */
+/** Visible width of parts in columns (what `styled` would print without a width limit). */
 export function partsLength(parts: readonly Part[]): number {
-  return parts.reduce((n, p) => n + (typeof p === 'string' ? p : p[0]).length, 0);
+  return parts.reduce((n, p) => n + textWidth(printable(typeof p === 'string' ? p : p[0])), 0);
 }
 
 /**

@@ -1,4 +1,6 @@
 import type { TopologyView } from './feeders/topology-feeder.js';
+import { printable, truncate } from './format.js';
+import { graphemes, textWidth } from './text-width.js';
 
 /** What a cell of the picture shows, so the renderer can colour this peer and its links. */
 export type CellKind = 'blank' | 'edge' | 'self-edge' | 'node' | 'self';
@@ -19,39 +21,130 @@ interface Point {
   y: number;
 }
 
+/** Above this many peers the mesh is shown as a list (`s1 → s2, s3`): a drawing would tangle. */
+export const MAX_DRAWN_PEERS = 10;
+
 /**
- * Draws the mesh as a picture of `width` × `height` cells: peers on an ellipse (this peer at the top, or on the
- * left with two peers), links as straight lines between them, names on top of the lines. Pure, so it is tested
- * without a terminal; the renderer turns the segments into coloured text.
+ * Draws the mesh in `width` × `height` cells: up to 10 peers as labels on an ellipse (this peer at the top, or on the
+ * left with two peers), links as straight lines between them. Lines never touch a label: every label keeps a blank
+ * cell on each side and lines are not drawn over labels or those cells. Names are shown whole (in terminal columns,
+ * tui/text-width.ts). When that cannot be done legibly (more than 10 peers, labels that would collide, a link with no
+ * visible cell) it shows the list `s1 → s2, s3` instead, one peer a row. Pure, so it is tested without a terminal;
+ * the renderer turns the segments into coloured text.
  */
 export function drawTopology(view: TopologyView, width: number, height: number, unicode = true): PictureSegment[][] {
   if (width <= 0 || height <= 0) return [];
+  const labels = view.nodes.map((node) => printable(node.name));
+  const picture = view.nodes.length <= MAX_DRAWN_PEERS ? drawPicture(view, labels, width, height, unicode) : null;
+  return picture ?? drawList(view, labels, width, height, unicode);
+}
+
+/**
+ * The mesh as rows `name → neighbour, neighbour`, this peer first; in side-by-side columns when there are more peers
+ * than rows (each cut to its column), with `+N more` when even that does not fit.
+ */
+function drawList(
+  view: TopologyView,
+  labels: string[],
+  width: number,
+  height: number,
+  unicode: boolean,
+): PictureSegment[][] {
+  const index = new Map(view.nodes.map((node, i) => [node.name.toLowerCase(), i]));
+  const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+  const arrow = unicode ? ' → ' : ' -> ';
+  const rows = view.nodes.map((node, i): PictureSegment[] => {
+    const linked = view.links
+      .filter(([a, b]) => same(a, node.name) || same(b, node.name))
+      .map(([a, b]) => (same(a, node.name) ? b : a))
+      .map((name) => labels[index.get(name.toLowerCase()) ?? -1] ?? printable(name));
+    return [
+      { text: labels[i]!, kind: node.self ? 'self' : 'node' },
+      { text: arrow, kind: node.self ? 'self-edge' : 'edge' },
+      { text: linked.length > 0 ? linked.join(', ') : '(no neighbours)', kind: 'blank' },
+    ];
+  });
+  if (rows.length <= height) return rows;
+  const columns = Math.ceil(rows.length / height);
+  const columnWidth = Math.floor((width - (columns - 1) * 2) / columns);
+  if (columnWidth < 12) {
+    return [...rows.slice(0, height - 1), [{ text: `+${rows.length - height + 1} more`, kind: 'blank' }]];
+  }
+  const perColumn = Math.ceil(rows.length / columns);
+  const out: PictureSegment[][] = [];
+  for (let r = 0; r < perColumn; r += 1) {
+    const line: PictureSegment[] = [];
+    for (let c = 0; c < columns; c += 1) {
+      const row = rows[c * perColumn + r];
+      if (!row) break;
+      if (c > 0) line.push({ text: '  ', kind: 'blank' });
+      line.push(...fitSegments(row, columnWidth, unicode));
+    }
+    out.push(line);
+  }
+  return out;
+}
+
+/** Segments cut (with `…`) and padded to exactly `width` columns. */
+function fitSegments(row: PictureSegment[], width: number, unicode: boolean): PictureSegment[] {
+  let room = width;
+  const out: PictureSegment[] = [];
+  for (const segment of row) {
+    const text = truncate(segment.text, room, unicode);
+    room -= textWidth(text);
+    out.push({ text, kind: segment.kind });
+  }
+  out.push({ text: ' '.repeat(room), kind: 'blank' });
+  return out;
+}
+
+function drawPicture(
+  view: TopologyView,
+  labels: string[],
+  width: number,
+  height: number,
+  unicode: boolean,
+): PictureSegment[][] | null {
+  const nodes = view.nodes;
+  const n = nodes.length;
+  if (n === 0) return [];
+  const widths = labels.map((l) => textWidth(l));
+  // A blank cell on each side of every label, and the panel's border counts as a line: labels stay off the edges.
+  if (Math.max(...widths) + 2 > width) return null;
   const grid: Cell[][] = Array.from({ length: height }, () =>
     Array.from({ length: width }, (): Cell => ({ ch: ' ', kind: 'blank' })),
   );
-  const nodes = view.nodes;
-  const n = nodes.length;
-  // Labels share the width; long names are cut so that neighbours on the ellipse rarely overlap.
-  const maxLabel = Math.max(2, Math.min(16, Math.floor(width / Math.max(2, Math.ceil(n / 2) + 1)) - 1));
-  const labels = nodes.map((node) =>
-    node.name.length > maxLabel ? node.name.slice(0, maxLabel - 1) + '~' : node.name,
+  const positions = layoutOnEllipse(n, width, height, Math.max(...widths) + 2);
+  // Where each label starts; `blocked` holds its cells and the blank cell on each side.
+  const starts = positions.map((p, i) =>
+    Math.max(1, Math.min(width - 1 - widths[i]!, p.x - Math.floor(widths[i]! / 2))),
   );
-  const positions = layoutOnEllipse(n, width, height, Math.max(...labels.map((l) => l.length), 1));
+  const blocked: boolean[][] = grid.map((row) => row.map(() => false));
+  for (let i = 0; i < n; i += 1) {
+    const y = positions[i]!.y;
+    for (let x = starts[i]! - 1; x <= starts[i]! + widths[i]!; x += 1) {
+      if (blocked[y]![x]) return null; // two labels (with their spaces) would touch
+      blocked[y]![x] = true;
+    }
+  }
   const index = new Map(nodes.map((node, i) => [node.name.toLowerCase(), i]));
-
   for (const [a, b] of view.links) {
     const i = index.get(a.toLowerCase());
     const j = index.get(b.toLowerCase());
     if (i === undefined || j === undefined) continue;
     const self = nodes[i]!.self || nodes[j]!.self;
-    drawLine(grid, positions[i]!, positions[j]!, self ? 'self-edge' : 'edge', unicode);
+    const drawn = drawLine(grid, blocked, positions[i]!, positions[j]!, self ? 'self-edge' : 'edge', unicode);
+    if (drawn === 0) return null; // a link nobody could see
   }
   nodes.forEach((node, i) => {
-    const label = labels[i]!;
-    const p = positions[i]!;
-    const start = Math.max(0, Math.min(width - label.length, p.x - Math.floor(label.length / 2)));
-    for (let k = 0; k < label.length && start + k < width; k += 1) {
-      grid[p.y]![start + k] = { ch: label[k]!, kind: node.self ? 'self' : 'node' };
+    const row = grid[positions[i]!.y]!;
+    let x = starts[i]!;
+    for (const cluster of graphemes(labels[i]!)) {
+      const w = textWidth(cluster);
+      row[x] = { ch: cluster, kind: node.self ? 'self' : 'node' };
+      // The second column of a wide character: nothing of its own.
+      for (let k = 1; k < w; k += 1) row[x + k] = { ch: '', kind: node.self ? 'self' : 'node' };
+      x += w;
     }
   });
   return grid.map(toSegments);
@@ -80,8 +173,18 @@ function layoutOnEllipse(n: number, width: number, height: number, labelWidth: n
   });
 }
 
-/** Bresenham between two centres with one character for the whole line, chosen by its slope on screen. */
-function drawLine(grid: Cell[][], from: Point, to: Point, kind: CellKind, unicode: boolean): void {
+/**
+ * Bresenham between two centres with one character for the whole line, chosen by its slope on screen; cells of a
+ * label or beside one are skipped. Returns how many cells it drew.
+ */
+function drawLine(
+  grid: Cell[][],
+  blocked: boolean[][],
+  from: Point,
+  to: Point,
+  kind: CellKind,
+  unicode: boolean,
+): number {
   const dx = to.x - from.x;
   const dy = to.y - from.y;
   // Cells are about twice as tall as wide, so a vertical step counts double when judging the slope.
@@ -110,15 +213,17 @@ function drawLine(grid: Cell[][], from: Point, to: Point, kind: CellKind, unicod
   const ax = Math.abs(dx);
   const ay = Math.abs(dy);
   let err = ax - ay;
+  let drawn = 0;
   for (;;) {
     const cell = grid[y]?.[x];
-    if (cell) {
+    if (cell && !blocked[y]![x]) {
+      drawn += 1;
       const crossing = cell.kind === 'edge' || cell.kind === 'self-edge';
       // A link of this peer stays highlighted where it crosses another one.
       const keep = crossing && cell.kind === 'self-edge' ? 'self-edge' : kind;
       grid[y]![x] = { ch: crossing && cell.ch !== ch ? cross : ch, kind: keep };
     }
-    if (x === to.x && y === to.y) break;
+    if (x === to.x && y === to.y) return drawn;
     const e2 = 2 * err;
     if (e2 > -ay) {
       err -= ay;

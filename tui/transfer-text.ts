@@ -2,6 +2,7 @@ import type { TransferRow, TransfersView } from './feeders/transfers-feeder.js';
 import { formatBytes, formatDuration, formatRate, progressBar } from './format.js';
 import { sharesLine } from './shares-line.js';
 import { partsLength, styled, spread, type Part } from './styled-text.js';
+import { textWidth } from './text-width.js';
 
 /**
  * Transfers: an in-flight one takes two lines (facts, then its bar); a finished or searching one takes one. A
@@ -79,7 +80,7 @@ function transferRowLines(r: TransferRow, width: number, unicode: boolean): stri
     case 'failed': {
       const why = `${r.reason ?? 'unknown'}${r.kept === null ? '' : ` (${formatBytes(r.kept)} kept)`}`;
       const reason = `${unicode ? '✗' : 'x'} failed: ${why}`;
-      if (partsLength(left) + 1 + reason.length <= width)
+      if (partsLength(left) + 1 + textWidth(reason) <= width)
         return [spread(left, [[reason, 'bold,red-fg']], width, unicode)];
       // Too long for one line: the reason gets a line of its own, since it is the point of the row.
       return [

@@ -1,7 +1,7 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { IndexedFile } from '../../common/wire/server-messages.js';
 import type { PeerRef } from '../../common/wire/shapes.js';
-import { stemOf } from './file-name.js';
+import { sameName, stemOf } from './file-name.js';
 
 export interface Sighting extends IndexedFile {
   holders: { ref: PeerRef; seen: number }[];
@@ -51,8 +51,8 @@ export class AddressBook {
   /** Sightings for a name: exact matches, else files whose stem it is; most holders first. */
   lookup(query: string): Sighting[] {
     const all = [...this.entries.values()].filter((e) => e.holders.length > 0);
-    const exact = all.filter((e) => e.name === query);
-    const found = exact.length > 0 ? exact : all.filter((e) => stemOf(e.name) === query);
+    const exact = all.filter((e) => sameName(e.name, query));
+    const found = exact.length > 0 ? exact : all.filter((e) => sameName(stemOf(e.name), query));
     return found.sort((a, b) => b.holders.length - a.holders.length);
   }
 

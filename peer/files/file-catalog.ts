@@ -2,7 +2,7 @@ import { readdirSync, realpathSync, statSync, writeFileSync, renameSync, readFil
 import { join, sep } from 'node:path';
 import { EventEmitter } from 'eventemitter3';
 import { P2pError } from '../../common/errors.js';
-import { isSafeFileName, stemOf, fileNameProblem } from './file-name.js';
+import { isSafeFileName, sameName, stemOf, fileNameProblem } from './file-name.js';
 import type { Hasher } from '../content/hasher.js';
 import { decodeManifest, encodeManifest, type Manifest, type ManifestJson } from '../content/manifest.js';
 import type { PeerFolders } from './peer-folders.js';
@@ -76,9 +76,9 @@ export class FileCatalog extends EventEmitter<FileCatalogEvents> {
     if (problem) throw new P2pError('P2P_ERR_BAD_PATH', problem);
     const { shared, downloads } = this.refresh();
     const all = [...shared, ...downloads];
-    const exact = all.find((f) => f.name === query);
+    const exact = all.find((f) => f.name === query) ?? all.find((f) => sameName(f.name, query));
     if (exact) return exact;
-    const byStem = all.filter((f) => stemOf(f.name) === query);
+    const byStem = all.filter((f) => sameName(stemOf(f.name), query));
     const distinct = new Set(byStem.map((f) => f.name));
     return distinct.size === 1 ? byStem[0] : undefined;
   }

@@ -16,6 +16,15 @@ export function fileNameProblem(name: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Whether two names are the same file name as a person reads them: equal once both are in Unicode NFC, so `café`
+ * typed with a composed `é` finds `café` stored decomposed (as macOS writes names) and the other way round. Names
+ * are stored, sent and saved as they are; only matching normalizes (docs/PROTOCOL.md "File names").
+ */
+export function sameName(a: string, b: string): boolean {
+  return a === b || a.normalize('NFC') === b.normalize('NFC');
+}
+
 export function isSafeFileName(name: string): boolean {
   return fileNameProblem(name) === undefined;
 }

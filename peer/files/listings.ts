@@ -54,10 +54,11 @@ export class Listings {
           })),
         },
       ];
-    const needle = pattern.toLowerCase();
+    // Case-insensitive, and `é` composed or not (file-name.ts sameName).
+    const needle = pattern.normalize('NFC').toLowerCase();
     const files = this.from.book
       .all()
-      .filter((s) => s.name.toLowerCase().includes(needle))
+      .filter((s) => s.name.normalize('NFC').toLowerCase().includes(needle))
       .map((s) => ({ name: s.name, size: s.size, sha256: s.sha256, holders: s.holders.map((h) => h.ref.name) }));
     return [this.unreachable('find'), { event: 'find-results', pattern, files }];
   }

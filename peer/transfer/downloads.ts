@@ -5,7 +5,7 @@ import { peerMessages, type PeerMessages } from '../../common/wire/peer-messages
 import type { IndexEntry } from '../../common/wire/server-messages.js';
 import type { PeerRef } from '../../common/wire/shapes.js';
 import type { AddressBook } from '../files/address-book.js';
-import { fileNameProblem, stemOf } from '../files/file-name.js';
+import { fileNameProblem, sameName, stemOf } from '../files/file-name.js';
 import type { Hasher } from '../content/hasher.js';
 import { decodeManifest, type Manifest } from '../content/manifest.js';
 import type { PartialFiles, PartialRecord } from '../content/partial-file.js';
@@ -87,11 +87,11 @@ export class Downloads extends EventEmitter<{
 
   /** Starts (or resumes) the download of what the user typed in command line `cmd`. */
   start(query: string, cmd?: number): void {
-    if ([...this.jobs.values()].some((j) => j.query === query || j.swarm?.content.file === query)) {
+    if ([...this.jobs.values()].some((j) => sameName(j.query, query) || sameName(j.swarm?.content.file ?? '', query))) {
       this.emit('event', caused({ event: 'error', message: `${query} is already being downloaded` }, cmd));
       return;
     }
-    const partial = this.partials.all().find((r) => r.file === query || stemOf(r.file) === query);
+    const partial = this.partials.all().find((r) => sameName(r.file, query) || sameName(stemOf(r.file), query));
     if (partial && this.byContent(partial.manifest.sha256)) {
       this.emit('event', caused({ event: 'error', message: `${partial.file} is already being downloaded` }, cmd));
       return;
@@ -136,7 +136,7 @@ export class Downloads extends EventEmitter<{
       job.swarm.addSource(offer.from.name, channel);
       return;
     }
-    if (offer.file !== job.query && stemOf(offer.file) !== job.query)
+    if (!sameName(offer.file, job.query) && !sameName(stemOf(offer.file), job.query))
       return decline(`asked for ${job.query}, not ${offer.file}`);
     if (job.sha256 && offer.sha256 !== job.sha256) return decline('a different file under the same name');
     const other = this.byContent(offer.sha256);

@@ -1,6 +1,7 @@
 import type { IndexEntry } from '../../common/wire/server-messages.js';
 import type { PeerRef } from '../../common/wire/shapes.js';
 import type { Sighting } from '../files/address-book.js';
+import { sameName } from '../files/file-name.js';
 
 /** A holder to dial with `fetch`, and what to ask it for. */
 export interface KnownHolder {
@@ -23,7 +24,10 @@ export function knownHolders(
   const wanted = (sha: string) => !sha256 || sha === sha256;
   const entries = index
     .filter((e) => wanted(e.sha256))
-    .sort((a, b) => Number(b.name === query) - Number(a.name === query) || b.holders.length - a.holders.length);
+    .sort(
+      (a, b) =>
+        Number(sameName(b.name, query)) - Number(sameName(a.name, query)) || b.holders.length - a.holders.length,
+    );
   const seen = sightings.filter((s) => wanted(s.sha256));
   const choice = entries[0] ?? seen[0];
   const targets = new Map<string, KnownHolder>();

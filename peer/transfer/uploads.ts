@@ -1,6 +1,7 @@
 import { describeError } from '../../common/errors.js';
 import type { PeerMessages } from '../../common/wire/peer-messages.js';
 import type { FileCatalog, HeldFile } from '../files/file-catalog.js';
+import { sameName } from '../files/file-name.js';
 import type { PeerContext } from '../peer-context.js';
 import type { PeerChannel } from '../transport/peer-listener.js';
 import type { Dialer } from '../transport/transport.js';
@@ -45,7 +46,7 @@ export class Uploads {
       );
       return decline(describeError(err));
     }
-    if (!held || held.name !== fetch.file) return decline(`${this.ctx.name} does not hold ${fetch.file}`);
+    if (!held || !sameName(held.name, fetch.file)) return decline(`${this.ctx.name} does not hold ${fetch.file}`);
     const upload = await this.prepare(fetch.qid, held, fetch.from.name, fetch.sha256);
     if (!upload) return decline(`${this.ctx.name} holds another version of ${fetch.file}`);
     await upload.serve(channel);

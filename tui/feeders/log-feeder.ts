@@ -1,5 +1,6 @@
 import type { PeerEvent } from '../../peer/control/peer-events.js';
 import { formatBytes, formatDuration } from '../format.js';
+import { padEndColumns, padStartColumns, textWidth } from '../text-width.js';
 import type { Feeder } from './feeder.js';
 import { keptShares, withPercents } from './source-shares.js';
 
@@ -141,14 +142,14 @@ export class LogFeeder implements Feeder<LogView> {
         return [['error', `sending ${e.file} to ${e.to} failed: ${e.reason}`]];
       case 'topology': {
         if (e.cmd === undefined) return [];
-        const width = Math.max(4, ...e.peers.map((p) => p.name.length));
+        const width = Math.max(4, ...e.peers.map((p) => textWidth(p.name)));
         return [
           ['info', `mesh topology: ${e.peers.length} peer${e.peers.length === 1 ? '' : 's'}`],
           ...[...e.peers]
             .sort((a, b) => a.name.localeCompare(b.name))
             .map((p): [LogLevel, string] => [
               'info',
-              `  ${p.name.padEnd(width)}  ${`${p.host}:${p.port}`.padEnd(21)}  ↔ ${
+              `  ${padEndColumns(p.name, width)}  ${`${p.host}:${p.port}`.padEnd(21)}  ↔ ${
                 p.neighbours.length > 0 ? p.neighbours.join(', ') : '(no neighbours)'
               }`,
             ]),
@@ -232,9 +233,12 @@ function whoSent(
 
 /** Indented, column-aligned rows for list / find / where answers. */
 function fileTable(rows: readonly [string, string, string][]): [LogLevel, string][] {
-  const first = Math.max(0, ...rows.map((r) => r[0].length));
-  const second = Math.max(0, ...rows.map((r) => r[1].length));
-  return rows.map((r): [LogLevel, string] => ['info', `  ${r[0].padEnd(first)}  ${r[1].padStart(second)}  ${r[2]}`]);
+  const first = Math.max(0, ...rows.map((r) => textWidth(r[0])));
+  const second = Math.max(0, ...rows.map((r) => textWidth(r[1])));
+  return rows.map((r): [LogLevel, string] => [
+    'info',
+    `  ${padEndColumns(r[0], first)}  ${padStartColumns(r[1], second)}  ${r[2]}`,
+  ]);
 }
 
 function describeServer(e: Extract<PeerEvent, { event: 'server' }>): [LogLevel, string] {

@@ -129,4 +129,43 @@ test('the visible slice scrolls to keep the cursor on screen', () => {
   assert.equal(line.visible(5), { text: 'abcde', cursor: 0 });
 });
 
+test('names in other scripts: typed as blessed splits them, edited and completed by whole characters', () => {
+  const line = new CommandLine({
+    completions: () => ['数据集-报告.txt', '数据表.csv', '🎉party.bin', 'cafe\u0301.txt'],
+  });
+  // blessed reports one keypress per UTF-16 unit: an emoji arrives as its two halves.
+  const units = (text: string) => {
+    for (const unit of text.split('')) line.handleKey(unit, { full: unit });
+  };
+  units('a🎉b');
+  assert.is(line.text, 'a🎉b');
+  line.handleKey(undefined, key('left'));
+  line.handleKey(undefined, key('left'));
+  assert.is(line.cursor, 1);
+  line.handleKey(undefined, key('delete'));
+  assert.is(line.text, 'ab');
+  line.clear();
+  units('e\u0301x');
+  line.handleKey(undefined, key('left'));
+  line.handleKey(undefined, key('backspace'));
+  assert.is(line.text, 'x');
+  line.clear();
+  units('数据');
+  assert.equal(line.handleKey('\t', key('tab')), {
+    kind: 'completions',
+    candidates: ['数据表.csv', '数据集-报告.txt'],
+  });
+  assert.is(line.text, '数据');
+  line.clear();
+  units('🎉');
+  line.handleKey('\t', key('tab'));
+  assert.is(line.text, '🎉party.bin');
+  // `café` typed composed completes the name stored decomposed (macOS style), spelled as stored.
+  line.clear();
+  units('find caf\u00e9');
+  line.handleKey('\t', key('tab'));
+  assert.is(line.text, 'find cafe\u0301.txt');
+  assert.equal(line.visible(6), { text: 'e\u0301.txt', cursor: 5 });
+});
+
 test.run();

@@ -4,13 +4,14 @@
  * the network. Not a test file itself (no `.test.` in its name).
  *
  * Usage: node dist/tui/test/fake-peer.js --record FILE --log FILE [--name s1]
- * Commands it understands: TOPO, help, Stop, a file name (downloads it in ~1 s), `missing.txt` (not found),
+ * Commands it understands: TOPO, help, list (the shared files), Stop, a file name (downloads it in ~1 s), `missing.txt` (not found),
  * `broken.bin` (fails mid-way), `relocate.bin` (its holder leaves at 40%: two more search rounds, then it fails keeping
  * what it has; asked again, it resumes under the same download id and completes), `swarm.iso` (resumed from 600 MB, then fetched from s3, s5 and s2 at once over ~3 s,
  * s2 stopping early), `bogus!` (refused with an error), `flood` (20 000 progress events as fast as possible), `noise`
- * (writes to console and stderr), `crash` (throws from a timer).
+ * (writes to console and stderr), `crash` (throws from a timer). `--scenario FILE` (JSON: `peers`, `shared`) replaces
+ * the mesh and the shared files, e.g. with ten peers or names in other scripts.
  */
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import type { PeerEvent, PeerEventBody, PeerEventReport } from '../../peer/control/peer-events.js';
 import type { PeerHandle } from '../../peer/control/peer-handle.js';
 import { runDashboard } from '../dashboard.js';
@@ -24,18 +25,25 @@ const recordFile = option('record', '/dev/null');
 const logFile = option('log', '/dev/null');
 const selfName = option('name', 's1');
 
-const PEERS = [
+const scenarioFile = option('scenario', '');
+const scenario = (scenarioFile ? JSON.parse(readFileSync(scenarioFile, 'utf8')) : {}) as {
+  peers?: typeof DEFAULT_PEERS;
+  shared?: typeof DEFAULT_SHARED;
+};
+const DEFAULT_PEERS = [
   { name: selfName, id: 'id-self-0001', host: '127.0.0.1', port: 7001, neighbours: ['s2', 's3'] },
   { name: 's2', id: 'id-s2-000002', host: '127.0.0.1', port: 7002, neighbours: [selfName, 's4'] },
   { name: 's3', id: 'id-s3-000003', host: '127.0.0.1', port: 7003, neighbours: [selfName, 's4'] },
   { name: 's4', id: 'id-s4-000004', host: '127.0.0.1', port: 7004, neighbours: ['s2', 's3', 's5'] },
   { name: 's5', id: 'id-s5-000005', host: '127.0.0.1', port: 7005, neighbours: ['s4'] },
 ];
-const SHARED = [
+const DEFAULT_SHARED = [
   { name: 'alpha.txt', size: 1200 },
   { name: 'beta-notes.txt', size: 34_000 },
   { name: 'photo.png', size: 5_000 },
 ];
+const PEERS = scenario.peers ?? DEFAULT_PEERS;
+const SHARED = scenario.shared ?? DEFAULT_SHARED;
 
 class FakePeer implements PeerHandle {
   readonly name = selfName;
@@ -140,6 +148,8 @@ class FakePeer implements PeerHandle {
         ],
       });
     }
+    if (/^list$/i.test(line))
+      return reply({ event: 'list', files: SHARED.map((f) => ({ ...f, sha256: '0'.repeat(64), holders: 2 })) });
     if (/^stop( all)?$/i.test(line)) {
       reply({ event: 'leaving', reason: 'asked to stop' });
       return this.later(100, () => reply({ event: 'stopped', reason: 'asked to stop' }));
