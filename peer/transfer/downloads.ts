@@ -1,5 +1,6 @@
 import { EventEmitter } from 'eventemitter3';
 import { nanoid } from 'nanoid';
+import { formatByteShare } from '../../common/byte-size.js';
 import { describeError } from '../../common/errors.js';
 import { peerMessages, type PeerMessages } from '../../common/wire/peer-messages.js';
 import type { IndexEntry } from '../../common/wire/server-messages.js';
@@ -191,7 +192,7 @@ export class Downloads extends EventEmitter<{
       if (job.swarm && (job.swarm.sourceCount > 0 || job.swarm.isFinalizing)) return;
       if (job.swarm) {
         void job.swarm.abort(
-          `no holder can be reached now; ${job.swarm.received} of ${job.swarm.content.manifest.size} bytes are kept: ask again to resume`,
+          `no holder can be reached now; ${formatByteShare(job.swarm.received, job.swarm.content.manifest.size)} are kept: ask again to resume`,
         );
         return;
       }
@@ -352,7 +353,7 @@ export class Downloads extends EventEmitter<{
     if (!swarm || swarm.isFinished || swarm.isFinalizing) return;
     if (job.relocations >= this.opts.relocateAttempts) {
       await swarm.abort(
-        `every holder is gone; ${swarm.received} of ${swarm.content.manifest.size} bytes are kept: ask again to resume`,
+        `every holder is gone; ${formatByteShare(swarm.received, swarm.content.manifest.size)} are kept: ask again to resume`,
       );
       return;
     }
