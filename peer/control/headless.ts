@@ -85,6 +85,8 @@ function diagnostic(e: PeerEvent): string | undefined {
       return undefined;
     case 'error':
       return e.message;
+    case 'not-found':
+      return e.message;
     case 'log':
       return e.level === 'warn' ? e.message : undefined;
     case 'ready':

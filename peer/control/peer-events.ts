@@ -70,7 +70,11 @@ export type PeerEventBody =
       sources: SourceShare[];
     }
   | { event: 'download-failed'; download: string; file: string; reason: string; kept?: number }
-  | { event: 'not-found'; download: string; file: string }
+  /**
+   * Nobody holds it. The core always sets `suggestions` (close names the mesh holds, maybe none) and `message` (the
+   * sentence, ending "did you mean …?" when there are suggestions); optional only for front-ends' fixtures.
+   */
+  | { event: 'not-found'; download: string; file: string; suggestions?: string[]; message?: string }
   | { event: 'already-have'; file: string; path: string }
   | { event: 'upload-started'; query: string; file: string; to: string; bytes: number }
   | { event: 'upload-progress'; query: string; file: string; to: string; bytes: number; sent: number }

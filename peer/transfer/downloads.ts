@@ -2,18 +2,19 @@ import { EventEmitter } from 'eventemitter3';
 import { nanoid } from 'nanoid';
 import { formatByteShare } from '../../common/byte-size.js';
 import { describeError } from '../../common/errors.js';
-import { peerMessages, type PeerMessages } from '../../common/wire/peer-messages.js';
+import type { PeerMessages } from '../../common/wire/peer-messages.js';
 import type { IndexEntry } from '../../common/wire/server-messages.js';
 import type { PeerRef } from '../../common/wire/shapes.js';
 import type { AddressBook } from '../files/address-book.js';
-import { fileNameProblem, stemOf } from '../files/file-name.js';
+import { stemOf } from '../files/file-name.js';
 import type { Hasher } from '../content/hasher.js';
-import { decodeManifest, type Manifest } from '../content/manifest.js';
 import type { PartialFiles, PartialRecord } from '../content/partial-file.js';
 import type { PeerChannel } from '../transport/peer-listener.js';
 import type { Dialer } from '../transport/transport.js';
 import { caused, type PeerEventReport } from '../control/peer-events.js';
+import { askHolder, readOffer } from './ask-holder.js';
 import { knownHolders } from './known-holders.js';
+import { notFoundMessage, suggestNames } from './suggestions.js';
 import { SwarmDownload, type SwarmOptions } from './swarm-download.js';
 
 export interface DownloadsOptions {
@@ -29,8 +30,8 @@ export interface DownloadsOptions {
 /** What the manager needs from the rest of the peer. */
 export interface Locator {
   self(): PeerRef;
-  /** The metadata server's index, or undefined when it cannot answer. */
-  index(mode: 'name', pattern: string): Promise<IndexEntry[] | undefined>;
+  /** The metadata server's index (`all` for every name it holds), or undefined when it cannot answer. */
+  index(mode: 'name' | 'all', pattern: string): Promise<IndexEntry[] | undefined>;
   /** Floods a query for `file` under `qid`; returns how many neighbours it went to. */
   flood(qid: string, file: string): number;
   /** The hop limit floods start with (reported in `query-sent`). */
@@ -197,8 +198,18 @@ export class Downloads extends EventEmitter<{
         return;
       }
       this.drop(job);
-      this.emit('event', caused({ event: 'not-found', download: job.download, file: job.query }, job.cmd));
+      void this.closeNames(job.query).then((suggestions) => {
+        const message = notFoundMessage(job.query, suggestions);
+        const body = { event: 'not-found', download: job.download, file: job.query, suggestions, message } as const;
+        this.emit('event', caused(body, job.cmd));
+      });
     }, this.opts.queryTimeoutMs);
+  }
+
+  /** Names close to one nobody holds: from the index's every name and the address book's (docs/CONTRACT.md "Events"). */
+  private async closeNames(query: string): Promise<string[]> {
+    const index = (await this.locator.index('all', '')) ?? [];
+    return suggestNames(query, [...index.map((e) => e.name), ...this.book.all().map((s) => s.name)]);
   }
 
   private async resume(record: PartialRecord, cmd?: number): Promise<void> {
@@ -259,31 +270,18 @@ export class Downloads extends EventEmitter<{
   /** Dials a known holder and asks it to offer the file; true when it did. */
   private async fetch(job: Job, holder: PeerRef, file: string, sha256: string): Promise<boolean> {
     job.asked.add(holder.name);
-    type Answer = { channel?: PeerChannel; first: PeerMessages['offer'] | string };
-    const { channel, first } = await this.locator.transport.dial(holder, peerMessages, { idleTimeoutMs: 5000 }).then(
-      (open) =>
-        new Promise<Answer>((resolve) => {
-          open.once('message', (msg) =>
-            resolve({
-              channel: open,
-              first:
-                msg.kind === 'offer' ? msg.body : msg.kind === 'decline' ? msg.body.reason : `answered ${msg.kind}`,
-            }),
-          );
-          open.once('close', (err) =>
-            resolve({ channel: open, first: err ? describeError(err) : 'closed the connection' }),
-          );
-          open.send('fetch', { qid: job.qid, file, sha256, from: this.locator.self() });
-        }),
-      (err: unknown): Answer => ({ first: describeError(err) }),
-    );
-    if (typeof first === 'string' || !channel) {
-      channel?.destroy();
+    const answer = await askHolder(this.locator.transport, holder, {
+      qid: job.qid,
+      file,
+      sha256,
+      from: this.locator.self(),
+    });
+    if ('problem' in answer) {
       this.book.forget(sha256, holder.name);
-      this.emit('log', `${holder.name} did not offer ${file}: ${first}`, 'info');
+      this.emit('log', `${holder.name} did not offer ${file}: ${answer.problem}`, 'info');
       return false;
     }
-    this.onOffer(channel, first);
+    this.onOffer(answer.channel, answer.offer);
     return true;
   }
 
@@ -371,16 +369,5 @@ export class Downloads extends EventEmitter<{
     clearTimeout(job.timer);
     this.jobs.delete(job.qid);
     for (const [qid, j] of this.aliases) if (j === job) this.aliases.delete(qid);
-  }
-}
-
-/** The offer's manifest, or why it cannot be taken as it stands. */
-export function readOffer(offer: PeerMessages['offer']): Manifest | string {
-  const nameProblem = fileNameProblem(offer.file);
-  if (nameProblem) return `offered ${nameProblem}`;
-  try {
-    return decodeManifest(offer);
-  } catch (err) {
-    return `offer: ${describeError(err)}`;
   }
 }

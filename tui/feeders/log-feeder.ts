@@ -130,7 +130,7 @@ export class LogFeeder implements Feeder<LogView> {
           ],
         ];
       case 'not-found':
-        return [['warn', `${e.file}: no peer answered (not found in the mesh)`]];
+        return [['warn', `${e.file}: no peer answered (not found in the mesh)${didYouMean(e.suggestions)}`]];
       case 'already-have':
         return [['info', `${e.file}: already held at ${e.path}, nothing fetched`]];
       case 'upload-started':
@@ -275,4 +275,9 @@ function describeQuerySeen(e: Extract<PeerEvent, { event: 'query-seen' }>): [Log
     case 'own':
       return ['dim', `${what}: our own query came back, dropped`];
   }
+}
+
+/** `; did you mean a, b?` for a `not-found` with close names; nothing without. */
+function didYouMean(suggestions: readonly string[] | undefined): string {
+  return suggestions && suggestions.length > 0 ? `; did you mean ${suggestions.join(', ')}?` : '';
 }
