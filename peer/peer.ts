@@ -27,6 +27,7 @@ import { Membership } from './mesh/membership.js';
 import { MeshMonitor } from './mesh/mesh-monitor.js';
 import type { PeerContext } from './peer-context.js';
 import { Downloads, type DownloadsOptions } from './transfer/downloads.js';
+import { PartialDownloads } from './transfer/partials.js';
 import type { UploadOptions } from './transfer/upload.js';
 import { Uploads } from './transfer/uploads.js';
 import { PeerListener } from './transport/peer-listener.js';
@@ -78,6 +79,7 @@ export class Peer implements PeerHandle {
   private readonly router: FloodRouter;
   private readonly server: ServerLink;
   private readonly downloads: Downloads;
+  private readonly kept: PartialDownloads;
   private readonly uploads: Uploads;
   private readonly book: AddressBook;
   private readonly listings: Listings;
@@ -118,10 +120,11 @@ export class Peer implements PeerHandle {
       options.serverLink,
     );
     this.book = new AddressBook(join(this.folders.state, 'address-book.json'));
+    const partials = new PartialFiles(this.folders.partial);
     this.downloads = new Downloads(
       this.folders.downloads,
       this.hasher,
-      new PartialFiles(this.folders.partial),
+      partials,
       this.book,
       {
         self: () => this.ref(),
@@ -132,6 +135,7 @@ export class Peer implements PeerHandle {
       },
       options.downloads,
     );
+    this.kept = new PartialDownloads(partials, this.downloads);
     this.uploads = new Uploads(this.ctx, this.catalog, this.transport, options.upload);
     this.listings = new Listings({
       index: (mode, pattern) => this.server.files(mode, pattern),
@@ -218,6 +222,10 @@ export class Peer implements PeerHandle {
         return answer(this.listings.files());
       case 'where':
         return void this.listings.where(parsed.file).then(answer);
+      case 'cancel':
+        return void this.kept.cancel(parsed.file, parsed.discard, cmd).then(answer);
+      case 'partials':
+        return reply({ event: 'partials', files: this.kept.list() });
     }
   }
 

@@ -7,6 +7,7 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
   unlinkSync,
   writeFileSync,
   writeSync,
@@ -99,6 +100,23 @@ export class PartialFiles {
       .filter((n) => /^[0-9a-f]{64}\.json$/.test(n))
       .map((n) => this.load(n.slice(0, 64)))
       .filter((r): r is PartialRecord => r !== undefined);
+  }
+
+  /** When this content's record last changed (its bitfield is rewritten with every piece): ms since epoch, or 0. */
+  modified(sha256: string): number {
+    for (const path of [this.havePath(sha256), this.recordPath(sha256)]) {
+      try {
+        return Math.round(statSync(path).mtimeMs);
+      } catch {
+        // try the next
+      }
+    }
+    return 0;
+  }
+
+  /** Is this content's partial file open (a download of it is running)? */
+  isOpen(sha256: string): boolean {
+    return this.opened.has(sha256);
   }
 
   /** The partial file of this content was closed: another download may open it. */

@@ -3,9 +3,37 @@
  * nothing gets close names, `cancel` stops a download keeping its pieces (or discarding them), `partials` lists what
  * is kept, and `--downloads DIR` puts downloads elsewhere.
  */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Mesh } from '../../harness/mesh.js';
+import { writeRandomFile } from '../../harness/random-file.js';
+import type { PeerEvent } from '../control/peer-events.js';
+import { Mesh, sha256File, type PeerProcess } from '../../harness/mesh.js';
+
+const MiB = 1024 * 1024;
+
+/**
+ * A holder of a 200 MiB file and a requester whose download of it is under way: the holder is frozen (SIGSTOP) as
+ * soon as some pieces are verified, so the download is mid-way for as long as the test needs.
+ */
+async function midDownload(mesh: Mesh, file: string): Promise<{ h: PeerProcess; r: PeerProcess; want: string }> {
+  await mesh.startServer();
+  const shared = mesh.seed('h', {});
+  writeRandomFile(join(shared, file), 200 * MiB);
+  const want = sha256File(join(shared, file));
+  const h = await mesh.startPeer('h');
+  await h.waitHashed();
+  const r = await mesh.startPeer('r', ['--verbose']);
+  r.send(file);
+  await r.waitFor((e) => e.event === 'download-progress' && e.received > 0, 20_000);
+  h.kill('SIGSTOP');
+  return { h, r, want };
+}
+
+function partialFiles(peer: PeerProcess): string[] {
+  return readdirSync(join(peer.dir, '.p2p', 'partial'));
+}
 
 /** Waits (at most 5 s) until `ok` holds. */
 async function until(ok: () => boolean, what: string): Promise<void> {
@@ -31,6 +59,114 @@ test('a name that matches nothing gets not-found with close names from the index
     assert.ok(none.event === 'not-found' && none.suggestions?.length === 0, JSON.stringify(none));
     // Exactly one terminal event per download command.
     assert.is(b.events.filter((e) => e.event === 'not-found').length, 2);
+  } finally {
+    await mesh.close();
+  }
+});
+
+test('cancel stops a download mid-way keeping its pieces; partials shows them; asking again resumes', async () => {
+  const mesh = new Mesh();
+  try {
+    const { h, r, want } = await midDownload(mesh, 'movie.bin');
+    const size = 200 * MiB;
+    // Line 1 started the download; line 2 cancels it.
+    const cancelled = await r.ask('cancel movie.bin', 'download-cancelled', 5_000);
+    if (cancelled.event !== 'download-cancelled') return assert.unreachable();
+    const started = r.events.find((e) => e.event === 'download-started');
+    assert.is(cancelled.download, started?.event === 'download-started' ? started.download : '');
+    assert.is(cancelled.cmd, 1, 'the download line gets its one terminal event');
+    assert.is(cancelled.by, 2, 'and names the cancel line');
+    assert.is(cancelled.discarded, false);
+    const kept = cancelled.kept;
+    assert.ok(kept > 0 && kept < size, `some pieces were kept (${kept})`);
+    assert.not.ok(
+      r.events.some((e) => e.event === 'download-failed' || e.event === 'download-complete'),
+      'no other outcome',
+    );
+
+    const listed = await r.ask('partials', (e) => e.event === 'partials' && e.cmd === 3);
+    if (listed.event !== 'partials') return assert.unreachable();
+    assert.is(listed.files.length, 1);
+    const entry = listed.files[0]!;
+    assert.equal(
+      [entry.file, entry.bytes, entry.have, entry.sha256, entry.running],
+      ['movie.bin', size, kept, want, false],
+    );
+    assert.is(entry.percent, Math.floor((kept / size) * 100));
+    assert.ok(Date.now() - entry.modified < 60_000, 'modified recently');
+
+    const refused = await r.ask('cancel movie.bin', (e) => e.event === 'error' && e.cmd === 4);
+    assert.match(refused.event === 'error' ? refused.message : '', /not being downloaded; .* are kept.*--discard/);
+    const nothing = await r.ask('cancel ghost.bin', (e) => e.event === 'error' && e.cmd === 5);
+    assert.match(nothing.event === 'error' ? nothing.message : '', /ghost\.bin is not being downloaded/);
+
+    // The holder wakes up: its transfer to r was closed, nothing more is asked of it.
+    h.kill('SIGCONT');
+    await h.waitFor('upload-failed', 10_000);
+    const from = r.events.length;
+    r.send('movie.bin');
+    const resumed = await r.waitFor('download-resumed', 10_000, from);
+    assert.ok(resumed.event === 'download-resumed' && resumed.have === kept, JSON.stringify(resumed));
+    const done = await r.waitFor((e) => e.event === 'download-complete' || e.event === 'download-failed', 60_000, from);
+    if (done.event !== 'download-complete') return assert.unreachable(JSON.stringify(done).slice(0, 300));
+    assert.is(
+      done.sources.reduce((n, s) => n + s.bytes, 0),
+      size - kept,
+      'only the missing bytes were fetched',
+    );
+    assert.is(sha256File(join(r.dir, done.path)), want);
+    assert.equal(partialFiles(r), []);
+  } finally {
+    await mesh.close();
+  }
+});
+
+test('cancel --discard deletes the partial data, of a running download and of a kept one', async () => {
+  const mesh = new Mesh();
+  try {
+    const { h, r } = await midDownload(mesh, 'big.bin');
+    assert.is(partialFiles(r).length, 3, 'data, record, bitfield');
+    const gone = await r.ask('cancel big.bin --discard', 'download-cancelled', 5_000);
+    assert.ok(gone.event === 'download-cancelled' && gone.discarded && gone.kept === 0, JSON.stringify(gone));
+    assert.equal(partialFiles(r), [], 'nothing kept');
+
+    // Again, kept this time, then forgotten without being started.
+    h.kill('SIGCONT');
+    const from = r.events.length;
+    r.send('big.bin');
+    await r.waitFor((e) => e.event === 'download-progress' && e.received > 0, 20_000, from);
+    h.kill('SIGSTOP');
+    const kept = await r.ask('cancel big', 'download-cancelled', 5_000);
+    assert.ok(kept.event === 'download-cancelled' && kept.kept > 0 && !kept.discarded, JSON.stringify(kept));
+    assert.is(partialFiles(r).length, 3);
+    const forgotten = await r.ask('cancel big.bin --discard', 'download-cancelled', 5_000);
+    assert.ok(forgotten.event === 'download-cancelled' && forgotten.discarded, JSON.stringify(forgotten));
+    assert.is(forgotten.download, kept.event === 'download-cancelled' ? kept.download : '', 'the same download');
+    assert.equal(partialFiles(r), []);
+    const listed = await r.ask('partials', 'partials');
+    assert.ok(listed.event === 'partials' && listed.files.length === 0);
+    h.kill('SIGCONT');
+  } finally {
+    await mesh.close();
+  }
+});
+
+test('cancel while still searching: the search ends at once, and no not-found follows', async () => {
+  const mesh = new Mesh();
+  try {
+    await mesh.startServer();
+    await mesh.startPeer('a');
+    const b = await mesh.startPeer('b', ['--query-timeout', '1500']);
+    b.send('ghost.bin');
+    await b.waitFor('query-sent');
+    const cancelled = await b.ask('cancel ghost.bin', 'download-cancelled', 2_000);
+    assert.ok(
+      cancelled.event === 'download-cancelled' && cancelled.cmd === 1 && cancelled.by === 2 && cancelled.kept === 0,
+      JSON.stringify(cancelled),
+    );
+    await new Promise((r) => setTimeout(r, 2500));
+    const ends = (e: PeerEvent) => ['not-found', 'download-failed', 'download-cancelled'].includes(e.event);
+    assert.is(b.events.filter(ends).length, 1, 'exactly one terminal event');
   } finally {
     await mesh.close();
   }

@@ -15,6 +15,7 @@ import { caused, type PeerEventReport } from '../control/peer-events.js';
 import { askHolder, readOffer } from './ask-holder.js';
 import { knownHolders } from './known-holders.js';
 import { notFoundMessage, suggestNames } from './suggestions.js';
+import { cancelledEvent, type Job } from './download-job.js';
 import { SwarmDownload, type SwarmOptions } from './swarm-download.js';
 
 export interface DownloadsOptions {
@@ -38,25 +39,6 @@ export interface Locator {
   hopLimit: number;
   /** Dials holders (`fetch`). */
   transport: Dialer;
-}
-
-interface Job {
-  /** The wire id of the first round (flood or fetch); later flood rounds get aliases. */
-  qid: string;
-  /** The download's id in events, for its whole life (kept in the partial record across restarts). */
-  download: string;
-  /** The command line that asked for it, if one did (a resume at start-up has none). */
-  cmd?: number;
-  /** What the user asked for (or the resumed file's name). */
-  query: string;
-  started: number;
-  /** The content wanted, once known (a resumed download, or the first offer taken). */
-  sha256?: string;
-  swarm?: SwarmDownload;
-  timer?: NodeJS.Timeout;
-  relocations: number;
-  /** Holders dialled with `fetch` for this job, so each is asked once per round. */
-  asked: Set<string>;
 }
 
 /**
@@ -105,6 +87,37 @@ export class Downloads extends EventEmitter<{
     const job = this.newJob(query, undefined, undefined, cmd);
     this.armNotFound(job);
     void this.locate(job);
+  }
+
+  /**
+   * Stops the running download of `name` (its query, file name or stem) for command line `by`: every source is
+   * dropped and no more is asked; its verified pieces stay for a resume unless `discard`. Ends with
+   * `download-cancelled`. Returns false when nothing of that name is running, 'finishing' when it is too late.
+   */
+  async cancel(name: string, discard: boolean, by: number): Promise<boolean | 'finishing'> {
+    const named = (j: Job) => j.query === name || j.swarm?.content.file === name;
+    const job = [...this.jobs.values()].find(named) ?? this.runningByStem(name);
+    if (!job) return false;
+    if (job.swarm?.isFinalizing) return 'finishing';
+    job.cancelled = { by, discard };
+    if (job.swarm) {
+      await job.swarm.abort('cancelled by the user', discard); // its `failed` becomes `download-cancelled`
+      return true;
+    }
+    this.drop(job); // still searching: late offers are declined, no round follows
+    this.emit('event', cancelledEvent(job, job.query, 0));
+    return true;
+  }
+
+  /** The running download whose file's stem is `stem`, when exactly one is. */
+  private runningByStem(stem: string): Job | undefined {
+    const jobs = [...this.jobs.values()].filter((j) => j.swarm && stemOf(j.swarm.content.file) === stem);
+    return jobs.length === 1 ? jobs[0] : undefined;
+  }
+
+  /** Contents being downloaded now. */
+  running(): Set<string> {
+    return new Set([...this.jobs.values()].flatMap((j) => (j.sha256 ? [j.sha256] : [])));
   }
 
   /** Resumes every download a previous run left unfinished. */
@@ -236,6 +249,7 @@ export class Downloads extends EventEmitter<{
   /** Finds holders: the index, then the address book (both dialled directly), else a flood. */
   private async locate(job: Job): Promise<void> {
     const index = (await this.locator.index('name', job.query)) ?? [];
+    if (job.cancelled) return;
     const targets = knownHolders(job.query, job.sha256, index, this.book.lookup(job.query));
     targets.delete(this.locator.self().name);
     for (const name of job.swarm ? [...job.asked] : []) targets.delete(name);
@@ -340,7 +354,8 @@ export class Downloads extends EventEmitter<{
     });
     swarm.on('failed', (reason, kept) => {
       this.drop(job);
-      this.emit('event', { event: 'download-failed', ...base(), reason, kept });
+      if (job.cancelled) this.emit('event', cancelledEvent(job, content.file, kept));
+      else this.emit('event', { event: 'download-failed', ...base(), reason, kept });
     });
     return swarm;
   }
