@@ -38,6 +38,8 @@ export interface PeerOptions {
   name: string;
   /** The peer's folder (shared/, Downloads/, .p2p/). */
   dir: string;
+  /** Where downloads go instead of `dir`/Downloads (`--downloads DIR`, relative to the current directory). */
+  downloadsDir?: string;
   /** Metadata server address. */
   server: HostPort;
   /** Address this peer binds and advertises. Default 127.0.0.1. */
@@ -99,7 +101,7 @@ export class Peer implements PeerHandle {
     this.name = options.name;
     this.host = options.host ?? '127.0.0.1';
     this.hopLimit = options.hopLimit ?? 7;
-    this.folders = new PeerFolders(options.dir).ensure();
+    this.folders = new PeerFolders(options.dir, options.downloadsDir).ensure();
     this.id = loadIdentity(this.folders.state).id;
     this.ctx = {
       name: this.name,
@@ -133,7 +135,7 @@ export class Peer implements PeerHandle {
         hopLimit: this.hopLimit,
         transport: this.transport,
       },
-      options.downloads,
+      { downloadsLabel: this.folders.downloadsLabel, ...options.downloads },
     );
     this.kept = new PartialDownloads(partials, this.downloads);
     this.uploads = new Uploads(this.ctx, this.catalog, this.transport, options.upload);
@@ -294,7 +296,7 @@ export class Peer implements PeerHandle {
 
   private onReady(): void {
     const { name, id, host, port } = this;
-    const where = { server: this.server.display, dir: this.folders.root };
+    const where = { server: this.server.display, dir: this.folders.root, downloads: this.folders.downloads };
     this.emit({ event: 'ready', name, id, host, port, neighbours: this.neighbours.names(), ...where });
     this.gate.open();
     this.downloads.resumeAll();

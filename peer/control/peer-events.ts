@@ -26,6 +26,8 @@ export type PeerEventBody =
       neighbours: string[];
       server: string;
       dir: string;
+      /** The downloads folder, absolute (the core always sets it). */
+      downloads?: string;
     }
   | { event: 'neighbour-up'; name: string; id: string; host: string; port: number }
   | { event: 'neighbour-down'; name: string; reason: string }

@@ -3,8 +3,8 @@
  * nothing gets close names, `cancel` stops a download keeping its pieces (or discarding them), `partials` lists what
  * is kept, and `--downloads DIR` puts downloads elsewhere.
  */
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { writeRandomFile } from '../../harness/random-file.js';
@@ -169,6 +169,64 @@ test('cancel while still searching: the search ends at once, and no not-found fo
     assert.is(b.events.filter(ends).length, 1, 'exactly one terminal event');
   } finally {
     await mesh.close();
+  }
+});
+
+test('--downloads DIR puts downloads there (outside or inside the folder, across file systems); they are held and served', async () => {
+  const mesh = new Mesh();
+  // Another file system when there is one: the finished file is then copied beside its place, then linked in.
+  const shm = existsSync('/dev/shm') && statSync('/dev/shm').dev !== statSync(mesh.root).dev;
+  const elsewhere = shm ? mkdtempSync('/dev/shm/p2p-downloads-') : join(mesh.root, 'other-fs');
+  try {
+    await mesh.startServer();
+    const shared = mesh.seed('a', {});
+    writeRandomFile(join(shared, 'dataset-4mb.bin'), 4 * MiB);
+    const want = sha256File(join(shared, 'dataset-4mb.bin'));
+    const a = await mesh.startPeer('a');
+    await a.waitHashed();
+
+    // Outside the peer's folder, given relative to the current directory: `path` is absolute.
+    const outside = join(mesh.root, 'b-incoming');
+    const b = await mesh.startPeer('b', ['--downloads', relative(process.cwd(), outside)]);
+    const ready = b.events.find((e) => e.event === 'ready');
+    assert.is(ready?.event === 'ready' ? ready.downloads : '', outside);
+    const done = await b.ask('dataset-4mb.bin', 'download-complete', 20_000);
+    if (done.event !== 'download-complete') return assert.unreachable();
+    assert.is(done.path, join(outside, 'dataset-4mb.bin'));
+    assert.is(sha256File(done.path), want);
+    assert.not.ok(existsSync(join(b.dir, 'Downloads')), 'no Downloads/ in the folder');
+    const held = await b.ask('dataset-4mb', (e) => e.event === 'already-have' && e.cmd === 2);
+    assert.ok(held.event === 'already-have' && held.path === done.path, JSON.stringify(held));
+
+    // Inside the peer's folder: `path` is relative to it.
+    const c = await mesh.startPeer('c', ['--downloads', join(mesh.dirOf('c'), 'incoming')]);
+    const inside = await c.ask('dataset-4mb.bin', 'download-complete', 20_000);
+    assert.ok(
+      inside.event === 'download-complete' && inside.path === 'incoming/dataset-4mb.bin',
+      JSON.stringify(inside),
+    );
+    assert.is(sha256File(join(c.dir, 'incoming', 'dataset-4mb.bin')), want);
+
+    // On another file system, and served from there once the only other holders are gone.
+    const d = await mesh.startPeer('d', ['--downloads', elsewhere]);
+    const copied = await d.ask('dataset-4mb.bin', 'download-complete', 20_000);
+    assert.ok(copied.event === 'download-complete', JSON.stringify(copied));
+    assert.is(sha256File(join(elsewhere, 'dataset-4mb.bin')), want);
+    assert.equal(readdirSync(elsewhere), ['dataset-4mb.bin'], 'no temporary file left behind');
+    await d.waitHashed();
+    for (const p of [a, b, c]) p.kill('SIGKILL');
+    const e = await mesh.startPeer('e');
+    const served = await e.ask('dataset-4mb.bin', 'download-complete', 20_000);
+    assert.ok(served.event === 'download-complete' && served.from === 'd', JSON.stringify(served));
+    assert.is(sha256File(join(e.dir, served.path)), want);
+
+    // Mixing downloads with what the peer shares is refused.
+    const refused = await mesh.startPeer('f', ['--downloads', join(mesh.dirOf('f'), 'shared')], false);
+    assert.is(await refused.waitExit(), 2);
+    assert.match(refused.stderr, /--downloads .* give another folder/);
+  } finally {
+    await mesh.close();
+    rmSync(elsewhere, { recursive: true, force: true });
   }
 });
 

@@ -25,6 +25,8 @@ export interface DownloadsOptions {
   relocateAttempts?: number;
   /** Pause before each of those attempts, times the attempt number. Default 1000 ms. */
   relocateDelayMs?: number;
+  /** How a `download-complete` path names the downloads folder (PeerFolders.downloadsLabel). Default `Downloads`. */
+  downloadsLabel?: string;
   swarm?: SwarmOptions;
 }
 
@@ -66,7 +68,14 @@ export class Downloads extends EventEmitter<{
     options: DownloadsOptions = {},
   ) {
     super();
-    this.opts = { queryTimeoutMs: 3000, relocateAttempts: 3, relocateDelayMs: 1000, swarm: {}, ...options };
+    this.opts = {
+      queryTimeoutMs: 3000,
+      relocateAttempts: 3,
+      relocateDelayMs: 1000,
+      downloadsLabel: 'Downloads',
+      swarm: {},
+      ...options,
+    };
   }
 
   /** Starts (or resumes) the download of what the user typed in command line `cmd`. */
@@ -339,12 +348,12 @@ export class Downloads extends EventEmitter<{
       ),
     );
     swarm.on('stalled', () => void this.relocate(job));
-    swarm.on('complete', (path, sha256, sources) => {
+    swarm.on('complete', (name, sha256, sources) => {
       this.drop(job);
       this.emit('event', {
         event: 'download-complete',
         ...base(),
-        path,
+        path: `${this.opts.downloadsLabel}/${name}`,
         bytes: size,
         sha256,
         from: sources[0]?.name ?? first,

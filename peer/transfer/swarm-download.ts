@@ -43,7 +43,7 @@ export interface SwarmEvents {
   source: (name: string, what: 'joined' | 'dropped' | 'bad-piece', detail: string) => void;
   /** Every source is gone and pieces are missing. */
   stalled: () => void;
-  complete: (relative: string, sha256: string, sources: SourceShare[]) => void;
+  complete: (name: string, sha256: string, sources: SourceShare[]) => void;
   /** The download ended without the file; `kept` bytes of verified pieces stay for a resume. */
   failed: (reason: string, kept: number) => void;
 }
@@ -366,7 +366,7 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
       for (const s of this.sources.values()) s.finish({ qid: this.qid, ok: true, reason: 'verified' });
       this.sources.clear();
       this.progress(true);
-      this.emit('complete', `Downloads/${name}`, this.sha256, this.sharesList());
+      this.emit('complete', name, this.sha256, this.sharesList());
     } catch (err) {
       this.finalizing = false;
       this.finished = false;
