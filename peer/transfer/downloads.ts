@@ -271,6 +271,7 @@ export class Downloads extends EventEmitter<{
   }
 
   private flood(job: Job): void {
+    if (job.cancelled) return; // cancelled while its known holders were being asked
     const qid = job.swarm || job.relocations > 0 ? nanoid() : job.qid; // a new round needs an id the mesh has not seen
     if (qid !== job.qid) this.aliases.set(qid, job);
     const sent = this.locator.flood(qid, job.query);
