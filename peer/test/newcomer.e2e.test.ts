@@ -154,6 +154,19 @@ test('cancel --discard deletes the partial data, of a running download and of a 
     assert.equal(partialFiles(r), []);
     const listed = await r.ask('partials', 'partials');
     assert.ok(listed.event === 'partials' && listed.files.length === 0);
+
+    // Discarded while its resume is still opening the partial file: nothing is left either.
+    h.kill('SIGCONT');
+    const again = r.events.length;
+    r.send('big.bin');
+    await r.waitFor((e) => e.event === 'download-progress' && e.received > 0, 20_000, again);
+    h.kill('SIGSTOP');
+    await r.ask('cancel big.bin', 'download-cancelled', 5_000);
+    const racing = r.events.length;
+    r.send('big.bin\ncancel big.bin --discard'); // one write: the cancel runs while the resume opens the file
+    const raced = await r.waitFor('download-cancelled', 5_000, racing);
+    assert.ok(raced.event === 'download-cancelled' && raced.discarded, JSON.stringify(raced));
+    await until(() => partialFiles(r).length === 0, `nothing kept: ${partialFiles(r)}`);
     h.kill('SIGCONT');
   } finally {
     await mesh.close();
