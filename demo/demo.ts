@@ -79,7 +79,8 @@ async function main(): Promise<number> {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.on(signal, () => {
       interrupted ??= signal;
-      if (s1 && s1.exitCode === null) s1.kill('SIGTERM');
+      // s1 shares the terminal: a hangup reaches it as itself (it may come before the kernel's own SIGHUP does).
+      if (s1 && s1.exitCode === null) s1.kill(signal === 'SIGHUP' ? 'SIGHUP' : 'SIGTERM');
       else void teardown().then(() => process.exit(signal === 'SIGINT' ? 130 : 143));
     });
   }

@@ -16,12 +16,13 @@ import { lockFolder } from './files/folder-lock.js';
 import { PeerFolders } from './files/peer-folders.js';
 import { Peer } from './peer.js';
 
-const USAGE = `usage: peer NAME [--server HOST:PORT] [--host ADDR] [--dir DIR] [--headless]
+const USAGE = `usage: peer NAME [--server HOST:PORT] [--host ADDR] [--dir DIR] [--downloads DIR] [--headless]
 
   NAME                 1–32 letters, digits, - or _ (case-insensitive), e.g. s1
   --server HOST:PORT   metadata server (default 127.0.0.1:7000)
   --host ADDR          address to bind and advertise (default 127.0.0.1; on a LAN, this machine's LAN address)
   --dir DIR            the peer's folder: shared/, Downloads/ (default peers/NAME)
+  --downloads DIR      put downloads in DIR instead of the folder's Downloads/ (created if missing; served too)
   --headless           commands on stdin, one JSON event per line on stdout (also when stdout is not a terminal)
   --verbose            headless: also print progress and statistics events
   --exit-when-done     headless: once stdin ends, leave when every command read has finished
@@ -29,7 +30,8 @@ const USAGE = `usage: peer NAME [--server HOST:PORT] [--host ADDR] [--dir DIR] [
   --query-timeout MS   how long a search waits for a holder (default 3000)
   -h, --help           this text;  -v, --version   the version
 
-Commands once running: a file name, TOPO, list, find PATTERN, files, where FILE, Stop, Stop all, help.`;
+Commands once running: a file name, cancel FILE [--discard], partials, TOPO, list, find PATTERN, files,
+where FILE, Stop, Stop all, help.`;
 
 /** One sentence for what node:util's parseArgs refused, instead of its own long message. */
 function argumentProblem(err: unknown): string {
@@ -65,6 +67,7 @@ async function main(): Promise<void> {
         server: { type: 'string', default: '127.0.0.1:7000' },
         host: { type: 'string', default: '127.0.0.1' },
         dir: { type: 'string' },
+        downloads: { type: 'string' },
         headless: { type: 'boolean', default: false },
         verbose: { type: 'boolean', default: false },
         'exit-when-done': { type: 'boolean', default: false },
@@ -102,8 +105,9 @@ async function main(): Promise<void> {
   }
 
   const dir = values.dir ?? join('peers', name);
-  const folders = new PeerFolders(dir).ensure();
+  let folders: PeerFolders;
   try {
+    folders = new PeerFolders(dir, values.downloads).ensure();
     lockFolder(folders.state, folders.root);
   } catch (err) {
     fail(describeError(err));
@@ -111,6 +115,7 @@ async function main(): Promise<void> {
   const peer = new Peer({
     name,
     dir,
+    ...(values.downloads === undefined ? {} : { downloadsDir: values.downloads }),
     server,
     host: values.host!,
     hopLimit: hops,

@@ -27,6 +27,7 @@ import { Membership } from './mesh/membership.js';
 import { MeshMonitor } from './mesh/mesh-monitor.js';
 import type { PeerContext } from './peer-context.js';
 import { Downloads, type DownloadsOptions } from './transfer/downloads.js';
+import { PartialDownloads } from './transfer/partials.js';
 import type { UploadOptions } from './transfer/upload.js';
 import { Uploads } from './transfer/uploads.js';
 import { PeerListener } from './transport/peer-listener.js';
@@ -37,6 +38,8 @@ export interface PeerOptions {
   name: string;
   /** The peer's folder (shared/, Downloads/, .p2p/). */
   dir: string;
+  /** Where downloads go instead of `dir`/Downloads (`--downloads DIR`, relative to the current directory). */
+  downloadsDir?: string;
   /** Metadata server address. */
   server: HostPort;
   /** Address this peer binds and advertises. Default 127.0.0.1. */
@@ -78,6 +81,7 @@ export class Peer implements PeerHandle {
   private readonly router: FloodRouter;
   private readonly server: ServerLink;
   private readonly downloads: Downloads;
+  private readonly kept: PartialDownloads;
   private readonly uploads: Uploads;
   private readonly book: AddressBook;
   private readonly listings: Listings;
@@ -97,7 +101,7 @@ export class Peer implements PeerHandle {
     this.name = options.name;
     this.host = options.host ?? '127.0.0.1';
     this.hopLimit = options.hopLimit ?? 7;
-    this.folders = new PeerFolders(options.dir).ensure();
+    this.folders = new PeerFolders(options.dir, options.downloadsDir).ensure();
     this.id = loadIdentity(this.folders.state).id;
     this.ctx = {
       name: this.name,
@@ -118,10 +122,11 @@ export class Peer implements PeerHandle {
       options.serverLink,
     );
     this.book = new AddressBook(join(this.folders.state, 'address-book.json'));
+    const partials = new PartialFiles(this.folders.partial);
     this.downloads = new Downloads(
       this.folders.downloads,
       this.hasher,
-      new PartialFiles(this.folders.partial),
+      partials,
       this.book,
       {
         self: () => this.ref(),
@@ -130,8 +135,9 @@ export class Peer implements PeerHandle {
         hopLimit: this.hopLimit,
         transport: this.transport,
       },
-      options.downloads,
+      { downloadsLabel: this.folders.downloadsLabel, ...options.downloads },
     );
+    this.kept = new PartialDownloads(partials, this.downloads);
     this.uploads = new Uploads(this.ctx, this.catalog, this.transport, options.upload);
     this.listings = new Listings({
       index: (mode, pattern) => this.server.files(mode, pattern),
@@ -218,6 +224,10 @@ export class Peer implements PeerHandle {
         return answer(this.listings.files());
       case 'where':
         return void this.listings.where(parsed.file).then(answer);
+      case 'cancel':
+        return void this.kept.cancel(parsed.file, parsed.discard, cmd).then(answer);
+      case 'partials':
+        return reply({ event: 'partials', files: this.kept.list() });
     }
   }
 
@@ -286,7 +296,7 @@ export class Peer implements PeerHandle {
 
   private onReady(): void {
     const { name, id, host, port } = this;
-    const where = { server: this.server.display, dir: this.folders.root };
+    const where = { server: this.server.display, dir: this.folders.root, downloads: this.folders.downloads };
     this.emit({ event: 'ready', name, id, host, port, neighbours: this.neighbours.names(), ...where });
     this.gate.open();
     this.downloads.resumeAll();

@@ -4,21 +4,11 @@
  * (tui/text-width.ts): a Chinese character or an emoji takes 2, a combining accent 0, and nothing is cut inside one.
  */
 import { graphemes, padEndColumns, padStartColumns, takeColumns, textWidth, truncateColumns } from './text-width.js';
+import { formatByteSize } from '../common/byte-size.js';
 
-const UNITS = ['B', 'KB', 'MB', 'GB', 'TB'] as const;
-
-/** `1536` → `1.5 KB`. Binary multiples (1 KB = 1024 B), the way file managers on a LAN usually show them. */
+/** `1536` → `1.5 KB`. Binary multiples (1 KB = 1024 B): the one formatter the peer's messages use too. */
 export function formatBytes(bytes: number): string {
-  if (!Number.isFinite(bytes) || bytes < 0) return '?';
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < UNITS.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  if (unit === 0) return `${Math.round(value)} B`;
-  // One decimal below 10 keeps the column narrow but still shows movement on small files.
-  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${UNITS[unit]}`;
+  return formatByteSize(bytes);
 }
 
 /** Bytes per second as `2.4 MB/s`. */

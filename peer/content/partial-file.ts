@@ -1,20 +1,20 @@
 import {
   closeSync,
   existsSync,
-  linkSync,
   openSync,
   readdirSync,
   readFileSync,
   renameSync,
   rmSync,
-  unlinkSync,
+  statSync,
   writeFileSync,
   writeSync,
 } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeError } from '../../common/errors.js';
-import { fileNameProblem, unusedName } from '../files/file-name.js';
+import { fileNameProblem } from '../files/file-name.js';
+import { placeFile } from './final-move.js';
 import { Bitfield } from './bitfield.js';
 import {
   decodeManifest,
@@ -99,6 +99,23 @@ export class PartialFiles {
       .filter((n) => /^[0-9a-f]{64}\.json$/.test(n))
       .map((n) => this.load(n.slice(0, 64)))
       .filter((r): r is PartialRecord => r !== undefined);
+  }
+
+  /** When this content's record last changed (its bitfield is rewritten with every piece): ms since epoch, or 0. */
+  modified(sha256: string): number {
+    for (const path of [this.havePath(sha256), this.recordPath(sha256)]) {
+      try {
+        return Math.round(statSync(path).mtimeMs);
+      } catch {
+        // try the next
+      }
+    }
+    return 0;
+  }
+
+  /** Is this content's partial file open (a download of it is running)? */
+  isOpen(sha256: string): boolean {
+    return this.opened.has(sha256);
   }
 
   /** The partial file of this content was closed: another download may open it. */
@@ -252,7 +269,7 @@ export class PartialFile {
 
   /**
    * Every piece is held and the whole file matched: flush it to disk (a power cut cannot leave a torn file under the
-   * final name), rename it into `dir` under its name (a numbered sibling when the name is taken: nothing stored is
+   * final name), move it into `dir` under its name (a numbered sibling when the name is taken: nothing stored is
    * overwritten) and forget the record. Returns the name it got.
    */
   async complete(dir: string): Promise<string> {
@@ -261,18 +278,8 @@ export class PartialFile {
     await this.data.close();
     this.closed = true;
     this.closeHave();
-    // link() fails when the name exists, so a file that appears meanwhile is never replaced (rename would).
-    let name = unusedName(this.file, (n) => existsSync(join(dir, n)));
-    for (;;) {
-      try {
-        linkSync(this.path, join(dir, name));
-        break;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-        name = unusedName(this.file, (n) => n === name || existsSync(join(dir, n)));
-      }
-    }
-    unlinkSync(this.path);
+    // Linked into place, never renamed over anything (content/final-move.ts); copied first across file systems.
+    const name = placeFile(this.path, dir, this.file);
     this.folder.remove(this.manifest.sha256);
     this.folder.released(this.manifest.sha256);
     return name;

@@ -11,11 +11,16 @@ export type Command =
   | { kind: 'find'; pattern: string }
   | { kind: 'files' }
   | { kind: 'where'; file: string }
+  | { kind: 'cancel'; file: string; discard: boolean }
+  | { kind: 'partials' }
   | { kind: 'empty' }
   | { kind: 'invalid'; message: string };
 
 export const COMMAND_HELP: { command: string; description: string }[] = [
   { command: 'FILENAME', description: 'download it from the mesh into Downloads/ (notes finds notes.txt)' },
+  { command: 'cancel FILE', description: 'stop a download, keeping what it fetched: type the name again to resume' },
+  { command: 'cancel FILE --discard', description: 'stop a download (or forget a kept one) and delete its data' },
+  { command: 'partials', description: 'the downloads kept unfinished: size, how much is verified, age' },
   { command: 'TOPO', description: 'show every peer of the mesh, its address and its neighbours' },
   { command: 'Stop', description: 'leave the mesh gracefully and exit' },
   { command: 'Stop all', description: 'ask every peer of the mesh to leave (the metadata server keeps running)' },
@@ -26,7 +31,18 @@ export const COMMAND_HELP: { command: string; description: string }[] = [
   { command: 'help', description: 'list the commands' },
 ];
 
-const KEYWORDS = new Set(['topo', 'stop', 'help', 'list', 'files', 'seeding', 'find', 'where', 'address-book']);
+const KEYWORDS = new Set([
+  'topo',
+  'stop',
+  'help',
+  'list',
+  'files',
+  'seeding',
+  'find',
+  'where',
+  'address-book',
+  'partials',
+]);
 
 export function parseCommand(line: string): Command {
   const text = line.trim();
@@ -39,6 +55,7 @@ export function parseCommand(line: string): Command {
   if (words.length === 2 && first === 'stop' && words[1]!.toLowerCase() === 'all') return { kind: 'stop-all' };
   if (words.length === 1 && first === 'list') return { kind: 'list' };
   if (words.length === 1 && (first === 'files' || first === 'seeding')) return { kind: 'files' };
+  if (words.length === 1 && first === 'partials') return { kind: 'partials' };
   const rest = text.slice(words[0]!.length).trim();
   if (first === 'find')
     return rest
@@ -49,6 +66,7 @@ export function parseCommand(line: string): Command {
     const problem = fileNameProblem(rest);
     return problem ? { kind: 'invalid', message: problem } : { kind: 'where', file: rest };
   }
+  if (first === 'cancel') return parseCancel(words.slice(1));
   // A keyword followed by something it does not take is a mistyped command, not a file name.
   if (KEYWORDS.has(first) && words.length > 1) {
     return { kind: 'invalid', message: `unknown command "${text.slice(0, 60)}": type help for the list of commands` };
@@ -56,4 +74,16 @@ export function parseCommand(line: string): Command {
   const problem = fileNameProblem(text);
   if (problem) return { kind: 'invalid', message: `${problem}; type help for the list of commands` };
   return { kind: 'download', file: text };
+}
+
+/**
+ * `cancel FILE` or `cancel FILE --discard` (the flag may also come first). A bare `cancel` is the file called
+ * `cancel` only when typed with an extension (`cancel.txt`), like every other keyword.
+ */
+function parseCancel(args: string[]): Command {
+  const discard = args.some((w) => w.toLowerCase() === '--discard');
+  const file = args.filter((w) => w.toLowerCase() !== '--discard').join(' ');
+  if (!file) return { kind: 'invalid', message: 'cancel needs a file name, for example: cancel movie.bin' };
+  const problem = fileNameProblem(file);
+  return problem ? { kind: 'invalid', message: problem } : { kind: 'cancel', file, discard };
 }

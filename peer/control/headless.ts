@@ -49,6 +49,7 @@ export function runHeadless(peer: PeerHandle, options: HeadlessOptions = {}): ()
   const unwatch = peer.subscribe((event) => {
     if (event.cmd === undefined || !FINISHING.has(event.event)) return;
     running.delete(event.cmd);
+    if (event.event === 'download-cancelled') running.delete(event.by); // it answers the cancel line too
     leaveIfDone();
   });
   return () => {
@@ -62,6 +63,7 @@ export function runHeadless(peer: PeerHandle, options: HeadlessOptions = {}): ()
 const FINISHING: ReadonlySet<PeerEvent['event']> = new Set([
   'download-complete',
   'download-failed',
+  'download-cancelled',
   'not-found',
   'already-have',
   'error',
@@ -71,6 +73,7 @@ const FINISHING: ReadonlySet<PeerEvent['event']> = new Set([
   'where',
   'files',
   'help',
+  'partials',
   'leaving',
 ]);
 
@@ -84,6 +87,8 @@ function diagnostic(e: PeerEvent): string | undefined {
       if (e.state === 'lost') return `lost the metadata server at ${e.address}; the mesh keeps working, reconnecting`;
       return undefined;
     case 'error':
+      return e.message;
+    case 'not-found':
       return e.message;
     case 'log':
       return e.level === 'warn' ? e.message : undefined;

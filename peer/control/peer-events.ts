@@ -6,8 +6,9 @@ import type { PeerInfo } from '../../common/wire/shapes.js';
  * Every event carries `event` and `t` (ms since epoch). Identities (docs/ARCHITECTURE.md, "Events with identities"):
  * - `cmd`: the sequence number of the command line that caused the event (`PeerHandle.command` returns it: 1 for the
  *   first line, 2 for the next, empty lines included). Set on a command's answer (`topology`, `list`, `find-results`,
- *   `where`, `files`, `help`, `already-have`, `error`, `leaving`, `stopped`) and on every event of the download it
- *   started (`query-sent`, `download-*`, `not-found`). Absent on what no command caused: a download resumed at start-up,
+ *   `where`, `files`, `help`, `partials`, `already-have`, `error`, `leaving`, `stopped`) and on every event of the
+ *   download it started (`query-sent`, `download-*`, `not-found`); `download-cancelled` also names the cancel line
+ *   (`by`). Absent on what no command caused: a download resumed at start-up,
  *   neighbours joining, the periodic `files` and `mesh`, a leave asked by a signal or another peer.
  * - `download`: one id per download for its whole life: every round of searching, every source, a relocation after
  *   its holders left, a retry that resumes its kept pieces, a resume after a restart (it is kept with the partial file).
@@ -25,6 +26,8 @@ export type PeerEventBody =
       neighbours: string[];
       server: string;
       dir: string;
+      /** The downloads folder, absolute (the core always sets it). */
+      downloads?: string;
     }
   | { event: 'neighbour-up'; name: string; id: string; host: string; port: number }
   | { event: 'neighbour-down'; name: string; reason: string }
@@ -70,7 +73,26 @@ export type PeerEventBody =
       sources: SourceShare[];
     }
   | { event: 'download-failed'; download: string; file: string; reason: string; kept?: number }
-  | { event: 'not-found'; download: string; file: string }
+  /**
+   * Nobody holds it. The core always sets `suggestions` (close names the mesh holds, maybe none) and `message` (the
+   * sentence, ending "did you mean …?" when there are suggestions); optional only for front-ends' fixtures.
+   */
+  | { event: 'not-found'; download: string; file: string; suggestions?: string[]; message?: string }
+  /**
+   * A download stopped by `cancel` (docs/CONTRACT.md "Events"): its last event, so `cmd` is the line that started it
+   * (the cancel line when none of this run did: a resume at start-up, a kept partial forgotten) and `by` the cancel
+   * line. `kept`: verified bytes kept for a resume (0 when `discarded`).
+   */
+  | {
+      event: 'download-cancelled';
+      download: string;
+      file: string;
+      kept: number;
+      discarded: boolean;
+      by: number;
+    }
+  /** Answer to `partials`: the downloads kept unfinished in `.p2p/partial/`. */
+  | { event: 'partials'; files: PartialEntry[] }
   | { event: 'already-have'; file: string; path: string }
   | { event: 'upload-started'; query: string; file: string; to: string; bytes: number }
   | { event: 'upload-progress'; query: string; file: string; to: string; bytes: number; sent: number }
@@ -110,6 +132,23 @@ export interface NeighbourStats {
   bytesOut: number;
   /** Last measured round-trip time in ms, or null before the first pong. */
   rttMs: number | null;
+}
+
+/** A download kept unfinished: its content, what of it is verified, and when it last changed. */
+export interface PartialEntry {
+  file: string;
+  download?: string;
+  sha256: string;
+  /** The whole file's size. */
+  bytes: number;
+  /** Verified bytes held. */
+  have: number;
+  /** `have` in whole percent of `bytes` (100 for an empty file). */
+  percent: number;
+  /** ms since epoch of the last verified piece (or of the record). */
+  modified: number;
+  /** It is being downloaded right now. */
+  running: boolean;
 }
 
 export interface FileEntry {

@@ -9,12 +9,12 @@ import type { PeerFolders } from './peer-folders.js';
 import { pieceSizeFor } from '../content/piece-plan.js';
 import type { FileEntry } from '../control/peer-events.js';
 
-/** A file this peer holds, found in `shared/` or `Downloads/`. */
+/** A file this peer holds, found in `shared/` or its downloads folder (`Downloads/` or `--downloads DIR`). */
 export interface HeldFile {
   name: string;
   /** Real path, checked to lie inside its folder. */
   path: string;
-  /** Path relative to the peer's folder, as events report it. */
+  /** Path relative to the peer's folder (absolute for a downloads folder outside it), as events report it. */
   relative: string;
   size: number;
 }
@@ -57,7 +57,7 @@ export class FileCatalog extends EventEmitter<FileCatalogEvents> {
   /** Lists both folders; emits `files` when the listing changed since the last call. */
   refresh(): { shared: HeldFile[]; downloads: HeldFile[] } {
     const shared = this.listFolder(this.folders.shared, 'shared');
-    const downloads = this.listFolder(this.folders.downloads, 'Downloads');
+    const downloads = this.listFolder(this.folders.downloads, this.folders.downloadsLabel);
     const key = JSON.stringify([shared.map((f) => [f.name, f.size]), downloads.map((f) => [f.name, f.size])]);
     if (key !== this.lastListing) {
       this.lastListing = key;

@@ -27,4 +27,13 @@ test('paths, hidden names and control characters are refused', () => {
   assert.equal(parseCommand(''), { kind: 'empty' });
 });
 
+test('cancel FILE [--discard] and partials', () => {
+  assert.equal(parseCommand('cancel movie.bin'), { kind: 'cancel', file: 'movie.bin', discard: false });
+  assert.equal(parseCommand('CANCEL my movie.bin --Discard'), { kind: 'cancel', file: 'my movie.bin', discard: true });
+  assert.equal(parseCommand('cancel --discard movie'), { kind: 'cancel', file: 'movie', discard: true });
+  assert.equal(parseCommand('Partials'), { kind: 'partials' });
+  for (const line of ['cancel', 'cancel --discard', 'cancel ../x', 'partials now'])
+    assert.is(parseCommand(line).kind, 'invalid', line);
+});
+
 test.run();

@@ -6,6 +6,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { formatByteShare } from '../../common/byte-size.js';
 import { writeRandomFile } from '../../harness/random-file.js';
 import type { PeerEvent } from '../control/peer-events.js';
 import { Mesh, sha256File } from '../../harness/mesh.js';
@@ -31,7 +32,7 @@ test('a sole holder killed mid-transfer: the download stops keeping its pieces, 
     assert.is(outcome.event, 'download-failed', 'killed while data was flowing');
     const kept = outcome.event === 'download-failed' ? (outcome.kept ?? 0) : 0;
     if (outcome.event === 'download-failed')
-      assert.match(outcome.reason, new RegExp(`every holder is gone; ${kept} of ${size} bytes are kept`));
+      assert.match(outcome.reason, new RegExp(`every holder is gone; ${formatByteShare(kept, size)} are kept`));
     assert.ok(kept > 0 && kept < size, `some pieces were kept (${kept})`);
     assert.not.ok(existsSync(join(requester.dir, 'Downloads', 'movie.bin')));
     const partial = readdirSync(join(requester.dir, '.p2p', 'partial')).sort();

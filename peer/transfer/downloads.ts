@@ -1,18 +1,21 @@
 import { EventEmitter } from 'eventemitter3';
 import { nanoid } from 'nanoid';
+import { formatByteShare } from '../../common/byte-size.js';
 import { describeError } from '../../common/errors.js';
-import { peerMessages, type PeerMessages } from '../../common/wire/peer-messages.js';
+import type { PeerMessages } from '../../common/wire/peer-messages.js';
 import type { IndexEntry } from '../../common/wire/server-messages.js';
 import type { PeerRef } from '../../common/wire/shapes.js';
 import type { AddressBook } from '../files/address-book.js';
-import { fileNameProblem, sameName, stemOf } from '../files/file-name.js';
+import { sameName, stemOf } from '../files/file-name.js';
 import type { Hasher } from '../content/hasher.js';
-import { decodeManifest, type Manifest } from '../content/manifest.js';
 import type { PartialFiles, PartialRecord } from '../content/partial-file.js';
 import type { PeerChannel } from '../transport/peer-listener.js';
 import type { Dialer } from '../transport/transport.js';
 import { caused, type PeerEventReport } from '../control/peer-events.js';
+import { askHolder, readOffer } from './ask-holder.js';
 import { knownHolders } from './known-holders.js';
+import { notFoundMessage, suggestNames } from './suggestions.js';
+import { cancelledEvent, type Job } from './download-job.js';
 import { SwarmDownload, type SwarmOptions } from './swarm-download.js';
 
 export interface DownloadsOptions {
@@ -22,39 +25,22 @@ export interface DownloadsOptions {
   relocateAttempts?: number;
   /** Pause before each of those attempts, times the attempt number. Default 1000 ms. */
   relocateDelayMs?: number;
+  /** How a `download-complete` path names the downloads folder (PeerFolders.downloadsLabel). Default `Downloads`. */
+  downloadsLabel?: string;
   swarm?: SwarmOptions;
 }
 
 /** What the manager needs from the rest of the peer. */
 export interface Locator {
   self(): PeerRef;
-  /** The metadata server's index, or undefined when it cannot answer. */
-  index(mode: 'name', pattern: string): Promise<IndexEntry[] | undefined>;
+  /** The metadata server's index (`all` for every name it holds), or undefined when it cannot answer. */
+  index(mode: 'name' | 'all', pattern: string): Promise<IndexEntry[] | undefined>;
   /** Floods a query for `file` under `qid`; returns how many neighbours it went to. */
   flood(qid: string, file: string): number;
   /** The hop limit floods start with (reported in `query-sent`). */
   hopLimit: number;
   /** Dials holders (`fetch`). */
   transport: Dialer;
-}
-
-interface Job {
-  /** The wire id of the first round (flood or fetch); later flood rounds get aliases. */
-  qid: string;
-  /** The download's id in events, for its whole life (kept in the partial record across restarts). */
-  download: string;
-  /** The command line that asked for it, if one did (a resume at start-up has none). */
-  cmd?: number;
-  /** What the user asked for (or the resumed file's name). */
-  query: string;
-  started: number;
-  /** The content wanted, once known (a resumed download, or the first offer taken). */
-  sha256?: string;
-  swarm?: SwarmDownload;
-  timer?: NodeJS.Timeout;
-  relocations: number;
-  /** Holders dialled with `fetch` for this job, so each is asked once per round. */
-  asked: Set<string>;
 }
 
 /**
@@ -82,7 +68,14 @@ export class Downloads extends EventEmitter<{
     options: DownloadsOptions = {},
   ) {
     super();
-    this.opts = { queryTimeoutMs: 3000, relocateAttempts: 3, relocateDelayMs: 1000, swarm: {}, ...options };
+    this.opts = {
+      queryTimeoutMs: 3000,
+      relocateAttempts: 3,
+      relocateDelayMs: 1000,
+      downloadsLabel: 'Downloads',
+      swarm: {},
+      ...options,
+    };
   }
 
   /** Starts (or resumes) the download of what the user typed in command line `cmd`. */
@@ -103,6 +96,37 @@ export class Downloads extends EventEmitter<{
     const job = this.newJob(query, undefined, undefined, cmd);
     this.armNotFound(job);
     void this.locate(job);
+  }
+
+  /**
+   * Stops the running download of `name` (its query, file name or stem) for command line `by`: every source is
+   * dropped and no more is asked; its verified pieces stay for a resume unless `discard`. Ends with
+   * `download-cancelled`. Returns false when nothing of that name is running, 'finishing' when it is too late.
+   */
+  async cancel(name: string, discard: boolean, by: number): Promise<boolean | 'finishing'> {
+    const named = (j: Job) => sameName(j.query, name) || sameName(j.swarm?.content.file ?? '', name);
+    const job = [...this.jobs.values()].find(named) ?? this.runningByStem(name);
+    if (!job) return false;
+    if (job.swarm?.isFinalizing) return 'finishing';
+    job.cancelled = { by, discard };
+    if (job.swarm) {
+      await job.swarm.abort('cancelled by the user', discard); // its `failed` becomes `download-cancelled`
+      return true;
+    }
+    this.drop(job); // still searching: late offers are declined, no round follows
+    this.emit('event', cancelledEvent(job, job.query, 0));
+    return true;
+  }
+
+  /** The running download whose file's stem is `stem`, when exactly one is. */
+  private runningByStem(stem: string): Job | undefined {
+    const jobs = [...this.jobs.values()].filter((j) => j.swarm && sameName(stemOf(j.swarm.content.file), stem));
+    return jobs.length === 1 ? jobs[0] : undefined;
+  }
+
+  /** Contents being downloaded now. */
+  running(): Set<string> {
+    return new Set([...this.jobs.values()].flatMap((j) => (j.sha256 ? [j.sha256] : [])));
   }
 
   /** Resumes every download a previous run left unfinished. */
@@ -191,13 +215,23 @@ export class Downloads extends EventEmitter<{
       if (job.swarm && (job.swarm.sourceCount > 0 || job.swarm.isFinalizing)) return;
       if (job.swarm) {
         void job.swarm.abort(
-          `no holder can be reached now; ${job.swarm.received} of ${job.swarm.content.manifest.size} bytes are kept: ask again to resume`,
+          `no holder can be reached now; ${formatByteShare(job.swarm.received, job.swarm.content.manifest.size)} are kept: ask again to resume`,
         );
         return;
       }
       this.drop(job);
-      this.emit('event', caused({ event: 'not-found', download: job.download, file: job.query }, job.cmd));
+      void this.closeNames(job.query).then((suggestions) => {
+        const message = notFoundMessage(job.query, suggestions);
+        const body = { event: 'not-found', download: job.download, file: job.query, suggestions, message } as const;
+        this.emit('event', caused(body, job.cmd));
+      });
     }, this.opts.queryTimeoutMs);
+  }
+
+  /** Names close to one nobody holds: from the index's every name and the address book's (docs/CONTRACT.md "Events"). */
+  private async closeNames(query: string): Promise<string[]> {
+    const index = (await this.locator.index('all', '')) ?? [];
+    return suggestNames(query, [...index.map((e) => e.name), ...this.book.all().map((s) => s.name)]);
   }
 
   private async resume(record: PartialRecord, cmd?: number): Promise<void> {
@@ -224,6 +258,7 @@ export class Downloads extends EventEmitter<{
   /** Finds holders: the index, then the address book (both dialled directly), else a flood. */
   private async locate(job: Job): Promise<void> {
     const index = (await this.locator.index('name', job.query)) ?? [];
+    if (job.cancelled) return;
     const targets = knownHolders(job.query, job.sha256, index, this.book.lookup(job.query));
     targets.delete(this.locator.self().name);
     for (const name of job.swarm ? [...job.asked] : []) targets.delete(name);
@@ -236,6 +271,7 @@ export class Downloads extends EventEmitter<{
   }
 
   private flood(job: Job): void {
+    if (job.cancelled) return; // cancelled while its known holders were being asked
     const qid = job.swarm || job.relocations > 0 ? nanoid() : job.qid; // a new round needs an id the mesh has not seen
     if (qid !== job.qid) this.aliases.set(qid, job);
     const sent = this.locator.flood(qid, job.query);
@@ -258,31 +294,18 @@ export class Downloads extends EventEmitter<{
   /** Dials a known holder and asks it to offer the file; true when it did. */
   private async fetch(job: Job, holder: PeerRef, file: string, sha256: string): Promise<boolean> {
     job.asked.add(holder.name);
-    type Answer = { channel?: PeerChannel; first: PeerMessages['offer'] | string };
-    const { channel, first } = await this.locator.transport.dial(holder, peerMessages, { idleTimeoutMs: 5000 }).then(
-      (open) =>
-        new Promise<Answer>((resolve) => {
-          open.once('message', (msg) =>
-            resolve({
-              channel: open,
-              first:
-                msg.kind === 'offer' ? msg.body : msg.kind === 'decline' ? msg.body.reason : `answered ${msg.kind}`,
-            }),
-          );
-          open.once('close', (err) =>
-            resolve({ channel: open, first: err ? describeError(err) : 'closed the connection' }),
-          );
-          open.send('fetch', { qid: job.qid, file, sha256, from: this.locator.self() });
-        }),
-      (err: unknown): Answer => ({ first: describeError(err) }),
-    );
-    if (typeof first === 'string' || !channel) {
-      channel?.destroy();
+    const answer = await askHolder(this.locator.transport, holder, {
+      qid: job.qid,
+      file,
+      sha256,
+      from: this.locator.self(),
+    });
+    if ('problem' in answer) {
       this.book.forget(sha256, holder.name);
-      this.emit('log', `${holder.name} did not offer ${file}: ${first}`, 'info');
+      this.emit('log', `${holder.name} did not offer ${file}: ${answer.problem}`, 'info');
       return false;
     }
-    this.onOffer(channel, first);
+    this.onOffer(answer.channel, answer.offer);
     return true;
   }
 
@@ -326,12 +349,12 @@ export class Downloads extends EventEmitter<{
       ),
     );
     swarm.on('stalled', () => void this.relocate(job));
-    swarm.on('complete', (path, sha256, sources) => {
+    swarm.on('complete', (name, sha256, sources) => {
       this.drop(job);
       this.emit('event', {
         event: 'download-complete',
         ...base(),
-        path,
+        path: `${this.opts.downloadsLabel}/${name}`,
         bytes: size,
         sha256,
         from: sources[0]?.name ?? first,
@@ -341,7 +364,8 @@ export class Downloads extends EventEmitter<{
     });
     swarm.on('failed', (reason, kept) => {
       this.drop(job);
-      this.emit('event', { event: 'download-failed', ...base(), reason, kept });
+      if (job.cancelled) this.emit('event', cancelledEvent(job, content.file, kept));
+      else this.emit('event', { event: 'download-failed', ...base(), reason, kept });
     });
     return swarm;
   }
@@ -352,7 +376,7 @@ export class Downloads extends EventEmitter<{
     if (!swarm || swarm.isFinished || swarm.isFinalizing) return;
     if (job.relocations >= this.opts.relocateAttempts) {
       await swarm.abort(
-        `every holder is gone; ${swarm.received} of ${swarm.content.manifest.size} bytes are kept: ask again to resume`,
+        `every holder is gone; ${formatByteShare(swarm.received, swarm.content.manifest.size)} are kept: ask again to resume`,
       );
       return;
     }
@@ -370,16 +394,5 @@ export class Downloads extends EventEmitter<{
     clearTimeout(job.timer);
     this.jobs.delete(job.qid);
     for (const [qid, j] of this.aliases) if (j === job) this.aliases.delete(qid);
-  }
-}
-
-/** The offer's manifest, or why it cannot be taken as it stands. */
-export function readOffer(offer: PeerMessages['offer']): Manifest | string {
-  const nameProblem = fileNameProblem(offer.file);
-  if (nameProblem) return `offered ${nameProblem}`;
-  try {
-    return decodeManifest(offer);
-  } catch (err) {
-    return `offer: ${describeError(err)}`;
   }
 }

@@ -43,7 +43,7 @@ export interface SwarmEvents {
   source: (name: string, what: 'joined' | 'dropped' | 'bad-piece', detail: string) => void;
   /** Every source is gone and pieces are missing. */
   stalled: () => void;
-  complete: (relative: string, sha256: string, sources: SourceShare[]) => void;
+  complete: (name: string, sha256: string, sources: SourceShare[]) => void;
   /** The download ended without the file; `kept` bytes of verified pieces stay for a resume. */
   failed: (reason: string, kept: number) => void;
 }
@@ -76,6 +76,8 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
   private pendingWrites = 0;
   private finished = false;
   private finalizing = false;
+  /** Aborted with `discard` (a `cancel --discard` may come while the partial file is still being opened). */
+  private discarded = false;
   private startedEmitted = false;
   private lastProgress = 0;
   /** Calls `schedule` again once an endgame copy may be asked for. */
@@ -139,7 +141,7 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
       ...(record ? { resume: record } : {}),
     });
     if (this.finished) {
-      await partial.close(); // aborted while the file was being opened
+      await (this.discarded ? partial.discard() : partial.close()); // aborted while the file was being opened
       throw new Error('the download ended while its partial file was being opened');
     }
     try {
@@ -151,7 +153,7 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
     if (this.finished) {
       await this.hasher.close(this.session).catch(() => undefined);
       this.session = undefined;
-      await partial.close();
+      await (this.discarded ? partial.discard() : partial.close());
       throw new Error('the download ended while its partial file was being opened');
     }
     this.partial = partial;
@@ -222,6 +224,7 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
   async abort(reason: string, discard = false): Promise<void> {
     if (this.finished || this.finalizing) return;
     this.finished = true;
+    this.discarded = discard;
     clearTimeout(this.endgameTimer);
     for (const [, channel] of this.waiting.splice(0)) channel.destroy();
     for (const s of [...this.sources.values()]) s.drop(reason);
@@ -366,7 +369,7 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
       for (const s of this.sources.values()) s.finish({ qid: this.qid, ok: true, reason: 'verified' });
       this.sources.clear();
       this.progress(true);
-      this.emit('complete', `Downloads/${name}`, this.sha256, this.sharesList());
+      this.emit('complete', name, this.sha256, this.sharesList());
     } catch (err) {
       this.finalizing = false;
       this.finished = false;

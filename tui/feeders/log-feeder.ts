@@ -131,7 +131,11 @@ export class LogFeeder implements Feeder<LogView> {
           ],
         ];
       case 'not-found':
-        return [['warn', `${e.file}: no peer answered (not found in the mesh)`]];
+        return [['warn', `${e.file}: no peer answered (not found in the mesh)${didYouMean(e.suggestions)}`]];
+      case 'download-cancelled':
+        return [['warn', cancelledLine(e)]];
+      case 'partials':
+        return partialsLines(e.files, e.t);
       case 'already-have':
         return [['info', `${e.file}: already held at ${e.path}, nothing fetched`]];
       case 'upload-started':
@@ -279,4 +283,29 @@ function describeQuerySeen(e: Extract<PeerEvent, { event: 'query-seen' }>): [Log
     case 'own':
       return ['dim', `${what}: our own query came back, dropped`];
   }
+}
+
+/** `; did you mean a, b?` for a `not-found` with close names; nothing without. */
+function didYouMean(suggestions: readonly string[] | undefined): string {
+  return suggestions && suggestions.length > 0 ? `; did you mean ${suggestions.join(', ')}?` : '';
+}
+
+/** `movie.bin: download cancelled; 72 MB kept: type its name to resume` (or: its data deleted). */
+function cancelledLine(e: Extract<PeerEvent, { event: 'download-cancelled' }>): string {
+  if (e.discarded) return `${e.file}: download cancelled, its partial data deleted`;
+  return `${e.file}: download cancelled; ${formatBytes(e.kept)} kept: type its name to resume`;
+}
+
+/** The answer to `partials`: one line per kept download, with how much is verified and how long ago it moved. */
+function partialsLines(files: Extract<PeerEvent, { event: 'partials' }>['files'], now: number): [LogLevel, string][] {
+  if (files.length === 0) return [['info', 'no partial downloads are kept']];
+  return [
+    ['info', `partial downloads kept (${files.length}):`],
+    ...files.map((f): [LogLevel, string] => [
+      'info',
+      `  ${f.file}  ${formatBytes(f.have)} of ${formatBytes(f.bytes)} (${f.percent}%)${
+        f.running ? ', downloading' : `, ${formatDuration(Math.max(0, now - f.modified))} ago`
+      }`,
+    ]),
+  ];
 }

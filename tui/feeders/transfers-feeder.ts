@@ -174,6 +174,10 @@ export class TransfersFeeder implements Feeder<TransfersView> {
       case 'upload-failed':
         this.finish(this.track(`up:${event.query}`, 'up', event.file, event.to, null, t), 'failed', event.reason, t);
         break;
+      case 'download-cancelled':
+        // The user stopped it: the row goes at once (what it kept is in `partials` and the log).
+        if (!this.rows.delete(`down:${event.download}`)) return false;
+        break;
       case 'not-found':
         this.finish(this.track(`down:${event.download}`, 'down', event.file, null, null, t), 'failed', 'not found', t);
         break;

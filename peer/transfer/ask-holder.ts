@@ -1,0 +1,55 @@
+import { describeError } from '../../common/errors.js';
+import { peerMessages, type PeerMessages } from '../../common/wire/peer-messages.js';
+import type { PeerRef } from '../../common/wire/shapes.js';
+import { fileNameProblem } from '../files/file-name.js';
+import { decodeManifest, type Manifest } from '../content/manifest.js';
+import type { PeerChannel } from '../transport/peer-listener.js';
+import type { Dialer } from '../transport/transport.js';
+
+/** A holder's answer to `fetch`: its offer on the open channel, or why there is none. */
+export type HolderAnswer = { channel: PeerChannel; offer: PeerMessages['offer'] } | { problem: string };
+
+/**
+ * Dials a holder the index or the address book named and asks it to offer `file` (`fetch`, docs/PROTOCOL.md
+ * "Peer ↔ peer"); resolves with its first message, an offer, or one sentence saying why not (the channel is then
+ * closed). Never rejects.
+ */
+export async function askHolder(
+  transport: Dialer,
+  holder: PeerRef,
+  request: { qid: string; file: string; sha256: string; from: PeerRef },
+): Promise<HolderAnswer> {
+  type Answer = { channel?: PeerChannel; first: PeerMessages['offer'] | string };
+  const { channel, first } = await transport.dial(holder, peerMessages, { idleTimeoutMs: 5000 }).then(
+    (open) =>
+      new Promise<Answer>((resolve) => {
+        open.once('message', (msg) =>
+          resolve({
+            channel: open,
+            first: msg.kind === 'offer' ? msg.body : msg.kind === 'decline' ? msg.body.reason : `answered ${msg.kind}`,
+          }),
+        );
+        open.once('close', (err) =>
+          resolve({ channel: open, first: err ? describeError(err) : 'closed the connection' }),
+        );
+        open.send('fetch', request);
+      }),
+    (err: unknown): Answer => ({ first: describeError(err) }),
+  );
+  if (typeof first === 'string' || !channel) {
+    channel?.destroy();
+    return { problem: typeof first === 'string' ? first : 'no connection' };
+  }
+  return { channel, offer: first };
+}
+
+/** The offer's manifest, or why it cannot be taken as it stands. */
+export function readOffer(offer: PeerMessages['offer']): Manifest | string {
+  const nameProblem = fileNameProblem(offer.file);
+  if (nameProblem) return `offered ${nameProblem}`;
+  try {
+    return decodeManifest(offer);
+  } catch (err) {
+    return `offer: ${describeError(err)}`;
+  }
+}
