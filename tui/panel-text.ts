@@ -268,8 +268,10 @@ export function statusLines(v: StatusView, width: number, maxRows: number, unico
   const hint = v.kind === 'hint' && v.text === DEFAULT_HINT ? HINTS.find((h) => h.length + 2 <= width) : undefined;
   const text = hint ?? v.text;
   const room = width - mark.length - 1;
-  const rows = maxRows > 1 && text.length > room && room >= 10 ? wrapIndented(text, room) : [text];
-  const shown = rows.length > maxRows ? [...rows.slice(0, maxRows - 1), rows.slice(maxRows - 1).join(' ')] : rows;
+  const rows = maxRows > 1 && room >= 10 ? wrapIndented(text, room) : [text];
+  // Past `maxRows` the rest joins the last row, which `styled` cuts with an ellipsis.
+  const rest = rows.slice(maxRows).map((r) => r.trim());
+  const shown = rest.length > 0 ? [...rows.slice(0, maxRows - 1), [rows[maxRows - 1], ...rest].join(' ')] : rows;
   const pad = ' '.repeat(mark.length);
   return shown.map((row, i) => styled([[`${i === 0 ? mark : pad}${row} `, STATUS_STYLE[v.kind]]], width, unicode));
 }

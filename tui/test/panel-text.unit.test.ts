@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { HeaderView } from '../feeders/header-feeder.js';
+import { DEFAULT_HINT } from '../feeders/status-feeder.js';
 import type { TransferRow } from '../feeders/transfers-feeder.js';
 import {
   commandLineText,
@@ -10,6 +11,7 @@ import {
   overlayLines,
   sparklineData,
   statusLine,
+  statusLines,
   throughputTitle,
 } from '../panel-text.js';
 import { logLines } from '../log-view.js';
@@ -278,6 +280,26 @@ test('tags in network text are escaped, control characters replaced', () => {
   const lines = logLines({ lines: [{ t: 0, level: 'warn', text: '{red-fg}evil\x1b[2J' }] }, 40, 1, true);
   assert.is(untag(lines[0]!), '{red-fg}evil?[2J');
   assert.not.match(lines[0]!, /\{red-fg\}evil/);
+});
+
+test('a long status message wraps into the rows it is given, cut only past them; the hint fits the width', () => {
+  const text = Array.from({ length: 30 }, (_, i) => `word${i}`).join(' ');
+  const rows = statusLines({ kind: 'error', text }, 40, 10, true).map(untag);
+  assert.ok(rows.length > 3 && rows.every((r) => r.length <= 40));
+  assert.is(
+    rows
+      .join(' ')
+      .replace(/[✗\s]+/g, ' ')
+      .trim(),
+    text,
+  );
+  const cut = statusLines({ kind: 'error', text }, 40, 2, true).map(untag);
+  assert.is(cut.length, 2);
+  assert.match(cut[1]!, /…$/);
+  assert.equal(statusLines({ kind: 'error', text: 'short' }, 40, 3, true).map(untag), [' ✗ short ']);
+  const hint = (width: number) => untag(statusLine({ kind: 'hint', text: DEFAULT_HINT }, width, true));
+  assert.match(hint(80), /PgUp\/PgDn scroll $/);
+  assert.match(hint(130), /TOPO · help · Stop .*PgUp\/PgDn, wheel scroll · Esc closes a view $/);
 });
 
 test('errors stand out in the status line', () => {
