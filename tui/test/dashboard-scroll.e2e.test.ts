@@ -23,12 +23,12 @@ const LONG_WELCOME =
   'TOPO shows the mesh, help lists commands, Stop (or q) leaves and ends the demo.';
 
 /** Runs `body` with the fake peer's dashboard in an 80x24 tmux, once its start-up events are on screen. */
-async function withFake(welcome: string, body: (tmux: TmuxSession) => Promise<void>): Promise<void> {
+async function withFake(welcome: string, body: (tmux: TmuxSession) => Promise<void>, height = 24): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'meshshare-scroll-'));
   const tmux = TmuxSession.start({
     command: [process.execPath, FAKE_PEER, '--record', join(dir, 'commands.txt'), '--log', join(dir, 'log')],
     width: 80,
-    height: 24,
+    height,
     env: { TERM: 'xterm-256color', P2P_WELCOME: welcome, LANG: 'C.UTF-8' },
   });
   try {
@@ -203,6 +203,22 @@ it('a 200-character error shows whole, wrapped, on the status line (which grows)
     // The body gave the status line its rows; the log shows the message whole too.
     assert.ok(words(box(screen, 'Log')).includes(LONG_ERROR), box(screen, 'Log').join('\n'));
   });
+});
+
+it('in a 10-row terminal the TOPO table scrolls from its first peer to its last', async () => {
+  await withFake(
+    'Welcome! Try alpha.txt',
+    async (tmux) => {
+      tmux.type('TOPO');
+      tmux.sendKeys('Enter');
+      let screen = await tmux.waitUntil((s) => /peers 1–\d of 5/.test(s), 5_000, 'the TOPO view');
+      assert.match(box(screen, 'Mesh topology')[0]!, /^s1 +127\.0\.0\.1:7001 +↔ s2, s3/);
+      tmux.sendKeys('NPage');
+      screen = await tmux.waitUntil((s) => /peers \d–5 of 5/.test(s), 3_000, 'the last peers');
+      assert.ok(box(screen, 'Mesh topology').some((r) => /^s5 +127\.0\.0\.1:7005 +↔ s4/.test(r)));
+    },
+    10,
+  );
 });
 
 test.run();
