@@ -1,22 +1,24 @@
-import blessed from 'blessed';
+import type blessed from 'blessed';
 import type { PeerEvent } from '../peer/control/peer-events.js';
 import type { PeerHandle } from '../peer/control/peer-handle.js';
 import { CommandLine, type KeyInfo } from './command-line.js';
 import type { Feeder } from './feeders/feeder.js';
 import { FilesFeeder } from './feeders/files-feeder.js';
 import { HeaderFeeder } from './feeders/header-feeder.js';
-import { LogFeeder } from './feeders/log-feeder.js';
+import { LogFeeder, type LogLine } from './feeders/log-feeder.js';
 import { NamesFeeder } from './feeders/names-feeder.js';
 import { NeighboursFeeder } from './feeders/neighbours-feeder.js';
 import { StatusFeeder } from './feeders/status-feeder.js';
 import { ThroughputFeeder } from './feeders/throughput-feeder.js';
 import { TopologyFeeder } from './feeders/topology-feeder.js';
 import { TransfersFeeder } from './feeders/transfers-feeder.js';
-import { applyLayout, computeLayout, createWidgets, type LayoutRects, type Widgets } from './layout.js';
+import { applyLayout, computeLayoutWithStatus, createWidgets, type LayoutRects, type Widgets } from './layout.js';
 import { LogFileWriter } from './log-file-writer.js';
+import { statusLines } from './panel-text.js';
 import { Renderer, type DashboardViews } from './renderer.js';
-import { decodeOutput, localeIsUtf8, TerminalCells } from './terminal-cells.js';
-import { constructQuietly, isTerminfoNoise, restoreTerminalOnCrash, StrayOutputCapture } from './terminal-guard.js';
+import { Scrolling } from './scrolling.js';
+import { openScreen } from './screen.js';
+import { isTerminfoNoise, restoreTerminalOnCrash, StrayOutputCapture } from './terminal-guard.js';
 
 /** Events that change what the peer is (joined, leaving): drawn without waiting for the render tick. */
 const PHASES = new Set<PeerEvent['event']>(['ready', 'leaving']);
@@ -55,6 +57,10 @@ export function runDashboard(peer: PeerHandle, options: DashboardOptions): Dashb
 const MAX_OWN_COMMANDS = 100;
 /** One printable character (not a control key), as typed. */
 const PRINTABLE = /^[^\u0000-\u001f\u007f]$/;
+/** Rows a long status message may take (it wraps upwards). */
+const STATUS_MAX_ROWS = 3;
+/** Lines the log panel keeps to scroll back through (the log file keeps everything). */
+const LOG_SCROLLBACK = 2_000;
 const CONFIRM_TEXT = 'Leave the mesh? y = leave gracefully (Stop), any other key = stay';
 
 class Dashboard {
@@ -64,7 +70,7 @@ class Dashboard {
   private readonly files = new FilesFeeder();
   private readonly transfers = new TransfersFeeder();
   private readonly throughput = new ThroughputFeeder();
-  private readonly log = new LogFeeder();
+  private readonly log = new LogFeeder({ maxLines: LOG_SCROLLBACK });
   private readonly status = new StatusFeeder();
   private readonly names = new NamesFeeder();
   private readonly feeders: Feeder<unknown>[];
@@ -78,13 +84,19 @@ class Dashboard {
   private readonly unsubscribe: () => void;
   private readonly timer: NodeJS.Timeout;
   private rects: LayoutRects;
+  /** `rects` with the open view's own size. */
+  private shownRects: LayoutRects;
   private dirty = true;
   private soon: NodeJS.Immediate | null = null;
   private lastRender = 0;
   private readonly renderIntervalMs: number;
   private renders = 0;
+  private statusRows = 1;
   private events = 0;
-  private overlayOpen = false;
+  /** Where the log and the open view are scrolled to; which view (TOPO, a long answer) is open over the panels. */
+  private readonly scrolling = new Scrolling();
+  /** The welcome, kept on top of the log until the first command is sent. */
+  private pinned: LogLine | null = null;
   /**
    * Sequence numbers of the lines this dashboard sent (PeerHandle.command): an event carrying one as `cmd` answers
    * us (a `topology` with one opens the full TOPO view). Nothing typed is parsed here; the core says what it was.
@@ -114,24 +126,8 @@ class Dashboard {
     this.commandLine = new CommandLine({ completions: () => this.names.all() });
     this.logFile = new LogFileWriter(options.logFile);
 
-    // The locale decides whether names are drawn as they are or as `?` (tui/terminal-cells.ts); blessed is told the same.
-    const utf8 = localeIsUtf8();
-    const { value: screen, captured } = constructQuietly(() =>
-      blessed.screen({
-        smartCSR: true,
-        forceUnicode: utf8,
-        // An array, despite @types/blessed: Ctrl-C must reach our keypress handler even while blessed is locked.
-        ignoreLocked: ['C-c'],
-        title: `meshshare ${peer.name}`,
-        warnings: false,
-      }),
-    );
+    const { screen, cells, utf8, captured } = openScreen(`meshshare ${peer.name}`);
     this.screen = screen;
-    // blessed installs an uncaughtException handler that prints the error itself and exits on the next tick;
-    // Node's own handling (and the monitor below, which restores the terminal first) is the one we want.
-    const handler = (blessed as unknown as { Screen?: { _exceptionHandler?: (err: Error) => void } }).Screen
-      ?._exceptionHandler;
-    if (handler) process.removeListener('uncaughtException', handler);
     this.removeCrashHook = restoreTerminalOnCrash(() => this.destroy());
     this.capture = new StrayOutputCapture((text) => {
       this.log.add('warn', text.trimEnd());
@@ -140,19 +136,25 @@ class Dashboard {
     if (captured && !isTerminfoNoise(captured)) this.log.add('warn', captured);
 
     this.widgets = createWidgets(screen);
-    this.rects = computeLayout(screen.width as number, screen.height as number);
+    this.rects = computeLayoutWithStatus(screen.width as number, screen.height as number, 1);
+    this.shownRects = this.rects;
     applyLayout(this.widgets, this.rects, false);
-    const cells = new TerminalCells(utf8);
-    decodeOutput(screen.program, cells);
     this.renderer = new Renderer(this.widgets, utf8, cells);
 
     const welcome = options.welcome ?? process.env['P2P_WELCOME'];
-    if (welcome) this.log.add('ok', welcome);
+    const welcomeLines = welcome ? this.log.add('ok', welcome) : [];
     this.log.add('dim', `dashboard for ${peer.name}; this log is also written to ${options.logFile}`);
+    // The welcome stays in sight: on top of the log, or in a view of its own when the log is too small for it.
+    const welcomeView = { title: 'welcome', lines: welcomeLines };
+    if (welcomeLines.length > 0 && this.scrolling.openIfLong(welcomeView, this.rects.log, 2)) this.placeOverlay();
+    else this.pinned = welcomeLines[0] ?? null;
     this.names.add(options.suggestions ?? (process.env['P2P_SUGGEST'] ?? '').split(',').filter(Boolean));
 
     this.unsubscribe = peer.subscribe((event) => this.onEvent(event));
     screen.on('keypress', (ch: string | undefined, key: KeyInfo | undefined) => this.onKey(ch, key ?? {}));
+    // The mouse wheel scrolls the log or the open view (button presses only: no motion reports).
+    screen.program.setMouse({ vt200Mouse: true, sgrMouse: true }, true);
+    screen.program.on('mouse', (data: { action?: string }) => this.onWheel(data.action));
     screen.on('resize', () => {
       this.relayout();
       this.render(Date.now());
@@ -171,6 +173,7 @@ class Dashboard {
     this.destroyed = true;
     // The terminal first: on a crash this runs from the monitor, possibly before the constructor finished.
     this.capture?.restore();
+    this.screen?.program.disableMouse();
     this.screen?.destroy();
     clearInterval(this.timer);
     if (this.soon) clearImmediate(this.soon);
@@ -184,8 +187,7 @@ class Dashboard {
     this.events += 1;
     try {
       for (const feeder of this.feeders) if (feeder.apply(event)) this.dirty = true;
-      if (event.event === 'topology' && event.cmd !== undefined && this.ownCommands.delete(event.cmd))
-        this.setOverlay(true);
+      if (event.cmd !== undefined && this.ownCommands.has(event.cmd)) this.onAnswer(event.event, event.cmd);
     } catch (err) {
       // A dashboard bug must not break the peer core that is emitting: report it where the user looks.
       this.log.add('error', `dashboard could not show a ${event.event} event: ${(err as Error).message}`);
@@ -233,9 +235,12 @@ class Dashboard {
       this.requestRender();
       return;
     }
+    if (this.scrolling.key(name, this.commandLine)) {
+      this.requestRender();
+      return;
+    }
     if (name === 'escape') {
-      if (this.overlayOpen) this.setOverlay(false);
-      else this.commandLine.clear();
+      if (!this.closeView()) this.commandLine.clear();
       this.status.clear(now);
       this.requestRender();
       return;
@@ -258,10 +263,11 @@ class Dashboard {
 
   private submit(typed: string, now: number): void {
     const line = typed.trim();
-    if (line === '') {
-      if (this.overlayOpen) this.setOverlay(false);
-      return;
-    }
+    // A line sent (or Enter on an empty one) closes the open view: its answer, if long, opens a new one.
+    this.closeView();
+    if (line === '') return;
+    this.pinned = null;
+    this.scrolling.log.end();
     this.status.clear(now);
     this.log.add('info', `> ${line}`, now);
     this.sendCommand(line);
@@ -282,16 +288,46 @@ class Dashboard {
     }
   }
 
-  private setOverlay(open: boolean): void {
-    this.overlayOpen = open;
-    applyLayout(this.widgets, this.rects, open);
-    if (open) this.widgets.overlay.setFront();
-    this.dirty = true;
+  /**
+   * An event answering one of our lines: TOPO opens its view; a long answer (help, list, find, where, files) opens
+   * in a view that fits the screen when the log panel cannot show it whole. Each line has one answer.
+   */
+  private onAnswer(kind: string, cmd: number): void {
+    if (kind === 'topology') {
+      this.ownCommands.delete(cmd);
+      this.scrolling.open({ kind: 'topology' });
+      this.placeOverlay();
+      return;
+    }
+    const answer = this.log.answer(cmd);
+    if (!answer) return;
+    this.ownCommands.delete(cmd);
+    if (this.scrolling.openIfLong(answer, this.rects.log)) this.placeOverlay();
+  }
+
+  /** Closes the open view; false when none was open. */
+  private closeView(): boolean {
+    if (!this.scrolling.close()) return false;
+    this.placeOverlay();
+    return true;
+  }
+
+  private onWheel(action: string | undefined): void {
+    if (this.destroyed || (action !== 'wheelup' && action !== 'wheeldown')) return;
+    this.scrolling.wheel(action === 'wheelup' ? -1 : 1);
+    this.requestRender();
   }
 
   private relayout(): void {
-    this.rects = computeLayout(this.screen.width as number, this.screen.height as number);
-    applyLayout(this.widgets, this.rects, this.overlayOpen);
+    this.rects = computeLayoutWithStatus(this.screen.width as number, this.screen.height as number, this.statusRows);
+    this.placeOverlay();
+  }
+
+  /** Places every widget, the open view in front. */
+  private placeOverlay(): void {
+    this.shownRects = this.scrolling.place(this.rects);
+    applyLayout(this.widgets, this.shownRects, this.scrolling.overlay !== null);
+    if (this.scrolling.overlay) this.widgets.overlay.setFront();
     this.dirty = true;
   }
 
@@ -326,6 +362,13 @@ class Dashboard {
   private render(now: number): void {
     if (this.destroyed) return;
     const header = this.header.view();
+    const status = this.status.view();
+    // A long status message takes up to three rows, which the body gives up while it shows.
+    const statusRows = statusLines(status, this.rects.status.width, STATUS_MAX_ROWS, true).length;
+    if (statusRows !== this.statusRows) {
+      this.statusRows = statusRows;
+      this.relayout();
+    }
     const views: DashboardViews = {
       header,
       topology: this.topology.view(),
@@ -334,11 +377,12 @@ class Dashboard {
       transfers: this.transfers.view(now),
       throughput: this.throughput.view(),
       log: this.log.view(),
-      status: this.status.view(),
+      status,
       command: { prompt: `${header.name}>`, text: this.commandLine.text, cursor: this.commandLine.cursor },
-      overlay: this.overlayOpen ? this.topology.view() : null,
+      scrolling: this.scrolling,
+      pinned: this.pinned,
     };
-    this.renderer.render(views, this.rects, now);
+    this.renderer.render(views, this.shownRects, now);
     this.screen.render();
     this.renders += 1;
     this.lastRender = now;

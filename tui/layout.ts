@@ -127,6 +127,20 @@ export function computeLayout(width: number, height: number): LayoutRects {
   };
 }
 
+/**
+ * The layout with a status area of `statusRows` rows (a long message wraps upwards): the body gives the rows up, as
+ * long as it keeps six.
+ */
+export function computeLayoutWithStatus(width: number, height: number, statusRows: number): LayoutRects {
+  const extra = Math.max(0, Math.min(statusRows - 1, height - 9));
+  const r = computeLayout(width, height - extra);
+  return {
+    ...r,
+    status: rect(r.status.top, 0, r.status.width, 1 + extra),
+    command: rect(r.command.top + extra, 0, r.command.width, 1),
+  };
+}
+
 const BORDER = { type: 'line' } as const;
 const panelStyle = (accent: string) => ({ border: { fg: accent }, label: { fg: accent, bold: true } });
 

@@ -1,12 +1,13 @@
 import type { FilesView } from './feeders/files-feeder.js';
 import type { HeaderView } from './feeders/header-feeder.js';
-import type { LogLevel, LogView } from './feeders/log-feeder.js';
 import type { NeighboursView } from './feeders/neighbours-feeder.js';
-import type { StatusKind, StatusView } from './feeders/status-feeder.js';
+import { DEFAULT_HINT, HINTS, type StatusKind, type StatusView } from './feeders/status-feeder.js';
 import type { ThroughputView } from './feeders/throughput-feeder.js';
 import type { TopologyView } from './feeders/topology-feeder.js';
-import { fit, fitRight, formatBytes, formatClock, formatDuration, formatRate, wrap } from './format.js';
+import { fit, fitRight, formatBytes, formatClock, formatDuration, formatRate } from './format.js';
 import { partsLength, styled, spread, type Part } from './styled-text.js';
+import { wrapIndented } from './log-view.js';
+import type { ScrollState } from './scroll-state.js';
 import { graphemes, textWidth } from './text-width.js';
 import { drawTopology, type CellKind } from './topology-picture.js';
 
@@ -86,8 +87,17 @@ export function topologyLines(
   return lines;
 }
 
-/** The full TOPO view: the picture above a table of every peer, its address and its neighbours. */
-export function overlayLines(v: TopologyView, width: number, height: number, unicode: boolean): string[] {
+/**
+ * The full TOPO view: the picture above a table of every peer, its address and its neighbours; with `scroll`, a table
+ * longer than the view scrolls (else its last rows show).
+ */
+export function overlayLines(
+  v: TopologyView,
+  width: number,
+  height: number,
+  unicode: boolean,
+  scroll?: ScrollState,
+): string[] {
   const nameWidth = Math.max(4, ...v.nodes.map((n) => textWidth(n.name)));
   const table = v.nodes.map((n) =>
     styled(
@@ -112,6 +122,17 @@ export function overlayLines(v: TopologyView, width: number, height: number, uni
     width,
     unicode,
   );
+  if (table.length + 1 > height && scroll) {
+    // More peers than rows: the table scrolls, the footer says which ones are shown.
+    const room = Math.max(1, height - 1);
+    const start = scroll.layout(
+      table.map((_, key) => ({ key, sub: 0 })),
+      room,
+    );
+    const shown = table.slice(start, start + room);
+    const where = `peers ${start + 1}–${start + shown.length} of ${table.length} · PgUp/PgDn, wheel scroll · Esc closes`;
+    return [...shown, styled([[where, 'gray-fg']], width, unicode)];
+  }
   const pictureHeight = Math.max(0, height - table.length - 2);
   const picture = pictureHeight >= 3 ? topologyLines(v, width, pictureHeight, unicode, false) : [];
   return [...picture, ...(picture.length > 0 ? [''] : []), ...table, footer].slice(-height);
@@ -224,38 +245,6 @@ export function throughputTitle(v: ThroughputView, direction: 'in' | 'out', inne
   return variants.find((t) => t.length <= room) ?? current.slice(0, Math.max(0, room));
 }
 
-const LEVEL_STYLE: Record<LogLevel, string> = {
-  dim: 'gray-fg',
-  info: '',
-  ok: 'green-fg',
-  warn: 'yellow-fg',
-  error: 'bold,red-fg',
-};
-
-/** The newest log lines that fit, wrapped; a clock prefix when the panel is wide enough. */
-export function logLines(v: LogView, width: number, height: number, unicode: boolean): string[] {
-  if (height <= 0) return [];
-  const clock = width >= 60;
-  const out: string[] = [];
-  for (let i = v.lines.length - 1; i >= 0 && out.length < height; i -= 1) {
-    const line = v.lines[i]!;
-    const prefix = clock ? `${formatClock(line.t)} ` : '';
-    const wrapped = wrap(line.text, Math.max(1, width - prefix.length));
-    const rendered = wrapped.map((text, k) =>
-      styled(
-        [
-          [k === 0 ? prefix : ' '.repeat(prefix.length), 'gray-fg'],
-          [text, LEVEL_STYLE[line.level]],
-        ],
-        width,
-        unicode,
-      ),
-    );
-    out.unshift(...rendered.slice(-(height - out.length)));
-  }
-  return out;
-}
-
 const STATUS_STYLE: Record<StatusKind, string> = {
   hint: 'gray-fg',
   info: 'cyan-fg',
@@ -266,10 +255,26 @@ const STATUS_STYLE: Record<StatusKind, string> = {
   leaving: 'bold,yellow-fg',
 };
 
-/** The status line above the command line (errors stand out in red; a confirmation in yellow). */
+/** The status line above the command line (errors stand out in red; a confirmation in yellow; the widest hint that fits). */
 export function statusLine(v: StatusView, width: number, unicode: boolean): string {
+  return statusLines(v, width, 1, unicode)[0]!;
+}
+
+/**
+ * The status line, wrapped into at most `maxRows` rows when the message is longer than the width (the body gives
+ * the dashboard's status line up to three rows while such a message shows); the last row is cut only past that.
+ */
+export function statusLines(v: StatusView, width: number, maxRows: number, unicode: boolean): string[] {
   const mark = v.kind === 'error' ? (unicode ? ' ✗ ' : ' x ') : ' ';
-  return styled([[`${mark}${v.text} `, STATUS_STYLE[v.kind]]], width, unicode);
+  const hint = v.kind === 'hint' && v.text === DEFAULT_HINT ? HINTS.find((h) => h.length + 2 <= width) : undefined;
+  const text = hint ?? v.text;
+  const room = width - mark.length - 1;
+  const rows = maxRows > 1 && room >= 10 ? wrapIndented(text, room) : [text];
+  // Past `maxRows` the rest joins the last row, which `styled` cuts with an ellipsis.
+  const rest = rows.slice(maxRows).map((r) => r.trim());
+  const shown = rest.length > 0 ? [...rows.slice(0, maxRows - 1), [rows[maxRows - 1], ...rest].join(' ')] : rows;
+  const pad = ' '.repeat(mark.length);
+  return shown.map((row, i) => styled([[`${i === 0 ? mark : pad}${row} `, STATUS_STYLE[v.kind]]], width, unicode));
 }
 
 /**

@@ -1,24 +1,27 @@
 import type { FilesView } from './feeders/files-feeder.js';
 import type { HeaderView } from './feeders/header-feeder.js';
-import type { LogView } from './feeders/log-feeder.js';
+import { answerLines } from './answer-view.js';
+import type { LogLine, LogView } from './feeders/log-feeder.js';
 import type { NeighboursView } from './feeders/neighbours-feeder.js';
 import type { StatusView } from './feeders/status-feeder.js';
 import type { ThroughputView } from './feeders/throughput-feeder.js';
 import type { TopologyView } from './feeders/topology-feeder.js';
 import type { TransfersView } from './feeders/transfers-feeder.js';
 import type { LayoutRects, Rect, Widgets } from './layout.js';
+import { escapeTags } from './format.js';
+import { logLines } from './log-view.js';
 import {
   commandLineText,
   fileLines,
   headerLine,
-  logLines,
   neighbourLines,
   overlayLines,
   sparklineData,
-  statusLine,
+  statusLines,
   throughputTitle,
   topologyLines,
 } from './panel-text.js';
+import type { Scrolling } from './scrolling.js';
 import type { TerminalCells } from './terminal-cells.js';
 import { transferLines } from './transfer-text.js';
 
@@ -33,8 +36,10 @@ export interface DashboardViews {
   log: LogView;
   status: StatusView;
   command: { prompt: string; text: string; cursor: number };
-  /** The full topology view (TOPO), or null when closed. */
-  overlay: TopologyView | null;
+  /** Where the log and the open view (TOPO or a long answer) are scrolled to, and which view is open. */
+  scrolling: Scrolling;
+  /** A line kept on top of the log while following (the welcome, until the first command). */
+  pinned: LogLine | null;
 }
 
 /** Inner size of a bordered panel. */
@@ -52,6 +57,8 @@ export class Renderer {
     private readonly cells: TerminalCells,
   ) {}
 
+  private overlayLabel = '';
+
   render(views: DashboardViews, rects: LayoutRects, now: number): void {
     this.assign(views, rects, now);
     if (!this.cells.ranOut()) return;
@@ -68,7 +75,10 @@ export class Renderer {
     const u = this.unicode;
     const cells = this.cells;
     w.header.setContent(cells.encode(headerLine(views.header, rects.header.width, u)));
-    w.status.setContent(cells.encode(statusLine(views.status, rects.status.width, u)));
+    // A long message wraps into the rows the layout gave the status line rather than losing its end.
+    w.status.setContent(
+      cells.encode(statusLines(views.status, rects.status.width, Math.max(1, rects.status.height), u).join('\n')),
+    );
     const c = views.command;
     w.command.setContent(cells.encode(commandLineText(c.prompt, c.text, c.cursor, rects.command.width, u)));
 
@@ -85,8 +95,21 @@ export class Renderer {
     set('neighbours', (width, height) => neighbourLines(views.neighbours, width, height, now, u));
     set('files', (width, height) => fileLines(views.files, width, height, u));
     set('transfers', (width, height) => transferLines(views.transfers, width, height, u));
-    set('log', (width, height) => logLines(views.log, width, height, u));
-    if (views.overlay) set('overlay', (width, height) => overlayLines(views.overlay!, width, height, u));
+    const scrolling = views.scrolling;
+    set('log', (width, height) => logLines(views.log, width, height, u, scrolling.log, views.pinned));
+    const overlay = scrolling.overlay;
+    if (overlay) {
+      const label = cells.encode(
+        overlay.kind === 'topology' ? ' Mesh topology ' : ` ${escapeTags(overlay.content.title)} `,
+      );
+      if (label !== this.overlayLabel) w.overlay.setLabel(label);
+      this.overlayLabel = label;
+      set('overlay', (width, height) =>
+        overlay.kind === 'topology'
+          ? overlayLines(views.topology, width, height, u, scrolling.view)
+          : answerLines(overlay.content, width, height, scrolling.view, u),
+      );
+    }
 
     for (const direction of ['in', 'out'] as const) {
       const name = direction === 'in' ? 'throughputIn' : 'throughputOut';

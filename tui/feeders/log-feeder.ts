@@ -11,15 +11,28 @@ export interface LogLine {
   t: number;
   level: LogLevel;
   text: string;
+  /** Column where the rows of a wrapped line go on (a table's description column); else under its text. */
+  indent?: number;
 }
 
 export interface LogView {
   /** Oldest first; at most `maxLines`. */
   lines: LogLine[];
+  /** Sequence number of `lines[0]` (lines are numbered from 0 as they are added), so a scrolled view can stay put. */
+  first?: number;
+}
+
+/** The lines of one answer to a command (`help`, `list`, `find`, `where`, `files`), for a view of its own. */
+export interface LogAnswer {
+  cmd: number;
+  /** What the view is titled: the command's name. */
+  title: string;
+  /** Its lines in the log, the first being its header (`list: 30 files in the mesh`). */
+  lines: LogLine[];
 }
 
 export interface LogFeederOptions {
-  /** Lines kept for the panel. Default 500. */
+  /** Lines kept for the panel (the scrollback). Default 500. */
   maxLines?: number;
   /** Lines waiting for the log file at most (if the file falls behind, the oldest are dropped). Default 5 000. */
   maxPending?: number;
@@ -37,24 +50,45 @@ export class LogFeeder implements Feeder<LogView> {
   private readonly lines: LogLine[] = [];
   private pending: LogLine[] = [];
   private droppedPending = 0;
+  /** Lines added so far, dropped ones included. */
+  private total = 0;
+  private lastAnswer: LogAnswer | null = null;
 
   constructor(options: LogFeederOptions = {}) {
     this.maxLines = options.maxLines ?? 500;
     this.maxPending = options.maxPending ?? 5_000;
   }
 
-  /** Adds a line that did not come from an event (welcome text, captured stray output). */
-  add(level: LogLevel, text: string, t: number = Date.now()): void {
+  /** Adds a line that did not come from an event (welcome text, captured stray output); returns its lines. */
+  add(level: LogLevel, text: string, t: number = Date.now()): LogLine[] {
+    const added: LogLine[] = [];
     for (const part of text.split(/\r?\n/)) {
       if (part.trim() === '') continue;
-      this.push({ t, level, text: part });
+      added.push({ t, level, text: part });
+      this.push(added[added.length - 1]!);
     }
+    return added;
   }
 
   apply(event: PeerEvent): boolean {
     const lines = this.describe(event);
-    for (const [level, text] of lines) this.push({ t: event.t, level, text });
+    const added = lines.map(([level, text, indent]): LogLine => {
+      const line: LogLine = indent === undefined ? { t: event.t, level, text } : { t: event.t, level, text, indent };
+      this.push(line);
+      return line;
+    });
+    const title = ANSWER_TITLES[event.event];
+    if (title && event.cmd !== undefined && added.length > 0) {
+      const detail =
+        event.event === 'find-results' ? ` ${event.pattern}` : event.event === 'where' ? ` ${event.file}` : '';
+      this.lastAnswer = { cmd: event.cmd, title: `${title}${detail}`, lines: added };
+    }
     return lines.length > 0;
+  }
+
+  /** The answer to command number `cmd`, when it was the last one answered. */
+  answer(cmd: number): LogAnswer | null {
+    return this.lastAnswer?.cmd === cmd ? this.lastAnswer : null;
   }
 
   /** Lines added since the last call, for the log file. */
@@ -69,10 +103,11 @@ export class LogFeeder implements Feeder<LogView> {
   }
 
   view(): LogView {
-    return { lines: [...this.lines] };
+    return { lines: [...this.lines], first: this.total - this.lines.length };
   }
 
   private push(line: LogLine): void {
+    this.total += 1;
     this.lines.push(line);
     if (this.lines.length > this.maxLines) this.lines.splice(0, this.lines.length - this.maxLines);
     this.pending.push(line);
@@ -82,7 +117,7 @@ export class LogFeeder implements Feeder<LogView> {
     }
   }
 
-  private describe(e: PeerEvent): [LogLevel, string][] {
+  private describe(e: PeerEvent): Described[] {
     switch (e.event) {
       case 'ready':
         return [
@@ -203,7 +238,7 @@ export class LogFeeder implements Feeder<LogView> {
         const width = Math.max(0, ...e.commands.map((c) => c.command.length));
         return [
           ['info', 'commands:'],
-          ...e.commands.map((c): [LogLevel, string] => ['info', `  ${c.command.padEnd(width)}  ${c.description}`]),
+          ...e.commands.map((c): Described => ['info', `  ${c.command.padEnd(width)}  ${c.description}`, width + 4]),
         ];
       }
       case 'log':
@@ -221,6 +256,18 @@ export class LogFeeder implements Feeder<LogView> {
   }
 }
 
+/** A line as described: level, text and, for a table's row, the column its wrapped rows go on at. */
+type Described = [level: LogLevel, text: string, indent?: number];
+
+/** Answers that get a view of their own when they do not fit in the log panel (a topology has the TOPO view). */
+const ANSWER_TITLES: Partial<Record<PeerEvent['event'], string>> = {
+  help: 'help',
+  list: 'list',
+  'find-results': 'find',
+  where: 'where',
+  files: 'files',
+};
+
 /**
  * Who sent a finished download: `s3 (60%), s5 (40%)`, biggest share first, holders that sent nothing
  * left out; just the name when one holder sent it all (or the core did not say).
@@ -236,12 +283,13 @@ function whoSent(
 }
 
 /** Indented, column-aligned rows for list / find / where answers. */
-function fileTable(rows: readonly [string, string, string][]): [LogLevel, string][] {
+function fileTable(rows: readonly [string, string, string][]): Described[] {
   const first = Math.max(0, ...rows.map((r) => textWidth(r[0])));
   const second = Math.max(0, ...rows.map((r) => textWidth(r[1])));
-  return rows.map((r): [LogLevel, string] => [
+  return rows.map((r): Described => [
     'info',
     `  ${padEndColumns(r[0], first)}  ${padStartColumns(r[1], second)}  ${r[2]}`,
+    first + second + 6,
   ]);
 }
 

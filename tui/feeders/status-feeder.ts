@@ -18,8 +18,15 @@ export interface StatusFeederOptions {
   messageTtlMs?: number;
 }
 
-/** The resting line: what can be typed. Kept short enough to read at 80 columns. */
-export const DEFAULT_HINT = 'type a file name to fetch it · TOPO · help · Stop · Tab completes · ↑↓ history';
+/** The resting line: what can be typed and which keys do what. This one reads at 80 columns. */
+export const DEFAULT_HINT = 'type a file name to fetch it · help · Tab · ↑↓ history · PgUp/PgDn scroll';
+
+/** The resting line for wider terminals first, then DEFAULT_HINT: the status line shows the first that fits. */
+export const HINTS: readonly string[] = [
+  'type a file name to fetch it · TOPO · help · Stop · Tab completes · ↑↓ history · PgUp/PgDn, wheel scroll · Esc closes a view',
+  'type a file name to fetch it · TOPO · help · Stop · Tab completes · ↑↓ history · PgUp/PgDn scroll',
+  DEFAULT_HINT,
+];
 
 /** Feeds the one-line status above the command line. The dashboard also drives it for confirmations. */
 export class StatusFeeder implements Feeder<StatusView> {

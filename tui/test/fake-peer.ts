@@ -4,7 +4,7 @@
  * the network. Not a test file itself (no `.test.` in its name).
  *
  * Usage: node dist/tui/test/fake-peer.js --record FILE --log FILE [--name s1]
- * Commands it understands: TOPO, help, list (the shared files), Stop, a file name (downloads it in ~1 s), `missing.txt` (not found),
+ * Commands it understands: TOPO, help, list, find, where and `longerror` (fake-answers.ts; `list` gives the scenario's files with `--scenario`), Stop, a file name (downloads it in ~1 s), `missing.txt` (not found),
  * `broken.bin` (fails mid-way), `relocate.bin` (its holder leaves at 40%: two more search rounds, then it fails keeping
  * what it has; asked again, it resumes under the same download id and completes), `swarm.iso` (resumed from 600 MB, then fetched from s3, s5 and s2 at once over ~3 s,
  * s2 stopping early), `bogus!` (refused with an error), `flood` (20 000 progress events as fast as possible), `noise`
@@ -15,6 +15,7 @@ import { appendFileSync, readFileSync } from 'node:fs';
 import type { PeerEvent, PeerEventBody, PeerEventReport } from '../../peer/control/peer-events.js';
 import type { PeerHandle } from '../../peer/control/peer-handle.js';
 import { runDashboard } from '../dashboard.js';
+import { scriptedAnswer } from './fake-answers.js';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: string): string => {
@@ -138,18 +139,13 @@ class FakePeer implements PeerHandle {
     const download = this.partial.get(line) ?? `d${cmd}`;
     const query = `q${cmd}`;
     if (/^topo$/i.test(line)) return this.later(50, () => reply({ event: 'topology', peers: PEERS }));
-    if (/^help$/i.test(line)) {
-      return reply({
-        event: 'help',
-        commands: [
-          { command: 'FILENAME', description: 'download it from the mesh' },
-          { command: 'TOPO', description: 'show the whole mesh' },
-          { command: 'Stop', description: 'leave gracefully' },
-        ],
-      });
-    }
-    if (/^list$/i.test(line))
-      return reply({ event: 'list', files: SHARED.map((f) => ({ ...f, sha256: '0'.repeat(64), holders: 2 })) });
+    // Answered once the dashboard holds the line's number, as the core does (peer/control/command-gate.ts).
+    if (scenarioFile && /^list$/i.test(line))
+      return this.later(0, () =>
+        reply({ event: 'list', files: SHARED.map((f) => ({ ...f, sha256: '0'.repeat(64), holders: 2 })) }),
+      );
+    const answer = scriptedAnswer(line);
+    if (answer) return this.later(0, () => reply(answer));
     if (/^stop( all)?$/i.test(line)) {
       reply({ event: 'leaving', reason: 'asked to stop' });
       return this.later(100, () => reply({ event: 'stopped', reason: 'asked to stop' }));
@@ -218,7 +214,7 @@ class FakePeer implements PeerHandle {
         ],
       });
       this.downloads.push({ name: line, size: bytes });
-      reply({ event: 'files', shared: SHARED, downloads: [...this.downloads] });
+      this.emit({ event: 'files', shared: SHARED, downloads: [...this.downloads] });
     });
   }
 
@@ -328,7 +324,7 @@ class FakePeer implements PeerHandle {
         sources: shares(steps, true),
       });
       this.downloads.push({ name: file, size: bytes });
-      reply({ event: 'files', shared: SHARED, downloads: [...this.downloads] });
+      this.emit({ event: 'files', shared: SHARED, downloads: [...this.downloads] });
     });
   }
 

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { computeLayout, type PanelName, type Rect } from '../layout.js';
+import { computeLayout, computeLayoutWithStatus, type PanelName, type Rect } from '../layout.js';
 
 const overlaps = (a: Rect, b: Rect) =>
   a.left < b.left + b.width && b.left < a.left + a.width && a.top < b.top + b.height && b.top < a.top + a.height;
@@ -72,6 +72,16 @@ test('small panes keep transfers and the log; medium heights drop files and thro
 test('the overlay covers the body and leaves the status and command lines visible', () => {
   const r = computeLayout(120, 40);
   assert.equal([r.overlay.top, r.overlay.height, r.overlay.width], [1, 37, 120]);
+});
+
+test('a three-row status message takes its rows from the body, never overlapping it', () => {
+  const rects = computeLayoutWithStatus(80, 24, 3);
+  assert.equal(rects.status, { top: 20, left: 0, width: 80, height: 3, visible: true });
+  assert.equal(rects.command, { top: 23, left: 0, width: 80, height: 1, visible: true });
+  assert.is(rects.log.top + rects.log.height, 20);
+  assert.equal(computeLayoutWithStatus(80, 24, 1), computeLayout(80, 24));
+  // A tiny terminal keeps its body: the message is cut instead.
+  assert.is(computeLayoutWithStatus(40, 9, 3).status.height, 1);
 });
 
 test.run();

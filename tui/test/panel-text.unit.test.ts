@@ -1,17 +1,21 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { HeaderView } from '../feeders/header-feeder.js';
+import { DEFAULT_HINT } from '../feeders/status-feeder.js';
 import type { TransferRow } from '../feeders/transfers-feeder.js';
 import {
   commandLineText,
   fileLines,
   headerLine,
-  logLines,
   neighbourLines,
+  overlayLines,
   sparklineData,
   statusLine,
+  statusLines,
   throughputTitle,
 } from '../panel-text.js';
+import { logLines } from '../log-view.js';
+import { ScrollState } from '../scroll-state.js';
 import { transferLines } from '../transfer-text.js';
 import { untag } from './events.js';
 
@@ -265,8 +269,9 @@ test('the log shows the newest lines that fit, wrapped, with a clock when wide',
     level: 'info' as const,
     text: `event number ${i} happened`,
   }));
-  // No clock below 60 columns; each line wraps at a space and the screen keeps the newest rows.
-  assert.equal(logLines({ lines }, 12, 3, true).map(untag), ['2 happened', 'event number', '3 happened']);
+  // No clock below 60 columns; each line wraps at a space, its continuation indented, and the screen keeps the
+  // newest rows.
+  assert.equal(logLines({ lines }, 12, 3, true).map(untag), ['  2 happened', 'event number', '  3 happened']);
   const wide = logLines({ lines }, 70, 2, true).map(untag);
   assert.equal(wide, ['12:00:02 event number 2 happened', '12:00:03 event number 3 happened']);
 });
@@ -275,6 +280,26 @@ test('tags in network text are escaped, control characters replaced', () => {
   const lines = logLines({ lines: [{ t: 0, level: 'warn', text: '{red-fg}evil\x1b[2J' }] }, 40, 1, true);
   assert.is(untag(lines[0]!), '{red-fg}evil?[2J');
   assert.not.match(lines[0]!, /\{red-fg\}evil/);
+});
+
+test('a long status message wraps into the rows it is given, cut only past them; the hint fits the width', () => {
+  const text = Array.from({ length: 30 }, (_, i) => `word${i}`).join(' ');
+  const rows = statusLines({ kind: 'error', text }, 40, 10, true).map(untag);
+  assert.ok(rows.length > 3 && rows.every((r) => r.length <= 40));
+  assert.is(
+    rows
+      .join(' ')
+      .replace(/[✗\s]+/g, ' ')
+      .trim(),
+    text,
+  );
+  const cut = statusLines({ kind: 'error', text }, 40, 2, true).map(untag);
+  assert.is(cut.length, 2);
+  assert.match(cut[1]!, /…$/);
+  assert.equal(statusLines({ kind: 'error', text: 'short' }, 40, 3, true).map(untag), [' ✗ short ']);
+  const hint = (width: number) => untag(statusLine({ kind: 'hint', text: DEFAULT_HINT }, width, true));
+  assert.match(hint(80), /PgUp\/PgDn scroll $/);
+  assert.match(hint(130), /TOPO · help · Stop .*PgUp\/PgDn, wheel scroll · Esc closes a view $/);
 });
 
 test('errors stand out in the status line', () => {
@@ -311,6 +336,26 @@ test('the throughput title shrinks to what fits', () => {
   assert.is(throughputTitle(v, 'in', 60), '2.0 MB/s  peak 5.0 MB/s  total 1.0 GB');
   assert.is(throughputTitle(v, 'in', 25), '2.0 MB/s  peak 5.0 MB/s');
   assert.is(throughputTitle(v, 'in', 12), '2.0 MB/s');
+});
+
+test('the TOPO view scrolls a table longer than itself, its footer saying which peers show', () => {
+  const nodes = Array.from({ length: 12 }, (_, i) => ({
+    name: `p${String(i + 1).padStart(2, '0')}`,
+    address: `10.0.0.${i + 1}:7000`,
+    neighbours: ['p01'],
+    self: i === 0,
+  }));
+  const v = { self: 'p01', nodes, links: [] as [string, string][], updatedAt: null };
+  const view = new ScrollState('top');
+  let rows = overlayLines(v, 70, 6, true, view).map(untag);
+  assert.is(rows.length, 6);
+  assert.match(rows[0]!, /^p01 /);
+  assert.match(rows[5]!, /^peers 1–5 of 12 · PgUp\/PgDn/);
+  view.end();
+  rows = overlayLines(v, 70, 6, true, view).map(untag);
+  assert.match(rows[4]!, /^p12 /);
+  // Without a scroll position (as before), the last rows show.
+  assert.match(overlayLines(v, 70, 6, true).map(untag)[5]!, /Esc closes/);
 });
 
 test.run();
