@@ -2,6 +2,7 @@ import type { LogLevel, LogLine, LogView } from './feeders/log-feeder.js';
 import { formatClock, wrap } from './format.js';
 import type { RowKey, ScrollState } from './scroll-state.js';
 import { styled } from './styled-text.js';
+import { takeColumns } from './text-width.js';
 
 /**
  * The log panel's text: every line wrapped at word boundaries with its continuation rows indented, the newest rows
@@ -35,8 +36,10 @@ export function wrapIndented(text: string, width: number, indent?: number): stri
   if (whole.length <= 1) return whole;
   let first = whole[0]!;
   let hang = roomy ? indent : Math.min(lead + 2, Math.floor(width / 4));
-  if (!roomy && indent !== undefined && indent < text.length && wrap(text.slice(0, indent), width).length === 1) {
-    first = text.slice(0, indent).trimEnd();
+  // `indent` counts columns: the table's cells before it may hold wide characters.
+  const head = indent === undefined ? '' : takeColumns(text, indent);
+  if (!roomy && indent !== undefined && head.length < text.length && wrap(head, width).length === 1) {
+    first = head.trimEnd();
     hang = Math.min(lead + 4, Math.floor(width / 4));
   }
   // wrap's rows are cut from the text; anything else (a future wrap that rewrites them) is taken as it comes.

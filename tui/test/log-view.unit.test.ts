@@ -26,6 +26,12 @@ test('a table row goes on under its last column, or starts that column on a row 
   assert.equal(wrapIndented(row, 24, 16), ['  Stop all', '      ask every peer of', '      the mesh to leave']);
 });
 
+test('a table row with wide names keeps its columns: the indent counts columns, not characters', () => {
+  // '数据集.txt' is 10 columns in 7 characters; the last column starts at column 2 + 10 + 2 = 14.
+  const row = '  数据集.txt  s2, s3, s4, s5, s6, s7, s8';
+  assert.equal(wrapIndented(row, 20, 14), ['  数据集.txt', '     s2, s3, s4, s5,', '     s6, s7, s8']);
+});
+
 test('scrolled up, the log shows older rows and says how many lines are below; new ones are counted', () => {
   const f = new LogFeeder();
   for (let i = 0; i < 20; i += 1) f.add('info', `line ${i}`);
