@@ -4,7 +4,7 @@ import type { NeighboursView } from './feeders/neighbours-feeder.js';
 import { DEFAULT_HINT, HINTS, type StatusKind, type StatusView } from './feeders/status-feeder.js';
 import type { ThroughputView } from './feeders/throughput-feeder.js';
 import type { TopologyView } from './feeders/topology-feeder.js';
-import { fit, fitRight, formatBytes, formatClock, formatDuration, formatRate } from './format.js';
+import { columns, fit, fitRight, formatBytes, formatClock, formatDuration, formatRate, wrap } from './format.js';
 import { partsLength, styled, spread, type Part } from './styled-text.js';
 import { wrapIndented } from './log-view.js';
 import type { ScrollState } from './scroll-state.js';
@@ -189,18 +189,12 @@ export function neighbourLines(
 
 /** This peer's files: downloads first (what the user fetched), then shared ones, with sizes. */
 export function fileLines(v: FilesView, width: number, height: number, unicode: boolean): string[] {
-  const summary = styled(
-    [
-      [
-        `shared ${v.shared.length} (${formatBytes(v.sharedBytes)}) · downloads ${
-          v.downloads.length
-        } (${formatBytes(v.downloadsBytes)})`,
-        'gray-fg',
-      ],
-    ],
-    width,
-    unicode,
-  );
+  // Gray lines wrap rather than lose their end in a narrow panel.
+  const gray = (text: string) => wrap(text, width).map((row) => styled([[row, 'gray-fg']], width, unicode));
+  // The counts in words when they fit, else by the rows' own markers (S shared, ↓ downloaded), else wrapped.
+  const words = `shared ${v.shared.length} (${formatBytes(v.sharedBytes)}) · downloads ${v.downloads.length} (${formatBytes(v.downloadsBytes)})`;
+  const marks = `S ${v.shared.length} (${formatBytes(v.sharedBytes)}) · ${unicode ? '↓' : 'D'} ${v.downloads.length} (${formatBytes(v.downloadsBytes)})`;
+  const summary = gray(columns(words) <= width ? words : marks);
   const fresh = new Set(v.fresh);
   const entry = (marker: string, name: string, size: number, style: string) =>
     styled(
@@ -216,9 +210,8 @@ export function fileLines(v: FilesView, width: number, height: number, unicode: 
     ...v.downloads.map((f) => entry(unicode ? '↓' : 'D', f.name, f.size, 'green-fg')),
     ...v.shared.map((f) => entry('S', f.name, f.size, 'cyan-fg')),
   ];
-  if (rows.length === 0)
-    return [summary, styled([['nothing shared yet: put files in shared/', 'gray-fg']], width, unicode)];
-  return [summary, ...limit(rows, height - 1, width, unicode)];
+  if (rows.length === 0) return [...summary, ...gray('nothing shared yet: put files in shared/')].slice(0, height);
+  return [...summary, ...limit(rows, height - summary.length, width, unicode)];
 }
 
 /**

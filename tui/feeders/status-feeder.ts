@@ -43,7 +43,13 @@ export class StatusFeeder implements Feeder<StatusView> {
       case 'error':
         return this.show('error', event.message, event.t);
       case 'not-found':
-        return this.show('warn', `${event.file}: not found in the mesh`, event.t);
+        return this.show(
+          'warn',
+          `${event.file}: not found in the mesh${
+            event.suggestions?.length ? `; did you mean ${event.suggestions.slice(0, 3).join(', ')}?` : ''
+          }`,
+          event.t,
+        );
       case 'already-have':
         return this.show('info', `${event.file}: already held (${event.path})`, event.t);
       case 'download-complete':

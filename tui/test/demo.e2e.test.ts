@@ -115,6 +115,27 @@ it('npm start comes up with a welcome line, fetches a fixture from s1, and leavi
   }
 });
 
+it('at 80x24 a newcomer sees the Files panel whole and a suggestion for a name that matches nothing', async () => {
+  const tmux = TmuxSession.start({ command: [process.execPath, DEMO], width: 80, height: 24 });
+  try {
+    await tmux.waitFor(/mesh 5 peers/, 30_000);
+    tmux.sendKeys('Escape'); // the welcome's own view, when it does not fit the log
+    const screen = await tmux.waitFor('in shared/', 5_000);
+    assert.ok(!/downloads 0 \(…|put files …/.test(screen), `a Files line is cut:\n${screen}`);
+    tmux.type('dataset');
+    tmux.sendKeys('Enter');
+    const answered = await tmux.waitFor(/not found in the mesh; did you mean dataset-4mb\.bin\?/, 15_000);
+    const rows = answered.split('\n');
+    const status = rows[rows.findIndex((row) => row.startsWith('s1>')) - 1] ?? ''; // the row above the prompt
+    assert.match(status, /did you mean dataset-4mb\.bin\?/, `the status line:\n${answered}`);
+    tmux.type('Stop');
+    tmux.sendKeys('Enter');
+    assert.is(await tmux.waitForExit(20_000), 0);
+  } finally {
+    tmux.kill();
+  }
+});
+
 it('two demos at once do not collide, and SIGTERM to a demo stops all of it', async () => {
   const a = TmuxSession.start({ command: [process.execPath, DEMO], width: 100, height: 30 });
   const b = TmuxSession.start({ command: [process.execPath, DEMO], width: 100, height: 30 });

@@ -259,8 +259,16 @@ test('lists that do not fit end with a count of the rest', () => {
   };
   const lines = fileLines(files, 30, 4, true).map(untag);
   assert.equal(lines.length, 4);
-  assert.match(lines[0]!, /^shared 6 \(600 B\)/);
+  assert.is(lines[0], 'S 6 (600 B) · ↓ 0 (0 B)'); // the words would not fit 30 columns
   assert.is(lines[3], '+4 more');
+  assert.match(fileLines(files, 40, 4, true).map(untag)[0]!, /^shared 6 \(600 B\) · downloads 0 \(0 B\)$/);
+});
+
+test('in a narrow Files panel, nothing is cut: the counts shorten and the hint wraps', () => {
+  const empty = { shared: [], downloads: [], sharedBytes: 0, downloadsBytes: 0, fresh: [] };
+  const lines = fileLines(empty, 31, 6, true).map(untag);
+  assert.equal(lines, ['S 0 (0 B) · ↓ 0 (0 B)', 'nothing shared yet: put files', 'in shared/']);
+  for (const line of lines) assert.not.match(line, /…/);
 });
 
 test('the log shows the newest lines that fit, wrapped, with a clock when wide', () => {
