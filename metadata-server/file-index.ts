@@ -63,7 +63,24 @@ export function searchIndex(
   return entries.length > maxEntries ? entries.slice(0, maxEntries) : entries;
 }
 
-const nfc = (name: string): string => name.normalize('NFC');
+/**
+ * `name` in NFC. Every query compares every indexed name, and normalizing a decomposed name costs far more than
+ * comparing it, so results are remembered (names repeat from query to query), up to a bound.
+ */
+function nfc(name: string): string {
+  // Printable ASCII is its own NFC: the common case skips the lookup.
+  if (/^[\x20-\x7e]*$/.test(name)) return name;
+  let normal = NFC_CACHE.get(name);
+  if (normal === undefined) {
+    if (NFC_CACHE.size >= NFC_CACHE_MAX) NFC_CACHE.clear();
+    normal = name.normalize('NFC');
+    NFC_CACHE.set(name, normal);
+  }
+  return normal;
+}
+
+const NFC_CACHE_MAX = 100_000;
+const NFC_CACHE = new Map<string, string>();
 
 /** One entry per distinct (name, sha256) across `holdings`, holders in name order; unsorted. */
 export function aggregate(holdings: readonly Holding[]): IndexEntry[] {

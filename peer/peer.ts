@@ -1,3 +1,4 @@
+import { removeLeftoverCopies } from './content/final-move.js';
 import { EventEmitter } from 'eventemitter3';
 import { nanoid } from 'nanoid';
 import { join } from 'node:path';
@@ -102,6 +103,7 @@ export class Peer implements PeerHandle {
     this.host = options.host ?? '127.0.0.1';
     this.hopLimit = options.hopLimit ?? 7;
     this.folders = new PeerFolders(options.dir, options.downloadsDir).ensure();
+    removeLeftoverCopies(this.folders.downloads);
     this.id = loadIdentity(this.folders.state).id;
     this.ctx = {
       name: this.name,

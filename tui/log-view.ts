@@ -1,5 +1,5 @@
 import type { LogLevel, LogLine, LogView } from './feeders/log-feeder.js';
-import { formatClock, wrap } from './format.js';
+import { formatClock, printable, wrap } from './format.js';
 import type { RowKey, ScrollState } from './scroll-state.js';
 import { styled } from './styled-text.js';
 import { takeColumns } from './text-width.js';
@@ -28,8 +28,10 @@ const MIN_COLUMN_ROOM = 16;
  * `indent` columns in (a table's last column) when that leaves room, else two columns further in than the text
  * itself. A table row whose last column has no room starts that column on a row of its own, further in.
  */
-export function wrapIndented(text: string, width: number, indent?: number): string[] {
+export function wrapIndented(raw: string, width: number, indent?: number): string[] {
   if (width <= 0) return [];
+  // Measured as it will be drawn: a control character (from a name or a reason off the network) shows as `?`.
+  const text = printable(raw);
   const lead = text.length - text.trimStart().length;
   const roomy = indent !== undefined && width - indent >= Math.max(MIN_COLUMN_ROOM, Math.ceil(width / 3));
   const whole = wrap(text, width);

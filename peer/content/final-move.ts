@@ -1,32 +1,66 @@
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, fsyncSync, linkSync, openSync, closeSync, rmSync, unlinkSync } from 'node:fs';
+import { existsSync, linkSync, readdirSync, rmSync, unlinkSync } from 'node:fs';
+import { copyFile, open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { unusedName } from '../files/file-name.js';
 
+/** Hidden names of copies being made across file systems: never listed nor served, removed when left behind. */
+const TEMPORARY = /^\.meshshare-(\d+)-[0-9a-f]{12}\.tmp$/;
+
 /**
  * Puts a finished, flushed file `from` into `dir` under `name` (a numbered sibling when the name is taken: nothing
- * stored is overwritten) and removes `from`; returns the name it got. The file appears under its final name at
+ * stored is overwritten) and removes `from`; resolves with the name it got. The file appears under its final name at
  * once and whole: link() creates the name atomically and fails when it exists (rename would replace). When `dir` is
  * on another file system than the partial file (`--downloads DIR` elsewhere, docs/CONTRACT.md "Folders"), the file is
- * first copied beside its final place under a hidden temporary name (never listed nor served) and flushed, then
- * linked into place the same way.
+ * first copied beside its final place under a hidden temporary name and flushed, off the event loop (a copy of
+ * gigabytes takes seconds), then linked into place the same way. On a file system without hard links (FAT on a USB
+ * stick) the flushed copy is renamed into place after checking that the name is free. The folder's entry is
+ * flushed too, so a power cut cannot keep the removal of the partial file and lose the new name.
  */
-export function placeFile(from: string, dir: string, name: string): string {
+export async function placeFile(from: string, dir: string, name: string): Promise<string> {
+  let placed: string;
   try {
-    return linkInto(from, dir, name);
+    placed = linkInto(from, dir, name);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
+    if (!isCrossDevice(err) && !noHardLinks(err)) throw err;
+    placed = await copyInto(from, dir, name);
   }
+  await syncFolder(dir);
+  return placed;
+}
+
+/** Removes copies that a process which no longer runs left in `dir` when it stopped in the middle of one. */
+export function removeLeftoverCopies(dir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const entry of names) {
+    const pid = TEMPORARY.exec(entry)?.[1];
+    if (pid !== undefined && !running(Number(pid))) rmSync(join(dir, entry), { force: true });
+  }
+}
+
+async function copyInto(from: string, dir: string, name: string): Promise<string> {
   const temporary = join(dir, `.meshshare-${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
   try {
-    copyFileSync(from, temporary);
-    const fd = openSync(temporary, 'r+');
+    await copyFile(from, temporary);
+    const handle = await open(temporary, 'r+');
     try {
-      fsyncSync(fd);
+      await handle.sync();
     } finally {
-      closeSync(fd);
+      await handle.close();
     }
-    const placed = linkInto(temporary, dir, name);
+    let placed: string;
+    try {
+      placed = linkInto(temporary, dir, name);
+    } catch (err) {
+      if (!noHardLinks(err)) throw err;
+      placed = unusedName(name, (n) => existsSync(join(dir, n)));
+      await rename(temporary, join(dir, placed));
+    }
     unlinkSync(from);
     return placed;
   } finally {
@@ -48,4 +82,35 @@ function linkInto(source: string, dir: string, wanted: string): string {
   }
   unlinkSync(source);
   return name;
+}
+
+async function syncFolder(dir: string): Promise<void> {
+  try {
+    const handle = await open(dir, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    // Some file systems refuse to flush a folder (EINVAL): the file itself is flushed already.
+  }
+}
+
+function isCrossDevice(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException).code === 'EXDEV';
+}
+
+function noHardLinks(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'ENOSYS';
+}
+
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

@@ -279,7 +279,15 @@ export class PartialFile {
     this.closed = true;
     this.closeHave();
     // Linked into place, never renamed over anything (content/final-move.ts); copied first across file systems.
-    const name = placeFile(this.path, dir, this.file);
+    let name: string;
+    try {
+      name = await placeFile(this.path, dir, this.file);
+    } catch (err) {
+      // Nothing moved (a full disk, a folder gone): the data and the record stay for the next try, and the content
+      // is free to be asked for again.
+      this.folder.released(this.manifest.sha256);
+      throw err;
+    }
     this.folder.remove(this.manifest.sha256);
     this.folder.released(this.manifest.sha256);
     return name;

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, realpathSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { P2pError } from '../../common/errors.js';
 
@@ -29,17 +29,32 @@ export class PeerFolders {
     const inside = relative(this.root, this.downloads);
     const outside = inside === '' || inside === '..' || inside.startsWith(`..${sep}`) || isAbsolute(inside);
     this.downloadsLabel = outside ? this.downloads : inside.split(sep).join('/');
-    if (this.downloads === this.shared || within(this.state, this.downloads) || this.downloads === this.root)
-      throw new P2pError(
-        'P2P_ERR_BAD_ARGS',
-        `--downloads ${downloads} would mix downloads with the peer's own folder, its shared/ or its hidden state: give another folder`,
-      );
+    this.option = downloads;
+    // Checked by name before anything is created, and again by real path once it exists (links, `..`).
+    this.checkDownloads(this.root, this.shared, this.state, this.downloads);
   }
+
+  private readonly option: string | undefined;
 
   /** Creates whatever is missing. */
   ensure(): this {
     for (const dir of [this.shared, this.downloads, this.state, this.partial]) mkdirSync(dir, { recursive: true });
+    const real = (path: string) => realpathSync(path);
+    this.checkDownloads(real(this.root), real(this.shared), real(this.state), real(this.downloads));
     return this;
+  }
+
+  /**
+   * A downloads folder apart from the peer's own: not its folder or one above it, not in its `shared/` (files
+   * would be offered twice), not in its hidden state (partial files, identity and logs must never be served).
+   */
+  private checkDownloads(root: string, shared: string, state: string, downloads: string): void {
+    if (this.option === undefined) return;
+    if (within(shared, downloads) || within(state, downloads) || within(downloads, root))
+      throw new P2pError(
+        'P2P_ERR_BAD_ARGS',
+        `--downloads ${this.option} would mix downloads with the peer's own folder, its shared/ or its hidden state: give another folder`,
+      );
   }
 }
 

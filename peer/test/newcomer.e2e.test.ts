@@ -3,7 +3,7 @@
  * nothing gets close names, `cancel` stops a download keeping its pieces (or discarding them), `partials` lists what
  * is kept, and `--downloads DIR` puts downloads elsewhere.
  */
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -167,6 +167,20 @@ test('cancel --discard deletes the partial data, of a running download and of a 
     const raced = await r.waitFor('download-cancelled', 5_000, racing);
     assert.ok(raced.event === 'download-cancelled' && raced.discarded, JSON.stringify(raced));
     await until(() => partialFiles(r).length === 0, `nothing kept: ${partialFiles(r)}`);
+
+    // Two cancels in one write: the first decides (kept), the second is told so; the event does not lie.
+    h.kill('SIGCONT');
+    const twice = r.events.length;
+    r.send('big.bin');
+    await r.waitFor((e) => e.event === 'download-progress' && e.received > 0, 20_000, twice);
+    h.kill('SIGSTOP');
+    const first = r.events.length;
+    r.send('cancel big.bin\ncancel big.bin --discard');
+    const decided = await r.waitFor('download-cancelled', 5_000, first);
+    const told = await r.waitFor((e) => e.event === 'error' && /already being cancelled/.test(e.message), 5_000, first);
+    assert.ok(decided.event === 'download-cancelled' && !decided.discarded, JSON.stringify(decided));
+    assert.ok(told.cmd !== undefined && decided.event === 'download-cancelled' && told.cmd === decided.by + 1);
+    assert.is(partialFiles(r).length, 3, 'kept, as the event says');
     h.kill('SIGCONT');
   } finally {
     await mesh.close();
@@ -267,6 +281,13 @@ test('--downloads DIR puts downloads there (outside or inside the folder, across
     const refused = await mesh.startPeer('f', ['--downloads', join(mesh.dirOf('f'), 'shared')], false);
     assert.is(await refused.waitExit(), 2);
     assert.match(refused.stderr, /--downloads .* give another folder/);
+    // Also through a link: a folder that leads into shared/ or the hidden state is refused by its real path.
+    const linked = join(mesh.root, 'looks-elsewhere');
+    symlinkSync(join(mesh.dirOf('g'), '.p2p'), linked);
+    mkdirSync(join(mesh.dirOf('g'), '.p2p'), { recursive: true });
+    const sneaky = await mesh.startPeer('g', ['--downloads', linked], false);
+    assert.is(await sneaky.waitExit(), 2);
+    assert.match(sneaky.stderr, /--downloads .* give another folder/);
   } finally {
     await mesh.close();
     rmSync(elsewhere, { recursive: true, force: true });

@@ -227,4 +227,30 @@ test('complete flushes, renames into Downloads under a free name and forgets the
   }
 });
 
+test('a final move that fails keeps the data and the record, and frees the content to be asked for again', async () => {
+  const t = setup();
+  try {
+    const files = new PartialFiles(t.dir);
+    const f = await files.open('disk.img', t.manifest);
+    for (let i = 0; i < 5; i++) {
+      await f.write(i, piece(t.data, i));
+      f.confirm(i);
+    }
+    // The downloads folder is gone (unmounted, deleted): the link fails.
+    const failed = await f.complete(join(t.root, 'gone')).then(
+      () => false,
+      () => true,
+    );
+    assert.ok(failed, 'the move fails');
+    await f.close();
+    assert.ok(existsSync(f.path), 'the data stays');
+    assert.is(files.load(t.manifest.sha256)?.have.count, 5, 'and the record');
+    assert.not.ok(files.isOpen(t.manifest.sha256), 'the content is free again');
+    const again = await files.open('disk.img', t.manifest); // was "already being downloaded" until a restart
+    await again.close();
+  } finally {
+    t.done();
+  }
+});
+
 test.run();

@@ -28,4 +28,20 @@ test('the message asks "did you mean" only when there is something to suggest', 
   assert.not.match(notFoundMessage('zzzz', []), /did you mean/);
 });
 
+test('names that could not be fetched, or would garble a terminal, are never suggested', () => {
+  const hostile = ['movie\u001b]0;PWNED\u0007\u001b[2J.bin', 'movie/../../etc.bin', '.movie.bin', 'movie.bin'];
+  assert.equal(suggestNames('movie', hostile), ['movie.bin']);
+});
+
+test('thousands of long names from a hostile index cost milliseconds, not seconds', () => {
+  const names = Array.from({ length: 6000 }, (_, i) => `${'x'.repeat(240)}-${String(i).padStart(8, '0')}.bin`);
+  for (const query of ['dataset', 'y'.repeat(60), 'z'.repeat(250)]) {
+    const started = performance.now();
+    suggestNames(query, names);
+    const ms = performance.now() - started;
+    // The unbanded distance took 0.5 s for 10 characters and 11.6 s for 250 here.
+    assert.ok(ms < 400, `${query.length}-character query over 6000 names: ${ms.toFixed(0)} ms`);
+  }
+});
+
 test.run();

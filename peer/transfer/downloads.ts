@@ -100,14 +100,15 @@ export class Downloads extends EventEmitter<{
 
   /**
    * Stops the running download of `name` (its query, file name or stem) for command line `by`: every source is
-   * dropped and no more is asked; its verified pieces stay for a resume unless `discard`. Ends with
-   * `download-cancelled`. Returns false when nothing of that name is running, 'finishing' when it is too late.
+   * dropped and no more is asked; its verified pieces stay for a resume unless `discard`. Ends with `download-cancelled`.
+   * Returns false when nothing of that name runs, 'finishing' when too late, 'cancelling' when already cancelled.
    */
-  async cancel(name: string, discard: boolean, by: number): Promise<boolean | 'finishing'> {
+  async cancel(name: string, discard: boolean, by: number): Promise<boolean | 'finishing' | 'cancelling'> {
     const named = (j: Job) => sameName(j.query, name) || sameName(j.swarm?.content.file ?? '', name);
     const job = [...this.jobs.values()].find(named) ?? this.runningByStem(name);
     if (!job) return false;
     if (job.swarm?.isFinalizing) return 'finishing';
+    if (job.cancelled) return 'cancelling'; // the first cancel decides what is kept, and its event says so
     job.cancelled = { by, discard };
     if (job.swarm) {
       await job.swarm.abort('cancelled by the user', discard); // its `failed` becomes `download-cancelled`

@@ -46,6 +46,8 @@ export class PartialDownloads {
     const running = await this.downloads.cancel(file, discard, cmd);
     if (running === 'finishing')
       return [error(`${file} is complete and being verified: too late to cancel (delete the file once it is saved)`)];
+    if (running === 'cancelling')
+      return [error(`${file} is already being cancelled: its download-cancelled event says what is kept`)];
     if (running) return [];
     const kept = this.kept(file);
     if (!kept)

@@ -1,4 +1,4 @@
-import { stemOf } from '../files/file-name.js';
+import { isSafeFileName, stemOf } from '../files/file-name.js';
 
 /** Most names a `not-found` suggests. */
 export const MAX_SUGGESTIONS = 5;
@@ -12,19 +12,21 @@ export const MAX_SUGGESTIONS = 5;
 export function suggestNames(query: string, names: Iterable<string>, limit = MAX_SUGGESTIONS): string[] {
   const q = query.toLowerCase();
   const qStem = stemOf(q);
+  const typos = Math.max(1, Math.min(MAX_TYPOS, Math.floor(qStem.length / 3)));
   const scored: [number, number, string][] = [];
   for (const name of new Set(names)) {
-    if (name === query) continue;
+    // Names come from the index and other peers: one that could not be fetched (or would garble a terminal) is
+    // never suggested.
+    if (name === query || !isSafeFileName(name)) continue;
     const n = name.toLowerCase();
     const stem = stemOf(n);
-    const whole = editDistance(q, n);
-    const distance = Math.min(whole, editDistance(qStem, stem));
+    const whole = boundedDistance(q, n, MAX_TYPOS);
     let tier: number;
     if (n === q) tier = 0;
     else if (stem === q || stem === qStem) tier = 1;
     else if (n.includes(q) || (qStem.length >= 3 && n.includes(qStem)) || (stem.length >= 3 && q.includes(stem)))
       tier = 2;
-    else if (distance <= Math.max(1, Math.min(3, Math.floor(qStem.length / 3)))) tier = 3;
+    else if (Math.min(whole, boundedDistance(qStem, stem, typos)) <= typos) tier = 3;
     else continue;
     scored.push([tier, whole, name]); // closest whole name first within a tier
   }
@@ -38,20 +40,38 @@ export function notFoundMessage(file: string, suggestions: readonly string[]): s
   return suggestions.length > 0 ? `${base}; did you mean ${suggestions.join(', ')}?` : base;
 }
 
-/** Edit distance counting a swap of two neighbours as one typo (optimal string alignment; names ≤ 255 bytes). */
-function editDistance(a: string, b: string): number {
+/** Most typos a suggestion may be away from what was typed. */
+const MAX_TYPOS = 3;
+
+/**
+ * Edit distance counting a swap of two neighbours as one typo (optimal string alignment), or `max + 1` as soon as it
+ * is known to exceed `max`: only a band of width 2·max+1 around the diagonal is computed, so thousands of long names
+ * (the index holds up to a few thousand, up to 255 bytes each) cost milliseconds, not seconds.
+ */
+function boundedDistance(a: string, b: string, max: number): number {
   if (a === b) return 0;
-  let before: number[] = [];
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  if (Math.abs(a.length - b.length) > max) return max + 1;
+  const far = max + 1;
+  // Three rows reused in turn; only the band and the cells just outside it are ever read.
+  let before = new Int32Array(b.length + 1).fill(far);
+  let previous = new Int32Array(b.length + 1).fill(far);
+  let current = new Int32Array(b.length + 1).fill(far);
+  for (let j = 0; j <= Math.min(b.length, max); j++) previous[j] = j;
   for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
+    const low = Math.max(1, i - max);
+    const high = Math.min(b.length, i + max);
+    current[low - 1] = low === 1 ? (i <= max ? i : far) : far;
+    if (high === i + max) previous[high] = far; // outside the previous row's band: stale from an older row
+    let best = current[low - 1]!;
+    for (let j = low; j <= high; j++) {
       let d = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
       if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, before[j - 2]! + 1);
+      d = Math.min(d, far);
       current[j] = d;
+      best = Math.min(best, d);
     }
-    before = previous;
-    previous = current;
+    if (best > max) return far;
+    [before, previous, current] = [previous, current, before];
   }
-  return previous[b.length]!;
+  return Math.min(previous[b.length]!, far);
 }

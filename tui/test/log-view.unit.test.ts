@@ -32,6 +32,13 @@ test('a table row with wide names keeps its columns: the indent counts columns, 
   assert.equal(wrapIndented(row, 20, 14), ['  数据集.txt', '     s2, s3, s4, s5,', '     s6, s7, s8']);
 });
 
+test('control characters are measured as the ? they are drawn as: nothing is cut', () => {
+  const text = '{数éa—\t👨‍👩‍👧é👨‍👩‍👧a.🎉👨‍👩‍👧🎉{  ';
+  const rows = wrapIndented(text, 17);
+  assert.ok(rows.every((row) => !row.includes('…')));
+  assert.is(rows.join('').replace(/ /g, ''), text.replace('\t', '?').replace(/ /g, ''));
+});
+
 test('scrolled up, the log shows older rows and says how many lines are below; new ones are counted', () => {
   const f = new LogFeeder();
   for (let i = 0; i < 20; i += 1) f.add('info', `line ${i}`);
