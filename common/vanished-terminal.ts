@@ -24,7 +24,9 @@ export function releaseVanishedTerminal(): void {
     } catch {
       // Already closed: nothing to restore for it either.
     }
-    // The lowest free descriptor is the one just closed (the ones below it are open), so /dev/null takes its place.
-    openSync('/dev/null', fd === 0 ? 'r' : 'w');
+    // The lowest free descriptor is the one just closed (the ones below it are open), so /dev/null takes its place;
+    // if another one came back (a lower one was closed too), it is not kept.
+    const got = openSync('/dev/null', fd === 0 ? 'r' : 'w');
+    if (got !== fd) closeSync(got);
   }
 }
