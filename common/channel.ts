@@ -15,6 +15,11 @@ export interface ChannelOptions {
   idleTimeoutMs?: number;
   /** How the far end is shown in logs. Default: the stream's `remoteAddress:remotePort`, else `?`. */
   remote?: string;
+  /**
+   * A frame begun must arrive whole within this long, or the connection is closed (a sender trickling one frame
+   * cannot hold memory or a connection slot). Time paused by us does not count. Default 10 000 ms; 0 disables.
+   */
+  frameDeadlineMs?: number;
 }
 
 export interface ChannelEvents<M> {
@@ -28,6 +33,8 @@ export interface ChannelEvents<M> {
 
 /** Default inactivity limit: neighbours ping every second, so 15 s of silence is a dead or hung link. */
 export const DEFAULT_IDLE_TIMEOUT_MS = 15_000;
+/** Default time for one frame to arrive whole once its first byte came (docs/SECURITY.md "Limits"). */
+export const DEFAULT_FRAME_DEADLINE_MS = 10_000;
 /** After a graceful `end()`, a far end that never answers our FIN is cut off this much later. */
 const END_GRACE_MS = 2000;
 
@@ -55,6 +62,10 @@ export class Channel<M extends object> extends EventEmitter<ChannelEvents<M>> {
   private idleTimer: NodeJS.Timeout | undefined;
   private lastReceived = performance.now();
   private paused = false;
+  private frameDeadlineMs: number;
+  /** When the frame now being assembled began (-1: none pending). */
+  private frameStarted = -1;
+  private frameTimer: NodeJS.Timeout | undefined;
 
   constructor(
     stream: Duplex,
@@ -68,6 +79,7 @@ export class Channel<M extends object> extends EventEmitter<ChannelEvents<M>> {
     this.decoder = new FrameDecoder({ maxFrameBytes: options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES });
     net.setNoDelay?.(true);
     this.idleMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+    this.frameDeadlineMs = options.frameDeadlineMs ?? DEFAULT_FRAME_DEADLINE_MS;
     this.armIdle();
     stream.on('data', (chunk: Buffer) => this.onData(chunk));
     stream.on('error', (err) => this.destroy(err));
@@ -93,6 +105,11 @@ export class Channel<M extends object> extends EventEmitter<ChannelEvents<M>> {
 
   setMaxFrameBytes(max: number): void {
     this.decoder.setMaxFrameBytes(max);
+  }
+
+  /** Changes the time one frame may take to arrive whole (0 disables), e.g. for large pieces. */
+  setFrameDeadline(ms: number): void {
+    this.frameDeadlineMs = ms;
   }
 
   /** Changes the receive-idle limit (0 disables); the clock keeps running from the last byte received. */
@@ -138,6 +155,7 @@ export class Channel<M extends object> extends EventEmitter<ChannelEvents<M>> {
     if (!this.paused) return;
     this.paused = false;
     this.lastReceived = performance.now();
+    if (this.frameStarted >= 0) this.frameStarted = this.lastReceived; // our pause: the frame's clock restarts
     this.stream.resume();
   }
 
@@ -187,7 +205,11 @@ export class Channel<M extends object> extends EventEmitter<ChannelEvents<M>> {
     this.received += chunk.length;
     this.lastReceived = performance.now();
     try {
-      for (const frame of this.decoder.push(chunk)) {
+      const frames = this.decoder.push(chunk);
+      // A frame still pending began in this chunk when one completed before it, else it goes on from earlier.
+      if (this.decoder.pendingBytes === 0) this.frameStarted = -1;
+      else if (frames.length > 0 || this.frameStarted < 0) this.startFrameClock();
+      for (const frame of frames) {
         this.emit('message', this.table.decode(frame));
         if (this.stream.destroyed) return;
       }
@@ -196,9 +218,35 @@ export class Channel<M extends object> extends EventEmitter<ChannelEvents<M>> {
     }
   }
 
+  /** Stamps the start of a pending frame; one timer per deadline period, not one per chunk. */
+  private startFrameClock(): void {
+    this.frameStarted = this.lastReceived;
+    if (this.frameDeadlineMs > 0 && !this.frameTimer) this.armFrameTimer(this.frameDeadlineMs);
+  }
+
+  private armFrameTimer(ms: number): void {
+    this.frameTimer = setTimeout(() => {
+      this.frameTimer = undefined;
+      if (this.closed || this.frameStarted < 0 || this.frameDeadlineMs <= 0) return;
+      const late = this.paused ? 0 : performance.now() - this.frameStarted;
+      if (late < this.frameDeadlineMs) return this.armFrameTimer(Math.max(1, this.frameDeadlineMs - late));
+      // As for the idle clock: judge only after the poll phase has read what already arrived.
+      setImmediate(() => {
+        if (this.closed || this.frameStarted < 0) return;
+        if (!this.paused && performance.now() - this.frameStarted >= this.frameDeadlineMs) {
+          const got = `${this.decoder.pendingBytes} bytes of it received`;
+          this.destroy(
+            new P2pError('P2P_ERR_TIMEOUT', `a frame did not arrive whole within ${this.frameDeadlineMs} ms (${got})`),
+          );
+        } else if (!this.frameTimer) this.armFrameTimer(1);
+      }).unref();
+    }, ms).unref();
+  }
+
   private finish(): void {
     if (this.closed) return;
     clearTimeout(this.idleTimer);
+    clearTimeout(this.frameTimer);
     if (!this.failure && this.decoder.pendingBytes > 0) {
       // The peer hung up in the middle of a frame: a truncated message is bad input, not a clean close.
       this.failure = new P2pError(

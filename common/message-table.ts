@@ -1,6 +1,7 @@
 import { BadMessageError, P2pError } from './errors.js';
 import type { Frame } from './frame-decoder.js';
 import { encodeFrame } from './frame-encoder.js';
+import { MAX_JSON_DEPTH, nestsWithin } from './json-bounds.js';
 import type { Check } from './schema.js';
 
 /**
@@ -22,6 +23,7 @@ export function jsonMessage<T>(type: number, name: string, check: Check<T>): Mes
     name,
     encode: (msg) => encodeFrame(type, Buffer.from(JSON.stringify(msg), 'utf8')),
     decode: (payload) => {
+      if (!nestsWithin(payload)) throw new BadMessageError(`${name}: nested deeper than ${MAX_JSON_DEPTH} levels`);
       let parsed: unknown;
       try {
         parsed = JSON.parse(payload.toString('utf8'));

@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { HostLimits } from './host-limits.js';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { describeError } from '../common/errors.js';
@@ -124,6 +125,7 @@ export class MetadataServer {
   private pool: WorkerPool<RegistryRequest, RegistryResult> | undefined;
   private poolReady: Promise<WorkerPool<RegistryRequest, RegistryResult>> | undefined;
   private readonly connections = new Map<number, ServerConnection>();
+  private readonly hostLimits = new HostLimits();
   private nextConnId = 1;
   private sweepTimer: NodeJS.Timeout | undefined;
   private stopping: Promise<void> | undefined;
@@ -233,7 +235,9 @@ export class MetadataServer {
   }
 
   private accept(socket: Socket): void {
-    if (this.stopping) {
+    const refusal = this.hostLimits.connectionRefusal(socket.remoteAddress ?? '?', this.connections.values());
+    if (this.stopping || refusal) {
+      if (refusal) this.log(`closed ${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}: ${refusal}`);
       socket.destroy();
       return;
     }
@@ -256,6 +260,7 @@ export class MetadataServer {
           c.close();
         },
         log: (line) => this.log(line),
+        joinRefusal: (c) => this.hostLimits.slotRefusal(c.remoteHost, this.connections.values()),
         closed: (c) => this.connections.delete(c.id),
       },
     );

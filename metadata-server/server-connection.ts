@@ -12,12 +12,15 @@ import {
 } from './registry-protocol.js';
 import { unexpected } from './registry-service.js';
 
+/** Largest frame accepted before a connection was admitted: a join is well under 1 KiB. */
+export const UNJOINED_MAX_FRAME_BYTES = 16 * 1024;
+
 export interface ServerConnectionOptions {
   /** Close a connection that has not been admitted this long after it opened. */
   joinTimeoutMs: number;
   /** Close a connection silent for this long (the heartbeat timeout). */
   idleTimeoutMs: number;
-  /** Largest frame accepted from a peer. */
+  /** Largest frame accepted from a peer once it joined (before: UNJOINED_MAX_FRAME_BYTES). */
   maxFrameBytes: number;
   /** Most requests a connection may have waiting for the pool; a flood beyond it closes the connection. */
   maxQueuedRequests: number;
@@ -32,6 +35,8 @@ export interface ConnectionHost {
   /** A request failed (a worker died, the server is stopping). */
   failed(conn: ServerConnection, err: Error): void;
   log(line: string): void;
+  /** Why this connection's join is refused before the registry sees it (too many slots at its address). */
+  joinRefusal(conn: ServerConnection): string | undefined;
   /** The connection closed; its slot (if any) has been freed. */
   closed(conn: ServerConnection): void;
 }
@@ -45,7 +50,7 @@ export interface ConnectionHost {
 export class ServerConnection {
   readonly channel: Channel<ServerMessages>;
   readonly remote: string;
-  private readonly remoteHost: string;
+  readonly remoteHost: string;
   private queue: RegistryRequest[] = [];
   private busy = false;
   /** The pool admitted this connection (it may hold a slot until a disconnect is performed). */
@@ -64,7 +69,8 @@ export class ServerConnection {
     this.remoteHost = socket.remoteAddress ?? 'unknown';
     this.remote = `${this.remoteHost}:${socket.remotePort ?? '?'}`;
     this.channel = new Channel(socket, serverMessages, {
-      maxFrameBytes: options.maxFrameBytes,
+      // Until it joined, a connection is a stranger: a join fits in a few hundred bytes (docs/SECURITY.md "Limits").
+      maxFrameBytes: Math.min(UNJOINED_MAX_FRAME_BYTES, options.maxFrameBytes),
       idleTimeoutMs: options.idleTimeoutMs,
     });
     this.channel.on('message', (msg) => this.onMessage(msg));
@@ -79,6 +85,11 @@ export class ServerConnection {
       if (this.registered || this.ending) return;
       this.channel.destroy(new P2pError('P2P_ERR_TIMEOUT', `no join within ${options.joinTimeoutMs} ms`));
     }, options.joinTimeoutMs);
+  }
+
+  /** It sent a join being served, or was admitted: it may hold one of the mesh's slots. */
+  get holdsSlot(): boolean {
+    return this.mayHoldSlot || this.registered;
   }
 
   /** Closes the connection now (server shutdown). */
@@ -137,7 +148,11 @@ export class ServerConnection {
       const kind = request.message.kind;
       if (!this.registered && kind !== 'join') return this.refuseOutOfOrder(kind, 'send join first');
       if (this.registered && kind === 'join') return this.refuseOutOfOrder(kind, 'this connection has already joined');
-      if (kind === 'join') this.mayHoldSlot = true;
+      if (kind === 'join') {
+        const refusal = this.host.joinRefusal(this);
+        if (refusal) return this.refuseJoin(refusal);
+        this.mayHoldSlot = true;
+      }
     }
     this.busy = true;
     this.host
@@ -156,6 +171,7 @@ export class ServerConnection {
     if (result.admitted) {
       this.registered = true;
       clearTimeout(this.joinTimer);
+      this.channel.setMaxFrameBytes(this.options.maxFrameBytes);
     } else if (request?.op === 'message' && request.message.kind === 'join') {
       this.mayHoldSlot = false;
     }
@@ -168,6 +184,14 @@ export class ServerConnection {
   private refuseOutOfOrder(kind: string, what: string): void {
     const out = emptyResult();
     unexpected(out, this.remote, kind, what);
+    this.apply(out);
+  }
+
+  private refuseJoin(reason: string): void {
+    const out = emptyResult();
+    out.reply = { kind: 'refused', body: { code: 'P2P_ERR_MESH_FULL', reason } };
+    out.end = true;
+    out.logs.push(`refused ${this.remote}: P2P_ERR_MESH_FULL: ${reason}`);
     this.apply(out);
   }
 

@@ -31,8 +31,12 @@ import { Downloads, type DownloadsOptions } from './transfer/downloads.js';
 import { PartialDownloads } from './transfer/partials.js';
 import type { UploadOptions } from './transfer/upload.js';
 import { Uploads } from './transfer/uploads.js';
-import { PeerListener } from './transport/peer-listener.js';
+import { PeerListener, UNPROVEN_MAX_FRAME_BYTES } from './transport/peer-listener.js';
+import { DEFAULT_MAX_FRAME_BYTES } from '../common/frame-decoder.js';
 import { Transport } from './transport/transport.js';
+
+/** A holder's dial-back (its connect deadline is 30 s) may arrive this long after our query. */
+const OFFER_WINDOW_MS = 35_000;
 
 export interface PeerOptions {
   /** Canonical (lower-case) name. */
@@ -77,7 +81,11 @@ export class Peer implements PeerHandle {
   private readonly catalog: FileCatalog;
   /** Every connection in or out goes through it (the seam for the mesh-key handshake). */
   private readonly transport = new Transport();
-  private readonly listener = new PeerListener(this.transport);
+  /** Holders answer a flood by dialling back with an offer, which may be large: only then do strangers get more room. */
+  private readonly listener = new PeerListener(this.transport, {
+    firstFrameBytes: () =>
+      this.router.originatedWithin('query', OFFER_WINDOW_MS) ? DEFAULT_MAX_FRAME_BYTES : UNPROVEN_MAX_FRAME_BYTES,
+  });
   private readonly neighbours: NeighbourSet;
   private readonly router: FloodRouter;
   private readonly server: ServerLink;

@@ -172,4 +172,37 @@ test('an unknown message type closes the channel with P2P_ERR_UNKNOWN_TYPE', asy
   assert.is(codeOfErr(await closeWithin(closed, 1000)), 'P2P_ERR_UNKNOWN_TYPE');
 });
 
+test('a frame trickled byte by byte is cut at the frame deadline although bytes keep arriving', async () => {
+  const { far, closed } = rig({ frameDeadlineMs: 100, idleTimeoutMs: 1000 });
+  const frame = peerMessages.encode('bye', { reason: 'x'.repeat(100) });
+  let i = 0;
+  const trickle = setInterval(() => i < frame.length - 1 && far.write(frame.subarray(i, ++i)), 5);
+  const started = Date.now();
+  try {
+    const reason = await closeWithin(closed, 1000);
+    assert.is(codeOfErr(reason), 'P2P_ERR_TIMEOUT');
+    assert.match(reason!.message, /did not arrive whole within 100 ms/);
+    assert.ok(Date.now() - started < 400, 'cut near the deadline');
+  } finally {
+    clearInterval(trickle);
+  }
+});
+
+test('frames streaming back to back, each whole in time, never trip the frame deadline', async () => {
+  const { channel, far, messages } = rig({ frameDeadlineMs: 200 });
+  const frame = peerMessages.encode('ping', { n: 3 });
+  // Every chunk ends inside the next frame, so a frame is always pending; each one still completes quickly.
+  const stream = Buffer.concat(Array.from({ length: 40 }, () => frame));
+  const half = Math.floor(frame.length / 2);
+  for (let at = 0; at < stream.length; at += frame.length) {
+    far.write(stream.subarray(at === 0 ? 0 : at - half, at + frame.length - half));
+    await sleep(10);
+  }
+  far.write(stream.subarray(stream.length - half));
+  await sleep(20);
+  assert.ok(channel.isOpen, 'still open after 400 ms of back-to-back frames');
+  assert.is(messages.length, 40);
+  channel.destroy();
+});
+
 test.run();

@@ -101,4 +101,18 @@ test('pieces are binary: index and data survive a round trip', () => {
   }
 });
 
+test('refuses deep nesting before parsing it, quickly, and counts no brackets inside strings', () => {
+  const type = serverMessages.typeOf('peers');
+  const deep = Buffer.from('{"rid":"a","peers":' + '['.repeat(500_000) + ']'.repeat(500_000) + '}');
+  const started = performance.now();
+  assert.is(
+    codeOf(() => decodeOne(encodeFrame(type, deep))),
+    'P2P_ERR_BAD_MESSAGE',
+  );
+  assert.ok(performance.now() - started < 50, 'refused without parsing');
+  const quoted = { reason: '[[[[[[[[[[[[[[[[[[[[[[[[[\\"{{{{{{{{{{{{{{{{{{{{{{' };
+  const [frame] = new FrameDecoder().push(peerMessages.encode('bye', quoted));
+  assert.equal(peerMessages.decode(frame!).body, quoted);
+});
+
 test.run();

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { SeenCache, type SeenCacheOptions } from '../../common/seen-cache.js';
 import type { NeighbourSet } from './neighbour-set.js';
 import type { PeerMessages } from '../../common/wire/peer-messages.js';
@@ -14,6 +15,8 @@ type Flooded = 'query' | 'topo-query' | 'stop-all';
  */
 export class FloodRouter {
   private readonly seen: SeenCache<string>;
+  /** When this peer last started a flood of each kind (performance.now()). */
+  private readonly lastOwn = new Map<Flooded, number>();
 
   constructor(
     private readonly neighbours: NeighbourSet,
@@ -25,7 +28,14 @@ export class FloodRouter {
   /** Starts a flood of our own; returns how many neighbours it went to. */
   originate<K extends Flooded>(kind: K, body: PeerMessages[K]): number {
     this.seen.add(body.qid, FROM_SELF);
+    this.lastOwn.set(kind, performance.now());
     return this.neighbours.broadcast(kind, body);
+  }
+
+  /** Whether this peer started a flood of `kind` within the last `ms` (answers to it may still arrive). */
+  originatedWithin(kind: Flooded, ms: number): boolean {
+    const at = this.lastOwn.get(kind);
+    return at !== undefined && performance.now() - at < ms;
   }
 
   /** Records a flooded message from `from`; false when its id was seen already (drop it). */

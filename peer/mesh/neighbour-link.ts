@@ -4,6 +4,8 @@ import type { Tagged } from '../../common/message-table.js';
 import type { PeerMessages } from '../../common/wire/peer-messages.js';
 import type { PeerRef } from '../../common/wire/shapes.js';
 import type { PeerChannel } from '../transport/peer-listener.js';
+import { P2pError } from '../../common/errors.js';
+import { FLOOD_BURST, FLOOD_RATE_PER_S, FloodRate } from './flood-rate.js';
 import type { NeighbourStats } from '../control/peer-events.js';
 
 export interface NeighbourLinkOptions {
@@ -33,6 +35,7 @@ export class NeighbourLink extends EventEmitter<NeighbourLinkEvents> {
   private byeReason: string | undefined;
   /** Set when the link is dropped as a duplicate; its close then means nothing to the mesh. */
   superseded = false;
+  private readonly floodRate = new FloodRate(performance.now());
 
   constructor(
     readonly channel: PeerChannel,
@@ -92,8 +95,24 @@ export class NeighbourLink extends EventEmitter<NeighbourLinkEvents> {
         this.byeReason = `left: ${msg.body.reason}`;
         this.channel.end();
         return;
+      case 'query':
+      case 'topo-query':
+        return this.flooded(msg);
       default:
         this.emit('message', msg);
     }
+  }
+
+  /** A flooded request counts against this neighbour's rate: beyond it, dropped; far beyond it, the link is cut. */
+  private flooded(msg: Tagged<PeerMessages>): void {
+    const verdict = this.floodRate.take(performance.now());
+    if (verdict === 'pass') return void this.emit('message', msg);
+    if (verdict === 'drop') return;
+    this.channel.destroy(
+      new P2pError(
+        'P2P_ERR_BUFFER_OVERFLOW',
+        `flooded more than ${FLOOD_BURST} requests at once and ${FLOOD_RATE_PER_S} a second: link cut`,
+      ),
+    );
   }
 }

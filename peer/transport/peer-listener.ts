@@ -1,5 +1,6 @@
 import { EventEmitter } from 'eventemitter3';
 import type { Channel } from '../../common/channel.js';
+import { DEFAULT_MAX_FRAME_BYTES } from '../../common/frame-decoder.js';
 import { describeError, P2pError, TimeoutError } from '../../common/errors.js';
 import { peerMessages, type PeerMessages } from '../../common/wire/peer-messages.js';
 import type { Listening, Transport } from './transport.js';
@@ -11,7 +12,15 @@ export interface PeerListenerOptions {
   handshakeTimeoutMs?: number;
   /** Most connections open at once through this listener; more are refused at accept. Default 64. */
   maxConnections?: number;
+  /**
+   * Largest first frame of a connection that has not yet said who it is. Default: UNPROVEN_MAX_FRAME_BYTES (a hello
+   * or a fetch); the peer raises it while holders may dial back with an offer of a large file.
+   */
+  firstFrameBytes?: () => number;
 }
+
+/** Largest frame before a connection's first valid message: hello and fetch are a few KiB at most. */
+export const UNPROVEN_MAX_FRAME_BYTES = 16 * 1024;
 
 export interface PeerListenerEvents {
   /** A neighbour dialled us. */
@@ -33,6 +42,7 @@ export class PeerListener extends EventEmitter<PeerListenerEvents> {
   private listening: Listening | undefined;
   private readonly handshakeTimeoutMs: number;
   private readonly maxConnections: number;
+  private readonly firstFrameBytes: () => number;
 
   constructor(
     private readonly transport: Transport,
@@ -41,6 +51,7 @@ export class PeerListener extends EventEmitter<PeerListenerEvents> {
     super();
     this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? 5000;
     this.maxConnections = options.maxConnections ?? 64;
+    this.firstFrameBytes = options.firstFrameBytes ?? (() => UNPROVEN_MAX_FRAME_BYTES);
   }
 
   /** Listens on host:port; rejects with the socket error (EADDRINUSE when the port is taken). */
@@ -71,6 +82,8 @@ export class PeerListener extends EventEmitter<PeerListenerEvents> {
     const remote = channel.remote;
     const onError = (err: Error) => this.emit('rejected', remote, describeError(err));
     channel.on('error', onError);
+    // A stranger gets a small frame limit until its first valid message (docs/SECURITY.md "Limits").
+    channel.setMaxFrameBytes(this.firstFrameBytes());
     // A deadline, not only the idle clock: a sender dribbling a frame byte by byte must not stay unsorted forever.
     const deadline = setTimeout(
       () => channel.destroy(new TimeoutError('first message', this.handshakeTimeoutMs)),
@@ -80,6 +93,7 @@ export class PeerListener extends EventEmitter<PeerListenerEvents> {
     channel.once('message', (msg) => {
       clearTimeout(deadline);
       channel.off('error', onError);
+      channel.setMaxFrameBytes(DEFAULT_MAX_FRAME_BYTES);
       if (msg.kind === 'hello') this.emit('hello', channel, msg.body);
       else if (msg.kind === 'offer') this.emit('offer', channel, msg.body);
       else if (msg.kind === 'fetch') this.emit('fetch', channel, msg.body);

@@ -33,6 +33,8 @@ export interface DialOptions extends LinkOptions {
 export interface ListenOptions extends LinkOptions {
   /** Most connections open at once; more are refused at accept. Default 64. */
   maxConnections?: number;
+  /** Most connections open at once from one address; more are refused at accept. Default 16. */
+  maxPerAddress?: number;
 }
 
 /** What dialling parts depend on (tests hand them one over in-memory pairs). */
@@ -100,7 +102,21 @@ export class Transport implements Dialer {
     handlers: AcceptHandlers<M>,
   ): Promise<Listening> {
     return new Promise((resolve, reject) => {
-      const server: Server = createServer((socket) => this.accept(socket, table, options, handlers));
+      const perAddress = new Map<string, number>();
+      const server: Server = createServer((socket) => {
+        // One address cannot hold every slot (docs/SECURITY.md "Limits").
+        const from = socket.remoteAddress ?? '?';
+        const open = perAddress.get(from) ?? 0;
+        if (open >= (options.maxPerAddress ?? 16)) {
+          socket.destroy();
+          return handlers.rejected(`${from}:${socket.remotePort ?? '?'}`, `${open} connections from ${from} already`);
+        }
+        perAddress.set(from, open + 1);
+        socket.once('close', () =>
+          perAddress.get(from) === 1 ? perAddress.delete(from) : perAddress.set(from, perAddress.get(from)! - 1),
+        );
+        this.accept(socket, table, options, handlers);
+      });
       server.maxConnections = options.maxConnections ?? 64;
       server.once('error', reject);
       server.listen({ host, port, exclusive: true }, () => {
