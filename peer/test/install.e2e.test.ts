@@ -5,7 +5,7 @@
  * is ready in the mesh. The figures themselves are measured by bench/startup.ts.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -31,6 +31,9 @@ function env(): NodeJS.ProcessEnv {
   return { ...process.env, PATH: `${join(prefix, 'bin')}:${dirname(process.execPath)}` };
 }
 
+/** The mode bits of the two commands as `npm run build` left them (before any install touches them). */
+const builtModes = ['peer', 'metadata-server'].map((dir) => statSync(join(REPO, 'dist', dir, 'main.js')).mode);
+
 test.before(() => {
   // --ignore-scripts: the clone is already built (npm install ran `prepare`); a rebuild would empty dist/ under the
   // running tests. The install is a link to the clone, so it needs no registry.
@@ -42,6 +45,12 @@ test.before(() => {
 });
 
 test.after(() => rmSync(work, { recursive: true, force: true }));
+
+test('the build leaves both commands executable: the linked install keeps working after a rebuild', () => {
+  // npm sets the bits when it installs, but a rebuild (npm test, npm run build) writes the files afresh: the
+  // installed links and npx then failed with "Permission denied" until the build set them itself.
+  for (const mode of builtModes) assert.ok((mode & 0o111) === 0o111, `mode ${(mode & 0o777).toString(8)}`);
+});
 
 test('both commands are on the PATH and answer --version by name, from another folder', () => {
   for (const command of ['peer', 'metadata-server']) {
