@@ -241,6 +241,10 @@ export class Peer implements PeerHandle {
     }
   }
 
+  leave(reason: string): void {
+    void this.stop(reason);
+  }
+
   /**
    * Leaves gracefully: `leaving` at once, then neighbours and the server are told, transfers end, `stopped` is
    * emitted. Both carry `cmd` when a command line asked for it. Idempotent: a second call only answers its `cmd` with `leaving`.

@@ -35,7 +35,7 @@ export function runHeadless(peer: PeerHandle, options: HeadlessOptions = {}): ()
   const leaveIfDone = () => {
     if (options.exitWhenDone && ended && running.size === 0) {
       ended = false; // once
-      peer.command('Stop');
+      peer.leave("the script's commands are done (--exit-when-done)");
     }
   };
   rl.on('line', (line) => {

@@ -15,4 +15,9 @@ export interface PeerHandle {
    * causes (its answer, its error, its download's events) carries it as `cmd` (peer-events.ts).
    */
   command(line: string): number;
+  /**
+   * Leaves gracefully, like `Stop`, for a reason that is not a command line (a script whose commands are done):
+   * `leaving` and `stopped` then carry no `cmd`.
+   */
+  leave(reason: string): void;
 }

@@ -92,6 +92,11 @@ test('a script pipes commands into a starting peer: they wait for it to join, an
     assert.is(done?.event, 'download-complete', JSON.stringify(done));
     assert.ok(topo?.event === 'topology' && topo.peers.length === 2, JSON.stringify(topo));
     assert.is(kinds[kinds.length - 1], 'stopped');
+    // No line asked to leave: the leave carries no `cmd` (there is no line 3) and says why.
+    for (const e of s9.events.filter((e) => e.event === 'leaving' || e.event === 'stopped')) {
+      assert.is(e.cmd, undefined, JSON.stringify(e));
+      assert.match((e as { reason: string }).reason, /--exit-when-done/);
+    }
   } finally {
     await mesh.close();
   }

@@ -127,6 +127,11 @@ class FakePeer implements PeerHandle {
     this.timers.add(stats as unknown as NodeJS.Timeout);
   }
 
+  leave(reason: string): void {
+    this.emit({ event: 'leaving', reason });
+    this.later(100, () => this.emit({ event: 'stopped', reason }));
+  }
+
   command(line: string): number {
     const cmd = ++this.seq;
     appendFileSync(recordFile, `${line}\n`);
