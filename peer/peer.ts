@@ -104,7 +104,10 @@ export class Peer implements PeerHandle {
   private readonly gate = new CommandGate(
     (line, cmd) => this.run(line, cmd),
     (cmd) => this.emit(caused({ event: 'error', message: 'not run: the peer left before it joined the mesh' }, cmd)),
+    (line, cmd) => this.emit(caused({ event: 'log', level: 'info', message: this.notJoinedYet(line) }, cmd)),
   );
+  /** The metadata server link's last state, for telling a user why a command waits. */
+  private serverState: { state: string; address: string } | undefined;
 
   constructor(options: PeerOptions) {
     this.name = options.name;
@@ -241,6 +244,15 @@ export class Peer implements PeerHandle {
     }
   }
 
+  private notJoinedYet(line: string): string {
+    const server = this.serverState;
+    const why =
+      server && (server.state === 'unreachable' || server.state === 'lost')
+        ? `the metadata server at ${server.address} cannot be reached (is metadata-server running there?); retrying`
+        : 'joining';
+    return `"${line.trim().slice(0, 80)}" runs once this peer has joined the mesh: ${why}`;
+  }
+
   leave(reason: string): void {
     void this.stop(reason);
   }
@@ -281,6 +293,7 @@ export class Peer implements PeerHandle {
   }
 
   private emit(body: PeerEventReport): void {
+    if (body.event === 'server') this.serverState = { state: body.state, address: body.address };
     this.bus.emit('event', { ...body, t: Date.now() } as PeerEvent);
   }
 

@@ -1,10 +1,16 @@
 import { parseCommand } from './command-parser.js';
 
 /**
+ * Commands that need nothing of the mesh: answered at once, even before the peer has joined (a newcomer whose
+ * metadata server is not running yet still gets `help`, and a mistyped line its error).
+ */
+const LOCAL = new Set(['stop', 'stop-all', 'help', 'files', 'partials', 'empty', 'invalid']);
+
+/**
  * Numbers command lines and holds them until the peer has joined (docs/CONTRACT.md "Commands"): a line read before
  * `ready` (a script piping commands into a starting peer) runs once the peer is ready, in order, never against a
- * half-joined peer. `Stop` and `Stop all` are never held: leaving must work at any time. If the peer leaves before
- * it joined, each held line is answered with `dropped`.
+ * half-joined peer; `waiting` is told about it at once, so the user hears why nothing happens yet. Leaving and the
+ * local commands are never held. If the peer leaves before it joined, each held line is answered with `dropped`.
  */
 export class CommandGate {
   private count = 0;
@@ -13,13 +19,17 @@ export class CommandGate {
   constructor(
     private readonly run: (line: string, cmd: number) => void,
     private readonly dropped: (cmd: number) => void,
+    private readonly waiting: (line: string, cmd: number) => void = () => undefined,
   ) {}
 
   /** Numbers the line (1, 2, …) and runs it now, or once the gate opens; returns its number. */
   submit(line: string): number {
     const cmd = ++this.count;
     const kind = parseCommand(line).kind;
-    if (this.held && kind !== 'stop' && kind !== 'stop-all') this.held.push([line, cmd]);
+    if (this.held && !LOCAL.has(kind)) {
+      this.held.push([line, cmd]);
+      queueMicrotask(() => this.waiting(line, cmd));
+    }
     // Run once the caller holds the number: even an immediate answer (an error, help) then finds it known.
     else queueMicrotask(() => this.run(line, cmd));
     return cmd;
