@@ -10,7 +10,7 @@ import { textWidth } from './text-width.js';
  * the room left once every row that fits is placed: when space is short that line goes before any row or bar does.
  */
 export function transferLines(v: TransfersView, width: number, height: number, unicode: boolean): string[] {
-  if (v.rows.length === 0) return [styled([['no transfers yet: type a file name below', 'gray-fg']], width, unicode)];
+  if (v.rows.length === 0) return [styled([['no transfers now: type a file name below', 'gray-fg']], width, unicode)];
   const rows = v.rows.map((row) => ({
     main: transferRowLines(row, width, unicode),
     shares: sharesLine(row, width, unicode),

@@ -104,9 +104,13 @@ export type PeerEventBody =
   | { event: 'neighbour-stats'; neighbours: NeighbourStats[] }
   | { event: 'files'; shared: FileEntry[]; downloads: FileEntry[] }
   /** Answer to `list`: every file in the mesh's index. */
-  | { event: 'list'; files: ListedFile[] }
-  /** Answer to `find PATTERN`. */
-  | { event: 'find-results'; pattern: string; files: FoundFile[] }
+  /**
+   * Answer to `list`. `source: 'address-book'` when the metadata server could not be asked: only what this peer has
+   * seen offered, so it may miss files and holders.
+   */
+  | { event: 'list'; files: ListedFile[]; source?: 'address-book' }
+  /** Answer to `find PATTERN` (`source` as for `list`). */
+  | { event: 'find-results'; pattern: string; files: FoundFile[]; source?: 'address-book' }
   /** Answer to `where FILE`: the holders this peer knows for it. */
   | { event: 'where'; file: string; holders: KnownHolder[] }
   | { event: 'help'; commands: { command: string; description: string }[] }

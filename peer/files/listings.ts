@@ -35,6 +35,7 @@ export class Listings {
         files: this.from.book
           .all()
           .map((s) => ({ name: s.name, size: s.size, sha256: s.sha256, holders: s.holders.length })),
+        source: 'address-book',
       },
     ];
   }
@@ -60,7 +61,7 @@ export class Listings {
       .all()
       .filter((s) => s.name.normalize('NFC').toLowerCase().includes(needle))
       .map((s) => ({ name: s.name, size: s.size, sha256: s.sha256, holders: s.holders.map((h) => h.ref.name) }));
-    return [this.unreachable('find'), { event: 'find-results', pattern, files }];
+    return [this.unreachable('find'), { event: 'find-results', pattern, files, source: 'address-book' }];
   }
 
   files(): PeerEventBody[] {

@@ -28,6 +28,10 @@ test('the message asks "did you mean" only when there is something to suggest', 
   assert.not.match(notFoundMessage('zzzz', []), /did you mean/);
 });
 
+test('another case of a name in any script, composed or decomposed, is suggested', () => {
+  assert.equal(suggestNames('CAFÉ.TXT', ['cafe\u0301.txt', 'notes.txt']), ['cafe\u0301.txt']);
+});
+
 test('names that could not be fetched, or would garble a terminal, are never suggested', () => {
   const hostile = ['movie\u001b]0;PWNED\u0007\u001b[2J.bin', 'movie/../../etc.bin', '.movie.bin', 'movie.bin'];
   assert.equal(suggestNames('movie', hostile), ['movie.bin']);

@@ -10,7 +10,8 @@ export const MAX_SUGGESTIONS = 5;
  * `dataset` suggests `dataset-4mb.bin`; `notse.txt` suggests `notes.txt`.
  */
 export function suggestNames(query: string, names: Iterable<string>, limit = MAX_SUGGESTIONS): string[] {
-  const q = query.toLowerCase();
+  // Compared in NFC, like names everywhere (docs/PROTOCOL.md "File names"): `CAFÉ.TXT` finds a decomposed café.txt.
+  const q = query.normalize('NFC').toLowerCase();
   const qStem = stemOf(q);
   const typos = Math.max(1, Math.min(MAX_TYPOS, Math.floor(qStem.length / 3)));
   const scored: [number, number, string][] = [];
@@ -18,7 +19,7 @@ export function suggestNames(query: string, names: Iterable<string>, limit = MAX
     // Names come from the index and other peers: one that could not be fetched (or would garble a terminal) is
     // never suggested.
     if (name === query || !isSafeFileName(name)) continue;
-    const n = name.toLowerCase();
+    const n = name.normalize('NFC').toLowerCase();
     const stem = stemOf(n);
     const whole = boundedDistance(q, n, MAX_TYPOS);
     let tier: number;

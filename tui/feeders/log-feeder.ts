@@ -194,22 +194,31 @@ export class LogFeeder implements Feeder<LogView> {
             ]),
         ];
       }
-      case 'list':
+      case 'list': {
+        // Without the metadata server the answer is what this peer has seen: the header says so, on top of the view.
+        const known = e.source === 'address-book';
+        const where = known ? 'this peer knows of (metadata server unreachable: not the whole mesh)' : 'in the mesh';
         return e.files.length === 0
-          ? [['info', 'list: no files in the mesh index']]
+          ? [known ? ['warn', `list: no files ${where}`] : ['info', 'list: no files in the mesh index']]
           : [
-              ['info', `list: ${e.files.length} file${e.files.length === 1 ? '' : 's'} in the mesh`],
+              [known ? 'warn' : 'info', `list: ${e.files.length} file${e.files.length === 1 ? '' : 's'} ${where}`],
               ...fileTable(
                 e.files.map((f) => [f.name, formatBytes(f.size), `${f.holders} holder${f.holders === 1 ? '' : 's'}`]),
               ),
             ];
-      case 'find-results':
+      }
+      case 'find-results': {
+        const partial = e.source === 'address-book' ? ' (metadata server unreachable: this peer knows only these)' : '';
         return e.files.length === 0
-          ? [['warn', `find ${e.pattern}: nothing matches`]]
+          ? [['warn', `find ${e.pattern}: nothing matches${partial}`]]
           : [
-              ['info', `find ${e.pattern}: ${e.files.length} match${e.files.length === 1 ? '' : 'es'}`],
+              [
+                partial ? 'warn' : 'info',
+                `find ${e.pattern}: ${e.files.length} match${e.files.length === 1 ? '' : 'es'}${partial}`,
+              ],
               ...fileTable(e.files.map((f) => [f.name, formatBytes(f.size), f.holders.join(', ')])),
             ];
+      }
       case 'where':
         return e.holders.length === 0
           ? [['warn', `where ${e.file}: no known holder`]]

@@ -155,6 +155,21 @@ test('answers to list, find, where and files (when it answers a command) are log
   );
 });
 
+test('a list or find answered from the address book (server unreachable) says so in its first line', () => {
+  const f = new LogFeeder();
+  const files = [{ name: 'a.txt', size: 2048, sha256: 'x', holders: 1 }];
+  f.apply(at(1, { event: 'list', files, source: 'address-book' }));
+  f.apply(at(2, { event: 'find-results', pattern: 'a', files: [], source: 'address-book' }));
+  assert.equal(
+    f.view().lines.map((l) => [l.level, l.text]),
+    [
+      ['warn', 'list: 1 file this peer knows of (metadata server unreachable: not the whole mesh)'],
+      ['info', '  a.txt  2.0 KB  1 holder'],
+      ['warn', 'find a: nothing matches (metadata server unreachable: this peer knows only these)'],
+    ],
+  );
+});
+
 test('help lists every command with its description', () => {
   const f = new LogFeeder();
   f.apply(
