@@ -208,6 +208,31 @@ test('a script that cancels what it asked for ends (--exit-when-done): the cance
   }
 });
 
+test('when the holder now has a different file under the name, a resume says so and how to get the new one', async () => {
+  const mesh = new Mesh();
+  try {
+    const { h, r } = await midDownload(mesh, 'big.bin');
+    await r.ask('cancel big.bin', 'download-cancelled', 5_000);
+    // The holder's file is replaced while it is away (a new version of the same name).
+    h.kill('SIGKILL');
+    await h.waitExit();
+    writeRandomFile(join(mesh.dirOf('h'), 'shared', 'big.bin'), 4 * MiB);
+    const want = sha256File(join(mesh.dirOf('h'), 'shared', 'big.bin'));
+    const h2 = await mesh.startPeer('h');
+    await h2.waitHashed();
+    const failed = await r.ask('big.bin', 'download-failed', 20_000);
+    const reason = failed.event === 'download-failed' ? failed.reason : '';
+    assert.match(reason, /h now offers a different big\.bin/, reason);
+    assert.match(reason, /cancel big\.bin --discard, then ask again/, reason);
+    // Doing what it says gets the new version.
+    await r.ask('cancel big.bin --discard', 'download-cancelled', 5_000);
+    const done = await r.ask('big.bin', 'download-complete', 20_000);
+    assert.is(done.event === 'download-complete' && done.sha256, want);
+  } finally {
+    await mesh.close();
+  }
+});
+
 test('cancel while still searching: the search ends at once, and no not-found follows', async () => {
   const mesh = new Mesh();
   try {

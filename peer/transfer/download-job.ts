@@ -1,5 +1,8 @@
 import type { PeerEventReport } from '../control/peer-events.js';
-import type { SwarmDownload } from './swarm-download.js';
+import type { IndexEntry } from '../../common/wire/server-messages.js';
+import type { PeerRef } from '../../common/wire/shapes.js';
+import type { Dialer } from '../transport/transport.js';
+import type { SwarmDownload, SwarmOptions } from './swarm-download.js';
 
 /** One download's state while it runs (transfer/downloads.ts keeps them): its ids, its search, its swarm. */
 export interface Job {
@@ -21,6 +24,23 @@ export interface Job {
   asked: Set<string>;
   /** Set by `cancel`: the cancel line, and whether the partial data goes too. */
   cancelled?: { by: number; discard: boolean };
+  /** The last holder that offered different content under this name (its file changed, or another version). */
+  otherContent?: { from: string; sha256: string };
+}
+
+/**
+ * Why a download with kept pieces gives up: `situation` (no holder reachable, every holder gone), or, when holders
+ * now offer different content under the name, that (asking again would resume the old content and fail the same
+ * way: the way out is to drop the kept pieces).
+ */
+export function giveUpReason(job: Job, situation: string, kept: string): string {
+  const other = job.otherContent;
+  if (!other) return `${situation}; ${kept} are kept: ask again to resume`;
+  const file = job.swarm?.content.file ?? job.query;
+  return (
+    `${other.from} now offers a different ${file} (SHA-256 ${other.sha256.slice(0, 12)}…) and no holder has this ` +
+    `one; ${kept} of it are kept: cancel ${file} --discard, then ask again to fetch the new one`
+  );
 }
 
 /** The last event of a cancelled download (docs/CONTRACT.md "Events"). */
@@ -28,4 +48,29 @@ export function cancelledEvent(job: Job, file: string, kept: number): PeerEventR
   const { by, discard } = job.cancelled!;
   const body = { event: 'download-cancelled', download: job.download, file, kept, discarded: discard, by } as const;
   return { ...body, cmd: job.cmd ?? by };
+}
+
+export interface DownloadsOptions {
+  /** How long a search waits for a first holder before `not-found`. Default 3000 ms. */
+  queryTimeoutMs?: number;
+  /** Times a download whose holders all left looks for new ones before it gives up (keeping its pieces). Default 3. */
+  relocateAttempts?: number;
+  /** Pause before each of those attempts, times the attempt number. Default 1000 ms. */
+  relocateDelayMs?: number;
+  /** How a `download-complete` path names the downloads folder (PeerFolders.downloadsLabel). Default `Downloads`. */
+  downloadsLabel?: string;
+  swarm?: SwarmOptions;
+}
+
+/** What the manager needs from the rest of the peer. */
+export interface Locator {
+  self(): PeerRef;
+  /** The metadata server's index (`all` for every name it holds), or undefined when it cannot answer. */
+  index(mode: 'name' | 'all', pattern: string): Promise<IndexEntry[] | undefined>;
+  /** Floods a query for `file` under `qid`; returns how many neighbours it went to. */
+  flood(qid: string, file: string): number;
+  /** The hop limit floods start with (reported in `query-sent`). */
+  hopLimit: number;
+  /** Dials holders (`fetch`). */
+  transport: Dialer;
 }

@@ -3,45 +3,20 @@ import { nanoid } from 'nanoid';
 import { formatByteShare } from '../../common/byte-size.js';
 import { describeError } from '../../common/errors.js';
 import type { PeerMessages } from '../../common/wire/peer-messages.js';
-import type { IndexEntry } from '../../common/wire/server-messages.js';
 import type { PeerRef } from '../../common/wire/shapes.js';
 import type { AddressBook } from '../files/address-book.js';
 import { sameName, stemOf } from '../files/file-name.js';
 import type { Hasher } from '../content/hasher.js';
 import type { PartialFiles, PartialRecord } from '../content/partial-file.js';
 import type { PeerChannel } from '../transport/peer-listener.js';
-import type { Dialer } from '../transport/transport.js';
 import { caused, type PeerEventReport } from '../control/peer-events.js';
 import { askHolder, readOffer } from './ask-holder.js';
 import { knownHolders } from './known-holders.js';
 import { notFoundMessage, suggestNames } from './suggestions.js';
-import { cancelledEvent, type Job } from './download-job.js';
+import { cancelledEvent, giveUpReason, type DownloadsOptions, type Job, type Locator } from './download-job.js';
 import { SwarmDownload, type SwarmOptions } from './swarm-download.js';
 
-export interface DownloadsOptions {
-  /** How long a search waits for a first holder before `not-found`. Default 3000 ms. */
-  queryTimeoutMs?: number;
-  /** Times a download whose holders all left looks for new ones before it gives up (keeping its pieces). Default 3. */
-  relocateAttempts?: number;
-  /** Pause before each of those attempts, times the attempt number. Default 1000 ms. */
-  relocateDelayMs?: number;
-  /** How a `download-complete` path names the downloads folder (PeerFolders.downloadsLabel). Default `Downloads`. */
-  downloadsLabel?: string;
-  swarm?: SwarmOptions;
-}
-
-/** What the manager needs from the rest of the peer. */
-export interface Locator {
-  self(): PeerRef;
-  /** The metadata server's index (`all` for every name it holds), or undefined when it cannot answer. */
-  index(mode: 'name' | 'all', pattern: string): Promise<IndexEntry[] | undefined>;
-  /** Floods a query for `file` under `qid`; returns how many neighbours it went to. */
-  flood(qid: string, file: string): number;
-  /** The hop limit floods start with (reported in `query-sent`). */
-  hopLimit: number;
-  /** Dials holders (`fetch`). */
-  transport: Dialer;
-}
+export type { DownloadsOptions, Locator } from './download-job.js';
 
 /**
  * Every download of this peer. A download first finds holders without flooding, from the metadata server's index,
@@ -151,9 +126,10 @@ export class Downloads extends EventEmitter<{
     this.book.record({ name: offer.file, size: offer.size, sha256: offer.sha256 }, offer.from);
     if (job.swarm) {
       if (!job.swarm.matches(manifest)) {
+        job.otherContent = { from: offer.from.name, sha256: offer.sha256 };
         this.emit(
           'log',
-          `${offer.from.name} holds a different ${offer.file} (SHA-256 ${offer.sha256.slice(0, 12)}…): not mixed in`,
+          `${offer.from.name} holds a different ${offer.file} (SHA-256 ${offer.sha256.slice(0, 12)}…)`,
           'info',
         );
         return decline('a different file under the same name');
@@ -163,7 +139,10 @@ export class Downloads extends EventEmitter<{
     }
     if (!sameName(offer.file, job.query) && !sameName(stemOf(offer.file), job.query))
       return decline(`asked for ${job.query}, not ${offer.file}`);
-    if (job.sha256 && offer.sha256 !== job.sha256) return decline('a different file under the same name');
+    if (job.sha256 && offer.sha256 !== job.sha256) {
+      job.otherContent = { from: offer.from.name, sha256: offer.sha256 };
+      return decline('a different file under the same name');
+    }
     const other = this.byContent(offer.sha256);
     if (other) {
       // Another name for content already on its way: one partial file per content, so this request ends here.
@@ -215,9 +194,8 @@ export class Downloads extends EventEmitter<{
     job.timer = setTimeout(() => {
       if (job.swarm && (job.swarm.sourceCount > 0 || job.swarm.isFinalizing)) return;
       if (job.swarm) {
-        void job.swarm.abort(
-          `no holder can be reached now; ${formatByteShare(job.swarm.received, job.swarm.content.manifest.size)} are kept: ask again to resume`,
-        );
+        const kept = formatByteShare(job.swarm.received, job.swarm.content.manifest.size);
+        void job.swarm.abort(giveUpReason(job, 'no holder can be reached now', kept));
         return;
       }
       this.drop(job);
@@ -376,9 +354,8 @@ export class Downloads extends EventEmitter<{
     const swarm = job.swarm;
     if (!swarm || swarm.isFinished || swarm.isFinalizing) return;
     if (job.relocations >= this.opts.relocateAttempts) {
-      await swarm.abort(
-        `every holder is gone; ${formatByteShare(swarm.received, swarm.content.manifest.size)} are kept: ask again to resume`,
-      );
+      const kept = formatByteShare(swarm.received, swarm.content.manifest.size);
+      await swarm.abort(giveUpReason(job, 'every holder is gone', kept));
       return;
     }
     job.relocations++;

@@ -162,7 +162,7 @@ export class LogFeeder implements Feeder<LogView> {
         return [
           [
             'error',
-            `download of ${e.file} failed: ${e.reason}${e.kept ? ` (${formatBytes(e.kept)} kept to resume)` : ''}`,
+            `download of ${e.file} failed: ${e.reason}${e.kept && !/\bkept\b/.test(e.reason) ? ` (${formatBytes(e.kept)} kept to resume)` : ''}`,
           ],
         ];
       case 'not-found':
