@@ -16,7 +16,7 @@ export type CliCommand = { kind: 'help' } | { kind: 'version' } | { kind: 'run';
 /** Most worker threads accepted: far beyond any machine's cores, low enough to catch a typo. */
 const MAX_WORKERS = 256;
 
-export const HELP = `Usage: metadata-server [options]
+export const HELP = `usage: metadata-server [options]
 
 Starts the metadata server of a meshshare LAN: peers join through it, get their listening port and the peers
 to dial, and report heartbeats so the mesh can be repaired when a peer leaves.
@@ -29,8 +29,8 @@ Options:
   --peer-ports A-B         listening ports handed to peers (default: the 1000 ports above --port)
   --topology mesh|line     referral policy: a shallow mesh, or a chain for multi-hop demos (default mesh)
   --heartbeat-timeout MS   drop a peer silent for this long (default ${DEFAULT_HEARTBEAT_TIMEOUT_MS})
-  --help                   show this help
-  --version                show the version
+  -h, --help               show this help
+  -v, --version            show the version
 `;
 
 /**

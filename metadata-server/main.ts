@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 /**
  * The `metadata-server` command (package.json bin). Prints one line once listening, then one line per join, leave,
- * refusal or bad connection; exits 0 on SIGINT/SIGTERM, 2 on bad arguments, 1 when it cannot start.
+ * refusal or bad connection; exits 0 on SIGINT/SIGTERM/SIGHUP, 2 on bad arguments, 1 when it cannot start.
  */
 import { readFileSync } from 'node:fs';
 import { describeError } from '../common/errors.js';
 import { formatHostPort } from '../common/host-port.js';
+import { releaseVanishedTerminal, terminalVanished } from '../common/vanished-terminal.js';
 import { HELP, parseCliOptions, type CliCommand } from './cli-options.js';
 import { DEFAULT_HOST, DEFAULT_PORT, formatListeningLine, MetadataServer } from './metadata-server.js';
 
@@ -58,12 +59,17 @@ async function main(): Promise<void> {
     stopping = true;
     say(`${signal}: stopping`);
     server.stop().then(
-      () => process.exit(0),
+      () => {
+        if (terminalVanished()) releaseVanishedTerminal();
+        process.exit(0);
+      },
       (err) => fail(1, `could not stop cleanly: ${describeError(err)}`),
     );
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
+  // Its terminal was closed: stop the same way (peers are told), rather than die without a word.
+  process.on('SIGHUP', () => shutdown('SIGHUP'));
   try {
     say(formatListeningLine(await server.start()));
   } catch (err) {

@@ -126,8 +126,8 @@ test('when the middle of a line leaves, the cut-off peer is pushed a link to the
   });
 });
 
-test('SIGINT and SIGTERM stop the server with exit 0', async () => {
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+test('SIGINT, SIGTERM and SIGHUP (its terminal closed) stop the server with exit 0', async () => {
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     const server = await startServer(['--peer-ports', randomPeerPorts()]);
     const { client } = await TestClient.join(server.port, 'watcher');
     try {
