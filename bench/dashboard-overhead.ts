@@ -45,7 +45,8 @@ let tmux: TmuxSession | null = null;
 try {
   mkdirSync(join(root, 'holder', 'shared'), { recursive: true });
   writeSeededFile(join(root, 'holder', 'shared', 'big.bin'), bytes, 7);
-  const server = await startServer({ logFile: join(root, 'server.log'), peerPorts: await choosePeerPorts() });
+  const keyFile = join(root, 'mesh.key');
+  const server = await startServer({ logFile: join(root, 'server.log'), keyFile, peerPorts: await choosePeerPorts() });
   started.push(server.process);
   let digests = false;
   started.push(
@@ -54,6 +55,7 @@ try {
       server: server.address,
       dir: join(root, 'holder'),
       logFile: join(root, 'holder.log'),
+      keyFile,
       onEvent: (e) => {
         if (e.event === 'log' && /hashes ready/.test(String(e['message']))) digests = true;
       },
@@ -69,6 +71,7 @@ try {
       server: server.address,
       dir: join(root, 'requester'),
       logFile: join(root, 'requester.log'),
+      keyFile,
       stdin: 'pipe',
     });
     const t0 = Date.now();

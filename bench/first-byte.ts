@@ -8,7 +8,10 @@
  * For each, the time to `download-started` (data flowing) and to `download-complete` (the single piece arrived,
  * verified, renamed: the first byte cannot come later). Target: median < 50 ms.
  *
- *   npm run bench:first-byte      (node dist/bench/first-byte.js [--rounds 30])
+ * The mesh is keyed (TLS 1.3 with the mesh key on every connection); `--open` runs it open, for comparison. It also
+ * prints how long each peer took from its start to `ready` (process start-up included).
+ *
+ *   npm run bench:first-byte      (node dist/bench/first-byte.js [--rounds 30] [--open])
  */
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -16,7 +19,9 @@ import type { PeerEvent } from '../peer/control/peer-events.js';
 import { Mesh, type PeerProcess } from '../harness/mesh.js';
 import { table } from './bench-util.js';
 
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '30' } } });
+const { values } = parseArgs({
+  options: { rounds: { type: 'string', default: '30' }, open: { type: 'boolean', default: false } },
+});
 const rounds = Number(values.rounds);
 const pct = (xs: number[], p: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))]!;
@@ -46,7 +51,8 @@ async function measure(
   return { started, completed, flooded };
 }
 
-const mesh = new Mesh();
+const mesh = new Mesh({ open: values.open! });
+const joins: number[] = [];
 try {
   await mesh.startServer(['--topology', 'line']);
   const files: Record<string, Buffer> = {};
@@ -56,7 +62,9 @@ try {
   }
   mesh.seed('s4', files);
   for (const name of ['s1', 's2', 's3', 's4', 's5']) {
+    const t0 = Date.now();
     const p = await mesh.startPeer(name);
+    joins.push(Date.now() - t0);
     if (name === 's4') await p.waitHashed();
   }
   const s1 = mesh.peer('s1');
@@ -67,6 +75,9 @@ try {
   await s1.waitFor((e) => e.event === 'server' && (e.state === 'lost' || e.state === 'unreachable'), 10_000);
   const flooded = await measure(s1, 'flooded');
   console.log(`topology: ${chain} (holder s4 is 3 hops from s1); ${rounds} rounds per phase`);
+  console.log(
+    `mesh: ${values.open ? 'open (--open)' : 'keyed (TLS 1.3 PSK)'}; start → ready per peer: ${joins.join(' / ')} ms`,
+  );
   const row = (label: string, xs: number[]) => [label, pct(xs, 50), pct(xs, 90), Math.max(...xs)];
   console.log(
     table(

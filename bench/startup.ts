@@ -55,7 +55,7 @@ async function serverStart(
 ): Promise<{ ms: number; stop: () => void; address: string }> {
   const t0 = performance.now();
   const [cmd, args] = npx ? ['npx', ['metadata-server']] : ['metadata-server', []];
-  const child = spawn(cmd, [...(args as string[]), '--port', '0'], {
+  const child = spawn(cmd, [...(args as string[]), '--port', '0', '--key-file', join(work, 'mesh.key')], {
     env,
     cwd: npx ? REPO : work,
     stdio: ['ignore', 'pipe', 'ignore'],
@@ -74,7 +74,8 @@ async function headlessReady(address: string, env: NodeJS.ProcessEnv, npx: boole
   const dir = join(work, `h${n}`);
   const t0 = performance.now();
   const [cmd, args] = npx ? ['npx', ['peer']] : ['peer', []];
-  const child = spawn(cmd, [...(args as string[]), `h${n}`, '--server', address, '--headless', '--dir', dir], {
+  const argv = [`h${n}`, '--server', address, '--headless', '--dir', dir, '--key-file', join(work, 'mesh.key')];
+  const child = spawn(cmd, [...(args as string[]), ...argv], {
     env,
     cwd: npx ? REPO : work,
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -91,7 +92,16 @@ async function dashboard(address: string, n: number): Promise<{ frame: number; j
   const name = `d${n}`;
   const t0 = performance.now();
   const tmux = TmuxSession.start({
-    command: [join(prefix, 'bin', 'peer'), name, '--server', address, '--dir', join(work, name)],
+    command: [
+      join(prefix, 'bin', 'peer'),
+      name,
+      '--server',
+      address,
+      '--dir',
+      join(work, name),
+      '--key-file',
+      join(work, 'mesh.key'),
+    ],
     width: 120,
     height: 40,
     env: { PATH: installed.PATH!, TERM: 'xterm-256color', LANG: 'C.UTF-8' },

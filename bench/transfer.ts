@@ -1,8 +1,10 @@
 /**
  * bench/transfer: one verified transfer of a large random file between two peers on loopback and, in
  * the same run, the same bytes through a minimal Node pipe (baseline-pipe.ts: socket → file, no verification).
- * Prints MB/s for both, the ratio, and each side's peak RSS. Loopback figures drift 20–40% between runs: only the
- * ratio of one run means anything.
+ * Prints MB/s for both, the ratio, and each side's peak RSS. The verified transfer runs twice, in an `--open` mesh
+ * (plain TCP) and in a keyed one (TLS 1.3 with the mesh key: docs/PROTOCOL.md "The mesh key: TLS 1.3 with a
+ * pre-shared key"), side by side. Loopback figures drift 20–40% between runs: only the ratios of one run mean
+ * anything.
  *
  * Each size runs several rounds, alternating which path goes first, and every run starts after `sync` (untimed):
  * the pipe leaves a gigabyte of dirty pages behind (it does not flush; the peer does, before its rename), and on this
@@ -13,7 +15,7 @@
  *   node dist/bench/transfer.js --sizes 1024 --rounds 5     # sizes in MiB
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, unlinkSync } from 'node:fs';
+import { linkSync, mkdirSync, rmSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
@@ -77,37 +79,48 @@ async function verified(
 
 const rows: (string | number)[][] = [];
 for (const bytes of sizes) {
-  const mesh = new Mesh();
+  const open = new Mesh({ open: true });
+  const keyed = new Mesh();
   try {
-    const shared = mesh.seed('holder', {});
-    const source = join(shared, 'big.bin');
+    const source = join(open.seed('holder', {}), 'big.bin');
     writeRandomFile(source, bytes);
-    await mesh.startServer();
-    const holder = await mesh.startPeer('holder');
-    await holder.waitHashed(600_000);
-    await mesh.startPeer('requester');
-    const scratch = join(mesh.root, 'baseline');
+    linkSync(source, join(keyed.seed('holder', {}), 'big.bin'));
+    for (const mesh of [open, keyed]) {
+      await mesh.startServer();
+      const holder = await mesh.startPeer('holder');
+      await holder.waitHashed(600_000);
+      await mesh.startPeer('requester');
+    }
+    const scratch = join(open.root, 'baseline');
     mkdirSync(scratch);
     const ceiling = await baseline(source, '-');
     const pipe: Awaited<ReturnType<typeof baseline>>[] = [];
-    const ours: Awaited<ReturnType<typeof verified>>[] = [];
+    const ours = {
+      open: [] as Awaited<ReturnType<typeof verified>>[],
+      keyed: [] as Awaited<ReturnType<typeof verified>>[],
+    };
     for (let round = 0; round < rounds; round++) {
       const settle = () => execFileSync('sync'); // untimed: start every run from the same clean page cache
-      const runPipe = async () => {
-        settle();
-        pipe.push(await baseline(source, join(scratch, 'copy.bin')));
-        rmSync(join(scratch, 'copy.bin'));
-      };
-      const runOurs = async () => {
-        settle();
-        ours.push(await verified(mesh, bytes));
-      };
-      if (round % 2 === 0) await runPipe().then(runOurs);
-      else await runOurs().then(runPipe);
+      const runs = [
+        async () => {
+          settle();
+          pipe.push(await baseline(source, join(scratch, 'copy.bin')));
+          rmSync(join(scratch, 'copy.bin'));
+        },
+        async () => {
+          settle();
+          ours.open.push(await verified(open, bytes));
+        },
+        async () => {
+          settle();
+          ours.keyed.push(await verified(keyed, bytes));
+        },
+      ];
+      // Each round starts with another path, so none always runs first.
+      for (let i = 0; i < runs.length; i++) await runs[(round + i) % runs.length]!();
     }
     const label = `${bytes / 1024 / 1024} MiB`;
     const pipeMbps = median(pipe.map((r) => r.mbps));
-    const oursMbps = median(ours.map((r) => r.mbps));
     const each = (xs: { mbps: number }[]) => xs.map((r) => r.mbps.toFixed(0)).join(' / ');
     rows.push([
       label,
@@ -129,21 +142,28 @@ for (const bytes of sizes) {
       Math.max(...pipe.map((r) => r.receiverMb)).toFixed(0),
       '-',
     ]);
-    rows.push([
-      label,
-      'peer → peer, verified',
-      oursMbps.toFixed(0),
-      each(ours),
-      (oursMbps / pipeMbps).toFixed(2),
-      Math.max(...ours.map((r) => r.senderMb)).toFixed(0),
-      Math.max(...ours.map((r) => r.receiverMb)).toFixed(0),
-      ours.every((r) => r.ok) ? 'sha256 ok' : 'MISMATCH',
-    ]);
+    for (const [mode, runsOf] of [
+      ['open (--open, plain TCP)', ours.open],
+      ['keyed (TLS 1.3 PSK)', ours.keyed],
+    ] as const) {
+      const mbps = median(runsOf.map((r) => r.mbps));
+      rows.push([
+        label,
+        `peer → peer, verified, ${mode}`,
+        mbps.toFixed(0),
+        each(runsOf),
+        (mbps / pipeMbps).toFixed(2),
+        Math.max(...runsOf.map((r) => r.senderMb)).toFixed(0),
+        Math.max(...runsOf.map((r) => r.receiverMb)).toFixed(0),
+        runsOf.every((r) => r.ok) ? 'sha256 ok' : 'MISMATCH',
+      ]);
+    }
   } finally {
-    await mesh.close();
+    await open.close();
+    await keyed.close();
   }
 }
-console.log(`${rounds} rounds per size, alternating which path goes first; MB/s is the median`);
+console.log(`${rounds} rounds per size, rotating which path goes first; MB/s is the median`);
 console.log(
   table(
     ['size', 'path', 'MB/s (median)', 'each round', 'ratio', 'sender peak RSS MB', 'receiver peak RSS MB', 'check'],

@@ -18,7 +18,8 @@ export type P2pErrorCode =
   | 'P2P_ERR_NO_PORT'
   | 'P2P_ERR_BAD_ARGS'
   | 'P2P_ERR_BAD_PATH'
-  | 'P2P_ERR_TRANSFER';
+  | 'P2P_ERR_TRANSFER'
+  | 'P2P_ERR_MESH_KEY';
 
 export class P2pError extends Error {
   readonly code: P2pErrorCode;

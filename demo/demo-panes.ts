@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEMO_PEERS, prepareDemoFolders, SUGGESTED_FILES, WELCOME_TEXT } from './demo-fixtures.js';
+import { createMeshKey } from '../common/mesh-key.js';
 import { choosePeerPorts, freePort, PEER_MAIN, programsBuilt, SERVER_MAIN } from './demo-processes.js';
 
 const HELP = `usage: npm run demo:panes [-- --keep] [--topology mesh|line] [--socket NAME] [--no-attach]
@@ -150,6 +151,9 @@ async function main(): Promise<number> {
 
   const root = mkdtempSync(join(tmpdir(), 'meshshare-demo-'));
   const folders = prepareDemoFolders(root);
+  // Keyed like any mesh: the key is made in the demo's folder before any pane starts, and every process is given it.
+  const keyFile = join(root, 'mesh.key');
+  createMeshKey(keyFile);
   const peerPorts = await choosePeerPorts();
   const serverPort = await freePort();
   const address = `127.0.0.1:${serverPort}`;
@@ -162,8 +166,20 @@ async function main(): Promise<number> {
     '--peer-ports',
     `${peerPorts.low}-${peerPorts.high}`,
     ...(values.topology ? ['--topology', values.topology] : []),
+    '--key-file',
+    keyFile,
   ];
-  const peerCommand = (name: string) => [node, PEER_MAIN, name, '--server', address, '--dir', folders[name]!];
+  const peerCommand = (name: string) => [
+    node,
+    PEER_MAIN,
+    name,
+    '--server',
+    address,
+    '--dir',
+    folders[name]!,
+    '--key-file',
+    keyFile,
+  ];
 
   const width = String(process.stdout.columns || 200);
   const height = String(process.stdout.rows || 50);

@@ -139,6 +139,8 @@ function waitForLine<T>(
 /** Starts the metadata server on a free port and resolves once it prints its address. */
 export async function startServer(options: {
   logFile: string;
+  /** The mesh key's file (the server creates it when missing): the demo keeps it in its temporary folder. */
+  keyFile: string;
   peerPorts: { low: number; high: number };
   topology?: 'mesh' | 'line';
   host?: string;
@@ -154,6 +156,8 @@ export async function startServer(options: {
     '--peer-ports',
     `${options.peerPorts.low}-${options.peerPorts.high}`,
     ...(options.topology ? ['--topology', options.topology] : []),
+    '--key-file',
+    options.keyFile,
   ];
   const server = manage('metadata server', args, options.logFile, {
     onLine: (line) => listeners.forEach((l) => l(line)),
@@ -180,6 +184,8 @@ export async function startHeadlessPeer(options: {
   server: string;
   dir: string;
   logFile: string;
+  /** The mesh key's file, the server's. */
+  keyFile: string;
   stdin?: 'ignore' | 'pipe';
   extraArgs?: string[];
   timeoutMs?: number;
@@ -194,6 +200,8 @@ export async function startHeadlessPeer(options: {
     '--dir',
     options.dir,
     '--headless',
+    '--key-file',
+    options.keyFile,
     ...(options.extraArgs ?? []),
   ];
   const peer = manage(options.name, args, options.logFile, {

@@ -100,7 +100,9 @@ async function main(): Promise<number> {
     say(`meshshare demo: preparing the peers' files in ${root}`);
     const folders = prepareDemoFolders(root);
     const peerPorts = await choosePeerPorts();
-    const server = await startServer({ logFile: join(root, 'metadata-server.log'), peerPorts, topology });
+    // Keyed like any mesh: the server creates the key in the demo's folder and every peer is given it.
+    const keyFile = join(root, 'mesh.key');
+    const server = await startServer({ logFile: join(root, 'metadata-server.log'), keyFile, peerPorts, topology });
     background.push(server.process);
     say(`metadata server listening on ${server.address} (peer ports ${peerPorts.low}-${peerPorts.high})`);
     for (const name of DEMO_PEERS.filter((n) => n !== 's1')) {
@@ -111,13 +113,15 @@ async function main(): Promise<number> {
           server: server.address,
           dir: folders[name]!,
           logFile: join(root, `${name}.log`),
+          keyFile,
         }),
       );
       say(`${name} joined (log: ${join(root, `${name}.log`)})`);
     }
     if (interrupted) return 130;
     say("starting s1's dashboard…");
-    s1 = spawn(process.execPath, [PEER_MAIN, 's1', '--server', server.address, '--dir', folders['s1']!], {
+    const s1Args = [PEER_MAIN, 's1', '--server', server.address, '--dir', folders['s1']!, '--key-file', keyFile];
+    s1 = spawn(process.execPath, s1Args, {
       stdio: 'inherit',
       env: { ...process.env, P2P_WELCOME: WELCOME_TEXT, P2P_SUGGEST: SUGGESTED_FILES.join(',') },
     });

@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { createMeshKey } from '../common/mesh-key.js';
+import { keyedMesh, OPEN_MESH, type MeshMode } from '../common/mesh-tls.js';
 import type { PeerEvent } from '../peer/control/peer-events.js';
 import { startServer, type ServerProcess } from './server-process.js';
 
@@ -128,16 +130,43 @@ export class PeerProcess {
   }
 }
 
+export interface MeshOptions {
+  /** Run every process with `--open` (no mesh key). Default: keyed, with a key in the mesh's temporary folder. */
+  open?: boolean;
+}
+
 export class Mesh {
   readonly root = mkdtempSync(join(tmpdir(), 'p2p-e2e-'));
+  /** The mesh key's file (in `root`), or undefined for an open mesh. */
+  readonly keyFile: string | undefined;
+  /** The mesh key, or undefined for an open mesh. */
+  readonly key: Buffer | undefined;
   server: ChildProcess | undefined;
   serverAddress = '';
   private serverProcess: ServerProcess | undefined;
   readonly peers = new Map<string, PeerProcess>();
 
+  /** Keyed by default: every process gets `--key-file` of a key made here, never the current directory's. */
+  constructor(options: MeshOptions = {}) {
+    if (options.open) return;
+    this.keyFile = join(this.root, 'mesh.key');
+    this.key = createMeshKey(this.keyFile);
+  }
+
+  /** The mesh's mode, for test clients that dial its processes as members. */
+  get mode(): MeshMode {
+    return this.key ? keyedMesh(this.key) : OPEN_MESH;
+  }
+
+  /** How every process of this mesh is told about the key, unless `args` already say. */
+  meshArgs(args: string[] = []): string[] {
+    if (args.includes('--open') || args.includes('--key-file')) return [];
+    return this.keyFile === undefined ? ['--open'] : ['--key-file', this.keyFile];
+  }
+
   /** Starts the metadata server on a free port (harness/server-process.ts); its output collects in serverOutput. */
   async startServer(args: string[] = []): Promise<string> {
-    const server = await startServer(['--peer-ports', randomPortRange(), ...args], 10_000);
+    const server = await startServer(['--peer-ports', randomPortRange(), ...this.meshArgs(args), ...args], 10_000);
     this.server = server.child;
     this.serverAddress = `${server.host}:${server.port}`;
     this.serverProcess = server;
@@ -185,6 +214,7 @@ export class Mesh {
       '--headless',
       '--query-timeout',
       '2000',
+      ...this.meshArgs(extra),
       ...extra,
     ];
     const all = [...wrap, ...argv];

@@ -1,5 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadMeshKey } from '../common/mesh-key.js';
 
 /** The compiled metadata-server command (tests and benches run from dist/). */
 export const MAIN_JS = fileURLToPath(new URL('../metadata-server/main.js', import.meta.url));
@@ -14,6 +18,9 @@ export interface ServerProcess {
   child: ChildProcess;
   host: string;
   port: number;
+  /** The mesh key the server uses (undefined with --open), and its file. */
+  key: Buffer | undefined;
+  keyFile: string | undefined;
   /** Every stdout line so far. */
   lines: string[];
   stderr(): string;
@@ -29,11 +36,37 @@ export function randomPeerPorts(span = 200): string {
   return `${low}-${low + span - 1}`;
 }
 
+/** Mesh keys of the servers this process started, by port: test clients dial them as keyed members. */
+const keysByPort = new Map<number, Buffer>();
+
+/** The mesh key of a server started here (or remembered with `rememberMeshKey`); undefined for an open one. */
+export function meshKeyOf(port: number): Buffer | undefined {
+  return keysByPort.get(port);
+}
+
+/** Lets test clients find the key of an in-process server listening on `port`. */
+export function rememberMeshKey(port: number, key: Buffer | undefined): void {
+  if (key) keysByPort.set(port, key);
+  else keysByPort.delete(port);
+}
+
 /**
  * Spawns `node main.js --port 0 ...args` and resolves once it printed its listening line. Always call `stop()`.
+ * Keyed unless `args` say `--open`: without a `--key-file` the server gets one in a fresh temporary folder (never
+ * the current directory's `.meshshare/`), removed when the server exits.
  */
 export async function startServer(args: string[], ms = 10_000): Promise<ServerProcess> {
+  let keyFile: string | undefined;
+  let keyDir: string | undefined;
+  const given = args.indexOf('--key-file');
+  if (given >= 0) keyFile = args[given + 1];
+  else if (!args.includes('--open')) {
+    keyDir = mkdtempSync(join(tmpdir(), 'p2p-key-'));
+    keyFile = join(keyDir, 'mesh.key');
+    args = ['--key-file', keyFile, ...args];
+  }
   const child = spawn(process.execPath, [MAIN_JS, '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  if (keyDir) child.once('exit', () => rmSync(keyDir, { recursive: true, force: true }));
   const lines: string[] = [];
   let err = '';
   let partial = '';
@@ -103,13 +136,31 @@ export async function startServer(args: string[], ms = 10_000): Promise<ServerPr
     throw e;
   }
   const m = LISTENING_LINE.exec(first)!;
-  return { child, host: m[1]!, port: Number(m[2]), lines, stderr: () => err, waitForLine, stop };
+  const port = Number(m[2]);
+  const key = keyFile === undefined ? undefined : loadMeshKey(keyFile);
+  rememberMeshKey(port, key);
+  child.once('exit', () => {
+    if (keysByPort.get(port) === key) keysByPort.delete(port);
+  });
+  return { child, host: m[1]!, port, key, keyFile, lines, stderr: () => err, waitForLine, stop };
 }
 
-/** Runs the CLI to completion (bad arguments, --version…): exit code and output, killed after `ms`. */
-export function runCli(args: string[], ms = WAIT_MS): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/**
+ * Runs the CLI to completion (bad arguments, --version…): exit code and output, killed after `ms`. It runs in
+ * `cwd` (default: a fresh temporary folder, removed after, so a default `.meshshare/` never lands in the checkout).
+ */
+export function runCli(
+  args: string[],
+  ms = WAIT_MS,
+  cwd?: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const scratch = cwd === undefined ? mkdtempSync(join(tmpdir(), 'p2p-cli-')) : undefined;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN_JS, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [MAIN_JS, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: cwd ?? scratch,
+    });
+    if (scratch) child.once('close', () => rmSync(scratch, { recursive: true, force: true }));
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));

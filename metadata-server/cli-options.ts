@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { P2pError } from '../common/errors.js';
+import { DEFAULT_STATE_DIR, defaultKeyFile } from '../common/mesh-key.js';
 import {
   DEFAULT_HEARTBEAT_TIMEOUT_MS,
   DEFAULT_HOST,
@@ -11,7 +12,10 @@ import { TOPOLOGIES, type Topology } from './referral-policy.js';
 import { MAX_SLOTS } from './shared-registry.js';
 
 /** What the command line asks for. */
-export type CliCommand = { kind: 'help' } | { kind: 'version' } | { kind: 'run'; options: MetadataServerOptions };
+export type CliCommand =
+  | { kind: 'help' }
+  | { kind: 'version' }
+  | { kind: 'run'; options: Omit<MetadataServerOptions, 'mesh'>; keyFile: string | undefined };
 
 /** Most worker threads accepted: far beyond any machine's cores, low enough to catch a typo. */
 const MAX_WORKERS = 256;
@@ -29,6 +33,10 @@ Options:
   --peer-ports A-B         listening ports handed to peers (default: the 1000 ports above --port)
   --topology mesh|line     referral policy: a shallow mesh, or a chain for multi-hop demos (default mesh)
   --heartbeat-timeout MS   drop a peer silent for this long (default ${DEFAULT_HEARTBEAT_TIMEOUT_MS})
+  --state DIR              the server's state folder (default ${DEFAULT_STATE_DIR}/ in the current directory)
+  --key-file FILE          the mesh key (default mesh.key in the state folder; created, readable by its owner
+                           only, when missing). Peers started from this folder find it; copy it to other machines
+  --open                   no mesh key: an open mesh on plain TCP (every peer then runs --open too)
   -h, --help               show this help
   -v, --version            show the version
 `;
@@ -52,6 +60,9 @@ export function parseCliOptions(argv: string[]): CliCommand {
         'peer-ports': { type: 'string' },
         topology: { type: 'string' },
         'heartbeat-timeout': { type: 'string' },
+        state: { type: 'string' },
+        'key-file': { type: 'string' },
+        open: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -62,7 +73,7 @@ export function parseCliOptions(argv: string[]): CliCommand {
   if (values.help) return { kind: 'help' };
   if (values.version) return { kind: 'version' };
 
-  const options: MetadataServerOptions = {};
+  const options: Omit<MetadataServerOptions, 'mesh'> = {};
   if (values.host !== undefined) {
     const host = String(values.host);
     if (!/^[A-Za-z0-9._:%-]+$/.test(host))
@@ -105,7 +116,15 @@ export function parseCliOptions(argv: string[]): CliCommand {
       ' milliseconds',
     );
   }
-  return { kind: 'run', options };
+  if (values.open && (values['key-file'] !== undefined || values.state !== undefined)) {
+    throw badArgs('--open excludes --key-file and --state: an open mesh has no key');
+  }
+  const keyFile = values.open
+    ? undefined
+    : values['key-file'] !== undefined
+      ? String(values['key-file'])
+      : defaultKeyFile(values.state === undefined ? undefined : String(values.state));
+  return { kind: 'run', options, keyFile };
 }
 
 function integer(flag: string, value: string | boolean, min: number, max: number, note = ''): number {

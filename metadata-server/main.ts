@@ -6,6 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { describeError } from '../common/errors.js';
 import { formatHostPort } from '../common/host-port.js';
+import { loadOrCreateMeshKey } from '../common/mesh-key.js';
+import { keyedMesh, OPEN_MESH, type MeshMode } from '../common/mesh-tls.js';
 import { releaseVanishedTerminal, terminalVanished } from '../common/vanished-terminal.js';
 import { HELP, parseCliOptions, type CliCommand } from './cli-options.js';
 import { DEFAULT_HOST, DEFAULT_PORT, formatListeningLine, MetadataServer } from './metadata-server.js';
@@ -52,7 +54,22 @@ async function main(): Promise<void> {
     if (err.code !== 'EPIPE') throw err;
   });
   const options = command.options;
-  const server = new MetadataServer({ ...options, log: say });
+  let mesh: MeshMode = OPEN_MESH;
+  if (command.keyFile !== undefined) {
+    // docs/CONTRACT.md "The trusted mesh": the server owns the key, and creates it when missing, saying where.
+    try {
+      const { key, created } = loadOrCreateMeshKey(command.keyFile);
+      mesh = keyedMesh(key);
+      say(
+        created
+          ? `created a new mesh key in ${command.keyFile} (readable by you only): peers started from this folder use it; copy it to other machines' .meshshare/`
+          : `using the mesh key in ${command.keyFile}`,
+      );
+    } catch (err) {
+      fail(2, describeError(err));
+    }
+  }
+  const server = new MetadataServer({ ...options, mesh, log: say });
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;

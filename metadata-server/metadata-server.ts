@@ -5,6 +5,8 @@ import { availableParallelism } from 'node:os';
 import { describeError } from '../common/errors.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../common/frame-decoder.js';
 import { formatHostPort } from '../common/host-port.js';
+import { secureAccepted, type MeshMode } from '../common/mesh-tls.js';
+import { serverMessages } from '../common/wire/server-messages.js';
 import { DEFAULT_INDEX_BYTES_PER_PEER, IndexRegion, MAX_INDEX_BYTES_PER_PEER } from './index-region.js';
 import { DEFAULT_BUSY_PORT_MS } from './port-allocator.js';
 import type { Topology } from './referral-policy.js';
@@ -42,6 +44,11 @@ export interface PortRange {
 }
 
 export interface MetadataServerOptions {
+  /**
+   * Keyed: every connection runs TLS 1.3 with this mesh key before its first frame; open (`--open`): plain TCP
+   * (docs/CONTRACT.md "The trusted mesh").
+   */
+  mesh: MeshMode;
   /** Address to bind (and the one peers dial). Default 127.0.0.1. */
   host?: string;
   /** Port to listen on; 0 picks a free one. Default 7000. */
@@ -87,6 +94,8 @@ export interface ListeningInfo {
   workers: number;
   peerPorts: PortRange;
   topology: Topology;
+  /** Keyed with a mesh key, or open. */
+  keyed: boolean;
 }
 
 /**
@@ -105,7 +114,8 @@ export function formatListeningLine(info: ListeningInfo): string {
   const address = formatHostPort({ host: info.host, port: info.port });
   return (
     `metadata server listening on ${address} (max peers ${info.maxPeers}, workers ${info.workers}, ` +
-    `peer ports ${info.peerPorts.low}-${info.peerPorts.high}, topology ${info.topology})`
+    `peer ports ${info.peerPorts.low}-${info.peerPorts.high}, topology ${info.topology}, ` +
+    `${info.keyed ? 'keyed with the mesh key' : 'OPEN: no mesh key'})`
   );
 }
 
@@ -126,12 +136,14 @@ export class MetadataServer {
   private poolReady: Promise<WorkerPool<RegistryRequest, RegistryResult>> | undefined;
   private readonly connections = new Map<number, ServerConnection>();
   private readonly hostLimits = new HostLimits();
+  /** Sockets still in the mesh-key handshake (closed by stop()). */
+  private readonly handshaking = new Set<Socket>();
   private nextConnId = 1;
   private sweepTimer: NodeJS.Timeout | undefined;
   private stopping: Promise<void> | undefined;
   private listening: ListeningInfo | undefined;
 
-  constructor(private readonly options: MetadataServerOptions = {}) {
+  constructor(private readonly options: MetadataServerOptions) {
     this.host = options.host ?? DEFAULT_HOST;
     this.maxPeers = options.maxPeers ?? DEFAULT_MAX_PEERS;
     this.workers = options.workers ?? availableParallelism();
@@ -214,6 +226,7 @@ export class MetadataServer {
       workers: this.workers,
       peerPorts,
       topology: this.topology,
+      keyed: this.options.mesh.keyed,
     };
     return this.listening;
   }
@@ -226,6 +239,8 @@ export class MetadataServer {
       const server = this.server;
       const closed = server?.listening ? once(server, 'close').catch(() => {}) : undefined;
       server?.close();
+      for (const socket of this.handshaking) socket.destroy();
+      this.handshaking.clear();
       for (const conn of this.connections.values()) conn.close();
       this.connections.clear();
       await this.pool?.stop();
@@ -234,13 +249,61 @@ export class MetadataServer {
     return this.stopping;
   }
 
+  /**
+   * The secure step (common/mesh-tls.ts), bounded by the join timeout: nothing is read as a frame, and nothing is
+   * written but a mismatch's refusal, before the handshake completed with the mesh key.
+   */
   private accept(socket: Socket): void {
-    const refusal = this.hostLimits.connectionRefusal(socket.remoteAddress ?? '?', this.connections.values());
+    // Sockets still in the key handshake count too: a stranger cannot hold more than the cap either.
+    const pending = [...this.handshaking].map((s) => ({ remoteHost: s.remoteAddress ?? '?', holdsSlot: false }));
+    const open = [...this.connections.values(), ...pending];
+    const refusal = this.hostLimits.connectionRefusal(socket.remoteAddress ?? '?', open);
     if (this.stopping || refusal) {
       if (refusal) this.log(`closed ${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}: ${refusal}`);
       socket.destroy();
       return;
     }
+    const remote = `${socket.remoteAddress ?? 'unknown'}:${socket.remotePort ?? '?'}`;
+    const timeoutMs = this.options.joinTimeoutMs ?? DEFAULT_JOIN_TIMEOUT_MS;
+    this.handshaking.add(socket);
+    let settled = false;
+    const timer = setTimeout(() => {
+      settled = true;
+      this.handshaking.delete(socket);
+      socket.destroy();
+      const how = this.options.mesh.keyed ? ' (no mesh-key handshake)' : '';
+      this.log(`closed ${remote}: P2P_ERR_TIMEOUT: no join within ${timeoutMs} ms${how}`);
+    }, timeoutMs);
+    secureAccepted(socket, this.options.mesh, { mismatchReply: this.mismatchReply() }).then(
+      (stream) => {
+        clearTimeout(timer);
+        this.handshaking.delete(socket);
+        if (settled || this.stopping || stream.destroyed) return void stream.destroy();
+        settled = true;
+        this.admit(stream);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        this.handshaking.delete(socket);
+        if (settled || this.stopping) return;
+        settled = true;
+        this.log(`closed ${remote}: P2P_ERR_MESH_KEY: ${describeError(err)}`);
+      },
+    );
+  }
+
+  /**
+   * What a process of the other mode gets: a plain `refused` saying how this server runs. An open peer reads it as
+   * a refusal; a keyed one's TLS reports plain bytes, which it takes for an open server. It names nothing of the mesh.
+   */
+  private mismatchReply(): Buffer {
+    const reason = this.options.mesh.keyed
+      ? "this metadata server runs a keyed mesh and this peer runs --open: start the peer without --open, with a copy of the server's mesh.key"
+      : 'this metadata server runs an open mesh (--open): start the peer with --open too';
+    return serverMessages.encode('refused', { code: 'P2P_ERR_MESH_KEY', reason });
+  }
+
+  private admit(socket: ConstructorParameters<typeof ServerConnection>[1]): void {
     const id = this.nextConnId++;
     const conn = new ServerConnection(
       id,

@@ -1,4 +1,4 @@
-import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { Channel } from '../common/channel.js';
 import { describeError, P2pError } from '../common/errors.js';
 import { serverMessages, type ServerMessages } from '../common/wire/server-messages.js';
@@ -62,7 +62,8 @@ export class ServerConnection {
 
   constructor(
     readonly id: number,
-    socket: Socket,
+    /** The secured stream (a TLSSocket, or the TCP socket of an open mesh). */
+    socket: Duplex & { remoteAddress?: string | undefined; remotePort?: number | undefined },
     private readonly options: ServerConnectionOptions,
     private readonly host: ConnectionHost,
   ) {

@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { describeError, isClosedOutput, P2pError } from '../common/errors.js';
 import { parseHostPort } from '../common/host-port.js';
+import { defaultKeyFile, loadMeshKey, MESH_KEY_ENV, MeshKeyError } from '../common/mesh-key.js';
+import { keyedMesh, OPEN_MESH, type MeshMode } from '../common/mesh-tls.js';
 import { canonicalName } from '../common/peer-name.js';
 import { releaseVanishedTerminal, terminalVanished } from '../common/vanished-terminal.js';
 import { runHeadless } from './control/headless.js';
@@ -16,7 +18,7 @@ import { lockFolder } from './files/folder-lock.js';
 import { PeerFolders } from './files/peer-folders.js';
 import { Peer } from './peer.js';
 
-const USAGE = `usage: peer NAME [--server HOST:PORT] [--host ADDR] [--dir DIR] [--downloads DIR] [--headless]
+const USAGE = `usage: peer NAME [--server HOST:PORT] [--host ADDR] [--dir DIR] [--downloads DIR] [--headless] [--key-file FILE | --open]
 
   NAME                 1–32 letters, digits, - or _ (case-insensitive), e.g. s1
   --server HOST:PORT   metadata server (default 127.0.0.1:7000)
@@ -26,6 +28,9 @@ const USAGE = `usage: peer NAME [--server HOST:PORT] [--host ADDR] [--dir DIR] [
   --headless           commands on stdin, one JSON event per line on stdout (also when stdout is not a terminal)
   --verbose            headless: also print progress and statistics events
   --exit-when-done     headless: once stdin ends, leave when every command read has finished
+  --key-file FILE      the mesh key (default: $MESHSHARE_KEY_FILE, else .meshshare/mesh.key here; the metadata
+                       server creates it: start it from this folder, or copy its mesh.key to this machine)
+  --open               no mesh key: plain TCP, for a mesh whose every process runs --open
   --hops N             hop limit of searches (default 7)
   --query-timeout MS   how long a search waits for a holder (default 3000)
   -h, --help           this text;  -v, --version   the version
@@ -58,6 +63,28 @@ function fail(message: string): never {
   process.exit(2);
 }
 
+/**
+ * The mesh key, from `--key-file`, else $MESHSHARE_KEY_FILE, else .meshshare/mesh.key in the current directory; or
+ * none with `--open` (docs/CONTRACT.md "The trusted mesh"). A peer never creates a key: the metadata server owns it.
+ */
+function meshMode(open: boolean, keyFileOption: string | undefined): { mesh: MeshMode; keyFile?: string } {
+  if (open && keyFileOption !== undefined) fail('--open and --key-file exclude each other: an open mesh has no key');
+  if (open) return { mesh: OPEN_MESH };
+  const fromEnv = process.env[MESH_KEY_ENV] || undefined;
+  const keyFile = keyFileOption ?? fromEnv ?? defaultKeyFile();
+  try {
+    return { mesh: keyedMesh(loadMeshKey(keyFile)), keyFile };
+  } catch (err) {
+    if (!(err instanceof MeshKeyError) || err.problem !== 'missing') fail(describeError(err));
+    const why =
+      keyFileOption !== undefined ? 'given by --key-file' : fromEnv ? `named by ${MESH_KEY_ENV}` : 'the default';
+    fail(
+      `no mesh key at ${keyFile} (${why}): start the metadata server from this folder (it creates .meshshare/mesh.key), ` +
+        `copy its mesh.key here or pass --key-file FILE, or run every process with --open`,
+    );
+  }
+}
+
 async function main(): Promise<void> {
   let parsed;
   try {
@@ -73,6 +100,8 @@ async function main(): Promise<void> {
         'exit-when-done': { type: 'boolean', default: false },
         hops: { type: 'string', default: '7' },
         'query-timeout': { type: 'string', default: '3000' },
+        'key-file': { type: 'string' },
+        open: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', short: 'v', default: false },
       },
@@ -104,6 +133,8 @@ async function main(): Promise<void> {
     fail(err instanceof P2pError ? err.message : describeError(err));
   }
 
+  const { mesh, keyFile } = meshMode(values.open!, values['key-file']);
+
   const dir = values.dir ?? join('peers', name);
   let folders: PeerFolders;
   try {
@@ -117,6 +148,8 @@ async function main(): Promise<void> {
     dir,
     ...(values.downloads === undefined ? {} : { downloadsDir: values.downloads }),
     server,
+    mesh,
+    ...(keyFile === undefined ? {} : { keyFile }),
     host: values.host!,
     hopLimit: hops,
     downloads: { queryTimeoutMs: queryTimeout },

@@ -3,6 +3,7 @@ import { EventEmitter } from 'eventemitter3';
 import { nanoid } from 'nanoid';
 import { join } from 'node:path';
 import type { HostPort } from '../common/host-port.js';
+import type { MeshMode } from '../common/mesh-tls.js';
 import type { Tagged } from '../common/message-table.js';
 import type { PeerMessages } from '../common/wire/peer-messages.js';
 import type { PeerInfo, PeerRef } from '../common/wire/shapes.js';
@@ -47,6 +48,10 @@ export interface PeerOptions {
   downloadsDir?: string;
   /** Metadata server address. */
   server: HostPort;
+  /** Keyed with the mesh key, or open (`--open`): every connection (docs/CONTRACT.md "The trusted mesh"). */
+  mesh: MeshMode;
+  /** Where the mesh key was read, for the sentences that name it. */
+  keyFile?: string;
   /** Address this peer binds and advertises. Default 127.0.0.1. */
   host?: string;
   /** Hop limit of flooded searches. Default 7. */
@@ -80,12 +85,8 @@ export class Peer implements PeerHandle {
   private readonly hasher = new Hasher();
   private readonly catalog: FileCatalog;
   /** Every connection in or out goes through it (the seam for the mesh-key handshake). */
-  private readonly transport = new Transport();
-  /** Holders answer a flood by dialling back with an offer, which may be large: only then do strangers get more room. */
-  private readonly listener = new PeerListener(this.transport, {
-    firstFrameBytes: () =>
-      this.router.originatedWithin('query', OFFER_WINDOW_MS) ? DEFAULT_MAX_FRAME_BYTES : UNPROVEN_MAX_FRAME_BYTES,
-  });
+  private readonly transport: Transport;
+  private readonly listener: PeerListener;
   private readonly neighbours: NeighbourSet;
   private readonly router: FloodRouter;
   private readonly server: ServerLink;
@@ -124,6 +125,12 @@ export class Peer implements PeerHandle {
       emit: (body) => this.emit(body),
       log: (message, level = 'info') => this.emit({ event: 'log', level, message }),
     };
+    this.transport = new Transport({ mesh: options.mesh });
+    // Holders answer a flood by dialling back with an offer, which may be large: only then do strangers get more room.
+    this.listener = new PeerListener(this.transport, {
+      firstFrameBytes: () =>
+        this.router.originatedWithin('query', OFFER_WINDOW_MS) ? DEFAULT_MAX_FRAME_BYTES : UNPROVEN_MAX_FRAME_BYTES,
+    });
     this.catalog = new FileCatalog(this.folders, this.hasher);
     this.neighbours = new NeighbourSet(() => this.info(), this.transport, options.neighbours);
     this.router = new FloodRouter(this.neighbours);
@@ -132,7 +139,7 @@ export class Peer implements PeerHandle {
       this.transport,
       () => ({ name: this.name, id: this.id, host: this.host, ...(this.port ? { port: this.port } : {}) }),
       () => this.neighbours.names(),
-      options.serverLink,
+      { ...options.serverLink, ...(options.keyFile === undefined ? {} : { keyFile: options.keyFile }) },
     );
     this.book = new AddressBook(join(this.folders.state, 'address-book.json'));
     const partials = new PartialFiles(this.folders.partial);
@@ -324,7 +331,8 @@ export class Peer implements PeerHandle {
   private onReady(): void {
     const { name, id, host, port } = this;
     const where = { server: this.server.display, dir: this.folders.root, downloads: this.folders.downloads };
-    this.emit({ event: 'ready', name, id, host, port, neighbours: this.neighbours.names(), ...where });
+    const keyed = this.transport.mesh.keyed;
+    this.emit({ event: 'ready', name, id, host, port, neighbours: this.neighbours.names(), ...where, keyed });
     this.gate.open();
     this.downloads.resumeAll();
     this.indexer.schedule();

@@ -34,6 +34,8 @@ export function headerLine(v: HeaderView, width: number, unicode: boolean): stri
       parts: ['  ', label('server '), `${v.server.address} `, [v.server.state, `bold,${SERVER_STYLE[v.server.state]}`]],
       drop: 0,
     },
+    // An open mesh (no mesh key) is said, whatever the width: anyone on the network can join it.
+    { parts: v.open ? [' ', [' open: no mesh key ', 'bold,white-fg,red-bg']] : [], drop: 0 },
     {
       parts: ['  ', label('mesh '), v.meshSize === null ? '?' : `${v.meshSize} peer${v.meshSize === 1 ? '' : 's'}`],
       drop: 1,

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { P2pError } from '../../common/errors.js';
@@ -16,7 +17,14 @@ function badArgs(argv: string[]): string {
 }
 
 test('no arguments means every default', () => {
-  assert.equal(parseCliOptions([]), { kind: 'run', options: {} });
+  assert.equal(parseCliOptions([]), { kind: 'run', options: {}, keyFile: join('.meshshare', 'mesh.key') });
+});
+
+test('the mesh key: --state moves the default key file, --key-file names it, --open has none', () => {
+  assert.equal(parseCliOptions(['--state', 'st']), { kind: 'run', options: {}, keyFile: join('st', 'mesh.key') });
+  assert.equal(parseCliOptions(['--key-file', 'k/m.key']), { kind: 'run', options: {}, keyFile: 'k/m.key' });
+  assert.equal(parseCliOptions(['--open']), { kind: 'run', options: {}, keyFile: undefined });
+  assert.match(badArgs(['--open', '--key-file', 'k']), /--open excludes --key-file/);
 });
 
 test('parses every option', () => {
@@ -47,6 +55,7 @@ test('parses every option', () => {
       topology: 'line',
       heartbeatTimeoutMs: 250,
     },
+    keyFile: join('.meshshare', 'mesh.key'),
   });
   assert.equal(parseCliOptions(['--help']), { kind: 'help' });
   assert.equal(parseCliOptions(['--port', '1', '--version']), { kind: 'version' });

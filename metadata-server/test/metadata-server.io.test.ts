@@ -2,13 +2,19 @@ import { connect } from 'node:net';
 import { once } from 'node:events';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { MetadataServer, formatListeningLine } from '../metadata-server.js';
+import { generateMeshKey } from '../../common/mesh-key.js';
+import { keyedMesh, OPEN_MESH } from '../../common/mesh-tls.js';
+import { rememberMeshKey } from '../../harness/server-process.js';
+import { MetadataServer, formatListeningLine, type MetadataServerOptions } from '../metadata-server.js';
 import { TestClient, WAIT_MS } from './test-client.js';
 
 /** An in-process server with shrunken times; its log lines are collected. */
-async function start(options: ConstructorParameters<typeof MetadataServer>[0] = {}) {
+/** An in-process keyed server (test clients find its key by port) with shrunken times; its log lines are collected. */
+async function start(options: Partial<MetadataServerOptions> = {}) {
   const lines: string[] = [];
+  const key = generateMeshKey();
   const server = new MetadataServer({
+    mesh: keyedMesh(key),
     port: 0,
     workers: 2,
     peerPorts: { low: 42000, high: 42049 },
@@ -16,6 +22,7 @@ async function start(options: ConstructorParameters<typeof MetadataServer>[0] = 
     ...options,
   });
   const info = await server.start();
+  rememberMeshKey(info.port, key);
   return { server, info, lines };
 }
 
@@ -69,7 +76,7 @@ test('joins are served by the worker threads and logged as one line each', async
     assert.equal(lines.filter((l) => /^refused "w3" from 127\.0\.0\.1:\d+: P2P_ERR_MESH_FULL/.test(l)).length, 1);
     assert.match(
       formatListeningLine(info),
-      /^metadata server listening on 127\.0\.0\.1:\d+ \(max peers 2, workers 2, peer ports 42000-42049, topology mesh\)$/,
+      /^metadata server listening on 127\.0\.0\.1:\d+ \(max peers 2, workers 2, peer ports 42000-42049, topology mesh, keyed with the mesh key\)$/,
     );
   } finally {
     for (const c of clients) c.close();
@@ -79,7 +86,7 @@ test('joins are served by the worker threads and logged as one line each', async
 
 test('a port already in use makes start() reject with EADDRINUSE', async () => {
   const { server, info } = await start();
-  const second = new MetadataServer({ port: info.port, workers: 1 });
+  const second = new MetadataServer({ mesh: OPEN_MESH, port: info.port, workers: 1 });
   try {
     await second.start().then(
       () => assert.unreachable('the second server started'),

@@ -4,18 +4,25 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { encodeFrame } from '../../common/frame-encoder.js';
 import { serverMessages } from '../../common/wire/server-messages.js';
-import { randomPeerPorts, withServer, type ServerProcess } from '../../harness/server-process.js';
+import { keyedMesh, OPEN_MESH, secureDialled } from '../../common/mesh-tls.js';
+import { meshKeyOf, randomPeerPorts, withServer, type ServerProcess } from '../../harness/server-process.js';
 import { TestClient, WAIT_MS } from './test-client.js';
 
-/** Opens a raw socket, writes `bytes` (then half-closes when `end`), and resolves once the server closed it. */
+/**
+ * Opens a raw connection as a member of the mesh (past the mesh-key handshake, so the bytes reach the frame
+ * decoder), writes `bytes` (then half-closes when `end`), and resolves once the server closed it.
+ */
 async function sendRaw(
   port: number,
   bytes: Buffer,
   end = false,
 ): Promise<{ closedByServer: boolean; received: Buffer }> {
-  const socket: Socket = connect({ port, host: '127.0.0.1' });
+  const raw: Socket = connect({ port, host: '127.0.0.1' });
+  raw.on('error', () => {});
+  await once(raw, 'connect', { signal: AbortSignal.timeout(WAIT_MS) });
+  const key = meshKeyOf(port);
+  const socket = await secureDialled(raw, key ? keyedMesh(key) : OPEN_MESH);
   socket.on('error', () => {});
-  await once(socket, 'connect', { signal: AbortSignal.timeout(WAIT_MS) });
   const chunks: Buffer[] = [];
   socket.on('data', (c: Buffer) => chunks.push(c));
   const closed = once(socket, 'close').then(() => true);

@@ -152,8 +152,8 @@ test('the listening line names the address and the settings', async () => {
   ]);
   try {
     assert.match(
-      server.lines[0]!,
-      /^metadata server listening on 127\.0\.0\.1:\d+ \(max peers 7, workers 3, peer ports 41000-41099, topology line\)$/,
+      server.lines.find((l) => l.startsWith('metadata server listening')) ?? server.lines.join('\n'),
+      /^metadata server listening on 127\.0\.0\.1:\d+ \(max peers 7, workers 3, peer ports 41000-41099, topology line, keyed with the mesh key\)$/,
     );
   } finally {
     assert.is(await server.stop(), 0);

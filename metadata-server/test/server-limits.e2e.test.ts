@@ -5,18 +5,28 @@
  */
 import { connect, type Socket } from 'node:net';
 import { once } from 'node:events';
+import type { Duplex } from 'node:stream';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Channel } from '../../common/channel.js';
 import { serverMessages, type ServerMessages } from '../../common/wire/server-messages.js';
 import type { Tagged } from '../../common/message-table.js';
-import { randomPeerPorts, withServer } from '../../harness/server-process.js';
+import { keyedMesh, OPEN_MESH, secureDialled } from '../../common/mesh-tls.js';
+import { meshKeyOf, randomPeerPorts, withServer } from '../../harness/server-process.js';
 import { joinBody, WAIT_MS } from './test-client.js';
+
+/** A connection from `localAddress` as a member of the mesh (past the mesh-key handshake, when the server is keyed). */
+async function member(port: number, localAddress = '127.0.0.1') {
+  const raw: Socket = connect({ host: '127.0.0.1', port, localAddress });
+  raw.on('error', () => undefined);
+  await once(raw, 'connect', { signal: AbortSignal.timeout(WAIT_MS) });
+  const key = meshKeyOf(port);
+  return secureDialled(raw, key ? keyedMesh(key) : OPEN_MESH);
+}
 
 /** Joins from `localAddress`; resolves with the server's answer (welcome or refused) and the channel. */
 async function joinFrom(port: number, localAddress: string, name: string) {
-  const socket: Socket = connect({ host: '127.0.0.1', port, localAddress });
-  await once(socket, 'connect', { signal: AbortSignal.timeout(WAIT_MS) });
+  const socket = await member(port, localAddress);
   const channel = new Channel(socket, serverMessages);
   const answer = new Promise<Tagged<ServerMessages>>((resolve) => channel.once('message', resolve));
   channel.send('join', joinBody(name, { host: localAddress }));
@@ -49,11 +59,11 @@ test('one address holds at most 3 join slots; a newcomer from another address st
 
 test('unfinished megabyte frames before a join are cut at once; a joined peer is untouched', async () => {
   await withServer(['--peer-ports', randomPeerPorts()], async (server) => {
-    const sockets: Socket[] = [];
+    const sockets: Duplex[] = [];
     const closed: Promise<unknown>[] = [];
     const started = Date.now();
     for (let i = 0; i < 20; i++) {
-      const socket = connect({ host: '127.0.0.1', port: server.port });
+      const socket = await member(server.port);
       socket.on('error', () => undefined);
       closed.push(new Promise((r) => socket.once('close', r)));
       const head = Buffer.alloc(5);

@@ -1,6 +1,8 @@
 import { connect } from 'node:net';
 import { once } from 'node:events';
 import { Channel } from '../../common/channel.js';
+import { keyedMesh, OPEN_MESH, secureDialled } from '../../common/mesh-tls.js';
+import { meshKeyOf } from '../../harness/server-process.js';
 import { serverMessages, PROTOCOL_VERSION, type ServerMessages } from '../../common/wire/server-messages.js';
 import type { ServerMessage } from '../registry-protocol.js';
 
@@ -34,7 +36,8 @@ export class TestClient {
     );
   }
 
-  static async connect(port: number, host = '127.0.0.1'): Promise<TestClient> {
+  /** Dials as a keyed member with `key` (default: the key of the server started on `port`), plain without one. */
+  static async connect(port: number, host = '127.0.0.1', key = meshKeyOf(port)): Promise<TestClient> {
     const socket = connect({ port, host });
     const timer = setTimeout(
       () => socket.destroy(new Error(`no connection to ${host}:${port} within ${WAIT_MS} ms`)),
@@ -42,10 +45,11 @@ export class TestClient {
     );
     try {
       await once(socket, 'connect');
+      const stream = await secureDialled(socket, key ? keyedMesh(key) : OPEN_MESH);
+      return new TestClient(new Channel(stream, serverMessages, { idleTimeoutMs: 0 }));
     } finally {
       clearTimeout(timer);
     }
-    return new TestClient(new Channel(socket, serverMessages, { idleTimeoutMs: 0 }));
   }
 
   /** Connects and sends a join; resolves with the client and the server's answer (welcome or refused). */

@@ -28,6 +28,8 @@ export type PeerEventBody =
       dir: string;
       /** The downloads folder, absolute (the core always sets it). */
       downloads?: string;
+      /** Every connection runs TLS with the mesh key; false for an `--open` mesh (docs/CONTRACT.md "The trusted mesh"). */
+      keyed?: boolean;
     }
   | { event: 'neighbour-up'; name: string; id: string; host: string; port: number }
   | { event: 'neighbour-down'; name: string; reason: string }

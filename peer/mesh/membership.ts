@@ -36,8 +36,8 @@ export class Membership {
   ) {
     server.on('state', (state, detail) => ctx.emit({ event: 'server', state, address: server.display, ...detail }));
     server.on('welcome', (body, rejoin) => void this.onWelcome(body.port, body.referrals, rejoin));
-    server.on('refused', (code, reason, first) => {
-      ctx.emit({ event: 'error', message: `the metadata server refused this peer: ${reason}` });
+    server.on('refused', (code, reason, first, local) => {
+      ctx.emit({ event: 'error', message: local ? reason : `the metadata server refused this peer: ${reason}` });
       if (first) hooks.refused(code);
     });
     server.on('link', (refs) => this.repair(refs));

@@ -3,6 +3,7 @@ import { nanoid } from 'nanoid';
 import type { Channel } from '../../common/channel.js';
 import { P2pError, describeError } from '../../common/errors.js';
 import { formatHostPort, type HostPort } from '../../common/host-port.js';
+import { MeshHandshakeError } from '../../common/mesh-tls.js';
 import { RetryTimer } from '../../common/retry-timer.js';
 import type { Tagged } from '../../common/message-table.js';
 import {
@@ -30,6 +31,8 @@ export interface ServerLinkOptions {
   deadAfterMs?: number;
   /** Reconnection delays in ms. Default [250, 500, 1000, 2000, 5000]. */
   backoffs?: number[];
+  /** The mesh key file, named in the sentence when the server refuses the key. Default: "the mesh key". */
+  keyFile?: string;
 }
 
 export interface JoinInfo {
@@ -47,8 +50,11 @@ export interface ServerLinkEvents {
   ) => void;
   /** Admitted: the peer must now listen on `port` and call listening() or portBusy(). */
   welcome: (body: ServerMessages['welcome'], rejoin: boolean) => void;
-  /** Not admitted. `first` is true for the first join of this process (exit 2: docs/CONTRACT.md "Exit codes"). */
-  refused: (code: string, reason: string, first: boolean) => void;
+  /**
+   * Not admitted. `first` is true for the first join of this process (exit 2: docs/CONTRACT.md "Exit codes").
+   * `local`: the reason is this side's whole sentence (the mesh-key handshake failed), not the server's words.
+   */
+  refused: (code: string, reason: string, first: boolean, local?: boolean) => void;
   /** The server advises dialling these peers (mesh repair). */
   link: (peers: PeerRef[]) => void;
   /** The server asks us to leave (docs/CONTRACT.md "Peer commands"). */
@@ -207,12 +213,29 @@ export class ServerLink extends EventEmitter<ServerLinkEvents> {
   private closed(channel: Channel<ServerMessages> | undefined, err?: Error): void {
     if (channel) clearInterval(this.heartbeat);
     if (channel !== this.channel || this.stopped) return;
+    const keyProblem = err instanceof MeshHandshakeError ? this.keyRefusal(err) : undefined;
+    if (keyProblem && !this.joinedOnce) {
+      // Not a server that cannot be reached: one that will never take this peer as it is (exit 2).
+      this.emit('refused', 'P2P_ERR_MESH_KEY', keyProblem, true, true);
+      this.stop();
+      return;
+    }
     this.channel = undefined;
     const wasLive = this.live;
     this.live = false;
     const retryInMs = this.retry.schedule();
     const message = err ? describeError(err) : 'connection closed';
     this.emit('state', wasLive ? 'lost' : 'unreachable', { retryInMs, message });
+  }
+
+  /** The sentence for a mesh-key mismatch with the server, or undefined for a failure worth retrying. */
+  private keyRefusal(err: MeshHandshakeError): string | undefined {
+    const key = this.options.keyFile ?? 'the mesh key';
+    if (err.failure === 'wrong-key')
+      return `the metadata server at ${this.display} refused this peer's mesh key (${key}): copy the server's mesh.key here, or pass --key-file`;
+    if (err.failure === 'far-end-open')
+      return `the metadata server at ${this.display} runs an open mesh (--open) but this peer has a mesh key (${key}): start this peer with --open too, or the server without it`;
+    return undefined;
   }
 
   private onMessage(msg: Tagged<ServerMessages>): void {

@@ -54,7 +54,15 @@ test('one folder, one running peer: a second process on the folder says who hold
     await mesh.startServer();
     const first = await mesh.startPeer('s1');
     const from = first.events.length;
-    const second = await run(PEER_BIN, ['s1', '--server', mesh.serverAddress, '--dir', first.dir, '--headless']);
+    const second = await run(PEER_BIN, [
+      's1',
+      '--server',
+      mesh.serverAddress,
+      '--dir',
+      first.dir,
+      '--headless',
+      ...mesh.meshArgs(),
+    ]);
     assert.is(second.code, 2);
     assert.match(second.err, new RegExp(`in use by another running peer \\(process ${first.child.pid}\\)`));
     assert.is(second.err.trim().split('\n').length, 1, second.err);

@@ -1,11 +1,16 @@
 /**
  * A scripted adversary that speaks the real peer protocol: it links to a peer as a neighbour (so it sees the
  * peer's floods), and can dial a requester as a holder and then lie, stall or die. Used by the hostile-input tests.
+ * It is a member of the mesh (it holds the mesh key): the worst case, an insider gone bad. It connects through the
+ * peer's own Transport, so its connections are secured like a peer's.
  */
 import { createHash } from 'node:crypto';
-import { connect, createServer, type Server } from 'node:net';
+import { connect } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { nanoid } from 'nanoid';
-import { Channel } from '../../common/channel.js';
+import type { Channel } from '../../common/channel.js';
+import { secureDialled, type MeshMode } from '../../common/mesh-tls.js';
+import { Transport, type Listening } from '../transport/transport.js';
 import { peerMessages, type PeerMessages } from '../../common/wire/peer-messages.js';
 import type { Tagged } from '../../common/message-table.js';
 import { pieceCount, pieceLength, pieceSizeFor } from '../content/piece-plan.js';
@@ -39,25 +44,46 @@ export function pieceFrame(index: number, data: Buffer): Buffer {
   return peerMessages.encode('piece', { index, data });
 }
 
+/** A raw stream to a peer's port, secured with `mesh` (keyed: a TLS-PSK member that may then send garbage). */
+export function dialRaw(port: number, mesh: MeshMode): Promise<Duplex> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port }, () => secureDialled(socket, mesh).then(resolve, reject));
+    socket.once('error', reject);
+  });
+}
+
 export class FakePeer {
   readonly id = nanoid();
   readonly received: Tagged<PeerMessages>[] = [];
   /** Connections dialled into the fake's own listener (offers a real holder makes to it). */
   readonly inbound: { channel: FakeChannel; first: Tagged<PeerMessages> }[] = [];
-  private server: Server | undefined;
+  private server: Listening | undefined;
   port = 0;
   private channels: FakeChannel[] = [];
+  private readonly transport: Transport;
 
-  constructor(readonly name = 'mallory') {}
+  constructor(
+    readonly name = 'mallory',
+    mesh: MeshMode,
+  ) {
+    this.transport = new Transport({ mesh });
+  }
 
   async listen(): Promise<void> {
-    this.server = createServer((socket) => {
-      const channel: FakeChannel = new Channel(socket, peerMessages, { idleTimeoutMs: 10_000 });
-      this.channels.push(channel);
-      channel.once('message', (first) => this.inbound.push({ channel, first }));
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.port = (this.server.address() as { port: number }).port;
+    this.server = await this.transport.listen(
+      '127.0.0.1',
+      0,
+      peerMessages,
+      { idleTimeoutMs: 10_000 },
+      {
+        channel: (channel) => {
+          this.channels.push(channel);
+          channel.once('message', (first) => this.inbound.push({ channel, first }));
+        },
+        rejected: () => undefined,
+      },
+    );
+    this.port = this.server.port;
   }
 
   ref() {
@@ -66,7 +92,7 @@ export class FakePeer {
 
   /** Links to a real peer as its neighbour; resolves with the channel once the peer's hello arrives. */
   async linkTo(port: number): Promise<FakeChannel> {
-    const channel: FakeChannel = new Channel(connect({ host: '127.0.0.1', port }), peerMessages, {
+    const channel: FakeChannel = await this.transport.dial({ host: '127.0.0.1', port }, peerMessages, {
       idleTimeoutMs: 20_000,
     });
     this.channels.push(channel);
@@ -94,7 +120,7 @@ export class FakePeer {
     port: number,
     offer: PeerMessages['offer'],
   ): Promise<{ channel: FakeChannel; answer: Tagged<PeerMessages> }> {
-    const channel: FakeChannel = new Channel(connect({ host: '127.0.0.1', port }), peerMessages, {
+    const channel: FakeChannel = await this.transport.dial({ host: '127.0.0.1', port }, peerMessages, {
       idleTimeoutMs: 20_000,
     });
     this.channels.push(channel);

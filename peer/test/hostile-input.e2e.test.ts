@@ -5,7 +5,7 @@
  * and the rest keeps working.
  */
 import { randomBytes } from 'node:crypto';
-import { connect, createServer } from 'node:net';
+import { createServer } from 'node:net';
 import { existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
@@ -13,7 +13,8 @@ import * as assert from 'uvu/assert';
 import type { PeerEvent } from '../control/peer-events.js';
 import type { Tagged } from '../../common/message-table.js';
 import type { PeerMessages } from '../../common/wire/peer-messages.js';
-import { FakePeer, describe, pieceFrame, type FakeChannel } from './fake-peer.js';
+import { FakePeer, describe, dialRaw, pieceFrame, type FakeChannel } from './fake-peer.js';
+import type { MeshMode } from '../../common/mesh-tls.js';
 import { Mesh, PEER_BIN, type PeerProcess } from '../../harness/mesh.js';
 import { spawn } from 'node:child_process';
 
@@ -24,13 +25,15 @@ function portOf(p: PeerProcess): number {
   return ready.port;
 }
 
-/** Writes raw bytes to a peer's port; resolves true when the peer closed the connection within the time. */
-function rawExchange(port: number, bytes: Buffer, endAfter = false): Promise<boolean> {
+/**
+ * Writes raw bytes to a peer's port as a member of the mesh (past the mesh-key handshake, so the bytes reach the
+ * frame decoder); resolves true when the peer closed the connection within the time.
+ */
+async function rawExchange(mode: MeshMode, port: number, bytes: Buffer, endAfter = false): Promise<boolean> {
+  const socket = await dialRaw(port, mode);
+  socket.write(bytes);
+  if (endAfter) socket.end();
   return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port }, () => {
-      socket.write(bytes);
-      if (endAfter) socket.end();
-    });
     const timer = setTimeout(() => (socket.destroy(), resolve(false)), 7000);
     socket.on('error', () => undefined);
     socket.on('close', () => (clearTimeout(timer), resolve(true)));
@@ -93,17 +96,17 @@ test.after(async (ctx) => {
   await ctx.mesh.close();
 });
 
-test('garbage, truncated and oversized frames close only their own connection', async ({ s1, s2 }) => {
+test('garbage, truncated and oversized frames close only their own connection', async ({ s1, s2, mesh }) => {
   const port = portOf(s2);
-  assert.ok(await rawExchange(port, randomBytes(4096)), 'garbage is cut off');
+  assert.ok(await rawExchange(mesh.mode, port, randomBytes(4096)), 'garbage is cut off');
   const truncated = Buffer.alloc(14);
   truncated.writeUInt32BE(100, 0);
   truncated.writeUInt8(1, 4);
-  assert.ok(await rawExchange(port, truncated, true), 'a truncated frame is cut off');
+  assert.ok(await rawExchange(mesh.mode, port, truncated, true), 'a truncated frame is cut off');
   const oversized = Buffer.from([0xff, 0xff, 0xff, 0xff, 1]);
-  assert.ok(await rawExchange(port, oversized), 'an oversized frame is cut off');
+  assert.ok(await rawExchange(mesh.mode, port, oversized), 'an oversized frame is cut off');
   const badJson = Buffer.concat([Buffer.from([0, 0, 0, 6, 1]), Buffer.from('{oops')]);
-  assert.ok(await rawExchange(port, badJson), 'a malformed hello is cut off');
+  assert.ok(await rawExchange(mesh.mode, port, badJson), 'a malformed hello is cut off');
   assert.match(s2.stderr, /closed a connection from 127\.0\.0\.1/);
   // The neighbour link between s1 and s2 is untouched and the mesh still serves files.
   assert.equal(s1.neighbours(), ['s2']);
@@ -115,7 +118,7 @@ test('queries for paths outside the shared folder are refused; a link that leads
   mesh,
   s2,
 }) => {
-  const fake = new FakePeer();
+  const fake = new FakePeer('mallory', mesh.mode);
   await fake.listen();
   try {
     const link = await fake.linkTo(portOf(s2));
@@ -141,8 +144,8 @@ test('queries for paths outside the shared folder are refused; a link that leads
   }
 });
 
-test('a holder whose bytes do not match their hashes is excluded; nothing lands in Downloads', async ({ s1 }) => {
-  const fake = new FakePeer();
+test('a holder whose bytes do not match their hashes is excluded; nothing lands in Downloads', async ({ s1, mesh }) => {
+  const fake = new FakePeer('mallory', mesh.mode);
   await fake.listen();
   try {
     const truth = randomBytes(3 * 1024 * 1024 + 7);
@@ -173,8 +176,9 @@ test('a holder whose bytes do not match their hashes is excluded; nothing lands 
 
 test('a holder that dies mid-transfer leaves nothing under the final name, and the received pieces are kept', async ({
   s1,
+  mesh,
 }) => {
-  const fake = new FakePeer();
+  const fake = new FakePeer('mallory', mesh.mode);
   await fake.listen();
   try {
     const truth = randomBytes(4 * 1024 * 1024);
@@ -200,8 +204,8 @@ test('a holder that dies mid-transfer leaves nothing under the final name, and t
   }
 });
 
-test('an offer for a file not asked for, or for an unknown search, is declined', async ({ s1 }) => {
-  const fake = new FakePeer();
+test('an offer for a file not asked for, or for an unknown search, is declined', async ({ s1, mesh }) => {
+  const fake = new FakePeer('mallory', mesh.mode);
   await fake.listen();
   try {
     const data = Buffer.from('x');
@@ -223,7 +227,7 @@ test('an offer for a file not asked for, or for an unknown search, is declined',
   }
 });
 
-test('an unknown command gets a one-line error and the peer keeps serving', async ({ s1 }) => {
+test('an unknown command gets a one-line error and the peer keeps serving', async ({ s1, mesh }) => {
   const e = await s1.ask('TOPO please', 'error');
   assert.ok(e.event === 'error' && /unknown command "TOPO please"/.test(e.message));
   const bad = await s1.ask('../../etc/passwd', 'error');
@@ -275,7 +279,14 @@ test('a peer that cannot reach the metadata server says so, retries, and joins o
     assert.match(peer.stderr, /cannot reach the metadata server at 127\.0\.0\.1:\d+ .*retrying in/);
     const server = spawn(
       process.execPath,
-      [join(PEER_BIN, '..', '..', 'metadata-server', 'main.js'), '--port', String(free), '--peer-ports', '45000-45199'],
+      [
+        join(PEER_BIN, '..', '..', 'metadata-server', 'main.js'),
+        '--port',
+        String(free),
+        '--peer-ports',
+        '45000-45199',
+        ...late.meshArgs(),
+      ],
       { stdio: 'ignore' },
     );
     late.server = server;

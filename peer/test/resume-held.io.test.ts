@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { sha256, sha256File } from '../../harness/mesh.js';
+import { OPEN_MESH } from '../../common/mesh-tls.js';
 import { Hasher } from '../content/hasher.js';
 import { PartialFiles } from '../content/partial-file.js';
 import { MIN_PIECE_SIZE } from '../content/piece-plan.js';
@@ -43,7 +44,7 @@ test('a fully held resume completes although the search gives up while the whole
         index: async () => undefined,
         flood: () => 0, // nobody to ask
         hopLimit: 7,
-        transport: new Transport(),
+        transport: new Transport({ mesh: OPEN_MESH }),
       },
       // The search gives up after 1 ms: long before 48 MiB are hashed again from disk.
       { queryTimeoutMs: 1, relocateAttempts: 0 },

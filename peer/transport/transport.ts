@@ -1,7 +1,7 @@
 /**
  * The peer's transport seam: the only module that opens, accepts and wraps TCP connections. Every dial (neighbour
  * links, the metadata server link, fetches, upload dial-backs) and every accepted connection passes through here,
- * so the step that will secure a connection (the mesh-key handshake and the identity proof; docs/PROTOCOL.md
+ * so the step that secures a connection (the mesh-key handshake, and later the identity proof; docs/PROTOCOL.md
  * "Transport and liveness") has exactly one home: `secure()`. Callers get a framed `Channel`, never a socket.
  *
  * May import: Node's standard library and `common/`.
@@ -12,8 +12,11 @@ import { Channel } from '../../common/channel.js';
 import { describeError, TimeoutError } from '../../common/errors.js';
 import { formatHostPort, type HostPort } from '../../common/host-port.js';
 import type { MessageTable } from '../../common/message-table.js';
+import { secureAccepted, secureDialled, type MeshMode } from '../../common/mesh-tls.js';
 
 export interface TransportOptions {
+  /** Keyed (TLS-PSK with the mesh key) or open (`--open`): every connection, dialled or accepted. */
+  mesh: MeshMode;
   /** Time allowed to connect and secure a dialled connection, unless a dial says otherwise. Default 5000 ms. */
   connectTimeoutMs?: number;
 }
@@ -61,9 +64,11 @@ export type Role = 'dialer' | 'acceptor';
 
 export class Transport implements Dialer {
   private readonly connectTimeoutMs: number;
+  readonly mesh: MeshMode;
 
-  constructor(options: TransportOptions = {}) {
+  constructor(options: TransportOptions) {
     this.connectTimeoutMs = options.connectTimeoutMs ?? 5000;
+    this.mesh = options.mesh;
   }
 
   dial<M extends object>(target: HostPort, table: MessageTable<M>, options: DialOptions = {}): Promise<Channel<M>> {
@@ -71,20 +76,28 @@ export class Transport implements Dialer {
     const remote = formatHostPort(target);
     return new Promise((resolve, reject) => {
       const socket = connect({ host: target.host, port: target.port });
+      let settled = false;
       const fail = (err: Error) => {
         clearTimeout(timer);
         socket.destroy();
+        if (settled) return;
+        settled = true;
         reject(err);
       };
       // The deadline covers the TCP connect and the secure step together.
       const timer = setTimeout(() => fail(new TimeoutError(`connecting to ${remote}`, timeoutMs)), timeoutMs);
       socket.once('error', fail);
       socket.once('connect', () => {
+        // From here the secure step reports errors and closes (a TLS failure says more than the socket's error).
+        socket.off('error', fail);
+        socket.on('error', () => undefined);
         this.secure(socket, 'dialer').then(
           (stream) => {
             clearTimeout(timer);
-            socket.off('error', fail);
-            if (socket.destroyed) return reject(new Error(`${remote} closed the connection while it was being set up`));
+            if (settled) return void stream.destroy();
+            settled = true;
+            if (socket.destroyed || stream.destroyed)
+              return reject(new Error(`${remote} closed the connection while it was being set up`));
             resolve(this.wrap(stream, table, options, remote));
           },
           (err: unknown) => fail(err instanceof Error ? err : new Error(describeError(err))),
@@ -136,22 +149,24 @@ export class Transport implements Dialer {
     handlers: AcceptHandlers<M>,
   ): void {
     const remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+    let settled = false;
     const fail = (err: Error) => {
       clearTimeout(timer);
       socket.destroy();
+      if (settled) return;
+      settled = true;
       handlers.rejected(remote, describeError(err));
     };
-    // The secure step of an accepted connection is bounded like a dial's.
+    // The secure step of an accepted connection is bounded like a dial's (a handshake that never completes).
     const timer = setTimeout(
       () => fail(new TimeoutError(`securing ${remote}`, this.connectTimeoutMs)),
       this.connectTimeoutMs,
     );
-    socket.once('error', fail);
     this.secure(socket, 'acceptor').then(
       (stream) => {
         clearTimeout(timer);
-        socket.off('error', fail);
-        if (socket.destroyed) return;
+        if (settled || socket.destroyed || stream.destroyed) return void stream.destroy();
+        settled = true;
         handlers.channel(this.wrap(stream, table, options, remote));
       },
       (err: unknown) => fail(err instanceof Error ? err : new Error(describeError(err))),
@@ -159,13 +174,13 @@ export class Transport implements Dialer {
   }
 
   /**
-   * THE HOOK for the next step of the protocol: every connection, dialled or accepted, passes here before its first
-   * frame. It will run the TLS-PSK handshake with the mesh key and the identity proof bound to the session, and
-   * resolve with the secured stream (or reject, which closes only this connection). Today: plain TCP, unchanged.
+   * Every connection, dialled or accepted, passes here before its first frame: the TLS-PSK handshake with the mesh
+   * key (common/mesh-tls.ts; plain TCP with `--open`). It resolves with the secured stream, the TLSSocket when keyed
+   * (the place for an identity proof bound to its keying material), or rejects, which closes only this connection.
+   * The caller's deadline bounds it; an error or a close during the handshake rejects it.
    */
-  private async secure(socket: Socket, role: Role): Promise<Duplex> {
-    void role;
-    return socket;
+  private secure(socket: Socket, role: Role): Promise<Duplex> {
+    return role === 'dialer' ? secureDialled(socket, this.mesh) : secureAccepted(socket, this.mesh);
   }
 
   private wrap<M extends object>(

@@ -19,6 +19,8 @@ export interface HeaderView {
   neighbours: number;
   phase: PeerPhase;
   version: string;
+  /** The mesh runs `--open` (no mesh key), as the `ready` event said; false until then and when keyed. */
+  open: boolean;
 }
 
 export interface HeaderFeederOptions {
@@ -44,6 +46,7 @@ export class HeaderFeeder implements Feeder<HeaderView> {
       neighbours: 0,
       phase: 'joining',
       version: options.version,
+      open: false,
     };
   }
 
@@ -53,6 +56,7 @@ export class HeaderFeeder implements Feeder<HeaderView> {
       case 'ready':
         s.name = event.name;
         s.id = event.id;
+        s.open = event.keyed === false;
         s.listen = `${event.host}:${event.port}`;
         if (event.server) s.server.address = event.server;
         // Joining implies the server answered: the core may not send a separate `server` event for it.

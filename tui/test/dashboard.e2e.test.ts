@@ -42,6 +42,7 @@ it('fetches a file two hops away, shows TOPO, survives a resize and leaves with 
     const sha256 = writeSeededFile(join(root, 's3', 'shared', 'far-away.bin'), 1024 * 1024 + 17, 99);
     const server = await startServer({
       logFile: join(root, 'server.log'),
+      keyFile: join(root, 'mesh.key'),
       peerPorts: await choosePeerPorts(),
       topology: 'line',
     });
@@ -53,6 +54,7 @@ it('fetches a file two hops away, shows TOPO, survives a resize and leaves with 
         server: server.address,
         dir: join(root, 's3'),
         logFile: join(root, 's3.log'),
+        keyFile: join(root, 'mesh.key'),
       }),
     );
     const s2Events: { event: string; name?: unknown }[] = [];
@@ -62,12 +64,23 @@ it('fetches a file two hops away, shows TOPO, survives a resize and leaves with 
         server: server.address,
         dir: join(root, 's2'),
         logFile: join(root, 's2.log'),
+        keyFile: join(root, 'mesh.key'),
         onEvent: (e) => s2Events.push(e),
       }),
     );
 
     tmux = TmuxSession.start({
-      command: [process.execPath, PEER_MAIN, 's1', '--server', server.address, '--dir', join(root, 's1')],
+      command: [
+        process.execPath,
+        PEER_MAIN,
+        's1',
+        '--server',
+        server.address,
+        '--dir',
+        join(root, 's1'),
+        '--key-file',
+        join(root, 'mesh.key'),
+      ],
       width: 120,
       height: 40,
     });

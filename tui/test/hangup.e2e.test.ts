@@ -46,6 +46,8 @@ it('a dashboard whose terminal is closed leaves gracefully and exits 0, three ti
           `${server.host}:${server.port}`,
           '--dir',
           dir,
+          '--key-file',
+          server.keyFile!,
         ],
         width: 100,
         height: 30,

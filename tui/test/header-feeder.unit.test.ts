@@ -36,6 +36,25 @@ test('ready fills in identity, listen address, neighbours and a first mesh size'
   );
 });
 
+test('a ready event of an --open mesh (keyed: false) makes the header say open; a keyed one does not', () => {
+  const ready = {
+    event: 'ready' as const,
+    name: 's1',
+    id: 'abcdefghijkl',
+    host: 'h',
+    port: 1,
+    neighbours: [] as string[],
+    server: 's',
+    dir: 'd',
+  };
+  const open = make();
+  open.apply(at(1, { ...ready, keyed: false }));
+  assert.is(open.view().open, true);
+  const keyed = make();
+  keyed.apply(at(1, { ...ready, keyed: true }));
+  assert.is(keyed.view().open, false);
+});
+
 test('server state, topology size and neighbour changes keep the header current', () => {
   const f = make();
   f.apply(

@@ -28,6 +28,7 @@ const header: HeaderView = {
   neighbours: 2,
   phase: 'ready',
   version: '0.1.0',
+  open: false,
 };
 
 test('the header shows everything when wide and keeps name, server state and mesh size at 80 columns', () => {
@@ -47,6 +48,15 @@ test('the header shows everything when wide and keeps name, server state and mes
   assert.ok(narrow.length <= 80);
   for (const part of ['s1', 'connected', 'mesh 5 peers'])
     assert.ok(narrow.includes(part), `${part} missing from ${narrow}`);
+});
+
+test('the header says "open" for an --open mesh, even at 80 columns, and nothing of the kind when keyed', () => {
+  assert.not.match(untag(headerLine(header, 160, true)), /open/);
+  for (const width of [160, 80]) {
+    const line = untag(headerLine({ ...header, open: true }, width, true));
+    assert.match(line, /connected +open: no mesh key/);
+    assert.ok(line.length <= width);
+  }
 });
 
 test('the header says when the peer is joining or leaving', () => {
