@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { createMeshKey } from '../../common/mesh-key.js';
 import { PEER_BIN } from '../../harness/mesh.js';
 import { TmuxSession } from '../../harness/tmux-session.js';
 
@@ -25,8 +26,20 @@ async function deadPort(): Promise<number> {
 it('before the join, help is answered and a typed name says it waits for the unreachable server', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'meshshare-notjoined-'));
   const port = await deadPort();
+  const keyFile = join(dir, 'mesh.key');
+  createMeshKey(keyFile);
   const tmux = TmuxSession.start({
-    command: [process.execPath, PEER_BIN, 'lonely', '--server', `127.0.0.1:${port}`, '--dir', join(dir, 'lonely')],
+    command: [
+      process.execPath,
+      PEER_BIN,
+      'lonely',
+      '--server',
+      `127.0.0.1:${port}`,
+      '--dir',
+      join(dir, 'lonely'),
+      '--key-file',
+      keyFile,
+    ],
     width: 80,
     height: 24,
     env: { TERM: 'xterm-256color', LANG: 'C.UTF-8' },
