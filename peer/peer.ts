@@ -171,7 +171,7 @@ export class Peer implements PeerHandle {
       this.router,
       (file) => this.catalog.resolve(file),
       (q, held) => void this.uploads.answer(q, held),
-      (origin) => this.origins.problem(origin),
+      (origin) => this.origins.where(origin),
     );
     this.indexer = new IndexPublisher(this.ctx, this.catalog, (files) => this.server.index(files));
     this.membership = new Membership(this.ctx, this.host, this.server, this.listener, this.neighbours, {

@@ -12,12 +12,22 @@ export interface OriginSources {
   now(): number;
 }
 
+const refOf = ({ name, id, host, port }: PeerRef): PeerRef => ({ name, id, host, port });
+
 export interface OriginCheckOptions {
   /** How long a list from the server answers for an origin it names. Default 1000 ms. */
   cacheMs?: number;
 }
 
-const same = (a: PeerRef, b: PeerRef) => a.name === b.name && a.id === b.id && a.host === b.host && a.port === b.port;
+/** A peer that advertises an unspecified address is registered at the address it joined from. */
+const UNSPECIFIED_HOSTS = new Set(['0.0.0.0', '::']);
+
+/** Is `known` the peer `origin` claims to be, at the same place? (An unspecified origin host matches any.) */
+const same = (known: PeerRef, origin: PeerRef) =>
+  known.name === origin.name &&
+  known.id === origin.id &&
+  known.port === origin.port &&
+  (known.host === origin.host || UNSPECIFIED_HOSTS.has(origin.host));
 
 /**
  * Where a holder may dial back (docs/SECURITY.md "Limits"): only an origin whose name, id, host and port all match
@@ -49,17 +59,22 @@ export class OriginCheck {
     void this.askAfter(this.sources.now());
   }
 
-  /** Resolves undefined when `origin` may be dialled, else one sentence saying why not. */
-  async problem(origin: PeerRef): Promise<string | undefined> {
+  /**
+   * Where to dial `origin` back: the address the mesh knows for it (the origin's own, but for an unspecified host),
+   * or one sentence saying why it is not dialled.
+   */
+  async where(origin: PeerRef): Promise<PeerRef | string> {
     const arrived = this.sources.now();
-    if (this.sources.neighbours().some((n) => same(n, origin))) return undefined;
+    const neighbour = this.sources.neighbours().find((n) => same(n, origin));
+    if (neighbour) return refOf(neighbour);
     const last = this.last;
-    if (last && last.peers.some((p) => same(p, origin)) && arrived - last.at <= this.cacheMs) return undefined;
+    const cached = last && arrived - last.at <= this.cacheMs ? last.peers.find((p) => same(p, origin)) : undefined;
+    if (cached) return refOf(cached);
     const fresh = last && last.at >= arrived ? last.peers : await this.askAfter(arrived);
-    if (fresh) return fresh.some((p) => same(p, origin)) ? undefined : this.refusal(origin, fresh);
-    // The server cannot answer: what it said last, and who was seen holding files.
-    const known = [...(this.last?.peers ?? []), ...this.sources.seen()];
-    return known.some((p) => same(p, origin)) ? undefined : this.refusal(origin, known);
+    // While the server cannot answer: what it said last, and who was seen holding files.
+    const known = fresh ?? [...(this.last?.peers ?? []), ...this.sources.seen()];
+    const found = known.find((p) => same(p, origin));
+    return found ? refOf(found) : this.refusal(origin, known);
   }
 
   private refusal(origin: PeerRef, known: PeerRef[]): string {

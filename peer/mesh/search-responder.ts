@@ -9,7 +9,7 @@ import type { NeighbourLink } from './neighbour-link.js';
 /**
  * A flooded search arriving from a neighbour (after floodsub's processMessage): drop it when its id was seen,
  * refuse a bad name, forward it with one hop fewer, and when this peer holds the file and the query's origin is
- * where the mesh knows that peer to be (OriginCheck) hand it to `answer` (which dials the requester back). Every
+ * where the mesh knows that peer to be (OriginCheck) hand it to `answer` (which dials the requester back there). Every
  * outcome is reported as `query-seen`.
  */
 export class SearchResponder {
@@ -19,8 +19,8 @@ export class SearchResponder {
     /** The held file a query names, if any. */
     private readonly resolve: (file: string) => HeldFile | undefined,
     private readonly answer: (q: PeerMessages['query'], held: HeldFile) => void,
-    /** Why the query's origin must not be dialled, or undefined when it may (OriginCheck.problem). */
-    private readonly originProblem: (origin: PeerRef) => Promise<string | undefined>,
+    /** Where the mesh knows the query's origin to be, or why it is not dialled (OriginCheck.where). */
+    private readonly origin: (claimed: PeerRef) => Promise<PeerRef | string>,
   ) {}
 
   onQuery(link: NeighbourLink, q: PeerMessages['query']): void {
@@ -33,13 +33,13 @@ export class SearchResponder {
     if (q.origin.name === this.ctx.name) return this.ctx.emit({ event: 'query-seen', ...seen, action: 'own' });
     const held = this.resolve(q.file);
     if (!held) return this.ctx.emit({ event: 'query-seen', ...seen, action: forwarded > 0 ? 'forwarded' : 'expired' });
-    void this.originProblem(q.origin).then((reason) => {
-      if (reason) {
-        this.ctx.log(`did not answer ${link.name}'s query for ${q.file}: ${reason}`, 'warn');
-        return this.ctx.emit({ event: 'query-seen', ...seen, action: 'refused', reason });
+    void this.origin(q.origin).then((origin) => {
+      if (typeof origin === 'string') {
+        this.ctx.log(`did not answer ${link.name}'s query for ${q.file}: ${origin}`, 'warn');
+        return this.ctx.emit({ event: 'query-seen', ...seen, action: 'refused', reason: origin });
       }
       this.ctx.emit({ event: 'query-seen', ...seen, action: 'answered' });
-      this.answer(q, held);
+      this.answer({ ...q, origin }, held);
     });
   }
 }
