@@ -2,6 +2,7 @@ import { removeLeftoverCopies } from './content/final-move.js';
 import { EventEmitter } from 'eventemitter3';
 import { nanoid } from 'nanoid';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import type { HostPort } from '../common/host-port.js';
 import type { MeshMode } from '../common/mesh-tls.js';
 import type { Tagged } from '../common/message-table.js';
@@ -23,6 +24,7 @@ import { FloodRouter } from './mesh/flood-router.js';
 import type { NeighbourLink } from './mesh/neighbour-link.js';
 import { NeighbourSet, type NeighbourSetOptions } from './mesh/neighbour-set.js';
 import { SearchResponder } from './mesh/search-responder.js';
+import { OriginCheck } from './mesh/origin-check.js';
 import { ServerLink, type ServerLinkOptions } from './mesh/server-link.js';
 import { Topology } from './mesh/topology.js';
 import { Membership } from './mesh/membership.js';
@@ -97,6 +99,7 @@ export class Peer implements PeerHandle {
   private readonly listings: Listings;
   private readonly topology: Topology;
   private readonly search: SearchResponder;
+  private readonly origins: OriginCheck;
   private readonly indexer: IndexPublisher;
   private readonly membership: Membership;
   private readonly monitor: MeshMonitor;
@@ -167,11 +170,18 @@ export class Peer implements PeerHandle {
     this.topology = new Topology(this.ctx, this.router, this.neighbours, () => this.server.peers(), {
       timeoutMs: options.topoTimeoutMs ?? 1500,
     });
+    this.origins = new OriginCheck({
+      neighbours: () => this.neighbours.all().map((l) => l.ref),
+      livePeers: () => this.server.peers(),
+      seen: () => this.book.all().flatMap((s) => s.holders.map((h) => h.ref)),
+      now: () => performance.now(),
+    });
     this.search = new SearchResponder(
       this.ctx,
       this.router,
       (file) => this.catalog.resolve(file),
       (q, held) => void this.uploads.answer(q, held),
+      (origin) => this.origins.where(origin),
     );
     this.indexer = new IndexPublisher(this.ctx, this.catalog, (files) => this.server.index(files));
     this.membership = new Membership(this.ctx, this.host, this.server, this.listener, this.neighbours, {
@@ -184,6 +194,7 @@ export class Peer implements PeerHandle {
     });
     this.monitor = new MeshMonitor(this.ctx, this.neighbours, this.server, () => this.catalog.refresh(), {
       intervalMs: options.refreshIntervalMs ?? 1000,
+      onPeers: (peers, askedAt) => this.origins.note(peers, askedAt),
     });
     this.wire();
   }
@@ -331,6 +342,7 @@ export class Peer implements PeerHandle {
   private onReady(): void {
     const { name, id, host, port } = this;
     const where = { server: this.server.display, dir: this.folders.root, downloads: this.folders.downloads };
+    this.origins.refresh();
     const keyed = this.transport.mesh.keyed;
     this.emit({ event: 'ready', name, id, host, port, neighbours: this.neighbours.names(), ...where, keyed });
     this.gate.open();

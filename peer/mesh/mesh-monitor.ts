@@ -1,3 +1,5 @@
+import { performance } from 'node:perf_hooks';
+import type { PeerInfo } from '../../common/wire/shapes.js';
 import type { PeerContext } from '../peer-context.js';
 import type { NeighbourSet } from './neighbour-set.js';
 import type { ServerLink } from './server-link.js';
@@ -5,6 +7,8 @@ import type { ServerLink } from './server-link.js';
 export interface MeshMonitorOptions {
   /** How often to report. Default 1000 ms. */
   intervalMs?: number;
+  /** Every list of live peers the server gave, with the time (performance.now()) it was asked for. */
+  onPeers?: (peers: PeerInfo[], askedAt: number) => void;
 }
 
 /**
@@ -38,8 +42,10 @@ export class MeshMonitor {
     if (this.neighbours.size > 0) {
       this.ctx.emit({ event: 'neighbour-stats', neighbours: this.neighbours.all().map((l) => l.stats()) });
     }
+    const askedAt = performance.now();
     void this.server.peers().then((peers) => {
       if (!peers) return;
+      this.options.onPeers?.(peers, askedAt);
       const key = JSON.stringify(peers);
       if (key === this.lastMesh) return;
       this.lastMesh = key;

@@ -1,4 +1,5 @@
 import type { PeerMessages } from '../../common/wire/peer-messages.js';
+import type { PeerRef } from '../../common/wire/shapes.js';
 import type { HeldFile } from '../files/file-catalog.js';
 import { fileNameProblem } from '../files/file-name.js';
 import type { PeerContext } from '../peer-context.js';
@@ -7,8 +8,9 @@ import type { NeighbourLink } from './neighbour-link.js';
 
 /**
  * A flooded search arriving from a neighbour (after floodsub's processMessage): drop it when its id was seen,
- * refuse a bad name, forward it with one hop fewer, and when this peer holds the file hand it to `answer` (which
- * dials the requester back). Every outcome is reported as `query-seen`.
+ * refuse a bad name, forward it with one hop fewer, and when this peer holds the file and the query's origin is
+ * where the mesh knows that peer to be (OriginCheck) hand it to `answer` (which dials the requester back there). Every
+ * outcome is reported as `query-seen`.
  */
 export class SearchResponder {
   constructor(
@@ -17,6 +19,8 @@ export class SearchResponder {
     /** The held file a query names, if any. */
     private readonly resolve: (file: string) => HeldFile | undefined,
     private readonly answer: (q: PeerMessages['query'], held: HeldFile) => void,
+    /** Where the mesh knows the query's origin to be, or why it is not dialled (OriginCheck.where). */
+    private readonly origin: (claimed: PeerRef) => Promise<PeerRef | string>,
   ) {}
 
   onQuery(link: NeighbourLink, q: PeerMessages['query']): void {
@@ -29,7 +33,13 @@ export class SearchResponder {
     if (q.origin.name === this.ctx.name) return this.ctx.emit({ event: 'query-seen', ...seen, action: 'own' });
     const held = this.resolve(q.file);
     if (!held) return this.ctx.emit({ event: 'query-seen', ...seen, action: forwarded > 0 ? 'forwarded' : 'expired' });
-    this.ctx.emit({ event: 'query-seen', ...seen, action: 'answered' });
-    this.answer(q, held);
+    void this.origin(q.origin).then((origin) => {
+      if (typeof origin === 'string') {
+        this.ctx.log(`did not answer ${link.name}'s query for ${q.file}: ${origin}`, 'warn');
+        return this.ctx.emit({ event: 'query-seen', ...seen, action: 'refused', reason: origin });
+      }
+      this.ctx.emit({ event: 'query-seen', ...seen, action: 'answered' });
+      this.answer({ ...q, origin }, held);
+    });
   }
 }

@@ -5,6 +5,7 @@ import { fileNameProblem } from '../files/file-name.js';
 import { decodeManifest, type Manifest } from '../content/manifest.js';
 import type { PeerChannel } from '../transport/peer-listener.js';
 import type { Dialer } from '../transport/transport.js';
+import { offerProblem } from './offer-limits.js';
 
 /** A holder's answer to `fetch`: its offer on the open channel, or why there is none. */
 export type HolderAnswer = { channel: PeerChannel; offer: PeerMessages['offer'] } | { problem: string };
@@ -43,13 +44,21 @@ export async function askHolder(
   return { channel, offer: first };
 }
 
-/** The offer's manifest, or why it cannot be taken as it stands. */
+/** The offer's manifest, or why it cannot be taken as it stands (malformed, or beyond offer-limits.ts). */
 export function readOffer(offer: PeerMessages['offer']): Manifest | string {
   const nameProblem = fileNameProblem(offer.file);
   if (nameProblem) return `offered ${nameProblem}`;
+  let manifest: Manifest;
   try {
-    return decodeManifest(offer);
+    manifest = decodeManifest(offer);
   } catch (err) {
     return `offer: ${describeError(err)}`;
   }
+  return offerProblem(manifest) ?? manifest;
+}
+
+/** Declines an offer on its channel with one sentence, and closes the channel. */
+export function declineOffer(channel: PeerChannel, qid: string, reason: string): void {
+  channel.send('decline', { qid, reason });
+  channel.end();
 }

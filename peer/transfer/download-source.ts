@@ -3,6 +3,7 @@ import { P2pError } from '../../common/errors.js';
 import { pieceFrameLimit, type PeerMessages, type PieceMessage } from '../../common/wire/peer-messages.js';
 import type { PeerChannel } from '../transport/peer-listener.js';
 import { pieceLength } from '../content/piece-plan.js';
+import { PIECE_FRAME_DEADLINE_MS } from './offer-limits.js';
 
 export interface SourceEvents {
   /** A requested piece arrived (not yet checked). `owned`: its memory belongs to this frame alone. */
@@ -37,6 +38,7 @@ export class DownloadSource extends EventEmitter<SourceEvents> {
     // an empty want now and then says we are still here (docs/PROTOCOL.md "Transport and liveness").
     this.keepalive = setInterval(() => this.channel.send('want', { qid: this.qid, pieces: [] }), keepaliveMs);
     channel.setMaxFrameBytes(pieceFrameLimit(pieceSize));
+    channel.setFrameDeadline(PIECE_FRAME_DEADLINE_MS); // a whole piece from a slow holder, not a 10 s control frame
     channel.setIdleTimeout(idleTimeoutMs);
     channel.on('message', (msg) =>
       msg.kind === 'piece' ? this.onPiece(msg.body) : this.drop(`sent an unexpected ${msg.kind} during the transfer`),

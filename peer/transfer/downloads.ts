@@ -10,7 +10,7 @@ import type { Hasher } from '../content/hasher.js';
 import type { PartialFiles, PartialRecord } from '../content/partial-file.js';
 import type { PeerChannel } from '../transport/peer-listener.js';
 import { caused, type PeerEventReport } from '../control/peer-events.js';
-import { askHolder, readOffer } from './ask-holder.js';
+import { askHolder, declineOffer, readOffer } from './ask-holder.js';
 import { knownHolders } from './known-holders.js';
 import { notFoundMessage, suggestNames } from './suggestions.js';
 import { cancelledEvent, giveUpReason, type DownloadsOptions, type Job, type Locator } from './download-job.js';
@@ -115,13 +115,13 @@ export class Downloads extends EventEmitter<{
   /** An offer arrived: from a holder answering our flood, or in reply to our `fetch`. */
   onOffer(channel: PeerChannel, offer: PeerMessages['offer']): void {
     const job = this.jobs.get(offer.qid) ?? this.aliases.get(offer.qid);
-    const decline = (reason: string) => {
-      channel.send('decline', { qid: offer.qid, reason });
-      channel.end();
-    };
+    const decline = (reason: string) => declineOffer(channel, offer.qid, reason);
     if (!job) return decline('no search with this id is waiting (it finished or timed out)');
     const checked = readOffer(offer);
-    if (typeof checked === 'string') return decline(checked);
+    if (typeof checked === 'string') {
+      this.emit('log', `declined ${offer.from.name}'s offer of ${offer.file}: ${checked}`, 'warn');
+      return decline(checked);
+    }
     const manifest = checked;
     this.book.record({ name: offer.file, size: offer.size, sha256: offer.sha256 }, offer.from);
     if (job.swarm) {

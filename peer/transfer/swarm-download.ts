@@ -5,6 +5,9 @@ import type { Hasher, HashSession } from '../content/hasher.js';
 import { manifestPieceLength, manifestPieces, sameContent, type Manifest } from '../content/manifest.js';
 import type { PartialFile, PartialFiles, PartialRecord } from '../content/partial-file.js';
 import { PiecePicker } from '../content/piece-picker.js';
+import { declineOffer } from './ask-holder.js';
+import { diskProblem } from './disk-problem.js';
+import { sourceLimitProblem } from './offer-limits.js';
 import type { PeerChannel } from '../transport/peer-listener.js';
 
 export interface SwarmOptions {
@@ -178,6 +181,11 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
 
   /** Adds a holder that offered our content on `channel` (the offer was already checked with `matches`). */
   addSource(name: string, channel: PeerChannel): void {
+    const full = sourceLimitProblem(this.sources.size + this.waiting.length);
+    if (full && !this.finished && !this.sources.has(name)) {
+      this.emit('source', name, 'dropped', `declined: ${full}`);
+      return declineOffer(channel, this.qid, full);
+    }
     if (!this.session && !this.finished) {
       this.waiting.push([name, channel]);
       return;
@@ -188,14 +196,8 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
       if (this.sources.size === 0 && !this.finished) this.emit('stalled');
       return;
     }
-    if (this.finished || this.sources.has(name)) {
-      channel.send('decline', {
-        qid: this.qid,
-        reason: this.finished ? 'the download is over' : 'already downloading from you',
-      });
-      channel.end();
-      return;
-    }
+    if (this.finished || this.sources.has(name))
+      return declineOffer(channel, this.qid, this.finished ? 'the download is over' : 'already downloading from you');
     const { size, pieceSize } = this.content.manifest;
     const source = new DownloadSource(
       name,
@@ -387,12 +389,4 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
     this.lastProgress = now;
     this.emit('progress', this.received, this.sharesList());
   }
-}
-
-/** One sentence for a failed write; a full disk says so plainly. */
-function diskProblem(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException)?.code;
-  if (code === 'ENOSPC' || code === 'EDQUOT')
-    return 'the disk is full: free some space and ask for the file again to resume (verified pieces are kept)';
-  return `cannot write the partial file: ${describeError(err)}`;
 }

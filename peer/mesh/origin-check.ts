@@ -1,0 +1,115 @@
+import { formatHostPort } from '../../common/host-port.js';
+import type { PeerInfo, PeerRef } from '../../common/wire/shapes.js';
+
+export interface OriginSources {
+  /** The refs this peer's neighbours gave in their hellos. */
+  neighbours(): PeerRef[];
+  /** The metadata server's live peers, or undefined when it cannot answer now. */
+  livePeers(): Promise<PeerInfo[] | undefined>;
+  /** Holders this peer saw (the address book): a fallback while the server cannot answer. */
+  seen(): PeerRef[];
+  /** The clock, in ms. */
+  now(): number;
+}
+
+const refOf = ({ name, id, host, port }: PeerRef): PeerRef => ({ name, id, host, port });
+
+export interface OriginCheckOptions {
+  /** How long a list from the server answers for an origin it names. Default 1000 ms. */
+  cacheMs?: number;
+}
+
+/** A peer that advertises an unspecified address is registered at the address it joined from. */
+const UNSPECIFIED_HOSTS = new Set(['0.0.0.0', '::']);
+
+/** Is `known` the peer `origin` claims to be, at the same place? (An unspecified origin host matches any.) */
+const same = (known: PeerRef, origin: PeerRef) =>
+  known.name === origin.name &&
+  known.id === origin.id &&
+  known.port === origin.port &&
+  (known.host === origin.host || UNSPECIFIED_HOSTS.has(origin.host));
+
+/**
+ * Where a holder may dial back (docs/SECURITY.md "Limits"): only an origin whose name, id, host and port all match
+ * what the mesh knows of that peer: a neighbour's hello, or the metadata server's live peers. A list from the
+ * server is reused for `cacheMs`; an origin it does not name is looked up again with a list asked for after the
+ * query arrived (a peer that just joined). While the server cannot answer, the last list it gave and the address
+ * book stand in. Never an address only the query names.
+ */
+export class OriginCheck {
+  private last: { peers: PeerInfo[]; at: number } | undefined;
+  private asking: { since: number; answer: Promise<PeerInfo[] | undefined> } | undefined;
+  private queued: Promise<PeerInfo[] | undefined> | undefined;
+  private readonly cacheMs: number;
+
+  constructor(
+    private readonly sources: OriginSources,
+    options: OriginCheckOptions = {},
+  ) {
+    this.cacheMs = options.cacheMs ?? 1000;
+  }
+
+  /** A list of live peers the server gave (the mesh monitor asks every second): kept for later checks. */
+  note(peers: PeerInfo[], at = this.sources.now()): void {
+    if (!this.last || at >= this.last.at) this.last = { peers, at };
+  }
+
+  /** Asks the server for its list now (on joining: the list must be at hand should the server go away soon). */
+  refresh(): void {
+    void this.askAfter(this.sources.now());
+  }
+
+  /**
+   * Where to dial `origin` back: the address the mesh knows for it (the origin's own, but for an unspecified host),
+   * or one sentence saying why it is not dialled.
+   */
+  async where(origin: PeerRef): Promise<PeerRef | string> {
+    const arrived = this.sources.now();
+    const neighbour = this.sources.neighbours().find((n) => same(n, origin));
+    if (neighbour) return refOf(neighbour);
+    const last = this.last;
+    const cached = last && arrived - last.at <= this.cacheMs ? last.peers.find((p) => same(p, origin)) : undefined;
+    if (cached) return refOf(cached);
+    const fresh = last && last.at >= arrived ? last.peers : await this.askAfter(arrived);
+    // While the server cannot answer: what it said last, and who was seen holding files.
+    const known = fresh ?? [...(this.last?.peers ?? []), ...this.sources.seen()];
+    const found = known.find((p) => same(p, origin));
+    return found ? refOf(found) : this.refusal(origin, known);
+  }
+
+  private refusal(origin: PeerRef, known: PeerRef[]): string {
+    const named = known.find((p) => p.name === origin.name);
+    const claim = `${origin.name} at ${formatHostPort(origin)}`;
+    return named
+      ? `the query names ${claim}, but the mesh knows ${named.name} at ${formatHostPort(named)}: not dialled`
+      : `the query names ${claim}, a peer the mesh does not know: not dialled`;
+  }
+
+  /** A list from the server asked for at or after `t` (one request at a time, at most one queued behind it). */
+  private askAfter(t: number): Promise<PeerInfo[] | undefined> {
+    if (!this.asking) return this.ask();
+    if (this.asking.since >= t) return this.asking.answer;
+    this.queued ??= this.asking.answer.then(() => {
+      this.queued = undefined;
+      return this.ask();
+    });
+    return this.queued;
+  }
+
+  private ask(): Promise<PeerInfo[] | undefined> {
+    const since = this.sources.now();
+    const answer: Promise<PeerInfo[] | undefined> = this.sources.livePeers().then(
+      (peers) => {
+        if (this.asking?.answer === answer) this.asking = undefined;
+        if (peers) this.note(peers, since);
+        return peers;
+      },
+      () => {
+        if (this.asking?.answer === answer) this.asking = undefined;
+        return undefined;
+      },
+    );
+    this.asking = { since, answer };
+    return answer;
+  }
+}
