@@ -16,7 +16,10 @@ function portOf(p: PeerProcess): number {
   return ready.port;
 }
 
-/** Opens `n` sockets from `localAddress` that each send a hello's first bytes and then one byte a second. */
+/**
+ * Opens `n` sockets from `localAddress` that each begin a TLS handshake (so a keyed peer waits for the rest) or, in
+ * an open mesh, a hello, and then send one byte a second.
+ */
 function trickle(port: number, n: number, localAddress: string): { sockets: Socket[]; closed: Promise<unknown>[] } {
   const sockets: Socket[] = [];
   const closed: Promise<unknown>[] = [];
@@ -25,7 +28,8 @@ function trickle(port: number, n: number, localAddress: string): { sockets: Sock
     socket.on('error', () => undefined);
     closed.push(new Promise((r) => socket.once('close', r)));
     socket.on('connect', () => {
-      socket.write(Buffer.from([0, 0, 0x10, 0, 1, 0x7b]));
+      // A TLS record header announcing a ClientHello of 255 bytes, then a trickle.
+      socket.write(Buffer.from([0x16, 0x03, 0x01, 0x00, 0xff, 0x01]));
       const timer = setInterval(() => socket.write('x'), 1000);
       socket.on('close', () => clearInterval(timer));
     });
