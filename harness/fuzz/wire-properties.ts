@@ -50,7 +50,7 @@ export function judge(
 }
 
 /** Byte-level mutations of a recorded message: flip, insert, delete, overwrite, truncate. */
-const mutationArb = fc.oneof(
+export const mutationArb = fc.oneof(
   fc.record({ op: fc.constant('flip' as const), at: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }),
   fc.record({ op: fc.constant('insert' as const), at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }) }),
   fc.record({ op: fc.constant('delete' as const), at: fc.nat(), n: fc.integer({ min: 1, max: 8 }) }),
