@@ -39,11 +39,24 @@ export interface FuzzOutcome {
   report?: string;
 }
 
-/** Runs one property `runs` times (FUZZ_PATH, when set, replays one shrunk case instead). Never throws. */
-export function runProperty(p: FuzzProperty, runs = p.runs, seed = fuzzSeed()): FuzzOutcome {
+/** How long a run: cases, seed, and (for the long run) a time limit after which it stops early without failing. */
+export interface RunOptions {
+  runs?: number;
+  seed?: number;
+  timeLimitMs?: number;
+}
+
+/** Runs one property (FUZZ_PATH, when set, replays one shrunk case instead). Never throws. */
+export function runProperty(p: FuzzProperty, options: RunOptions = {}): FuzzOutcome {
+  const seed = options.seed ?? fuzzSeed();
   const path = process.env['FUZZ_PATH'] || undefined;
   const started = performance.now();
-  const details = fc.check(p.property(), { numRuns: runs, seed, path });
+  const details = fc.check(p.property(), {
+    numRuns: options.runs ?? p.runs,
+    seed,
+    path,
+    ...(options.timeLimitMs ? { interruptAfterTimeLimit: options.timeLimitMs, markInterruptAsFailure: false } : {}),
+  });
   const ms = performance.now() - started;
   const cases = details.numRuns;
   if (!details.failed) return { name: p.name, cases, ms, ok: true, seed };
@@ -55,8 +68,8 @@ export function runProperty(p: FuzzProperty, runs = p.runs, seed = fuzzSeed()): 
 }
 
 /** For a uvu test: runs the property and throws its report (counterexample, seed, path, replay line) on failure. */
-export function checkProperty(p: FuzzProperty, runs = p.runs): FuzzOutcome {
-  const outcome = runProperty(p, runs);
+export function checkProperty(p: FuzzProperty): FuzzOutcome {
+  const outcome = runProperty(p);
   if (!outcome.ok) throw new Error(outcome.report);
   return outcome;
 }

@@ -60,7 +60,7 @@ const lineArb = fc.oneof(
   fc
     .array(
       fc.oneof(
-        fc.constantFrom(...KEYWORDS).map((k) => (Math.random() < 0.5 ? k.toUpperCase() : k)),
+        fc.tuple(fc.constantFrom(...KEYWORDS), fc.boolean()).map(([k, upper]) => (upper ? k.toUpperCase() : k)),
         trickyNameArb,
       ),
       { maxLength: 4 },
