@@ -77,7 +77,12 @@ export function mutate(bytes: Buffer, mutations: Mutation[]): Buffer {
 }
 
 /** Replaces, removes or adds one field somewhere inside a JSON value; the replacement is any JSON at all. */
-function violate(value: unknown, path: number[], replacement: unknown, how: 'replace' | 'remove' | 'add'): unknown {
+export function violate(
+  value: unknown,
+  path: number[],
+  replacement: unknown,
+  how: 'replace' | 'remove' | 'add',
+): unknown {
   if (typeof value !== 'object' || value === null) return how === 'replace' ? replacement : value;
   const keys = Object.keys(value);
   if (keys.length === 0 || path.length === 0) {
@@ -91,7 +96,7 @@ function violate(value: unknown, path: number[], replacement: unknown, how: 'rep
   return copy;
 }
 
-const hostileJson = fc.oneof(
+export const hostileJson = fc.oneof(
   fc.jsonValue(),
   fc.constantFrom(null, [], {}, '', -1, 1e308, -0, 0.5, 2 ** 53, '__proto__', { __proto__: null }, [[[[]]]]),
   textArb(0, 300),
