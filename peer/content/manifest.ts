@@ -53,11 +53,11 @@ export function decodeManifest(raw: unknown): Manifest {
   if (typeof raw !== 'object' || raw === null) throw new BadMessageError('a content description must be an object');
   const { size, sha256, pieceSize, pieces, prefixes } = raw as Record<string, unknown>;
   if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0 || size > MAX_FILE_SIZE)
-    throw new BadMessageError(`size ${String(size)} is not a file size from 0 to ${MAX_FILE_SIZE} bytes`);
+    throw new BadMessageError(`size ${shown(size)} is not a file size from 0 to ${MAX_FILE_SIZE} bytes`);
   if (typeof sha256 !== 'string' || !HEX_SHA256.test(sha256))
     throw new BadMessageError('sha256 is not 64 lower-case hex digits');
   if (pieceSize !== pieceSizeFor(size))
-    throw new BadMessageError(`piece size ${String(pieceSize)} does not fit a file of ${size} bytes`);
+    throw new BadMessageError(`piece size ${shown(pieceSize)} does not fit a file of ${size} bytes`);
   const count = pieceCount(size, pieceSize);
   const hashes = digests(pieces, 'piece hashes', count);
   const prefixDigests = digests(prefixes, 'prefix digests', count);
@@ -67,6 +67,12 @@ export function decodeManifest(raw: unknown): Manifest {
       count > 0 ? 'the last prefix digest is not the file SHA-256' : 'an empty file must have the SHA-256 of no bytes',
     );
   return { size, sha256, pieceSize, pieces: hashes, prefixes: prefixDigests };
+}
+
+/** A value for an error sentence: `String` of an object throws when a field (`toString`, from JSON) shadows its method. */
+function shown(value: unknown): string {
+  if (typeof value !== 'object' || value === null) return String(value);
+  return Array.isArray(value) ? 'a list' : 'an object';
 }
 
 function digests(value: unknown, what: string, count: number): Buffer {

@@ -35,14 +35,27 @@ export function stemOf(name: string): string {
   return dot > 0 ? name.slice(0, dot) : name;
 }
 
-/** Picks a free name beside existing ones: `notes.txt`, `notes (2).txt`, … so nothing stored is overwritten. */
+/**
+ * Picks a free name beside existing ones: `notes.txt`, `notes (2).txt`, … so nothing stored is overwritten. The stem
+ * (then, if need be, the extension) is shortened by whole characters so the numbered name stays within
+ * MAX_NAME_BYTES: a long name must not become one the file system refuses.
+ */
 export function unusedName(name: string, taken: (candidate: string) => boolean): string {
   if (!taken(name)) return name;
   const dot = name.lastIndexOf('.');
   const stem = dot > 0 ? name.slice(0, dot) : name;
   const ext = dot > 0 ? name.slice(dot) : '';
   for (let i = 2; ; i++) {
-    const candidate = `${stem} (${i})${ext}`;
+    const candidate = fitted(stem, ` (${i})`, ext);
     if (!taken(candidate)) return candidate;
   }
+}
+
+function fitted(stem: string, mark: string, ext: string): string {
+  const s = [...stem];
+  const e = [...ext];
+  const bytes = () => Buffer.byteLength(s.join('') + mark + e.join(''));
+  while (bytes() > MAX_NAME_BYTES && s.length > 0) s.pop();
+  while (bytes() > MAX_NAME_BYTES && e.length > 0) e.pop();
+  return s.join('') + mark + e.join('');
 }

@@ -77,6 +77,13 @@ test('rejects a size that is not a file size', () => {
   rejects({ ...json, size: MAX_FILE_SIZE + 1 }, /size/);
 });
 
+test('rejects with BadMessageError a size or piece size that is an object whose toString is a field (JSON can say so)', () => {
+  const hostile = JSON.parse('{"toString": 0}') as unknown;
+  rejects({ ...json, size: hostile }, /size an object/);
+  rejects({ ...json, pieceSize: hostile }, /piece size an object/);
+  rejects({ ...json, size: [hostile] }, /size a list/);
+});
+
 test('rejects a sha256 that is not 64 lower-case hex digits', () => {
   rejects({ ...json, sha256: good.sha256.toUpperCase() }, /sha256/);
   rejects({ ...json, sha256: good.sha256.slice(1) }, /sha256/);

@@ -1,0 +1,119 @@
+/**
+ * The live fuzzer's side checks (bench/live-fuzz.ts): a legitimate peer that joins, searches and downloads a known
+ * file (SHA-256 checked) while the traffic goes on, slowloris trickles, and bursts of connections.
+ */
+import { isAbsolute, join } from 'node:path';
+import type { Mesh } from '../harness/mesh.js';
+import { sha256File } from '../harness/mesh.js';
+import { serverMessages } from '../common/wire/server-messages.js';
+import { connectTo, opener, Session, type Access, type Target } from './live-fuzz-probe.js';
+
+export interface ControlResult {
+  phase: string;
+  joinMs?: number;
+  downloadMs?: number;
+  result: string;
+}
+
+let controls = 0;
+
+/** Starts a fresh peer, waits until it has joined, asks it for `file` and checks what it saved; then it stops. */
+export async function controlCheck(mesh: Mesh, phase: string, file: string, want: string): Promise<ControlResult> {
+  controls += 1;
+  const started = Date.now();
+  let peer;
+  try {
+    peer = await mesh.startPeer(`ctl${controls}`);
+  } catch (err) {
+    return { phase, result: `did not join: ${String(err).slice(0, 80)}` };
+  }
+  const joinMs = Date.now() - started;
+  try {
+    const asked = Date.now();
+    const e = await peer.ask(
+      file,
+      (x) => x.event === 'download-complete' || x.event === 'download-failed' || x.event === 'not-found',
+      30_000,
+    );
+    const downloadMs = Date.now() - asked;
+    if (e.event !== 'download-complete') return { phase, joinMs, downloadMs, result: e.event };
+    const ok = sha256File(isAbsolute(e.path) ? e.path : join(peer.dir, e.path)) === want;
+    return { phase, joinMs, downloadMs, result: ok ? 'ok' : 'SHA-256 mismatch' };
+  } catch (err) {
+    return { phase, joinMs, result: `no answer: ${String(err).slice(0, 80)}` };
+  } finally {
+    peer.send('stop');
+    await peer.waitExit(5000).catch(() => peer.kill());
+  }
+}
+
+/** Sends `bytes` one byte a second on one connection; says how long the target kept it open (up to `capMs`). */
+export async function slowloris(target: Target, access: Access, bytes: Buffer, capMs: number): Promise<string> {
+  let s: Session;
+  try {
+    s = new Session(await connectTo(target, access), target.protocol);
+  } catch {
+    return 'connect failed';
+  }
+  const started = Date.now();
+  for (let i = 0; i < bytes.length && !s.closed && Date.now() - started < capMs; i++) {
+    s.send(bytes.subarray(i, i + 1));
+    await s.until(() => false, 1000);
+  }
+  const open = !s.closed;
+  s.close();
+  const held = ((open ? Date.now() : s.closedAt) - started) / 1000;
+  return open ? `still open at ${held.toFixed(0)} s` : `closed after ${held.toFixed(1)} s`;
+}
+
+/** Opens `n` connections at once and holds them `holdMs`; counts how many connected and how many the target closed. */
+export async function burst(
+  target: Target,
+  access: Access,
+  n: number,
+  holdMs: number,
+): Promise<{ connected: number; closedByTarget: number }> {
+  const sockets = await Promise.all(
+    Array.from({ length: n }, () =>
+      connectTo(target, access, 5000).then(
+        (s) => new Session(s, target.protocol),
+        () => undefined,
+      ),
+    ),
+  );
+  const live = sockets.filter((s): s is Session => s !== undefined);
+  await new Promise((r) => setTimeout(r, holdMs));
+  const closedByTarget = live.filter((s) => s.closed).length;
+  for (const s of live) s.close();
+  return { connected: live.length, closedByTarget };
+}
+
+/**
+ * One stranger joins and answers every `welcome` with `port-busy` for the port it was given: each marks that port
+ * busy for a while (metadata-server/port-allocator.ts). Returns how many it sent before the server refused it, and
+ * the server's last answer.
+ */
+export async function portBusyExhaustion(
+  target: Target,
+  access: Access,
+  max = 2000,
+): Promise<{ sent: number; last: string }> {
+  const s = new Session(await connectTo(target, access), 'server');
+  try {
+    s.send(opener('server'));
+    let sent = 0;
+    for (;;) {
+      const seen = s.frames.length;
+      await s.until(() => s.frames.length > seen, 3000);
+      const frame = s.frames.at(-1);
+      if (!frame || s.frames.length === seen) return { sent, last: s.closed ? 'closed' : 'no answer' };
+      const msg = serverMessages.decode({ type: frame[4]!, payload: frame.subarray(5) });
+      if (msg.kind !== 'welcome' || sent >= max)
+        return { sent, last: msg.kind === 'refused' ? msg.body.code : msg.kind };
+      s.send(serverMessages.encode('port-busy', { port: msg.body.port }));
+      sent++;
+    }
+  } finally {
+    s.close();
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * The live fuzzer's connections (bench/live-fuzz.ts): one function opens every connection, so that a member of a
+ * keyed mesh can later connect through the same handshake the peers use (peer/transport/transport.ts `secure()`);
+ * today the mesh has no key and the fuzzer connects as a stranger (`--open`). A probe opens a connection, optionally
+ * opens a session the way a real client does (`join` to the server, `hello` to a peer), sends hostile bytes and
+ * collects what comes back.
+ */
+import { randomBytes } from 'node:crypto';
+import { connect, type Socket } from 'node:net';
+import { FrameDecoder } from '../common/frame-decoder.js';
+import { peerMessages } from '../common/wire/peer-messages.js';
+import { PROTOCOL_VERSION, serverMessages } from '../common/wire/server-messages.js';
+import type { Protocol } from '../harness/fuzz/hostile-traffic.js';
+
+export interface Target {
+  /** `server`, or the peer's name. */
+  name: string;
+  protocol: Protocol;
+  host: string;
+  port: number;
+}
+
+/** How the fuzzer reaches a port: `open` is plain TCP as a stranger, the only way while the mesh has no key. */
+export type Access = { mode: 'open' };
+
+/** Opens one connection to `target`; rejects after `ms`. The one place a mesh key's handshake will go. */
+export function connectTo(target: Target, access: Access, ms = 3000): Promise<Socket> {
+  if (access.mode !== 'open') throw new Error(`access ${String(access.mode)} is not supported yet`);
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: target.host, port: target.port });
+    const timer = setTimeout(() => (socket.destroy(), reject(new Error('connect timed out'))), ms);
+    socket.once('connect', () => (clearTimeout(timer), resolve(socket)));
+    socket.once('error', (err) => (clearTimeout(timer), reject(err)));
+  });
+}
+
+/** A connection with its incoming frames decoded by the target's protocol table. */
+export class Session {
+  readonly received: string[] = [];
+  readonly frames: Buffer[] = [];
+  closed = false;
+  closedAt = 0;
+  private readonly decoder = new FrameDecoder({ maxFrameBytes: 80 * 1024 * 1024 });
+  private wake: (() => void) | undefined;
+
+  constructor(
+    readonly socket: Socket,
+    readonly protocol: Protocol,
+  ) {
+    socket.on('data', (chunk: Buffer) => {
+      let frames;
+      try {
+        frames = this.decoder.push(chunk);
+      } catch {
+        this.received.push('undecodable frame');
+        return;
+      }
+      for (const f of frames) {
+        const table = protocol === 'server' ? serverMessages : peerMessages;
+        try {
+          this.received.push(table.decode(f).kind);
+        } catch {
+          this.received.push(`bad type ${f.type}`);
+        }
+        const raw = Buffer.alloc(5 + f.payload.length);
+        raw.writeUInt32BE(f.payload.length + 1);
+        raw[4] = f.type;
+        f.payload.copy(raw, 5);
+        this.frames.push(raw);
+      }
+      this.wake?.();
+    });
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      this.closed = true;
+      this.closedAt = Date.now();
+      this.wake?.();
+    });
+  }
+
+  send(bytes: Buffer): void {
+    if (!this.closed) this.socket.write(bytes);
+  }
+
+  /** Waits until `done()` holds, the connection closes, or `ms` pass. */
+  async until(done: () => boolean, ms: number): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (!done() && !this.closed && Date.now() < deadline) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, deadline - Date.now());
+        this.wake = () => (clearTimeout(timer), resolve());
+      });
+    }
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+let fresh = 0;
+/** A name no real peer uses, and an id. */
+export function strangerRef() {
+  fresh += 1;
+  return { name: `fz${process.pid.toString(36)}${fresh.toString(36)}`, id: randomBytes(12).toString('base64url') };
+}
+
+/** The opening message of a real client: `join` for the server, `hello` for a peer. */
+export function opener(protocol: Protocol): Buffer {
+  const { name, id } = strangerRef();
+  return protocol === 'server'
+    ? serverMessages.encode('join', { flag: 'p2p', name, id, host: '127.0.0.1', version: PROTOCOL_VERSION })
+    : peerMessages.encode('hello', { name, id, host: '127.0.0.1', port: 9, neighbours: [] });
+}
+
+/** Messages the far end sends by itself on a session (not answers to what the fuzzer sent). */
+const BACKGROUND = new Set(['ping', 'heartbeat-ack', 'query', 'topo-query']);
+const ERRORS = new Set(['refused', 'decline', 'bye']);
+
+export type Outcome = 'closed' | 'error answer' | 'silent' | 'answered' | 'connect failed';
+
+export interface ProbeResult {
+  outcome: Outcome;
+  /** Kinds answered after the hostile bytes (background messages left out). */
+  answers: string[];
+  /** Whether the session opener was accepted (welcome / hello). */
+  opened: boolean;
+}
+
+/** One probe: connect, maybe open a session, send `bytes`, collect answers for `waitMs`. */
+export async function probe(
+  target: Target,
+  access: Access,
+  bytes: Buffer,
+  options: { session: boolean; end: boolean; waitMs: number },
+): Promise<ProbeResult> {
+  let socket: Socket;
+  try {
+    socket = await connectTo(target, access);
+  } catch {
+    return { outcome: 'connect failed', answers: [], opened: false };
+  }
+  const s = new Session(socket, target.protocol);
+  try {
+    let opened = false;
+    if (options.session) {
+      s.send(opener(target.protocol));
+      await s.until(() => s.received.length > 0, 3000);
+      opened = s.received.some((k) => k === 'welcome' || k === 'hello');
+    }
+    const before = s.received.length;
+    s.send(bytes);
+    if (options.end) s.socket.end();
+    await s.until(() => false, options.waitMs);
+    const answers = s.received.slice(before).filter((k) => !BACKGROUND.has(k));
+    const outcome: Outcome = answers.some((k) => ERRORS.has(k))
+      ? 'error answer'
+      : answers.length > 0
+        ? 'answered'
+        : s.closed
+          ? 'closed'
+          : 'silent';
+    return { outcome, answers, opened };
+  } finally {
+    s.close();
+  }
+}

@@ -1,0 +1,304 @@
+/**
+ * bench/live-fuzz: throws malformed and hostile traffic at a running metadata server and peers (real processes on
+ * loopback, harness/mesh.ts) for N seconds, and reports: processes that crashed, each one's RSS and open files
+ * before, at peak and after, whether a legitimate peer could still join, search and download a file (SHA-256
+ * checked) before, during and after, and which hostile sends got a non-error answer ("what got through").
+ *
+ *   npm run bench:live-fuzz -- --seconds 60 [--concurrency 6] [--seed N] [--open] [--attacks deep-json,truncated]
+ *                              [--settle 20]
+ *
+ * Traffic (harness/fuzz/hostile-traffic.ts): random bytes, truncated frames, oversized and zero length prefixes,
+ * unknown types, schema-violating bodies, mutated recordings of real messages, deeply nested JSON and well-formed
+ * messages with random contents, each on a fresh connection or after a real opener (`join`, `hello`); plus slowloris
+ * trickles and bursts of connections. `--open` connects as a stranger (the only way while the mesh has no key);
+ * every connection goes through `connectTo` in bench/live-fuzz-probe.ts.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { peerMessages } from '../common/wire/peer-messages.js';
+import { serverMessages } from '../common/wire/server-messages.js';
+import { ATTACKS, Draw, hostile, type Attack } from '../harness/fuzz/hostile-traffic.js';
+import { Mesh, sha256, type PeerProcess } from '../harness/mesh.js';
+import { table, writeRandomFile } from './bench-util.js';
+import { connectTo, opener, probe, Session, strangerRef, type Access, type Target } from './live-fuzz-probe.js';
+import { burst, controlCheck, portBusyExhaustion, slowloris, type ControlResult } from './live-fuzz-checks.js';
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '60' },
+    settle: { type: 'string', default: '20' },
+    concurrency: { type: 'string', default: '6' },
+    seed: { type: 'string' },
+    open: { type: 'boolean', default: true },
+    attacks: { type: 'string', default: ATTACKS.join(',') },
+  },
+});
+const seconds = Number(values.seconds);
+const concurrency = Number(values.concurrency);
+const seed = values.seed !== undefined ? Number(values.seed) : (Math.random() * 0x7fffffff) | 0;
+const access: Access = { mode: 'open' };
+const attacks = values.attacks.split(',').filter((a): a is Attack => (ATTACKS as readonly string[]).includes(a));
+const CONTROL = 'control.bin';
+const CONTROL_BYTES = 3 * 1024 * 1024 + 12345;
+
+const mesh = new Mesh();
+const processes: { name: string; pid: number; exit: () => number | null | undefined }[] = [];
+try {
+  await run();
+} finally {
+  await mesh.close();
+}
+
+async function run(): Promise<void> {
+  console.log(`live-fuzz: ${seconds} s, ${concurrency} at once, seed ${seed}, connecting as a stranger (--open)`);
+  await mesh.startServer(['--max-peers', '100']);
+  const [host, port] = [mesh.serverAddress.split(':')[0]!, Number(mesh.serverAddress.split(':')[1])];
+  const shared = mesh.seed('s1', {});
+  writeRandomFile(join(shared, CONTROL), CONTROL_BYTES);
+  const want = sha256(readFileSync(join(shared, CONTROL)));
+  const peers: PeerProcess[] = [];
+  for (const name of ['s1', 's2', 's3']) peers.push(await mesh.startPeer(name));
+  await peers[0]!.waitHashed();
+  let serverExit: number | null | undefined;
+  mesh.server!.once('exit', (code) => (serverExit = code));
+  processes.push({ name: 'server', pid: mesh.server!.pid!, exit: () => serverExit });
+  for (const p of peers) processes.push({ name: p.name, pid: p.child.pid!, exit: () => p.exitCode });
+  const targets: Target[] = [
+    { name: 'server', protocol: 'server', host, port },
+    ...peers.map((p) => ({ name: p.name, protocol: 'peer' as const, host: '127.0.0.1', port: portOf(p) })),
+  ];
+
+  const recorded = { server: await recordServer(targets[0]!), peer: await recordPeer(targets[1]!, want) };
+  console.log(`recorded ${recorded.server.length} server and ${recorded.peer.length} peer frames`);
+
+  const sampler = startSampler();
+  const controls: ControlResult[] = [await controlCheck(mesh, 'before', CONTROL, want)];
+  const draw = new Draw(seed);
+  const stats = new Map<string, Record<string, number>>();
+  const through = new Map<string, number>();
+  let sends = 0;
+  const deadline = Date.now() + seconds * 1000;
+
+  const worker = async () => {
+    while (Date.now() < deadline) {
+      const target = draw.pick(targets);
+      const attack: Attack = draw.pick(attacks);
+      const send = hostile(draw, target.protocol, attack, recorded[target.protocol]);
+      const session = draw.int(0, 1) === 1 && attack !== 'truncated';
+      const r = await probe(target, access, send.bytes, { session, end: send.end, waitMs: 1000 });
+      sends++;
+      const key = `${target.protocol}\t${attack}${session ? ' (after opener)' : ''}`;
+      const row = stats.get(key) ?? {};
+      row[r.outcome] = (row[r.outcome] ?? 0) + 1;
+      stats.set(key, row);
+      if (r.outcome === 'answered') {
+        const what = `${target.protocol} ${attack}${session ? ' after opener' : ''}: ${send.kind} → ${[...new Set(r.answers)].join(', ')}`;
+        through.set(what, (through.get(what) ?? 0) + 1);
+      }
+    }
+  };
+  const during = (async () => {
+    const results: ControlResult[] = [];
+    while (Date.now() + 20_000 < deadline) {
+      await sleep(Math.min(15_000, deadline - Date.now() - 15_000));
+      if (Date.now() < deadline) results.push(await controlCheck(mesh, 'during', CONTROL, want));
+    }
+    return results;
+  })();
+  const side = (async () => {
+    const lorises = await Promise.all(
+      targets.map((t) => slowloris(t, access, opener(t.protocol), Math.min(30, seconds) * 1000)),
+    );
+    const bursts = [];
+    for (const t of targets) bursts.push(await burst(t, access, 256, 6000));
+    return { lorises, bursts };
+  })();
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  controls.push(...(await during));
+  const { lorises, bursts } = await side;
+  await sleep(5000);
+  controls.push(await controlCheck(mesh, 'after', CONTROL, want));
+  // RSS after: once the processes had time to give back what the traffic made them allocate.
+  await sleep(Number(values.settle) * 1000);
+  const usage = sampler.stop();
+
+  console.log(`\n${sends} hostile sends in ${seconds} s, seed ${seed}\n\nProcesses`);
+  console.log(
+    table(
+      [
+        'process',
+        'exit',
+        'RSS before MB',
+        'peak MB',
+        `${values.settle} s after MB`,
+        'growth MB',
+        'fds before',
+        'peak',
+        'after',
+      ],
+      processes.map((p) => {
+        const u = usage.get(p.pid)!;
+        const code = p.exit();
+        return [
+          p.name,
+          code === undefined ? 'running' : `exited ${code}`,
+          mb(u.rss[0]),
+          mb(u.peakRss),
+          mb(u.rss[1]),
+          mb(u.rss[1] - u.rss[0]),
+          u.fds[0],
+          u.peakFds,
+          u.fds[1],
+        ];
+      }),
+    ),
+  );
+  const outcomes = ['closed', 'error answer', 'silent', 'answered', 'connect failed'];
+  console.log('\nHostile sends by outcome (closed: the target hung up; silent: still open after 1 s)');
+  console.log(
+    table(
+      ['target', 'attack', 'sent', ...outcomes],
+      [...stats.entries()]
+        .sort()
+        .map(([k, row]) => [
+          ...k.split('\t'),
+          Object.values(row).reduce((a, b) => a + b, 0),
+          ...outcomes.map((o) => row[o] ?? 0),
+        ]),
+    ),
+  );
+  console.log('\nWhat got through (hostile sends that got a non-error answer)');
+  console.log(table(['send → answer', 'times'], [...through.entries()].sort((a, b) => b[1] - a[1]).slice(0, 25)));
+  console.log('\nSlowloris (one byte of an opener a second) and bursts of 256 connections');
+  console.log(
+    table(
+      ['target', 'slowloris held open', 'burst connected', 'closed by target within 6 s'],
+      targets.map((t, i) => [t.name, lorises[i]!, bursts[i]!.connected, bursts[i]!.closedByTarget]),
+    ),
+  );
+  console.log('\nA legitimate peer joins, searches and downloads control.bin (SHA-256 checked)');
+  console.log(
+    table(
+      ['when', 'joined ms', 'downloaded ms', 'result'],
+      controls.map((c) => [c.phase, c.joinMs ?? '-', c.downloadMs ?? '-', c.result]),
+    ),
+  );
+  // Last, as it may lock newcomers out for a while: one stranger reporting every port it is given as busy.
+  const exhaustion = await portBusyExhaustion(targets[0]!, access);
+  const locked = await controlCheck(mesh, 'after port-busy', CONTROL, want);
+  console.log(
+    `\nOne stranger sent ${exhaustion.sent} port-busy (each for the port just granted), then got ${exhaustion.last}; ` +
+      `a legitimate newcomer then: ${locked.result}`,
+  );
+  const crashed = processes.filter((p) => p.exit() !== undefined);
+  const failed = controls.filter((c) => c.result !== 'ok');
+  console.log(`\n${crashed.length} crashed, ${failed.length} of ${controls.length} control downloads failed`);
+  process.exitCode = crashed.length + failed.length > 0 ? 1 : 0;
+}
+
+function portOf(p: PeerProcess): number {
+  const ready = p.events.find((e) => e.event === 'ready');
+  if (!ready || ready.event !== 'ready') throw new Error(`${p.name} is not ready`);
+  return ready.port;
+}
+
+/** A real client's exchange with the server, recorded both ways: the corpus for mutations. */
+async function recordServer(target: Target): Promise<Buffer[]> {
+  const s = new Session(await connectTo(target, access), 'server');
+  const sent = [
+    opener('server'),
+    serverMessages.encode('peers-request', { rid: 'r1' }),
+    serverMessages.encode('files-request', { rid: 'r2', mode: 'all', pattern: '' }),
+    serverMessages.encode('files-request', { rid: 'r3', mode: 'name', pattern: CONTROL }),
+    serverMessages.encode('heartbeat', { neighbours: ['s1'] }),
+    serverMessages.encode('index', { files: [{ name: 'notes.txt', size: 5, sha256: '0'.repeat(64) }] }),
+    serverMessages.encode('listening', { port: 9, neighbours: [] }),
+    serverMessages.encode('port-busy', { port: 9 }),
+  ];
+  for (const f of sent) {
+    s.send(f);
+    await sleep(100);
+  }
+  s.send(serverMessages.encode('leave', { reason: 'recorded' }));
+  await s.until(() => false, 300);
+  s.close();
+  return [...sent, ...s.frames];
+}
+
+async function recordPeer(target: Target, sha: string): Promise<Buffer[]> {
+  const me = { ...strangerRef(), host: '127.0.0.1', port: 9 };
+  const link = new Session(await connectTo(target, access), 'peer');
+  const sent = [
+    peerMessages.encode('hello', { ...me, neighbours: [] }),
+    peerMessages.encode('ping', { n: 1 }),
+    peerMessages.encode('pong', { n: 1 }),
+    peerMessages.encode('topo-query', { qid: 'recorded-topo-1', hops: 2, origin: me }),
+    peerMessages.encode('query', { qid: 'recorded-query-1', file: 'no-such-file.txt', hops: 1, origin: me }),
+    peerMessages.encode('bye', { reason: 'recorded' }),
+  ];
+  for (const f of sent) {
+    link.send(f);
+    await sleep(150);
+  }
+  link.close();
+  const transfer = new Session(await connectTo(target, access), 'peer');
+  const asks = [
+    peerMessages.encode('fetch', { qid: 'recorded-fetch-1', file: CONTROL, sha256: sha, from: me }),
+    peerMessages.encode('want', { qid: 'recorded-fetch-1', pieces: [] }),
+    peerMessages.encode('cancel', { qid: 'recorded-fetch-1', pieces: [0] }),
+    peerMessages.encode('result', { qid: 'recorded-fetch-1', ok: false, reason: 'recorded' }),
+  ];
+  for (const f of asks) {
+    transfer.send(f);
+    await transfer.until(() => transfer.frames.length > 0, 300);
+  }
+  transfer.close();
+  return [...sent, ...asks, ...link.frames, ...transfer.frames.filter((f) => f.length < 64 * 1024)];
+}
+
+interface Usage {
+  rss: [number, number];
+  peakRss: number;
+  fds: [number, number];
+  peakFds: number;
+}
+
+/** Samples every process's RSS (VmRSS) and open file count each 500 ms. */
+function startSampler(): { stop(): Map<number, Usage> } {
+  const usage = new Map<number, Usage>();
+  const sample = () => {
+    for (const p of processes) {
+      let rss: number;
+      let fds: number;
+      try {
+        rss = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p.pid}/status`, 'utf8'))?.[1] ?? NaN) * 1024;
+        fds = readdirSync(`/proc/${p.pid}/fd`).length;
+      } catch {
+        continue;
+      }
+      const u = usage.get(p.pid) ?? { rss: [rss, rss], peakRss: rss, fds: [fds, fds], peakFds: fds };
+      u.rss[1] = rss;
+      u.fds[1] = fds;
+      u.peakRss = Math.max(u.peakRss, rss);
+      u.peakFds = Math.max(u.peakFds, fds);
+      usage.set(p.pid, u);
+    }
+  };
+  sample();
+  const timer = setInterval(sample, 500);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      sample();
+      return usage;
+    },
+  };
+}
+
+function mb(bytes: number): string {
+  return (bytes / 1024 / 1024).toFixed(1);
+}
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, Math.max(0, ms)));
+}
