@@ -13,6 +13,9 @@ import {
 import { unexpected } from './registry-service.js';
 
 /** Largest frame accepted before a connection was admitted: a join is well under 1 KiB. */
+
+/** Most `port-busy` reports one join may send (docs/SECURITY.md "Limits"). */
+export const MAX_PORT_BUSY_REPORTS = 8;
 export const UNJOINED_MAX_FRAME_BYTES = 16 * 1024;
 
 export interface ServerConnectionOptions {
@@ -56,6 +59,7 @@ export class ServerConnection {
   /** The pool admitted this connection (it may hold a slot until a disconnect is performed). */
   private registered = false;
   private mayHoldSlot = false;
+  private portBusyReports = 0;
   /** We are ending the connection: nothing more it sends is read. */
   private ending = false;
   private joinTimer: NodeJS.Timeout | undefined;
@@ -149,6 +153,10 @@ export class ServerConnection {
       const kind = request.message.kind;
       if (!this.registered && kind !== 'join') return this.refuseOutOfOrder(kind, 'send join first');
       if (this.registered && kind === 'join') return this.refuseOutOfOrder(kind, 'this connection has already joined');
+      // Each report makes the server skip a port for a while: a few cover a crowded machine, more is an attack
+      // on the port range (newcomers would be refused for want of a port).
+      if (kind === 'port-busy' && ++this.portBusyReports > MAX_PORT_BUSY_REPORTS)
+        return this.refuseOutOfOrder(kind, `more than ${MAX_PORT_BUSY_REPORTS} busy ports reported by one join`);
       if (kind === 'join') {
         const refusal = this.host.joinRefusal(this);
         if (refusal) return this.refuseJoin(refusal);

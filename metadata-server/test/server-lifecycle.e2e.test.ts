@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { randomPeerPorts, runCli, startServer, withServer } from '../../harness/server-process.js';
+import { MAX_PORT_BUSY_REPORTS } from '../server-connection.js';
 import { TestClient, WAIT_MS } from './test-client.js';
 import type { ServerMessage } from '../registry-protocol.js';
 
@@ -75,6 +76,25 @@ test('port-busy is answered with a fresh welcome on another port', async () => {
     );
     await client.goLive(again.port, ['s1']);
     assert.is((await client.heartbeat(['s1'])).peers, 2);
+  });
+});
+
+test('one join may report at most 8 busy ports: a member cannot exhaust the port range for newcomers', async () => {
+  await withServer(['--peer-ports', randomPeerPorts(40)], async (server, track) => {
+    const { client, answer } = await TestClient.join(server.port, 'hog');
+    track(client);
+    assert.ok(answer.kind === 'welcome');
+    let port = answer.body.port;
+    for (let i = 0; i < MAX_PORT_BUSY_REPORTS; i++) {
+      client.send('port-busy', { port });
+      port = (await client.next('welcome')).port;
+    }
+    client.send('port-busy', { port });
+    assert.ok(await client.waitClosed(), 'the ninth report ends the connection');
+    await server.waitForLine(/more than 8 busy ports reported by one join/);
+    // 40 ports, 8 skipped: a newcomer still gets one.
+    const { answer: newcomer } = await TestClient.join(server.port, 'newcomer').then((r) => (track(r.client), r));
+    assert.is(newcomer.kind, 'welcome');
   });
 });
 
