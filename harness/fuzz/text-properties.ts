@@ -1,11 +1,13 @@
 /**
  * Properties of the small text parsers and formatters (common/peer-name.ts, common/host-port.ts,
- * common/byte-size.ts): they refuse with the project's own error, and what they accept round-trips.
+ * common/byte-size.ts, the key file's common/mesh-key.ts): they refuse with the project's own error, and what they
+ * accept round-trips.
  */
 import fc from 'fast-check';
 import { P2pError } from '../../common/errors.js';
 import { formatByteSize } from '../../common/byte-size.js';
 import { formatHostPort, parseHostPort, type HostPort } from '../../common/host-port.js';
+import { formatMeshKey, MeshKeyError, parseMeshKey } from '../../common/mesh-key.js';
 import { canonicalName } from '../../common/peer-name.js';
 import { thrown, type FuzzProperty } from './fuzz-runner.js';
 import { anyCharArb, hostArb, nameArb, portArb } from './wire-arbitraries.js';
@@ -17,7 +19,41 @@ const textArb = fc.oneof(
 
 const UNITS = ['B', 'KB', 'MB', 'GB', 'TB'];
 
+/** Key-file texts: real keys, keys with damage (spaces, case, lengths, line endings, BOM), and anything at all. */
+const keyTextArb = fc.oneof(
+  fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => formatMeshKey(Buffer.from(b))),
+  fc
+    .tuple(
+      fc.uint8Array({ minLength: 30, maxLength: 34 }),
+      fc.constantFrom('', '\n', '\r\n', '\n\n', ' ', '\t', '\r'),
+      fc.constantFrom('', ' ', '\ufeff', '0x'),
+      fc.boolean(),
+    )
+    .map(([b, end, start, upper]) => {
+      const hex = Buffer.from(b).toString('hex');
+      return start + (upper ? hex.toUpperCase() : hex) + end;
+    }),
+  fc.string({ unit: anyCharArb, maxLength: 80 }),
+);
+
 export const textProperties: FuzzProperty[] = [
+  {
+    name: 'key files: exactly 64 hex characters and at most one line ending give a 32-byte key, anything else a MeshKeyError',
+    runs: 2000,
+    property: () =>
+      fc.property(keyTextArb, (text) => {
+        let key: Buffer | undefined;
+        const err = thrown(() => (key = parseMeshKey(text, 'the key file')));
+        const valid = /^[0-9a-fA-F]{64}(?:\r?\n)?$/.test(text);
+        if (!valid) return err instanceof MeshKeyError && err.message.includes('the key file');
+        return (
+          err === undefined &&
+          key!.length === 32 &&
+          parseMeshKey(formatMeshKey(key!)).equals(key!) &&
+          key!.toString('hex') === text.slice(0, 64).toLowerCase()
+        );
+      }),
+  },
   {
     name: 'peer names: accepted exactly when 1–32 letters, digits, - or _; canonical form is lower case and stable',
     runs: 2000,
