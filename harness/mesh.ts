@@ -101,7 +101,7 @@ export class PeerProcess {
 
   /** Resolves once the peer has hashed its held files and told the index (it offers them instantly from then on). */
   waitHashed(timeoutMs = 30_000): Promise<PeerEvent> {
-    return this.waitFor((e) => e.event === 'log' && /^hashes ready for \d+ held files/.test(e.message), timeoutMs);
+    return this.waitFor((e) => e.event === 'log' && /^hashes ready for \d+ held files?\b/.test(e.message), timeoutMs);
   }
 
   waitExit(timeoutMs = 10_000): Promise<number | null> {
