@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, readSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -151,12 +151,19 @@ export class Mesh {
 
   private readonly seeded = new Set<string>();
 
-  /** Puts files into a peer's shared/ before it starts. */
+  /**
+   * Puts files into a peer's shared/ before it starts, dated a minute back: files long in place, which a peer offers
+   * at once (a file written within the settle period is not offered yet, docs/CONTRACT.md "Folders").
+   */
   seed(name: string, files: Record<string, Buffer | string>): string {
     this.seeded.add(name);
     const shared = join(this.root, name, 'shared');
     mkdirSync(shared, { recursive: true });
-    for (const [file, content] of Object.entries(files)) writeFileSync(join(shared, file), content);
+    const past = new Date(Date.now() - 60_000);
+    for (const [file, content] of Object.entries(files)) {
+      writeFileSync(join(shared, file), content);
+      utimesSync(join(shared, file), past, past);
+    }
     return shared;
   }
 

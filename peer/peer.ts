@@ -1,7 +1,7 @@
 import { removeLeftoverCopies } from './content/final-move.js';
 import { EventEmitter } from 'eventemitter3';
 import { nanoid } from 'nanoid';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { HostPort } from '../common/host-port.js';
 import type { Tagged } from '../common/message-table.js';
 import type { PeerMessages } from '../common/wire/peer-messages.js';
@@ -222,7 +222,7 @@ export class Peer implements PeerHandle {
         void this.stop(`stop all requested by ${this.name}`, cmd);
         return;
       case 'download': {
-        const held = this.catalog.resolve(parsed.file);
+        const held = this.catalog.resolve(parsed.file, true);
         if (held) return reply({ event: 'already-have', file: held.name, path: held.relative });
         return this.downloads.start(parsed.file, cmd);
       }
@@ -281,13 +281,17 @@ export class Peer implements PeerHandle {
   }
 
   private wire(): void {
-    this.catalog.on('files', (shared, downloads) => {
-      this.emit({ event: 'files', shared, downloads });
+    this.catalog.on('files', (shared, downloads, settling) => {
+      this.emit({ event: 'files', shared, downloads, settling });
       this.indexer.schedule();
     });
+    this.catalog.on('notice', (message, level) => this.ctx.log(message, level));
     this.downloads.on('event', (e) => {
       this.emit(e);
-      if (e.event === 'download-complete') this.catalog.refresh();
+      if (e.event !== 'download-complete') return;
+      // Verified and placed whole by this peer: offered at once, without waiting for it to settle.
+      this.catalog.vouch(join(this.folders.downloads, basename(e.path)));
+      this.catalog.refresh();
     });
     this.downloads.on('log', (message, level) => this.ctx.log(message, level));
 

@@ -102,7 +102,11 @@ export type PeerEventBody =
   /** The metadata server's view of the mesh, refreshed every few seconds (for the dashboard; not an answer to TOPO). */
   | { event: 'mesh'; peers: PeerInfo[] }
   | { event: 'neighbour-stats'; neighbours: NeighbourStats[] }
-  | { event: 'files'; shared: FileEntry[]; downloads: FileEntry[] }
+  /**
+   * What this peer offers; `settling`: files in those folders still being written (or changed since they were
+   * hashed), offered once their size and mtime have stood still for the settle period (docs/CONTRACT.md "Folders").
+   */
+  | { event: 'files'; shared: FileEntry[]; downloads: FileEntry[]; settling?: FileEntry[] }
   /** Answer to `list`: every file in the mesh's index. */
   | { event: 'list'; files: ListedFile[] }
   /** Answer to `find PATTERN`. */

@@ -58,6 +58,8 @@ export class IndexPublisher {
     const files = await this.catalog.warm();
     const listed = files.slice(0, MAX_INDEXED_FILES).map((f) => ({ name: f.name, size: f.size, sha256: f.sha256 }));
     const told = this.send(listed);
+    // Said once all held files are hashed: a file still being written is offered (and this said) once it settles.
+    if (this.catalog.refresh().settling.length > 0) return;
     const key = JSON.stringify([listed, told]);
     if (key === this.said) return;
     this.said = key;
