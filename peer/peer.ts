@@ -14,6 +14,7 @@ import { caused, type PeerEvent, type PeerEventBody, type PeerEventReport } from
 import type { PeerHandle } from './control/peer-handle.js';
 import { AddressBook } from './files/address-book.js';
 import { FileCatalog } from './files/file-catalog.js';
+import { strayNote } from './files/folder-notices.js';
 import { loadIdentity } from './files/identity.js';
 import { IndexPublisher } from './files/index-publisher.js';
 import { Listings } from './files/listings.js';
@@ -100,6 +101,7 @@ export class Peer implements PeerHandle {
   private readonly membership: Membership;
   private readonly monitor: MeshMonitor;
   private stopping: Promise<void> | undefined;
+  private readonly strayNote: string | undefined;
   /** Numbers command lines and holds them until the peer is ready (PeerHandle.command). */
   private readonly gate = new CommandGate(
     (line, cmd) => this.run(line, cmd),
@@ -112,6 +114,8 @@ export class Peer implements PeerHandle {
     this.hopLimit = options.hopLimit ?? 7;
     this.folders = new PeerFolders(options.dir, options.downloadsDir).ensure();
     removeLeftoverCopies(this.folders.downloads);
+    // Said at start: a folder that is not yet a peer's folder may hold files its user expects to be shared.
+    this.strayNote = strayNote(this.folders.root, [this.folders.shared, this.folders.downloads, this.folders.state]);
     this.id = loadIdentity(this.folders.state).id;
     this.ctx = {
       name: this.name,
@@ -190,6 +194,7 @@ export class Peer implements PeerHandle {
 
   /** Joins the mesh; progress and the outcome arrive as events. */
   start(): void {
+    if (this.strayNote) this.ctx.log(this.strayNote, 'warn');
     this.catalog.refresh();
     this.server.start();
     this.monitor.start();

@@ -3,7 +3,7 @@ import { join, sep } from 'node:path';
 import { EventEmitter } from 'eventemitter3';
 import { P2pError } from '../../common/errors.js';
 import { isSafeFileName, sameName, stemOf, fileNameProblem } from './file-name.js';
-import { printable } from './folder-notices.js';
+import { entryNotice, printable } from './folder-notices.js';
 import { SettleWatch, stampOf, type FileStamp } from './settle-watch.js';
 import type { Hasher } from '../content/hasher.js';
 import { decodeManifest, encodeManifest, type Manifest, type ManifestJson } from '../content/manifest.js';
@@ -218,13 +218,23 @@ export class FileCatalog extends EventEmitter<FileCatalogEvents> {
       return [];
     }
     const out: Entry[] = [];
+    const notice = (name: string, kind: 'file' | 'folder' | 'link-out') => {
+      const message = notices && entryNotice(label, name, kind);
+      if (message) notices.set(message, [message, 'warn']);
+    };
     for (const name of names.sort()) {
       try {
         // realpath follows links: one that leads out of the folder is not ours to serve.
         const real = realpathSync(join(dir, name));
-        if (!real.startsWith(root + sep)) continue;
+        if (!real.startsWith(root + sep)) {
+          notice(name, 'link-out');
+          continue;
+        }
         const st = statSync(real);
-        if (!st.isFile() || !isSafeFileName(name)) continue;
+        if (!st.isFile() || !isSafeFileName(name)) {
+          notice(name, st.isDirectory() ? 'folder' : 'file');
+          continue;
+        }
         const settled = this.cached(real, st) !== undefined || this.settle.settled(real, st);
         out.push({ name, path: real, relative: `${label}/${name}`, size: st.size, stamp: stampOf(st), settled });
       } catch {
