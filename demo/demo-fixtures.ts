@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdirSync, openSync, closeSync, readdirSync, statSync, writeSync } from 'node:fs';
+import { copyFileSync, mkdirSync, openSync, closeSync, readdirSync, statSync, utimesSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -61,6 +61,13 @@ export function prepareDemoFolders(root: string, fixtures = FIXTURES_DIR): Recor
   }
   for (const file of GENERATED_FILES) {
     for (const peer of file.peers) writeSeededFile(join(folders[peer]!, 'shared', file.name), file.bytes, file.seed);
+  }
+  // Whole files, written by us: dated a minute back, so the peers offer them at once rather than after the settle
+  // period a file just written waits out (docs/CONTRACT.md "Folders").
+  const past = new Date(Date.now() - 60_000);
+  for (const dir of Object.values(folders)) {
+    const shared = join(dir, 'shared');
+    for (const name of readdirSync(shared)) utimesSync(join(shared, name), past, past);
   }
   return folders;
 }

@@ -1,7 +1,7 @@
 import { removeLeftoverCopies } from './content/final-move.js';
 import { EventEmitter } from 'eventemitter3';
 import { nanoid } from 'nanoid';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { HostPort } from '../common/host-port.js';
 import type { MeshMode } from '../common/mesh-tls.js';
@@ -16,6 +16,7 @@ import { caused, type PeerEvent, type PeerEventBody, type PeerEventReport } from
 import type { PeerHandle } from './control/peer-handle.js';
 import { AddressBook } from './files/address-book.js';
 import { FileCatalog } from './files/file-catalog.js';
+import { strayNote } from './files/folder-notices.js';
 import { loadIdentity } from './files/identity.js';
 import { IndexPublisher } from './files/index-publisher.js';
 import { Listings } from './files/listings.js';
@@ -104,6 +105,7 @@ export class Peer implements PeerHandle {
   private readonly membership: Membership;
   private readonly monitor: MeshMonitor;
   private stopping: Promise<void> | undefined;
+  private readonly strayNote: string | undefined;
   /** Numbers command lines and holds them until the peer is ready (PeerHandle.command). */
   private readonly gate = new CommandGate(
     (line, cmd) => this.run(line, cmd),
@@ -119,6 +121,8 @@ export class Peer implements PeerHandle {
     this.hopLimit = options.hopLimit ?? 7;
     this.folders = new PeerFolders(options.dir, options.downloadsDir).ensure();
     removeLeftoverCopies(this.folders.downloads);
+    // Said at start: a folder that is not yet a peer's folder may hold files its user expects to be shared.
+    this.strayNote = strayNote(this.folders.root, [this.folders.shared, this.folders.downloads, this.folders.state]);
     this.id = loadIdentity(this.folders.state).id;
     this.ctx = {
       name: this.name,
@@ -211,6 +215,7 @@ export class Peer implements PeerHandle {
 
   /** Joins the mesh; progress and the outcome arrive as events. */
   start(): void {
+    if (this.strayNote) this.ctx.log(this.strayNote, 'warn');
     this.catalog.refresh();
     this.server.start();
     this.monitor.start();
@@ -243,7 +248,7 @@ export class Peer implements PeerHandle {
         void this.stop(`stop all requested by ${this.name}`, cmd);
         return;
       case 'download': {
-        const held = this.catalog.resolve(parsed.file);
+        const held = this.catalog.resolve(parsed.file, true);
         if (held) return reply({ event: 'already-have', file: held.name, path: held.relative });
         return this.downloads.start(parsed.file, cmd);
       }
@@ -316,13 +321,17 @@ export class Peer implements PeerHandle {
   }
 
   private wire(): void {
-    this.catalog.on('files', (shared, downloads) => {
-      this.emit({ event: 'files', shared, downloads });
+    this.catalog.on('files', (shared, downloads, settling) => {
+      this.emit({ event: 'files', shared, downloads, settling });
       this.indexer.schedule();
     });
+    this.catalog.on('notice', (message, level) => this.ctx.log(message, level));
     this.downloads.on('event', (e) => {
       this.emit(e);
-      if (e.event === 'download-complete') this.catalog.refresh();
+      if (e.event !== 'download-complete') return;
+      // Verified and placed whole by this peer: offered at once, without waiting for it to settle.
+      this.catalog.vouch(join(this.folders.downloads, basename(e.path)));
+      this.catalog.refresh();
     });
     this.downloads.on('log', (message, level) => this.ctx.log(message, level));
 

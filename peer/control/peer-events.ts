@@ -104,7 +104,11 @@ export type PeerEventBody =
   /** The metadata server's view of the mesh, refreshed every few seconds (for the dashboard; not an answer to TOPO). */
   | { event: 'mesh'; peers: PeerInfo[] }
   | { event: 'neighbour-stats'; neighbours: NeighbourStats[] }
-  | { event: 'files'; shared: FileEntry[]; downloads: FileEntry[] }
+  /**
+   * What this peer offers; `settling`: files in those folders still being written (or changed since they were
+   * hashed), offered once their size and mtime have stood still for the settle period (docs/CONTRACT.md "Folders").
+   */
+  | { event: 'files'; shared: FileEntry[]; downloads: FileEntry[]; settling?: FileEntry[] }
   /** Answer to `list`: every file in the mesh's index. */
   /**
    * Answer to `list`. `source: 'address-book'` when the metadata server could not be asked: only what this peer has

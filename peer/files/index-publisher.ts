@@ -1,3 +1,4 @@
+import { describeError } from '../../common/errors.js';
 import { MAX_INDEXED_FILES, type IndexedFile } from '../../common/wire/server-messages.js';
 import type { PeerContext } from '../peer-context.js';
 import type { FileCatalog } from './file-catalog.js';
@@ -14,6 +15,11 @@ export interface IndexPublisherOptions {
  */
 export class IndexPublisher {
   private timer: NodeJS.Timeout | undefined;
+  /** The publish under way: one at a time, so answers never pile up and get said together. */
+  private running: Promise<void> | undefined;
+  private again = false;
+  /** What the last "hashes ready" line said, and of which files: said again only when that changes. */
+  private said = '';
 
   constructor(
     private readonly ctx: PeerContext,
@@ -25,19 +31,41 @@ export class IndexPublisher {
 
   schedule(): void {
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.publish(), this.options.debounceMs ?? 200);
+    this.timer = setTimeout(() => this.run(), this.options.debounceMs ?? 200);
   }
 
   stop(): void {
     clearTimeout(this.timer);
   }
 
+  /** Publishes now, or once the publish under way is done (a change came in meanwhile). */
+  private run(): void {
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.publish()
+      .catch((err: unknown) => this.ctx.log(`the held files could not be listed: ${describeError(err)}`, 'warn'))
+      .finally(() => {
+        this.running = undefined;
+        if (!this.again) return;
+        this.again = false;
+        this.run();
+      });
+  }
+
   private async publish(): Promise<void> {
     const files = await this.catalog.warm();
     const listed = files.slice(0, MAX_INDEXED_FILES).map((f) => ({ name: f.name, size: f.size, sha256: f.sha256 }));
     const told = this.send(listed);
+    // Said once all held files are hashed: a file still being written is offered (and this said) once it settles.
+    if (this.catalog.refresh().settling.length > 0) return;
+    const key = JSON.stringify([listed, told]);
+    if (key === this.said) return;
+    this.said = key;
+    const n = files.length;
     this.ctx.log(
-      `hashes ready for ${files.length} held files; ${
+      `hashes ready for ${n} held file${n === 1 ? '' : 's'}; ${
         told
           ? "the metadata server's index is told"
           : 'the metadata server cannot be reached: its index will be told once this peer is registered again'

@@ -65,9 +65,11 @@ export class Listings {
   }
 
   files(): PeerEventBody[] {
-    const { shared, downloads } = this.from.catalog.refresh();
+    const { shared, downloads, settling } = this.from.catalog.refresh();
     const entry = (f: { name: string; size: number }) => ({ name: f.name, size: f.size });
-    return [{ event: 'files', shared: shared.map(entry), downloads: downloads.map(entry) }];
+    return [
+      { event: 'files', shared: shared.map(entry), downloads: downloads.map(entry), settling: settling.map(entry) },
+    ];
   }
 
   /** Holders known for a file: the index's live holders, then sightings in the address book. */

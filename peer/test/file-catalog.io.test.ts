@@ -19,7 +19,7 @@ function fixture() {
     root,
     folders,
     hasher,
-    catalog: new FileCatalog(folders, hasher),
+    catalog: new FileCatalog(folders, hasher, { settleMs: 0 }),
     done: () => (hasher.stop(), rmSync(root, { recursive: true, force: true })),
   };
 }
@@ -79,7 +79,7 @@ test('digests match an independent computation and are cached until the file cha
     assert.is(d.pieceSize, pieceSizeFor(data.length));
     assert.ok(d.pieces.equals(expect.pieces));
     assert.ok(d.prefixes.equals(expect.prefixes));
-    const again = new FileCatalog(f.folders, f.hasher);
+    const again = new FileCatalog(f.folders, f.hasher, { settleMs: 0 });
     assert.is((await again.digest(held)).sha256, d.sha256, 'read back from the on-disk cache');
     await new Promise((r) => setTimeout(r, 20));
     writeFileSync(join(f.folders.shared, 'big.bin'), 'changed');

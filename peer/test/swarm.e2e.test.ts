@@ -214,7 +214,7 @@ test('with the metadata server stopped, search still works by flooding and the a
     assert.is(done.event, 'download-complete', 'found by flooding two hops');
     if (done.event === 'download-complete') assert.is(sha256File(join(x1.dir, done.path)), sha256(data));
     // The new file is hashed for the index, and the log says truthfully that the server cannot be told now.
-    const hashed = await x1.waitFor((e) => e.event === 'log' && /^hashes ready for 1 held files/.test(e.message));
+    const hashed = await x1.waitFor((e) => e.event === 'log' && /^hashes ready for 1 held file\b/.test(e.message));
     assert.ok(hashed.event === 'log' && /cannot be reached/.test(hashed.message), JSON.stringify(hashed));
     assert.not.match(hashed.event === 'log' ? hashed.message : '', /index is told/);
     const where = await x1.ask('where far.bin', 'where');

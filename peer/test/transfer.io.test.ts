@@ -34,7 +34,7 @@ async function swarm(holders: number, bytes: number, mesh: MeshMode = keyedMesh(
   const catalogs = Array.from({ length: holders }, (_, i) => {
     const folders = new PeerFolders(join(root, `h${i}`)).ensure();
     writeFileSync(join(folders.shared, 'data.bin'), data);
-    return new FileCatalog(folders, hasher);
+    return new FileCatalog(folders, hasher, { settleMs: 0 });
   });
   const me = { name: 'requester', id: 'requester-id-1', host: '127.0.0.1', port: listener.port! };
   const uploads: Upload[] = [];

@@ -4,6 +4,7 @@ import { P2pError, describeError } from '../../common/errors.js';
 import { allocPieceFrame, peerMessages, type PieceFrame } from '../../common/wire/peer-messages.js';
 import type { PeerRef } from '../../common/wire/shapes.js';
 import type { HeldFile } from '../files/file-catalog.js';
+import { sameStamp, stampOf, type FileStamp } from '../files/settle-watch.js';
 import { encodeManifest, type Manifest } from '../content/manifest.js';
 import { pieceCount, pieceLength } from '../content/piece-plan.js';
 import type { PeerChannel } from '../transport/peer-listener.js';
@@ -32,7 +33,8 @@ export interface UploadEvents {
 /**
  * The holder's side of a transfer: offer the file (size, SHA-256, piece hashes), then send the pieces the requester
  * asks for with `want`, in that order, dropping those it `cancel`s, reading ahead and waiting for the socket to
- * drain (memory stays at a few pieces whatever the size). The connection is one the holder dialled after a query
+ * drain (memory stays at a few pieces whatever the size). Each piece is sent only if the file still looks as it did
+ * when it was hashed (size, mtime, inode); otherwise the upload fails. The connection is one the holder dialled after a query
  * (`dial`), or one the requester opened with `fetch` (`serve`).
  */
 export class Upload extends EventEmitter<UploadEvents> {
@@ -50,6 +52,8 @@ export class Upload extends EventEmitter<UploadEvents> {
     readonly to: string,
     private readonly self: PeerRef,
     private readonly options: UploadOptions = {},
+    /** What the file looked like when it was hashed: a piece read after it changed is never sent. */
+    private readonly stamp?: FileStamp,
   ) {
     super();
     this.count = pieceCount(digest.size, digest.pieceSize);
@@ -157,12 +161,20 @@ export class Upload extends EventEmitter<UploadEvents> {
         if (bytesRead === 0) throw new P2pError('P2P_ERR_TRANSFER', `${this.file.name} shrank while being sent`);
         got += bytesRead;
       }
+      // Read, then checked: a file that changed under the upload would send bytes its offer does not describe.
+      if (this.stamp && !sameStamp(stampOf(await fh.stat()), this.stamp))
+        throw new P2pError(
+          'P2P_ERR_TRANSFER',
+          `${this.file.name} changed on disk while being sent: stopped rather than send bytes that do not match its offer (it is offered again once it has settled)`,
+        );
       return piece;
     };
     while (!this.done && channel.isOpen) {
       while (reads.length < readAhead && this.queue.length > 0) {
         const index = this.queue.shift()!;
-        reads.push({ index, piece: read(index) });
+        const piece = read(index);
+        piece.catch(() => undefined); // a read ahead that fails after the upload ended must not go unhandled
+        reads.push({ index, piece });
       }
       const next = reads.shift();
       if (!next) {

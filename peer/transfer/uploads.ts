@@ -63,9 +63,9 @@ export class Uploads {
     const base = { query: qid, file: held.name, to };
     let upload: Upload;
     try {
-      const digest = await this.catalog.digest(held);
-      if (sha256 && digest.sha256 !== sha256) return undefined;
-      upload = new Upload(qid, held, digest, to, this.ctx.self(), this.options);
+      const { manifest, stamp } = await this.catalog.version(held);
+      if (sha256 && manifest.sha256 !== sha256) return undefined;
+      upload = new Upload(qid, held, manifest, to, this.ctx.self(), this.options, stamp);
     } catch (err) {
       this.ctx.emit({ event: 'upload-failed', ...base, reason: describeError(err), sent: 0 });
       return undefined;
