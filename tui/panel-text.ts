@@ -211,6 +211,8 @@ export function fileLines(v: FilesView, width: number, height: number, unicode: 
   const rows = [
     ...v.downloads.map((f) => entry(unicode ? '↓' : 'D', f.name, f.size, 'green-fg')),
     ...v.shared.map((f) => entry('S', f.name, f.size, 'cyan-fg')),
+    // Still being written: not offered yet (the marker is explained by the `files` answer and the log).
+    ...v.settling.map((f) => entry(unicode ? '…' : '~', f.name, f.size, 'yellow-fg')),
   ];
   if (rows.length === 0) return [...summary, ...gray('nothing shared yet: put files in shared/')].slice(0, height);
   return [...summary, ...limit(rows, height - summary.length, width, unicode)];

@@ -10,6 +10,8 @@ export interface FilesView {
   downloadsBytes: number;
   /** Names that just arrived in Downloads/ (highlighted until the next `files` event without news). */
   fresh: string[];
+  /** Files still being written (or changed): offered once they have stood still for the settle period. */
+  settling: FileEntry[];
 }
 
 /** Feeds this peer's files panel from `files` events (each one is the full listing). */
@@ -17,6 +19,7 @@ export class FilesFeeder implements Feeder<FilesView> {
   private shared: FileEntry[] = [];
   private downloads: FileEntry[] = [];
   private fresh: string[] = [];
+  private settling: FileEntry[] = [];
   private signature = '';
 
   apply(event: PeerEvent): boolean {
@@ -29,7 +32,7 @@ export class FilesFeeder implements Feeder<FilesView> {
       return true;
     }
     if (event.event !== 'files') return false;
-    const signature = JSON.stringify([event.shared, event.downloads]);
+    const signature = JSON.stringify([event.shared, event.downloads, event.settling ?? []]);
     if (signature === this.signature) return false;
     this.signature = signature;
     const known = new Set(this.downloads.map((f) => f.name));
@@ -37,6 +40,7 @@ export class FilesFeeder implements Feeder<FilesView> {
     if (arrived.length > 0) this.fresh = arrived;
     this.shared = sortByName(event.shared);
     this.downloads = sortByName(event.downloads);
+    this.settling = sortByName(event.settling ?? []);
     return true;
   }
 
@@ -47,6 +51,7 @@ export class FilesFeeder implements Feeder<FilesView> {
       sharedBytes: this.shared.reduce((sum, f) => sum + f.size, 0),
       downloadsBytes: this.downloads.reduce((sum, f) => sum + f.size, 0),
       fresh: [...this.fresh],
+      settling: this.settling.map((f) => ({ ...f })),
     };
   }
 }

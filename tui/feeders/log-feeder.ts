@@ -241,7 +241,12 @@ export class LogFeeder implements Feeder<LogView> {
           ],
           ...files.map((f): [LogLevel, string] => ['info', `  ${f.name}  ${formatBytes(f.size)}`]),
         ];
-        return [...section('shared/', e.shared), ...section('Downloads/', e.downloads)];
+        const settling = e.settling ?? [];
+        return [
+          ...section('shared/', e.shared),
+          ...section('Downloads/', e.downloads),
+          ...(settling.length > 0 ? section('still being written (offered once unchanged for 2 s)', settling) : []),
+        ];
       }
       case 'help': {
         const width = Math.max(0, ...e.commands.map((c) => c.command.length));

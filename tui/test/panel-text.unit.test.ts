@@ -266,6 +266,7 @@ test('lists that do not fit end with a count of the rest', () => {
     sharedBytes: 600,
     downloadsBytes: 0,
     fresh: [],
+    settling: [],
   };
   const lines = fileLines(files, 30, 4, true).map(untag);
   assert.equal(lines.length, 4);
@@ -274,8 +275,24 @@ test('lists that do not fit end with a count of the rest', () => {
   assert.match(fileLines(files, 40, 4, true).map(untag)[0]!, /^shared 6 \(600 B\) · downloads 0 \(0 B\)$/);
 });
 
+test('a file still being written is listed apart, with its own marker, and not counted as shared', () => {
+  const files = {
+    shared: [{ name: 'done.txt', size: 100 }],
+    downloads: [],
+    sharedBytes: 100,
+    downloadsBytes: 0,
+    fresh: [],
+    settling: [{ name: 'growing.bin', size: 3 * 1024 * 1024 }],
+  };
+  const lines = fileLines(files, 40, 6, true).map((l) => untag(l).trimEnd());
+  assert.is(lines.length, 3);
+  assert.match(lines[0]!, /^shared 1 \(100 B\) · downloads 0 \(0 B\)$/);
+  assert.match(lines[1]!, /^S done\.txt +100 B$/);
+  assert.match(lines[2]!, /^… growing\.bin +3\.0 MB$/);
+});
+
 test('in a narrow Files panel, nothing is cut: the counts shorten and the hint wraps', () => {
-  const empty = { shared: [], downloads: [], sharedBytes: 0, downloadsBytes: 0, fresh: [] };
+  const empty = { shared: [], downloads: [], sharedBytes: 0, downloadsBytes: 0, fresh: [], settling: [] };
   const lines = fileLines(empty, 31, 6, true).map(untag);
   assert.equal(lines, ['S 0 (0 B) · ↓ 0 (0 B)', 'nothing shared yet: put files', 'in shared/']);
   for (const line of lines) assert.not.match(line, /…/);
