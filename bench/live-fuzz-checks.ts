@@ -123,14 +123,17 @@ export async function portBusyExhaustion(
 }
 
 export interface Usage {
+  /** RSS at the start and at the last sample. */
   rss: [number, number];
   peakRss: number;
+  /** RSS when the attack ended (`mark()`). */
+  endRss?: number;
   fds: [number, number];
   peakFds: number;
 }
 
-/** Samples every process's RSS (VmRSS) and open file count each 500 ms. */
-export function startSampler(processes: { pid: number }[]): { stop(): Map<number, Usage> } {
+/** Samples every process's RSS (VmRSS) and open file count each 500 ms; `mark()` notes the RSS as the attack ends. */
+export function startSampler(processes: { pid: number }[]): { mark(): void; stop(): Map<number, Usage> } {
   const usage = new Map<number, Usage>();
   const sample = () => {
     for (const p of processes) {
@@ -153,6 +156,10 @@ export function startSampler(processes: { pid: number }[]): { stop(): Map<number
   sample();
   const timer = setInterval(sample, 500);
   return {
+    mark: () => {
+      sample();
+      for (const u of usage.values()) u.endRss = u.rss[1];
+    },
     stop: () => {
       clearInterval(timer);
       sample();

@@ -131,6 +131,7 @@ async function run(): Promise<void> {
     );
     phases.set(as, phase);
   }
+  sampler.mark();
   await sleep(5000);
   controls.push(await controlCheck(mesh, 'after', CONTROL, want));
   // RSS after: once the processes had time to give back what the traffic made them allocate.
@@ -146,8 +147,9 @@ async function run(): Promise<void> {
         'exit',
         'RSS before MB',
         'peak MB',
+        'attack end MB',
         `${values.settle} s after MB`,
-        'growth MB',
+        'since end MB',
         'fds before',
         'peak',
         'after',
@@ -160,8 +162,9 @@ async function run(): Promise<void> {
           code === undefined ? 'running' : `exited ${code}`,
           mb(u.rss[0]),
           mb(u.peakRss),
+          mb(u.endRss!),
           mb(u.rss[1]),
-          mb(u.rss[1] - u.rss[0]),
+          mb(u.rss[1] - u.endRss!),
           u.fds[0],
           u.peakFds,
           u.fds[1],
