@@ -93,9 +93,9 @@ export async function burst(
 }
 
 /**
- * One stranger joins and answers every `welcome` with `port-busy` for the port it was given: each marks that port
- * busy for a while (metadata-server/port-allocator.ts). Returns how many it sent before the server refused it, and
- * the server's last answer.
+ * One connection (a member, or a stranger that a keyed server refuses at once) joins and answers every `welcome`
+ * with `port-busy` for the port it was given: each marks that port busy for a while
+ * (metadata-server/port-allocator.ts). Returns how many it sent before the server refused it, and its last answer.
  */
 export async function portBusyExhaustion(
   target: Target,
