@@ -1,7 +1,9 @@
 /**
  * The live fuzzer's side checks (bench/live-fuzz.ts): a legitimate peer that joins, searches and downloads a known
- * file (SHA-256 checked) while the traffic goes on, slowloris trickles, and bursts of connections.
+ * file (SHA-256 checked) while the traffic goes on, slowloris trickles, bursts of connections, and the processes'
+ * RSS and open files.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import type { Mesh } from '../harness/mesh.js';
 import { sha256File } from '../harness/mesh.js';
@@ -16,6 +18,8 @@ export interface ControlResult {
 }
 
 let controls = 0;
+/** Control peers are named `control-peer-N`: a name a stranger must never see (bench/live-fuzz-stranger.ts). */
+export const CONTROL_PREFIX = 'control-peer-';
 
 /** Starts a fresh peer, waits until it has joined, asks it for `file` and checks what it saved; then it stops. */
 export async function controlCheck(mesh: Mesh, phase: string, file: string, want: string): Promise<ControlResult> {
@@ -23,7 +27,7 @@ export async function controlCheck(mesh: Mesh, phase: string, file: string, want
   const started = Date.now();
   let peer;
   try {
-    peer = await mesh.startPeer(`ctl${controls}`);
+    peer = await mesh.startPeer(`${CONTROL_PREFIX}${controls}`);
   } catch (err) {
     return { phase, result: `did not join: ${String(err).slice(0, 80)}` };
   }
@@ -89,9 +93,9 @@ export async function burst(
 }
 
 /**
- * One stranger joins and answers every `welcome` with `port-busy` for the port it was given: each marks that port
- * busy for a while (metadata-server/port-allocator.ts). Returns how many it sent before the server refused it, and
- * the server's last answer.
+ * One connection (a member, or a stranger that a keyed server refuses at once) joins and answers every `welcome`
+ * with `port-busy` for the port it was given: each marks that port busy for a while
+ * (metadata-server/port-allocator.ts). Returns how many it sent before the server refused it, and its last answer.
  */
 export async function portBusyExhaustion(
   target: Target,
@@ -116,4 +120,50 @@ export async function portBusyExhaustion(
   } finally {
     s.close();
   }
+}
+
+export interface Usage {
+  /** RSS at the start and at the last sample. */
+  rss: [number, number];
+  peakRss: number;
+  /** RSS when the attack ended (`mark()`). */
+  endRss?: number;
+  fds: [number, number];
+  peakFds: number;
+}
+
+/** Samples every process's RSS (VmRSS) and open file count each 500 ms; `mark()` notes the RSS as the attack ends. */
+export function startSampler(processes: { pid: number }[]): { mark(): void; stop(): Map<number, Usage> } {
+  const usage = new Map<number, Usage>();
+  const sample = () => {
+    for (const p of processes) {
+      let rss: number;
+      let fds: number;
+      try {
+        rss = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p.pid}/status`, 'utf8'))?.[1] ?? NaN) * 1024;
+        fds = readdirSync(`/proc/${p.pid}/fd`).length;
+      } catch {
+        continue;
+      }
+      const u = usage.get(p.pid) ?? { rss: [rss, rss], peakRss: rss, fds: [fds, fds], peakFds: fds };
+      u.rss[1] = rss;
+      u.fds[1] = fds;
+      u.peakRss = Math.max(u.peakRss, rss);
+      u.peakFds = Math.max(u.peakFds, fds);
+      usage.set(p.pid, u);
+    }
+  };
+  sample();
+  const timer = setInterval(sample, 500);
+  return {
+    mark: () => {
+      sample();
+      for (const u of usage.values()) u.endRss = u.rss[1];
+    },
+    stop: () => {
+      clearInterval(timer);
+      sample();
+      return usage;
+    },
+  };
 }

@@ -1,16 +1,21 @@
 /**
- * The live fuzzer's connections (bench/live-fuzz.ts): one function opens every connection, so that a member of a
- * keyed mesh can later connect through the same handshake the peers use (peer/transport/transport.ts `secure()`);
- * today the mesh has no key and the fuzzer connects as a stranger (`--open`). A probe opens a connection, optionally
+ * The live fuzzer's connections (bench/live-fuzz.ts): `connectTo` opens every one of them, as a stranger (plain TCP,
+ * no key: against a keyed mesh the TLS handshake refuses it, and what it receives is watched,
+ * bench/live-fuzz-stranger.ts) or as a member (through the mesh key's handshake, `secureDialled` in
+ * common/mesh-tls.ts, the one the peers use: hostile bytes then reach the frame decoders, like a member of the mesh
+ * that misbehaves). On an open mesh (`--open`) both are the same plain TCP. A probe opens a connection, optionally
  * opens a session the way a real client does (`join` to the server, `hello` to a peer), sends hostile bytes and
  * collects what comes back.
  */
 import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { FrameDecoder } from '../common/frame-decoder.js';
+import { secureDialled, type MeshMode } from '../common/mesh-tls.js';
 import { peerMessages } from '../common/wire/peer-messages.js';
 import { PROTOCOL_VERSION, serverMessages } from '../common/wire/server-messages.js';
 import type { Protocol } from '../harness/fuzz/hostile-traffic.js';
+import { watchStranger } from './live-fuzz-stranger.js';
 
 export interface Target {
   /** `server`, or the peer's name. */
@@ -20,17 +25,35 @@ export interface Target {
   port: number;
 }
 
-/** How the fuzzer reaches a port: `open` is plain TCP as a stranger, the only way while the mesh has no key. */
-export type Access = { mode: 'open' };
+/** Who the fuzzer is: a stranger (plain TCP, no key) or a member (the mesh's own handshake). */
+export type As = 'stranger' | 'member';
 
-/** Opens one connection to `target`; rejects after `ms`. The one place a mesh key's handshake will go. */
-export function connectTo(target: Target, access: Access, ms = 3000): Promise<Socket> {
-  if (access.mode !== 'open') throw new Error(`access ${String(access.mode)} is not supported yet`);
+/** How the fuzzer reaches a port: as whom, and the mesh's mode (keyed, or open: `--open`). */
+export interface Access {
+  as: As;
+  mesh: MeshMode;
+}
+
+/**
+ * Opens one connection to `target`, the only place the fuzzer connects: plain TCP, then for a member the mesh
+ * key's handshake (nothing on an open mesh); a stranger's socket is watched. Rejects after `ms`, handshake included.
+ */
+export function connectTo(target: Target, access: Access, ms = 3000): Promise<Duplex> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ host: target.host, port: target.port });
-    const timer = setTimeout(() => (socket.destroy(), reject(new Error('connect timed out'))), ms);
-    socket.once('connect', () => (clearTimeout(timer), resolve(socket)));
-    socket.once('error', (err) => (clearTimeout(timer), reject(err)));
+    const raw: Socket = connect({ host: target.host, port: target.port });
+    const timer = setTimeout(() => (raw.destroy(), reject(new Error('connect timed out'))), ms);
+    raw.on('error', (err) => (clearTimeout(timer), reject(err))); // after the connection is up: a no-op
+    raw.once('connect', () => {
+      if (access.as === 'stranger') {
+        if (access.mesh.keyed) watchStranger(raw, target.protocol);
+        clearTimeout(timer);
+        return resolve(raw);
+      }
+      secureDialled(raw, access.mesh).then(
+        (stream) => (clearTimeout(timer), resolve(stream)),
+        (err: unknown) => (clearTimeout(timer), raw.destroy(), reject(err as Error)),
+      );
+    });
   });
 }
 
@@ -44,7 +67,7 @@ export class Session {
   private wake: (() => void) | undefined;
 
   constructor(
-    readonly socket: Socket,
+    readonly socket: Duplex,
     readonly protocol: Protocol,
   ) {
     socket.on('data', (chunk: Buffer) => {
@@ -134,7 +157,7 @@ export async function probe(
   bytes: Buffer,
   options: { session: boolean; end: boolean; waitMs: number },
 ): Promise<ProbeResult> {
-  let socket: Socket;
+  let socket: Duplex;
   try {
     socket = await connectTo(target, access);
   } catch {
