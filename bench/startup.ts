@@ -70,11 +70,20 @@ async function serverStart(
   return { ms: performance.now() - t0, stop: () => child.kill('SIGKILL'), address };
 }
 
-async function headlessReady(address: string, env: NodeJS.ProcessEnv, npx: boolean, n: number): Promise<number> {
+/** `--key-file FILE` of a keyed mesh, or `--open`. */
+type KeyArgs = string[];
+
+async function headlessReady(
+  address: string,
+  env: NodeJS.ProcessEnv,
+  npx: boolean,
+  n: number,
+  key: KeyArgs,
+): Promise<number> {
   const dir = join(work, `h${n}`);
   const t0 = performance.now();
   const [cmd, args] = npx ? ['npx', ['peer']] : ['peer', []];
-  const argv = [`h${n}`, '--server', address, '--headless', '--dir', dir, '--key-file', join(work, 'mesh.key')];
+  const argv = [`h${n}`, '--server', address, '--headless', '--dir', dir, ...key];
   const child = spawn(cmd, [...(args as string[]), ...argv], {
     env,
     cwd: npx ? REPO : work,
@@ -88,20 +97,11 @@ async function headlessReady(address: string, env: NodeJS.ProcessEnv, npx: boole
   return ms;
 }
 
-async function dashboard(address: string, n: number): Promise<{ frame: number; joined: number }> {
+async function dashboard(address: string, n: number, key: KeyArgs): Promise<{ frame: number; joined: number }> {
   const name = `d${n}`;
   const t0 = performance.now();
   const tmux = TmuxSession.start({
-    command: [
-      join(prefix, 'bin', 'peer'),
-      name,
-      '--server',
-      address,
-      '--dir',
-      join(work, name),
-      '--key-file',
-      join(work, 'mesh.key'),
-    ],
+    command: [join(prefix, 'bin', 'peer'), name, '--server', address, '--dir', join(work, name), ...key],
     width: 120,
     height: 40,
     env: { PATH: installed.PATH!, TERM: 'xterm-256color', LANG: 'C.UTF-8' },
@@ -148,18 +148,35 @@ async function main(): Promise<void> {
     }),
   );
 
+  let n = 0;
+  // The same join into an open mesh: what the mesh-key handshake adds to a start.
+  const open = new Mesh({ open: true });
+  try {
+    const address = await open.startServer();
+    for (const name of ['m1', 'm2', 'm3']) await open.startPeer(name);
+    row(
+      'peer --headless until ready, open mesh (installed)',
+      await repeat(() => headlessReady(address, installed, false, n++, ['--open'])),
+    );
+  } finally {
+    await open.close();
+  }
+
   const mesh = new Mesh();
+  const key = ['--key-file', mesh.keyFile!];
   try {
     const address = await mesh.startServer();
     for (const name of ['m1', 'm2', 'm3']) await mesh.startPeer(name);
-    let n = 0;
-    row('peer --headless until ready (installed)', await repeat(() => headlessReady(address, installed, false, n++)));
-    row('peer --headless until ready (npx)', await repeat(() => headlessReady(address, viaNpx, true, n++)));
+    row(
+      'peer --headless until ready (installed)',
+      await repeat(() => headlessReady(address, installed, false, n++, key)),
+    );
+    row('peer --headless until ready (npx)', await repeat(() => headlessReady(address, viaNpx, true, n++, key)));
     if (TmuxSession.available()) {
       const frames: number[] = [];
       const joins: number[] = [];
       for (let i = 0; i < runs; i++) {
-        const d = await dashboard(address, i);
+        const d = await dashboard(address, i, key);
         frames.push(d.frame);
         joins.push(d.joined);
       }
