@@ -29,14 +29,15 @@ function rig(keepaliveMs = 60_000) {
 
 test('says it is still there with empty wants while it waits, and stops once finished', async () => {
   const { source, holder, heard } = rig(20);
-  await sleep(110);
-  const keepalives = heard.filter((m) => m.kind === 'want' && m.body.pieces.length === 0).length;
-  assert.ok(keepalives >= 3, `${keepalives} keepalives in 110 ms at one per 20 ms`);
+  const keepalives = () => heard.filter((m) => m.kind === 'want' && m.body.pieces.length === 0).length;
+  // One every 20 ms: three arrive within a few periods (waited for, not slept for: timers run late on a busy machine).
+  for (const until = Date.now() + 2000; keepalives() < 3 && Date.now() < until;) await sleep(10);
+  assert.ok(keepalives() >= 3, `${keepalives()} keepalives in 2 s at one per 20 ms`);
   source.finish({ qid: 'transfer-1', ok: true, reason: 'verified' });
-  const after = heard.length;
-  await sleep(60);
-  assert.is(heard.filter((m) => m.kind === 'want').length, keepalives, 'no keepalive after the end');
-  assert.ok(heard.length >= after);
+  await sleep(30); // one already on its way may still land
+  const ended = heard.filter((m) => m.kind === 'want').length;
+  await sleep(100); // five periods: none may follow
+  assert.is(heard.filter((m) => m.kind === 'want').length, ended, 'no keepalive after the end');
   holder.destroy();
 });
 

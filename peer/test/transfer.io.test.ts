@@ -36,6 +36,9 @@ async function swarm(holders: number, bytes: number, mesh: MeshMode = keyedMesh(
     writeFileSync(join(folders.shared, 'data.bin'), data);
     return new FileCatalog(folders, hasher, { settleMs: 0 });
   });
+  // Hashed before the search: holders then answer together (hashing one after another let the first one finish a
+  // small file alone on a busy machine).
+  const digests = await Promise.all(catalogs.map((catalog) => catalog.digest(catalog.resolve('data.bin')!)));
   const me = { name: 'requester', id: 'requester-id-1', host: '127.0.0.1', port: listener.port! };
   const uploads: Upload[] = [];
   const downloads = new Downloads(
@@ -48,12 +51,12 @@ async function swarm(holders: number, bytes: number, mesh: MeshMode = keyedMesh(
       index: async () => undefined, // no metadata server: the download floods
       flood: (qid, file) => {
         // Each holder answers the flood by dialling back, as peers do; 200 ms timeouts: far shorter than a transfer.
-        catalogs.forEach(async (catalog, i) => {
+        catalogs.forEach((catalog, i) => {
           const held = catalog.resolve(file)!;
           const upload = new Upload(
             qid,
             held,
-            await catalog.digest(held),
+            digests[i]!,
             'requester',
             { name: `h${i}`, id: `holder-id-${i}000`, host: '127.0.0.1', port: 1 },
             { timeoutMs: 200 },
