@@ -4,9 +4,10 @@
  * refusal or bad connection; exits 0 on SIGINT/SIGTERM/SIGHUP, 2 on bad arguments, 1 when it cannot start.
  */
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { describeError } from '../common/errors.js';
 import { formatHostPort } from '../common/host-port.js';
-import { loadOrCreateMeshKey } from '../common/mesh-key.js';
+import { defaultKeyFile, loadOrCreateMeshKey } from '../common/mesh-key.js';
 import { keyedMesh, OPEN_MESH, type MeshMode } from '../common/mesh-tls.js';
 import { releaseVanishedTerminal, terminalVanished } from '../common/vanished-terminal.js';
 import { HELP, parseCliOptions, type CliCommand } from './cli-options.js';
@@ -60,10 +61,15 @@ async function main(): Promise<void> {
     try {
       const { key, created } = loadOrCreateMeshKey(command.keyFile);
       mesh = keyedMesh(key);
+      // Peers find the key by themselves only at the default place, from the same folder.
+      const found =
+        resolve(command.keyFile) === resolve(defaultKeyFile())
+          ? "peers started from this folder use it; copy it to other machines' .meshshare/"
+          : `peers use it with --key-file ${command.keyFile} (or MESHSHARE_KEY_FILE)`;
       say(
         created
-          ? `created a new mesh key in ${command.keyFile} (readable by you only): peers started from this folder use it; copy it to other machines' .meshshare/`
-          : `using the mesh key in ${command.keyFile}`,
+          ? `created a new mesh key in ${command.keyFile} (readable by you only): ${found}`
+          : `using the mesh key in ${command.keyFile}: ${found}`,
       );
     } catch (err) {
       fail(2, describeError(err));

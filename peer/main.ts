@@ -18,7 +18,8 @@ import { lockFolder } from './files/folder-lock.js';
 import { PeerFolders } from './files/peer-folders.js';
 import { Peer } from './peer.js';
 
-const USAGE = `usage: peer NAME [--server HOST:PORT] [--host ADDR] [--dir DIR] [--downloads DIR] [--headless] [--key-file FILE | --open]
+const USAGE = `usage: peer NAME [--server HOST:PORT] [--host ADDR] [--dir DIR] [--downloads DIR] [--headless]
+                [--verbose] [--exit-when-done] [--hops N] [--query-timeout MS] [--key-file FILE | --open]
 
   NAME                 1–32 letters, digits, - or _ (case-insensitive), e.g. s1
   --server HOST:PORT   metadata server (default 127.0.0.1:7000)

@@ -41,6 +41,8 @@ export const COMMAND_WORDS: readonly string[] = [
   'help',
   'list',
   'files',
+  'partials',
+  'cancel ',
   'seeding',
   'find ',
   'where ',
@@ -48,7 +50,7 @@ export const COMMAND_WORDS: readonly string[] = [
 ];
 
 /** Commands whose argument is a file name or part of one: Tab completes the argument after them. */
-const ARGUMENT_COMMAND = /^((?:find|where|address-book)\s+)(.*)$/i;
+const ARGUMENT_COMMAND = /^((?:find|where|address-book|cancel)\s+)(.*)$/i;
 
 export class CommandLine {
   private buffer = '';

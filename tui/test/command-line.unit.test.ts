@@ -93,6 +93,20 @@ test('after find or where, Tab completes the file name argument', () => {
   assert.is(line.text, 'where ', 'the command word itself completes with its space');
 });
 
+test('cancel and partials complete as words, and a file name after cancel completes', () => {
+  const line = new CommandLine({ completions: () => ['movie.bin'] });
+  type(line, 'par');
+  line.handleKey('\t', key('tab'));
+  assert.is(line.text, 'partials');
+  line.clear();
+  type(line, 'can');
+  line.handleKey('\t', key('tab'));
+  assert.is(line.text, 'cancel ');
+  type(line, 'mo');
+  line.handleKey('\t', key('tab'));
+  assert.is(line.text, 'cancel movie.bin');
+});
+
 test('editing keys move the cursor and delete as in a shell', () => {
   const line = new CommandLine();
   type(line, 'hello world');
