@@ -71,6 +71,13 @@ export class PeerProcess {
     });
   }
 
+  /** The port it listens on, from its `ready` event (throws before it is ready). */
+  get port(): number {
+    const ready = this.events.find((e) => e.event === 'ready');
+    if (ready?.event !== 'ready') throw new Error(`${this.name} is not ready yet`);
+    return ready.port;
+  }
+
   send(line: string): void {
     this.child.stdin!.write(line + '\n');
   }

@@ -6,7 +6,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -16,25 +15,8 @@ import { generateMeshKey } from '../../common/mesh-key.js';
 import { encodeFrame } from '../../common/frame-encoder.js';
 import { serverMessages } from '../../common/wire/server-messages.js';
 import { MAIN_JS, randomPeerPorts, withServer } from '../../harness/server-process.js';
-import { joinBody, TestClient, WAIT_MS } from './test-client.js';
-
-/** A stranger: plain TCP, writes `bytes`, collects everything it receives until the server closes (or 3 s). */
-async function stranger(port: number, bytes: Buffer): Promise<{ received: Buffer; closed: boolean }> {
-  const socket = connect({ port, host: '127.0.0.1' });
-  socket.on('error', () => {});
-  await once(socket, 'connect', { signal: AbortSignal.timeout(WAIT_MS) });
-  const chunks: Buffer[] = [];
-  socket.on('data', (c: Buffer) => chunks.push(c));
-  socket.write(bytes);
-  let timer: NodeJS.Timeout | undefined;
-  const closed = await Promise.race([
-    once(socket, 'close').then(() => true),
-    new Promise<boolean>((r) => (timer = setTimeout(() => r(false), 3000))),
-  ]);
-  clearTimeout(timer);
-  socket.destroy();
-  return { received: Buffer.concat(chunks), closed };
-}
+import { joinBody, TestClient } from './test-client.js';
+import { plainExchange } from '../../harness/plain-exchange.js';
 
 test('without the key a stranger learns nothing and can do nothing; a wrong key fails the handshake', async () => {
   await withServer(['--peer-ports', randomPeerPorts()], async (server, track) => {
@@ -61,7 +43,7 @@ test('without the key a stranger learns nothing and can do nothing; a wrong key 
       ['a frame of type 0x16', encodeFrame(0x16, Buffer.from('{}'))],
     ];
     for (const [what, bytes] of attempts) {
-      const { received, closed } = await stranger(server.port, bytes);
+      const { received, closed } = await plainExchange(server.port, bytes);
       assert.ok(closed, `${what}: closed by the server`);
       const text = received.toString('latin1');
       for (const secret of secrets) assert.not.ok(text.includes(secret), `${what}: received ${JSON.stringify(text)}`);

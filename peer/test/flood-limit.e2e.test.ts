@@ -5,17 +5,11 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { PeerEvent } from '../control/peer-events.js';
 import { FLOOD_BURST, FLOOD_RATE_PER_S } from '../mesh/flood-rate.js';
 import { FakePeer } from './fake-peer.js';
 import { Mesh, type PeerProcess } from '../../harness/mesh.js';
 
 const test = suite<{ mesh: Mesh; s1: PeerProcess }>('flood limit');
-
-function portOf(p: PeerProcess): number {
-  const ready = p.events.find((e) => e.event === 'ready') as Extract<PeerEvent, { event: 'ready' }>;
-  return ready.port;
-}
 
 test.before(async (ctx) => {
   ctx.mesh = new Mesh();
@@ -34,8 +28,8 @@ test('5,000 queries from one neighbour: at most burst + rate are forwarded, then
   const flooder = new FakePeer('mallory', mesh.mode);
   const witness = new FakePeer('witness', mesh.mode);
   try {
-    await witness.linkTo(portOf(s1));
-    const link = await flooder.linkTo(portOf(s1));
+    await witness.linkTo(s1.port);
+    const link = await flooder.linkTo(s1.port);
     await s1.waitFor((e) => e.event === 'neighbour-up' && e.name === 'mallory', 5000);
     const from = s1.events.length;
     const started = Date.now();

@@ -10,7 +10,6 @@ import { existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { PeerEvent } from '../control/peer-events.js';
 import type { Tagged } from '../../common/message-table.js';
 import type { PeerMessages } from '../../common/wire/peer-messages.js';
 import { FakePeer, describe, dialRaw, pieceFrame, type FakeChannel } from './fake-peer.js';
@@ -19,11 +18,6 @@ import { Mesh, PEER_BIN, type PeerProcess } from '../../harness/mesh.js';
 import { spawn } from 'node:child_process';
 
 const test = suite<{ mesh: Mesh; s1: PeerProcess; s2: PeerProcess }>('hostile input');
-
-function portOf(p: PeerProcess): number {
-  const ready = p.events.find((e) => e.event === 'ready') as Extract<PeerEvent, { event: 'ready' }>;
-  return ready.port;
-}
 
 /**
  * Writes raw bytes to a peer's port as a member of the mesh (past the mesh-key handshake, so the bytes reach the
@@ -47,7 +41,7 @@ async function rawExchange(mode: MeshMode, port: number, bytes: Buffer, endAfter
  * size, the event index before the command, and the content's SHA-256.
  */
 async function fakeHolderFor(s1: PeerProcess, fake: FakePeer, file: string, truth: Buffer) {
-  await fake.linkTo(portOf(s1));
+  await fake.linkTo(s1.port);
   const from = s1.events.length;
   s1.send(file);
   const query = await fake.waitFor((m) => m.kind === 'query' && m.body.file === file, 5000);
@@ -97,7 +91,7 @@ test.after(async (ctx) => {
 });
 
 test('garbage, truncated and oversized frames close only their own connection', async ({ s1, s2, mesh }) => {
-  const port = portOf(s2);
+  const port = s2.port;
   assert.ok(await rawExchange(mesh.mode, port, randomBytes(4096)), 'garbage is cut off');
   const truncated = Buffer.alloc(14);
   truncated.writeUInt32BE(100, 0);
@@ -121,7 +115,7 @@ test('queries for paths outside the shared folder are refused; a link that leads
   const fake = new FakePeer('mallory', mesh.mode);
   await fake.listen();
   try {
-    const link = await fake.linkTo(portOf(s2));
+    const link = await fake.linkTo(s2.port);
     const ask = (qid: string, file: string) => link.send('query', { qid, file, hops: 1, origin: fake.ref() });
     ask('q-dotdot-0000001', '../secret.txt');
     ask('q-absolute-00001', join(mesh.root, 'secret.txt'));
@@ -218,9 +212,9 @@ test('an offer for a file not asked for, or for an unknown search, is declined',
       prefixes: prefixes.toString('base64'),
       from: fake.ref(),
     };
-    const unknown = await fake.offer(portOf(s1), { ...base, qid: 'nobody-asked-0001', file: 'x.txt' });
+    const unknown = await fake.offer(s1.port, { ...base, qid: 'nobody-asked-0001', file: 'x.txt' });
     assert.is(unknown.answer.kind, 'decline');
-    const escaping = await fake.offer(portOf(s1), { ...base, qid: 'nobody-asked-0002', file: '../x.txt' });
+    const escaping = await fake.offer(s1.port, { ...base, qid: 'nobody-asked-0002', file: '../x.txt' });
     assert.is(escaping.answer.kind, 'decline');
   } finally {
     fake.close();

@@ -4,9 +4,7 @@
  * and peers started from one folder form a keyed mesh with no flags; `--open` everywhere works as before.
  */
 import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -18,6 +16,7 @@ import { Mesh, PEER_BIN, PeerProcess } from '../../harness/mesh.js';
 import { randomPeerPorts, startServer } from '../../harness/server-process.js';
 import type { PeerEvent } from '../control/peer-events.js';
 import { FakePeer } from './fake-peer.js';
+import { plainExchange } from '../../harness/plain-exchange.js';
 
 type Ready = Extract<PeerEvent, { event: 'ready' }>;
 
@@ -34,24 +33,6 @@ function spawnPeer(name: string, cwd: string, args: string[], env: NodeJS.Proces
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   return new PeerProcess(name, dir, child);
-}
-
-/** Plain TCP to `port`: writes `bytes`, returns what came back before the peer closed (or 3 s passed). */
-async function plainExchange(port: number, bytes: Buffer): Promise<{ received: Buffer; closed: boolean }> {
-  const socket = connect({ port, host: '127.0.0.1' });
-  socket.on('error', () => {});
-  await once(socket, 'connect');
-  const chunks: Buffer[] = [];
-  socket.on('data', (c: Buffer) => chunks.push(c));
-  socket.write(bytes);
-  let timer: NodeJS.Timeout | undefined;
-  const closed = await Promise.race([
-    once(socket, 'close').then(() => true),
-    new Promise<boolean>((r) => (timer = setTimeout(() => r(false), 3000))),
-  ]);
-  clearTimeout(timer);
-  socket.destroy();
-  return { received: Buffer.concat(chunks), closed };
 }
 
 test("a peer's port: no key gets nothing, a wrong key fails the handshake, the right key links", async () => {

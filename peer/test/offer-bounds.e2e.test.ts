@@ -9,47 +9,22 @@ import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createHash } from 'node:crypto';
 import { Channel } from '../../common/channel.js';
 import type { Tagged } from '../../common/message-table.js';
 import { peerMessages, type PeerMessages } from '../../common/wire/peer-messages.js';
-import type { PeerEvent } from '../control/peer-events.js';
-import { pieceCount, pieceSizeFor } from '../content/piece-plan.js';
+import { pieceSizeFor } from '../content/piece-plan.js';
 import { MAX_OFFER_FILE_SIZE, MAX_SOURCES_PER_DOWNLOAD } from '../transfer/offer-limits.js';
 import { FakePeer, type FakeChannel } from './fake-peer.js';
+import { madeUpOffer } from './made-up-offer.js';
 import { Mesh, type PeerProcess } from '../../harness/mesh.js';
 
 const test = suite<{ mesh: Mesh; s1: PeerProcess }>('offer bounds');
 const MiB = 1024 * 1024;
 const HOLDERS = 14;
 
-function portOf(p: PeerProcess): number {
-  const ready = p.events.find((e) => e.event === 'ready') as Extract<PeerEvent, { event: 'ready' }>;
-  return ready.port;
-}
-
 function rssMiB(pid: number): number {
   const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]!;
   return Number(kb) / 1024;
-}
-
-/** A well-formed offer of `size` bytes under `qid` (made-up digests; the last prefix digest is the SHA-256). */
-function offerOf(qid: string, size: number, from: string): PeerMessages['offer'] {
-  const pieceSize = pieceSizeFor(size);
-  const count = pieceCount(size, pieceSize);
-  const sha256 = createHash('sha256').update(String(size)).digest();
-  const prefixes = Buffer.alloc(count * 32);
-  sha256.copy(prefixes, (count - 1) * 32);
-  return {
-    qid,
-    file: 'huge.bin',
-    size,
-    sha256: sha256.toString('hex'),
-    pieceSize,
-    pieces: Buffer.alloc(count * 32).toString('base64'),
-    prefixes: prefixes.toString('base64'),
-    from: { name: from, id: `${from}-id-00000`, host: '127.0.0.1', port: 4000 },
-  };
 }
 
 /** Dials the requester from its own loopback address, as a holder on another host would (a member: past the
@@ -84,14 +59,19 @@ test('an offer over 64 GiB is declined with a reason; 14 stalling holders of a 6
   const fake = new FakePeer('mallory', mesh.mode);
   const channels: FakeChannel[] = [];
   try {
-    await fake.linkTo(portOf(s1));
+    await fake.linkTo(s1.port);
     const from = s1.events.length;
     s1.send('huge.bin');
     const query = await fake.waitFor((m) => m.kind === 'query' && m.body.file === 'huge.bin', 5000);
     if (query.kind !== 'query') throw new Error('not a query');
     const port = query.body.origin.port;
 
-    const over = await offer(mesh.mode, port, '127.0.0.20', offerOf(query.body.qid, MAX_OFFER_FILE_SIZE + 1, 'big'));
+    const over = await offer(
+      mesh.mode,
+      port,
+      '127.0.0.20',
+      madeUpOffer(MAX_OFFER_FILE_SIZE + 1, query.body.qid, 'big'),
+    );
     channels.push(over.channel);
     assert.is(over.answer.kind, 'decline');
     assert.match(over.answer.kind === 'decline' ? over.answer.body.reason : '', /over the limit of 64 GB/);
@@ -106,7 +86,7 @@ test('an offer over 64 GiB is declined with a reason; 14 stalling holders of a 6
     const before = rssMiB(s1.child.pid!);
     const pieceSize = pieceSizeFor(MAX_OFFER_FILE_SIZE);
     assert.is(pieceSize, 8 * MiB);
-    const body = offerOf(query.body.qid, MAX_OFFER_FILE_SIZE, 'h0');
+    const body = madeUpOffer(MAX_OFFER_FILE_SIZE, query.body.qid, 'h0');
     const almost = Buffer.alloc(pieceSize - 64 * 1024, 0x5a);
     const answers = await Promise.all(
       Array.from({ length: HOLDERS }, async (_, i) => {

@@ -1,13 +1,12 @@
 /** The bounds of a holder's offer (docs/SECURITY.md "Limits"): file and piece size, sources, the piece deadline. */
-import { createHash } from 'node:crypto';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Channel } from '../../common/channel.js';
-import { peerMessages, type PeerMessages } from '../../common/wire/peer-messages.js';
+import { peerMessages } from '../../common/wire/peer-messages.js';
 import { duplexPair } from '../../common/test/duplex-pair.js';
-import { pieceCount, pieceSizeFor } from '../content/piece-plan.js';
 import { readOffer } from '../transfer/ask-holder.js';
 import { DownloadSource } from '../transfer/download-source.js';
+import { madeUpOffer } from './made-up-offer.js';
 import {
   MAX_OFFER_FILE_SIZE,
   MAX_OFFER_PIECE_SIZE,
@@ -16,31 +15,12 @@ import {
   sourceLimitProblem,
 } from '../transfer/offer-limits.js';
 
-/** A well-formed offer of `size` bytes (digests made up; the last prefix digest is the file's SHA-256). */
-function offerOf(size: number): PeerMessages['offer'] {
-  const pieceSize = pieceSizeFor(size);
-  const count = pieceCount(size, pieceSize);
-  const sha256 = createHash('sha256').update(String(size)).digest();
-  const prefixes = Buffer.alloc(count * 32);
-  sha256.copy(prefixes, (count - 1) * 32);
-  return {
-    qid: 'offer-limits-1',
-    file: 'huge.bin',
-    size,
-    sha256: sha256.toString('hex'),
-    pieceSize,
-    pieces: Buffer.alloc(count * 32).toString('base64'),
-    prefixes: prefixes.toString('base64'),
-    from: { name: 'h1', id: 'h1-id-000', host: '127.0.0.1', port: 4000 },
-  };
-}
-
 test('an offer up to 64 GiB is taken, in pieces of at most 8 MiB; one byte more is declined with a reason', () => {
   assert.is(MAX_OFFER_PIECE_SIZE, 8 * 1024 * 1024);
-  const largest = readOffer(offerOf(MAX_OFFER_FILE_SIZE));
+  const largest = readOffer(madeUpOffer(MAX_OFFER_FILE_SIZE));
   assert.ok(typeof largest !== 'string', String(largest));
   assert.is(typeof largest !== 'string' && largest.pieceSize, MAX_OFFER_PIECE_SIZE);
-  const over = readOffer(offerOf(MAX_OFFER_FILE_SIZE + 1));
+  const over = readOffer(madeUpOffer(MAX_OFFER_FILE_SIZE + 1));
   assert.is(typeof over, 'string');
   assert.match(String(over), /^offered 68719476737 bytes in 16 MB pieces: over the limit of 64 GB \(8\.0 MB pieces\)/);
   assert.ok(String(over).length <= 200, 'fits a decline');

@@ -6,15 +6,9 @@
 import { connect, type Socket } from 'node:net';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { PeerEvent } from '../control/peer-events.js';
 import { Mesh, type PeerProcess } from '../../harness/mesh.js';
 
 const test = suite<{ mesh: Mesh; s1: PeerProcess; s2: PeerProcess }>('peer limits');
-
-function portOf(p: PeerProcess): number {
-  const ready = p.events.find((e) => e.event === 'ready') as Extract<PeerEvent, { event: 'ready' }>;
-  return ready.port;
-}
 
 /**
  * Opens `n` sockets from `localAddress` that each begin a TLS handshake (so a keyed peer waits for the rest) or, in
@@ -56,8 +50,8 @@ test('70 sockets trickling an unfinished frame at each peer: a real download sti
   s2,
 }) => {
   const started = Date.now();
-  const a = trickle(portOf(s1), 70, '127.0.0.2');
-  const b = trickle(portOf(s2), 70, '127.0.0.2');
+  const a = trickle(s1.port, 70, '127.0.0.2');
+  const b = trickle(s2.port, 70, '127.0.0.2');
   try {
     await new Promise((r) => setTimeout(r, 300));
     const done = await s1.ask('report.txt', (e) =>
