@@ -5,7 +5,7 @@ import { isatty } from 'node:tty';
 const ON_TERMINAL = [0, 1, 2].map((fd) => isatty(fd));
 
 /** Did the terminal this process started on go away (it hung up)? A live terminal after `kill -HUP` says no. */
-export function terminalVanished(): boolean {
+function terminalVanished(): boolean {
   return [0, 1, 2].some((fd) => ON_TERMINAL[fd] && !isatty(fd));
 }
 
@@ -15,8 +15,10 @@ export function terminalVanished(): boolean {
  * then dies of SIGSEGV while printing the abort's backtrace, after a graceful leave. Node skips descriptors that
  * no longer point at the file they pointed at on start-up, so those of stdio that were a terminal are pointed
  * at /dev/null first: there is nothing left to restore or to write to anyway. Pipes and files are left alone.
+ * Does nothing, and says so (false), while the terminal is still there.
  */
-export function releaseVanishedTerminal(): void {
+export function releaseVanishedTerminal(): boolean {
+  if (!terminalVanished()) return false;
   for (const fd of [0, 1, 2]) {
     if (!ON_TERMINAL[fd]) continue;
     try {
@@ -29,4 +31,5 @@ export function releaseVanishedTerminal(): void {
     const got = openSync('/dev/null', fd === 0 ? 'r' : 'w');
     if (got !== fd) closeSync(got);
   }
+  return true;
 }

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isClosedOutput } from '../common/errors.js';
-import { releaseVanishedTerminal, terminalVanished } from '../common/vanished-terminal.js';
+import { releaseVanishedTerminal } from '../common/vanished-terminal.js';
 import { DEMO_PEERS, prepareDemoFolders, SUGGESTED_FILES, WELCOME_TEXT } from './demo-fixtures.js';
 import {
   choosePeerPorts,
@@ -150,7 +150,7 @@ async function main(): Promise<number> {
 
 main().then(
   (code) => {
-    if (terminalVanished()) releaseVanishedTerminal();
+    releaseVanishedTerminal();
     process.exit(code);
   },
   (err: unknown) => {

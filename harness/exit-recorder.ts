@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { releaseVanishedTerminal, terminalVanished } from '../common/vanished-terminal.js';
+import { releaseVanishedTerminal } from '../common/vanished-terminal.js';
 
 const [statusFile, command, ...args] = process.argv.slice(2);
 if (!statusFile || !command) {
@@ -16,6 +16,6 @@ process.on('SIGHUP', () => undefined);
 const child = spawn(command, args, { stdio: 'inherit' });
 child.on('exit', (code, signal) => {
   writeFileSync(statusFile, JSON.stringify({ code, signal }));
-  if (terminalVanished()) releaseVanishedTerminal();
+  releaseVanishedTerminal();
   process.exit(0);
 });

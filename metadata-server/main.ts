@@ -9,7 +9,7 @@ import { describeError } from '../common/errors.js';
 import { formatHostPort } from '../common/host-port.js';
 import { defaultKeyFile, loadOrCreateMeshKey } from '../common/mesh-key.js';
 import { keyedMesh, OPEN_MESH, type MeshMode } from '../common/mesh-tls.js';
-import { releaseVanishedTerminal, terminalVanished } from '../common/vanished-terminal.js';
+import { releaseVanishedTerminal } from '../common/vanished-terminal.js';
 import { HELP, parseCliOptions, type CliCommand } from './cli-options.js';
 import { DEFAULT_HOST, DEFAULT_PORT, formatListeningLine, MetadataServer } from './metadata-server.js';
 
@@ -83,7 +83,7 @@ async function main(): Promise<void> {
     say(`${signal}: stopping`);
     server.stop().then(
       () => {
-        if (terminalVanished()) releaseVanishedTerminal();
+        releaseVanishedTerminal();
         process.exit(0);
       },
       (err) => fail(1, `could not stop cleanly: ${describeError(err)}`),

@@ -12,7 +12,7 @@ import { parseHostPort } from '../common/host-port.js';
 import { defaultKeyFile, loadMeshKey, MESH_KEY_ENV, MeshKeyError } from '../common/mesh-key.js';
 import { keyedMesh, OPEN_MESH, type MeshMode } from '../common/mesh-tls.js';
 import { canonicalName } from '../common/peer-name.js';
-import { releaseVanishedTerminal, terminalVanished } from '../common/vanished-terminal.js';
+import { releaseVanishedTerminal } from '../common/vanished-terminal.js';
 import { runHeadless } from './control/headless.js';
 import { lockFolder } from './files/folder-lock.js';
 import { PeerFolders } from './files/peer-folders.js';
@@ -183,8 +183,7 @@ async function main(): Promise<void> {
     if (event.event !== 'stopped') return;
     // A terminal that was closed (whichever signal then came: SIGHUP, or SIGTERM from the demo) has nothing left to
     // restore, and touching it can crash the process. A live one (`kill -HUP` from elsewhere) gets its screen back.
-    if (terminalVanished()) releaseVanishedTerminal();
-    else detach();
+    if (!releaseVanishedTerminal()) detach();
     if (headless || peer.exitCode === 0) process.exit(peer.exitCode);
     // The dashboard's last writes (leaving the alternate screen) may still be queued on stdout: the sentence goes
     // to stderr only once they are out, or it would land on the screen being left.
