@@ -209,15 +209,25 @@ export class TmuxSession {
     }
   }
 
-  /** Ends the tmux server and with it the program (SIGHUP). Idempotent. */
+  /**
+   * Ends the tmux server and with it the program (SIGHUP), then waits up to 5 s for the program to be gone (killing
+   * it after that), so that a test's clean-up never races a peer still writing its log while it leaves. Idempotent.
+   */
   kill(): void {
     if (!this.alive) return;
+    let program: number | null = null;
+    try {
+      program = this.pid();
+    } catch {
+      /* the session is already gone */
+    }
     this.alive = false;
     try {
       this.tmux(['kill-server'], true);
     } catch {
       /* already gone */
     }
+    if (program !== null) awaitGone(program, 5_000);
     rmSync(this.scratch, { recursive: true, force: true });
   }
 
@@ -277,4 +287,27 @@ function shellQuote(arg: string): string {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Blocks until process `pid` no longer exists, or sends it SIGKILL after `timeoutMs`. */
+function awaitGone(pid: number, timeoutMs: number): void {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (const until = Date.now() + timeoutMs; Date.now() < until; Atomics.wait(pause, 0, 0, 25)) {
+    if (!running(pid)) return;
+  }
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    /* gone in the meantime */
+  }
+}
+
+/** Whether `pid` is a live process (a zombie waiting to be reaped has finished: it writes nothing more). */
+function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
 }
