@@ -1,17 +1,18 @@
 /**
  * The live fuzzer's connections (bench/live-fuzz.ts): `connectTo` opens every one of them, as a stranger (plain TCP,
  * no key: against a keyed mesh the TLS handshake refuses it, and what it receives is watched,
- * bench/live-fuzz-stranger.ts) or as a member (through the mesh key's handshake, `secureDialled` in
- * common/mesh-tls.ts, the one the peers use: hostile bytes then reach the frame decoders, like a member of the mesh
+ * bench/live-fuzz-stranger.ts) or as a member (through the mesh key's handshake and the identity proof,
+ * harness/member-handshake.ts, as the peers do: hostile bytes then reach the frame decoders, like a member of the mesh
  * that misbehaves). On an open mesh (`--open`) both are the same plain TCP. A probe opens a connection, optionally
  * opens a session the way a real client does (`join` to the server, `hello` to a peer), sends hostile bytes and
  * collects what comes back.
  */
-import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { FrameDecoder } from '../common/frame-decoder.js';
-import { secureDialled, type MeshMode } from '../common/mesh-tls.js';
+import type { MeshMode } from '../common/mesh-tls.js';
+import { SigningKey } from '../common/signing-key.js';
+import { memberHandshake } from '../harness/member-handshake.js';
 import { peerMessages } from '../common/wire/peer-messages.js';
 import { PROTOCOL_VERSION, serverMessages } from '../common/wire/server-messages.js';
 import type { Protocol } from '../harness/fuzz/hostile-traffic.js';
@@ -49,8 +50,8 @@ export function connectTo(target: Target, access: Access, ms = 3000): Promise<Du
         clearTimeout(timer);
         return resolve(raw);
       }
-      secureDialled(raw, access.mesh).then(
-        (stream) => (clearTimeout(timer), resolve(stream)),
+      memberHandshake(raw, access.mesh, FUZZ_KEY).then(
+        ({ stream }) => (clearTimeout(timer), resolve(stream)),
         (err: unknown) => (clearTimeout(timer), raw.destroy(), reject(err as Error)),
       );
     });
@@ -121,11 +122,17 @@ export class Session {
   }
 }
 
+/**
+ * The fuzzer's one identity key: a member proves it on every connection (harness/member-handshake.ts), so its
+ * sessions name its id; what else they claim is the fuzzer's choice.
+ */
+export const FUZZ_KEY = SigningKey.generate();
+
 let fresh = 0;
-/** A name no real peer uses, and an id. */
+/** A name no real peer uses, and the fuzzer's id. */
 export function strangerRef() {
   fresh += 1;
-  return { name: `fz${process.pid.toString(36)}${fresh.toString(36)}`, id: randomBytes(12).toString('base64url') };
+  return { name: `fz${process.pid.toString(36)}${fresh.toString(36)}`, id: FUZZ_KEY.id };
 }
 
 /** The opening message of a real client: `join` for the server, `hello` for a peer. */

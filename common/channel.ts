@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { EventEmitter } from 'eventemitter3';
 import { P2pError, TimeoutError } from './errors.js';
 import { FrameDecoder, DEFAULT_MAX_FRAME_BYTES } from './frame-decoder.js';
+import type { ProvedIdentity } from './identity-proof.js';
 import type { MessageTable, Tagged } from './message-table.js';
 
 export interface ChannelOptions {
@@ -20,6 +21,8 @@ export interface ChannelOptions {
    * cannot hold memory or a connection slot). Time paused by us does not count. Default 10 000 ms; 0 disables.
    */
   frameDeadlineMs?: number;
+  /** Who the far end proved to be (common/identity-proof.ts), when the connection ran the proof. */
+  identity?: ProvedIdentity;
 }
 
 export interface ChannelEvents<M> {
@@ -52,6 +55,8 @@ const END_GRACE_MS = 2000;
  */
 export class Channel<M extends object> extends EventEmitter<ChannelEvents<M>> {
   readonly remote: string;
+  /** The far end's proved identity: set on every connection the transport or the metadata server secured. */
+  readonly identity: ProvedIdentity | undefined;
   private readonly stream: Duplex;
   private readonly decoder: FrameDecoder;
   private closed = false;
@@ -76,6 +81,7 @@ export class Channel<M extends object> extends EventEmitter<ChannelEvents<M>> {
     this.stream = stream;
     const net = stream as Duplex & { remoteAddress?: string; remotePort?: number; setNoDelay?: (on: boolean) => void };
     this.remote = options.remote ?? `${net.remoteAddress ?? '?'}:${net.remotePort ?? '?'}`;
+    this.identity = options.identity;
     this.decoder = new FrameDecoder({ maxFrameBytes: options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES });
     net.setNoDelay?.(true);
     this.idleMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
@@ -86,6 +92,8 @@ export class Channel<M extends object> extends EventEmitter<ChannelEvents<M>> {
     stream.on('drain', () => this.emit('drain'));
     stream.on('end', () => stream.end());
     stream.on('close', () => this.finish());
+    // A step before us (the identity proof) may have read up to the first frame and paused the stream.
+    stream.resume();
     if (stream.destroyed) queueMicrotask(() => this.finish());
   }
 

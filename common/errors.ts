@@ -19,7 +19,8 @@ export type P2pErrorCode =
   | 'P2P_ERR_BAD_ARGS'
   | 'P2P_ERR_BAD_PATH'
   | 'P2P_ERR_TRANSFER'
-  | 'P2P_ERR_MESH_KEY';
+  | 'P2P_ERR_MESH_KEY'
+  | 'P2P_ERR_IDENTITY';
 
 export class P2pError extends Error {
   readonly code: P2pErrorCode;

@@ -168,6 +168,9 @@ async function main(): Promise<number> {
     ...(values.topology ? ['--topology', values.topology] : []),
     '--key-file',
     keyFile,
+    // Its identity key and remembered names stay in the demo's folder, never in the current directory.
+    '--state',
+    root,
   ];
   const peerCommand = (name: string) => [
     node,

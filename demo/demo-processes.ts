@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { dirname } from 'node:path';
 import { createWriteStream, existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
@@ -158,6 +159,9 @@ export async function startServer(options: {
     ...(options.topology ? ['--topology', options.topology] : []),
     '--key-file',
     options.keyFile,
+    // Its identity key and remembered names stay beside the key: never in the current directory's .meshshare/.
+    '--state',
+    dirname(options.keyFile),
   ];
   const server = manage('metadata server', args, options.logFile, {
     onLine: (line) => listeners.forEach((l) => l(line)),

@@ -173,7 +173,12 @@ export class Mesh {
 
   /** Starts the metadata server on a free port (harness/server-process.ts); its output collects in serverOutput. */
   async startServer(args: string[] = []): Promise<string> {
-    const server = await startServer(['--peer-ports', randomPortRange(), ...this.meshArgs(args), ...args], 10_000);
+    // One state folder per mesh: a server restarted here keeps its identity key and the names it remembers.
+    const state = args.includes('--state') ? [] : ['--state', join(this.root, '.server-state')];
+    const server = await startServer(
+      ['--peer-ports', randomPortRange(), ...state, ...this.meshArgs(args), ...args],
+      10_000,
+    );
     this.server = server.child;
     this.serverAddress = `${server.host}:${server.port}`;
     this.serverProcess = server;

@@ -52,21 +52,24 @@ export function rememberMeshKey(port: number, key: Buffer | undefined): void {
 
 /**
  * Spawns `node main.js --port 0 ...args` and resolves once it printed its listening line. Always call `stop()`.
- * Keyed unless `args` say `--open`: without a `--key-file` the server gets one in a fresh temporary folder (never
- * the current directory's `.meshshare/`), removed when the server exits.
+ * Keyed unless `args` say `--open`. Without `--state` the server gets a fresh temporary state folder (never the
+ * current directory's `.meshshare/`), removed when it exits: its key file (unless `--key-file`), identity key and
+ * remembered names live there.
  */
 export async function startServer(args: string[], ms = 10_000): Promise<ServerProcess> {
   let keyFile: string | undefined;
-  let keyDir: string | undefined;
+  let stateDir: string | undefined;
   const given = args.indexOf('--key-file');
+  const state = args.indexOf('--state');
   if (given >= 0) keyFile = args[given + 1];
-  else if (!args.includes('--open')) {
-    keyDir = mkdtempSync(join(tmpdir(), 'p2p-key-'));
-    keyFile = join(keyDir, 'mesh.key');
-    args = ['--key-file', keyFile, ...args];
+  if (state < 0) {
+    // Its own state (identity key, remembered names, the default key file) in a fresh folder, never the checkout's.
+    stateDir = mkdtempSync(join(tmpdir(), 'p2p-state-'));
+    args = ['--state', stateDir, ...args];
   }
+  if (given < 0 && !args.includes('--open')) keyFile = join(state >= 0 ? args[state + 1]! : stateDir!, 'mesh.key');
   const child = spawn(process.execPath, [MAIN_JS, '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  if (keyDir) child.once('exit', () => rmSync(keyDir, { recursive: true, force: true }));
+  if (stateDir) child.once('exit', () => rmSync(stateDir, { recursive: true, force: true }));
   const lines: string[] = [];
   let err = '';
   let partial = '';

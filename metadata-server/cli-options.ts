@@ -15,12 +15,15 @@ import { MAX_SLOTS } from './shared-registry.js';
 export type CliCommand =
   | { kind: 'help' }
   | { kind: 'version' }
-  | { kind: 'run'; options: Omit<MetadataServerOptions, 'mesh'>; keyFile: string | undefined };
+  | { kind: 'run'; options: Omit<MetadataServerOptions, 'mesh'>; keyFile: string | undefined; stateDir: string }
+  /** `metadata-server forget NAME [--state DIR]`: free a remembered name (docs/SECURITY.md "Identities"). */
+  | { kind: 'forget'; name: string; stateDir: string };
 
 /** Most worker threads accepted: far beyond any machine's cores, low enough to catch a typo. */
 const MAX_WORKERS = 256;
 
 export const HELP = `usage: metadata-server [options]
+       metadata-server forget NAME [--state DIR]
 
 Starts the metadata server of a meshshare LAN: peers join through it, get their listening port and the peers
 to dial, and report heartbeats so the mesh can be repaired when a peer leaves.
@@ -33,10 +36,14 @@ Options:
   --peer-ports A-B         listening ports handed to peers (default: the 1000 ports above --port)
   --topology mesh|line     referral policy: a shallow mesh, or a chain for multi-hop demos (default mesh)
   --heartbeat-timeout MS   drop a peer silent for this long (default ${DEFAULT_HEARTBEAT_TIMEOUT_MS})
-  --state DIR              the server's state folder (default ${DEFAULT_STATE_DIR}/ in the current directory)
+  --state DIR              the server's state folder (default ${DEFAULT_STATE_DIR}/ in the current directory): its
+                           identity key (server.key) and the names it remembers, bound to peer ids (names.json)
   --key-file FILE          the mesh key (default mesh.key in the state folder; created, readable by its owner
                            only, when missing). Peers started from this folder find it; copy it to other machines
   --open                   no mesh key: an open mesh on plain TCP (every peer then runs --open too)
+
+  forget NAME              free a remembered name, so that a peer with another identity may take it (the
+                           server need not be stopped)
   -h, --help               show this help
   -v, --version            show the version
 `;
@@ -46,6 +53,7 @@ Options:
  * to do; the CLI prints it and exits 2.
  */
 export function parseCliOptions(argv: string[]): CliCommand {
+  if (argv[0] === 'forget') return parseForget(argv.slice(1));
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({
@@ -116,15 +124,32 @@ export function parseCliOptions(argv: string[]): CliCommand {
       ' milliseconds',
     );
   }
-  if (values.open && (values['key-file'] !== undefined || values.state !== undefined)) {
-    throw badArgs('--open excludes --key-file and --state: an open mesh has no key');
+  if (values.open && values['key-file'] !== undefined) {
+    throw badArgs('--open excludes --key-file: an open mesh has no key');
   }
+  const stateDir = values.state === undefined ? DEFAULT_STATE_DIR : String(values.state);
   const keyFile = values.open
     ? undefined
     : values['key-file'] !== undefined
       ? String(values['key-file'])
-      : defaultKeyFile(values.state === undefined ? undefined : String(values.state));
-  return { kind: 'run', options, keyFile };
+      : defaultKeyFile(stateDir);
+  return { kind: 'run', options, keyFile, stateDir };
+}
+
+function parseForget(argv: string[]): CliCommand {
+  let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
+  try {
+    parsed = parseArgs({ args: argv, strict: true, allowPositionals: true, options: { state: { type: 'string' } } });
+  } catch (err) {
+    throw badArgs(explainParseError(err));
+  }
+  const [name, ...extra] = parsed.positionals;
+  if (name === undefined || extra.length > 0)
+    throw badArgs('forget takes one peer name, for example: metadata-server forget s3 --state .meshshare');
+  if (!/^[A-Za-z0-9_-]{1,32}$/.test(name))
+    throw badArgs(`"${name.slice(0, 40)}" is not a peer name: use 1-32 letters, digits, "-" or "_"`);
+  const stateDir = parsed.values.state === undefined ? DEFAULT_STATE_DIR : String(parsed.values.state);
+  return { kind: 'forget', name: name.toLowerCase(), stateDir };
 }
 
 function integer(flag: string, value: string | boolean, min: number, max: number, note = ''): number {

@@ -4,14 +4,19 @@
  * refusal or bad connection; exits 0 on SIGINT/SIGTERM/SIGHUP, 2 on bad arguments, 1 when it cannot start.
  */
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { describeError } from '../common/errors.js';
 import { formatHostPort } from '../common/host-port.js';
 import { defaultKeyFile, loadOrCreateMeshKey } from '../common/mesh-key.js';
 import { keyedMesh, OPEN_MESH, type MeshMode } from '../common/mesh-tls.js';
+import { SigningKey } from '../common/signing-key.js';
 import { releaseVanishedTerminal } from '../common/vanished-terminal.js';
 import { HELP, parseCliOptions, type CliCommand } from './cli-options.js';
 import { DEFAULT_HOST, DEFAULT_PORT, formatListeningLine, MetadataServer } from './metadata-server.js';
+import { NameBook } from './name-book.js';
+
+/** The server's identity key's file in its state folder (docs/SECURITY.md "Identities"). */
+const SERVER_KEY_FILE = 'server.key';
 
 function say(line: string): void {
   process.stdout.write(`${line}\n`);
@@ -49,6 +54,16 @@ async function main(): Promise<void> {
   }
   if (command.kind === 'help') return say(HELP.trimEnd());
   if (command.kind === 'version') return say(packageVersion());
+  if (command.kind === 'forget') {
+    try {
+      const names = NameBook.inState(command.stateDir);
+      const id = names.idOf(command.name);
+      if (!names.forget(command.name)) return say(`${command.name} is not a remembered name in ${command.stateDir}/`);
+      return say(`forgot ${command.name} (it was bound to id ${id}): the next peer to join as ${command.name} gets it`);
+    } catch (err) {
+      fail(1, describeError(err));
+    }
+  }
 
   // The log is a courtesy: a reader that goes away (closed pipe) must not take the server down with it.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -75,7 +90,16 @@ async function main(): Promise<void> {
       fail(2, describeError(err));
     }
   }
-  const server = new MetadataServer({ ...options, mesh, log: say });
+  // docs/SECURITY.md "Identities": the server's own key, and the names it binds to peers' ids, outlive a restart.
+  let identity: SigningKey;
+  let names: NameBook;
+  try {
+    identity = SigningKey.loadOrCreate(join(command.stateDir, SERVER_KEY_FILE)).key;
+    names = NameBook.inState(command.stateDir);
+  } catch (err) {
+    fail(2, describeError(err));
+  }
+  const server = new MetadataServer({ ...options, mesh, identity, names, log: say });
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;

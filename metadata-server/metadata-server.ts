@@ -5,10 +5,14 @@ import { availableParallelism } from 'node:os';
 import { describeError } from '../common/errors.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../common/frame-decoder.js';
 import { formatHostPort } from '../common/host-port.js';
+import { proveAccepted, type ProvedIdentity } from '../common/identity-proof.js';
 import { secureAccepted, type MeshMode } from '../common/mesh-tls.js';
+import { SigningKey } from '../common/signing-key.js';
 import { serverMessages } from '../common/wire/server-messages.js';
 import { DEFAULT_INDEX_BYTES_PER_PEER, IndexRegion, MAX_INDEX_BYTES_PER_PEER } from './index-region.js';
 import { DEFAULT_BUSY_PORT_MS } from './port-allocator.js';
+import { joinIdentityRefusal } from './join-identity.js';
+import { NameBook } from './name-book.js';
 import type { Topology } from './referral-policy.js';
 import type { RegistryConfig, RegistryRequest, RegistryResult } from './registry-protocol.js';
 import type { RegistryWorkerData } from './registry-worker.js';
@@ -49,6 +53,13 @@ export interface MetadataServerOptions {
    * (docs/CONTRACT.md "The trusted mesh").
    */
   mesh: MeshMode;
+  /**
+   * The server's own Ed25519 key: it proves it on every connection, and signs the trust lists. Default: a fresh key
+   * for the life of the process (the CLI keeps one in the state folder).
+   */
+  identity?: SigningKey;
+  /** The names it remembers, bound to ids. Default: remembered for the life of the process only. */
+  names?: NameBook;
   /** Address to bind (and the one peers dial). Default 127.0.0.1. */
   host?: string;
   /** Port to listen on; 0 picks a free one. Default 7000. */
@@ -131,6 +142,8 @@ export class MetadataServer {
   private readonly topology: Topology;
   private readonly heartbeatTimeoutMs: number;
   private readonly log: (line: string) => void;
+  readonly identity: SigningKey;
+  readonly names: NameBook;
   private server: Server | undefined;
   private pool: WorkerPool<RegistryRequest, RegistryResult> | undefined;
   private poolReady: Promise<WorkerPool<RegistryRequest, RegistryResult>> | undefined;
@@ -150,6 +163,8 @@ export class MetadataServer {
     this.topology = options.topology ?? 'mesh';
     this.heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS;
     this.log = options.log ?? (() => {});
+    this.identity = options.identity ?? SigningKey.generate();
+    this.names = options.names ?? new NameBook();
     if (!Number.isInteger(this.maxPeers) || this.maxPeers < 1 || this.maxPeers > MAX_SLOTS) {
       throw new RangeError(`maxPeers must be 1–${MAX_SLOTS}, not ${this.maxPeers}`);
     }
@@ -274,13 +289,22 @@ export class MetadataServer {
       const how = this.options.mesh.keyed ? ' (no mesh-key handshake)' : '';
       this.log(`closed ${remote}: P2P_ERR_TIMEOUT: no join within ${timeoutMs} ms${how}`);
     }, timeoutMs);
-    secureAccepted(socket, this.options.mesh, { mismatchReply: this.mismatchReply() }).then(
-      (stream) => {
+    const secured = async () => {
+      const stream = await secureAccepted(socket, this.options.mesh, { mismatchReply: this.mismatchReply() });
+      try {
+        return { stream, identity: await proveAccepted(stream, this.identity) };
+      } catch (err) {
+        stream.destroy();
+        throw err;
+      }
+    };
+    secured().then(
+      ({ stream, identity }) => {
         clearTimeout(timer);
         this.handshaking.delete(socket);
         if (settled || this.stopping || stream.destroyed) return void stream.destroy();
         settled = true;
-        this.admit(stream);
+        this.admit(stream, identity);
       },
       (err: unknown) => {
         clearTimeout(timer);
@@ -303,11 +327,12 @@ export class MetadataServer {
     return serverMessages.encode('refused', { code: 'P2P_ERR_MESH_KEY', reason });
   }
 
-  private admit(socket: ConstructorParameters<typeof ServerConnection>[1]): void {
+  private admit(socket: ConstructorParameters<typeof ServerConnection>[1], identity: ProvedIdentity): void {
     const id = this.nextConnId++;
     const conn = new ServerConnection(
       id,
       socket,
+      identity,
       {
         joinTimeoutMs: this.options.joinTimeoutMs ?? DEFAULT_JOIN_TIMEOUT_MS,
         idleTimeoutMs: this.heartbeatTimeoutMs,
@@ -323,7 +348,19 @@ export class MetadataServer {
           c.close();
         },
         log: (line) => this.log(line),
-        joinRefusal: (c) => this.hostLimits.slotRefusal(c.remoteHost, this.connections.values()),
+        joinRefusal: (c, join) => {
+          const refusal = joinIdentityRefusal(c.channel.identity, join, this.names);
+          if (refusal) return refusal;
+          const crowded = this.hostLimits.slotRefusal(c.remoteHost, this.connections.values());
+          return crowded ? { code: 'P2P_ERR_MESH_FULL', reason: crowded } : undefined;
+        },
+        admitted: (c, join) => {
+          try {
+            this.names.admit(join.name, join.id);
+          } catch (err) {
+            this.log(`could not remember the name ${join.name}: ${describeError(err)}`);
+          }
+        },
         closed: (c) => this.connections.delete(c.id),
       },
     );

@@ -1,6 +1,7 @@
 import type { Duplex } from 'node:stream';
 import { Channel } from '../common/channel.js';
-import { describeError, P2pError } from '../common/errors.js';
+import type { ProvedIdentity } from '../common/identity-proof.js';
+import { describeError, P2pError, type P2pErrorCode } from '../common/errors.js';
 import { serverMessages, type ServerMessages } from '../common/wire/server-messages.js';
 import {
   emptyResult,
@@ -29,6 +30,11 @@ export interface ServerConnectionOptions {
   maxQueuedRequests: number;
 }
 
+export interface JoinRefusal {
+  code: P2pErrorCode;
+  reason: string;
+}
+
 /** What a connection needs from the server that owns it. */
 export interface ConnectionHost {
   /** Performs a request on the pool. */
@@ -38,8 +44,13 @@ export interface ConnectionHost {
   /** A request failed (a worker died, the server is stopping). */
   failed(conn: ServerConnection, err: Error): void;
   log(line: string): void;
-  /** Why this connection's join is refused before the registry sees it (too many slots at its address). */
-  joinRefusal(conn: ServerConnection): string | undefined;
+  /**
+   * Why this connection's join is refused before the registry sees it: the id is not the one the connection proved,
+   * the name belongs to another id, too many slots at its address.
+   */
+  joinRefusal(conn: ServerConnection, join: ServerMessages['join']): JoinRefusal | undefined;
+  /** The registry admitted this connection's join. */
+  admitted(conn: ServerConnection, join: ServerMessages['join']): void;
   /** The connection closed; its slot (if any) has been freed. */
   closed(conn: ServerConnection): void;
 }
@@ -68,6 +79,8 @@ export class ServerConnection {
     readonly id: number,
     /** The secured stream (a TLSSocket, or the TCP socket of an open mesh). */
     socket: Duplex & { remoteAddress?: string | undefined; remotePort?: number | undefined },
+    /** Who the far end proved to be (common/identity-proof.ts). */
+    identity: ProvedIdentity,
     private readonly options: ServerConnectionOptions,
     private readonly host: ConnectionHost,
   ) {
@@ -77,6 +90,7 @@ export class ServerConnection {
       // Until it joined, a connection is a stranger: a join fits in a few hundred bytes (docs/SECURITY.md "Limits").
       maxFrameBytes: Math.min(UNJOINED_MAX_FRAME_BYTES, options.maxFrameBytes),
       idleTimeoutMs: options.idleTimeoutMs,
+      identity,
     });
     this.channel.on('message', (msg) => this.onMessage(msg));
     this.channel.on('error', (err) => {
@@ -157,8 +171,8 @@ export class ServerConnection {
       // on the port range (newcomers would be refused for want of a port).
       if (kind === 'port-busy' && ++this.portBusyReports > MAX_PORT_BUSY_REPORTS)
         return this.refuseOutOfOrder(kind, `more than ${MAX_PORT_BUSY_REPORTS} busy ports reported by one join`);
-      if (kind === 'join') {
-        const refusal = this.host.joinRefusal(this);
+      if (request.message.kind === 'join') {
+        const refusal = this.host.joinRefusal(this, request.message.body);
         if (refusal) return this.refuseJoin(refusal);
         this.mayHoldSlot = true;
       }
@@ -178,6 +192,7 @@ export class ServerConnection {
 
   private apply(result: RegistryResult, request?: RegistryRequest): void {
     if (result.admitted) {
+      if (request?.op === 'message' && request.message.kind === 'join') this.host.admitted(this, request.message.body);
       this.registered = true;
       clearTimeout(this.joinTimer);
       this.channel.setMaxFrameBytes(this.options.maxFrameBytes);
@@ -196,11 +211,11 @@ export class ServerConnection {
     this.apply(out);
   }
 
-  private refuseJoin(reason: string): void {
+  private refuseJoin({ code, reason }: JoinRefusal): void {
     const out = emptyResult();
-    out.reply = { kind: 'refused', body: { code: 'P2P_ERR_MESH_FULL', reason } };
+    out.reply = { kind: 'refused', body: { code, reason } };
     out.end = true;
-    out.logs.push(`refused ${this.remote}: P2P_ERR_MESH_FULL: ${reason}`);
+    out.logs.push(`refused ${this.remote}: ${code}: ${reason}`);
     this.apply(out);
   }
 

@@ -18,6 +18,7 @@ import { AddressBook } from './files/address-book.js';
 import { FileCatalog } from './files/file-catalog.js';
 import { strayNote } from './files/folder-notices.js';
 import { loadIdentity } from './files/identity.js';
+import { ServerKeyPin } from './files/server-pin.js';
 import { IndexPublisher } from './files/index-publisher.js';
 import { Listings } from './files/listings.js';
 import { PeerFolders } from './files/peer-folders.js';
@@ -89,6 +90,8 @@ export class Peer implements PeerHandle {
   private readonly catalog: FileCatalog;
   /** Every connection in or out goes through it (the seam for the mesh-key handshake). */
   private readonly transport: Transport;
+  /** The metadata server's key as first met: it signs the trust lists (peer/files/server-pin.ts). */
+  private readonly serverPin: ServerKeyPin;
   private readonly listener: PeerListener;
   private readonly neighbours: NeighbourSet;
   private readonly router: FloodRouter;
@@ -123,7 +126,9 @@ export class Peer implements PeerHandle {
     removeLeftoverCopies(this.folders.downloads);
     // Said at start: a folder that is not yet a peer's folder may hold files its user expects to be shared.
     this.strayNote = strayNote(this.folders.root, [this.folders.shared, this.folders.downloads, this.folders.state]);
-    this.id = loadIdentity(this.folders.state).id;
+    const identity = loadIdentity(this.folders.state);
+    this.serverPin = new ServerKeyPin(this.folders.state);
+    this.id = identity.id;
     this.ctx = {
       name: this.name,
       id: this.id,
@@ -132,21 +137,28 @@ export class Peer implements PeerHandle {
       emit: (body) => this.emit(body),
       log: (message, level = 'info') => this.emit({ event: 'log', level, message }),
     };
-    this.transport = new Transport({ mesh: options.mesh });
+    this.transport = new Transport({ mesh: options.mesh, identity: identity.key });
     // Holders answer a flood by dialling back with an offer, which may be large: only then do strangers get more room.
     this.listener = new PeerListener(this.transport, {
       firstFrameBytes: () =>
         this.router.originatedWithin('query', OFFER_WINDOW_MS) ? DEFAULT_MAX_FRAME_BYTES : UNPROVEN_MAX_FRAME_BYTES,
     });
     this.catalog = new FileCatalog(this.folders, this.hasher);
-    this.neighbours = new NeighbourSet(() => this.info(), this.transport, options.neighbours);
+    this.neighbours = new NeighbourSet(() => this.info(), this.transport, {
+      ...options.neighbours,
+      liveIdOf: (name) => this.origins.liveIdOf(name),
+    });
     this.router = new FloodRouter(this.neighbours);
     this.server = new ServerLink(
       options.server,
       this.transport,
       () => ({ name: this.name, id: this.id, host: this.host, ...(this.port ? { port: this.port } : {}) }),
       () => this.neighbours.names(),
-      { ...options.serverLink, ...(options.keyFile === undefined ? {} : { keyFile: options.keyFile }) },
+      {
+        ...options.serverLink,
+        ...(options.keyFile === undefined ? {} : { keyFile: options.keyFile }),
+        serverPin: this.serverPin,
+      },
     );
     this.book = new AddressBook(join(this.folders.state, 'address-book.json'));
     const partials = new PartialFiles(this.folders.partial);

@@ -17,14 +17,35 @@ function badArgs(argv: string[]): string {
 }
 
 test('no arguments means every default', () => {
-  assert.equal(parseCliOptions([]), { kind: 'run', options: {}, keyFile: join('.meshshare', 'mesh.key') });
+  assert.equal(parseCliOptions([]), {
+    kind: 'run',
+    options: {},
+    keyFile: join('.meshshare', 'mesh.key'),
+    stateDir: '.meshshare',
+  });
 });
 
 test('the mesh key: --state moves the default key file, --key-file names it, --open has none', () => {
-  assert.equal(parseCliOptions(['--state', 'st']), { kind: 'run', options: {}, keyFile: join('st', 'mesh.key') });
-  assert.equal(parseCliOptions(['--key-file', 'k/m.key']), { kind: 'run', options: {}, keyFile: 'k/m.key' });
-  assert.equal(parseCliOptions(['--open']), { kind: 'run', options: {}, keyFile: undefined });
+  const run = (keyFile: string | undefined, stateDir = '.meshshare') => ({
+    kind: 'run',
+    options: {},
+    keyFile,
+    stateDir,
+  });
+  assert.equal(parseCliOptions(['--state', 'st']), run(join('st', 'mesh.key'), 'st'));
+  assert.equal(parseCliOptions(['--key-file', 'k/m.key']), run('k/m.key'));
+  assert.equal(parseCliOptions(['--open']), run(undefined));
+  // An open mesh still remembers names (and keeps its identity key) in its state folder.
+  assert.equal(parseCliOptions(['--open', '--state', 'st']), run(undefined, 'st'));
   assert.match(badArgs(['--open', '--key-file', 'k']), /--open excludes --key-file/);
+});
+
+test('forget NAME frees a remembered name in the state folder', () => {
+  assert.equal(parseCliOptions(['forget', 'S3']), { kind: 'forget', name: 's3', stateDir: '.meshshare' });
+  assert.equal(parseCliOptions(['forget', 's3', '--state', 'st']), { kind: 'forget', name: 's3', stateDir: 'st' });
+  assert.match(badArgs(['forget']), /forget takes one peer name/);
+  assert.match(badArgs(['forget', 'a', 'b']), /forget takes one peer name/);
+  assert.match(badArgs(['forget', '../x']), /is not a peer name/);
 });
 
 test('parses every option', () => {
@@ -56,6 +77,7 @@ test('parses every option', () => {
       heartbeatTimeoutMs: 250,
     },
     keyFile: join('.meshshare', 'mesh.key'),
+    stateDir: '.meshshare',
   });
   assert.equal(parseCliOptions(['--help']), { kind: 'help' });
   assert.equal(parseCliOptions(['--port', '1', '--version']), { kind: 'version' });

@@ -21,8 +21,8 @@ import { plainExchange } from '../../harness/plain-exchange.js';
 test('without the key a stranger learns nothing and can do nothing; a wrong key fails the handshake', async () => {
   await withServer(['--peer-ports', randomPeerPorts()], async (server, track) => {
     // A keyed member with a name, an id and a file in the index.
-    const id = 'secret-member-id-42';
-    const { client, answer } = await TestClient.join(server.port, 'insider', { id });
+    const { client, answer } = await TestClient.join(server.port, 'insider');
+    const id = client.id;
     track(client);
     assert.is(answer.kind, 'welcome');
     if (answer.kind !== 'welcome') return;

@@ -4,7 +4,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { encodeFrame } from '../../common/frame-encoder.js';
 import { serverMessages } from '../../common/wire/server-messages.js';
-import { keyedMesh, OPEN_MESH, secureDialled } from '../../common/mesh-tls.js';
+import { keyedMesh, OPEN_MESH } from '../../common/mesh-tls.js';
+import { memberHandshake } from '../../harness/member-handshake.js';
 import { meshKeyOf, randomPeerPorts, withServer, type ServerProcess } from '../../harness/server-process.js';
 import { TestClient, WAIT_MS } from './test-client.js';
 
@@ -21,7 +22,7 @@ async function sendRaw(
   raw.on('error', () => {});
   await once(raw, 'connect', { signal: AbortSignal.timeout(WAIT_MS) });
   const key = meshKeyOf(port);
-  const socket = await secureDialled(raw, key ? keyedMesh(key) : OPEN_MESH);
+  const { stream: socket } = await memberHandshake(raw, key ? keyedMesh(key) : OPEN_MESH);
   socket.on('error', () => {});
   const chunks: Buffer[] = [];
   socket.on('data', (c: Buffer) => chunks.push(c));
@@ -128,7 +129,7 @@ test('messages out of order are refused as unexpected and close only that connec
 
     const twice = await TestClient.join(server.port, 'twice');
     track(twice.client);
-    twice.client.send('join', { flag: 'p2p', name: 'twice', id: 'twice-id-123', host: '127.0.0.1', version: 1 });
+    twice.client.send('join', { flag: 'p2p', name: 'twice', id: twice.client.id, host: '127.0.0.1', version: 1 });
     assert.is((await twice.client.next('refused')).code, 'P2P_ERR_UNEXPECTED_MESSAGE');
     assert.ok(await twice.client.waitClosed());
     await server.waitForLine(/^twice is gone/);

@@ -25,7 +25,7 @@ test(`${DISTINCT + DUPLICATES} racing joins at --max-peers 5 --workers 4 admit e
       const clients = await Promise.all(names.map(async () => track(await TestClient.connect(server.port))));
       const tJoin = Date.now();
       for (const [i, client] of clients.entries()) {
-        client.send('join', { flag: 'p2p', name: names[i]!, id: `racer-id-${i}`, host: '127.0.0.1', version: 1 });
+        client.send('join', { flag: 'p2p', name: names[i]!, id: client.id, host: '127.0.0.1', version: 1 });
       }
       const answers: ServerMessage[] = await Promise.all(
         clients.map((c) => c.nextOf(['welcome', 'refused'], WAIT_MS * 2)),

@@ -3,6 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { randomPeerPorts, runCli, startServer, withServer } from '../../harness/server-process.js';
 import { MAX_PORT_BUSY_REPORTS } from '../server-connection.js';
+import { SigningKey } from '../../common/signing-key.js';
 import { TestClient, WAIT_MS } from './test-client.js';
 import type { ServerMessage } from '../registry-protocol.js';
 
@@ -17,11 +18,14 @@ async function joinLive(serverPort: number, name: string, track: Track, neighbou
   return { client, port: answer.body.port, referrals: answer.body.referrals.map((r) => r.name) };
 }
 
-/** Tries to join as `name` until admitted (the server frees slots asynchronously), within a bound. */
-async function rejoin(serverPort: number, name: string, track: Track): Promise<ServerMessage> {
+/**
+ * Tries to join as `name`, proving `identity` (the same peer coming back), until admitted (the server frees slots
+ * asynchronously), within a bound.
+ */
+async function rejoin(serverPort: number, name: string, identity: SigningKey, track: Track): Promise<ServerMessage> {
   const deadline = Date.now() + WAIT_MS;
   for (;;) {
-    const { client, answer } = await TestClient.join(serverPort, name);
+    const { client, answer } = await TestClient.join(serverPort, name, {}, identity);
     track(client);
     if (answer.kind === 'welcome' || Date.now() > deadline) return answer;
     await new Promise((r) => setTimeout(r, 25));
@@ -34,7 +38,7 @@ test('leave frees the slot at once and the name can rejoin', async () => {
     s1.client.send('leave', { reason: 'user typed Stop' });
     assert.ok(await s1.client.waitClosed(), 'the server ends a leaving connection');
     await server.waitForLine(/^s1 left \(user typed Stop\)$/);
-    const again = await TestClient.join(server.port, 'S1');
+    const again = await TestClient.join(server.port, 'S1', {}, s1.client.key);
     track(again.client);
     assert.is(again.answer.kind, 'welcome');
   });
@@ -44,7 +48,7 @@ test('a dropped connection frees the slot and the name can rejoin', async () => 
   await withServer(['--peer-ports', randomPeerPorts()], async (server, track) => {
     const s1 = await joinLive(server.port, 's1', track);
     s1.client.close();
-    assert.is((await rejoin(server.port, 's1', track)).kind, 'welcome');
+    assert.is((await rejoin(server.port, 's1', s1.client.key, track)).kind, 'welcome');
     await server.waitForLine(/^s1 is gone: connection closed$/);
   });
 });
@@ -56,7 +60,7 @@ test('a silent peer is dropped after --heartbeat-timeout and its name can rejoin
     assert.ok(await quiet.client.waitClosed(WAIT_MS), 'the silent connection is closed');
     assert.ok(Date.now() - t0 >= 250, 'not before the timeout');
     await server.waitForLine(/^quiet is gone: /);
-    assert.is((await rejoin(server.port, 'quiet', track)).kind, 'welcome');
+    assert.is((await rejoin(server.port, 'quiet', quiet.client.key, track)).kind, 'welcome');
   });
 });
 

@@ -11,7 +11,8 @@ import * as assert from 'uvu/assert';
 import { Channel } from '../../common/channel.js';
 import { serverMessages, type ServerMessages } from '../../common/wire/server-messages.js';
 import type { Tagged } from '../../common/message-table.js';
-import { keyedMesh, OPEN_MESH, secureDialled } from '../../common/mesh-tls.js';
+import { keyedMesh, OPEN_MESH } from '../../common/mesh-tls.js';
+import { memberHandshake } from '../../harness/member-handshake.js';
 import { meshKeyOf, randomPeerPorts, withServer } from '../../harness/server-process.js';
 import { joinBody, WAIT_MS } from './test-client.js';
 
@@ -21,15 +22,15 @@ async function member(port: number, localAddress = '127.0.0.1') {
   raw.on('error', () => undefined);
   await once(raw, 'connect', { signal: AbortSignal.timeout(WAIT_MS) });
   const key = meshKeyOf(port);
-  return secureDialled(raw, key ? keyedMesh(key) : OPEN_MESH);
+  return memberHandshake(raw, key ? keyedMesh(key) : OPEN_MESH);
 }
 
 /** Joins from `localAddress`; resolves with the server's answer (welcome or refused) and the channel. */
 async function joinFrom(port: number, localAddress: string, name: string) {
-  const socket = await member(port, localAddress);
-  const channel = new Channel(socket, serverMessages);
+  const { stream, key } = await member(port, localAddress);
+  const channel = new Channel(stream, serverMessages);
   const answer = new Promise<Tagged<ServerMessages>>((resolve) => channel.once('message', resolve));
-  channel.send('join', joinBody(name, { host: localAddress }));
+  channel.send('join', joinBody(name, { host: localAddress, id: key.id }));
   return { channel, answer: await answer };
 }
 
@@ -63,7 +64,7 @@ test('unfinished megabyte frames before a join are cut at once; a joined peer is
     const closed: Promise<unknown>[] = [];
     const started = Date.now();
     for (let i = 0; i < 20; i++) {
-      const socket = await member(server.port);
+      const { stream: socket } = await member(server.port);
       socket.on('error', () => undefined);
       closed.push(new Promise((r) => socket.once('close', r)));
       const head = Buffer.alloc(5);

@@ -1,7 +1,9 @@
 import { connect } from 'node:net';
 import { once } from 'node:events';
 import { Channel } from '../../common/channel.js';
-import { keyedMesh, OPEN_MESH, secureDialled } from '../../common/mesh-tls.js';
+import { keyedMesh, OPEN_MESH } from '../../common/mesh-tls.js';
+import { SigningKey } from '../../common/signing-key.js';
+import { memberHandshake } from '../../harness/member-handshake.js';
 import { meshKeyOf } from '../../harness/server-process.js';
 import { serverMessages, PROTOCOL_VERSION, type ServerMessages } from '../../common/wire/server-messages.js';
 import type { ServerMessage } from '../registry-protocol.js';
@@ -21,7 +23,11 @@ export class TestClient {
   readonly closed: Promise<void>;
   private isClosed = false;
 
-  private constructor(readonly channel: Channel<ServerMessages>) {
+  private constructor(
+    readonly channel: Channel<ServerMessages>,
+    /** The identity key this client proved on connecting: its joins must name `id`. */
+    readonly key: SigningKey,
+  ) {
     channel.on('message', (msg) => {
       this.inbox.push(msg);
       this.wake?.();
@@ -36,8 +42,16 @@ export class TestClient {
     );
   }
 
-  /** Dials as a keyed member with `key` (default: the key of the server started on `port`), plain without one. */
-  static async connect(port: number, host = '127.0.0.1', key = meshKeyOf(port)): Promise<TestClient> {
+  /**
+   * Dials as a keyed member with `key` (default: the key of the server started on `port`), plain without one, and
+   * proves `identity` (default: a fresh key), as a peer's transport does.
+   */
+  static async connect(
+    port: number,
+    host = '127.0.0.1',
+    key = meshKeyOf(port),
+    identity = SigningKey.generate(),
+  ): Promise<TestClient> {
     const socket = connect({ port, host });
     const timer = setTimeout(
       () => socket.destroy(new Error(`no connection to ${host}:${port} within ${WAIT_MS} ms`)),
@@ -45,8 +59,8 @@ export class TestClient {
     );
     try {
       await once(socket, 'connect');
-      const stream = await secureDialled(socket, key ? keyedMesh(key) : OPEN_MESH);
-      return new TestClient(new Channel(stream, serverMessages, { idleTimeoutMs: 0 }));
+      const { stream, far } = await memberHandshake(socket, key ? keyedMesh(key) : OPEN_MESH, identity);
+      return new TestClient(new Channel(stream, serverMessages, { idleTimeoutMs: 0, identity: far }), identity);
     } finally {
       clearTimeout(timer);
     }
@@ -57,11 +71,18 @@ export class TestClient {
     port: number,
     name: string,
     extra: Partial<ServerMessages['join']> = {},
+    /** The identity to prove (default: a fresh one); pass a client's `key` to come back as the same peer. */
+    identity = SigningKey.generate(),
   ): Promise<{ client: TestClient; answer: ServerMessage }> {
-    const client = await TestClient.connect(port);
-    client.send('join', joinBody(name, extra));
+    const client = await TestClient.connect(port, '127.0.0.1', meshKeyOf(port), identity);
+    client.send('join', joinBody(name, { id: client.id, ...extra }));
     const answer = await client.nextOf(['welcome', 'refused']);
     return { client, answer };
+  }
+
+  /** The id its identity key stands for. */
+  get id(): string {
+    return this.key.id;
   }
 
   get open(): boolean {

@@ -34,11 +34,12 @@ export function entryNotice(label: string, name: string, kind: 'file' | 'folder'
 }
 
 /**
- * For a folder that is not a peer's folder yet (no `.p2p/identity.json`): whether it already holds files or
+ * For a folder that is not a peer's folder yet (no `.p2p/identity.key`, nor an earlier release's
+ * `.p2p/identity.json`): whether it already holds files or
  * folders outside shared/, which a new user may expect to be shared (`--dir ~/Music`).
  */
 export function strayNote(root: string, own: string[]): string | undefined {
-  if (existsSync(join(root, '.p2p', 'identity.json'))) return undefined;
+  if (['identity.key', 'identity.json'].some((f) => existsSync(join(root, '.p2p', f)))) return undefined;
   let files = 0;
   let folders = 0;
   let names: string[];

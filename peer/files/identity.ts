@@ -1,30 +1,24 @@
-import { readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { nanoid } from 'nanoid';
+import { SigningKey } from '../../common/signing-key.js';
+
+/** The peer's identity key's file inside its hidden state folder. */
+export const IDENTITY_KEY_FILE = 'identity.key';
 
 export interface Identity {
+  /** The id derived from the public key (common/signing-key.ts `idOfPublicKey`). */
   id: string;
-  created: number;
+  key: SigningKey;
+  /** True when the key was made by this start (a new folder, or one from before ids were proved). */
+  created: boolean;
 }
 
-const ID_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;
-
 /**
- * The peer's persistent id (an address can change, the id does not): made on first start and kept in
- * `.p2p/identity.json`, so the mesh knows the peer again when it returns from another address.
+ * The peer's persistent identity (an address can change, the id does not): an Ed25519 key pair made on first start
+ * and kept in `.p2p/identity.key` (owner-only), its id derived from the public key, so the mesh knows the peer
+ * again when it returns from another address and nobody else can claim that id (docs/SECURITY.md "Identities").
+ * A folder from an earlier release (an `identity.json` holding a made-up id) gets a key, and with it a new id.
  */
 export function loadIdentity(stateDir: string): Identity {
-  const file = join(stateDir, 'identity.json');
-  try {
-    const parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<Identity>;
-    if (typeof parsed.id === 'string' && ID_PATTERN.test(parsed.id)) {
-      return { id: parsed.id, created: typeof parsed.created === 'number' ? parsed.created : Date.now() };
-    }
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT' && !(err instanceof SyntaxError)) throw err;
-  }
-  const identity = { id: nanoid(), created: Date.now() };
-  writeFileSync(`${file}.tmp`, JSON.stringify(identity) + '\n');
-  renameSync(`${file}.tmp`, file);
-  return identity;
+  const { key, created } = SigningKey.loadOrCreate(join(stateDir, IDENTITY_KEY_FILE));
+  return { id: key.id, key, created };
 }

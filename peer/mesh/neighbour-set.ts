@@ -10,6 +10,11 @@ import type { Dialer } from '../transport/transport.js';
 export interface NeighbourSetOptions extends NeighbourLinkOptions {
   /** Time allowed to connect and exchange hellos. Default 5000 ms. */
   dialTimeoutMs?: number;
+  /**
+   * The id the metadata server last listed live under `name`, if any: a hello naming a live peer with another id is
+   * refused (peer/mesh/origin-check.ts keeps that list). Default: no list.
+   */
+  liveIdOf?: (name: string) => string | undefined;
 }
 
 export interface NeighbourSetEvents {
@@ -83,6 +88,13 @@ export class NeighbourSet extends EventEmitter<NeighbourSetEvents> {
       });
       if (hello.name !== ref.name)
         throw new P2pError('P2P_ERR_UNEXPECTED_MESSAGE', `expected ${ref.name}, reached ${hello.name}`);
+      // The metadata server vouched for ref.id (it checked the proof at join): the peer reached must prove it.
+      const proved = channel.identity?.id;
+      if (proved !== ref.id || hello.id !== ref.id)
+        throw new P2pError(
+          'P2P_ERR_IDENTITY',
+          `${ref.name} at that address proved id ${proved ?? 'none'}, not ${ref.id}`,
+        );
       if (this.stopped) throw new P2pError('P2P_ERR_CLOSED', 'this peer is leaving');
       this.add(channel, hello, me.id);
     } catch (err) {
@@ -93,11 +105,21 @@ export class NeighbourSet extends EventEmitter<NeighbourSetEvents> {
     }
   }
 
-  /** Takes a link a neighbour dialled: answers its hello, or closes it when it is ourselves. */
+  /**
+   * Takes a link a neighbour dialled: answers its hello, or closes it when it is ourselves or not who it says it is
+   * (its hello's id is not the one its connection proved, or its name is a neighbour's or a live peer's with another
+   * id: nobody takes over a name or a link without that peer's key).
+   */
   accept(channel: PeerChannel, hello: Hello): void {
     const me = this.self();
     if (this.stopped || hello.name === me.name) {
       channel.destroy(new P2pError('P2P_ERR_UNEXPECTED_MESSAGE', `${hello.name} is this peer's own name`));
+      return;
+    }
+    const impostor = this.impostor(channel, hello);
+    if (impostor) {
+      channel.destroy(new P2pError('P2P_ERR_IDENTITY', impostor));
+      this.emit('failed', hello.name, impostor);
       return;
     }
     channel.send('hello', me);
@@ -119,6 +141,20 @@ export class NeighbourSet extends EventEmitter<NeighbourSetEvents> {
   closeAll(reason: string): void {
     this.stopped = true;
     for (const link of this.links.values()) link.close(reason);
+  }
+
+  /** Why an accepted hello is not from the peer it names, or undefined. */
+  private impostor(channel: PeerChannel, hello: Hello): string | undefined {
+    const proved = channel.identity?.id;
+    if (proved !== hello.id)
+      return `a hello as ${hello.name} (id ${hello.id}) came over a connection that proved id ${proved ?? 'none'}`;
+    const linked = this.links.get(hello.name);
+    if (linked && linked.ref.id !== hello.id)
+      return `a hello as ${hello.name} with id ${hello.id}, but the neighbour ${hello.name} is linked with id ${linked.ref.id}`;
+    const live = this.options.liveIdOf?.(hello.name);
+    if (live !== undefined && live !== hello.id)
+      return `a hello as ${hello.name} with id ${hello.id}, but the metadata server lists ${hello.name} with id ${live}`;
+    return undefined;
   }
 
   private add(channel: PeerChannel, hello: Hello, dialerId: string): void {

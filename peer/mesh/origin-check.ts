@@ -54,6 +54,11 @@ export class OriginCheck {
     if (!this.last || at >= this.last.at) this.last = { peers, at };
   }
 
+  /** The id the server's last list gave a live peer called `name`, if it listed one. */
+  liveIdOf(name: string): string | undefined {
+    return this.last?.peers.find((p) => p.name === name)?.id;
+  }
+
   /** Asks the server for its list now (on joining: the list must be at hand should the server go away soon). */
   refresh(): void {
     void this.askAfter(this.sources.now());

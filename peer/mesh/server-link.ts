@@ -33,6 +33,11 @@ export interface ServerLinkOptions {
   backoffs?: number[];
   /** The mesh key file, named in the sentence when the server refuses the key. Default: "the mesh key". */
   keyFile?: string;
+  /**
+   * The server's identity as first met (peer/files/server-pin.ts): a server proving another key is refused.
+   * Default: any server is accepted (parts tested on their own).
+   */
+  serverPin?: { check(publicKey: Buffer, server: string): string | undefined };
 }
 
 export interface JoinInfo {
@@ -195,6 +200,14 @@ export class ServerLink extends EventEmitter<ServerLinkEvents> {
       channel.destroy();
       return;
     }
+    const impostor = channel.identity && this.options.serverPin?.check(channel.identity.publicKey, this.display);
+    if (impostor) {
+      // Not a server that cannot be reached: one this peer must not join (exit 2), whatever it would answer.
+      channel.destroy();
+      this.emit('refused', 'P2P_ERR_IDENTITY', impostor, !this.joinedOnce, true);
+      this.stop();
+      return;
+    }
     this.channel = channel;
     channel.on('message', (msg) => this.onMessage(msg));
     channel.on('close', (err) => this.closed(channel, err));
@@ -235,6 +248,8 @@ export class ServerLink extends EventEmitter<ServerLinkEvents> {
       return `the metadata server at ${this.display} refused this peer's mesh key (${key}): copy the server's mesh.key here, or pass --key-file`;
     if (err.failure === 'far-end-open')
       return `the metadata server at ${this.display} runs an open mesh (--open) but this peer has a mesh key (${key}): start this peer with --open too, or the server without it`;
+    if (err.failure === 'far-end-keyed')
+      return `the metadata server at ${this.display} runs a keyed mesh and this peer runs --open: start the peer without --open, with a copy of the server's mesh.key`;
     return undefined;
   }
 

@@ -7,9 +7,10 @@
 import { createHash } from 'node:crypto';
 import { connect } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { nanoid } from 'nanoid';
 import type { Channel } from '../../common/channel.js';
-import { secureDialled, type MeshMode } from '../../common/mesh-tls.js';
+import type { MeshMode } from '../../common/mesh-tls.js';
+import { SigningKey } from '../../common/signing-key.js';
+import { memberHandshake } from '../../harness/member-handshake.js';
 import { Transport, type Listening } from '../transport/transport.js';
 import { peerMessages, type PeerMessages } from '../../common/wire/peer-messages.js';
 import type { Tagged } from '../../common/message-table.js';
@@ -47,13 +48,17 @@ export function pieceFrame(index: number, data: Buffer): Buffer {
 /** A raw stream to a peer's port, secured with `mesh` (keyed: a TLS-PSK member that may then send garbage). */
 export function dialRaw(port: number, mesh: MeshMode): Promise<Duplex> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ host: '127.0.0.1', port }, () => secureDialled(socket, mesh).then(resolve, reject));
+    const socket = connect({ host: '127.0.0.1', port }, () =>
+      memberHandshake(socket, mesh).then(({ stream }) => resolve(stream), reject),
+    );
     socket.once('error', reject);
   });
 }
 
 export class FakePeer {
-  readonly id = nanoid();
+  /** Its identity key: a fake proves its own id like any member (what it claims beyond that is up to the test). */
+  readonly key = SigningKey.generate();
+  readonly id = this.key.id;
   readonly received: Tagged<PeerMessages>[] = [];
   /** Connections dialled into the fake's own listener (offers a real holder makes to it). */
   readonly inbound: { channel: FakeChannel; first: Tagged<PeerMessages> }[] = [];
@@ -66,7 +71,7 @@ export class FakePeer {
     readonly name = 'mallory',
     mesh: MeshMode,
   ) {
-    this.transport = new Transport({ mesh });
+    this.transport = new Transport({ mesh, identity: this.key });
   }
 
   async listen(): Promise<void> {

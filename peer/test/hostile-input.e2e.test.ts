@@ -279,6 +279,8 @@ test('a peer that cannot reach the metadata server says so, retries, and joins o
         String(free),
         '--peer-ports',
         '45000-45199',
+        '--state',
+        join(late.root, '.server-state'),
         ...late.meshArgs(),
       ],
       { stdio: 'ignore' },

@@ -53,7 +53,7 @@ test('every peer joins with a persistent id and symmetric neighbour links', asyn
   for (const [name, peer] of mesh.peers) {
     const ready = peer.events.find((e) => e.event === 'ready') as Extract<PeerEvent, { event: 'ready' }>;
     assert.is(ready.name, name);
-    assert.match(ready.id, /^[A-Za-z0-9_-]{21}$/);
+    assert.match(ready.id, /^[A-Za-z0-9_-]{22}$/); // derived from its identity key (common/signing-key.ts)
     assert.ok(peer.neighbours().length >= 1, `${name} has a neighbour`);
     for (const n of peer.neighbours()) assert.ok(mesh.peer(n).neighbours().includes(name), `${n} lists ${name} back`);
   }
@@ -196,7 +196,7 @@ test('a peer killed with SIGKILL is noticed within seconds and the mesh repairs'
     if (Date.now() > deadline) assert.unreachable(`mesh did not repair after SIGKILL: ${JSON.stringify(topo.peers)}`);
     await new Promise((r) => setTimeout(r, 300));
   }
-  assert.ok(existsSync(join(s7.dir, '.p2p', 'identity.json')));
+  assert.ok(existsSync(join(s7.dir, '.p2p', 'identity.key')));
 });
 
 test('Stop all: every peer leaves with exit 0 and the metadata server keeps running', async ({ mesh }) => {

@@ -13,12 +13,16 @@ import { NeighbourSet } from '../mesh/neighbour-set.js';
 import type { DialOptions, Dialer } from '../transport/transport.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** What the identity proof would have given (common/identity-proof.ts): only the id matters to NeighbourSet. */
+const proved = (id: string) => ({ id, publicKey: Buffer.alloc(32) });
 
 /** An in-memory "network": port → the set listening there. Dialled connections open with a first message, as PeerListener sorts them. */
 class MemoryNet {
   readonly sets = new Map<number, NeighbourSet>();
+  readonly ids = new Map<number, string>();
 
-  dialer(): Dialer {
+  /** A dialler for the set whose id is `myId`: each end of a pair learns the other's id, as the proof gives it. */
+  dialer(myId: string): Dialer {
     const net = this;
     return {
       async dial<M extends object>(
@@ -29,13 +33,14 @@ class MemoryNet {
         const acceptor = net.sets.get(target.port);
         if (!acceptor) throw new Error(`connect ECONNREFUSED ${target.port}`);
         const [a, b] = duplexPair();
-        const theirs = new Channel<PeerMessages>(b, peerMessages, { remote: 'memory' });
+        const theirs = new Channel<PeerMessages>(b, peerMessages, { remote: 'memory', identity: proved(myId) });
         theirs.once('message', (msg) => {
           if (msg.kind === 'hello') acceptor.accept(theirs, msg.body);
           else theirs.destroy();
         });
         return new Channel(a, table, {
           remote: `memory:${target.port}`,
+          identity: proved(net.ids.get(target.port)!),
           ...(options.idleTimeoutMs ? { idleTimeoutMs: options.idleTimeoutMs } : {}),
         });
       },
@@ -45,12 +50,13 @@ class MemoryNet {
 
 function peer(net: MemoryNet, name: string, id: string, port: number) {
   const events: string[] = [];
-  const set = new NeighbourSet(() => ({ name, id, host: 'memory', port, neighbours: set.names() }), net.dialer(), {
+  const set = new NeighbourSet(() => ({ name, id, host: 'memory', port, neighbours: set.names() }), net.dialer(id), {
     pingIntervalMs: 20,
   });
   set.on('up', (link) => events.push(`up ${link.name}`));
   set.on('down', (n, reason) => events.push(`down ${n}: ${reason}`));
   net.sets.set(port, set);
+  net.ids.set(port, id);
   return { set, events, ref: { name, id, host: 'memory', port } };
 }
 
@@ -101,7 +107,7 @@ test('a neighbour that goes silent is reported down after its dead-after time, w
   );
   const events: string[] = [];
   set.on('down', (n, reason) => events.push(`down ${n}: ${reason}`));
-  set.accept(new Channel<PeerMessages>(x, peerMessages), {
+  set.accept(new Channel<PeerMessages>(x, peerMessages, { identity: proved('zzzzzzzzzz') }), {
     name: 'zed',
     id: 'zzzzzzzzzz',
     host: 'memory',
@@ -116,6 +122,47 @@ test('a neighbour that goes silent is reported down after its dead-after time, w
   );
   assert.ok(Date.now() - started >= 70);
   frozen.destroy();
+});
+
+test('a hello is refused unless its id is the one its connection proved, and it cannot take over a name', async () => {
+  const unused: Dialer = { dial: () => Promise.reject(new Error('unused')) };
+  const set = new NeighbourSet(
+    () => ({ name: 'alice', id: 'aaaaaaaaaa', host: 'memory', port: 1, neighbours: [] }),
+    unused,
+    { pingIntervalMs: 1000, liveIdOf: (name) => (name === 'carol' ? 'cccccccccc' : undefined) },
+  );
+  const failed: string[] = [];
+  set.on('failed', (name, reason) => failed.push(`${name}: ${reason}`));
+  const hello = (name: string, id: string) => ({ name, id, host: 'memory', port: 9, neighbours: [] });
+  const offer = (provedId: string, name: string, claimedId: string) => {
+    const [x, y] = duplexPair();
+    const far = new Channel<PeerMessages>(y, peerMessages, { idleTimeoutMs: 0 });
+    const near = new Channel<PeerMessages>(x, peerMessages, { identity: proved(provedId) });
+    set.accept(near, hello(name, claimedId));
+    return { near, far };
+  };
+  // Claims bob's id over a connection that proved another.
+  const forged = offer('mmmmmmmmmm', 'bob', 'bbbbbbbbbb');
+  assert.not.ok(forged.near.isOpen);
+  assert.equal(set.names(), []);
+  // bob, proved: linked.
+  const bob = offer('bbbbbbbbbb', 'bob', 'bbbbbbbbbb');
+  assert.ok(bob.near.isOpen);
+  assert.equal(set.names(), ['bob']);
+  // Someone else, proving its own id, says it is bob: bob's link stays.
+  const second = offer('mmmmmmmmmm', 'bob', 'mmmmmmmmmm');
+  assert.not.ok(second.near.isOpen);
+  assert.ok(bob.near.isOpen);
+  // carol is live with another id on the metadata server's list.
+  const carol = offer('mmmmmmmmmm', 'carol', 'mmmmmmmmmm');
+  assert.not.ok(carol.near.isOpen);
+  assert.equal(set.names(), ['bob']);
+  assert.is(failed.length, 3, failed.join('; '));
+  assert.match(failed[0]!, /proved id mmmmmmmmmm/);
+  assert.match(failed[1]!, /linked with id bbbbbbbbbb/);
+  assert.match(failed[2]!, /lists carol with id cccccccccc/);
+  set.closeAll('test over');
+  for (const c of [forged, bob, second, carol]) c.far.destroy();
 });
 
 test.run();

@@ -4,7 +4,8 @@
  * sends all but the end of the piece it was asked for, then stalls: its memory grows by about 8 pieces, not 14.
  */
 import { once } from 'node:events';
-import { secureDialled, type MeshMode } from '../../common/mesh-tls.js';
+import type { MeshMode } from '../../common/mesh-tls.js';
+import { memberHandshake } from '../../harness/member-handshake.js';
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { suite } from 'uvu';
@@ -33,11 +34,13 @@ async function offer(mode: MeshMode, port: number, localAddress: string, body: P
   const raw = connect({ host: '127.0.0.1', port, localAddress });
   raw.on('error', () => undefined);
   await once(raw, 'connect');
-  const channel: FakeChannel = new Channel(await secureDialled(raw, mode), peerMessages, { idleTimeoutMs: 30_000 });
+  const { stream, key } = await memberHandshake(raw, mode);
+  const channel: FakeChannel = new Channel(stream, peerMessages, { idleTimeoutMs: 30_000 });
   const answer = await new Promise<Tagged<PeerMessages>>((resolve, reject) => {
     channel.once('message', resolve);
     channel.once('close', () => reject(new Error('requester closed without answering')));
-    channel.send('offer', body);
+    // A holder names itself by the id it proved (a member may lie about anything else in its offer).
+    channel.send('offer', { ...body, from: { ...body.from, id: key.id } });
   });
   return { channel, answer };
 }

@@ -18,6 +18,7 @@ import { PeerListener } from '../transport/peer-listener.js';
 import { Transport } from '../transport/transport.js';
 import { generateMeshKey } from '../../common/mesh-key.js';
 import { keyedMesh, OPEN_MESH, type MeshMode } from '../../common/mesh-tls.js';
+import { SigningKey } from '../../common/signing-key.js';
 import type { PeerEventBody } from '../control/peer-events.js';
 import { Upload } from '../transfer/upload.js';
 import { sha256, sha256File } from '../../harness/mesh.js';
@@ -27,7 +28,9 @@ async function swarm(holders: number, bytes: number, mesh: MeshMode = keyedMesh(
   const requester = new PeerFolders(join(root, 'requester')).ensure();
   const hasher = new Hasher();
   // Keyed by default: every transfer connection then runs TLS-PSK, as in a real mesh.
-  const transport = new Transport({ mesh });
+  // One transport plays every part, so every end proves this one key: every ref below names its id.
+  const key = SigningKey.generate();
+  const transport = new Transport({ mesh, identity: key });
   const listener = new PeerListener(transport);
   await listener.listen('127.0.0.1', 0);
   const data = randomBytes(bytes);
@@ -39,7 +42,7 @@ async function swarm(holders: number, bytes: number, mesh: MeshMode = keyedMesh(
   // Hashed before the search: holders then answer together (hashing one after another let the first one finish a
   // small file alone on a busy machine).
   const digests = await Promise.all(catalogs.map((catalog) => catalog.digest(catalog.resolve('data.bin')!)));
-  const me = { name: 'requester', id: 'requester-id-1', host: '127.0.0.1', port: listener.port! };
+  const me = { name: 'requester', id: key.id, host: '127.0.0.1', port: listener.port! };
   const uploads: Upload[] = [];
   const downloads = new Downloads(
     requester.downloads,
@@ -58,7 +61,7 @@ async function swarm(holders: number, bytes: number, mesh: MeshMode = keyedMesh(
             held,
             digests[i]!,
             'requester',
-            { name: `h${i}`, id: `holder-id-${i}000`, host: '127.0.0.1', port: 1 },
+            { name: `h${i}`, id: key.id, host: '127.0.0.1', port: 1 },
             { timeoutMs: 200 },
           );
           uploads.push(upload);

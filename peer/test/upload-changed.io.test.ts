@@ -16,6 +16,7 @@ import { Upload } from '../transfer/upload.js';
 import { PeerListener } from '../transport/peer-listener.js';
 import { Transport } from '../transport/transport.js';
 import { generateMeshKey } from '../../common/mesh-key.js';
+import { SigningKey } from '../../common/signing-key.js';
 import { keyedMesh } from '../../common/mesh-tls.js';
 
 const MiB = 1024 * 1024;
@@ -24,7 +25,8 @@ const digest = (b: Uint8Array) => createHash('sha256').update(b).digest();
 test('a file rewritten mid-upload: the upload fails with a clear reason and no piece of the new bytes is sent', async () => {
   const root = mkdtempSync(join(tmpdir(), 'upload-changed-'));
   const hasher = new Hasher();
-  const transport = new Transport({ mesh: keyedMesh(generateMeshKey()) });
+  const key = SigningKey.generate(); // both ends: every ref names its id
+  const transport = new Transport({ mesh: keyedMesh(generateMeshKey()), identity: key });
   const listener = new PeerListener(transport);
   try {
     await listener.listen('127.0.0.1', 0);
@@ -37,8 +39,8 @@ test('a file rewritten mid-upload: the upload fails with a clear reason and no p
     const held = catalog.resolve('data.bin')!;
     assert.ok(held, 'a settled file is offered');
     const { manifest, stamp } = await catalog.version(held);
-    const me = { name: 'requester', id: 'requester-id-1', host: '127.0.0.1', port: listener.port! };
-    const holder = { name: 'holder', id: 'holder-id-0001', host: '127.0.0.1', port: 1 };
+    const me = { name: 'requester', id: key.id, host: '127.0.0.1', port: listener.port! };
+    const holder = { name: 'holder', id: key.id, host: '127.0.0.1', port: 1 };
     const upload = new Upload('query-0001', held, manifest, 'requester', holder, { readAhead: 1 }, stamp);
     const failed = new Promise<string>((resolve) => {
       upload.on('failed', (reason) => resolve(reason));

@@ -24,6 +24,9 @@ export async function askHolder(
   const { channel, first } = await transport.dial(holder, peerMessages, { idleTimeoutMs: 5000 }).then(
     (open) =>
       new Promise<Answer>((resolve) => {
+        // The index or the address book named the holder by id: the peer reached must prove it.
+        if (open.identity?.id !== holder.id)
+          return resolve({ channel: open, first: `the peer at that address is not ${holder.name} (another id)` });
         open.once('message', (msg) =>
           resolve({
             channel: open,

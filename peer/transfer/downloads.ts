@@ -117,6 +117,8 @@ export class Downloads extends EventEmitter<{
     const job = this.jobs.get(offer.qid) ?? this.aliases.get(offer.qid);
     const decline = (reason: string) => declineOffer(channel, offer.qid, reason);
     if (!job) return decline('no search with this id is waiting (it finished or timed out)');
+    if (channel.identity?.id !== offer.from.id)
+      return decline(`the offer names ${offer.from.name}'s id, but this connection proved another`);
     const checked = readOffer(offer);
     if (typeof checked === 'string') {
       this.emit('log', `declined ${offer.from.name}'s offer of ${offer.file}: ${checked}`, 'warn');

@@ -69,6 +69,12 @@ export class Upload extends EventEmitter<UploadEvents> {
       this.finish('failed', describeError(err));
       return;
     }
+    // The origin's id is the one the mesh knows for it (peer/mesh/origin-check.ts): whoever answers must prove it.
+    if (channel.identity?.id !== target.id) {
+      channel.destroy();
+      this.finish('failed', `the peer at ${target.host}:${target.port} is not ${target.name} (it proved another id)`);
+      return;
+    }
     await this.serve(channel);
   }
 

@@ -36,6 +36,8 @@ export class Uploads {
       channel.send('decline', { qid: fetch.qid, reason });
       channel.end();
     };
+    if (channel.identity?.id !== fetch.from.id)
+      return decline(`the fetch names ${fetch.from.name}'s id, but this connection proved another`);
     let held: HeldFile | undefined;
     try {
       held = this.catalog.resolve(fetch.file);

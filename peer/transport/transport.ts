@@ -1,7 +1,7 @@
 /**
  * The peer's transport seam: the only module that opens, accepts and wraps TCP connections. Every dial (neighbour
  * links, the metadata server link, fetches, upload dial-backs) and every accepted connection passes through here,
- * so the step that secures a connection (the mesh-key handshake, and later the identity proof; docs/PROTOCOL.md
+ * so the step that secures a connection (the mesh-key handshake, then the identity proof; docs/PROTOCOL.md
  * "Transport and liveness") has exactly one home: `secure()`. Callers get a framed `Channel`, never a socket.
  *
  * May import: Node's standard library and `common/`.
@@ -12,11 +12,18 @@ import { Channel } from '../../common/channel.js';
 import { describeError, TimeoutError } from '../../common/errors.js';
 import { formatHostPort, type HostPort } from '../../common/host-port.js';
 import type { MessageTable } from '../../common/message-table.js';
-import { secureAccepted, secureDialled, type MeshMode } from '../../common/mesh-tls.js';
+import { IdentityProofError, proveAccepted, proveDialled, type ProvedIdentity } from '../../common/identity-proof.js';
+import { MeshHandshakeError, secureAccepted, secureDialled, type MeshMode } from '../../common/mesh-tls.js';
+import { SigningKey } from '../../common/signing-key.js';
 
 export interface TransportOptions {
   /** Keyed (TLS-PSK with the mesh key) or open (`--open`): every connection, dialled or accepted. */
   mesh: MeshMode;
+  /**
+   * This peer's identity key: every connection proves it, and learns the far end's (common/identity-proof.ts).
+   * Default: a fresh key (parts tested on their own).
+   */
+  identity?: SigningKey;
   /** Time allowed to connect and secure a dialled connection, unless a dial says otherwise. Default 5000 ms. */
   connectTimeoutMs?: number;
 }
@@ -65,10 +72,12 @@ export type Role = 'dialer' | 'acceptor';
 export class Transport implements Dialer {
   private readonly connectTimeoutMs: number;
   readonly mesh: MeshMode;
+  private readonly identity: SigningKey;
 
   constructor(options: TransportOptions) {
     this.connectTimeoutMs = options.connectTimeoutMs ?? 5000;
     this.mesh = options.mesh;
+    this.identity = options.identity ?? SigningKey.generate();
   }
 
   dial<M extends object>(target: HostPort, table: MessageTable<M>, options: DialOptions = {}): Promise<Channel<M>> {
@@ -92,13 +101,13 @@ export class Transport implements Dialer {
         socket.off('error', fail);
         socket.on('error', () => undefined);
         this.secure(socket, 'dialer').then(
-          (stream) => {
+          ({ stream, identity }) => {
             clearTimeout(timer);
             if (settled) return void stream.destroy();
             settled = true;
             if (socket.destroyed || stream.destroyed)
               return reject(new Error(`${remote} closed the connection while it was being set up`));
-            resolve(this.wrap(stream, table, options, remote));
+            resolve(this.wrap(stream, table, options, remote, identity));
           },
           (err: unknown) => fail(err instanceof Error ? err : new Error(describeError(err))),
         );
@@ -163,11 +172,11 @@ export class Transport implements Dialer {
       this.connectTimeoutMs,
     );
     this.secure(socket, 'acceptor').then(
-      (stream) => {
+      ({ stream, identity }) => {
         clearTimeout(timer);
         if (settled || socket.destroyed || stream.destroyed) return void stream.destroy();
         settled = true;
-        handlers.channel(this.wrap(stream, table, options, remote));
+        handlers.channel(this.wrap(stream, table, options, remote, identity));
       },
       (err: unknown) => fail(err instanceof Error ? err : new Error(describeError(err))),
     );
@@ -175,12 +184,23 @@ export class Transport implements Dialer {
 
   /**
    * Every connection, dialled or accepted, passes here before its first frame: the TLS-PSK handshake with the mesh
-   * key (common/mesh-tls.ts; plain TCP with `--open`). It resolves with the secured stream, the TLSSocket when keyed
-   * (the place for an identity proof bound to its keying material), or rejects, which closes only this connection.
-   * The caller's deadline bounds it; an error or a close during the handshake rejects it.
+   * key (common/mesh-tls.ts; plain TCP with `--open`), then the identity proof bound to that session
+   * (common/identity-proof.ts). It resolves with the secured stream and who the far end proved to be, or rejects,
+   * which closes only this connection. The caller's deadline bounds it; an error or a close rejects it.
    */
-  private secure(socket: Socket, role: Role): Promise<Duplex> {
-    return role === 'dialer' ? secureDialled(socket, this.mesh) : secureAccepted(socket, this.mesh);
+  private async secure(socket: Socket, role: Role): Promise<{ stream: Duplex; identity: ProvedIdentity }> {
+    const stream = role === 'dialer' ? await secureDialled(socket, this.mesh) : await secureAccepted(socket, this.mesh);
+    try {
+      const identity =
+        role === 'dialer' ? await proveDialled(stream, this.identity) : await proveAccepted(stream, this.identity);
+      return { stream, identity };
+    } catch (err) {
+      stream.destroy();
+      // Open, we got something else than the proof back: only a keyed process answers so (its plain refusal).
+      if (err instanceof IdentityProofError && err.failure === 'not-proof' && role === 'dialer' && !this.mesh.keyed)
+        throw new MeshHandshakeError('far-end-keyed', 'the far end runs a keyed mesh, and this process runs --open');
+      throw err;
+    }
   }
 
   private wrap<M extends object>(
@@ -188,9 +208,11 @@ export class Transport implements Dialer {
     table: MessageTable<M>,
     options: LinkOptions,
     remote: string,
+    identity: ProvedIdentity,
   ): Channel<M> {
     return new Channel(stream, table, {
       remote,
+      identity,
       ...(options.idleTimeoutMs !== undefined ? { idleTimeoutMs: options.idleTimeoutMs } : {}),
       ...(options.maxFrameBytes !== undefined ? { maxFrameBytes: options.maxFrameBytes } : {}),
     });
