@@ -1,4 +1,8 @@
 import type { PeerEventReport } from '../control/peer-events.js';
+import type { PeerMessages } from '../../common/wire/peer-messages.js';
+import type { Manifest } from '../content/manifest.js';
+import type { PeerChannel } from '../transport/peer-listener.js';
+import type { ContentWant } from './content-choice.js';
 import type { IndexEntry } from '../../common/wire/server-messages.js';
 import type { PeerRef } from '../../common/wire/shapes.js';
 import type { Dialer } from '../transport/transport.js';
@@ -26,6 +30,17 @@ export interface Job {
   cancelled?: { by: number; discard: boolean };
   /** The last holder that offered different content under this name (its file changed, or another version). */
   otherContent?: { from: string; sha256: string };
+  /** What the user narrowed it to: `FILE from PEER`, `FILE sha256 PREFIX` (empty for a plain `FILE`). */
+  want: ContentWant;
+  /** Offers answering a flood, held open for DownloadsOptions.chooseWindowMs until the content is chosen. */
+  gathering?: { offers: GatheredOffer[]; timer: NodeJS.Timeout };
+}
+
+/** An offer held while a flood's answers are gathered, with its decoded manifest. */
+export interface GatheredOffer {
+  channel: PeerChannel;
+  offer: PeerMessages['offer'];
+  manifest: Manifest;
 }
 
 /**
@@ -53,6 +68,13 @@ export function cancelledEvent(job: Job, file: string, kept: number): PeerEventR
 export interface DownloadsOptions {
   /** How long a search waits for a first holder before `not-found`. Default 3000 ms. */
   queryTimeoutMs?: number;
+  /**
+   * After a flood's first offer, how long other offers are gathered before a content is chosen, so different
+   * contents under one name answer `ambiguous` (docs/CONTRACT.md "Choosing among contents"). Holders dial back
+   * within milliseconds on a LAN. Only a flood waits: holders named by the index or the address book are dialled at
+   * once. Default 300 ms.
+   */
+  chooseWindowMs?: number;
   /** Times a download whose holders all left looks for new ones before it gives up (keeping its pieces). Default 3. */
   relocateAttempts?: number;
   /** Pause before each of those attempts, times the attempt number. Default 1000 ms. */
@@ -73,4 +95,6 @@ export interface Locator {
   hopLimit: number;
   /** Dials holders (`fetch`). */
   transport: Dialer;
+  /** Whether a peer of that (canonical) name is in the mesh now: a live peer the server lists, or a neighbour. */
+  member(name: string): Promise<boolean>;
 }

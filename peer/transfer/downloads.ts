@@ -9,11 +9,13 @@ import { sameName, stemOf } from '../files/file-name.js';
 import type { Hasher } from '../content/hasher.js';
 import type { PartialFiles, PartialRecord } from '../content/partial-file.js';
 import type { PeerChannel } from '../transport/peer-listener.js';
-import { caused, type PeerEventReport } from '../control/peer-events.js';
+import { caused, type AmbiguousChoice, type PeerEventReport } from '../control/peer-events.js';
+import type { Manifest } from '../content/manifest.js';
 import { askHolder, declineOffer, readOffer } from './ask-holder.js';
-import { knownHolders } from './known-holders.js';
-import { notFoundMessage, suggestNames } from './suggestions.js';
+import { ambiguousMessage, chooseKnown, chooseOffered, unwanted, type ContentWant } from './content-choice.js';
+import { noHolderAnswer } from './no-holder.js';
 import { cancelledEvent, giveUpReason, type DownloadsOptions, type Job, type Locator } from './download-job.js';
+import { reportSwarm } from './swarm-report.js';
 import { SwarmDownload, type SwarmOptions } from './swarm-download.js';
 
 export type { DownloadsOptions, Locator } from './download-job.js';
@@ -22,8 +24,9 @@ export type { DownloadsOptions, Locator } from './download-job.js';
  * Every download of this peer. A download first finds holders without flooding, from the metadata server's index,
  * then from the address book of recent sightings, and dials them (`fetch`); when neither knows a holder (or the
  * server is unreachable) it floods the mesh and holders dial back. All holders of the same content feed one
- * SwarmDownload; offers of a different file under the same name are declined. Interrupted downloads resume from
- * their verified pieces when asked for again and when the peer starts.
+ * SwarmDownload; offers of a different file under the same name are declined. Holders that disagree on the content
+ * of a name make it answer `ambiguous` (content-choice.ts). Interrupted downloads resume from their verified pieces
+ * when asked for again and when the peer starts.
  */
 export class Downloads extends EventEmitter<{
   event: (e: PeerEventReport) => void;
@@ -45,6 +48,7 @@ export class Downloads extends EventEmitter<{
     super();
     this.opts = {
       queryTimeoutMs: 3000,
+      chooseWindowMs: 300,
       relocateAttempts: 3,
       relocateDelayMs: 1000,
       downloadsLabel: 'Downloads',
@@ -53,22 +57,30 @@ export class Downloads extends EventEmitter<{
     };
   }
 
-  /** Starts (or resumes) the download of what the user typed in command line `cmd`. */
-  start(query: string, cmd?: number): void {
+  /** Starts (or resumes) the download of what the user typed in command line `cmd`, narrowed to `want`. */
+  start(query: string, cmd?: number, want: ContentWant = {}): void {
+    if (want.from === this.locator.self().name) {
+      this.emit('event', caused({ event: 'error', message: `${want.from} is this peer: name another peer` }, cmd));
+      return;
+    }
     if ([...this.jobs.values()].some((j) => sameName(j.query, query) || sameName(j.swarm?.content.file ?? '', query))) {
       this.emit('event', caused({ event: 'error', message: `${query} is already being downloaded` }, cmd));
       return;
     }
-    const partial = this.partials.all().find((r) => sameName(r.file, query) || sameName(stemOf(r.file), query));
+    const partial = this.partials
+      .all()
+      .find(
+        (r) => (sameName(r.file, query) || sameName(stemOf(r.file), query)) && !unwanted(want, '', r.manifest.sha256),
+      );
     if (partial && this.byContent(partial.manifest.sha256)) {
       this.emit('event', caused({ event: 'error', message: `${partial.file} is already being downloaded` }, cmd));
       return;
     }
     if (partial) {
-      void this.resume(partial, cmd);
+      void this.resume(partial, cmd, want);
       return;
     }
-    const job = this.newJob(query, undefined, undefined, cmd);
+    const job = this.newJob(query, undefined, undefined, cmd, want);
     this.armNotFound(job);
     void this.locate(job);
   }
@@ -112,8 +124,8 @@ export class Downloads extends EventEmitter<{
     }
   }
 
-  /** An offer arrived: from a holder answering our flood, or in reply to our `fetch`. */
-  onOffer(channel: PeerChannel, offer: PeerMessages['offer']): void {
+  /** An offer arrived: from a holder answering our flood, or in reply to our `fetch` (`asked`). */
+  onOffer(channel: PeerChannel, offer: PeerMessages['offer'], asked = false): void {
     const job = this.jobs.get(offer.qid) ?? this.aliases.get(offer.qid);
     const decline = (reason: string) => declineOffer(channel, offer.qid, reason);
     if (!job) return decline('no search with this id is waiting (it finished or timed out)');
@@ -124,6 +136,8 @@ export class Downloads extends EventEmitter<{
     }
     const manifest = checked;
     this.book.record({ name: offer.file, size: offer.size, sha256: offer.sha256 }, offer.from);
+    const notChosen = unwanted(job.want, offer.from.name, offer.sha256);
+    if (notChosen) return decline(notChosen);
     if (job.swarm) {
       if (!job.swarm.matches(manifest)) {
         job.otherContent = { from: offer.from.name, sha256: offer.sha256 };
@@ -143,6 +157,20 @@ export class Downloads extends EventEmitter<{
       job.otherContent = { from: offer.from.name, sha256: offer.sha256 };
       return decline('a different file under the same name');
     }
+    // A flood's answers may disagree on the content: gather them briefly (holders the index named were chosen already).
+    if (!asked && !job.sha256 && !job.want.from) return this.gather(job, { channel, offer, manifest });
+    this.take(job, channel, offer, manifest);
+  }
+
+  /** Takes an offer of the content chosen for `job`: the first starts its swarm. */
+  private take(job: Job, channel: PeerChannel, offer: PeerMessages['offer'], manifest: Manifest): void {
+    if (this.jobs.get(job.qid) !== job) return declineOffer(channel, offer.qid, 'the search ended');
+    if (job.swarm) {
+      if (job.swarm.matches(manifest)) job.swarm.addSource(offer.from.name, channel);
+      else declineOffer(channel, offer.qid, 'a different file under the same name');
+      return;
+    }
+    const decline = (reason: string) => declineOffer(channel, offer.qid, reason);
     const other = this.byContent(offer.sha256);
     if (other) {
       // Another name for content already on its way: one partial file per content, so this request ends here.
@@ -161,6 +189,44 @@ export class Downloads extends EventEmitter<{
       .catch((err) => void swarm.abort(`cannot open the partial file: ${describeError(err)}`));
   }
 
+  /** Holds a flood's offer until chooseWindowMs after the first, then lets chooseOffered decide. */
+  private gather(job: Job, offer: NonNullable<Job['gathering']>['offers'][number]): void {
+    clearTimeout(job.timer); // an answer came: the window, not the query timeout, decides now
+    job.gathering ??= { offers: [], timer: setTimeout(() => this.choose(job), this.opts.chooseWindowMs) };
+    job.gathering.offers.push(offer);
+  }
+
+  private choose(job: Job): void {
+    const offers = job.gathering?.offers ?? [];
+    job.gathering = undefined;
+    const summary = offers.map(({ offer }) => ({ ...offer, from: offer.from.name }));
+    const decision = chooseOffered(job.query, job.want, summary);
+    if (decision?.kind === 'take') {
+      for (const { channel, offer, manifest } of offers) {
+        if (offer.file === decision.file && offer.sha256 === decision.sha256) this.take(job, channel, offer, manifest);
+        else declineOffer(channel, offer.qid, 'a different file under the same name');
+      }
+      return;
+    }
+    for (const { channel, offer } of offers) declineOffer(channel, offer.qid, 'holders disagree on this content');
+    if (decision) this.refuse(job, decision);
+  }
+
+  /** Ends a download that may not pick a content: `ambiguous`, or an `error` for a prefix matching several. */
+  private refuse(
+    job: Job,
+    decision: { kind: 'ambiguous'; file: string; choices: AmbiguousChoice[] } | { kind: 'refused'; message: string },
+  ): void {
+    this.drop(job);
+    if (decision.kind === 'refused') {
+      this.emit('event', caused({ event: 'error', message: decision.message }, job.cmd));
+      return;
+    }
+    const { file, choices } = decision;
+    const message = ambiguousMessage(file, choices);
+    this.emit('event', caused({ event: 'ambiguous', download: job.download, file, choices, message }, job.cmd));
+  }
+
   /** The download, if any, whose swarm holds this content. */
   private byContent(sha256: string): Job | undefined {
     return [...this.jobs.values()].find((j) => j.swarm && j.swarm.sha256 === sha256);
@@ -171,11 +237,12 @@ export class Downloads extends EventEmitter<{
     const jobs = [...this.jobs.values()];
     this.jobs.clear();
     this.aliases.clear();
-    await Promise.all(jobs.map((j) => (clearTimeout(j.timer), j.swarm?.abort(reason))));
+    await Promise.all(jobs.map((j) => (this.drop(j), j.swarm?.abort(reason))));
   }
 
-  private newJob(query: string, sha256?: string, download?: string, cmd?: number): Job {
+  private newJob(query: string, sha256?: string, download?: string, cmd?: number, want: ContentWant = {}): Job {
     const job: Job = {
+      want,
       qid: nanoid(),
       download: download ?? nanoid(),
       query,
@@ -199,23 +266,13 @@ export class Downloads extends EventEmitter<{
         return;
       }
       this.drop(job);
-      void this.closeNames(job.query).then((suggestions) => {
-        const message = notFoundMessage(job.query, suggestions);
-        const body = { event: 'not-found', download: job.download, file: job.query, suggestions, message } as const;
-        this.emit('event', caused(body, job.cmd));
-      });
+      void noHolderAnswer(job, this.locator, this.book).then((answer) => this.emit('event', answer));
     }, this.opts.queryTimeoutMs);
   }
 
-  /** Names close to one nobody holds: from the index's every name and the address book's (docs/CONTRACT.md "Events"). */
-  private async closeNames(query: string): Promise<string[]> {
-    const index = (await this.locator.index('all', '')) ?? [];
-    return suggestNames(query, [...index.map((e) => e.name), ...this.book.all().map((s) => s.name)]);
-  }
-
-  private async resume(record: PartialRecord, cmd?: number): Promise<void> {
+  private async resume(record: PartialRecord, cmd?: number, want: ContentWant = {}): Promise<void> {
     const { sha256, size } = record.manifest;
-    const job = this.newJob(record.file, sha256, record.download, cmd);
+    const job = this.newJob(record.file, sha256, record.download, cmd, want);
     const swarm = this.attach(job, { file: record.file, manifest: record.manifest });
     try {
       const have = await swarm.open(record);
@@ -238,8 +295,10 @@ export class Downloads extends EventEmitter<{
   private async locate(job: Job): Promise<void> {
     const index = (await this.locator.index('name', job.query)) ?? [];
     if (job.cancelled) return;
-    const targets = knownHolders(job.query, job.sha256, index, this.book.lookup(job.query));
-    targets.delete(this.locator.self().name);
+    const self = this.locator.self().name;
+    const known = chooseKnown(job.query, job.sha256, job.want, self, index, this.book.lookup(job.query));
+    if (known.kind !== 'holders') return this.refuse(job, known);
+    const targets = known.targets;
     for (const name of job.swarm ? [...job.asked] : []) targets.delete(name);
     if (targets.size === 0) {
       this.flood(job);
@@ -284,67 +343,19 @@ export class Downloads extends EventEmitter<{
       this.emit('log', `${holder.name} did not offer ${file}: ${answer.problem}`, 'info');
       return false;
     }
-    this.onOffer(answer.channel, answer.offer);
+    this.onOffer(answer.channel, answer.offer, true);
     return true;
   }
 
   private attach(job: Job, content: SwarmDownload['content']): SwarmDownload {
-    const swarm = new SwarmDownload(
-      job.qid,
-      content,
-      this.downloadsDir,
-      this.hasher,
-      this.partials,
-      this.opts.swarm,
-      job.download,
-    );
+    const { downloadsDir, hasher, partials } = this;
+    const swarm = new SwarmDownload(job.qid, content, downloadsDir, hasher, partials, this.opts.swarm, job.download);
     job.swarm = swarm;
-    const base = () => ({
-      download: job.download,
-      file: content.file,
-      ...(job.cmd === undefined ? {} : { cmd: job.cmd }),
-    });
-    const { size, sha256 } = content.manifest;
-    let first = '';
-    swarm.on('started', (from) => {
-      first = from;
-      this.emit('event', { event: 'download-started', ...base(), from, bytes: size, sha256 });
-    });
-    swarm.on('progress', (received, sources) =>
-      this.emit('event', {
-        event: 'download-progress',
-        ...base(),
-        from: sources[0]?.name ?? first,
-        bytes: size,
-        received,
-        sources,
-      }),
-    );
-    swarm.on('source', (name, what, detail) =>
-      this.emit(
-        'log',
-        `${content.file}: ${name} ${what === 'bad-piece' ? 'sent a bad piece' : what}: ${detail}`,
-        what === 'joined' ? 'info' : 'warn',
-      ),
-    );
-    swarm.on('stalled', () => void this.relocate(job));
-    swarm.on('complete', (name, sha256, sources) => {
-      this.drop(job);
-      this.emit('event', {
-        event: 'download-complete',
-        ...base(),
-        path: `${this.opts.downloadsLabel}/${name}`,
-        bytes: size,
-        sha256,
-        from: sources[0]?.name ?? first,
-        ms: Date.now() - job.started,
-        sources,
-      });
-    });
-    swarm.on('failed', (reason, kept) => {
-      this.drop(job);
-      if (job.cancelled) this.emit('event', cancelledEvent(job, content.file, kept));
-      else this.emit('event', { event: 'download-failed', ...base(), reason, kept });
+    reportSwarm(swarm, job, this.opts.downloadsLabel, {
+      event: (e) => this.emit('event', e),
+      log: (message, level) => this.emit('log', message, level),
+      stalled: () => void this.relocate(job),
+      ended: () => this.drop(job),
     });
     return swarm;
   }
@@ -370,6 +381,9 @@ export class Downloads extends EventEmitter<{
 
   private drop(job: Job): void {
     clearTimeout(job.timer);
+    clearTimeout(job.gathering?.timer);
+    for (const { channel, offer } of job.gathering?.offers ?? []) declineOffer(channel, offer.qid, 'the search ended');
+    job.gathering = undefined;
     this.jobs.delete(job.qid);
     for (const [qid, j] of this.aliases) if (j === job) this.aliases.delete(qid);
   }
