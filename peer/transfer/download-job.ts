@@ -1,7 +1,4 @@
 import type { PeerEventReport } from '../control/peer-events.js';
-import type { PeerMessages } from '../../common/wire/peer-messages.js';
-import type { Manifest } from '../content/manifest.js';
-import type { PeerChannel } from '../transport/peer-listener.js';
 import type { ContentWant } from './content-choice.js';
 import type { IndexEntry } from '../../common/wire/server-messages.js';
 import type { PeerRef } from '../../common/wire/shapes.js';
@@ -32,15 +29,21 @@ export interface Job {
   otherContent?: { from: string; sha256: string };
   /** What the user narrowed it to: `FILE from PEER`, `FILE sha256 PREFIX` (empty for a plain `FILE`). */
   want: ContentWant;
-  /** Offers answering a flood, held open for DownloadsOptions.chooseWindowMs until the content is chosen. */
-  gathering?: { offers: GatheredOffer[]; timer: NodeJS.Timeout };
+  /**
+   * A flood's first offer was taken: for DownloadsOptions.chooseWindowMs the finished file is not placed, and an offer
+   * of another content under its name makes the download `ambiguous` (docs/CONTRACT.md "Choosing among contents").
+   */
+  watch?: { offers: OfferSummary[]; release: (keep: boolean) => void; timer: NodeJS.Timeout };
+  /** Ended as `ambiguous` (or a refused prefix): its swarm's `failed` is not reported. */
+  refused?: boolean;
 }
 
-/** An offer held while a flood's answers are gathered, with its decoded manifest. */
-export interface GatheredOffer {
-  channel: PeerChannel;
-  offer: PeerMessages['offer'];
-  manifest: Manifest;
+/** Who offered which content under which name. */
+export interface OfferSummary {
+  file: string;
+  sha256: string;
+  size: number;
+  from: string;
 }
 
 /**
@@ -69,10 +72,10 @@ export interface DownloadsOptions {
   /** How long a search waits for a first holder before `not-found`. Default 3000 ms. */
   queryTimeoutMs?: number;
   /**
-   * After a flood's first offer, how long other offers are gathered before a content is chosen, so different
-   * contents under one name answer `ambiguous` (docs/CONTRACT.md "Choosing among contents"). Holders dial back
-   * within milliseconds on a LAN. Only a flood waits: holders named by the index or the address book are dialled at
-   * once. Default 300 ms.
+   * After a flood's first offer is taken, how long other offers may still show a different content under the name
+   * (docs/CONTRACT.md "Choosing among contents"): the data flows at once, but the file is placed only after this
+   * window. Holders dial back within milliseconds on a LAN. Holders named by the index or the address book were
+   * chosen before any was dialled, so they never wait. Default 300 ms.
    */
   chooseWindowMs?: number;
   /** Times a download whose holders all left looks for new ones before it gives up (keeping its pieces). Default 3. */

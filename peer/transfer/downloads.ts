@@ -10,11 +10,11 @@ import type { Hasher } from '../content/hasher.js';
 import type { PartialFiles, PartialRecord } from '../content/partial-file.js';
 import type { PeerChannel } from '../transport/peer-listener.js';
 import { caused, type AmbiguousChoice, type PeerEventReport } from '../control/peer-events.js';
-import type { Manifest } from '../content/manifest.js';
 import { askHolder, declineOffer, readOffer } from './ask-holder.js';
 import { ambiguousMessage, chooseKnown, chooseOffered, unwanted, type ContentWant } from './content-choice.js';
 import { noHolderAnswer } from './no-holder.js';
 import { cancelledEvent, giveUpReason, type DownloadsOptions, type Job, type Locator } from './download-job.js';
+import type { OfferSummary } from './download-job.js';
 import { reportSwarm } from './swarm-report.js';
 import { SwarmDownload, type SwarmOptions } from './swarm-download.js';
 
@@ -140,6 +140,7 @@ export class Downloads extends EventEmitter<{
     if (notChosen) return decline(notChosen);
     if (job.swarm) {
       if (!job.swarm.matches(manifest)) {
+        if (job.watch && sameName(offer.file, job.swarm.content.file)) return this.contested(job, channel, offer);
         job.otherContent = { from: offer.from.name, sha256: offer.sha256 };
         this.emit(
           'log',
@@ -149,6 +150,7 @@ export class Downloads extends EventEmitter<{
         return decline('a different file under the same name');
       }
       job.swarm.addSource(offer.from.name, channel);
+      job.watch?.offers.push(summary(offer));
       return;
     }
     if (!sameName(offer.file, job.query) && !sameName(stemOf(offer.file), job.query))
@@ -157,20 +159,6 @@ export class Downloads extends EventEmitter<{
       job.otherContent = { from: offer.from.name, sha256: offer.sha256 };
       return decline('a different file under the same name');
     }
-    // A flood's answers may disagree on the content: gather them briefly (holders the index named were chosen already).
-    if (!asked && !job.sha256 && !job.want.from) return this.gather(job, { channel, offer, manifest });
-    this.take(job, channel, offer, manifest);
-  }
-
-  /** Takes an offer of the content chosen for `job`: the first starts its swarm. */
-  private take(job: Job, channel: PeerChannel, offer: PeerMessages['offer'], manifest: Manifest): void {
-    if (this.jobs.get(job.qid) !== job) return declineOffer(channel, offer.qid, 'the search ended');
-    if (job.swarm) {
-      if (job.swarm.matches(manifest)) job.swarm.addSource(offer.from.name, channel);
-      else declineOffer(channel, offer.qid, 'a different file under the same name');
-      return;
-    }
-    const decline = (reason: string) => declineOffer(channel, offer.qid, reason);
     const other = this.byContent(offer.sha256);
     if (other) {
       // Another name for content already on its way: one partial file per content, so this request ends here.
@@ -181,34 +169,37 @@ export class Downloads extends EventEmitter<{
       return;
     }
     clearTimeout(job.timer);
+    // A flood's answers may yet disagree on the content (the index's holders were chosen before any was dialled).
+    const watched = !asked && !job.sha256 && !job.want.from;
     job.sha256 = offer.sha256;
     const swarm = this.attach(job, { file: offer.file, manifest });
+    if (watched) this.watch(job, swarm, summary(offer));
     swarm.addSource(offer.from.name, channel); // waits inside the swarm until the partial file is open
     void swarm
       .open(this.partials.load(offer.sha256))
       .catch((err) => void swarm.abort(`cannot open the partial file: ${describeError(err)}`));
   }
 
-  /** Holds a flood's offer until chooseWindowMs after the first, then lets chooseOffered decide. */
-  private gather(job: Job, offer: NonNullable<Job['gathering']>['offers'][number]): void {
-    clearTimeout(job.timer); // an answer came: the window, not the query timeout, decides now
-    job.gathering ??= { offers: [], timer: setTimeout(() => this.choose(job), this.opts.chooseWindowMs) };
-    job.gathering.offers.push(offer);
+  /** For chooseWindowMs the finished file waits, and other offers may still show another content under its name. */
+  private watch(job: Job, swarm: SwarmDownload, first: OfferSummary): void {
+    let release: (keep: boolean) => void = () => undefined;
+    swarm.placement = new Promise<boolean>((resolve) => (release = resolve));
+    const timer = setTimeout(() => {
+      job.watch = undefined;
+      release(true);
+    }, this.opts.chooseWindowMs);
+    job.watch = { offers: [first], release, timer };
   }
 
-  private choose(job: Job): void {
-    const offers = job.gathering?.offers ?? [];
-    job.gathering = undefined;
-    const summary = offers.map(({ offer }) => ({ ...offer, from: offer.from.name }));
-    const decision = chooseOffered(job.query, job.want, summary);
-    if (decision?.kind === 'take') {
-      for (const { channel, offer, manifest } of offers) {
-        if (offer.file === decision.file && offer.sha256 === decision.sha256) this.take(job, channel, offer, manifest);
-        else declineOffer(channel, offer.qid, 'a different file under the same name');
-      }
-      return;
-    }
-    for (const { channel, offer } of offers) declineOffer(channel, offer.qid, 'holders disagree on this content');
+  /** Another content under the name of the one being fetched, within the window: the download may not pick one. */
+  private contested(job: Job, channel: PeerChannel, offer: PeerMessages['offer']): void {
+    declineOffer(channel, offer.qid, 'holders offer different contents under this name');
+    const watch = job.watch!;
+    const decision = chooseOffered(job.query, job.want, [...watch.offers, summary(offer)]);
+    if (decision?.kind === 'take') return; // cannot happen: two contents under one name always disagree
+    job.refused = true;
+    watch.release(false); // a swarm already placing the file discards it instead
+    void job.swarm?.abort('holders offer different contents under this name', true);
     if (decision) this.refuse(job, decision);
   }
 
@@ -381,10 +372,14 @@ export class Downloads extends EventEmitter<{
 
   private drop(job: Job): void {
     clearTimeout(job.timer);
-    clearTimeout(job.gathering?.timer);
-    for (const { channel, offer } of job.gathering?.offers ?? []) declineOffer(channel, offer.qid, 'the search ended');
-    job.gathering = undefined;
+    clearTimeout(job.watch?.timer);
+    job.watch?.release(!job.refused);
+    job.watch = undefined;
     this.jobs.delete(job.qid);
     for (const [qid, j] of this.aliases) if (j === job) this.aliases.delete(qid);
   }
+}
+
+function summary(offer: PeerMessages['offer']): OfferSummary {
+  return { file: offer.file, sha256: offer.sha256, size: offer.size, from: offer.from.name };
 }

@@ -62,6 +62,7 @@ export function reportSwarm(swarm: SwarmDownload, job: Job, downloadsLabel: stri
   });
   swarm.on('failed', (reason, kept) => {
     sink.ended();
+    if (job.refused) return; // it ended as `ambiguous`, already said
     if (job.cancelled) sink.event(cancelledEvent(job, content.file, kept));
     else sink.event({ event: 'download-failed', ...base(), reason, kept });
   });
