@@ -123,7 +123,7 @@ test('with the metadata server gone, offers of different contents from a flood a
   const mesh = new Mesh();
   try {
     const [r] = await twoVersions(mesh, ['r'], ['--verbose']);
-    // Holders answer only an origin the mesh knows (docs/PROTOCOL.md "Search (flooding)"): both must have seen r.
+    // Holders answer only an origin the mesh knows (docs/PROTOCOL.md "Peer ↔ peer", search by flooding): both must have seen r.
     const knowsR = (e: PeerEvent) => e.event === 'mesh' && e.peers.some((p) => p.name === 'r');
     await Promise.all(['s1', 's2'].map((n) => mesh.peer(n).waitFor(knowsR, 10_000)));
     mesh.server!.kill('SIGKILL');
