@@ -90,6 +90,9 @@ test('FILE from PEER fetches that peer`s content, and FILE sha256 PREFIX the con
       assert.is(sha256File(join(b!.dir, byDigest.path)), sha256(ONE));
     }
     // a now holds TWO as well: s2's and a's copies agree, s1's does not, so a plain download is still ambiguous.
+    await a!.waitFor(
+      (e) => e.event === 'log' && /^hashes ready for 1 held file; the metadata server's index/.test(e.message),
+    );
     const c = await mesh.startPeer('c');
     const again = await c.ask('notes.txt', ended(1), 15_000);
     assert.ok(again.event === 'ambiguous' && again.choices.length === 2, JSON.stringify(again));

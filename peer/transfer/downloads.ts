@@ -198,9 +198,11 @@ export class Downloads extends EventEmitter<{
     const decision = chooseOffered(job.query, job.want, [...watch.offers, summary(offer)]);
     if (decision?.kind === 'take') return; // cannot happen: two contents under one name always disagree
     job.refused = true;
-    watch.release(false); // a swarm already placing the file discards it instead
-    void job.swarm?.abort('holders offer different contents under this name', true);
-    if (decision) this.refuse(job, decision);
+    const swarm = job.swarm!;
+    this.drop(job); // late offers are declined; its placement gate opens with false: a finishing swarm discards
+    // Answered once its data is deleted, so asking again at once does not meet the old partial file still open.
+    swarm.once('failed', () => decision && this.refuse(job, decision));
+    void swarm.abort('holders offer different contents under this name', true);
   }
 
   /** Ends a download that may not pick a content: `ambiguous`, or an `error` for a prefix matching several. */

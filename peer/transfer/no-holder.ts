@@ -19,13 +19,11 @@ export async function noHolderAnswer(job: Job, locator: Locator, book: AddressBo
       .flatMap((e) => e.holders.map((h) => h.name))
       .filter((name, i, all) => name !== locator.self().name && all.indexOf(name) === i)
       .sort();
-    const who = others.length === 0 ? '' : `; ${others.join(', ')} ${others.length === 1 ? 'does' : 'do'}`;
-    const body = {
-      event: 'download-failed',
-      download: job.download,
-      file,
-      reason: `${from} does not hold ${file}${who}`,
-    };
+    const elsewhere = others.filter((name) => name !== from);
+    const who = elsewhere.length === 0 ? '' : `; ${elsewhere.join(', ')} ${elsewhere.length === 1 ? 'does' : 'do'}`;
+    // The index may still list a holder that is going away or could not be reached: say what happened instead.
+    const what = others.includes(from) ? `${from} holds ${file} but did not offer it` : `${from} does not hold ${file}`;
+    const body = { event: 'download-failed', download: job.download, file, reason: `${what}${who}` };
     return caused(body as PeerEventReport, job.cmd);
   }
   const index = (await locator.index('all', '')) ?? [];
