@@ -173,6 +173,8 @@ export class Peer implements PeerHandle {
         flood: (qid, file) => this.router.originate('query', { qid, file, hops: this.hopLimit, origin: this.ref() }),
         hopLimit: this.hopLimit,
         transport: this.transport,
+        member: async (name) =>
+          this.neighbours.names().includes(name) || ((await this.server.peers()) ?? []).some((p) => p.name === name),
       },
       { downloadsLabel: this.folders.downloadsLabel, ...options.downloads },
     );
@@ -262,7 +264,7 @@ export class Peer implements PeerHandle {
       case 'download': {
         const held = this.catalog.resolve(parsed.file, true);
         if (held) return reply({ event: 'already-have', file: held.name, path: held.relative });
-        return this.downloads.start(parsed.file, cmd);
+        return this.downloads.start(parsed.file, cmd, { from: parsed.from, prefix: parsed.sha256 });
       }
       case 'list':
         return void this.listings.list().then(answer);

@@ -146,6 +146,8 @@ export const nameProperties: FuzzProperty[] = [
         const words = name.trim().split(/\s+/);
         const first = words[0]!.toLowerCase();
         if (name !== name.trim() || fileNameProblem(name) !== undefined || KEYWORDS.includes(first)) return true;
+        // `FILE from PEER` and `FILE sha256 PREFIX` choose a content (docs/CONTRACT.md "Choosing among contents").
+        if (/\s(from|sha256)(\s+\S+)?$/i.test(name)) return true;
         const c = parseCommand(name);
         return c.kind === 'download' && c.file === name;
       }),

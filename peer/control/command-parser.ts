@@ -1,8 +1,10 @@
+import { PEER_NAME_PATTERN } from '../../common/peer-name.js';
 import { fileNameProblem } from '../files/file-name.js';
 
 /** A command line, understood (docs/CONTRACT.md "Peer commands"; keywords are case-insensitive). */
 export type Command =
-  | { kind: 'download'; file: string }
+  /** `from`: that peer's copy only (canonical name); `sha256`: the content whose SHA-256 starts so (lower-case hex). */
+  | { kind: 'download'; file: string; from?: string; sha256?: string }
   | { kind: 'topo' }
   | { kind: 'stop' }
   | { kind: 'stop-all' }
@@ -18,6 +20,11 @@ export type Command =
 
 export const COMMAND_HELP: { command: string; description: string }[] = [
   { command: 'FILENAME', description: 'download it from the mesh into Downloads/ (notes finds notes.txt)' },
+  { command: 'FILE from PEER', description: "download PEER's copy of FILE, from PEER alone" },
+  {
+    command: 'FILE sha256 PREFIX',
+    description: 'download the content of FILE whose SHA-256 starts with PREFIX (8 or more hex digits)',
+  },
   { command: 'cancel FILE', description: 'stop a download, keeping what it fetched: type the name again to resume' },
   { command: 'cancel FILE --discard', description: 'stop a download (or forget a kept one) and delete its data' },
   { command: 'partials', description: 'the downloads kept unfinished: size, how much is verified, age' },
@@ -71,9 +78,53 @@ export function parseCommand(line: string): Command {
   if (KEYWORDS.has(first) && words.length > 1) {
     return { kind: 'invalid', message: `unknown command "${text.slice(0, 60)}": type help for the list of commands` };
   }
-  const problem = fileNameProblem(text);
+  return parseDownload(text);
+}
+
+/** Fewest hex digits a `sha256 PREFIX` may have: 8 make a chance match among a name's few contents negligible. */
+export const MIN_SHA256_PREFIX = 8;
+
+/**
+ * `FILE`, `FILE from PEER`, `FILE sha256 PREFIX`, or both choices in either order (docs/CONTRACT.md "Peer
+ * commands"). A trailing `from NAME` is a choice only when NAME is a valid peer name, so `songs from home.mp3` stays a
+ * file name; a trailing `sha256 X` always is, and X must be 8–64 hex digits.
+ */
+function parseDownload(text: string): Command {
+  let file = text;
+  let from: string | undefined;
+  let sha256: string | undefined;
+  const dangling = /\s(from|sha256)$/i.exec(text);
+  if (dangling) {
+    const what = dangling[1]!.toLowerCase() === 'from' ? 'a peer name' : `${MIN_SHA256_PREFIX} or more hex digits`;
+    return {
+      kind: 'invalid',
+      message: `${dangling[1]} needs ${what}, for example: notes.txt ${dangling[1]} ${dangling[1]!.toLowerCase() === 'from' ? 's2' : '3f2a9c1e'}`,
+    };
+  }
+  for (;;) {
+    const m = /^(.*\S)\s+(from|sha256)\s+(\S+)$/i.exec(file);
+    if (!m) break;
+    const keyword = m[2]!.toLowerCase();
+    const value = m[3]!;
+    if (keyword === 'from' && from === undefined && PEER_NAME_PATTERN.test(value)) from = value.toLowerCase();
+    else if (keyword === 'sha256' && sha256 === undefined) {
+      if (!new RegExp(`^[0-9a-f]{${MIN_SHA256_PREFIX},64}$`, 'i').test(value))
+        return {
+          kind: 'invalid',
+          message: `"${value.slice(0, 70)}" is not a SHA-256 prefix: give ${MIN_SHA256_PREFIX} to 64 hex digits, for example: notes.txt sha256 3f2a9c1e`,
+        };
+      sha256 = value.toLowerCase();
+    } else break;
+    file = m[1]!;
+  }
+  const problem = fileNameProblem(file);
   if (problem) return { kind: 'invalid', message: `${problem}; type help for the list of commands` };
-  return { kind: 'download', file: text };
+  return {
+    kind: 'download',
+    file,
+    ...(from === undefined ? {} : { from }),
+    ...(sha256 === undefined ? {} : { sha256 }),
+  };
 }
 
 /**

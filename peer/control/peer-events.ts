@@ -7,7 +7,7 @@ import type { PeerInfo } from '../../common/wire/shapes.js';
  * - `cmd`: the sequence number of the command line that caused the event (`PeerHandle.command` returns it: 1 for the
  *   first line, 2 for the next, empty lines included). Set on a command's answer (`topology`, `list`, `find-results`,
  *   `where`, `files`, `help`, `partials`, `already-have`, `error`, `leaving`, `stopped`) and on every event of the
- *   download it started (`query-sent`, `download-*`, `not-found`); `download-cancelled` also names the cancel line
+ *   download it started (`query-sent`, `download-*`, `not-found`, `ambiguous`); `download-cancelled` also names the cancel line
  *   (`by`). Absent on what no command caused: a download resumed at start-up,
  *   neighbours joining, the periodic `files` and `mesh`, a leave asked by a signal or another peer.
  * - `download`: one id per download for its whole life: every round of searching, every source, a relocation after
@@ -80,6 +80,12 @@ export type PeerEventBody =
    * sentence, ending "did you mean …?" when there are suggestions); optional only for front-ends' fixtures.
    */
   | { event: 'not-found'; download: string; file: string; suggestions?: string[]; message?: string }
+  /**
+   * Holders offer different contents under the name asked for, so nothing was fetched (docs/CONTRACT.md "Choosing
+   * among contents"): one entry per content, the most held first; `FILE from PEER` or `FILE sha256 PREFIX` chooses.
+   * The core always sets `message` (who offers what, and how to choose); optional only for front-ends' fixtures.
+   */
+  | { event: 'ambiguous'; download: string; file: string; choices: AmbiguousChoice[]; message?: string }
   /**
    * A download stopped by `cancel` (docs/CONTRACT.md "Events"): its last event, so `cmd` is the line that started it
    * (the cancel line when none of this run did: a resume at start-up, a kept partial forgotten) and `by` the cancel
@@ -159,6 +165,13 @@ export interface PartialEntry {
   modified: number;
   /** It is being downloaded right now. */
   running: boolean;
+}
+
+/** One content offered under an ambiguous name: its SHA-256 (hex), its size, and the peers that hold it (sorted). */
+export interface AmbiguousChoice {
+  sha256: string;
+  bytes: number;
+  holders: string[];
 }
 
 export interface FileEntry {

@@ -36,4 +36,34 @@ test('cancel FILE [--discard] and partials', () => {
     assert.is(parseCommand(line).kind, 'invalid', line);
 });
 
+test('FILE from PEER names the peer, case-insensitively; a name that is no peer name stays part of the file', () => {
+  assert.equal(parseCommand('notes.txt from S3'), { kind: 'download', file: 'notes.txt', from: 's3' });
+  assert.equal(parseCommand('my notes.txt FROM peer_2-b'), {
+    kind: 'download',
+    file: 'my notes.txt',
+    from: 'peer_2-b',
+  });
+  assert.equal(parseCommand('songs from home.mp3'), { kind: 'download', file: 'songs from home.mp3' });
+  assert.equal(parseCommand(`x from ${'a'.repeat(33)}`), { kind: 'download', file: `x from ${'a'.repeat(33)}` });
+  const bare = parseCommand('notes.txt from');
+  assert.ok(bare.kind === 'invalid' && /from needs a peer name/.test(bare.message), JSON.stringify(bare));
+  assert.is(parseCommand('../x from s3').kind, 'invalid');
+});
+
+test('FILE sha256 PREFIX takes 8 to 64 hex digits, lower-cased; fewer or other characters are refused', () => {
+  assert.equal(parseCommand('notes.txt sha256 3F2A9C1E'), { kind: 'download', file: 'notes.txt', sha256: '3f2a9c1e' });
+  const full = 'ab'.repeat(32);
+  assert.equal(parseCommand(`a b.bin SHA256 ${full}`), { kind: 'download', file: 'a b.bin', sha256: full });
+  for (const line of ['notes.txt sha256 3f2a9c1', 'notes.txt sha256 3f2a9c1g', `x sha256 ${full}0`, 'x sha256']) {
+    const c = parseCommand(line);
+    assert.ok(c.kind === 'invalid' && /sha256|SHA-256/.test(c.message), `${line}: ${JSON.stringify(c)}`);
+  }
+});
+
+test('both choices together, in either order', () => {
+  const want = { kind: 'download', file: 'notes.txt', from: 's2', sha256: 'deadbeef' };
+  assert.equal(parseCommand('notes.txt from s2 sha256 DEADBEEF'), want);
+  assert.equal(parseCommand('notes.txt sha256 deadbeef from S2'), want);
+});
+
 test.run();

@@ -71,6 +71,7 @@ async function swarm(holders: number, bytes: number, mesh: MeshMode = keyedMesh(
       },
       hopLimit: 7,
       transport,
+      member: async () => false,
     },
     { queryTimeoutMs: 3000, swarm: { idleTimeoutMs: 2000 } },
   );

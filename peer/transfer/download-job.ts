@@ -1,4 +1,5 @@
 import type { PeerEventReport } from '../control/peer-events.js';
+import type { ContentWant } from './content-choice.js';
 import type { IndexEntry } from '../../common/wire/server-messages.js';
 import type { PeerRef } from '../../common/wire/shapes.js';
 import type { Dialer } from '../transport/transport.js';
@@ -26,6 +27,23 @@ export interface Job {
   cancelled?: { by: number; discard: boolean };
   /** The last holder that offered different content under this name (its file changed, or another version). */
   otherContent?: { from: string; sha256: string };
+  /** What the user narrowed it to: `FILE from PEER`, `FILE sha256 PREFIX` (empty for a plain `FILE`). */
+  want: ContentWant;
+  /**
+   * A flood's first offer was taken: for DownloadsOptions.chooseWindowMs the finished file is not placed, and an offer
+   * of another content under its name makes the download `ambiguous` (docs/CONTRACT.md "Choosing among contents").
+   */
+  watch?: { offers: OfferSummary[]; release: (keep: boolean) => void; timer: NodeJS.Timeout };
+  /** Ended as `ambiguous` (or a refused prefix): its swarm's `failed` is not reported. */
+  refused?: boolean;
+}
+
+/** Who offered which content under which name. */
+export interface OfferSummary {
+  file: string;
+  sha256: string;
+  size: number;
+  from: string;
 }
 
 /**
@@ -53,6 +71,13 @@ export function cancelledEvent(job: Job, file: string, kept: number): PeerEventR
 export interface DownloadsOptions {
   /** How long a search waits for a first holder before `not-found`. Default 3000 ms. */
   queryTimeoutMs?: number;
+  /**
+   * After a flood's first offer is taken, how long other offers may still show a different content under the name
+   * (docs/CONTRACT.md "Choosing among contents"): the data flows at once, but the file is placed only after this
+   * window. Holders dial back within milliseconds on a LAN. Holders named by the index or the address book were
+   * chosen before any was dialled, so they never wait. Default 300 ms.
+   */
+  chooseWindowMs?: number;
   /** Times a download whose holders all left looks for new ones before it gives up (keeping its pieces). Default 3. */
   relocateAttempts?: number;
   /** Pause before each of those attempts, times the attempt number. Default 1000 ms. */
@@ -73,4 +98,6 @@ export interface Locator {
   hopLimit: number;
   /** Dials holders (`fetch`). */
   transport: Dialer;
+  /** Whether a peer of that (canonical) name is in the mesh now: a live peer the server lists, or a neighbour. */
+  member(name: string): Promise<boolean>;
 }

@@ -9,11 +9,13 @@ import { sameName, stemOf } from '../files/file-name.js';
 import type { Hasher } from '../content/hasher.js';
 import type { PartialFiles, PartialRecord } from '../content/partial-file.js';
 import type { PeerChannel } from '../transport/peer-listener.js';
-import { caused, type PeerEventReport } from '../control/peer-events.js';
+import { caused, type AmbiguousChoice, type PeerEventReport } from '../control/peer-events.js';
 import { askHolder, declineOffer, readOffer } from './ask-holder.js';
-import { knownHolders } from './known-holders.js';
-import { notFoundMessage, suggestNames } from './suggestions.js';
+import { ambiguousMessage, chooseKnown, chooseOffered, unwanted, type ContentWant } from './content-choice.js';
+import { noHolderAnswer } from './no-holder.js';
 import { cancelledEvent, giveUpReason, type DownloadsOptions, type Job, type Locator } from './download-job.js';
+import type { OfferSummary } from './download-job.js';
+import { reportSwarm } from './swarm-report.js';
 import { SwarmDownload, type SwarmOptions } from './swarm-download.js';
 
 export type { DownloadsOptions, Locator } from './download-job.js';
@@ -22,8 +24,9 @@ export type { DownloadsOptions, Locator } from './download-job.js';
  * Every download of this peer. A download first finds holders without flooding, from the metadata server's index,
  * then from the address book of recent sightings, and dials them (`fetch`); when neither knows a holder (or the
  * server is unreachable) it floods the mesh and holders dial back. All holders of the same content feed one
- * SwarmDownload; offers of a different file under the same name are declined. Interrupted downloads resume from
- * their verified pieces when asked for again and when the peer starts.
+ * SwarmDownload; offers of a different file under the same name are declined. Holders that disagree on the content
+ * of a name make it answer `ambiguous` (content-choice.ts). Interrupted downloads resume from their verified pieces
+ * when asked for again and when the peer starts.
  */
 export class Downloads extends EventEmitter<{
   event: (e: PeerEventReport) => void;
@@ -45,6 +48,7 @@ export class Downloads extends EventEmitter<{
     super();
     this.opts = {
       queryTimeoutMs: 3000,
+      chooseWindowMs: 300,
       relocateAttempts: 3,
       relocateDelayMs: 1000,
       downloadsLabel: 'Downloads',
@@ -53,22 +57,30 @@ export class Downloads extends EventEmitter<{
     };
   }
 
-  /** Starts (or resumes) the download of what the user typed in command line `cmd`. */
-  start(query: string, cmd?: number): void {
+  /** Starts (or resumes) the download of what the user typed in command line `cmd`, narrowed to `want`. */
+  start(query: string, cmd?: number, want: ContentWant = {}): void {
+    if (want.from === this.locator.self().name) {
+      this.emit('event', caused({ event: 'error', message: `${want.from} is this peer: name another peer` }, cmd));
+      return;
+    }
     if ([...this.jobs.values()].some((j) => sameName(j.query, query) || sameName(j.swarm?.content.file ?? '', query))) {
       this.emit('event', caused({ event: 'error', message: `${query} is already being downloaded` }, cmd));
       return;
     }
-    const partial = this.partials.all().find((r) => sameName(r.file, query) || sameName(stemOf(r.file), query));
+    const partial = this.partials
+      .all()
+      .find(
+        (r) => (sameName(r.file, query) || sameName(stemOf(r.file), query)) && !unwanted(want, '', r.manifest.sha256),
+      );
     if (partial && this.byContent(partial.manifest.sha256)) {
       this.emit('event', caused({ event: 'error', message: `${partial.file} is already being downloaded` }, cmd));
       return;
     }
     if (partial) {
-      void this.resume(partial, cmd);
+      void this.resume(partial, cmd, want);
       return;
     }
-    const job = this.newJob(query, undefined, undefined, cmd);
+    const job = this.newJob(query, undefined, undefined, cmd, want);
     this.armNotFound(job);
     void this.locate(job);
   }
@@ -112,8 +124,8 @@ export class Downloads extends EventEmitter<{
     }
   }
 
-  /** An offer arrived: from a holder answering our flood, or in reply to our `fetch`. */
-  onOffer(channel: PeerChannel, offer: PeerMessages['offer']): void {
+  /** An offer arrived: from a holder answering our flood, or in reply to our `fetch` (`asked`). */
+  onOffer(channel: PeerChannel, offer: PeerMessages['offer'], asked = false): void {
     const job = this.jobs.get(offer.qid) ?? this.aliases.get(offer.qid);
     const decline = (reason: string) => declineOffer(channel, offer.qid, reason);
     if (!job) return decline('no search with this id is waiting (it finished or timed out)');
@@ -126,8 +138,11 @@ export class Downloads extends EventEmitter<{
     }
     const manifest = checked;
     this.book.record({ name: offer.file, size: offer.size, sha256: offer.sha256 }, offer.from);
+    const notChosen = unwanted(job.want, offer.from.name, offer.sha256);
+    if (notChosen) return decline(notChosen);
     if (job.swarm) {
       if (!job.swarm.matches(manifest)) {
+        if (job.watch && sameName(offer.file, job.swarm.content.file)) return this.contested(job, channel, offer);
         job.otherContent = { from: offer.from.name, sha256: offer.sha256 };
         this.emit(
           'log',
@@ -137,6 +152,7 @@ export class Downloads extends EventEmitter<{
         return decline('a different file under the same name');
       }
       job.swarm.addSource(offer.from.name, channel);
+      job.watch?.offers.push(summary(offer));
       return;
     }
     if (!sameName(offer.file, job.query) && !sameName(stemOf(offer.file), job.query))
@@ -155,12 +171,55 @@ export class Downloads extends EventEmitter<{
       return;
     }
     clearTimeout(job.timer);
+    // A flood's answers may yet disagree on the content (the index's holders were chosen before any was dialled).
+    const watched = !asked && !job.sha256 && !job.want.from;
     job.sha256 = offer.sha256;
     const swarm = this.attach(job, { file: offer.file, manifest });
+    if (watched) this.watch(job, swarm, summary(offer));
     swarm.addSource(offer.from.name, channel); // waits inside the swarm until the partial file is open
     void swarm
       .open(this.partials.load(offer.sha256))
       .catch((err) => void swarm.abort(`cannot open the partial file: ${describeError(err)}`));
+  }
+
+  /** For chooseWindowMs the finished file waits, and other offers may still show another content under its name. */
+  private watch(job: Job, swarm: SwarmDownload, first: OfferSummary): void {
+    let release: (keep: boolean) => void = () => undefined;
+    swarm.placement = new Promise<boolean>((resolve) => (release = resolve));
+    const timer = setTimeout(() => {
+      job.watch = undefined;
+      release(true);
+    }, this.opts.chooseWindowMs);
+    job.watch = { offers: [first], release, timer };
+  }
+
+  /** Another content under the name of the one being fetched, within the window: the download may not pick one. */
+  private contested(job: Job, channel: PeerChannel, offer: PeerMessages['offer']): void {
+    declineOffer(channel, offer.qid, 'holders offer different contents under this name');
+    const watch = job.watch!;
+    const decision = chooseOffered(job.query, job.want, [...watch.offers, summary(offer)]);
+    if (decision?.kind === 'take') return; // cannot happen: two contents under one name always disagree
+    job.refused = true;
+    const swarm = job.swarm!;
+    this.drop(job); // late offers are declined; its placement gate opens with false: a finishing swarm discards
+    // Answered once its data is deleted, so asking again at once does not meet the old partial file still open.
+    swarm.once('failed', () => decision && this.refuse(job, decision));
+    void swarm.abort('holders offer different contents under this name', true);
+  }
+
+  /** Ends a download that may not pick a content: `ambiguous`, or an `error` for a prefix matching several. */
+  private refuse(
+    job: Job,
+    decision: { kind: 'ambiguous'; file: string; choices: AmbiguousChoice[] } | { kind: 'refused'; message: string },
+  ): void {
+    this.drop(job);
+    if (decision.kind === 'refused') {
+      this.emit('event', caused({ event: 'error', message: decision.message }, job.cmd));
+      return;
+    }
+    const { file, choices } = decision;
+    const message = ambiguousMessage(file, choices);
+    this.emit('event', caused({ event: 'ambiguous', download: job.download, file, choices, message }, job.cmd));
   }
 
   /** The download, if any, whose swarm holds this content. */
@@ -173,11 +232,12 @@ export class Downloads extends EventEmitter<{
     const jobs = [...this.jobs.values()];
     this.jobs.clear();
     this.aliases.clear();
-    await Promise.all(jobs.map((j) => (clearTimeout(j.timer), j.swarm?.abort(reason))));
+    await Promise.all(jobs.map((j) => (this.drop(j), j.swarm?.abort(reason))));
   }
 
-  private newJob(query: string, sha256?: string, download?: string, cmd?: number): Job {
+  private newJob(query: string, sha256?: string, download?: string, cmd?: number, want: ContentWant = {}): Job {
     const job: Job = {
+      want,
       qid: nanoid(),
       download: download ?? nanoid(),
       query,
@@ -201,23 +261,13 @@ export class Downloads extends EventEmitter<{
         return;
       }
       this.drop(job);
-      void this.closeNames(job.query).then((suggestions) => {
-        const message = notFoundMessage(job.query, suggestions);
-        const body = { event: 'not-found', download: job.download, file: job.query, suggestions, message } as const;
-        this.emit('event', caused(body, job.cmd));
-      });
+      void noHolderAnswer(job, this.locator, this.book).then((answer) => this.emit('event', answer));
     }, this.opts.queryTimeoutMs);
   }
 
-  /** Names close to one nobody holds: from the index's every name and the address book's (docs/CONTRACT.md "Events"). */
-  private async closeNames(query: string): Promise<string[]> {
-    const index = (await this.locator.index('all', '')) ?? [];
-    return suggestNames(query, [...index.map((e) => e.name), ...this.book.all().map((s) => s.name)]);
-  }
-
-  private async resume(record: PartialRecord, cmd?: number): Promise<void> {
+  private async resume(record: PartialRecord, cmd?: number, want: ContentWant = {}): Promise<void> {
     const { sha256, size } = record.manifest;
-    const job = this.newJob(record.file, sha256, record.download, cmd);
+    const job = this.newJob(record.file, sha256, record.download, cmd, want);
     const swarm = this.attach(job, { file: record.file, manifest: record.manifest });
     try {
       const have = await swarm.open(record);
@@ -240,8 +290,10 @@ export class Downloads extends EventEmitter<{
   private async locate(job: Job): Promise<void> {
     const index = (await this.locator.index('name', job.query)) ?? [];
     if (job.cancelled) return;
-    const targets = knownHolders(job.query, job.sha256, index, this.book.lookup(job.query));
-    targets.delete(this.locator.self().name);
+    const self = this.locator.self().name;
+    const known = chooseKnown(job.query, job.sha256, job.want, self, index, this.book.lookup(job.query));
+    if (known.kind !== 'holders') return this.refuse(job, known);
+    const targets = known.targets;
     for (const name of job.swarm ? [...job.asked] : []) targets.delete(name);
     if (targets.size === 0) {
       this.flood(job);
@@ -286,67 +338,19 @@ export class Downloads extends EventEmitter<{
       this.emit('log', `${holder.name} did not offer ${file}: ${answer.problem}`, 'info');
       return false;
     }
-    this.onOffer(answer.channel, answer.offer);
+    this.onOffer(answer.channel, answer.offer, true);
     return true;
   }
 
   private attach(job: Job, content: SwarmDownload['content']): SwarmDownload {
-    const swarm = new SwarmDownload(
-      job.qid,
-      content,
-      this.downloadsDir,
-      this.hasher,
-      this.partials,
-      this.opts.swarm,
-      job.download,
-    );
+    const { downloadsDir, hasher, partials } = this;
+    const swarm = new SwarmDownload(job.qid, content, downloadsDir, hasher, partials, this.opts.swarm, job.download);
     job.swarm = swarm;
-    const base = () => ({
-      download: job.download,
-      file: content.file,
-      ...(job.cmd === undefined ? {} : { cmd: job.cmd }),
-    });
-    const { size, sha256 } = content.manifest;
-    let first = '';
-    swarm.on('started', (from) => {
-      first = from;
-      this.emit('event', { event: 'download-started', ...base(), from, bytes: size, sha256 });
-    });
-    swarm.on('progress', (received, sources) =>
-      this.emit('event', {
-        event: 'download-progress',
-        ...base(),
-        from: sources[0]?.name ?? first,
-        bytes: size,
-        received,
-        sources,
-      }),
-    );
-    swarm.on('source', (name, what, detail) =>
-      this.emit(
-        'log',
-        `${content.file}: ${name} ${what === 'bad-piece' ? 'sent a bad piece' : what}: ${detail}`,
-        what === 'joined' ? 'info' : 'warn',
-      ),
-    );
-    swarm.on('stalled', () => void this.relocate(job));
-    swarm.on('complete', (name, sha256, sources) => {
-      this.drop(job);
-      this.emit('event', {
-        event: 'download-complete',
-        ...base(),
-        path: `${this.opts.downloadsLabel}/${name}`,
-        bytes: size,
-        sha256,
-        from: sources[0]?.name ?? first,
-        ms: Date.now() - job.started,
-        sources,
-      });
-    });
-    swarm.on('failed', (reason, kept) => {
-      this.drop(job);
-      if (job.cancelled) this.emit('event', cancelledEvent(job, content.file, kept));
-      else this.emit('event', { event: 'download-failed', ...base(), reason, kept });
+    reportSwarm(swarm, job, this.opts.downloadsLabel, {
+      event: (e) => this.emit('event', e),
+      log: (message, level) => this.emit('log', message, level),
+      stalled: () => void this.relocate(job),
+      ended: () => this.drop(job),
     });
     return swarm;
   }
@@ -372,7 +376,14 @@ export class Downloads extends EventEmitter<{
 
   private drop(job: Job): void {
     clearTimeout(job.timer);
+    clearTimeout(job.watch?.timer);
+    job.watch?.release(!job.refused);
+    job.watch = undefined;
     this.jobs.delete(job.qid);
     for (const [qid, j] of this.aliases) if (j === job) this.aliases.delete(qid);
   }
+}
+
+function summary(offer: PeerMessages['offer']): OfferSummary {
+  return { file: offer.file, sha256: offer.sha256, size: offer.size, from: offer.from.name };
 }

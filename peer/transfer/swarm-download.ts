@@ -79,6 +79,8 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
   private pendingWrites = 0;
   private finished = false;
   private finalizing = false;
+  /** The finished file waits for this before it is placed; false discards it instead (set by downloads.ts). */
+  placement: Promise<boolean> = Promise.resolve(true);
   /** Aborted with `discard` (a `cancel --discard` may come while the partial file is still being opened). */
   private discarded = false;
   private startedEmitted = false;
@@ -362,6 +364,10 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
         for (const s of this.sources.values()) this.schedule(s);
         if (this.sources.size === 0) this.emit('stalled');
         return;
+      }
+      if (!(await this.placement)) {
+        this.finalizing = false;
+        return await this.abort('its download chose not to keep this content', true);
       }
       this.finished = true;
       clearTimeout(this.endgameTimer);

@@ -167,6 +167,8 @@ export class LogFeeder implements Feeder<LogView> {
         ];
       case 'not-found':
         return [['warn', `${e.file}: no peer answered (not found in the mesh)${didYouMean(e.suggestions)}`]];
+      case 'ambiguous':
+        return ambiguousLines(e);
       case 'download-cancelled':
         return [['warn', cancelledLine(e)]];
       case 'partials':
@@ -350,6 +352,27 @@ function describeQuerySeen(e: Extract<PeerEvent, { event: 'query-seen' }>): [Log
 /** `; did you mean a, b?` for a `not-found` with close names; nothing without. */
 function didYouMean(suggestions: readonly string[] | undefined): string {
   return suggestions && suggestions.length > 0 ? `; did you mean ${suggestions.join(', ')}?` : '';
+}
+
+/**
+ * An `ambiguous` answer: a header, then one line per content (its SHA-256's first 12 hex digits, size, holders),
+ * then how to choose, so the user can type the digits or a holder's name back.
+ */
+function ambiguousLines(e: Extract<PeerEvent, { event: 'ambiguous' }>): [LogLevel, string][] {
+  const example = e.choices[0];
+  return [
+    ['warn', `${e.file}: ${e.choices.length} different contents under this name, nothing fetched:`],
+    ...e.choices.map((c): [LogLevel, string] => [
+      'warn',
+      `  sha256 ${c.sha256.slice(0, 12)}  ${formatBytes(c.bytes).padStart(9)}  from ${c.holders.join(', ')}`,
+    ]),
+    [
+      'info',
+      example
+        ? `  choose: ${e.file} from ${example.holders[0] ?? 'PEER'}  or  ${e.file} sha256 ${example.sha256.slice(0, 12)}`
+        : `  choose: ${e.file} from PEER  or  ${e.file} sha256 PREFIX`,
+    ],
+  ];
 }
 
 /** `movie.bin: download cancelled; 72 MB kept: type its name to resume` (or: its data deleted). */

@@ -50,6 +50,12 @@ export class StatusFeeder implements Feeder<StatusView> {
           }`,
           event.t,
         );
+      case 'ambiguous':
+        return this.show(
+          'warn',
+          `${event.file}: ${event.choices.length} different contents; type ${event.file} from PEER or ${event.file} sha256 PREFIX`,
+          event.t,
+        );
       case 'already-have':
         return this.show('info', `${event.file}: already held (${event.path})`, event.t);
       case 'download-complete':

@@ -181,6 +181,9 @@ export class TransfersFeeder implements Feeder<TransfersView> {
       case 'not-found':
         this.finish(this.track(`down:${event.download}`, 'down', event.file, null, null, t), 'failed', 'not found', t);
         break;
+      case 'ambiguous':
+        this.finish(this.track(`down:${event.download}`, 'down', event.file, null, null, t), 'failed', 'ambiguous', t);
+        break;
       default:
         return false;
     }
