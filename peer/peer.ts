@@ -175,6 +175,7 @@ export class Peer implements PeerHandle {
         transport: this.transport,
         member: async (name) =>
           this.neighbours.names().includes(name) || ((await this.server.peers()) ?? []).some((p) => p.name === name),
+        knownIdOf: (name) => this.neighbours.get(name)?.ref.id ?? this.origins.liveIdOf(name),
       },
       { downloadsLabel: this.folders.downloadsLabel, ...options.downloads },
     );

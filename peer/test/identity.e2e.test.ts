@@ -10,6 +10,8 @@ import { Channel } from '../../common/channel.js';
 import { SigningKey } from '../../common/signing-key.js';
 import { peerMessages, type PeerMessages } from '../../common/wire/peer-messages.js';
 import { Mesh } from '../../harness/mesh.js';
+import { FakePeer } from './fake-peer.js';
+import { madeUpOffer } from './made-up-offer.js';
 import { Transport } from '../transport/transport.js';
 
 const idOf = async (mesh: Mesh, name: string) => {
@@ -60,6 +62,31 @@ test("a member cannot take over a live peer's name, id or neighbour link", async
     );
     assert.match(s1.stderr + JSON.stringify(s1.events), /proved id|lists s2 with id|linked with id/);
   } finally {
+    await mesh.close();
+  }
+});
+
+test('an offer that names another peer than its own is declined, and `FILE from PEER` takes nothing from it', async () => {
+  const mesh = new Mesh();
+  const mallory = new FakePeer('mallory', mesh.mode);
+  try {
+    await mesh.startServer();
+    const s1 = await mesh.startPeer('s1');
+    await mesh.startPeer('s2');
+    await mallory.listen();
+    await mallory.linkTo(s1.port);
+    s1.send('huge.bin from s2'); // nobody holds it: s1 floods, and mallory answers as s2
+    const query = await mallory.waitFor((m) => m.kind === 'query', 5000);
+    if (query.kind !== 'query') throw new Error('no query');
+    const posing = { ...madeUpOffer(4096, query.body.qid), from: { ...mallory.ref(), name: 's2' } };
+    const { answer } = await mallory.offer(s1.port, posing);
+    assert.is(answer.kind, 'decline');
+    if (answer.kind === 'decline') assert.match(answer.body.reason, /says it is from s2, whose id it is not/);
+    const end = await s1.waitFor((e) => e.event === 'download-failed' || e.event === 'not-found', 10_000);
+    assert.ok(end.event === 'download-failed' || end.event === 'not-found');
+    assert.not.ok(s1.events.some((e) => e.event === 'download-started'));
+  } finally {
+    mallory.close();
     await mesh.close();
   }
 });

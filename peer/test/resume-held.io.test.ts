@@ -46,6 +46,7 @@ test('a fully held resume completes although the search gives up while the whole
         hopLimit: 7,
         transport: new Transport({ mesh: OPEN_MESH }),
         member: async () => false,
+        knownIdOf: () => undefined,
       },
       // The search gives up after 1 ms: long before 48 MiB are hashed again from disk.
       { queryTimeoutMs: 1, relocateAttempts: 0 },

@@ -72,6 +72,7 @@ async function swarm(holders: number, bytes: number, mesh: MeshMode = keyedMesh(
       hopLimit: 7,
       transport,
       member: async () => false,
+      knownIdOf: () => undefined,
     },
     { queryTimeoutMs: 3000, swarm: { idleTimeoutMs: 2000 } },
   );

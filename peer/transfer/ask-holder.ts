@@ -47,6 +47,23 @@ export async function askHolder(
   return { channel, offer: first };
 }
 
+/**
+ * Why an offer is not from the peer it names, or undefined (docs/SECURITY.md "Identities"): its id must be the one
+ * its connection proved, and its name must not be known in the mesh (a neighbour, the server's live list) under
+ * another id. When the user chose that peer (`FILE from PEER`), the name must be known with exactly that id.
+ */
+export function senderProblem(
+  channel: PeerChannel,
+  from: PeerRef,
+  knownId: string | undefined,
+  chosen: boolean,
+): string | undefined {
+  if (channel.identity?.id !== from.id) return `the offer names ${from.name}'s id, but this connection proved another`;
+  if (knownId !== undefined && knownId !== from.id) return `the offer says it is from ${from.name}, whose id it is not`;
+  if (chosen && knownId === undefined) return `cannot check that this offer comes from ${from.name}: not in the mesh`;
+  return undefined;
+}
+
 /** The offer's manifest, or why it cannot be taken as it stands (malformed, or beyond offer-limits.ts). */
 export function readOffer(offer: PeerMessages['offer']): Manifest | string {
   const nameProblem = fileNameProblem(offer.file);

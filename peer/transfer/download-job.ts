@@ -100,4 +100,6 @@ export interface Locator {
   transport: Dialer;
   /** Whether a peer of that (canonical) name is in the mesh now: a live peer the server lists, or a neighbour. */
   member(name: string): Promise<boolean>;
+  /** The id the mesh knows for a peer of that name now (a neighbour's, else the server's last live list), if any. */
+  knownIdOf(name: string): string | undefined;
 }

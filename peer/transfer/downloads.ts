@@ -10,7 +10,7 @@ import type { Hasher } from '../content/hasher.js';
 import type { PartialFiles, PartialRecord } from '../content/partial-file.js';
 import type { PeerChannel } from '../transport/peer-listener.js';
 import { caused, type AmbiguousChoice, type PeerEventReport } from '../control/peer-events.js';
-import { askHolder, declineOffer, readOffer } from './ask-holder.js';
+import { askHolder, declineOffer, readOffer, senderProblem } from './ask-holder.js';
 import { ambiguousMessage, chooseKnown, chooseOffered, unwanted, type ContentWant } from './content-choice.js';
 import { noHolderAnswer } from './no-holder.js';
 import { cancelledEvent, giveUpReason, type DownloadsOptions, type Job, type Locator } from './download-job.js';
@@ -129,8 +129,8 @@ export class Downloads extends EventEmitter<{
     const job = this.jobs.get(offer.qid) ?? this.aliases.get(offer.qid);
     const decline = (reason: string) => declineOffer(channel, offer.qid, reason);
     if (!job) return decline('no search with this id is waiting (it finished or timed out)');
-    if (channel.identity?.id !== offer.from.id)
-      return decline(`the offer names ${offer.from.name}'s id, but this connection proved another`);
+    const impostor = senderProblem(channel, offer.from, this.locator.knownIdOf(offer.from.name), !!job.want.from);
+    if (impostor) return decline(impostor);
     const checked = readOffer(offer);
     if (typeof checked === 'string') {
       this.emit('log', `declined ${offer.from.name}'s offer of ${offer.file}: ${checked}`, 'warn');
