@@ -15,7 +15,14 @@ import { MAX_SLOTS } from './shared-registry.js';
 export type CliCommand =
   | { kind: 'help' }
   | { kind: 'version' }
-  | { kind: 'run'; options: Omit<MetadataServerOptions, 'mesh'>; keyFile: string | undefined; stateDir: string }
+  | {
+      kind: 'run';
+      options: Omit<MetadataServerOptions, 'mesh'>;
+      keyFile: string | undefined;
+      stateDir: string;
+      /** `--trust`: the names to trust from now on (replacing those remembered); absent: keep them. */
+      trust?: string[];
+    }
   /** `metadata-server forget NAME [--state DIR]`: free a remembered name (docs/SECURITY.md "Identities"). */
   | { kind: 'forget'; name: string; stateDir: string };
 
@@ -41,6 +48,8 @@ Options:
   --key-file FILE          the mesh key (default mesh.key in the state folder; created, readable by its owner
                            only, when missing). Peers started from this folder find it; copy it to other machines
   --open                   no mesh key: an open mesh on plain TCP (every peer then runs --open too)
+  --trust NAME[,NAME...]   trust these peers: every file they share becomes a trusted file. Remembered in the
+                           state folder; --trust again replaces the list, --trust "" empties it
 
   forget NAME              free a remembered name, so that a peer with another identity may take it (the
                            server need not be stopped)
@@ -71,6 +80,7 @@ export function parseCliOptions(argv: string[]): CliCommand {
         state: { type: 'string' },
         'key-file': { type: 'string' },
         open: { type: 'boolean' },
+        trust: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -133,7 +143,21 @@ export function parseCliOptions(argv: string[]): CliCommand {
     : values['key-file'] !== undefined
       ? String(values['key-file'])
       : defaultKeyFile(stateDir);
-  return { kind: 'run', options, keyFile, stateDir };
+  const trust = values.trust === undefined ? undefined : parseTrust(String(values.trust));
+  return { kind: 'run', options, keyFile, stateDir, ...(trust ? { trust } : {}) };
+}
+
+/** `--trust a,b`: peer names, comma-separated; empty trusts nobody. */
+function parseTrust(text: string): string[] {
+  if (text.trim() === '') return [];
+  const names = text.split(',').map((n) => n.trim());
+  for (const name of names) {
+    if (!/^[A-Za-z0-9_-]{1,32}$/.test(name))
+      throw badArgs(
+        `--trust "${text.slice(0, 80)}": "${name.slice(0, 40)}" is not a peer name (for example --trust s1,s2)`,
+      );
+  }
+  return [...new Set(names.map((n) => n.toLowerCase()))];
 }
 
 function parseForget(argv: string[]): CliCommand {

@@ -14,6 +14,7 @@ import { releaseVanishedTerminal } from '../common/vanished-terminal.js';
 import { HELP, parseCliOptions, type CliCommand } from './cli-options.js';
 import { DEFAULT_HOST, DEFAULT_PORT, formatListeningLine, MetadataServer } from './metadata-server.js';
 import { NameBook } from './name-book.js';
+import { TrustBook } from './trust-book.js';
 
 /** The server's identity key's file in its state folder (docs/SECURITY.md "Identities"). */
 const SERVER_KEY_FILE = 'server.key';
@@ -93,13 +94,17 @@ async function main(): Promise<void> {
   // docs/SECURITY.md "Identities": the server's own key, and the names it binds to peers' ids, outlive a restart.
   let identity: SigningKey;
   let names: NameBook;
+  let trust: TrustBook;
   try {
     identity = SigningKey.loadOrCreate(join(command.stateDir, SERVER_KEY_FILE)).key;
     names = NameBook.inState(command.stateDir);
+    trust = TrustBook.inState(command.stateDir);
+    if (command.trust) trust.setTrusted(command.trust);
   } catch (err) {
     fail(2, describeError(err));
   }
-  const server = new MetadataServer({ ...options, mesh, identity, names, log: say });
+  if (trust.trusted().length) say(`trusted peers: ${trust.trusted().join(', ')}`);
+  const server = new MetadataServer({ ...options, mesh, identity, names, trust, log: say });
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;

@@ -13,6 +13,8 @@ import { DEFAULT_INDEX_BYTES_PER_PEER, IndexRegion, MAX_INDEX_BYTES_PER_PEER } f
 import { DEFAULT_BUSY_PORT_MS } from './port-allocator.js';
 import { joinIdentityRefusal } from './join-identity.js';
 import { NameBook } from './name-book.js';
+import { TrustBook } from './trust-book.js';
+import { TrustService, type TrustReceiver } from './trust-service.js';
 import type { Topology } from './referral-policy.js';
 import type { RegistryConfig, RegistryRequest, RegistryResult } from './registry-protocol.js';
 import type { RegistryWorkerData } from './registry-worker.js';
@@ -60,6 +62,8 @@ export interface MetadataServerOptions {
   identity?: SigningKey;
   /** The names it remembers, bound to ids. Default: remembered for the life of the process only. */
   names?: NameBook;
+  /** Trusted peers and their files (`--trust`). Default: none, for the life of the process. */
+  trust?: TrustBook;
   /** Address to bind (and the one peers dial). Default 127.0.0.1. */
   host?: string;
   /** Port to listen on; 0 picks a free one. Default 7000. */
@@ -144,6 +148,7 @@ export class MetadataServer {
   private readonly log: (line: string) => void;
   readonly identity: SigningKey;
   readonly names: NameBook;
+  private readonly trust: TrustService;
   private server: Server | undefined;
   private pool: WorkerPool<RegistryRequest, RegistryResult> | undefined;
   private poolReady: Promise<WorkerPool<RegistryRequest, RegistryResult>> | undefined;
@@ -165,6 +170,8 @@ export class MetadataServer {
     this.log = options.log ?? (() => {});
     this.identity = options.identity ?? SigningKey.generate();
     this.names = options.names ?? new NameBook();
+    const receivers = () => [...this.connections.values()].filter((c) => c.joinedName).map(receiver);
+    this.trust = new TrustService(options.trust ?? new TrustBook(), this.names, this.identity, receivers, this.log);
     if (!Number.isInteger(this.maxPeers) || this.maxPeers < 1 || this.maxPeers > MAX_SLOTS) {
       throw new RangeError(`maxPeers must be 1–${MAX_SLOTS}, not ${this.maxPeers}`);
     }
@@ -251,6 +258,7 @@ export class MetadataServer {
     if (this.stopping) return this.stopping;
     this.stopping = (async () => {
       clearInterval(this.sweepTimer);
+      this.trust.stop();
       const server = this.server;
       const closed = server?.listening ? once(server, 'close').catch(() => {}) : undefined;
       server?.close();
@@ -354,13 +362,8 @@ export class MetadataServer {
           const crowded = this.hostLimits.slotRefusal(c.remoteHost, this.connections.values());
           return crowded ? { code: 'P2P_ERR_MESH_FULL', reason: crowded } : undefined;
         },
-        admitted: (c, join) => {
-          try {
-            this.names.admit(join.name, join.id);
-          } catch (err) {
-            this.log(`could not remember the name ${join.name}: ${describeError(err)}`);
-          }
-        },
+        admitted: (c, join) => this.trust.admitted(receiver(c), join),
+        indexed: (c, files) => this.trust.indexed(c.joinedName!, files),
         closed: (c) => this.connections.delete(c.id),
       },
     );
@@ -388,4 +391,9 @@ export class MetadataServer {
       },
     );
   }
+}
+
+/** A joined connection as the trust service sees it. */
+function receiver(c: ServerConnection): TrustReceiver {
+  return { send: (list) => c.channel.send('trust', list) };
 }

@@ -49,8 +49,10 @@ export interface ConnectionHost {
    * the name belongs to another id, too many slots at its address.
    */
   joinRefusal(conn: ServerConnection, join: ServerMessages['join']): JoinRefusal | undefined;
-  /** The registry admitted this connection's join. */
+  /** The registry admitted this connection's join (its `welcome` was just sent). */
   admitted(conn: ServerConnection, join: ServerMessages['join']): void;
+  /** The registry accepted this joined connection's `index`. */
+  indexed(conn: ServerConnection, files: ServerMessages['index']['files']): void;
   /** The connection closed; its slot (if any) has been freed. */
   closed(conn: ServerConnection): void;
 }
@@ -71,6 +73,8 @@ export class ServerConnection {
   private registered = false;
   private mayHoldSlot = false;
   private portBusyReports = 0;
+  /** The (canonical) name this connection was admitted under. */
+  joinedName: string | undefined;
   /** We are ending the connection: nothing more it sends is read. */
   private ending = false;
   private joinTimer: NodeJS.Timeout | undefined;
@@ -191,8 +195,9 @@ export class ServerConnection {
   }
 
   private apply(result: RegistryResult, request?: RegistryRequest): void {
+    const message = request?.op === 'message' ? request.message : undefined;
     if (result.admitted) {
-      if (request?.op === 'message' && request.message.kind === 'join') this.host.admitted(this, request.message.body);
+      if (message?.kind === 'join') this.joinedName = message.body.name.toLowerCase();
       this.registered = true;
       clearTimeout(this.joinTimer);
       this.channel.setMaxFrameBytes(this.options.maxFrameBytes);
@@ -200,6 +205,8 @@ export class ServerConnection {
       this.mayHoldSlot = false;
     }
     if (result.reply) this.send(result.reply);
+    if (result.admitted && message?.kind === 'join') this.host.admitted(this, message.body);
+    if (message?.kind === 'index' && !result.end && this.joinedName) this.host.indexed(this, message.body.files);
     this.host.deliver(result);
     if (result.end) this.endNow();
   }

@@ -20,6 +20,7 @@ import { Peer } from './peer.js';
 
 const USAGE = `usage: peer NAME [--server HOST:PORT] [--host ADDR] [--dir DIR] [--downloads DIR] [--headless]
                 [--verbose] [--exit-when-done] [--hops N] [--query-timeout MS] [--key-file FILE | --open]
+                [--trusted-only]
 
   NAME                 1–32 letters, digits, - or _ (case-insensitive), e.g. s1
   --server HOST:PORT   metadata server (default 127.0.0.1:7000)
@@ -32,12 +33,13 @@ const USAGE = `usage: peer NAME [--server HOST:PORT] [--host ADDR] [--dir DIR] [
   --key-file FILE      the mesh key (default: $MESHSHARE_KEY_FILE, else .meshshare/mesh.key here; the metadata
                        server creates it: start it from this folder, or copy its mesh.key to this machine)
   --open               no mesh key: plain TCP, for a mesh whose every process runs --open
+  --trusted-only       accept only content on the metadata server's trusted-file list (see: trusted)
   --hops N             hop limit of searches (default 7)
   --query-timeout MS   how long a search waits for a holder (default 3000)
   -h, --help           this text;  -v, --version   the version
 
-Commands once running: a file name, cancel FILE [--discard], partials, TOPO, list, find PATTERN, files,
-where FILE, Stop, Stop all, help.`;
+Commands once running: a file name, FILE from PEER, FILE sha256 PREFIX, secure-get FILE from PEER, trusted,
+cancel FILE [--discard], partials, TOPO, list, find PATTERN, files, where FILE, Stop, Stop all, help.`;
 
 /** One sentence for what node:util's parseArgs refused, instead of its own long message. */
 function argumentProblem(err: unknown): string {
@@ -103,6 +105,7 @@ async function main(): Promise<void> {
         'query-timeout': { type: 'string', default: '3000' },
         'key-file': { type: 'string' },
         open: { type: 'boolean', default: false },
+        'trusted-only': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', short: 'v', default: false },
       },
@@ -154,6 +157,7 @@ async function main(): Promise<void> {
     host: values.host!,
     hopLimit: hops,
     downloads: { queryTimeoutMs: queryTimeout },
+    trustedOnly: values['trusted-only']!,
   });
 
   let headless = values.headless || !process.stdout.isTTY;

@@ -10,7 +10,7 @@ import type { PeerMessages } from '../common/wire/peer-messages.js';
 import type { PeerInfo, PeerRef } from '../common/wire/shapes.js';
 import { Hasher } from './content/hasher.js';
 import { PartialFiles } from './content/partial-file.js';
-import { CommandGate } from './control/command-gate.js';
+import { CommandGate, notJoinedYet } from './control/command-gate.js';
 import { COMMAND_HELP, parseCommand } from './control/command-parser.js';
 import { caused, type PeerEvent, type PeerEventBody, type PeerEventReport } from './control/peer-events.js';
 import type { PeerHandle } from './control/peer-handle.js';
@@ -19,6 +19,7 @@ import { FileCatalog } from './files/file-catalog.js';
 import { strayNote } from './files/folder-notices.js';
 import { loadIdentity } from './files/identity.js';
 import { ServerKeyPin } from './files/server-pin.js';
+import { TrustList } from './trust/trust-list.js';
 import { IndexPublisher } from './files/index-publisher.js';
 import { Listings } from './files/listings.js';
 import { PeerFolders } from './files/peer-folders.js';
@@ -65,6 +66,8 @@ export interface PeerOptions {
   /** TOPO's longest wait for answers. Default 1500 ms. */
   topoTimeoutMs?: number;
   downloads?: DownloadsOptions;
+  /** Accept only content on the trusted-file list (`--trusted-only`). Default false. */
+  trustedOnly?: boolean;
   neighbours?: NeighbourSetOptions;
   serverLink?: ServerLinkOptions;
   upload?: UploadOptions;
@@ -92,6 +95,7 @@ export class Peer implements PeerHandle {
   private readonly transport: Transport;
   /** The metadata server's key as first met: it signs the trust lists (peer/files/server-pin.ts). */
   private readonly serverPin: ServerKeyPin;
+  private readonly trust: TrustList;
   private readonly listener: PeerListener;
   private readonly neighbours: NeighbourSet;
   private readonly router: FloodRouter;
@@ -113,7 +117,8 @@ export class Peer implements PeerHandle {
   private readonly gate = new CommandGate(
     (line, cmd) => this.run(line, cmd),
     (cmd) => this.emit(caused({ event: 'error', message: 'not run: the peer left before it joined the mesh' }, cmd)),
-    (line, cmd) => this.emit(caused({ event: 'log', level: 'info', message: this.notJoinedYet(line) }, cmd)),
+    (line, cmd) =>
+      this.emit(caused({ event: 'log', level: 'info', message: notJoinedYet(line, this.serverState) }, cmd)),
   );
   /** The metadata server link's last state, for telling a user why a command waits. */
   private serverState: { state: string; address: string } | undefined;
@@ -128,6 +133,7 @@ export class Peer implements PeerHandle {
     this.strayNote = strayNote(this.folders.root, [this.folders.shared, this.folders.downloads, this.folders.state]);
     const identity = loadIdentity(this.folders.state);
     this.serverPin = new ServerKeyPin(this.folders.state);
+    this.trust = new TrustList(this.folders.state, () => this.serverPin.key);
     this.id = identity.id;
     this.ctx = {
       name: this.name,
@@ -160,6 +166,7 @@ export class Peer implements PeerHandle {
         serverPin: this.serverPin,
       },
     );
+    this.server.on('trust', (signed) => this.trust.take(signed, this.ctx.log));
     this.book = new AddressBook(join(this.folders.state, 'address-book.json'));
     const partials = new PartialFiles(this.folders.partial);
     this.downloads = new Downloads(
@@ -176,6 +183,7 @@ export class Peer implements PeerHandle {
         member: async (name) =>
           this.neighbours.names().includes(name) || ((await this.server.peers()) ?? []).some((p) => p.name === name),
         knownIdOf: (name) => this.neighbours.get(name)?.ref.id ?? this.origins.liveIdOf(name),
+        trust: { trustedOnly: options.trustedOnly ?? false, list: this.trust },
       },
       { downloadsLabel: this.folders.downloadsLabel, ...options.downloads },
     );
@@ -265,7 +273,11 @@ export class Peer implements PeerHandle {
       case 'download': {
         const held = this.catalog.resolve(parsed.file, true);
         if (held) return reply({ event: 'already-have', file: held.name, path: held.relative });
-        return this.downloads.start(parsed.file, cmd, { from: parsed.from, prefix: parsed.sha256 });
+        return this.downloads.start(parsed.file, cmd, {
+          from: parsed.from,
+          prefix: parsed.sha256,
+          secure: parsed.secure,
+        });
       }
       case 'list':
         return void this.listings.list().then(answer);
@@ -279,16 +291,9 @@ export class Peer implements PeerHandle {
         return void this.kept.cancel(parsed.file, parsed.discard, cmd).then(answer);
       case 'partials':
         return reply({ event: 'partials', files: this.kept.list() });
+      case 'trusted':
+        return reply({ event: 'trusted', ...this.trust.answer() });
     }
-  }
-
-  private notJoinedYet(line: string): string {
-    const server = this.serverState;
-    const why =
-      server && (server.state === 'unreachable' || server.state === 'lost')
-        ? `the metadata server at ${server.address} cannot be reached (is metadata-server running there?); retrying`
-        : 'joining';
-    return `"${line.trim().slice(0, 80)}" runs once this peer has joined the mesh: ${why}`;
   }
 
   leave(reason: string): void {

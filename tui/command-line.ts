@@ -42,6 +42,8 @@ export const COMMAND_WORDS: readonly string[] = [
   'list',
   'files',
   'partials',
+  'trusted',
+  'secure-get ',
   'cancel ',
   'seeding',
   'find ',
@@ -50,7 +52,7 @@ export const COMMAND_WORDS: readonly string[] = [
 ];
 
 /** Commands whose argument is a file name or part of one: Tab completes the argument after them. */
-const ARGUMENT_COMMAND = /^((?:find|where|address-book|cancel)\s+)(.*)$/i;
+const ARGUMENT_COMMAND = /^((?:find|where|address-book|cancel|secure-get)\s+)(.*)$/i;
 
 export class CommandLine {
   private buffer = '';

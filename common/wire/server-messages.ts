@@ -1,5 +1,5 @@
 import { MessageTable, jsonMessage } from '../message-table.js';
-import { arr, int, literal, obj, optional, str } from '../schema.js';
+import { arr, bool, int, literal, obj, optional, str } from '../schema.js';
 import {
   MAX_PEERS_ON_WIRE,
   hostField,
@@ -56,6 +56,40 @@ export interface ServerMessages {
   'files-request': { rid: string; mode: 'all' | 'substring' | 'name'; pattern: string };
   /** server → peer: one entry per distinct (name, sha256), with every live peer holding it. */
   files: { rid: string; entries: IndexEntry[] };
+  /**
+   * server → peer: the trust list (`list`, the JSON text of a `TrustListBody`) and the server's Ed25519 signature of
+   * TRUST_SIGNING_CONTEXT + list (base64). Sent after `welcome` and whenever the list changes.
+   */
+  trust: { list: string; signature: string };
+}
+
+/** What a signature over a trust list covers, before the list's text: no other signed text can pass for one. */
+export const TRUST_SIGNING_CONTEXT = 'meshshare/1 trust list\n';
+/** Most trusted files in one list (each at most ~420 bytes of JSON: the list fits a 1 MiB frame). */
+export const MAX_TRUSTED_FILES = 2000;
+/** Longest trust list text. */
+export const MAX_TRUST_LIST_CHARS = 950_000;
+
+/** A trusted peer: a name the metadata server trusts, with the id bound to it (once it has joined). */
+export interface TrustedPeer {
+  name: string;
+  id?: string;
+}
+
+/** A trusted file: content a trusted peer shares (its publisher), by name, size and SHA-256. */
+export interface TrustedFile extends IndexedFile {
+  publisher: string;
+}
+
+/** The signed trust list (docs/SECURITY.md "Trusted peers and files"). */
+export interface TrustListBody {
+  version: 1;
+  /** When the server issued it (ms since epoch): a peer keeps the newest it verified. */
+  issued: number;
+  peers: TrustedPeer[];
+  files: TrustedFile[];
+  /** False when more files were trusted than a list holds (MAX_TRUSTED_FILES). */
+  complete: boolean;
 }
 
 /** A file as its holder describes it to the index. */
@@ -82,6 +116,15 @@ const indexedFileFields = {
   sha256: str({ min: 64, max: 64, pattern: /^[0-9a-f]{64}$/ }),
 };
 const indexedFileShape = obj(indexedFileFields);
+
+/** The schema a peer checks a trust list's text against, once its signature verified. */
+export const trustListShape = obj({
+  version: int({ min: 1, max: 1 }),
+  issued: int({ min: 0, max: Number.MAX_SAFE_INTEGER }),
+  peers: arr(obj({ name: nameField, id: optional(idField) }), { max: MAX_PEERS_ON_WIRE }),
+  files: arr(obj({ ...indexedFileFields, publisher: nameField }), { max: MAX_TRUSTED_FILES }),
+  complete: bool(),
+});
 const neighbourList = arr(nameField, { max: MAX_PEERS_ON_WIRE });
 
 export const serverMessages = new MessageTable<ServerMessages>({
@@ -141,6 +184,14 @@ export const serverMessages = new MessageTable<ServerMessages>({
       entries: arr(obj({ ...indexedFileFields, holders: arr(peerRefShape, { max: MAX_PEERS_ON_WIRE }) }), {
         max: MAX_INDEX_ENTRIES,
       }),
+    }),
+  ),
+  trust: jsonMessage(
+    16,
+    'trust',
+    obj({
+      list: str({ min: 2, max: MAX_TRUST_LIST_CHARS }),
+      signature: str({ min: 1, max: 128, pattern: /^[A-Za-z0-9+/=]+$/ }),
     }),
   ),
 });

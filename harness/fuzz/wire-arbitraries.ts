@@ -133,6 +133,10 @@ export const serverBodies: Gen<ServerMessages> = {
       { maxLength: 4 },
     ),
   }),
+  trust: fc.record({
+    list: textArb(2, 400),
+    signature: fc.uint8Array({ minLength: 1, maxLength: 64 }).map((b) => Buffer.from(b).toString('base64')),
+  }),
 };
 
 /** A valid message of any kind of the given table: `{ kind, body }`. */

@@ -94,4 +94,9 @@ export const serverInvariants: Record<string, Rule> = {
     pattern: isStr(0, 255),
   }),
   files: isObj({ rid, entries: isList(isObj({ ...indexed, holders: isList(peerRef, 256) }), 5000) }),
+  // The list's own shape is checked by the peer after its signature (peer/trust/trust-list.ts).
+  trust: isObj({
+    list: isStr(2, 950_000),
+    signature: (v) => typeof v === 'string' && v.length >= 1 && v.length <= 128 && /^[A-Za-z0-9+/=]+$/.test(v),
+  }),
 };

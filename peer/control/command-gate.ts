@@ -4,7 +4,7 @@ import { parseCommand } from './command-parser.js';
  * Commands that need nothing of the mesh: answered at once, even before the peer has joined (a newcomer whose
  * metadata server is not running yet still gets `help`, and a mistyped line its error).
  */
-const LOCAL = new Set(['stop', 'stop-all', 'help', 'files', 'partials', 'empty', 'invalid']);
+const LOCAL = new Set(['stop', 'stop-all', 'help', 'files', 'partials', 'trusted', 'empty', 'invalid']);
 
 /**
  * Numbers command lines and holds them until the peer has joined (docs/CONTRACT.md "Commands"): a line read before
@@ -48,4 +48,13 @@ export class CommandGate {
     this.held = undefined;
     for (const [, cmd] of held) this.dropped(cmd);
   }
+}
+
+/** What a command read before the join is told: it runs once joined, and why that has not happened yet. */
+export function notJoinedYet(line: string, server: { state: string; address: string } | undefined): string {
+  const why =
+    server && (server.state === 'unreachable' || server.state === 'lost')
+      ? `the metadata server at ${server.address} cannot be reached (is metadata-server running there?); retrying`
+      : 'joining';
+  return `"${line.trim().slice(0, 80)}" runs once this peer has joined the mesh: ${why}`;
 }

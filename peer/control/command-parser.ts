@@ -4,7 +4,8 @@ import { fileNameProblem } from '../files/file-name.js';
 /** A command line, understood (docs/CONTRACT.md "Peer commands"; keywords are case-insensitive). */
 export type Command =
   /** `from`: that peer's copy only (canonical name); `sha256`: the content whose SHA-256 starts so (lower-case hex). */
-  | { kind: 'download'; file: string; from?: string; sha256?: string }
+  | { kind: 'download'; file: string; from?: string; sha256?: string; secure?: boolean }
+  | { kind: 'trusted' }
   | { kind: 'topo' }
   | { kind: 'stop' }
   | { kind: 'stop-all' }
@@ -25,6 +26,11 @@ export const COMMAND_HELP: { command: string; description: string }[] = [
     command: 'FILE sha256 PREFIX',
     description: 'download the content of FILE whose SHA-256 starts with PREFIX (8 or more hex digits)',
   },
+  {
+    command: 'secure-get FILE from PEER',
+    description: 'download FILE from trusted PEER alone, only if its content is on the trusted-file list',
+  },
+  { command: 'trusted', description: 'the peers the metadata server trusts, and the trusted files they share' },
   { command: 'cancel FILE', description: 'stop a download, keeping what it fetched: type the name again to resume' },
   { command: 'cancel FILE --discard', description: 'stop a download (or forget a kept one) and delete its data' },
   { command: 'partials', description: 'the downloads kept unfinished: size, how much is verified, age' },
@@ -49,6 +55,7 @@ const KEYWORDS = new Set([
   'where',
   'address-book',
   'partials',
+  'trusted',
 ]);
 
 export function parseCommand(line: string): Command {
@@ -63,6 +70,7 @@ export function parseCommand(line: string): Command {
   if (words.length === 1 && first === 'list') return { kind: 'list' };
   if (words.length === 1 && (first === 'files' || first === 'seeding')) return { kind: 'files' };
   if (words.length === 1 && first === 'partials') return { kind: 'partials' };
+  if (words.length === 1 && first === 'trusted') return { kind: 'trusted' };
   const rest = text.slice(words[0]!.length).trim();
   if (first === 'find')
     return rest
@@ -74,11 +82,22 @@ export function parseCommand(line: string): Command {
     return problem ? { kind: 'invalid', message: problem } : { kind: 'where', file: rest };
   }
   if (first === 'cancel') return parseCancel(words.slice(1));
+  if (first === 'secure-get') return parseSecureGet(rest);
   // A keyword followed by something it does not take is a mistyped command, not a file name.
   if (KEYWORDS.has(first) && words.length > 1) {
     return { kind: 'invalid', message: `unknown command "${text.slice(0, 60)}": type help for the list of commands` };
   }
   return parseDownload(text);
+}
+
+/** `secure-get FILE from PEER` (docs/CONTRACT.md "Peer commands"): a download from trusted PEER alone. */
+function parseSecureGet(rest: string): Command {
+  const usage = 'secure-get needs a file and a trusted peer, for example: secure-get notes.txt from s1';
+  if (!rest) return { kind: 'invalid', message: usage };
+  const parsed = parseDownload(rest);
+  if (parsed.kind !== 'download') return parsed;
+  if (parsed.from === undefined) return { kind: 'invalid', message: usage };
+  return { ...parsed, secure: true };
 }
 
 /** Fewest hex digits a `sha256 PREFIX` may have: 8 make a chance match among a name's few contents negligible. */

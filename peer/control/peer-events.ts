@@ -1,3 +1,4 @@
+import type { TrustedFile, TrustedPeer } from '../../common/wire/server-messages.js';
 import type { PeerInfo } from '../../common/wire/shapes.js';
 
 /**
@@ -6,7 +7,7 @@ import type { PeerInfo } from '../../common/wire/shapes.js';
  * Every event carries `event` and `t` (ms since epoch). Identities (docs/ARCHITECTURE.md, "Events with identities"):
  * - `cmd`: the sequence number of the command line that caused the event (`PeerHandle.command` returns it: 1 for the
  *   first line, 2 for the next, empty lines included). Set on a command's answer (`topology`, `list`, `find-results`,
- *   `where`, `files`, `help`, `partials`, `already-have`, `error`, `leaving`, `stopped`) and on every event of the
+ *   `where`, `files`, `help`, `partials`, `trusted`, `already-have`, `error`, `leaving`, `stopped`) and on every event of the
  *   download it started (`query-sent`, `download-*`, `not-found`, `ambiguous`); `download-cancelled` also names the cancel line
  *   (`by`). Absent on what no command caused: a download resumed at start-up,
  *   neighbours joining, the periodic `files` and `mesh`, a leave asked by a signal or another peer.
@@ -101,6 +102,11 @@ export type PeerEventBody =
     }
   /** Answer to `partials`: the downloads kept unfinished in `.p2p/partial/`. */
   | { event: 'partials'; files: PartialEntry[] }
+  /**
+   * Answer to `trusted`: the peers the metadata server trusts (with the id bound to each name, once it joined) and
+   * the trusted files they share, from the last list this peer verified (`verified` false: none yet).
+   */
+  | { event: 'trusted'; peers: TrustedPeer[]; files: TrustedFile[]; verified: boolean; complete: boolean }
   | { event: 'already-have'; file: string; path: string }
   | { event: 'upload-started'; query: string; file: string; to: string; bytes: number }
   | { event: 'upload-progress'; query: string; file: string; to: string; bytes: number; sent: number }

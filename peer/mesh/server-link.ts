@@ -64,6 +64,8 @@ export interface ServerLinkEvents {
   link: (peers: PeerRef[]) => void;
   /** The server asks us to leave (docs/CONTRACT.md "Peer commands"). */
   stop: (reason: string) => void;
+  /** The server's signed trust list (peer/trust/trust-list.ts verifies it). */
+  trust: (signed: ServerMessages['trust']) => void;
 }
 
 /**
@@ -282,6 +284,9 @@ export class ServerLink extends EventEmitter<ServerLinkEvents> {
       }
       case 'stop':
         this.emit('stop', msg.body.reason);
+        return;
+      case 'trust':
+        this.emit('trust', msg.body);
         return;
       default:
         this.channel?.destroy(new P2pError('P2P_ERR_UNEXPECTED_MESSAGE', `the server sent ${msg.kind}`));

@@ -16,6 +16,8 @@ import { knownHolders, type KnownHolder } from './known-holders.js';
 export interface ContentWant {
   from?: string;
   prefix?: string;
+  /** `secure-get`: from trusted `from` alone, trusted content only (trust-gate.ts). */
+  secure?: boolean;
 }
 
 /** How many hex digits of a SHA-256 sentences show (the user may type them back as a `sha256 PREFIX`). */

@@ -1,4 +1,5 @@
 import type { PeerEventReport } from '../control/peer-events.js';
+import type { TrustGate } from './trust-gate.js';
 import type { ContentWant } from './content-choice.js';
 import type { IndexEntry } from '../../common/wire/server-messages.js';
 import type { PeerRef } from '../../common/wire/shapes.js';
@@ -29,6 +30,8 @@ export interface Job {
   otherContent?: { from: string; sha256: string };
   /** What the user narrowed it to: `FILE from PEER`, `FILE sha256 PREFIX` (empty for a plain `FILE`). */
   want: ContentWant;
+  /** Why holders were turned away for trust (trust-gate.ts): the answer when no other holder is left. */
+  refusal?: string;
   /**
    * A flood's first offer was taken: for DownloadsOptions.chooseWindowMs the finished file is not placed, and an offer
    * of another content under its name makes the download `ambiguous` (docs/CONTRACT.md "Choosing among contents").
@@ -102,4 +105,6 @@ export interface Locator {
   member(name: string): Promise<boolean>;
   /** The id the mesh knows for a peer of that name now (a neighbour's, else the server's last live list), if any. */
   knownIdOf(name: string): string | undefined;
+  /** What trust asks of downloads (`--trusted-only`, `secure-get`). Default: nothing. */
+  trust?: TrustGate;
 }

@@ -16,6 +16,7 @@ import { noHolderAnswer } from './no-holder.js';
 import { cancelledEvent, giveUpReason, type DownloadsOptions, type Job, type Locator } from './download-job.js';
 import type { OfferSummary } from './download-job.js';
 import { reportSwarm } from './swarm-report.js';
+import { contentRefusal, expectedId, keepTrusted, NOT_TRUSTED, secureRefusal } from './trust-gate.js';
 import { SwarmDownload, type SwarmOptions } from './swarm-download.js';
 
 export type { DownloadsOptions, Locator } from './download-job.js';
@@ -62,6 +63,11 @@ export class Downloads extends EventEmitter<{
     if (want.from === this.locator.self().name) {
       this.emit('event', caused({ event: 'error', message: `${want.from} is this peer: name another peer` }, cmd));
       return;
+    }
+    const untrusted = secureRefusal(this.locator.trust, want);
+    if (untrusted) {
+      const body = { event: 'download-failed', download: nanoid(), file: query, reason: untrusted } as const;
+      return void this.emit('event', caused(body, cmd));
     }
     if ([...this.jobs.values()].some((j) => sameName(j.query, query) || sameName(j.swarm?.content.file ?? '', query))) {
       this.emit('event', caused({ event: 'error', message: `${query} is already being downloaded` }, cmd));
@@ -129,8 +135,11 @@ export class Downloads extends EventEmitter<{
     const job = this.jobs.get(offer.qid) ?? this.aliases.get(offer.qid);
     const decline = (reason: string) => declineOffer(channel, offer.qid, reason);
     if (!job) return decline('no search with this id is waiting (it finished or timed out)');
-    const impostor = senderProblem(channel, offer.from, this.locator.knownIdOf(offer.from.name), !!job.want.from);
+    const known = expectedId(this.locator.trust, job.want, offer.from.name, (n) => this.locator.knownIdOf(n));
+    const impostor = senderProblem(channel, offer.from, known, !!job.want.from);
     if (impostor) return decline(impostor);
+    const untrusted = contentRefusal(this.locator.trust, job.want, offer.sha256);
+    if (untrusted) return decline((job.refusal = untrusted));
     const checked = readOffer(offer);
     if (typeof checked === 'string') {
       this.emit('log', `declined ${offer.from.name}'s offer of ${offer.file}: ${checked}`, 'warn');
@@ -288,10 +297,12 @@ export class Downloads extends EventEmitter<{
 
   /** Finds holders: the index, then the address book (both dialled directly), else a flood. */
   private async locate(job: Job): Promise<void> {
-    const index = (await this.locator.index('name', job.query)) ?? [];
+    const listed = keepTrusted(this.locator.trust, job.want, (await this.locator.index('name', job.query)) ?? []);
     if (job.cancelled) return;
+    const seen = keepTrusted(this.locator.trust, job.want, this.book.lookup(job.query));
+    if (listed.dropped || seen.dropped) job.refusal = NOT_TRUSTED;
     const self = this.locator.self().name;
-    const known = chooseKnown(job.query, job.sha256, job.want, self, index, this.book.lookup(job.query));
+    const known = chooseKnown(job.query, job.sha256, job.want, self, listed.kept, seen.kept);
     if (known.kind !== 'holders') return this.refuse(job, known);
     const targets = known.targets;
     for (const name of job.swarm ? [...job.asked] : []) targets.delete(name);

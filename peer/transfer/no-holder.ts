@@ -14,6 +14,10 @@ import { notFoundMessage, suggestNames } from './suggestions.js';
 export async function noHolderAnswer(job: Job, locator: Locator, book: AddressBook): Promise<PeerEventReport> {
   const { from, prefix } = job.want;
   const file = job.query;
+  if (job.refusal) {
+    // Holders answered, but with content (or an identity) this download may not take: say why, not "not found".
+    return caused({ event: 'download-failed', download: job.download, file, reason: job.refusal }, job.cmd);
+  }
   if (from && (await locator.member(from))) {
     const others = ((await locator.index('name', file)) ?? [])
       .flatMap((e) => e.holders.map((h) => h.name))

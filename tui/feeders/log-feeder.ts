@@ -1,6 +1,8 @@
 import type { PeerEvent } from '../../peer/control/peer-events.js';
 import { formatBytes, formatDuration } from '../format.js';
-import { padEndColumns, padStartColumns, textWidth } from '../text-width.js';
+import { padEndColumns, textWidth } from '../text-width.js';
+import { fileTable, type Described } from './file-table.js';
+import { trustedLines } from './trusted-lines.js';
 import type { Feeder } from './feeder.js';
 import { keptShares, withPercents } from './source-shares.js';
 
@@ -173,6 +175,8 @@ export class LogFeeder implements Feeder<LogView> {
         return [['warn', cancelledLine(e)]];
       case 'partials':
         return partialsLines(e.files, e.t);
+      case 'trusted':
+        return trustedLines(e);
       case 'already-have':
         return [['info', `${e.file}: already held at ${e.path}, nothing fetched`]];
       case 'upload-started':
@@ -272,9 +276,6 @@ export class LogFeeder implements Feeder<LogView> {
   }
 }
 
-/** A line as described: level, text and, for a table's row, the column its wrapped rows go on at. */
-type Described = [level: LogLevel, text: string, indent?: number];
-
 /** Answers that get a view of their own when they do not fit in the log panel (a topology has the TOPO view). */
 const ANSWER_TITLES: Partial<Record<PeerEvent['event'], string>> = {
   help: 'help',
@@ -282,6 +283,7 @@ const ANSWER_TITLES: Partial<Record<PeerEvent['event'], string>> = {
   'find-results': 'find',
   where: 'where',
   files: 'files',
+  trusted: 'trusted',
 };
 
 /**
@@ -296,17 +298,6 @@ function whoSent(
   if (shares.length === 0) return from;
   if (shares.length === 1) return shares[0]!.name;
   return shares.map((s) => `${s.name} (${s.percent}%)`).join(', ');
-}
-
-/** Indented, column-aligned rows for list / find / where answers. */
-function fileTable(rows: readonly [string, string, string][]): Described[] {
-  const first = Math.max(0, ...rows.map((r) => textWidth(r[0])));
-  const second = Math.max(0, ...rows.map((r) => textWidth(r[1])));
-  return rows.map((r): Described => [
-    'info',
-    `  ${padEndColumns(r[0], first)}  ${padStartColumns(r[1], second)}  ${r[2]}`,
-    first + second + 6,
-  ]);
 }
 
 function describeServer(e: Extract<PeerEvent, { event: 'server' }>): [LogLevel, string] {
