@@ -133,7 +133,7 @@ export class Peer implements PeerHandle {
     this.strayNote = strayNote(this.folders.root, [this.folders.shared, this.folders.downloads, this.folders.state]);
     const identity = loadIdentity(this.folders.state);
     this.serverPin = new ServerKeyPin(this.folders.state);
-    this.trust = new TrustList(this.folders.state, () => this.serverPin.key);
+    this.trust = new TrustList(this.folders.state, () => this.serverPin.key, options.trustedOnly ?? false);
     this.id = identity.id;
     this.ctx = {
       name: this.name,
@@ -183,7 +183,7 @@ export class Peer implements PeerHandle {
         member: async (name) =>
           this.neighbours.names().includes(name) || ((await this.server.peers()) ?? []).some((p) => p.name === name),
         knownIdOf: (name) => this.neighbours.get(name)?.ref.id ?? this.origins.liveIdOf(name),
-        trust: { trustedOnly: options.trustedOnly ?? false, list: this.trust },
+        trust: this.trust.gate,
       },
       { downloadsLabel: this.folders.downloadsLabel, ...options.downloads },
     );
@@ -372,8 +372,8 @@ export class Peer implements PeerHandle {
     const { name, id, host, port } = this;
     const where = { server: this.server.display, dir: this.folders.root, downloads: this.folders.downloads };
     this.origins.refresh();
-    const keyed = this.transport.mesh.keyed;
-    this.emit({ event: 'ready', name, id, host, port, neighbours: this.neighbours.names(), ...where, keyed });
+    const modes = { keyed: this.transport.mesh.keyed, trustedOnly: this.trust.gate.trustedOnly };
+    this.emit({ event: 'ready', name, id, host, port, neighbours: this.neighbours.names(), ...where, ...modes });
     this.gate.open();
     this.downloads.resumeAll();
     this.indexer.schedule();

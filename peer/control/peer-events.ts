@@ -31,6 +31,8 @@ export type PeerEventBody =
       downloads?: string;
       /** Every connection runs TLS with the mesh key; false for an `--open` mesh (docs/CONTRACT.md "The trusted mesh"). */
       keyed?: boolean;
+      /** `--trusted-only`: this peer takes only content on the trusted-file list. */
+      trustedOnly?: boolean;
     }
   | { event: 'neighbour-up'; name: string; id: string; host: string; port: number }
   | { event: 'neighbour-down'; name: string; reason: string }

@@ -12,6 +12,7 @@ import {
   type TrustedPeer,
   type TrustListBody,
 } from '../../common/wire/server-messages.js';
+import type { TrustGate } from '../transfer/trust-gate.js';
 
 /** Where the last verified list is kept, with its signature (re-verified on every start). */
 export const TRUST_LIST_FILE = 'trust-list.json';
@@ -27,11 +28,17 @@ export class TrustList {
   private body: TrustListBody | undefined;
   private readonly file: string;
 
+  /** What downloads ask of trust (peer/transfer/trust-gate.ts). */
+  readonly gate: TrustGate;
+
   constructor(
     stateDir: string,
     /** The metadata server's pinned public key, once a join has seen it. */
     private readonly serverKey: () => Buffer | undefined,
+    /** `--trusted-only`: every download takes trusted content only. */
+    trustedOnly = false,
   ) {
+    this.gate = { trustedOnly, list: this };
     this.file = join(stateDir, TRUST_LIST_FILE);
     try {
       const kept = JSON.parse(readFileSync(this.file, 'utf8')) as ServerMessages['trust'];

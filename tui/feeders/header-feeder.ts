@@ -21,6 +21,8 @@ export interface HeaderView {
   version: string;
   /** The mesh runs `--open` (no mesh key), as the `ready` event said; false until then and when keyed. */
   open: boolean;
+  /** The peer takes trusted content only (`--trusted-only`), as the `ready` event said. */
+  trustedOnly: boolean;
 }
 
 export interface HeaderFeederOptions {
@@ -47,6 +49,7 @@ export class HeaderFeeder implements Feeder<HeaderView> {
       phase: 'joining',
       version: options.version,
       open: false,
+      trustedOnly: false,
     };
   }
 
@@ -57,6 +60,7 @@ export class HeaderFeeder implements Feeder<HeaderView> {
         s.name = event.name;
         s.id = event.id;
         s.open = event.keyed === false;
+        s.trustedOnly = event.trustedOnly === true;
         s.listen = `${event.host}:${event.port}`;
         if (event.server) s.server.address = event.server;
         // Joining implies the server answered: the core may not send a separate `server` event for it.

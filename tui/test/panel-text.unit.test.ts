@@ -29,6 +29,7 @@ const header: HeaderView = {
   phase: 'ready',
   version: '0.1.0',
   open: false,
+  trustedOnly: false,
 };
 
 test('the header shows everything when wide and keeps name, server state and mesh size at 80 columns', () => {
@@ -48,6 +49,11 @@ test('the header shows everything when wide and keeps name, server state and mes
   assert.ok(narrow.length <= 80);
   for (const part of ['s1', 'connected', 'mesh 5 peers'])
     assert.ok(narrow.includes(part), `${part} missing from ${narrow}`);
+});
+
+test('the header says "trusted only" for a --trusted-only peer, and nothing of the kind otherwise', () => {
+  assert.not.match(untag(headerLine(header, 160, true)), /trusted/);
+  assert.match(untag(headerLine({ ...header, trustedOnly: true }, 160, true)), /connected +trusted only/);
 });
 
 test('the header says "open" for an --open mesh, even at 80 columns, and nothing of the kind when keyed', () => {
