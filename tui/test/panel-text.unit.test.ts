@@ -51,11 +51,6 @@ test('the header shows everything when wide and keeps name, server state and mes
     assert.ok(narrow.includes(part), `${part} missing from ${narrow}`);
 });
 
-test('the header says "trusted only" for a --trusted-only peer, and nothing of the kind otherwise', () => {
-  assert.not.match(untag(headerLine(header, 160, true)), /trusted/);
-  assert.match(untag(headerLine({ ...header, trustedOnly: true }, 160, true)), /connected +trusted only/);
-});
-
 test('the header says "open" for an --open mesh, even at 80 columns, and nothing of the kind when keyed', () => {
   assert.not.match(untag(headerLine(header, 160, true)), /open/);
   for (const width of [160, 80]) {
