@@ -148,6 +148,7 @@ export class Peer implements PeerHandle {
     this.listener = new PeerListener(this.transport, {
       firstFrameBytes: () =>
         this.router.originatedWithin('query', OFFER_WINDOW_MS) ? DEFAULT_MAX_FRAME_BYTES : UNPROVEN_MAX_FRAME_BYTES,
+      knownId: (id) => this.origins.knowsId(id),
     });
     this.catalog = new FileCatalog(this.folders, this.hasher);
     this.neighbours = new NeighbourSet(() => this.info(), this.transport, {
@@ -358,9 +359,7 @@ export class Peer implements PeerHandle {
     this.listener.on('hello', (channel, hello) => this.neighbours.accept(channel, hello));
     this.listener.on('offer', (channel, offer) => this.downloads.onOffer(channel, offer));
     this.listener.on('fetch', (channel, fetch) => void this.uploads.onFetch(channel, fetch));
-    this.listener.on('rejected', (remote, reason) =>
-      this.ctx.log(`closed a connection from ${remote}: ${reason}`, 'warn'),
-    );
+    this.listener.on('rejected', (remote, why) => this.ctx.log(`closed a connection from ${remote}: ${why}`, 'warn'));
 
     this.neighbours.on('up', (link) => this.emit({ event: 'neighbour-up', ...link.ref }));
     this.neighbours.on('down', (name, reason) => this.emit({ event: 'neighbour-down', name, reason }));

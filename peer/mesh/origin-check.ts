@@ -59,6 +59,12 @@ export class OriginCheck {
     return this.last?.peers.find((p) => p.name === name)?.id;
   }
 
+  /** Whether the mesh knows a peer with this id: a neighbour, the server's last live list, or a holder seen. */
+  knowsId(id: string): boolean {
+    const has = (refs: PeerRef[]) => refs.some((r) => r.id === id);
+    return has(this.sources.neighbours()) || has(this.last?.peers ?? []) || has(this.sources.seen());
+  }
+
   /** Asks the server for its list now (on joining: the list must be at hand should the server go away soon). */
   refresh(): void {
     void this.askAfter(this.sources.now());

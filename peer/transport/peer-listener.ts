@@ -17,6 +17,16 @@ export interface PeerListenerOptions {
    * or a fetch); the peer raises it while holders may dial back with an offer of a large file.
    */
   firstFrameBytes?: () => number;
+  /**
+   * Whether the mesh knows this proved id (a neighbour, a live peer on the metadata server's list, a holder seen):
+   * such an id may hold `maxPerIdentity` connections; ids nobody knows share `maxUnknown` between them. Default:
+   * every id is known.
+   */
+  knownId?: (id: string) => boolean;
+  /** Most connections one proved identity may hold open, whatever its addresses. Default 16. */
+  maxPerIdentity?: number;
+  /** Most connections all identities the mesh does not know may hold together. Default 8. */
+  maxUnknown?: number;
 }
 
 /** Largest frame before a connection's first valid message: hello and fetch are a few KiB at most. */
@@ -43,10 +53,13 @@ export class PeerListener extends EventEmitter<PeerListenerEvents> {
   private readonly handshakeTimeoutMs: number;
   private readonly maxConnections: number;
   private readonly firstFrameBytes: () => number;
+  /** Open connections per proved id, and of ids the mesh does not know (docs/SECURITY.md "Limits"). */
+  private readonly perIdentity = new Map<string, number>();
+  private unknown = 0;
 
   constructor(
     private readonly transport: Transport,
-    options: PeerListenerOptions = {},
+    private readonly options: PeerListenerOptions = {},
   ) {
     super();
     this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? 5000;
@@ -78,7 +91,35 @@ export class PeerListener extends EventEmitter<PeerListenerEvents> {
     this.listening = undefined;
   }
 
+  /**
+   * One member cannot hold this peer's connection slots, from however many addresses: a proved id holds at most
+   * `maxPerIdentity`, and ids the mesh does not know (keys made up by the dozen) `maxUnknown` together. False when
+   * the connection was refused.
+   */
+  private admit(channel: PeerChannel): boolean {
+    const id = channel.identity?.id ?? '';
+    const known = this.options.knownId?.(id) ?? true;
+    const held = known ? (this.perIdentity.get(id) ?? 0) : this.unknown;
+    const cap = known ? (this.options.maxPerIdentity ?? 16) : (this.options.maxUnknown ?? 8);
+    if (held >= cap) {
+      const who = known ? `id ${id}` : 'peers the mesh does not know';
+      channel.destroy();
+      this.emit('rejected', channel.remote, `${who} already hold${known ? 's' : ''} ${held} connections`);
+      return false;
+    }
+    if (known) this.perIdentity.set(id, held + 1);
+    else this.unknown += 1;
+    channel.once('close', () => {
+      if (!known) return void (this.unknown -= 1);
+      const left = (this.perIdentity.get(id) ?? 1) - 1;
+      if (left > 0) this.perIdentity.set(id, left);
+      else this.perIdentity.delete(id);
+    });
+    return true;
+  }
+
   private onConnection(channel: PeerChannel): void {
+    if (!this.admit(channel)) return;
     const remote = channel.remote;
     const onError = (err: Error) => this.emit('rejected', remote, describeError(err));
     channel.on('error', onError);

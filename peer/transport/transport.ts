@@ -38,6 +38,8 @@ export interface LinkOptions {
 export interface DialOptions extends LinkOptions {
   /** Time allowed to connect and secure this connection. Default: the transport's `connectTimeoutMs`. */
   connectTimeoutMs?: number;
+  /** The local address to dial from. Default: the system's choice. */
+  localAddress?: string;
 }
 
 export interface ListenOptions extends LinkOptions {
@@ -84,7 +86,8 @@ export class Transport implements Dialer {
     const timeoutMs = options.connectTimeoutMs ?? this.connectTimeoutMs;
     const remote = formatHostPort(target);
     return new Promise((resolve, reject) => {
-      const socket = connect({ host: target.host, port: target.port });
+      const from = options.localAddress === undefined ? {} : { localAddress: options.localAddress };
+      const socket = connect({ host: target.host, port: target.port, ...from });
       let settled = false;
       const fail = (err: Error) => {
         clearTimeout(timer);
