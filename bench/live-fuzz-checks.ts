@@ -106,12 +106,16 @@ export async function portBusyExhaustion(
   try {
     s.send(opener('server'));
     let sent = 0;
+    const decode = (frame: Buffer) => serverMessages.decode({ type: frame[4]!, payload: frame.subarray(5) });
+    let seen = 0;
     for (;;) {
-      const seen = s.frames.length;
-      await s.until(() => s.frames.length > seen, 3000);
-      const frame = s.frames.at(-1);
-      if (!frame || s.frames.length === seen) return { sent, last: s.closed ? 'closed' : 'no answer' };
-      const msg = serverMessages.decode({ type: frame[4]!, payload: frame.subarray(5) });
+      // The answer to the last send: the next frame that is not the trust list the server sends by itself.
+      const answer = () => s.frames.slice(seen).find((f) => decode(f).kind !== 'trust');
+      await s.until(() => answer() !== undefined, 3000);
+      const frame = answer();
+      if (!frame) return { sent, last: s.closed ? 'closed' : 'no answer' };
+      seen = s.frames.indexOf(frame) + 1;
+      const msg = decode(frame);
       if (msg.kind !== 'welcome' || sent >= max)
         return { sent, last: msg.kind === 'refused' ? msg.body.code : msg.kind };
       s.send(serverMessages.encode('port-busy', { port: msg.body.port }));

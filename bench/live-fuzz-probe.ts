@@ -144,7 +144,7 @@ export function opener(protocol: Protocol): Buffer {
 }
 
 /** Messages the far end sends by itself on a session (not answers to what the fuzzer sent). */
-const BACKGROUND = new Set(['ping', 'heartbeat-ack', 'query', 'topo-query']);
+const BACKGROUND = new Set(['ping', 'heartbeat-ack', 'query', 'topo-query', 'trust']);
 const ERRORS = new Set(['refused', 'decline', 'bye']);
 
 export type Outcome = 'closed' | 'error answer' | 'silent' | 'answered' | 'connect failed';

@@ -47,6 +47,7 @@ import {
   startSampler,
   type ControlResult,
 } from './live-fuzz-checks.js';
+import { registerMember } from './live-fuzz-member.js';
 import { meshSecrets, strangers } from './live-fuzz-stranger.js';
 
 const { values } = parseArgs({
@@ -120,6 +121,9 @@ async function run(): Promise<void> {
   const draw = new Draw(seed);
   const phases = new Map<As, Phase>();
   for (const as of ases) {
+    // A member joins first, as one would: the peers then know its id (bench/live-fuzz-member.ts).
+    const leave = as === 'member' ? await registerMember(targets[0]!, member) : () => undefined;
+    await sleep(as === 'member' ? 1500 : 0); // the peers' lists of live peers refresh every second
     const phase = await attack(
       { as, mesh: mesh.mode },
       targets,
@@ -130,6 +134,7 @@ async function run(): Promise<void> {
       want,
     );
     phases.set(as, phase);
+    leave();
   }
   sampler.mark();
   await sleep(5000);

@@ -116,28 +116,30 @@ export async function proveAccepted(stream: Duplex, me: SigningKey): Promise<Pro
 }
 
 /**
- * Reads exactly `n` bytes that open with the proof's magic, then pauses the stream and puts back anything after
- * them (the first frame may follow in the same packet): the next reader gets it. Rejects as soon as the bytes read
- * cannot open a proof, and when the stream ends first. The caller's deadline bounds the wait.
+ * Reads exactly `n` bytes that open with the proof's magic and puts back anything after them (the first frame may
+ * follow in the same packet). It reads through 'readable', so once it is done the stream is left with no reading
+ * mode at all: the next reader's 'data' listener starts it, and nothing arrives unheard in between. Rejects as soon
+ * as the bytes read cannot open a proof, and when the stream ends first. The caller's deadline bounds the wait.
  */
 function readExactly(stream: Duplex, n: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let have = 0;
     const done = (err?: IdentityProofError) => {
-      stream.off('data', onData);
+      stream.off('readable', onReadable);
       stream.off('end', onEnd);
       stream.off('close', onEnd);
       stream.off('error', onEnd);
-      stream.pause();
-      const all = Buffer.concat(chunks);
       if (err) return reject(err);
+      const all = Buffer.concat(chunks);
       if (all.length > n) stream.unshift(all.subarray(n));
       resolve(all.subarray(0, n));
     };
-    const onData = (chunk: Buffer) => {
-      chunks.push(chunk);
-      have += chunk.length;
+    const onReadable = () => {
+      for (let chunk = stream.read() as Buffer | null; chunk !== null; chunk = stream.read() as Buffer | null) {
+        chunks.push(chunk);
+        have += chunk.length;
+      }
       const head = Buffer.concat(chunks).subarray(0, MAGIC.length);
       if (!MAGIC.subarray(0, head.length).equals(head)) {
         const received = Buffer.concat(chunks).subarray(0, 64 * 1024);
@@ -146,10 +148,9 @@ function readExactly(stream: Duplex, n: number): Promise<Buffer> {
       if (have >= n) done();
     };
     const onEnd = () => done(new IdentityProofError('closed', 'the connection closed during the identity proof'));
-    stream.on('data', onData);
+    stream.on('readable', onReadable);
     stream.once('end', onEnd);
     stream.once('close', onEnd);
     stream.once('error', onEnd);
-    stream.resume();
   });
 }

@@ -60,6 +60,18 @@ test('both ends learn the id the other proved, and the first frame behind the pr
   channel.destroy();
 });
 
+test("after the proof a plain 'data' listener, attached later, gets every byte (the stream is not left paused)", async () => {
+  const [a, b] = duplexPair();
+  await Promise.all([proveDialled(a, SigningKey.generate()), proveAccepted(b, SigningKey.generate())]);
+  b.write(Buffer.from('first bytes behind the proof'));
+  await new Promise((r) => setTimeout(r, 20)); // they arrive before anyone listens
+  const got = await new Promise<string>((resolve) => {
+    setTimeout(() => resolve('nothing within 1 s'), 1000);
+    a.once('data', (c: Buffer) => resolve(c.toString()));
+  });
+  assert.is(got, 'first bytes behind the proof');
+});
+
 test('naming a public key without its private key fails at the other end', async () => {
   const victim = SigningKey.generate();
   const bob = SigningKey.generate();

@@ -2,6 +2,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { SigningKey } from '../../common/signing-key.js';
@@ -77,6 +78,45 @@ test('the last list is kept and verified again at the next start; a tampered cop
     const tampered = new TrustList(t.dir, () => t.server.publicKey);
     assert.not.ok(tampered.known);
     assert.not.ok(tampered.contentTrusted(SHA_B));
+  } finally {
+    t.done();
+  }
+});
+
+test('any text the server signs is taken only when it is a well-formed list; accept never throws', () => {
+  const t = setUp();
+  try {
+    const list = new TrustList(t.dir, () => t.server.publicKey);
+    const sign = (text: string) => ({
+      list: text,
+      signature: t.server.sign(Buffer.from(`meshshare/1 trust list\n${text}`)).toString('base64'),
+    });
+    const body = fc.record({
+      version: fc.oneof(fc.constant(1), fc.integer()),
+      issued: fc.oneof(fc.nat(), fc.double()),
+      peers: fc.array(fc.record({ name: fc.string({ maxLength: 40 }), id: fc.string({ maxLength: 70 }) }), {
+        maxLength: 3,
+      }),
+      files: fc.array(fc.anything({ maxDepth: 3 }), { maxLength: 3 }),
+      complete: fc.oneof(fc.boolean(), fc.string()),
+    });
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          body.map((b) => JSON.stringify(b)),
+          fc.string({ maxLength: 200 }),
+        ),
+        (text) => {
+          const problem = list.accept(sign(text), false);
+          if (problem === undefined) {
+            const parsed = JSON.parse(text) as { version: unknown; files: unknown[] };
+            assert.is(parsed.version, 1);
+            assert.ok(list.files().length === parsed.files.length);
+          } else assert.type(problem, 'string');
+        },
+      ),
+      { numRuns: 500 },
+    );
   } finally {
     t.done();
   }
