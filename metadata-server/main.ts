@@ -13,6 +13,7 @@ import { SigningKey } from '../common/signing-key.js';
 import { releaseVanishedTerminal } from '../common/vanished-terminal.js';
 import { HELP, parseCliOptions, type CliCommand } from './cli-options.js';
 import { DEFAULT_HOST, DEFAULT_PORT, formatListeningLine, MetadataServer } from './metadata-server.js';
+import { CustodyDesk } from './custody-desk.js';
 import { NameBook } from './name-book.js';
 import { TrustBook } from './trust-book.js';
 
@@ -95,16 +96,18 @@ async function main(): Promise<void> {
   let identity: SigningKey;
   let names: NameBook;
   let trust: TrustBook;
+  let custody: CustodyDesk;
   try {
     identity = SigningKey.loadOrCreate(join(command.stateDir, SERVER_KEY_FILE)).key;
     names = NameBook.inState(command.stateDir);
     trust = TrustBook.inState(command.stateDir);
+    custody = CustodyDesk.inState(command.stateDir);
     if (command.trust) trust.setTrusted(command.trust);
   } catch (err) {
     fail(2, describeError(err));
   }
   if (trust.trusted().length) say(`trusted peers: ${trust.trusted().join(', ')}`);
-  const server = new MetadataServer({ ...options, mesh, identity, names, trust, log: say });
+  const server = new MetadataServer({ ...options, mesh, identity, names, trust, custody, log: say });
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;

@@ -4,7 +4,6 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import { availableParallelism } from 'node:os';
 import { describeError } from '../common/errors.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../common/frame-decoder.js';
-import { formatHostPort } from '../common/host-port.js';
 import { proveAccepted, type ProvedIdentity } from '../common/identity-proof.js';
 import { secureAccepted, type MeshMode } from '../common/mesh-tls.js';
 import { SigningKey } from '../common/signing-key.js';
@@ -12,9 +11,11 @@ import { serverMessages } from '../common/wire/server-messages.js';
 import { DEFAULT_INDEX_BYTES_PER_PEER, IndexRegion, MAX_INDEX_BYTES_PER_PEER } from './index-region.js';
 import { DEFAULT_BUSY_PORT_MS } from './port-allocator.js';
 import { joinIdentityRefusal } from './join-identity.js';
+import { CustodyDesk } from './custody-desk.js';
 import { NameBook } from './name-book.js';
 import { TrustBook } from './trust-book.js';
 import { TrustService, type TrustReceiver } from './trust-service.js';
+import { defaultPeerPorts, type ListeningInfo, type PortRange } from './listening-info.js';
 import type { Topology } from './referral-policy.js';
 import type { RegistryConfig, RegistryRequest, RegistryResult } from './registry-protocol.js';
 import type { RegistryWorkerData } from './registry-worker.js';
@@ -41,13 +42,8 @@ export const MAX_REQUEST_FRAME_BYTES = 1024 * 1024;
 export const DEFAULT_MAX_REPLY_FRAME_BYTES = DEFAULT_MAX_FRAME_BYTES;
 /** A peer waits for each answer, so a handful of queued requests is already abnormal. */
 export const DEFAULT_MAX_QUEUED_REQUESTS = 32;
-/** Default number of peer ports: "the 1000 ports above the server's port". */
-export const DEFAULT_PEER_PORT_SPAN = 1000;
-
-export interface PortRange {
-  low: number;
-  high: number;
-}
+export { DEFAULT_PEER_PORT_SPAN, defaultPeerPorts, formatListeningLine } from './listening-info.js';
+export type { ListeningInfo, PortRange } from './listening-info.js';
 
 export interface MetadataServerOptions {
   /**
@@ -64,6 +60,8 @@ export interface MetadataServerOptions {
   names?: NameBook;
   /** Trusted peers and their files (`--trust`). Default: none, for the life of the process. */
   trust?: TrustBook;
+  /** Who keeps whose files (custody plans). Default: remembered for the life of the process only. */
+  custody?: CustodyDesk;
   /** Address to bind (and the one peers dial). Default 127.0.0.1. */
   host?: string;
   /** Port to listen on; 0 picks a free one. Default 7000. */
@@ -101,39 +99,6 @@ export interface MetadataServerOptions {
   log?: (line: string) => void;
 }
 
-/** What the server is doing once started (the CLI prints it). */
-export interface ListeningInfo {
-  host: string;
-  port: number;
-  maxPeers: number;
-  workers: number;
-  peerPorts: PortRange;
-  topology: Topology;
-  /** Keyed with a mesh key, or open. */
-  keyed: boolean;
-}
-
-/**
- * "The 1000 ports above the server's port, capped at 65535": when fewer than `maxPeers` fit below 65535, the range
- * is shifted down to end at 65535 (the server's own port, if inside, is never handed out).
- */
-export function defaultPeerPorts(serverPort: number, maxPeers: number): PortRange {
-  const low = serverPort + 1;
-  const high = Math.min(65535, serverPort + DEFAULT_PEER_PORT_SPAN);
-  if (high - low + 1 >= maxPeers) return { low, high };
-  return { low: 65535 - maxPeers, high: 65535 };
-}
-
-/** The line the CLI prints once listening; tests and scripts parse `HOST:PORT` from it. */
-export function formatListeningLine(info: ListeningInfo): string {
-  const address = formatHostPort({ host: info.host, port: info.port });
-  return (
-    `metadata server listening on ${address} (max peers ${info.maxPeers}, workers ${info.workers}, ` +
-    `peer ports ${info.peerPorts.low}-${info.peerPorts.high}, topology ${info.topology}, ` +
-    `${info.keyed ? 'keyed with the mesh key' : 'OPEN: no mesh key'})`
-  );
-}
-
 /**
  * The metadata server: the main thread owns the listening socket and every connection (ServerConnection, over a
  * Channel), and hands each decoded request to a pool of registry workers that share the registry through a
@@ -149,6 +114,7 @@ export class MetadataServer {
   readonly identity: SigningKey;
   readonly names: NameBook;
   private readonly trust: TrustService;
+  private readonly custody: CustodyDesk;
   private server: Server | undefined;
   private pool: WorkerPool<RegistryRequest, RegistryResult> | undefined;
   private poolReady: Promise<WorkerPool<RegistryRequest, RegistryResult>> | undefined;
@@ -171,6 +137,7 @@ export class MetadataServer {
     this.identity = options.identity ?? SigningKey.generate();
     this.names = options.names ?? new NameBook();
     const receivers = () => [...this.connections.values()].filter((c) => c.joinedName).map(receiver);
+    this.custody = options.custody ?? new CustodyDesk();
     this.trust = new TrustService(options.trust ?? new TrustBook(), this.names, this.identity, receivers, this.log);
     if (!Number.isInteger(this.maxPeers) || this.maxPeers < 1 || this.maxPeers > MAX_SLOTS) {
       throw new RangeError(`maxPeers must be 1–${MAX_SLOTS}, not ${this.maxPeers}`);
@@ -362,9 +329,17 @@ export class MetadataServer {
           const crowded = this.hostLimits.slotRefusal(c.remoteHost, this.connections.values());
           return crowded ? { code: 'P2P_ERR_MESH_FULL', reason: crowded } : undefined;
         },
-        admitted: (c, join) => this.trust.admitted(receiver(c), join),
+        admitted: (c, join) => {
+          this.custody.joined(c.id, join, c.remoteHost);
+          this.trust.admitted(receiver(c), join);
+        },
         indexed: (c, files) => this.trust.indexed(c.joinedName!, files),
-        closed: (c) => this.connections.delete(c.id),
+        heard: (c, message) => this.custody.heard(c.joinedName!, message),
+        custody: (c, rid) => ({ kind: 'custody-plan', body: this.custody.plan(c.joinedName!, rid) }),
+        closed: (c) => {
+          this.connections.delete(c.id);
+          if (c.joinedName) this.custody.left(c.joinedName, c.id);
+        },
       },
     );
     this.connections.set(id, conn);

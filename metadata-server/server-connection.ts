@@ -53,6 +53,10 @@ export interface ConnectionHost {
   admitted(conn: ServerConnection, join: ServerMessages['join']): void;
   /** The registry accepted this joined connection's `index`. */
   indexed(conn: ServerConnection, files: ServerMessages['index']['files']): void;
+  /** A joined connection sent this (before the registry sees it): what the custody desk keeps of it. */
+  heard(conn: ServerConnection, message: ServerMessage): void;
+  /** A joined connection asks who keeps its files when it leaves: the answer (custody-desk.ts). */
+  custody(conn: ServerConnection, rid: string): ServerMessage;
   /** The connection closed; its slot (if any) has been freed. */
   closed(conn: ServerConnection): void;
 }
@@ -131,7 +135,12 @@ export class ServerConnection {
       this.channel.destroy(err);
       return;
     }
+    if (msg.kind === 'custody-request') {
+      if (!this.registered) return this.refuseOutOfOrder(msg.kind, 'send join first');
+      return this.send(this.host.custody(this, msg.body.rid));
+    }
     if (!PEER_REQUEST_KINDS.has(msg.kind)) return this.refuseOutOfOrder(msg.kind, 'only the metadata server sends it');
+    if (this.registered) this.host.heard(this, msg);
     this.queue.push({
       op: 'message',
       connId: this.id,

@@ -197,12 +197,18 @@ async function main(): Promise<void> {
     );
   });
   // docs/CONTRACT.md "Commands": SIGINT and SIGTERM leave gracefully, like Stop.
-  process.on('SIGINT', () => void peer.stop('interrupted (SIGINT)'));
+  // A second Ctrl-C forces: no more waiting for a handoff of this peer's files.
+  let interrupts = 0;
+  process.on('SIGINT', () =>
+    ++interrupts === 1
+      ? void peer.stop('interrupted (SIGINT)')
+      : void peer.stop('interrupted again (SIGINT): leaving without handing files off', undefined, false),
+  );
   process.on('SIGTERM', () => void peer.stop('terminated (SIGTERM)'));
   // The terminal was closed: leave gracefully all the same. Writes to the vanished terminal fail from now on (EIO,
   // EPIPE); they must not turn the leave into a crash.
   process.on('SIGHUP', () => {
-    void peer.stop('the terminal was closed (SIGHUP)');
+    void peer.stop('the terminal was closed (SIGHUP)', undefined, false);
   });
   for (const stream of [process.stdout, process.stderr]) stream.on('error', ignoreClosedTerminal);
   peer.start();

@@ -5,8 +5,6 @@ import { basename, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { HostPort } from '../common/host-port.js';
 import type { MeshMode } from '../common/mesh-tls.js';
-import type { Tagged } from '../common/message-table.js';
-import type { PeerMessages } from '../common/wire/peer-messages.js';
 import type { PeerInfo, PeerRef } from '../common/wire/shapes.js';
 import { Hasher } from './content/hasher.js';
 import { PartialFiles } from './content/partial-file.js';
@@ -20,13 +18,14 @@ import { strayNote } from './files/folder-notices.js';
 import { loadIdentity } from './files/identity.js';
 import { ServerKeyPin } from './files/server-pin.js';
 import { TrustList } from './trust/trust-list.js';
+import { Custody } from './custody/custody.js';
 import { IndexPublisher } from './files/index-publisher.js';
 import { Listings } from './files/listings.js';
 import { PeerFolders } from './files/peer-folders.js';
 import { FloodRouter } from './mesh/flood-router.js';
-import type { NeighbourLink } from './mesh/neighbour-link.js';
 import { NeighbourSet, type NeighbourSetOptions } from './mesh/neighbour-set.js';
 import { SearchResponder } from './mesh/search-responder.js';
+import { routeNeighbourMessage } from './mesh/neighbour-messages.js';
 import { OriginCheck } from './mesh/origin-check.js';
 import { ServerLink, type ServerLinkOptions } from './mesh/server-link.js';
 import { Topology } from './mesh/topology.js';
@@ -93,7 +92,6 @@ export class Peer implements PeerHandle {
   private readonly catalog: FileCatalog;
   /** Every connection in or out goes through it (the seam for the mesh-key handshake). */
   private readonly transport: Transport;
-  /** The metadata server's key as first met: it signs the trust lists (peer/files/server-pin.ts). */
   private readonly serverPin: ServerKeyPin;
   private readonly trust: TrustList;
   private readonly listener: PeerListener;
@@ -110,6 +108,7 @@ export class Peer implements PeerHandle {
   private readonly origins: OriginCheck;
   private readonly indexer: IndexPublisher;
   private readonly membership: Membership;
+  private readonly custody: Custody;
   private readonly monitor: MeshMonitor;
   private stopping: Promise<void> | undefined;
   private readonly strayNote: string | undefined;
@@ -165,6 +164,7 @@ export class Peer implements PeerHandle {
         ...options.serverLink,
         ...(options.keyFile === undefined ? {} : { keyFile: options.keyFile }),
         serverPin: this.serverPin,
+        room: () => this.custody.room(),
       },
     );
     this.server.on('trust', (signed) => this.trust.take(signed, this.ctx.log));
@@ -189,7 +189,7 @@ export class Peer implements PeerHandle {
       { downloadsLabel: this.folders.downloadsLabel, ...options.downloads },
     );
     this.kept = new PartialDownloads(partials, this.downloads);
-    this.uploads = new Uploads(this.ctx, this.catalog, this.transport, options.upload);
+    this.uploads = new Uploads(this.ctx, this.catalog, this.transport, options.upload, (n) => this.custody.serving(n));
     this.listings = new Listings({
       index: (mode, pattern) => this.server.files(mode, pattern),
       book: this.book,
@@ -207,18 +207,22 @@ export class Peer implements PeerHandle {
     this.search = new SearchResponder(
       this.ctx,
       this.router,
-      (file) => this.catalog.resolve(file),
+      (file) => this.catalog.resolve(file) ?? this.custody.serving(file)[0],
       (q, held) => void this.uploads.answer(q, held),
       (origin) => this.origins.where(origin),
     );
-    this.indexer = new IndexPublisher(this.ctx, this.catalog, (files) => this.server.index(files));
+    const more = () => this.custody.store.indexed();
+    this.indexer = new IndexPublisher(this.ctx, this.catalog, (files) => this.server.index(files), { more });
+    const { folders, hasher, transport, listener, server, catalog, origins } = this;
+    const parts = { folders, hasher, transport, listener, server, catalog, origins };
+    this.custody = new Custody(this.ctx, { ...parts, changed: () => void catalog.refresh(true) });
     this.membership = new Membership(this.ctx, this.host, this.server, this.listener, this.neighbours, {
       ready: () => this.onReady(),
       refused: (code) => {
         this.exitCode = 2;
-        void this.stop(`refused: ${code}`);
+        void this.stop(`refused: ${code}`, undefined, false);
       },
-      stopAsked: (reason) => void this.stop(reason),
+      stopAsked: (reason) => void this.stop(reason, undefined, false),
     });
     this.monitor = new MeshMonitor(this.ctx, this.neighbours, this.server, () => this.catalog.refresh(), {
       intervalMs: options.refreshIntervalMs ?? 1000,
@@ -264,12 +268,12 @@ export class Peer implements PeerHandle {
       case 'topo':
         return this.topology.request(cmd);
       case 'stop':
-        void this.stop('stopped by the user', cmd);
+        void this.stop(parsed.now ? 'stopped by the user (now)' : 'stopped by the user', cmd, !parsed.now);
         return;
       case 'stop-all':
         this.router.originate('stop-all', { qid: nanoid(), by: this.name });
         this.server.stopAll(this.name);
-        void this.stop(`stop all requested by ${this.name}`, cmd);
+        void this.stop(`stop all requested by ${this.name}`, cmd, false);
         return;
       case 'download': {
         const held = this.catalog.resolve(parsed.file, true);
@@ -305,13 +309,15 @@ export class Peer implements PeerHandle {
    * Leaves gracefully: `leaving` at once, then neighbours and the server are told, transfers end, `stopped` is
    * emitted. Both carry `cmd` when a command line asked for it. Idempotent: a second call only answers its `cmd` with `leaving`.
    */
-  stop(reason: string, cmd?: number): Promise<void> {
+  stop(reason: string, cmd?: number, handOff = true): Promise<void> {
+    if (!handOff) this.custody.cancelHandoff(); // `Stop now`, a second Ctrl-C: no waiting for a handoff
     // A Stop typed while already leaving is still answered, so a script waiting on its number hears back.
     if (this.stopping && cmd !== undefined) this.emit(caused({ event: 'leaving', reason: 'already leaving' }, cmd));
     this.stopping ??= (async () => {
       this.emit(caused({ event: 'leaving', reason }, cmd));
       this.gate.close();
       this.monitor.stop();
+      await this.custody.leave(handOff && this.port > 0);
       this.indexer.stop();
       await this.downloads.abortAll('this peer is leaving; verified pieces are kept for the next start');
       this.book.flush();
@@ -343,7 +349,7 @@ export class Peer implements PeerHandle {
 
   private wire(): void {
     this.catalog.on('files', (shared, downloads, settling) => {
-      this.emit({ event: 'files', shared, downloads, settling });
+      this.emit({ event: 'files', shared, downloads, settling, custody: this.custody.entries() });
       this.indexer.schedule();
     });
     this.catalog.on('notice', (message, level) => this.ctx.log(message, level));
@@ -364,7 +370,20 @@ export class Peer implements PeerHandle {
     this.neighbours.on('up', (link) => this.emit({ event: 'neighbour-up', ...link.ref }));
     this.neighbours.on('down', (name, reason) => this.emit({ event: 'neighbour-down', name, reason }));
     this.neighbours.on('failed', (target, reason) => this.ctx.log(`could not link to ${target}: ${reason}`, 'warn'));
-    this.neighbours.on('message', (link, msg) => this.onNeighbourMessage(link, msg));
+    this.neighbours.on('message', (link, msg) =>
+      routeNeighbourMessage(link, msg, {
+        query: (from, body) => this.search.onQuery(from, body),
+        topoQuery: (from, body) => this.topology.onQuery(from, body),
+        topoReply: (body) => this.topology.onReply(body),
+        stopAll: (from, body) => {
+          if (!this.router.accept(body.qid, from.name)) return false;
+          this.router.forward('stop-all', body, from.name);
+          void this.stop(`stop all requested by ${body.by}`, undefined, false);
+          return true;
+        },
+        log: (message, level) => this.ctx.log(message, level),
+      }),
+    );
   }
 
   private onReady(): void {
@@ -374,26 +393,8 @@ export class Peer implements PeerHandle {
     const modes = { keyed: this.transport.mesh.keyed, trustedOnly: this.trust.gate.trustedOnly };
     this.emit({ event: 'ready', name, id, host, port, neighbours: this.neighbours.names(), ...where, ...modes });
     this.gate.open();
+    this.custody.start();
     this.downloads.resumeAll();
     this.indexer.schedule();
-  }
-
-  private onNeighbourMessage(link: NeighbourLink, msg: Tagged<PeerMessages>): void {
-    switch (msg.kind) {
-      case 'query':
-        return this.search.onQuery(link, msg.body);
-      case 'topo-query':
-        return this.topology.onQuery(link, msg.body);
-      case 'topo-reply':
-        return this.topology.onReply(msg.body);
-      case 'stop-all':
-        if (!this.router.accept(msg.body.qid, link.name)) return;
-        this.router.forward('stop-all', msg.body, link.name);
-        void this.stop(`stop all requested by ${msg.body.by}`);
-        return;
-      default:
-        this.ctx.log(`${link.name} sent an unexpected ${msg.kind} on a neighbour link; closing it`, 'warn');
-        link.channel.destroy();
-    }
   }
 }

@@ -208,8 +208,8 @@ class Dashboard {
     const name = key.full ?? key.name ?? '';
     const now = Date.now();
     if (this.status.kind === 'leaving') {
-      // Stop was sent; a further Ctrl-C repeats it in case the first got lost (the core treats it as idempotent).
-      if (name === 'C-c') this.peer.command('Stop');
+      // Stop was sent; a further Ctrl-C forces: leave now, without waiting for a handoff of this peer's files.
+      if (name === 'C-c') this.peer.command('Stop now');
       return;
     }
     if (this.status.kind === 'confirm') {

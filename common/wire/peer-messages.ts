@@ -76,7 +76,28 @@ export interface PeerMessages {
   /** Transfer: requester → holder, the outcome, before it closes. */
   result: { qid: string; ok: boolean; reason: string };
   piece: PieceMessage;
+  /**
+   * Custody (docs/PROTOCOL.md "Custody"): owner → custodian, first message of a connection the leaving owner opens:
+   * take these files of mine (fetch them from me, verified) and keep them for me.
+   */
+  'custody-offer': { owner: PeerRef; files: CustodyFile[] };
+  /** Custodian → owner on that connection, once every file was fetched or given up. */
+  'custody-result': { files: { sha256: string; ok: boolean; reason: string }[] };
+  /** Custodian → returning owner, first message of a connection: I hold these files of yours; take them back. */
+  'custody-return': { custodian: PeerRef; files: CustodyFile[] };
+  /** Owner → custodian on that connection: these are back with me (or I had them): drop your copies. */
+  'custody-released': { files: string[] };
 }
+
+/** A file in custody: what the owner's index said of it. */
+export interface CustodyFile {
+  name: string;
+  size: number;
+  sha256: string;
+}
+
+/** Most files one custody message names (a peer indexes at most 2000). */
+export const MAX_CUSTODY_FILES = 2000;
 
 const qidField = str({ min: 8, max: 64, pattern: /^[A-Za-z0-9_-]+$/ });
 const sha256Field = str({ min: 64, max: 64, pattern: /^[0-9a-f]{64}$/ });
@@ -85,6 +106,10 @@ const packedDigests = str({ max: Math.ceil((MAX_PIECES * 32) / 3) * 4, pattern: 
 const fileField = str({ min: 1, max: MAX_FILE_NAME });
 const hopsField = int({ min: 0, max: MAX_HOPS });
 const names = arr(nameField, { max: MAX_PEERS_ON_WIRE });
+const custodyFiles = arr(
+  obj({ name: fileField, size: int({ min: 0, max: Number.MAX_SAFE_INTEGER }), sha256: sha256Field }),
+  { max: 2000 },
+);
 
 const PIECE_TYPE = 20;
 /** Bytes of a piece frame before its data: u32 length, u8 type, u32 index. */
@@ -168,4 +193,14 @@ export const peerMessages = new MessageTable<PeerMessages>({
   decline: jsonMessage(12, 'decline', obj({ qid: qidField, reason: str({ max: 200 }) })),
   result: jsonMessage(13, 'result', obj({ qid: qidField, ok: bool(), reason: str({ max: 200 }) })),
   piece: pieceCodec,
+  'custody-offer': jsonMessage(30, 'custody-offer', obj({ owner: peerRefShape, files: custodyFiles })),
+  'custody-result': jsonMessage(
+    31,
+    'custody-result',
+    obj({
+      files: arr(obj({ sha256: sha256Field, ok: bool(), reason: str({ max: 200 }) }), { max: MAX_CUSTODY_FILES }),
+    }),
+  ),
+  'custody-return': jsonMessage(32, 'custody-return', obj({ custodian: peerRefShape, files: custodyFiles })),
+  'custody-released': jsonMessage(33, 'custody-released', obj({ files: arr(sha256Field, { max: MAX_CUSTODY_FILES }) })),
 });

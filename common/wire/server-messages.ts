@@ -32,8 +32,8 @@ export interface ServerMessages {
   'port-busy': { port: number };
   /** peer → server: now listening on its port and connected to these neighbours. */
   listening: { port: number; neighbours: string[] };
-  /** peer → server: still alive; its current neighbour names. */
-  heartbeat: { neighbours: string[] };
+  /** peer → server: still alive; its current neighbour names, and the bytes free where it keeps files. */
+  heartbeat: { neighbours: string[]; room?: number };
   /** server → peer: answer to heartbeat, with peers to dial when the mesh needs repairing. */
   'heartbeat-ack': { peers: number; link: PeerRef[] };
   /** peer → server: leaving for good. */
@@ -61,6 +61,13 @@ export interface ServerMessages {
    * TRUST_SIGNING_CONTEXT + list (base64). Sent after `welcome` and whenever the list changes.
    */
   trust: { list: string; signature: string };
+  /** peer → server, on `Stop`: which of my files does no other member hold, and who keeps them? */
+  'custody-request': { rid: string };
+  /**
+   * server → peer: the files only the asker holds (by SHA-256), and the custodian to hand them to (none: `reason`
+   * says why). docs/PROTOCOL.md "Custody".
+   */
+  'custody-plan': { rid: string; files: IndexedFile[]; custodian?: PeerRef; reason: string };
 }
 
 /** What a signature over a trust list covers, before the list's text: no other signed text can pass for one. */
@@ -152,7 +159,11 @@ export const serverMessages = new MessageTable<ServerMessages>({
   refused: jsonMessage(3, 'refused', obj({ code: str({ max: 64 }), reason: str({ max: 500 }) })),
   'port-busy': jsonMessage(4, 'port-busy', obj({ port: portField })),
   listening: jsonMessage(5, 'listening', obj({ port: portField, neighbours: neighbourList })),
-  heartbeat: jsonMessage(6, 'heartbeat', obj({ neighbours: neighbourList })),
+  heartbeat: jsonMessage(
+    6,
+    'heartbeat',
+    obj({ neighbours: neighbourList, room: optional(int({ min: 0, max: Number.MAX_SAFE_INTEGER })) }),
+  ),
   'heartbeat-ack': jsonMessage(
     7,
     'heartbeat-ack',
@@ -192,6 +203,17 @@ export const serverMessages = new MessageTable<ServerMessages>({
     obj({
       list: str({ min: 2, max: MAX_TRUST_LIST_CHARS }),
       signature: str({ min: 1, max: 128, pattern: /^[A-Za-z0-9+/=]+$/ }),
+    }),
+  ),
+  'custody-request': jsonMessage(17, 'custody-request', obj({ rid: ridField })),
+  'custody-plan': jsonMessage(
+    18,
+    'custody-plan',
+    obj({
+      rid: ridField,
+      files: arr(indexedFileShape, { max: MAX_INDEXED_FILES }),
+      custodian: optional(peerRefShape),
+      reason: str({ max: 300 }),
     }),
   ),
 });

@@ -47,6 +47,7 @@ const natArb = fc.oneof(fc.nat(100), fc.maxSafeNat());
 const reasonArb = textArb(0, 200);
 const digestsArb = fc.uint8Array({ maxLength: 32 * 6 }).map((b) => Buffer.from(b).toString('base64'));
 const pieceListArb = fc.array(fc.integer({ min: 0, max: 8191 }), { maxLength: 256 });
+const custodyFileArb = fc.record({ name: textArb(1, 255), size: natArb, sha256: sha256Arb });
 
 type Gen<M> = { [K in keyof M]: fc.Arbitrary<M[K]> };
 
@@ -80,6 +81,12 @@ export const peerBodies: Omit<Gen<PeerMessages>, 'piece'> = {
   cancel: fc.record({ qid: idArb, pieces: pieceListArb }),
   decline: fc.record({ qid: idArb, reason: reasonArb }),
   result: fc.record({ qid: idArb, ok: fc.boolean(), reason: reasonArb }),
+  'custody-offer': fc.record({ owner: peerRefArb, files: fc.array(custodyFileArb, { maxLength: 5 }) }),
+  'custody-result': fc.record({
+    files: fc.array(fc.record({ sha256: sha256Arb, ok: fc.boolean(), reason: reasonArb }), { maxLength: 5 }),
+  }),
+  'custody-return': fc.record({ custodian: peerRefArb, files: fc.array(custodyFileArb, { maxLength: 5 }) }),
+  'custody-released': fc.record({ files: fc.array(sha256Arb, { maxLength: 5 }) }),
 };
 
 const ridArb = fromChars(ALNUM + '_-', 1, 64);
@@ -105,7 +112,7 @@ export const serverBodies: Gen<ServerMessages> = {
   refused: fc.record({ code: textArb(0, 64), reason: textArb(0, 500) }),
   'port-busy': fc.record({ port: portArb }),
   listening: fc.record({ port: portArb, neighbours: namesArb }),
-  heartbeat: fc.record({ neighbours: namesArb }),
+  heartbeat: fc.record({ neighbours: namesArb, room: natArb }, { requiredKeys: ['neighbours'] }),
   'heartbeat-ack': fc.record({
     peers: fc.integer({ min: 0, max: 100_000 }),
     link: fc.array(peerRefArb, { maxLength: 5 }),
@@ -133,6 +140,11 @@ export const serverBodies: Gen<ServerMessages> = {
       { maxLength: 4 },
     ),
   }),
+  'custody-request': fc.record({ rid: ridArb }),
+  'custody-plan': fc.record(
+    { rid: ridArb, files: fc.array(indexedFileArb, { maxLength: 5 }), custodian: peerRefArb, reason: reasonArb },
+    { requiredKeys: ['rid', 'files', 'reason'] },
+  ),
   trust: fc.record({
     list: textArb(2, 400),
     signature: fc.uint8Array({ minLength: 1, maxLength: 64 }).map((b) => Buffer.from(b).toString('base64')),

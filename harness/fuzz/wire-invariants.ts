@@ -72,6 +72,12 @@ export const peerInvariants: Record<string, Rule> = {
     const p = v as { index: unknown; data: unknown };
     return isInt(0, 0xffffffff)(p.index) && Buffer.isBuffer(p.data);
   },
+  'custody-offer': isObj({ owner: peerRef, files: isList(isObj({ name: file, size: nat, sha256: sha }), 2000) }),
+  'custody-result': isObj({
+    files: isList(isObj({ sha256: sha, ok: (v) => typeof v === 'boolean', reason: isStr(0, 200) }), 2000),
+  }),
+  'custody-return': isObj({ custodian: peerRef, files: isList(isObj({ name: file, size: nat, sha256: sha }), 2000) }),
+  'custody-released': isObj({ files: isList(sha, 2000) }),
 };
 
 export const serverInvariants: Record<string, Rule> = {
@@ -80,7 +86,7 @@ export const serverInvariants: Record<string, Rule> = {
   refused: isObj({ code: isStr(0, 64), reason: isStr(0, 500) }),
   'port-busy': isObj({ port }),
   listening: isObj({ port, neighbours: names }),
-  heartbeat: isObj({ neighbours: names }),
+  heartbeat: isObj({ neighbours: names, room: nat }, ['room']),
   'heartbeat-ack': isObj({ peers: isInt(0, 100_000), link: isList(peerRef, 256) }),
   leave: isObj({ reason }),
   'peers-request': isObj({ rid }),
@@ -94,6 +100,10 @@ export const serverInvariants: Record<string, Rule> = {
     pattern: isStr(0, 255),
   }),
   files: isObj({ rid, entries: isList(isObj({ ...indexed, holders: isList(peerRef, 256) }), 5000) }),
+  'custody-request': isObj({ rid }),
+  'custody-plan': isObj({ rid, files: isList(isObj(indexed), 2000), custodian: peerRef, reason: isStr(0, 300) }, [
+    'custodian',
+  ]),
   // The list's own shape is checked by the peer after its signature (peer/trust/trust-list.ts).
   trust: isObj({
     list: isStr(2, 950_000),

@@ -7,7 +7,8 @@ export type Command =
   | { kind: 'download'; file: string; from?: string; sha256?: string; secure?: boolean }
   | { kind: 'trusted' }
   | { kind: 'topo' }
-  | { kind: 'stop' }
+  /** `now`: `Stop now` leaves without handing its files off (peer/custody/handoff.ts). */
+  | { kind: 'stop'; now?: boolean }
   | { kind: 'stop-all' }
   | { kind: 'help' }
   | { kind: 'list' }
@@ -35,7 +36,11 @@ export const COMMAND_HELP: { command: string; description: string }[] = [
   { command: 'cancel FILE --discard', description: 'stop a download (or forget a kept one) and delete its data' },
   { command: 'partials', description: 'the downloads kept unfinished: size, how much is verified, age' },
   { command: 'TOPO', description: 'show every peer of the mesh, its address and its neighbours' },
-  { command: 'Stop', description: 'leave the mesh gracefully and exit' },
+  {
+    command: 'Stop',
+    description: 'leave the mesh gracefully and exit, first handing files no other peer holds to a custodian',
+  },
+  { command: 'Stop now', description: 'leave at once, without handing files off' },
   { command: 'Stop all', description: 'ask every peer of the mesh to leave (the metadata server keeps running)' },
   { command: 'list', description: 'every file available in the mesh, with its size and how many peers hold it' },
   { command: 'find PATTERN', description: 'search the mesh by part of a name, showing holders, without downloading' },
@@ -67,6 +72,7 @@ export function parseCommand(line: string): Command {
   if (words.length === 1 && first === 'stop') return { kind: 'stop' };
   if (words.length === 1 && (first === 'help' || first === '?')) return { kind: 'help' };
   if (words.length === 2 && first === 'stop' && words[1]!.toLowerCase() === 'all') return { kind: 'stop-all' };
+  if (words.length === 2 && first === 'stop' && words[1]!.toLowerCase() === 'now') return { kind: 'stop', now: true };
   if (words.length === 1 && first === 'list') return { kind: 'list' };
   if (words.length === 1 && (first === 'files' || first === 'seeding')) return { kind: 'files' };
   if (words.length === 1 && first === 'partials') return { kind: 'partials' };

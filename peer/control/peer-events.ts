@@ -104,6 +104,16 @@ export type PeerEventBody =
     }
   /** Answer to `partials`: the downloads kept unfinished in `.p2p/partial/`. */
   | { event: 'partials'; files: PartialEntry[] }
+  /** The owner hands its files no other member holds to a custodian before it leaves (`Stop`). */
+  | { event: 'handoff-started'; to: string; files: string[]; bytes: number }
+  | { event: 'handoff-complete'; to: string; files: string[]; bytes: number }
+  /** Files that could not be handed off (no custodian, no room, it went away): they leave with this peer. */
+  | { event: 'handoff-failed'; to: string; files: string[]; bytes: number; reason: string }
+  /** The custodian took (verified) files of a leaving owner / gave them back to it and dropped its copies. */
+  | { event: 'custody-received'; owner: string; files: string[]; bytes: number }
+  | { event: 'custody-returned'; owner: string; files: string[]; bytes: number }
+  /** The owner, back, got its files from a custodian into shared/. */
+  | { event: 'files-returned'; from: string; files: string[]; bytes: number }
   /**
    * Answer to `trusted`: the peers the metadata server trusts (with the id bound to each name, once it joined) and
    * the trusted files they share, from the last list this peer verified (`verified` false: none yet).
@@ -122,7 +132,14 @@ export type PeerEventBody =
    * What this peer offers; `settling`: files in those folders still being written (or changed since they were
    * hashed), offered once their size and mtime have stood still for the settle period (docs/CONTRACT.md "Folders").
    */
-  | { event: 'files'; shared: FileEntry[]; downloads: FileEntry[]; settling?: FileEntry[] }
+  | {
+      event: 'files';
+      shared: FileEntry[];
+      downloads: FileEntry[];
+      settling?: FileEntry[];
+      /** Files this peer keeps for peers that left (peer/custody/custody-store.ts): not its own shares. */
+      custody?: { owner: string; file: string; bytes: number; sha256: string }[];
+    }
   /** Answer to `list`: every file in the mesh's index. */
   /**
    * Answer to `list`. `source: 'address-book'` when the metadata server could not be asked: only what this peer has

@@ -19,6 +19,8 @@ export interface HeldFile {
   /** Path relative to the peer's folder (absolute for a downloads folder outside it), as events report it. */
   relative: string;
   size: number;
+  /** Placed whole and verified by this peer in a folder it keeps for others (a custody copy): needs no settling. */
+  placed?: boolean;
 }
 
 /** A file as listed: what it looked like, and whether it has stopped changing. */
@@ -82,8 +84,11 @@ export class FileCatalog extends EventEmitter<FileCatalogEvents> {
     this.loadCache();
   }
 
-  /** Lists both folders; emits `files` when the listing changed since the last call, and `notice`s. */
-  refresh(): Listing {
+  /**
+   * Lists both folders; emits `files` when the listing changed since the last call (or always, `again`: something
+   * else in that event changed, such as the custody copies), and `notice`s.
+   */
+  refresh(again = false): Listing {
     const notices = new Map<string, [string, 'info' | 'warn']>();
     const shared = this.listFolder(this.folders.shared, 'shared', notices);
     const downloads = this.listFolder(this.folders.downloads, this.folders.downloadsLabel);
@@ -112,7 +117,7 @@ export class FileCatalog extends EventEmitter<FileCatalogEvents> {
     this.said = said;
     const stamp = (f: Entry) => [f.name, f.size, f.stamp.mtimeMs, f.stamp.ino];
     const key = JSON.stringify([listing.shared.map(stamp), listing.downloads.map(stamp), settling.map((f) => f.path)]);
-    if (key !== this.lastListing) {
+    if (key !== this.lastListing || again) {
       this.lastListing = key;
       const entry = (f: HeldFile): FileEntry => ({ name: f.name, size: f.size });
       this.emit('files', listing.shared.map(entry), listing.downloads.map(entry), settling.map(entry));
@@ -147,6 +152,16 @@ export class FileCatalog extends EventEmitter<FileCatalogEvents> {
     return distinct.size === 1 ? byStem[0] : undefined;
   }
 
+  /**
+   * A file of that name in `dir`, a folder this peer keeps for someone else (peer/custody/custody-store.ts): the same
+   * checks as its own files (a link leading out is not served), but not offered as its own.
+   */
+  inFolder(dir: string, name: string): HeldFile | undefined {
+    if (fileNameProblem(name)) return undefined;
+    const found = this.listFolder(dir, 'custody').find((f) => f.name === name || sameName(f.name, name));
+    return found && { ...found, placed: true };
+  }
+
   /** The file's manifest, from the cache when the file did not change, else computed on the hashing thread. */
   async digest(file: HeldFile): Promise<Manifest> {
     return (await this.version(file)).manifest;
@@ -160,7 +175,7 @@ export class FileCatalog extends EventEmitter<FileCatalogEvents> {
     const st = statSync(file.path);
     const cached = this.cached(file.path, st);
     if (cached) return { manifest: cached.manifest, stamp: { size: st.size, mtimeMs: cached.mtimeMs, ino: st.ino } };
-    if (!this.settle.settled(file.path, st))
+    if (!file.placed && !this.settle.settled(file.path, st))
       throw new P2pError('P2P_ERR_TRANSFER', `${printable(file.relative)} is still being written: not offered yet`);
     let running = this.digesting.get(file.path);
     if (!running) {

@@ -6,6 +6,8 @@ import type { FileCatalog } from './file-catalog.js';
 export interface IndexPublisherOptions {
   /** Quiet time after a change before the index is sent (changes come in bursts). Default 200 ms. */
   debounceMs?: number;
+  /** Files held for others, listed too (custody copies, peer/custody/custody-store.ts). Default none. */
+  more?: () => IndexedFile[];
 }
 
 /**
@@ -56,7 +58,11 @@ export class IndexPublisher {
 
   private async publish(): Promise<void> {
     const files = await this.catalog.warm();
-    const listed = files.slice(0, MAX_INDEXED_FILES).map((f) => ({ name: f.name, size: f.size, sha256: f.sha256 }));
+    const own = files.map((f) => ({ name: f.name, size: f.size, sha256: f.sha256 }));
+    const more = (this.options.more?.() ?? []).filter(
+      (m) => !own.some((f) => f.name === m.name && f.sha256 === m.sha256),
+    );
+    const listed = [...own, ...more].slice(0, MAX_INDEXED_FILES);
     const told = this.send(listed);
     // Said once all held files are hashed: a file still being written is offered (and this said) once it settles.
     if (this.catalog.refresh().settling.length > 0) return;

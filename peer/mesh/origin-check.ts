@@ -54,6 +54,13 @@ export class OriginCheck {
     if (!this.last || at >= this.last.at) this.last = { peers, at };
   }
 
+  /** The live peers on the server's last list, and the neighbours (a returning owner shows up in either). */
+  livePeers(): PeerRef[] {
+    const neighbours = this.sources.neighbours();
+    const listed = (this.last?.peers ?? []).filter((p) => !neighbours.some((n) => n.name === p.name)).map(refOf);
+    return [...neighbours, ...listed];
+  }
+
   /** The id the server's last list gave a live peer called `name`, if it listed one. */
   liveIdOf(name: string): string | undefined {
     return this.last?.peers.find((p) => p.name === name)?.id;

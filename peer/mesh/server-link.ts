@@ -38,6 +38,8 @@ export interface ServerLinkOptions {
    * Default: any server is accepted (parts tested on their own).
    */
   serverPin?: { check(publicKey: Buffer, server: string): string | undefined };
+  /** Bytes free where this peer keeps files, told with each heartbeat (custody plans: metadata-server/custody-desk.ts). */
+  room?: () => number | undefined;
 }
 
 export interface JoinInfo {
@@ -80,7 +82,7 @@ export class ServerLink extends EventEmitter<ServerLinkEvents> {
   private joinedOnce = false;
   private live = false;
   private stopped = false;
-  private readonly pending = new Map<string, (answer: PeerInfo[] | IndexEntry[] | undefined) => void>();
+  private readonly pending = new Map<string, (answer: unknown) => void>();
   private lastIndex: IndexedFile[] | undefined;
 
   constructor(
@@ -142,7 +144,19 @@ export class ServerLink extends EventEmitter<ServerLinkEvents> {
     return true;
   }
 
-  private ask(send: (rid: string) => void): Promise<PeerInfo[] | IndexEntry[] | undefined> {
+  /** On `Stop`: the files only this peer holds and who keeps them; undefined when the server cannot answer. */
+  async custodyPlan(): Promise<ServerMessages['custody-plan'] | undefined> {
+    return (await this.ask((rid) => this.channel!.send('custody-request', { rid }))) as
+      ServerMessages['custody-plan'] | undefined;
+  }
+
+  /** A heartbeat's body: the neighbours, and the room this peer has for files when known. */
+  private beat(): ServerMessages['heartbeat'] {
+    const room = this.options.room?.();
+    return { neighbours: this.neighbours(), ...(room === undefined ? {} : { room }) };
+  }
+
+  private ask(send: (rid: string) => void): Promise<unknown> {
     if (!this.live || !this.channel) return Promise.resolve(undefined);
     const rid = nanoid(10);
     const timeoutMs = this.options.timeoutMs ?? 3000;
@@ -261,7 +275,7 @@ export class ServerLink extends EventEmitter<ServerLinkEvents> {
         // Heartbeats start at admission: the server drops a silent connection, and dialling referrals takes time.
         clearInterval(this.heartbeat);
         this.heartbeat = setInterval(
-          () => this.channel?.send('heartbeat', { neighbours: this.neighbours() }),
+          () => this.channel?.send('heartbeat', this.beat()),
           this.options.heartbeatIntervalMs ?? 1000,
         );
         this.emit('welcome', msg.body, this.joinedOnce);
@@ -276,10 +290,11 @@ export class ServerLink extends EventEmitter<ServerLinkEvents> {
         if (msg.body.link.length > 0) this.emit('link', msg.body.link);
         return;
       case 'peers':
-      case 'files': {
+      case 'files':
+      case 'custody-plan': {
         const resolve = this.pending.get(msg.body.rid);
         this.pending.delete(msg.body.rid);
-        resolve?.(msg.kind === 'peers' ? msg.body.peers : msg.body.entries);
+        resolve?.(msg.kind === 'peers' ? msg.body.peers : msg.kind === 'files' ? msg.body.entries : msg.body);
         return;
       }
       case 'stop':

@@ -14,10 +14,12 @@ test('anything else that is a plain file name is a download', () => {
   assert.equal(parseCommand('  holiday photo.png '), { kind: 'download', file: 'holiday photo.png' });
 });
 
-test('a keyword with stray words is an unknown command, with a hint', () => {
-  const c = parseCommand('stop now');
+test('a keyword with stray words is an unknown command, with a hint; Stop now is a command', () => {
+  const c = parseCommand('stop later');
   assert.is(c.kind, 'invalid');
-  if (c.kind === 'invalid') assert.match(c.message, /unknown command "stop now": type help/);
+  if (c.kind === 'invalid') assert.match(c.message, /unknown command "stop later": type help/);
+  assert.equal(parseCommand('Stop NOW'), { kind: 'stop', now: true });
+  assert.equal(parseCommand('stop'), { kind: 'stop' });
 });
 
 test('paths, hidden names and control characters are refused', () => {

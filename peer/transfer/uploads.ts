@@ -20,6 +20,8 @@ export class Uploads {
     private readonly catalog: FileCatalog,
     private readonly transport: Dialer,
     private readonly options: UploadOptions = {},
+    /** A file kept in custody for another peer under that name (peer/custody/custody-store.ts), if any. */
+    private readonly custody: (name: string) => HeldFile[] = () => [],
   ) {}
 
   /** A query reached a holder: dial the requester back and offer the file. */
@@ -48,8 +50,12 @@ export class Uploads {
       );
       return decline(describeError(err));
     }
-    if (!held || !sameName(held.name, fetch.file)) return decline(`${this.ctx.name} does not hold ${fetch.file}`);
-    const upload = await this.prepare(fetch.qid, held, fetch.from.name, fetch.sha256);
+    // Its own copy first; else a copy it keeps in custody for a peer that left (that content, when one is named).
+    const own = held && sameName(held.name, fetch.file) ? [held] : [];
+    const candidates = [...own, ...this.custody(fetch.file)];
+    if (candidates.length === 0) return decline(`${this.ctx.name} does not hold ${fetch.file}`);
+    let upload: Upload | undefined;
+    for (const c of candidates) if (!upload) upload = await this.prepare(fetch.qid, c, fetch.from.name, fetch.sha256);
     if (!upload) return decline(`${this.ctx.name} holds another version of ${fetch.file}`);
     await upload.serve(channel);
     this.running.delete(upload);

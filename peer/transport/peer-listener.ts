@@ -39,6 +39,10 @@ export interface PeerListenerEvents {
   offer: (channel: PeerChannel, offer: PeerMessages['offer']) => void;
   /** A requester dialled us to fetch a file it knows we hold. */
   fetch: (channel: PeerChannel, fetch: PeerMessages['fetch']) => void;
+  /** A leaving owner asks this peer to keep its files (peer/custody/custody-keeper.ts). */
+  'custody-offer': (channel: PeerChannel, body: PeerMessages['custody-offer']) => void;
+  /** A custodian gives this peer's files back (peer/custody/handoff.ts). */
+  'custody-return': (channel: PeerChannel, body: PeerMessages['custody-return']) => void;
   /** A connection was closed for bad input; `reason` is one line. */
   rejected: (remote: string, reason: string) => void;
 }
@@ -138,12 +142,14 @@ export class PeerListener extends EventEmitter<PeerListenerEvents> {
       if (msg.kind === 'hello') this.emit('hello', channel, msg.body);
       else if (msg.kind === 'offer') this.emit('offer', channel, msg.body);
       else if (msg.kind === 'fetch') this.emit('fetch', channel, msg.body);
+      else if (msg.kind === 'custody-offer') this.emit('custody-offer', channel, msg.body);
+      else if (msg.kind === 'custody-return') this.emit('custody-return', channel, msg.body);
       else {
         channel.on('error', onError);
         channel.destroy(
           new P2pError(
             'P2P_ERR_UNEXPECTED_MESSAGE',
-            `a connection must open with hello, offer or fetch, not ${msg.kind}`,
+            `a connection must open with hello, offer, fetch or a custody message, not ${msg.kind}`,
           ),
         );
       }

@@ -1,0 +1,122 @@
+import { describeError } from '../../common/errors.js';
+import { formatByteSize } from '../../common/byte-size.js';
+import {
+  MAX_CUSTODY_FILES,
+  peerMessages,
+  type CustodyFile,
+  type PeerMessages,
+} from '../../common/wire/peer-messages.js';
+import type { PeerRef } from '../../common/wire/shapes.js';
+import { fileNameProblem } from '../files/file-name.js';
+import type { PeerContext } from '../peer-context.js';
+import type { PeerChannel } from '../transport/peer-listener.js';
+import type { CustodyStore } from './custody-store.js';
+import { fetchInto, type FetchDeps } from './fetch-into.js';
+
+export interface KeeperDeps extends FetchDeps {
+  /** The live peers the mesh knows now (a returning owner shows up here, from any address). */
+  live(): PeerRef[];
+  /** The custody copies changed: the index and the `files` listing follow. */
+  changed(): void;
+}
+
+/** Room left free beyond the files taken: a custodian never fills its disk for someone else. */
+const ROOM_MARGIN = 64 * 1024 * 1024;
+/** How often owners are looked for among live peers, and how long before one that did not take its files is asked again. */
+const LOOK_EVERY_MS = 2000;
+const RETRY_AFTER_MS = 30_000;
+
+const names = (files: CustodyFile[]) => files.map((f) => f.name);
+const bytesOf = (files: CustodyFile[]) => files.reduce((sum, f) => sum + f.size, 0);
+
+/**
+ * The custodian's side of custody (docs/PROTOCOL.md "Custody"): it takes a leaving owner's files (fetching them,
+ * verified, from the owner) into its custody store after checking it has room; and when the owner is live again,
+ * proving the same id from wherever it is, it offers them back and drops the copies the owner released.
+ */
+export class CustodyKeeper {
+  private timer: NodeJS.Timeout | undefined;
+  /** Owners being given their files back now, and when each was last asked. */
+  private readonly returning = new Set<string>();
+  private readonly asked = new Map<string, number>();
+
+  constructor(
+    private readonly ctx: PeerContext,
+    private readonly store: CustodyStore,
+    private readonly deps: KeeperDeps,
+  ) {}
+
+  start(): void {
+    this.timer ??= setInterval(() => this.lookForOwners(), LOOK_EVERY_MS);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** A leaving owner offers its files: check who it is and the room, fetch each one, answer with the outcome. */
+  async onOffer(channel: PeerChannel, body: PeerMessages['custody-offer']): Promise<void> {
+    const owner = body.owner;
+    const refuse = (reason: string) => {
+      channel.send('decline', { qid: 'custody-offer', reason });
+      channel.end();
+    };
+    if (channel.identity?.id !== owner.id) return refuse('the offer names another id than this connection proved');
+    const files = body.files.filter((f) => !fileNameProblem(f.name)).slice(0, MAX_CUSTODY_FILES);
+    const bytes = bytesOf(files);
+    const room = this.store.room();
+    if (room < bytes + ROOM_MARGIN)
+      return refuse(`${this.ctx.name} has ${formatByteSize(room)} free, not enough for ${formatByteSize(bytes)}`);
+    const results: PeerMessages['custody-result']['files'] = [];
+    const taken: CustodyFile[] = [];
+    for (const f of files) {
+      const got = await fetchInto(this.deps, owner, f, this.store.dirOf(owner.id));
+      results.push({ sha256: f.sha256, ok: got.ok, reason: got.ok ? '' : got.reason.slice(0, 200) });
+      if (!got.ok) continue;
+      this.store.add(owner, f);
+      taken.push(f);
+    }
+    if (taken.length) {
+      this.ctx.emit({ event: 'custody-received', owner: owner.name, files: names(taken), bytes: bytesOf(taken) });
+      this.deps.changed();
+    }
+    channel.send('custody-result', { files: results });
+    channel.end();
+  }
+
+  /** Owners of kept files that are live again get them back, one owner at a time each. */
+  private lookForOwners(): void {
+    const live = this.deps.live();
+    for (const record of this.store.records()) {
+      const owner = live.find((p) => p.id === record.owner.id);
+      if (!owner || this.returning.has(owner.id)) continue;
+      if (Date.now() - (this.asked.get(owner.id) ?? 0) < RETRY_AFTER_MS) continue;
+      this.asked.set(owner.id, Date.now());
+      this.returning.add(owner.id);
+      void this.giveBack(owner, record.files).finally(() => this.returning.delete(owner.id));
+    }
+  }
+
+  private async giveBack(owner: PeerRef, files: CustodyFile[]): Promise<void> {
+    let channel: PeerChannel;
+    try {
+      channel = await this.deps.transport.dial(owner, peerMessages, { idleTimeoutMs: 0 });
+    } catch (err) {
+      return this.ctx.log(`could not reach ${owner.name} to give its files back: ${describeError(err)}`, 'warn');
+    }
+    if (channel.identity?.id !== owner.id) return void channel.destroy(); // not the owner: it gets nothing
+    const released = await new Promise<string[]>((resolve) => {
+      channel.once('message', (msg) => resolve(msg.kind === 'custody-released' ? msg.body.files : []));
+      channel.once('close', () => resolve([]));
+      channel.send('custody-return', { custodian: this.deps.self(), files });
+    });
+    channel.end();
+    const gone = this.store.release(owner.id, released);
+    if (gone.length === 0) return;
+    this.asked.delete(owner.id);
+    this.ctx.emit({ event: 'custody-returned', owner: owner.name, files: names(gone), bytes: bytesOf(gone) });
+    this.deps.changed();
+  }
+}

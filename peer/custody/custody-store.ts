@@ -1,0 +1,109 @@
+import { mkdirSync, readdirSync, readFileSync, rmSync, statfsSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../../common/atomic-file.js';
+import type { CustodyFile } from '../../common/wire/peer-messages.js';
+import type { IndexedFile } from '../../common/wire/server-messages.js';
+import { fileNameProblem } from '../files/file-name.js';
+
+/** An owner's files as this custodian keeps them (`owner.json` beside them). */
+export interface CustodyRecord {
+  owner: { name: string; id: string };
+  files: CustodyFile[];
+}
+
+/** One file held for an owner, as the `files` event lists it. */
+export interface CustodyEntry {
+  owner: string;
+  file: string;
+  bytes: number;
+  sha256: string;
+}
+
+/** Ids are base64url (common/signing-key.ts): safe as a folder name. */
+const ID = /^[A-Za-z0-9_-]{8,64}$/;
+
+/**
+ * What this peer keeps in custody for peers that left (docs/PROTOCOL.md "Custody"): under `.p2p/custody/<owner
+ * id>/`, apart from its own `shared/` and `Downloads/`, each owner's files in `files/` and what they are in
+ * `owner.json` (written atomically). They are served under their names and indexed, but never counted as this
+ * peer's own shares.
+ */
+export class CustodyStore {
+  constructor(private readonly root: string) {}
+
+  /** Where an owner's files go (made on demand). */
+  dirOf(ownerId: string): string {
+    if (!ID.test(ownerId)) throw new Error(`"${ownerId.slice(0, 70)}" is not a peer id`);
+    return join(this.root, ownerId, 'files');
+  }
+
+  records(): CustodyRecord[] {
+    let ids: string[];
+    try {
+      ids = readdirSync(this.root).filter((d) => ID.test(d));
+    } catch {
+      return [];
+    }
+    return ids.flatMap((id) => {
+      try {
+        const r = JSON.parse(readFileSync(join(this.root, id, 'owner.json'), 'utf8')) as CustodyRecord;
+        return r.owner?.id === id && Array.isArray(r.files) ? [r] : [];
+      } catch {
+        return [];
+      }
+    });
+  }
+
+  /** Notes a file fetched and verified for `owner`. */
+  add(owner: { name: string; id: string }, file: CustodyFile): void {
+    const record = this.records().find((r) => r.owner.id === owner.id) ?? { owner, files: [] };
+    record.owner = { name: owner.name, id: owner.id };
+    record.files = [...record.files.filter((f) => f.sha256 !== file.sha256), file];
+    mkdirSync(this.dirOf(owner.id), { recursive: true });
+    writeFileAtomic(join(this.root, owner.id, 'owner.json'), `${JSON.stringify(record, null, 2)}\n`);
+  }
+
+  /** Deletes the copies of these contents kept for `ownerId`; returns what went. */
+  release(ownerId: string, sha256s: string[]): CustodyFile[] {
+    const record = this.records().find((r) => r.owner.id === ownerId);
+    if (!record) return [];
+    const gone = record.files.filter((f) => sha256s.includes(f.sha256));
+    for (const f of gone) {
+      if (fileNameProblem(f.name)) continue;
+      try {
+        unlinkSync(join(this.dirOf(ownerId), f.name));
+      } catch {
+        /* already gone */
+      }
+    }
+    record.files = record.files.filter((f) => !sha256s.includes(f.sha256));
+    if (record.files.length === 0) rmSync(join(this.root, ownerId), { recursive: true, force: true });
+    else writeFileAtomic(join(this.root, ownerId, 'owner.json'), `${JSON.stringify(record, null, 2)}\n`);
+    return gone;
+  }
+
+  entries(): CustodyEntry[] {
+    return this.records().flatMap((r) =>
+      r.files.map((f) => ({ owner: r.owner.name, file: f.name, bytes: f.size, sha256: f.sha256 })),
+    );
+  }
+
+  /** What the index lists for this peer besides its own files. */
+  indexed(): IndexedFile[] {
+    return this.records().flatMap((r) => r.files.map((f) => ({ name: f.name, size: f.size, sha256: f.sha256 })));
+  }
+
+  /** The folders a file of that name may be kept in, for serving it. */
+  foldersFor(name: string): string[] {
+    return this.records()
+      .filter((r) => r.files.some((f) => f.name === name || f.name.normalize('NFC') === name.normalize('NFC')))
+      .map((r) => this.dirOf(r.owner.id));
+  }
+
+  /** Bytes free where custody copies are kept. */
+  room(): number {
+    mkdirSync(this.root, { recursive: true });
+    const fs = statfsSync(this.root);
+    return fs.bavail * fs.bsize;
+  }
+}

@@ -1,0 +1,110 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { PartialFiles } from '../content/partial-file.js';
+import type { Hasher } from '../content/hasher.js';
+import type { FileCatalog, HeldFile } from '../files/file-catalog.js';
+import type { PeerFolders } from '../files/peer-folders.js';
+import type { OriginCheck } from '../mesh/origin-check.js';
+import type { ServerLink } from '../mesh/server-link.js';
+import type { PeerContext } from '../peer-context.js';
+import type { PeerListener } from '../transport/peer-listener.js';
+import type { Transport } from '../transport/transport.js';
+import { CustodyKeeper } from './custody-keeper.js';
+import { CustodyStore, type CustodyEntry } from './custody-store.js';
+import { Handoff } from './handoff.js';
+import { HandoffBook } from './handoff-book.js';
+
+/** The peer's parts custody works with (peer.ts hands them in). */
+export interface CustodyParts {
+  folders: PeerFolders;
+  hasher: Hasher;
+  transport: Transport;
+  listener: PeerListener;
+  server: ServerLink;
+  catalog: FileCatalog;
+  origins: OriginCheck;
+  /** The custody copies changed: re-list and re-index. */
+  changed(): void;
+}
+
+/**
+ * Files that outlive their peer (docs/PROTOCOL.md "Custody"): this peer as an
+ * owner hands its unique files to a custodian on `Stop` and takes them back when it returns (handoff.ts), and as a
+ * custodian keeps other peers' files apart, serves them, and gives them back (custody-keeper.ts, custody-store.ts).
+ */
+export class Custody {
+  readonly store: CustodyStore;
+  private readonly keeper: CustodyKeeper;
+  private readonly handoff: Handoff;
+  private cancelled = false;
+  private cancel: (() => void) | undefined;
+
+  constructor(
+    ctx: PeerContext,
+    private readonly parts: CustodyParts,
+  ) {
+    const { folders, hasher, transport, listener, server, catalog, origins } = parts;
+    this.store = new CustodyStore(join(folders.state, 'custody'));
+    // Custody transfers keep their partial files apart: a restart must never resume one into Downloads/.
+    const partialDir = join(folders.state, 'custody-partial');
+    mkdirSync(partialDir, { recursive: true });
+    const fetch = {
+      transport,
+      hasher,
+      partials: new PartialFiles(partialDir),
+      self: ctx.self,
+      vouch: (path: string) => catalog.vouch(path),
+    };
+    this.keeper = new CustodyKeeper(ctx, this.store, {
+      ...fetch,
+      live: () => origins.livePeers(),
+      changed: parts.changed,
+    });
+    this.handoff = new Handoff(ctx, {
+      ...fetch,
+      plan: () => server.custodyPlan(),
+      book: new HandoffBook(folders.state),
+      sharedDir: folders.shared,
+      held: async () => new Set((await catalog.warm()).map((f) => f.sha256)),
+    });
+    listener.on('custody-offer', (channel, body) => void this.keeper.onOffer(channel, body));
+    listener.on(
+      'custody-return',
+      (channel, body) => void this.handoff.onReturn(channel, body).then(() => parts.changed()),
+    );
+  }
+
+  start(): void {
+    this.keeper.start();
+  }
+
+  /** Before leaving: hands the files only this peer holds to a custodian (until cancelled); then stops keeping. */
+  async leave(handOff: boolean): Promise<void> {
+    this.keeper.stop();
+    if (!handOff || this.cancelled) return;
+    await Promise.race([this.handoff.handOff(), new Promise<void>((resolve) => (this.cancel = resolve))]);
+  }
+
+  /** Leave without handing off (`Stop now`): ends a handoff under way, or the one to come. */
+  cancelHandoff(): void {
+    this.cancelled = true;
+    this.cancel?.();
+  }
+
+  /** Copies kept for others under that name, for serving them. */
+  serving(name: string): HeldFile[] {
+    return this.store.foldersFor(name).flatMap((dir) => this.parts.catalog.inFolder(dir, name) ?? []);
+  }
+
+  entries(): CustodyEntry[] {
+    return this.store.entries();
+  }
+
+  room(): number | undefined {
+    try {
+      return this.store.room();
+    } catch {
+      return undefined;
+    }
+  }
+}
