@@ -214,6 +214,8 @@ export function fileLines(v: FilesView, width: number, height: number, unicode: 
     ...v.shared.map((f) => entry('S', f.name, f.size, 'cyan-fg')),
     // Still being written: not offered yet (the marker is explained by the `files` answer and the log).
     ...v.settling.map((f) => entry(unicode ? '…' : '~', f.name, f.size, 'yellow-fg')),
+    // Kept for a peer that left: served, but not this peer's own (its owner gets it back on return).
+    ...(v.custody ?? []).map((c) => entry('K', `${c.file} (for ${c.owner})`, c.bytes, 'magenta-fg')),
   ];
   if (rows.length === 0) return [...summary, ...gray('nothing shared yet: put files in shared/')].slice(0, height);
   return [...summary, ...limit(rows, height - summary.length, width, unicode)];

@@ -12,6 +12,8 @@ export interface FilesView {
   fresh: string[];
   /** Files still being written (or changed): offered once they have stood still for the settle period. */
   settling: FileEntry[];
+  /** Files kept for peers that left (custody): not this peer's own shares. */
+  custody?: { owner: string; file: string; bytes: number }[];
 }
 
 /** Feeds this peer's files panel from `files` events (each one is the full listing). */
@@ -20,6 +22,7 @@ export class FilesFeeder implements Feeder<FilesView> {
   private downloads: FileEntry[] = [];
   private fresh: string[] = [];
   private settling: FileEntry[] = [];
+  private custody: NonNullable<FilesView['custody']> = [];
   private signature = '';
 
   apply(event: PeerEvent): boolean {
@@ -32,7 +35,7 @@ export class FilesFeeder implements Feeder<FilesView> {
       return true;
     }
     if (event.event !== 'files') return false;
-    const signature = JSON.stringify([event.shared, event.downloads, event.settling ?? []]);
+    const signature = JSON.stringify([event.shared, event.downloads, event.settling ?? [], event.custody ?? []]);
     if (signature === this.signature) return false;
     this.signature = signature;
     const known = new Set(this.downloads.map((f) => f.name));
@@ -41,6 +44,7 @@ export class FilesFeeder implements Feeder<FilesView> {
     this.shared = sortByName(event.shared);
     this.downloads = sortByName(event.downloads);
     this.settling = sortByName(event.settling ?? []);
+    this.custody = (event.custody ?? []).map(({ owner, file, bytes }) => ({ owner, file, bytes }));
     return true;
   }
 
@@ -52,6 +56,7 @@ export class FilesFeeder implements Feeder<FilesView> {
       downloadsBytes: this.downloads.reduce((sum, f) => sum + f.size, 0),
       fresh: [...this.fresh],
       settling: this.settling.map((f) => ({ ...f })),
+      custody: this.custody.map((c) => ({ ...c })),
     };
   }
 }

@@ -3,6 +3,7 @@ import { formatBytes, formatDuration } from '../format.js';
 import { padEndColumns, textWidth } from '../text-width.js';
 import { fileTable, type Described } from './file-table.js';
 import { trustedLines } from './trusted-lines.js';
+import { custodyLines } from './custody-lines.js';
 import type { Feeder } from './feeder.js';
 import { keptShares, withPercents } from './source-shares.js';
 
@@ -270,8 +271,8 @@ export class LogFeeder implements Feeder<LogView> {
       case 'stopped':
         return [['warn', `stopped: ${e.reason}`]];
       default:
-        // download-progress, upload-progress, neighbour-stats, mesh: shown by their own panels.
-        return [];
+        // Custody's own lines; download-progress, upload-progress, neighbour-stats, mesh: their own panels.
+        return custodyLines(e);
     }
   }
 }

@@ -1,0 +1,42 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { FilesFeeder } from '../feeders/files-feeder.js';
+import { LogFeeder } from '../feeders/log-feeder.js';
+import { fileLines } from '../panel-text.js';
+import { untag } from './events.js';
+
+test('the log tells the handoff, the custody and the return in words', () => {
+  const log = new LogFeeder();
+  const t = 1;
+  log.apply({ event: 'handoff-started', to: 's2', files: ['plans.bin'], bytes: 3_145_733, t });
+  log.apply({ event: 'handoff-complete', to: 's2', files: ['plans.bin'], bytes: 3_145_733, t });
+  log.apply({ event: 'custody-received', owner: 's1', files: ['a', 'b', 'c', 'd'], bytes: 10, t });
+  log.apply({ event: 'files-returned', from: 's2', files: ['plans.bin'], bytes: 3_145_733, t });
+  log.apply({ event: 'handoff-failed', to: '', files: ['x'], bytes: 1, reason: 'no other member is live', t });
+  const text = log.view().lines.map((l) => l.text);
+  assert.match(text[0]!, /handing plans\.bin \(3\.0 MB\) to s2 before leaving/);
+  assert.match(text[1]!, /s2 keeps plans\.bin/);
+  assert.match(text[2]!, /keeping a, b, c and 1 more \(10 B\) for s1/);
+  assert.match(text[3]!, /back from s2: plans\.bin/);
+  assert.match(text[4]!, /not handed off: x: no other member is live/);
+});
+
+test('the files panel lists custody copies apart, marked for their owner', () => {
+  const files = new FilesFeeder();
+  files.apply({
+    event: 'files',
+    shared: [{ name: 'mine.txt', size: 5 }],
+    downloads: [],
+    settling: [],
+    custody: [{ owner: 's1', file: 'plans.bin', bytes: 2048, sha256: 'a'.repeat(64) }],
+    t: 1,
+  });
+  const rows = fileLines(files.view(), 60, 10, true).map(untag);
+  assert.ok(rows.some((r) => /^S mine\.txt/.test(r)));
+  assert.ok(
+    rows.some((r) => /^K plans\.bin \(for s1\) +2\.0 KB/.test(r)),
+    rows.join('\n'),
+  );
+});
+
+test.run();
