@@ -20,8 +20,6 @@ export interface KeeperDeps extends FetchDeps {
   changed(): void;
 }
 
-/** Room left free beyond the files taken: a custodian never fills its disk for someone else. */
-const ROOM_MARGIN = 64 * 1024 * 1024;
 /** How often owners are looked for among live peers, and how long before one that did not take its files is asked again. */
 const LOOK_EVERY_MS = 2000;
 const RETRY_AFTER_MS = 30_000;
@@ -67,8 +65,8 @@ export class CustodyKeeper {
     const files = body.files.filter((f) => !fileNameProblem(f.name)).slice(0, MAX_CUSTODY_FILES);
     const bytes = bytesOf(files);
     const room = this.store.room();
-    if (room < bytes + ROOM_MARGIN)
-      return refuse(`${this.ctx.name} has ${formatByteSize(room)} free, not enough for ${formatByteSize(bytes)}`);
+    if (room < bytes)
+      return refuse(`${this.ctx.name} has room for ${formatByteSize(room)}, not for ${formatByteSize(bytes)}`);
     const results: PeerMessages['custody-result']['files'] = [];
     const taken: CustodyFile[] = [];
     for (const f of files) {

@@ -19,6 +19,9 @@ export interface CustodyEntry {
   sha256: string;
 }
 
+/** Room left free beyond the files taken for others. */
+export const ROOM_MARGIN = 64 * 1024 * 1024;
+
 /** Ids are base64url (common/signing-key.ts): safe as a folder name. */
 const ID = /^[A-Za-z0-9_-]{8,64}$/;
 
@@ -100,10 +103,13 @@ export class CustodyStore {
       .map((r) => this.dirOf(r.owner.id));
   }
 
-  /** Bytes free where custody copies are kept. */
+  /**
+   * Bytes this peer can take for others: what is free where custody copies are kept, less ROOM_MARGIN (a custodian
+   * never fills its disk for someone else). The metadata server plans with the same figure (heartbeat `room`).
+   */
   room(): number {
     mkdirSync(this.root, { recursive: true });
     const fs = statfsSync(this.root);
-    return fs.bavail * fs.bsize;
+    return Math.max(0, fs.bavail * fs.bsize - ROOM_MARGIN);
   }
 }

@@ -4,7 +4,8 @@
  * back from its folder, it gets what it lacks and the custodian drops its copies. `Stop now` hands nothing off.
  */
 import { randomBytes } from 'node:crypto';
-import { readdirSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -108,6 +109,39 @@ test('Stop now leaves at once, handing nothing off; with no other member the fil
       'Stop now hands nothing off',
     );
   } finally {
+    await mesh.close();
+  }
+});
+
+test('a custodian without room is not chosen: the owner says which files leave with it', async () => {
+  if (process.getuid?.() !== 0) {
+    console.log('  (not root: this test mounts a small tmpfs; not run)');
+    return;
+  }
+  const mesh = new Mesh();
+  const dir = mesh.dirOf('small');
+  mkdirSync(dir, { recursive: true });
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs', dir]);
+  try {
+    mesh.seed('s1', { 'big.bin': randomBytes(1024 * 1024) });
+    await mesh.startServer();
+    const s1 = await mesh.startPeer('s1');
+    await mesh.startPeer('small'); // 8 MB free: less than the 64 MiB a custodian keeps free
+    await s1.waitHashed();
+    await new Promise((r) => setTimeout(r, 1500)); // heartbeats carry the room
+    s1.send('Stop');
+    const failed = (await s1.waitFor('handoff-failed', 10_000)) as Of<'handoff-failed'>;
+    assert.equal(failed.files, ['big.bin']);
+    assert.match(failed.reason, /no member has room for 1048576 bytes; these files leave with this peer/);
+    assert.is(await s1.waitExit(), 0);
+    assert.not.ok(custodianHolds(mesh, 'small'));
+  } finally {
+    for (const p of mesh.peers.values()) p.kill('SIGKILL');
+    try {
+      execFileSync('umount', ['-l', dir]);
+    } catch {
+      // already unmounted
+    }
     await mesh.close();
   }
 });
