@@ -12,7 +12,15 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isClosedOutput } from '../common/errors.js';
 import { releaseVanishedTerminal } from '../common/vanished-terminal.js';
-import { DEMO_PEERS, prepareDemoFolders, SUGGESTED_FILES, WELCOME_TEXT } from './demo-fixtures.js';
+import { writePidFile } from '../common/pid-file.js';
+import {
+  DEMO_FOLDER_PREFIX,
+  DEMO_PEERS,
+  DEMO_PID_FILE,
+  prepareDemoFolders,
+  SUGGESTED_FILES,
+  WELCOME_TEXT,
+} from './demo-fixtures.js';
 import {
   choosePeerPorts,
   PEER_MAIN,
@@ -60,7 +68,8 @@ async function main(): Promise<number> {
     return 1;
   }
 
-  const root = mkdtempSync(join(tmpdir(), 'meshshare-demo-'));
+  const root = mkdtempSync(join(tmpdir(), DEMO_FOLDER_PREFIX));
+  writePidFile(join(root, DEMO_PID_FILE));
   const background: ManagedProcess[] = [];
   let s1: ReturnType<typeof spawn> | null = null;
   let stopping: Promise<void> | null = null;
