@@ -147,12 +147,16 @@ async function main(): Promise<number> {
     // left to be told where they are.
     const keep = values.keep || (code !== 0 && interrupted !== 'SIGHUP');
     await teardown(keep);
-    say(keep ? `demo over; its files are kept in ${root}` : 'demo over; nothing is left running.');
+    say(
+      keep
+        ? `demo over; its files are kept in ${root} (npm run unclutter removes them)`
+        : 'demo over; nothing is left running.',
+    );
     return code;
   } catch (err) {
     process.stderr.write(`demo: ${err instanceof Error ? err.message : String(err)}\n`);
     await teardown(true);
-    process.stderr.write(`demo: stopped everything; logs are in ${root}\n`);
+    process.stderr.write(`demo: stopped everything; logs are in ${root} (npm run unclutter removes them)\n`);
     return 1;
   }
 }
