@@ -11,6 +11,11 @@ import { fileURLToPath } from 'node:url';
 /** The checkout's `fixtures/` folder, from `dist/tui/demo-fixtures.js`. */
 export const FIXTURES_DIR = fileURLToPath(new URL('../../fixtures/', import.meta.url));
 
+/** The demos' temporary folders are `meshshare-demo-XXXXXX` in the OS's temporary folder (`npm run unclutter` finds those left). */
+export const DEMO_FOLDER_PREFIX = 'meshshare-demo-';
+/** The running demo's process id, in its folder (common/pid-file.ts): a folder without a live one was left behind. */
+export const DEMO_PID_FILE = 'demo.pid';
+
 /** Peers of the demo; s1 is the one with the dashboard in the foreground. */
 export const DEMO_PEERS = ['s1', 's2', 's3', 's4', 's5'] as const;
 

@@ -11,7 +11,15 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEMO_PEERS, prepareDemoFolders, SUGGESTED_FILES, WELCOME_TEXT } from './demo-fixtures.js';
+import { writePidFile } from '../common/pid-file.js';
+import {
+  DEMO_FOLDER_PREFIX,
+  DEMO_PEERS,
+  DEMO_PID_FILE,
+  prepareDemoFolders,
+  SUGGESTED_FILES,
+  WELCOME_TEXT,
+} from './demo-fixtures.js';
 import { createMeshKey } from '../common/mesh-key.js';
 import { choosePeerPorts, freePort, PEER_MAIN, programsBuilt, SERVER_MAIN } from './demo-processes.js';
 
@@ -149,7 +157,8 @@ async function main(): Promise<number> {
   // Inside tmux (and on its server) a new window is friendlier than a nested session.
   const inside = Boolean(process.env['TMUX']) && !values.socket;
 
-  const root = mkdtempSync(join(tmpdir(), 'meshshare-demo-'));
+  const root = mkdtempSync(join(tmpdir(), DEMO_FOLDER_PREFIX));
+  writePidFile(join(root, DEMO_PID_FILE));
   const folders = prepareDemoFolders(root);
   // Keyed like any mesh: the key is made in the demo's folder before any pane starts, and every process is given it.
   const keyFile = join(root, 'mesh.key');

@@ -12,7 +12,15 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isClosedOutput } from '../common/errors.js';
 import { releaseVanishedTerminal } from '../common/vanished-terminal.js';
-import { DEMO_PEERS, prepareDemoFolders, SUGGESTED_FILES, WELCOME_TEXT } from './demo-fixtures.js';
+import { writePidFile } from '../common/pid-file.js';
+import {
+  DEMO_FOLDER_PREFIX,
+  DEMO_PEERS,
+  DEMO_PID_FILE,
+  prepareDemoFolders,
+  SUGGESTED_FILES,
+  WELCOME_TEXT,
+} from './demo-fixtures.js';
 import {
   choosePeerPorts,
   PEER_MAIN,
@@ -60,7 +68,8 @@ async function main(): Promise<number> {
     return 1;
   }
 
-  const root = mkdtempSync(join(tmpdir(), 'meshshare-demo-'));
+  const root = mkdtempSync(join(tmpdir(), DEMO_FOLDER_PREFIX));
+  writePidFile(join(root, DEMO_PID_FILE));
   const background: ManagedProcess[] = [];
   let s1: ReturnType<typeof spawn> | null = null;
   let stopping: Promise<void> | null = null;
@@ -138,12 +147,16 @@ async function main(): Promise<number> {
     // left to be told where they are.
     const keep = values.keep || (code !== 0 && interrupted !== 'SIGHUP');
     await teardown(keep);
-    say(keep ? `demo over; its files are kept in ${root}` : 'demo over; nothing is left running.');
+    say(
+      keep
+        ? `demo over; its files are kept in ${root} (npm run unclutter removes them)`
+        : 'demo over; nothing is left running.',
+    );
     return code;
   } catch (err) {
     process.stderr.write(`demo: ${err instanceof Error ? err.message : String(err)}\n`);
     await teardown(true);
-    process.stderr.write(`demo: stopped everything; logs are in ${root}\n`);
+    process.stderr.write(`demo: stopped everything; logs are in ${root} (npm run unclutter removes them)\n`);
     return 1;
   }
 }

@@ -9,6 +9,7 @@ import { describeError } from '../common/errors.js';
 import { formatHostPort } from '../common/host-port.js';
 import { defaultKeyFile, loadOrCreateMeshKey } from '../common/mesh-key.js';
 import { keyedMesh, OPEN_MESH, type MeshMode } from '../common/mesh-tls.js';
+import { SERVER_PID_FILE, writePidFile } from '../common/pid-file.js';
 import { SigningKey } from '../common/signing-key.js';
 import { releaseVanishedTerminal } from '../common/vanished-terminal.js';
 import { HELP, parseCliOptions, type CliCommand } from './cli-options.js';
@@ -107,6 +108,12 @@ async function main(): Promise<void> {
     fail(2, describeError(err));
   }
   if (trust.trusted().length) say(`trusted peers: ${trust.trusted().join(', ')}`);
+  // Tells `npm run unclutter` that this state folder is in use (removed on exit). A courtesy: never a reason to fail.
+  try {
+    writePidFile(join(command.stateDir, SERVER_PID_FILE));
+  } catch {
+    /* a read-only state folder still serves */
+  }
   const server = new MetadataServer({ ...options, mesh, identity, names, trust, custody, log: say });
   let stopping = false;
   const shutdown = (signal: string) => {
