@@ -20,7 +20,7 @@ import { Peer } from './peer.js';
 
 const USAGE = `usage: peer NAME [--server HOST:PORT] [--host ADDR] [--dir DIR] [--downloads DIR] [--headless]
                 [--verbose] [--exit-when-done] [--hops N] [--query-timeout MS] [--key-file FILE | --open]
-                [--trusted-only]
+                [--trusted-only] [--backup]
 
   NAME                 1–32 letters, digits, - or _ (case-insensitive), e.g. s1
   --server HOST:PORT   metadata server (default 127.0.0.1:7000)
@@ -34,6 +34,7 @@ const USAGE = `usage: peer NAME [--server HOST:PORT] [--host ADDR] [--dir DIR] [
                        server creates it: start it from this folder, or copy its mesh.key to this machine)
   --open               no mesh key: plain TCP, for a mesh whose every process runs --open
   --trusted-only       accept only content on the metadata server's trusted-file list (see: trusted)
+  --backup             a backup peer: keep a verified copy of every file shared in the mesh, and serve them all
   --hops N             hop limit of searches (default 7)
   --query-timeout MS   how long a search waits for a holder (default 3000)
   -h, --help           this text;  -v, --version   the version
@@ -106,6 +107,7 @@ async function main(): Promise<void> {
         'key-file': { type: 'string' },
         open: { type: 'boolean', default: false },
         'trusted-only': { type: 'boolean', default: false },
+        backup: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', short: 'v', default: false },
       },
@@ -158,6 +160,7 @@ async function main(): Promise<void> {
     hopLimit: hops,
     downloads: { queryTimeoutMs: queryTimeout },
     trustedOnly: values['trusted-only']!,
+    backup: values.backup!,
   });
 
   let headless = values.headless || !process.stdout.isTTY;

@@ -65,8 +65,9 @@ export interface PeerOptions {
   /** TOPO's longest wait for answers. Default 1500 ms. */
   topoTimeoutMs?: number;
   downloads?: DownloadsOptions;
-  /** Accept only content on the trusted-file list (`--trusted-only`). Default false. */
+  /** `--trusted-only` (peer/transfer/trust-gate.ts) and `--backup` (peer/backup/). Default false. */
   trustedOnly?: boolean;
+  backup?: boolean;
   neighbours?: NeighbourSetOptions;
   serverLink?: ServerLinkOptions;
   upload?: UploadOptions;
@@ -211,10 +212,10 @@ export class Peer implements PeerHandle {
       (q, held) => void this.uploads.answer(q, held),
       (origin) => this.origins.where(origin),
     );
-    const more = () => this.custody.store.indexed();
+    const more = () => this.custody.indexed();
     this.indexer = new IndexPublisher(this.ctx, this.catalog, (files) => this.server.index(files), { more });
     const { folders, hasher, transport, listener, server, catalog, origins } = this;
-    const parts = { folders, hasher, transport, listener, server, catalog, origins };
+    const parts = { folders, hasher, transport, listener, server, catalog, origins, backup: options.backup };
     this.custody = new Custody(this.ctx, { ...parts, changed: () => void catalog.refresh(true) });
     this.membership = new Membership(this.ctx, this.host, this.server, this.listener, this.neighbours, {
       ready: () => this.onReady(),
@@ -241,7 +242,6 @@ export class Peer implements PeerHandle {
     return () => this.bus.off('event', listener);
   }
 
-  /** Joins the mesh; progress and the outcome arrive as events. */
   start(): void {
     if (this.strayNote) this.ctx.log(this.strayNote, 'warn');
     this.catalog.refresh();
@@ -339,7 +339,7 @@ export class Peer implements PeerHandle {
   }
 
   private info(): PeerInfo {
-    return { ...this.ref(), neighbours: this.neighbours.names() };
+    return { ...this.ref(), neighbours: this.neighbours.names(), ...(this.custody?.isBackup && { backup: true }) };
   }
 
   private emit(body: PeerEventReport): void {

@@ -1,4 +1,4 @@
-import { arr, int, obj, str } from '../schema.js';
+import { arr, bool, int, obj, optional, str } from '../schema.js';
 import { PEER_NAME_PATTERN } from '../peer-name.js';
 
 /** Field checks shared by both protocols. */
@@ -26,7 +26,10 @@ export const peerInfoShape = obj({
   host: hostField,
   port: portField,
   neighbours: arr(nameField, { max: MAX_PEERS_ON_WIRE }),
+  backup: optional(bool()),
 });
 export interface PeerInfo extends PeerRef {
   neighbours: string[];
+  /** A backup peer (`--backup`): it keeps a copy of every content in the mesh. */
+  backup?: boolean;
 }

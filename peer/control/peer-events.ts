@@ -112,6 +112,8 @@ export type PeerEventBody =
   /** The custodian took (verified) files of a leaving owner / gave them back to it and dropped its copies. */
   | { event: 'custody-received'; owner: string; files: string[]; bytes: number }
   | { event: 'custody-returned'; owner: string; files: string[]; bytes: number }
+  /** A backup peer: contents kept (`files`, `bytes`), and contents in the mesh not kept yet (`missing`). */
+  | { event: 'backup-synced'; files: number; bytes: number; missing: number }
   /** The owner, back, got its files from a custodian into shared/. */
   | { event: 'files-returned'; from: string; files: string[]; bytes: number }
   /**

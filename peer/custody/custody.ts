@@ -13,6 +13,9 @@ import { CustodyKeeper } from './custody-keeper.js';
 import { CustodyStore, type CustodyEntry } from './custody-store.js';
 import { Handoff } from './handoff.js';
 import { HandoffBook } from './handoff-book.js';
+import { BackupKeeper } from '../backup/backup-keeper.js';
+import { BackupStore } from '../backup/backup-store.js';
+import type { IndexedFile } from '../../common/wire/server-messages.js';
 
 /** The peer's parts custody works with (peer.ts hands them in). */
 export interface CustodyParts {
@@ -25,6 +28,8 @@ export interface CustodyParts {
   origins: OriginCheck;
   /** The custody copies changed: re-list and re-index. */
   changed(): void;
+  /** `--backup`: this peer also keeps a copy of every content in the mesh (peer/backup/). */
+  backup?: boolean;
 }
 
 /**
@@ -36,6 +41,7 @@ export class Custody {
   readonly store: CustodyStore;
   private readonly keeper: CustodyKeeper;
   private readonly handoff: Handoff;
+  private readonly backup: { store: BackupStore; keeper: BackupKeeper } | undefined;
   private cancelled = false;
   private cancel: (() => void) | undefined;
 
@@ -67,6 +73,11 @@ export class Custody {
       sharedDir: folders.shared,
       held: async () => new Set((await catalog.warm()).map((f) => f.sha256)),
     });
+    if (parts.backup) {
+      const store = new BackupStore(join(folders.state, 'backup'));
+      const index = () => server.files('all', '');
+      this.backup = { store, keeper: new BackupKeeper(ctx, store, { ...fetch, index, changed: parts.changed }) };
+    }
     listener.on('custody-offer', (channel, body) => void this.keeper.onOffer(channel, body));
     listener.on(
       'custody-return',
@@ -76,11 +87,13 @@ export class Custody {
 
   start(): void {
     this.keeper.start();
+    this.backup?.keeper.start();
   }
 
   /** Before leaving: hands the files only this peer holds to a custodian (until cancelled); then stops keeping. */
   async leave(handOff: boolean): Promise<void> {
     this.keeper.stop();
+    this.backup?.keeper.stop();
     if (!handOff || this.cancelled) return;
     await Promise.race([this.handoff.handOff(), new Promise<void>((resolve) => (this.cancel = resolve))]);
   }
@@ -91,9 +104,25 @@ export class Custody {
     this.cancel?.();
   }
 
-  /** Copies kept for others under that name, for serving them. */
+  /** Copies kept for others under that name (custody, then the backup), for serving them. */
   serving(name: string): HeldFile[] {
-    return this.store.foldersFor(name).flatMap((dir) => this.parts.catalog.inFolder(dir, name) ?? []);
+    const catalog = this.parts.catalog;
+    const kept = this.store.foldersFor(name).flatMap((dir) => catalog.inFolder(dir, name) ?? []);
+    const backed = (this.backup?.store.lookup(name) ?? []).flatMap(({ dir, stored }) => {
+      const held = catalog.inFolder(dir, stored);
+      return held ? [{ ...held, name }] : [];
+    });
+    return [...kept, ...backed];
+  }
+
+  /** What the index lists besides this peer's own files: custody copies and the backup. */
+  indexed(): IndexedFile[] {
+    return [...this.store.indexed(), ...(this.backup?.store.indexed() ?? [])];
+  }
+
+  /** Whether this peer is a backup peer (`--backup`). */
+  get isBackup(): boolean {
+    return this.backup !== undefined;
   }
 
   entries(): CustodyEntry[] {

@@ -59,7 +59,9 @@ export async function fetchInto(
       swarm.once('failed', (reason) => resolve({ ok: false, reason }));
       swarm.once('stalled', () => void swarm.abort(`${holder.name} went away`));
     });
-    await swarm.open();
+    // A transfer of this content cut short (a restart, kill -9) goes on from its verified pieces.
+    const kept = deps.partials.all().find((r) => r.manifest.sha256 === file.sha256);
+    await swarm.open(kept);
     swarm.addSource(holder.name, answer.channel);
     return await done;
   } catch (err) {

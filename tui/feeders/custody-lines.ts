@@ -30,6 +30,13 @@ export function custodyLines(e: PeerEvent): Described[] {
       ];
     case 'files-returned':
       return [['ok', `back from ${e.from}: ${list(e.files)} (${formatBytes(e.bytes)}) into shared/`]];
+    case 'backup-synced':
+      return [
+        [
+          e.missing ? 'info' : 'ok',
+          `backup: ${e.files} file${e.files === 1 ? '' : 's'} (${formatBytes(e.bytes)}) kept${e.missing ? `, ${e.missing} still to fetch` : ', all the mesh holds'}`,
+        ],
+      ];
     default:
       return [];
   }

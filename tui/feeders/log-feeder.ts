@@ -197,7 +197,7 @@ export class LogFeeder implements Feeder<LogView> {
               'info',
               `  ${padEndColumns(p.name, width)}  ${`${p.host}:${p.port}`.padEnd(21)}  ↔ ${
                 p.neighbours.length > 0 ? p.neighbours.join(', ') : '(no neighbours)'
-              }`,
+              }${p.backup ? '  (backup peer)' : ''}`,
             ]),
         ];
       }

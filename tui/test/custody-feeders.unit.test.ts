@@ -13,12 +13,14 @@ test('the log tells the handoff, the custody and the return in words', () => {
   log.apply({ event: 'custody-received', owner: 's1', files: ['a', 'b', 'c', 'd'], bytes: 10, t });
   log.apply({ event: 'files-returned', from: 's2', files: ['plans.bin'], bytes: 3_145_733, t });
   log.apply({ event: 'handoff-failed', to: '', files: ['x'], bytes: 1, reason: 'no other member is live', t });
+  log.apply({ event: 'backup-synced', files: 2, bytes: 2048, missing: 0, t });
   const text = log.view().lines.map((l) => l.text);
   assert.match(text[0]!, /handing plans\.bin \(3\.0 MB\) to s2 before leaving/);
   assert.match(text[1]!, /s2 keeps plans\.bin/);
   assert.match(text[2]!, /keeping a, b, c and 1 more \(10 B\) for s1/);
   assert.match(text[3]!, /back from s2: plans\.bin/);
   assert.match(text[4]!, /not handed off: x: no other member is live/);
+  assert.match(text[5]!, /backup: 2 files \(2\.0 KB\) kept, all the mesh holds/);
 });
 
 test('the files panel lists custody copies apart, marked for their owner', () => {
