@@ -339,7 +339,7 @@ export class Peer implements PeerHandle {
   }
 
   private info(): PeerInfo {
-    return { ...this.ref(), neighbours: this.neighbours.names(), ...(this.custody?.isBackup && { backup: true }) };
+    return { ...this.ref(), neighbours: this.neighbours.names(), ...this.custody?.role() };
   }
 
   private emit(body: PeerEventReport): void {
@@ -390,7 +390,7 @@ export class Peer implements PeerHandle {
     const { name, id, host, port } = this;
     const where = { server: this.server.display, dir: this.folders.root, downloads: this.folders.downloads };
     this.origins.refresh();
-    const modes = { keyed: this.transport.mesh.keyed, trustedOnly: this.trust.gate.trustedOnly };
+    const modes = { keyed: this.transport.mesh.keyed, ...this.trust.mode(), ...this.custody.role() };
     this.emit({ event: 'ready', name, id, host, port, neighbours: this.neighbours.names(), ...where, ...modes });
     this.gate.open();
     this.custody.start();

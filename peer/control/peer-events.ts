@@ -33,6 +33,8 @@ export type PeerEventBody =
       keyed?: boolean;
       /** `--trusted-only`: this peer takes only content on the trusted-file list. */
       trustedOnly?: boolean;
+      /** `--backup`: this peer keeps a copy of every content in the mesh. */
+      backup?: boolean;
     }
   | { event: 'neighbour-up'; name: string; id: string; host: string; port: number }
   | { event: 'neighbour-down'; name: string; reason: string }

@@ -120,9 +120,9 @@ export class Custody {
     return [...this.store.indexed(), ...(this.backup?.store.indexed() ?? [])];
   }
 
-  /** Whether this peer is a backup peer (`--backup`). */
-  get isBackup(): boolean {
-    return this.backup !== undefined;
+  /** `{ backup: true }` for a backup peer (`--backup`), as its `ready` event and TOPO entry say; else nothing. */
+  role(): { backup?: true } {
+    return this.backup ? { backup: true } : {};
   }
 
   entries(): CustodyEntry[] {

@@ -79,6 +79,11 @@ export class TrustList {
     log(`trusted peers: ${peers.join(', ')}; ${files} trusted file${files === 1 ? '' : 's'} (type trusted)`);
   }
 
+  /** How this peer takes content, as its `ready` event says. */
+  mode(): { trustedOnly: boolean } {
+    return { trustedOnly: this.gate.trustedOnly };
+  }
+
   /** The answer to `trusted`. */
   answer(): { peers: TrustedPeer[]; files: TrustedFile[]; verified: boolean; complete: boolean } {
     return { peers: this.peers(), files: this.files(), verified: this.known, complete: this.complete };

@@ -23,6 +23,8 @@ export interface HeaderView {
   open: boolean;
   /** The peer takes trusted content only (`--trusted-only`), as the `ready` event said. */
   trustedOnly: boolean;
+  /** A backup peer (`--backup`), as the `ready` event said. */
+  backup?: boolean;
 }
 
 export interface HeaderFeederOptions {
@@ -61,6 +63,7 @@ export class HeaderFeeder implements Feeder<HeaderView> {
         s.id = event.id;
         s.open = event.keyed === false;
         s.trustedOnly = event.trustedOnly === true;
+        s.backup = event.backup === true;
         s.listen = `${event.host}:${event.port}`;
         if (event.server) s.server.address = event.server;
         // Joining implies the server answered: the core may not send a separate `server` event for it.

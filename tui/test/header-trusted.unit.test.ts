@@ -26,4 +26,11 @@ test('the header says "trusted only" for a --trusted-only peer, as its ready eve
   }
 });
 
+test('the header says "backup peer" for a --backup peer', () => {
+  const feeder = new HeaderFeeder({ name: 'bk', serverAddress: '127.0.0.1:7000', version: '0.1.0' });
+  const ready = { name: 'bk', id: 'Vx3k9QpLm2Zt7Yb1Nc4Rd', host: '127.0.0.1', port: 7001, neighbours: [] };
+  feeder.apply({ event: 'ready', ...ready, server: '127.0.0.1:7000', dir: 'peers/bk', backup: true, t: 1 });
+  assert.match(untag(headerLine(feeder.view(), 160, true)), /connected +backup peer/);
+});
+
 test.run();
