@@ -175,10 +175,24 @@ export class Mesh {
   async startServer(args: string[] = []): Promise<string> {
     // One state folder per mesh: a server restarted here keeps its identity key and the names it remembers.
     const state = args.includes('--state') ? [] : ['--state', join(this.root, '.server-state')];
-    const server = await startServer(
-      ['--peer-ports', randomPortRange(), ...state, ...this.meshArgs(args), ...args],
-      10_000,
-    );
+    this.serverArgs = ['--peer-ports', randomPortRange(), ...state, ...this.meshArgs(args), ...args];
+    return this.launchServer(this.serverArgs);
+  }
+
+  /**
+   * Starts the metadata server again as it was last started (after `kill -9`, say): the same port, state folder,
+   * peer ports and key, so peers find it where it was and it remembers what they joined with.
+   */
+  async restartServer(): Promise<string> {
+    const port = this.serverAddress.slice(this.serverAddress.lastIndexOf(':') + 1);
+    // The last --port wins (node:util parseArgs): server-process.ts puts `--port 0` first.
+    return this.launchServer([...this.serverArgs, '--port', port]);
+  }
+
+  private serverArgs: string[] = [];
+
+  private async launchServer(args: string[]): Promise<string> {
+    const server = await startServer(args, 10_000);
     this.server = server.child;
     this.serverAddress = `${server.host}:${server.port}`;
     this.serverProcess = server;

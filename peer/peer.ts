@@ -227,7 +227,7 @@ export class Peer implements PeerHandle {
     });
     this.monitor = new MeshMonitor(this.ctx, this.neighbours, this.server, () => this.catalog.refresh(), {
       intervalMs: options.refreshIntervalMs ?? 1000,
-      onPeers: (peers, askedAt) => this.origins.note(peers, askedAt),
+      onPeers: (peers, askedAt) => void (this.origins.note(peers, askedAt), this.book.follow(peers)),
     });
     this.wire();
   }

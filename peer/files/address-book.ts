@@ -48,6 +48,26 @@ export class AddressBook {
     this.scheduleSave();
   }
 
+  /**
+   * Peers the mesh knows live now (the metadata server's list): a holder remembered under the same name and id at
+   * another address has moved (docs/SECURITY.md "Identities": a peer keeps its id from any address), so its
+   * sightings follow it there and nothing dials the old address again.
+   */
+  follow(live: PeerRef[]): void {
+    const byId = new Map(live.map((p) => [p.id, p]));
+    let moved = false;
+    for (const entry of this.entries.values()) {
+      for (const holder of entry.holders) {
+        const now = byId.get(holder.ref.id);
+        if (!now || now.name !== holder.ref.name) continue;
+        if (now.host === holder.ref.host && now.port === holder.ref.port) continue;
+        holder.ref = { name: now.name, id: now.id, host: now.host, port: now.port };
+        moved = true;
+      }
+    }
+    if (moved) this.scheduleSave();
+  }
+
   /** Sightings for a name: exact matches, else files whose stem it is; most holders first. */
   lookup(query: string): Sighting[] {
     const all = [...this.entries.values()].filter((e) => e.holders.length > 0);

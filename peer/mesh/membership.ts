@@ -6,6 +6,14 @@ import type { PeerListener } from '../transport/peer-listener.js';
 import type { NeighbourSet } from './neighbour-set.js';
 import type { ServerLink } from './server-link.js';
 
+/**
+ * After re-registering, repair advice is not followed for this long (ms) while this peer has neighbours: a restarted
+ * server hears the peers one by one and, until each has re-registered and reported its neighbours, sees a split
+ * mesh that is whole (docs/PROTOCOL.md "Peer ↔ metadata server", re-registration). Advice it repeats after this
+ * (every 3 s while the split lasts) is followed.
+ */
+export const REJOIN_QUIET_MS = 5000;
+
 export interface MembershipHooks {
   /** Joined for the first time: listening, linked to the referrals, the slot live. */
   ready(): void;
@@ -25,6 +33,8 @@ export class Membership {
   /** The listening port, 0 until the first welcome. */
   port = 0;
   private joined = false;
+  /** When this peer last re-registered (ms, Date.now()), 0 before. */
+  private rejoinedAt = 0;
 
   constructor(
     private readonly ctx: PeerContext,
@@ -61,10 +71,14 @@ export class Membership {
       }
       this.port = port;
     }
-    // Link to the referrals first: the server refers newcomers only to peers that said `listening`.
-    await Promise.all(referrals.map((ref) => this.neighbours.dial(ref)));
+    const again = rejoin || this.joined;
+    // Link to the referrals first: the server refers newcomers only to peers that said `listening`. A peer that
+    // re-registers with its links standing (the server restarted) keeps them as they are: dialling its referrals
+    // would add links the mesh does not need, and change the topology everyone sees.
+    if (!again || this.neighbours.size === 0) await Promise.all(referrals.map((ref) => this.neighbours.dial(ref)));
     this.server.listening(this.port);
-    if (rejoin || this.joined) {
+    if (again) {
+      this.rejoinedAt = Date.now();
       this.ctx.log(`re-registered with the metadata server at ${this.server.display}`);
       return;
     }
@@ -74,6 +88,7 @@ export class Membership {
 
   /** The server saw the mesh split: dial the peers it advises. */
   private repair(refs: PeerRef[]): void {
+    if (this.neighbours.size > 0 && Date.now() - this.rejoinedAt < REJOIN_QUIET_MS) return;
     for (const ref of refs) {
       if (this.neighbours.get(ref.name)) continue;
       this.ctx.log(`mesh repair: dialling ${ref.name} at ${formatHostPort(ref)} as the metadata server advised`);

@@ -161,9 +161,12 @@ export class NeighbourSet extends EventEmitter<NeighbourSetEvents> {
     const ref: PeerRef = { name: hello.name, id: hello.id, host: hello.host, port: hello.port };
     const link = new NeighbourLink(channel, ref, dialerId, this.options);
     const existing = this.links.get(ref.name);
+    // The same peer (same proved id) at another address has restarted there (docs/SECURITY.md "Identities"): the link
+    // to its old address is stale, whoever dialled it, and may take seconds to time out (a host that lost power).
+    const moved = existing !== undefined && (existing.ref.host !== ref.host || existing.ref.port !== ref.port);
     if (existing) {
       // Crossed dials: both ends keep the link dialled by the smaller id.
-      const keepNew = dialerId < existing.dialerId;
+      const keepNew = moved || dialerId < existing.dialerId;
       const loser = keepNew ? existing : link;
       loser.superseded = true;
       loser.close();
@@ -176,6 +179,6 @@ export class NeighbourSet extends EventEmitter<NeighbourSetEvents> {
       this.links.delete(ref.name);
       if (!link.superseded) this.emit('down', ref.name, reason);
     });
-    if (!existing) this.emit('up', link);
+    if (!existing || moved) this.emit('up', link);
   }
 }

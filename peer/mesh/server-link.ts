@@ -29,7 +29,7 @@ export interface ServerLinkOptions {
    * `timeoutMs`.
    */
   deadAfterMs?: number;
-  /** Reconnection delays in ms. Default [250, 500, 1000, 2000, 5000]. */
+  /** Reconnection delays in ms (the last repeats, plus up to 20% jitter). Default SERVER_BACKOFFS_MS. */
   backoffs?: number[];
   /** The mesh key file, named in the sentence when the server refuses the key. Default: "the mesh key". */
   keyFile?: string;
@@ -41,6 +41,14 @@ export interface ServerLinkOptions {
   /** Bytes free where this peer keeps files, told with each heartbeat (custody plans: metadata-server/custody-desk.ts). */
   room?: () => number | undefined;
 }
+
+/**
+ * Reconnection delays to the metadata server, in ms. The last one repeats, so it bounds how long a restarted server
+ * waits for a peer: 2000 ms plus up to 20% jitter (common/retry-timer.ts) leaves time to re-register, listen and
+ * heartbeat within the 5 s a restarted server has to be whole again (docs/PROTOCOL.md "Peer ↔ metadata server",
+ * re-registration). A refused dial on a LAN costs next to nothing; the jitter keeps ten peers from dialling in step.
+ */
+export const SERVER_BACKOFFS_MS = [250, 500, 1000, 2000];
 
 export interface JoinInfo {
   name: string;
@@ -93,7 +101,7 @@ export class ServerLink extends EventEmitter<ServerLinkEvents> {
     private readonly options: ServerLinkOptions = {},
   ) {
     super();
-    this.retry = new RetryTimer(() => this.connect(), options.backoffs ? { backoffs: options.backoffs } : {});
+    this.retry = new RetryTimer(() => this.connect(), { backoffs: options.backoffs ?? SERVER_BACKOFFS_MS });
   }
 
   get display(): string {

@@ -95,6 +95,26 @@ test('the same outcome when the larger id dials first', async () => {
   b.set.closeAll('test over');
 });
 
+test('a neighbour back from another address (same id) replaces the stale link to its old one at once', async () => {
+  const net = new MemoryNet();
+  const a = peer(net, 'alice', 'aaaaaaaaaa', 1);
+  const b = peer(net, 'bob', 'bbbbbbbbbb', 2);
+  await b.set.dial(a.ref);
+  // bob restarts elsewhere while its old link still looks open (a host that lost power), and dials alice again: the
+  // new link has the same dialler id as the stale one, which the crossed-dial rule alone would keep.
+  const back = peer(net, 'bob', 'bbbbbbbbbb', 3);
+  try {
+    await back.set.dial(a.ref);
+    await sleep(50);
+    assert.is(a.set.get('bob')!.ref.port, 3, 'alice links to bob at its new address');
+    assert.ok(a.set.get('bob')!.channel.isOpen);
+    assert.equal(back.set.names(), ['alice']);
+    assert.equal(a.events, ['up bob', 'up bob'], 'alice says bob is up at its new address; no neighbour-down');
+  } finally {
+    for (const p of [a, b, back]) p.set.closeAll('test over');
+  }
+});
+
 test('a neighbour that goes silent is reported down after its dead-after time, while we keep pinging it', async () => {
   const [x, y] = duplexPair();
   // A hand-made neighbour that never says anything (a frozen process whose kernel still holds the connection).
