@@ -22,7 +22,8 @@ export interface KeeperDeps extends FetchDeps {
 
 /** How often owners are looked for among live peers, and how long before one that did not take its files is asked again. */
 const LOOK_EVERY_MS = 2000;
-const RETRY_AFTER_MS = 30_000;
+const RETRY_AFTER_MS = 10_000;
+const LEAVING_MS = 3000;
 
 const names = (files: CustodyFile[]) => files.map((f) => f.name);
 const bytesOf = (files: CustodyFile[]) => files.reduce((sum, f) => sum + f.size, 0);
@@ -37,6 +38,11 @@ export class CustodyKeeper {
   /** Owners being given their files back now, and when each was last asked. */
   private readonly returning = new Set<string>();
   private readonly asked = new Map<string, number>();
+  /**
+   * Owners whose files just arrived, and when: still live for a moment while they leave. They get them back once
+   * seen gone, or once LEAVING_MS went by (an owner that came straight back, faster than we looked).
+   */
+  private readonly leaving = new Map<string, number>();
 
   constructor(
     private readonly ctx: PeerContext,
@@ -77,6 +83,7 @@ export class CustodyKeeper {
       taken.push(f);
     }
     if (taken.length) {
+      this.leaving.set(owner.id, Date.now());
       this.ctx.emit({ event: 'custody-received', owner: owner.name, files: names(taken), bytes: bytesOf(taken) });
       this.deps.changed();
     }
@@ -89,7 +96,9 @@ export class CustodyKeeper {
     const live = this.deps.live();
     for (const record of this.store.records()) {
       const owner = live.find((p) => p.id === record.owner.id);
-      if (!owner || this.returning.has(owner.id)) continue;
+      if (!owner) this.leaving.delete(record.owner.id);
+      if (!owner || Date.now() - (this.leaving.get(owner.id) ?? 0) < LEAVING_MS || this.returning.has(owner.id))
+        continue;
       if (Date.now() - (this.asked.get(owner.id) ?? 0) < RETRY_AFTER_MS) continue;
       this.asked.set(owner.id, Date.now());
       this.returning.add(owner.id);
