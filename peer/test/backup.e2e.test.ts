@@ -4,6 +4,7 @@
  * restart fetches nothing it already verified.
  */
 import { randomBytes } from 'node:crypto';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -61,6 +62,45 @@ test('a backup peer keeps every content once, serves it after its owner dies, an
     await again.waitFor(synced(2), 10_000);
     await new Promise((r) => setTimeout(r, 1500));
     assert.is(s2.events.filter((e) => e.event === 'upload-started').length, uploadsBefore);
+  } finally {
+    await mesh.close();
+  }
+});
+
+test('a backup peer killed mid-file resumes it from its verified pieces', async () => {
+  const mesh = new Mesh();
+  try {
+    const big = randomBytes(256 * 1024 * 1024);
+    mesh.seed('s1', { 'big.bin': big });
+    await mesh.startServer();
+    const s1 = await mesh.startPeer('s1');
+    await s1.waitHashed(60_000);
+    const bk = await mesh.startPeer('bk', ['--backup']);
+    // Killed once a quarter of the file is on its disk.
+    const partial = join(mesh.dirOf('bk'), '.p2p', 'custody-partial');
+    const written = () => {
+      try {
+        return readdirSync(partial)
+          .filter((f) => f.endsWith('.part'))
+          .reduce((sum, f) => sum + statSync(join(partial, f)).size, 0);
+      } catch {
+        return 0;
+      }
+    };
+    for (const until = Date.now() + 30_000; written() < big.length / 4 && Date.now() < until;)
+      await new Promise((r) => setTimeout(r, 5));
+    bk.kill('SIGKILL');
+    await bk.waitExit();
+    const first = s1.events.filter((e) => e.event === 'upload-started').length;
+    const again = await mesh.startPeer('bk', ['--backup']);
+    await again.waitFor(synced(1), 60_000);
+    const second = s1.events.filter((e) => e.event === 'upload-complete' || e.event === 'upload-failed').slice(-1)[0];
+    assert.ok(s1.events.filter((e) => e.event === 'upload-started').length > first, 'fetched again after the restart');
+    assert.ok(second?.event === 'upload-complete', JSON.stringify(second));
+    if (second?.event === 'upload-complete')
+      assert.ok(second.sent < big.length, `resumed: ${second.sent} of ${big.length} bytes sent again`);
+    const stored = join(mesh.dirOf('bk'), '.p2p', 'backup', sha256(big), 'file', 'big.bin');
+    assert.is(sha256File(stored), sha256(big));
   } finally {
     await mesh.close();
   }

@@ -84,6 +84,36 @@ function custodianHolds(mesh: Mesh, name: string): boolean {
   }
 }
 
+test('a custodian killed mid-handoff: the owner keeps its copy and hands off to another', async () => {
+  const mesh = new Mesh();
+  try {
+    const big = randomBytes(300 * 1024 * 1024);
+    mesh.seed('s1', { 'big.bin': big });
+    await mesh.startServer();
+    const s1 = await mesh.startPeer('s1');
+    await mesh.startPeer('s2');
+    await mesh.startPeer('s3');
+    await s1.waitHashed(60_000);
+    await new Promise((r) => setTimeout(r, 1500));
+    s1.send('Stop');
+    const first = (await s1.waitFor('handoff-started', 15_000)) as Of<'handoff-started'>;
+    await s1.waitFor((e) => e.event === 'upload-started' && e.to === first.to, 15_000);
+    mesh.peer(first.to).kill('SIGKILL'); // mid-transfer
+    const failed = (await s1.waitFor('handoff-failed', 30_000)) as Of<'handoff-failed'>;
+    assert.match(failed.reason, /asking for another custodian/);
+    assert.is(sha256File(join(mesh.dirOf('s1'), 'shared', 'big.bin')), sha256(big), "the owner's copy is untouched");
+    const second = (await s1.waitFor(
+      (e) => e.event === 'handoff-started' && e.to !== first.to,
+      30_000,
+    )) as Of<'handoff-started'>;
+    const done = (await s1.waitFor((e) => e.event === 'handoff-complete', 60_000)) as Of<'handoff-complete'>;
+    assert.equal([done.to, done.files], [second.to, ['big.bin']]);
+    assert.is(await s1.waitExit(20_000), 0);
+  } finally {
+    await mesh.close();
+  }
+});
+
 test('Stop now leaves at once, handing nothing off; with no other member the files leave, saying so', async () => {
   const mesh = new Mesh();
   try {
