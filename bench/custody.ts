@@ -9,7 +9,9 @@
  *    Target: handoff ≥ 0.6× the keyed rate. Every timed run starts after `sync` (untimed).
  * 2. Return. An owner with `--files` files of 64 KiB hands them off on `Stop`; they are deleted from its `shared/`
  *    and it is restarted from its folder. Timed from its `ready` to the last `files-returned` (all files back).
- *    Target: within 5 s plus the transfer time, estimated as the bytes at the keyed rate of part 1.
+ *    Target: within 5 s plus the transfer time, estimated as the bytes at the keyed rate of part 1. Run twice:
+ *    restarted at once, and `--away-ms` later (default 35 s, past the custodian's 30 s wait before it asks an owner
+ *    again).
  * 3. Backup catch-up. `--peers` peers with 100 files of 4 KiB each (all contents distinct); then a `--backup` peer
  *    joins. Timed from its `ready` to `backup-synced` with every content kept and none missing; its RSS is read
  *    from /proc every 100 ms (VmRSS) and at the end (VmHWM, the kernel's peak). Target: 60 s, under 200 MB.
