@@ -68,11 +68,15 @@ export class CustodyKeeper {
       channel.end();
     };
     if (channel.identity?.id !== owner.id) return refuse('the offer names another id than this connection proved');
+    // The owner sends nothing more on this connection while its files are fetched over others: no idle limit here.
+    channel.setIdleTimeout(0);
     const files = body.files.filter((f) => !fileNameProblem(f.name)).slice(0, MAX_CUSTODY_FILES);
     const bytes = bytesOf(files);
     const room = this.store.room();
     if (room < bytes)
       return refuse(`${this.ctx.name} has room for ${formatByteSize(room)}, not for ${formatByteSize(bytes)}`);
+    // Still live while its files come over and it leaves: not offered them back meanwhile.
+    this.leaving.set(owner.id, Number.POSITIVE_INFINITY);
     const results: PeerMessages['custody-result']['files'] = [];
     const taken: CustodyFile[] = [];
     for (const f of files) {
@@ -82,8 +86,8 @@ export class CustodyKeeper {
       this.store.add(owner, f);
       taken.push(f);
     }
+    this.leaving.set(owner.id, Date.now());
     if (taken.length) {
-      this.leaving.set(owner.id, Date.now());
       this.ctx.emit({ event: 'custody-received', owner: owner.name, files: names(taken), bytes: bytesOf(taken) });
       this.deps.changed();
     }

@@ -80,6 +80,7 @@ export class Handoff {
   async onReturn(channel: PeerChannel, body: PeerMessages['custody-return']): Promise<void> {
     const custodian = body.custodian;
     if (channel.identity?.id !== custodian.id) return void channel.destroy();
+    channel.setIdleTimeout(0); // the custodian waits, silent, while this peer fetches its files over others
     const handed = this.deps.book.handedTo(custodian.id);
     const offered = body.files.filter((f) => handed.some((h) => h.sha256 === f.sha256 && h.name === f.name));
     const held = await this.deps.held();
