@@ -21,7 +21,7 @@ export interface KeeperDeps extends FetchDeps {
 }
 
 /** How often owners are looked for among live peers, and how long before one that did not take its files is asked again. */
-const LOOK_EVERY_MS = 2000;
+const LOOK_EVERY_MS = 1000;
 const RETRY_AFTER_MS = 10_000;
 const LEAVING_MS = 3000;
 
@@ -39,10 +39,10 @@ export class CustodyKeeper {
   private readonly returning = new Set<string>();
   private readonly asked = new Map<string, number>();
   /**
-   * Owners whose files just arrived, and when: still live for a moment while they leave. They get them back once
-   * seen gone, or once LEAVING_MS went by (an owner that came straight back, faster than we looked).
+   * Owners whose files just arrived, when, and from which address: still live for a moment while they leave. They
+   * get them back once seen gone, or back at another address, or once LEAVING_MS went by.
    */
-  private readonly leaving = new Map<string, number>();
+  private readonly leaving = new Map<string, { since: number; at: string }>();
 
   constructor(
     private readonly ctx: PeerContext,
@@ -76,7 +76,8 @@ export class CustodyKeeper {
     if (room < bytes)
       return refuse(`${this.ctx.name} has room for ${formatByteSize(room)}, not for ${formatByteSize(bytes)}`);
     // Still live while its files come over and it leaves: not offered them back meanwhile.
-    this.leaving.set(owner.id, Number.POSITIVE_INFINITY);
+    const at = `${owner.host}:${owner.port}`;
+    this.leaving.set(owner.id, { since: Number.POSITIVE_INFINITY, at });
     const results: PeerMessages['custody-result']['files'] = [];
     const taken: CustodyFile[] = [];
     for (const f of files) {
@@ -86,7 +87,7 @@ export class CustodyKeeper {
       this.store.add(owner, f);
       taken.push(f);
     }
-    this.leaving.set(owner.id, Date.now());
+    this.leaving.set(owner.id, { since: Date.now(), at });
     if (taken.length) {
       this.ctx.emit({ event: 'custody-received', owner: owner.name, files: names(taken), bytes: bytesOf(taken) });
       this.deps.changed();
@@ -101,13 +102,19 @@ export class CustodyKeeper {
     for (const record of this.store.records()) {
       const owner = live.find((p) => p.id === record.owner.id);
       if (!owner) this.leaving.delete(record.owner.id);
-      if (!owner || Date.now() - (this.leaving.get(owner.id) ?? 0) < LEAVING_MS || this.returning.has(owner.id))
-        continue;
+      if (!owner || this.stillLeaving(owner) || this.returning.has(owner.id)) continue;
       if (Date.now() - (this.asked.get(owner.id) ?? 0) < RETRY_AFTER_MS) continue;
       this.asked.set(owner.id, Date.now());
       this.returning.add(owner.id);
       void this.giveBack(owner, record.files).finally(() => this.returning.delete(owner.id));
     }
+  }
+
+  /** The owner handed its files over moments ago and has not been seen gone, nor back at another address. */
+  private stillLeaving(owner: PeerRef): boolean {
+    const leaving = this.leaving.get(owner.id);
+    if (!leaving || leaving.at !== `${owner.host}:${owner.port}`) return false;
+    return Date.now() - leaving.since < LEAVING_MS;
   }
 
   private async giveBack(owner: PeerRef, files: CustodyFile[]): Promise<void> {
