@@ -1,5 +1,5 @@
 /**
- * bench/custody: issue 10's three figures (docs/PROTOCOL.md "Custody" and "Backup peer"), each against its target
+ * The custody bench: three figures of files outliving their peer (docs/PROTOCOL.md "Custody", docs/PROTOCOL.md "Backup peer"), each against its target
  * and, where the target is relative, against a baseline measured in the same run. Headless peers on loopback, keyed
  * (TLS 1.3 with the mesh key), as in the e2e tests peer/test/custody.e2e.test.ts and peer/test/backup.e2e.test.ts.
  *
