@@ -114,6 +114,16 @@ export type PeerEventBody =
   /** The custodian took (verified) files of a leaving owner / gave them back to it and dropped its copies. */
   | { event: 'custody-received'; owner: string; files: string[]; bytes: number }
   | { event: 'custody-returned'; owner: string; files: string[]; bytes: number }
+  /** The custodian fetching one of a leaving owner's files: progress (`active`), then its outcome. */
+  | {
+      event: 'custody-transfer';
+      owner: string;
+      file: string;
+      bytes: number;
+      received: number;
+      state: 'active' | 'verified' | 'failed';
+      reason?: string;
+    }
   /** A backup peer: contents kept (`files`, `bytes`), and contents in the mesh not kept yet (`missing`). */
   | { event: 'backup-synced'; files: number; bytes: number; missing: number }
   /** The owner, back, got its files from a custodian into shared/. */

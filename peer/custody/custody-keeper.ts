@@ -81,7 +81,11 @@ export class CustodyKeeper {
     const results: PeerMessages['custody-result']['files'] = [];
     const taken: CustodyFile[] = [];
     for (const f of files) {
-      const got = await fetchInto(this.deps, owner, f, this.store.dirOf(owner.id));
+      const row = { event: 'custody-transfer', owner: owner.name, file: f.name, bytes: f.size } as const;
+      const progress = (received: number) => this.ctx.emit({ ...row, received, state: 'active' });
+      const got = await fetchInto(this.deps, owner, f, this.store.dirOf(owner.id), progress);
+      if (got.ok) this.ctx.emit({ ...row, received: f.size, state: 'verified' });
+      else this.ctx.emit({ ...row, received: 0, state: 'failed', reason: got.reason });
       results.push({ sha256: f.sha256, ok: got.ok, reason: got.ok ? '' : got.reason.slice(0, 200) });
       if (!got.ok) continue;
       this.store.add(owner, f);

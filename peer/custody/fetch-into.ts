@@ -33,6 +33,8 @@ export async function fetchInto(
   holder: PeerRef,
   file: CustodyFile,
   dir: string,
+  /** Told the bytes verified as they come (for a progress row). */
+  progress: (received: number) => void = () => undefined,
 ): Promise<FetchOutcome> {
   const qid = nanoid();
   const answer = await askHolder(deps.transport, holder, {
@@ -51,6 +53,7 @@ export async function fetchInto(
   try {
     mkdirSync(dir, { recursive: true });
     const swarm = new SwarmDownload(qid, { file: answer.offer.file, manifest }, dir, deps.hasher, deps.partials, {});
+    swarm.on('progress', (received) => progress(received));
     const done = new Promise<FetchOutcome>((resolve) => {
       swarm.once('complete', (name) => {
         deps.vouch(join(dir, name));

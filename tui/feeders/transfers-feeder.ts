@@ -181,6 +181,18 @@ export class TransfersFeeder implements Feeder<TransfersView> {
       case 'not-found':
         this.finish(this.track(`down:${event.download}`, 'down', event.file, null, null, t), 'failed', 'not found', t);
         break;
+      case 'custody-transfer': {
+        // A leaving owner's file coming to this custodian: a row like a download's, marked as held for the owner.
+        const key = `custody:${event.owner}:${event.file}`;
+        const row = this.track(key, 'down', `${event.file} (for ${event.owner})`, event.owner, event.bytes, t);
+        row.done = event.received;
+        if (event.state === 'active') {
+          if (row.state !== 'active') row.samples = [[t, row.done]];
+          row.state = 'active';
+          this.sample(row, t);
+        } else this.finish(row, event.state, event.reason ?? null, t);
+        break;
+      }
       case 'ambiguous':
         this.finish(this.track(`down:${event.download}`, 'down', event.file, null, null, t), 'failed', 'ambiguous', t);
         break;

@@ -2,6 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FilesFeeder } from '../feeders/files-feeder.js';
 import { LogFeeder } from '../feeders/log-feeder.js';
+import { TransfersFeeder } from '../feeders/transfers-feeder.js';
 import { fileLines } from '../panel-text.js';
 import { untag } from './events.js';
 
@@ -39,6 +40,22 @@ test('the files panel lists custody copies apart, marked for their owner', () =>
     rows.some((r) => /^K plans\.bin \(for s1\) +2\.0 KB/.test(r)),
     rows.join('\n'),
   );
+});
+
+test('a custody transfer gets a Transfers row like a download, marked for its owner, then verified', () => {
+  const transfers = new TransfersFeeder();
+  const row = { event: 'custody-transfer', owner: 's1', file: 'plans.bin', bytes: 1000 } as const;
+  transfers.apply({ ...row, received: 250, state: 'active', t: 1000 });
+  transfers.apply({ ...row, received: 750, state: 'active', t: 2000 });
+  let view = transfers.view(3000).rows;
+  assert.is(view.length, 1);
+  assert.equal(
+    [view[0]!.file, view[0]!.peer, view[0]!.state, view[0]!.fraction],
+    ['plans.bin (for s1)', 's1', 'active', 0.75],
+  );
+  transfers.apply({ ...row, received: 1000, state: 'verified', t: 2500 });
+  view = transfers.view(3000).rows;
+  assert.equal([view[0]!.state, view[0]!.done], ['verified', 1000]);
 });
 
 test.run();
