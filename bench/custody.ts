@@ -10,11 +10,13 @@
  * 2. Return. An owner with `--files` files of 64 KiB hands them off on `Stop`; they are deleted from its `shared/`
  *    and it is restarted from its folder. Timed from its `ready` to the last `files-returned` (all files back).
  *    Target: within 5 s plus the transfer time, estimated as the bytes at the keyed rate of part 1. Run twice:
- *    restarted at once, and `--away-ms` later (default 35 s, past the custodian's 30 s wait before it asks an owner
+ *    restarted at once, and `--away-ms` later (default 35 s, past the custodian's wait before it asks an owner
  *    again).
  * 3. Backup catch-up. `--peers` peers with 100 files of 4 KiB each (all contents distinct); then a `--backup` peer
  *    joins. Timed from its `ready` to `backup-synced` with every content kept and none missing; its RSS is read
  *    from /proc every 100 ms (VmRSS) and at the end (VmHWM, the kernel's peak). Target: 60 s, under 200 MB.
+ * 4. Share. A user's download of min(`--mib`, 512) MiB from a holder, alone, then by a second user while a backup peer
+ *    fetches a file twice that size from the same holder. Target: at most 10% slower.
  *
  *   npm run bench:custody                                   # 1 GiB, 100 files, 10 peers
  *   node dist/bench/custody.js --mib 256 --only handoff,return
@@ -36,7 +38,7 @@ const { values } = parseArgs({
     mib: { type: 'string', default: '1024' },
     files: { type: 'string', default: '100' },
     peers: { type: 'string', default: '10' },
-    only: { type: 'string', default: 'handoff,return,backup' },
+    only: { type: 'string', default: 'handoff,return,backup,share' },
     'away-ms': { type: 'string', default: '35000' },
   },
 });
@@ -228,6 +230,37 @@ async function backup(
   }
 }
 
+/**
+ * Part 4: what a backup peer catching up costs a user's download from the same holder: the user's keyed download of
+ * `bytes` alone, then again (by a second user) while the backup peer fetches a file twice that size from the holder.
+ */
+async function share(bytes: number): Promise<{ alone: number; shared: number; ok: boolean }> {
+  const mesh = new Mesh();
+  try {
+    seedRandom(mesh, 'holder', { 'other.bin': 2 * bytes, 'user.bin': bytes });
+    await mesh.startServer();
+    const holder = await mesh.startPeer('holder');
+    await holder.waitHashed(600_000);
+    const first = await mesh.startPeer('u1');
+    settle();
+    const alone = await first.ask('user.bin', ends, 900_000);
+    const second = await mesh.startPeer('u2');
+    settle();
+    await mesh.startPeer('bk', ['--backup']);
+    // The backup peer reads the index and starts on other.bin (first by name) from the holder.
+    await holder.waitFor((e) => e.event === 'upload-started' && e.to === 'bk' && e.file === 'other.bin', 60_000);
+    const shared = await second.ask('user.bin', ends, 900_000);
+    const ok = alone.event === 'download-complete' && shared.event === 'download-complete';
+    return {
+      alone: ok ? (alone as Of<'download-complete'>).ms : NaN,
+      shared: ok ? (shared as Of<'download-complete'>).ms : NaN,
+      ok,
+    };
+  } finally {
+    await mesh.close();
+  }
+}
+
 const rows: string[][] = [];
 const verdict = (ok: boolean) => (ok ? 'pass' : 'FAIL');
 const mib = (bytes: number) => `${(bytes / MiB).toFixed(bytes < MiB ? 2 : 0)} MiB`;
@@ -264,8 +297,8 @@ if (only.has('handoff')) {
   ]);
 }
 if (only.has('return')) {
-  // Twice: restarted at once, and after `--away-ms` (past the custodian's 30 s wait before it offers an owner its
-  // files again, RETRY_AFTER_MS in peer/custody/custody-keeper.ts).
+  // Twice: restarted at once, and after `--away-ms` (past the custodian's wait before it offers an owner its files
+  // again, RETRY_AFTER_MS in peer/custody/custody-keeper.ts).
   for (const away of [0, awayMs]) {
     const back = await giveBack(returnFiles, away);
     const estimate = keyedMbps === undefined ? undefined : back.bytes / 1e6 / keyedMbps;
@@ -292,6 +325,17 @@ if (only.has('backup')) {
     `peak ${b.hwmMb.toFixed(0)} MB (VmHWM); highest sample ${b.sampledMb.toFixed(0)} MB (VmRSS every 100 ms)`,
     '< 200 MB',
     verdict(b.hwmMb < 200),
+  ]);
+}
+if (only.has('share')) {
+  const bytes = Math.min(handoffBytes, 512 * MiB);
+  const r = await share(bytes);
+  const slower = r.shared / r.alone - 1;
+  rows.push([
+    `a user's ${mib(bytes)} download alone / while a backup peer catches up from the same holder`,
+    `${(r.alone / 1000).toFixed(2)} s / ${(r.shared / 1000).toFixed(2)} s: ${(slower * 100).toFixed(0)}% slower`,
+    '≤ 10% slower',
+    verdict(r.ok && slower <= 0.1),
   ]);
 }
 console.log(`keyed mesh (TLS 1.3 PSK) on loopback; temporary folders under ${tmpdir()}`);
