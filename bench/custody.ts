@@ -15,8 +15,9 @@
  * 3. Backup catch-up. `--peers` peers with 100 files of 4 KiB each (all contents distinct); then a `--backup` peer
  *    joins. Timed from its `ready` to `backup-synced` with every content kept and none missing; its RSS is read
  *    from /proc every 100 ms (VmRSS) and at the end (VmHWM, the kernel's peak). Target: 60 s, under 200 MB.
- * 4. Share. A user's download of min(`--mib`, 512) MiB from a holder, alone, then by a second user while a backup peer
- *    fetches a file twice that size from the same holder. Target: at most 10% slower.
+ * 4. Share. A user's download of min(`--mib`, 512) MiB from a holder, without and with a backup peer fetching a file
+ *    twice that size from the same holder at that moment (fresh meshes, alternated, median of 3 each). Target: at
+ *    most 10% slower.
  *
  *   npm run bench:custody                                   # 1 GiB, 100 files, 10 peers
  *   node dist/bench/custody.js --mib 256 --only handoff,return
@@ -231,31 +232,28 @@ async function backup(
 }
 
 /**
- * Part 4: what a backup peer catching up costs a user's download from the same holder: the user's keyed download of
- * `bytes` alone, then again (by a second user) while the backup peer fetches a file twice that size from the holder.
+ * Part 4: what a backup peer catching up costs a user's download from the same holder. One run: a holder with a file
+ * of `bytes` for the user and one twice that size; a first user downloads another file of `bytes` (warming the same
+ * path), then a second user downloads the user's file, with or without a backup peer fetching the big file from the
+ * same holder at that moment. Returns the second download's ms (NaN when it failed).
  */
-async function share(bytes: number): Promise<{ alone: number; shared: number; ok: boolean }> {
+async function share(bytes: number, withBackup: boolean): Promise<number> {
   const mesh = new Mesh();
   try {
-    seedRandom(mesh, 'holder', { 'other.bin': 2 * bytes, 'user.bin': bytes });
+    seedRandom(mesh, 'holder', { 'other.bin': 2 * bytes, 'user.bin': bytes, 'warm.bin': bytes });
     await mesh.startServer();
     const holder = await mesh.startPeer('holder');
     await holder.waitHashed(600_000);
-    const first = await mesh.startPeer('u1');
-    settle();
-    const alone = await first.ask('user.bin', ends, 900_000);
+    await (await mesh.startPeer('u1')).ask('warm.bin', ends, 900_000);
     const second = await mesh.startPeer('u2');
     settle();
-    await mesh.startPeer('bk', ['--backup']);
-    // The backup peer reads the index and starts on other.bin (first by name) from the holder.
-    await holder.waitFor((e) => e.event === 'upload-started' && e.to === 'bk' && e.file === 'other.bin', 60_000);
-    const shared = await second.ask('user.bin', ends, 900_000);
-    const ok = alone.event === 'download-complete' && shared.event === 'download-complete';
-    return {
-      alone: ok ? (alone as Of<'download-complete'>).ms : NaN,
-      shared: ok ? (shared as Of<'download-complete'>).ms : NaN,
-      ok,
-    };
+    if (withBackup) {
+      await mesh.startPeer('bk', ['--backup']);
+      // The backup peer reads the index and starts on other.bin (first by name) from the holder.
+      await holder.waitFor((e) => e.event === 'upload-started' && e.to === 'bk' && e.file === 'other.bin', 60_000);
+    }
+    const done = await second.ask('user.bin', ends, 900_000);
+    return done.event === 'download-complete' ? done.ms : NaN;
   } finally {
     await mesh.close();
   }
@@ -328,14 +326,19 @@ if (only.has('backup')) {
   ]);
 }
 if (only.has('share')) {
+  // Alternated, three runs each, medians: the second download of a run is slower than the first whatever else runs.
   const bytes = Math.min(handoffBytes, 512 * MiB);
-  const r = await share(bytes);
-  const slower = r.shared / r.alone - 1;
+  const runs: Record<'alone' | 'backup', number[]> = { alone: [], backup: [] };
+  for (let i = 0; i < 6; i++) runs[i % 2 ? 'backup' : 'alone'].push(await share(bytes, i % 2 === 1));
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const alone = median(runs.alone);
+  const shared = median(runs.backup);
+  const slower = shared / alone - 1;
   rows.push([
-    `a user's ${mib(bytes)} download alone / while a backup peer catches up from the same holder`,
-    `${(r.alone / 1000).toFixed(2)} s / ${(r.shared / 1000).toFixed(2)} s: ${(slower * 100).toFixed(0)}% slower`,
+    `a user's ${mib(bytes)} download, without / while a backup peer catches up from the same holder (median of 3)`,
+    `${(alone / 1000).toFixed(2)} s / ${(shared / 1000).toFixed(2)} s: ${(slower * 100).toFixed(0)}% slower`,
     '≤ 10% slower',
-    verdict(r.ok && slower <= 0.1),
+    verdict(Number.isFinite(slower) && slower <= 0.1),
   ]);
 }
 console.log(`keyed mesh (TLS 1.3 PSK) on loopback; temporary folders under ${tmpdir()}`);

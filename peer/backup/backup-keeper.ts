@@ -3,6 +3,7 @@ import type { PeerContext } from '../peer-context.js';
 import { fetchInto, type FetchDeps } from '../custody/fetch-into.js';
 import { fileNameProblem } from '../files/file-name.js';
 import type { BackupStore } from './backup-store.js';
+import { BACKUP_BYTES_PER_SECOND, pacer } from './pacer.js';
 
 export interface BackupDeps extends FetchDeps {
   /** The metadata server's whole index, or undefined when it cannot answer. */
@@ -17,14 +18,16 @@ const LOOK_EVERY_MS = 1000;
 /**
  * The backup peer's loop (docs/PROTOCOL.md "Backup peer"): it reads the metadata server's index every second and
  * fetches, one at a time, each content it does not keep yet, verified, from a holder that has it; a content it
- * already keeps under another name only gains the name. One transfer at a time, one piece in flight: it takes a
- * bounded share of the LAN. After a restart or a `kill -9` it resumes a file it was fetching from its verified
+ * already keeps under another name only gains the name. One transfer at a time, one piece in flight, and at most
+ * BACKUP_BYTES_PER_SECOND: it takes a bounded share of the LAN. After a restart or a `kill -9` it resumes a file it was fetching from its verified
  * pieces (fetch-into.ts) and never fetches again what it verified. `backup-synced` says where it stands.
  */
 export class BackupKeeper {
   private timer: NodeJS.Timeout | undefined;
   private busy = false;
   private said = '';
+  /** Its share of the LAN: one rate for all its catching up (peer/backup/pacer.ts). */
+  private readonly pace = pacer(BACKUP_BYTES_PER_SECOND);
 
   constructor(
     private readonly ctx: PeerContext,
@@ -58,7 +61,7 @@ export class BackupKeeper {
           continue;
         }
         const holder = entry.holders.find((h) => h.name !== self)!;
-        const got = await fetchInto(this.deps, holder, entry, this.store.dirOf(entry.sha256));
+        const got = await fetchInto(this.deps, holder, entry, this.store.dirOf(entry.sha256), undefined, this.pace);
         if (got.ok) {
           this.store.add(entry, got.name);
           this.deps.changed();

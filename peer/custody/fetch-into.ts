@@ -35,6 +35,8 @@ export async function fetchInto(
   dir: string,
   /** Told the bytes verified as they come (for a progress row). */
   progress: (received: number) => void = () => undefined,
+  /** A rate cap (peer/backup/pacer.ts); default none. */
+  pace?: (bytes: number) => number,
 ): Promise<FetchOutcome> {
   const qid = nanoid();
   const answer = await askHolder(deps.transport, holder, {
@@ -52,7 +54,15 @@ export async function fetchInto(
   }
   try {
     mkdirSync(dir, { recursive: true });
-    const swarm = new SwarmDownload(qid, { file: answer.offer.file, manifest }, dir, deps.hasher, deps.partials, {});
+    const options = pace ? { pace } : {};
+    const swarm = new SwarmDownload(
+      qid,
+      { file: answer.offer.file, manifest },
+      dir,
+      deps.hasher,
+      deps.partials,
+      options,
+    );
     swarm.on('progress', (received) => progress(received));
     const done = new Promise<FetchOutcome>((resolve) => {
       swarm.once('complete', (name) => {

@@ -29,6 +29,7 @@ export interface SwarmOptions {
   idleTimeoutMs?: number;
   /** While a source is open, an empty `want` tells the holder every so often that we are still here. Default 5000 ms. */
   keepaliveMs?: number;
+  pace?: (bytes: number) => number; // a rate cap: ms to wait after a piece of that size before asking again
 }
 
 export interface SourceShare {
@@ -85,8 +86,9 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
   private discarded = false;
   private startedEmitted = false;
   private lastProgress = 0;
-  /** Calls `schedule` again once an endgame copy may be asked for. */
+  /** Calls `schedule` again once an endgame copy may be asked for, or the rate cap allows. */
   private endgameTimer: NodeJS.Timeout | undefined;
+  private notBefore = 0; // a rate cap's: no piece is asked for before this (SwarmOptions.pace)
   private readonly opts: Required<SwarmOptions>;
 
   constructor(
@@ -108,6 +110,7 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
       progressIntervalMs: 250,
       idleTimeoutMs: 15_000,
       keepaliveMs: 5000,
+      pace: () => 0,
       ...options,
     };
     this.sha256 = content.manifest.sha256;
@@ -242,24 +245,23 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
     this.emit('failed', reason, kept);
   }
 
-  /** Fills a source's window with what the picker gives it. */
+  /** Fills a source's window: later while a rate cap says wait; idle near the end, again once others are overdue. */
   private schedule(source: DownloadSource): void {
     if (this.finished || this.finalizing || !source.isOpen || !this.picker) return;
+    if (this.notBefore > Date.now()) return this.later(this.notBefore - Date.now());
     const picks = this.picker.pick(source.name, Date.now());
     source.want(picks);
-    if (
-      picks.length === 0 &&
-      this.picker.inflightAt(source.name).size < this.opts.depth &&
-      this.picker.waitingForEndgame &&
-      !this.endgameTimer
-    ) {
-      // Idle near the end: look again once the pieces others are on may be overdue.
-      this.endgameTimer = setTimeout(() => {
-        this.endgameTimer = undefined;
-        for (const s of this.sources.values()) this.schedule(s);
-      }, this.opts.endgameAfterMs);
-      this.endgameTimer.unref();
-    }
+    const idle = picks.length === 0 && this.picker.inflightAt(source.name).size < this.opts.depth;
+    if (idle && this.picker.waitingForEndgame) this.later(this.opts.endgameAfterMs);
+  }
+
+  /** Calls `schedule` for every source once `ms` went by (one such timer at a time). */
+  private later(ms: number): void {
+    if (this.endgameTimer) return;
+    this.endgameTimer = setTimeout(() => {
+      this.endgameTimer = undefined;
+      for (const s of this.sources.values()) this.schedule(s);
+    }, ms).unref();
   }
 
   private onPiece(source: DownloadSource, index: number, data: Buffer, owned: boolean): void {
@@ -275,13 +277,13 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
     }
     for (const name of cancel) this.sources.get(name)?.cancel([index]);
     if (++this.pendingWrites >= this.opts.maxPendingWrites) for (const s of this.sources.values()) s.pause();
+    this.notBefore = Date.now() + this.opts.pace(data.length);
     this.schedule(source);
     const session = this.session!;
     // Written now, before the next frame is read (PartialFile.write), while the hashing thread checks earlier
     // pieces; each is handed over in arrival order (the running whole-file hash advances in order).
     const written = this.partial!.write(index, data);
-    // A failed write (a full disk) is reported by `check` below, after the pieces before it: mark it handled now, or
-    // Node would count it as an unhandled rejection while it waits its turn.
+    // A failed write (a full disk) is reported by `check` below, in order: handled now, never an unhandled rejection.
     written.catch(() => undefined);
     const check = this.handoff.then(() => written).then(() => this.hasher.verify(session, index, data, owned));
     this.handoff = check.then(
