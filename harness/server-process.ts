@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { runToExit, type Exited } from './run-to-exit.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -152,31 +153,13 @@ export async function startServer(args: string[], ms = 10_000): Promise<ServerPr
  * Runs the CLI to completion (bad arguments, --version…): exit code and output, killed after `ms`. It runs in
  * `cwd` (default: a fresh temporary folder, removed after, so a default `.meshshare/` never lands in the checkout).
  */
-export function runCli(
-  args: string[],
-  ms = WAIT_MS,
-  cwd?: string,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export async function runCli(args: string[], ms = WAIT_MS, cwd?: string): Promise<Exited> {
   const scratch = cwd === undefined ? mkdtempSync(join(tmpdir(), 'p2p-cli-')) : undefined;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN_JS, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      cwd: cwd ?? scratch,
-    });
-    if (scratch) child.once('close', () => rmSync(scratch, { recursive: true, force: true }));
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`metadata-server ${args.join(' ')} did not exit within ${ms} ms`));
-    }, ms);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+  try {
+    return await runToExit(MAIN_JS, args, { cwd: cwd ?? scratch!, ms, what: 'metadata-server' });
+  } finally {
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+  }
 }
 
 /**

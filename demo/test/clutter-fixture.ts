@@ -3,7 +3,7 @@
  * `.meshshare/`) and what it must not touch (a stray file, a plain folder, links to a folder outside), a folder
  * outside it holding a file, and a private temporary folder (TMPDIR) with a demo folder left behind.
  */
-import { spawn } from 'node:child_process';
+import { runToExit, type Exited } from '../../harness/run-to-exit.js';
 import { lstatSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,30 +52,9 @@ export function makeScratch(): Scratch {
 }
 
 /** Runs `node dist/demo/unclutter.js ARGS` in `cwd` without a terminal; killed after `ms`. */
-export function runUnclutter(
-  args: string[],
-  scratch: Scratch,
-  ms = 10_000,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [UNCLUTTER, ...args], {
-      cwd: scratch.dir,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, TMPDIR: scratch.tmp },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`unclutter ${args.join(' ')} did not exit within ${ms} ms`));
-    }, ms);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+export function runUnclutter(args: string[], scratch: Scratch, ms = 10_000): Promise<Exited> {
+  const env = { ...process.env, TMPDIR: scratch.tmp };
+  return runToExit(UNCLUTTER, args, { cwd: scratch.dir, env, ms, what: 'unclutter' });
 }
 
 /** Which of these paths (relative to `root`) exist, links counted as themselves (not what they point to). */

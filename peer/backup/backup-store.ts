@@ -1,7 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../common/atomic-file.js';
 import type { IndexedFile } from '../../common/wire/server-messages.js';
+import { readRecordFolders } from '../custody/record-folders.js';
 
 /** One content as the backup peer keeps it: its SHA-256, size, and every name the mesh shared it under. */
 export interface BackupRecord {
@@ -19,7 +19,13 @@ const SHA256 = /^[0-9a-f]{64}$/;
  * written atomically once the file is whole and verified. Apart from the peer's own files; served and indexed under every name seen.
  */
 export class BackupStore {
-  constructor(private readonly root: string) {}
+  /** The records by SHA-256, read once at start and kept in step with every change. */
+  private readonly bySha: Map<string, BackupRecord>;
+
+  constructor(private readonly root: string) {
+    const valid = (r: BackupRecord, d: string) => r.sha256 === d && Array.isArray(r.names) && r.names.length > 0;
+    this.bySha = readRecordFolders(root, SHA256, 'content.json', valid);
+  }
 
   /** Where a content's file goes: `<sha256>/file/` (its description beside that folder, never inside it). */
   dirOf(sha256: string): string {
@@ -28,35 +34,23 @@ export class BackupStore {
   }
 
   records(): BackupRecord[] {
-    let dirs: string[];
-    try {
-      dirs = readdirSync(this.root).filter((d) => SHA256.test(d));
-    } catch {
-      return [];
-    }
-    return dirs.flatMap((d) => {
-      try {
-        const r = JSON.parse(readFileSync(join(this.root, d, 'content.json'), 'utf8')) as BackupRecord;
-        return r.sha256 === d && Array.isArray(r.names) && r.names.length > 0 ? [r] : [];
-      } catch {
-        return []; // not whole yet (content.json is written last)
-      }
-    });
+    return [...this.bySha.values()];
   }
 
   has(sha256: string): boolean {
-    return this.records().some((r) => r.sha256 === sha256);
+    return this.bySha.has(sha256);
   }
 
   /** Notes a content stored whole under `stored`, or another name for one already kept. */
   add(file: IndexedFile, stored = file.name): void {
-    const known = this.records().find((r) => r.sha256 === file.sha256);
+    const known = this.bySha.get(file.sha256);
     const names = known
       ? [...new Set([...known.names, file.name])]
       : [stored, ...(stored === file.name ? [] : [file.name])];
     const record: BackupRecord = { sha256: file.sha256, size: file.size, names };
     this.dirOf(file.sha256); // checks the SHA-256 before it names a folder
     writeFileAtomic(join(this.root, file.sha256, 'content.json'), `${JSON.stringify(record)}\n`);
+    this.bySha.set(file.sha256, record);
   }
 
   /** What the index lists for the backup: every content under every name seen. */

@@ -1,9 +1,10 @@
-import { mkdirSync, readdirSync, readFileSync, rmSync, statfsSync, unlinkSync } from 'node:fs';
+import { mkdirSync, rmSync, statfsSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../common/atomic-file.js';
 import type { CustodyFile } from '../../common/wire/peer-messages.js';
 import type { IndexedFile } from '../../common/wire/server-messages.js';
 import { fileNameProblem } from '../files/file-name.js';
+import { readRecordFolders } from './record-folders.js';
 
 /** An owner's files as this custodian keeps them (`owner.json` beside them). */
 export interface CustodyRecord {
@@ -32,7 +33,17 @@ const ID = /^[A-Za-z0-9_-]{8,64}$/;
  * peer's own shares.
  */
 export class CustodyStore {
-  constructor(private readonly root: string) {}
+  /** The records by owner id, read once at start and kept in step with every change. */
+  private readonly byOwner: Map<string, CustodyRecord>;
+
+  constructor(private readonly root: string) {
+    this.byOwner = readRecordFolders<CustodyRecord>(
+      root,
+      ID,
+      'owner.json',
+      (r, id) => r.owner?.id === id && Array.isArray(r.files),
+    );
+  }
 
   /** Where an owner's files go (made on demand). */
   dirOf(ownerId: string): string {
@@ -41,34 +52,24 @@ export class CustodyStore {
   }
 
   records(): CustodyRecord[] {
-    let ids: string[];
-    try {
-      ids = readdirSync(this.root).filter((d) => ID.test(d));
-    } catch {
-      return [];
-    }
-    return ids.flatMap((id) => {
-      try {
-        const r = JSON.parse(readFileSync(join(this.root, id, 'owner.json'), 'utf8')) as CustodyRecord;
-        return r.owner?.id === id && Array.isArray(r.files) ? [r] : [];
-      } catch {
-        return [];
-      }
-    });
+    return [...this.byOwner.values()];
   }
 
   /** Notes a file fetched and verified for `owner`. */
   add(owner: { name: string; id: string }, file: CustodyFile): void {
-    const record = this.records().find((r) => r.owner.id === owner.id) ?? { owner, files: [] };
-    record.owner = { name: owner.name, id: owner.id };
-    record.files = [...record.files.filter((f) => f.sha256 !== file.sha256), file];
+    const known = this.byOwner.get(owner.id)?.files ?? [];
+    const record = {
+      owner: { name: owner.name, id: owner.id },
+      files: [...known.filter((f) => f.sha256 !== file.sha256), file],
+    };
     mkdirSync(this.dirOf(owner.id), { recursive: true });
     writeFileAtomic(join(this.root, owner.id, 'owner.json'), `${JSON.stringify(record, null, 2)}\n`);
+    this.byOwner.set(owner.id, record);
   }
 
   /** Deletes the copies of these contents kept for `ownerId`; returns what went. */
   release(ownerId: string, sha256s: string[]): CustodyFile[] {
-    const record = this.records().find((r) => r.owner.id === ownerId);
+    const record = this.byOwner.get(ownerId);
     if (!record) return [];
     const gone = record.files.filter((f) => sha256s.includes(f.sha256));
     for (const f of gone) {
@@ -80,8 +81,12 @@ export class CustodyStore {
       }
     }
     record.files = record.files.filter((f) => !sha256s.includes(f.sha256));
-    if (record.files.length === 0) rmSync(join(this.root, ownerId), { recursive: true, force: true });
-    else writeFileAtomic(join(this.root, ownerId, 'owner.json'), `${JSON.stringify(record, null, 2)}\n`);
+    if (record.files.length > 0)
+      writeFileAtomic(join(this.root, ownerId, 'owner.json'), `${JSON.stringify(record, null, 2)}\n`);
+    else {
+      rmSync(join(this.root, ownerId), { recursive: true, force: true });
+      this.byOwner.delete(ownerId);
+    }
     return gone;
   }
 

@@ -29,8 +29,9 @@ export class HandoffBook {
   }
 
   record(custodian: { name: string; id: string }, files: CustodyFile[]): void {
-    const rest = this.all().filter((h) => h.custodian.id !== custodian.id);
-    const before = this.all().find((h) => h.custodian.id === custodian.id)?.files ?? [];
+    const all = this.all();
+    const rest = all.filter((h) => h.custodian.id !== custodian.id);
+    const before = all.find((h) => h.custodian.id === custodian.id)?.files ?? [];
     const merged = [...before.filter((f) => !files.some((g) => g.sha256 === f.sha256)), ...files];
     this.save([...rest, { custodian: { name: custodian.name, id: custodian.id }, files: merged }]);
   }
