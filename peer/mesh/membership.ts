@@ -44,7 +44,10 @@ export class Membership {
     private readonly neighbours: NeighbourSet,
     private readonly hooks: MembershipHooks,
   ) {
-    server.on('state', (state, detail) => ctx.emit({ event: 'server', state, address: server.display, ...detail }));
+    server.on('state', (state, detail) => {
+      const via = server.via ? { via: server.via } : {};
+      ctx.emit({ event: 'server', state, address: server.display, ...via, ...detail });
+    });
     server.on('welcome', (body, rejoin) => void this.onWelcome(body.port, body.referrals, rejoin));
     server.on('refused', (code, reason, first, local) => {
       ctx.emit({ event: 'error', message: local ? reason : `the metadata server refused this peer: ${reason}` });

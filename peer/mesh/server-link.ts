@@ -92,9 +92,15 @@ export class ServerLink extends EventEmitter<ServerLinkEvents> {
   private stopped = false;
   private readonly pending = new Map<string, (answer: unknown) => void>();
   private lastIndex: IndexedFile[] | undefined;
+  /** Numbers dials: a dial overtaken by `retarget` is dropped when it completes. */
+  private attempt = 0;
+  /** Where the dial in flight goes, if one is. */
+  private dialing: HostPort | undefined;
+  /** How the address was learnt: `discovery` once retargeted by peer/mesh/server-finder.ts. */
+  via: 'discovery' | undefined;
 
   constructor(
-    readonly address: HostPort,
+    private address: HostPort,
     private readonly transport: Dialer,
     private readonly joinInfo: () => JoinInfo,
     private readonly neighbours: () => string[],
@@ -110,6 +116,20 @@ export class ServerLink extends EventEmitter<ServerLinkEvents> {
 
   start(): void {
     this.connect();
+  }
+
+  /**
+   * The metadata server announced itself at `address` (peer/mesh/server-finder.ts): unless a connection to a
+   * server is up (joined, or joining), dial it now, and retry there from now on. Returns whether it dials.
+   */
+  retarget(address: HostPort, via: 'discovery'): boolean {
+    if (this.stopped || this.channel) return false;
+    if (this.dialing && formatHostPort(this.dialing) === formatHostPort(address)) return false;
+    this.address = { host: address.host, port: address.port };
+    this.via = via;
+    this.retry.reset();
+    this.connect();
+    return true;
   }
 
   /** Tells the server we listen on `port` and have linked to our referrals; the slot becomes live. */
@@ -208,15 +228,18 @@ export class ServerLink extends EventEmitter<ServerLinkEvents> {
     this.emit('state', 'connecting', {});
     const timeoutMs = this.options.timeoutMs ?? 3000;
     const deadAfterMs = this.options.deadAfterMs ?? 5000;
+    const attempt = ++this.attempt;
+    this.dialing = this.address;
     this.transport
       .dial(this.address, serverMessages, {
         connectTimeoutMs: timeoutMs,
         idleTimeoutMs: Math.max(timeoutMs, deadAfterMs),
       })
       .then(
-        (channel) => this.attach(channel),
-        (err: unknown) => this.closed(undefined, err instanceof Error ? err : undefined),
-      );
+        (channel) => (attempt === this.attempt ? this.attach(channel) : channel.destroy()),
+        (err: unknown) => attempt === this.attempt && this.closed(undefined, err instanceof Error ? err : undefined),
+      )
+      .finally(() => attempt === this.attempt && (this.dialing = undefined));
   }
 
   private attach(channel: Channel<ServerMessages>): void {
