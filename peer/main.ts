@@ -165,7 +165,7 @@ async function main(): Promise<void> {
     dir,
     ...(values.downloads === undefined ? {} : { downloadsDir: values.downloads }),
     server,
-    ...(discover ? { discover } : {}),
+    ...(discover ? { serverLink: { discover: { ...discover, mesh } } } : {}),
     mesh,
     ...(keyFile === undefined ? {} : { keyFile }),
     host: values.host!,

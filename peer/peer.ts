@@ -28,7 +28,6 @@ import { SearchResponder } from './mesh/search-responder.js';
 import { routeNeighbourMessage } from './mesh/neighbour-messages.js';
 import { OriginCheck } from './mesh/origin-check.js';
 import { ServerLink, type ServerLinkOptions } from './mesh/server-link.js';
-import { ServerFinder } from './mesh/server-finder.js';
 import { Topology } from './mesh/topology.js';
 import { Membership } from './mesh/membership.js';
 import { MeshMonitor } from './mesh/mesh-monitor.js';
@@ -53,8 +52,6 @@ export interface PeerOptions {
   downloadsDir?: string;
   /** Metadata server address. */
   server: HostPort;
-  /** No `--server`: also look for the server's announcements on this UDP port (peer/mesh/server-finder.ts). */
-  discover?: { port: number };
   /** Keyed with the mesh key, or open (`--open`): every connection (docs/CONTRACT.md "The trusted mesh"). */
   mesh: MeshMode;
   /** Where the mesh key was read, for the sentences that name it. */
@@ -102,7 +99,6 @@ export class Peer implements PeerHandle {
   private readonly neighbours: NeighbourSet;
   private readonly router: FloodRouter;
   private readonly server: ServerLink;
-  private readonly finder: ServerFinder | undefined;
   private readonly downloads: Downloads;
   private readonly kept: PartialDownloads;
   private readonly uploads: Uploads;
@@ -173,10 +169,6 @@ export class Peer implements PeerHandle {
       },
     );
     this.server.on('trust', (signed) => this.trust.take(signed, this.ctx.log));
-    const { mesh, discover } = options;
-    const found = discover && { ...discover, host: this.host, pin: () => this.serverPin.key };
-    this.finder =
-      found && new ServerFinder(this.ctx, this.server, { ...found, meshKey: mesh.keyed ? mesh.key : undefined });
     this.book = new AddressBook(join(this.folders.state, 'address-book.json'));
     const partials = new PartialFiles(this.folders.partial);
     this.downloads = new Downloads(
@@ -254,7 +246,6 @@ export class Peer implements PeerHandle {
     if (this.strayNote) this.ctx.log(this.strayNote, 'warn');
     this.catalog.refresh();
     this.server.start();
-    void this.finder?.start();
     this.monitor.start();
   }
 
@@ -334,7 +325,6 @@ export class Peer implements PeerHandle {
       this.topology.stop();
       this.neighbours.closeAll(reason);
       this.server.leave(reason);
-      this.finder?.stop();
       this.listener.stop();
       this.hasher.stop();
       // Let the byes and the leave reach the wire before the process exits.

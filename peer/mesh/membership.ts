@@ -54,6 +54,7 @@ export class Membership {
       if (first) hooks.refused(code);
     });
     server.on('link', (refs) => this.repair(refs));
+    server.on('log', (message, level) => ctx.log(message, level));
     server.on('stop', (reason) => hooks.stopAsked(reason));
     neighbours.on('up', () => server.reportNeighbours());
     neighbours.on('down', () => server.reportNeighbours());

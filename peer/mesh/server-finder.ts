@@ -4,6 +4,7 @@ import { DiscoverySocket } from '../../common/discovery-socket.js';
 import { describeError } from '../../common/errors.js';
 import { formatHostPort } from '../../common/host-port.js';
 import { lanInterfaceOf } from '../../common/lan-interface.js';
+import type { MeshMode } from '../../common/mesh-tls.js';
 import { SeenCache } from '../../common/seen-cache.js';
 import { idOfPublicKey } from '../../common/signing-key.js';
 import {
@@ -14,7 +15,6 @@ import {
   NONCE_BYTES,
   type DiscoveryAuth,
 } from '../../common/wire/announcement.js';
-import type { PeerContext } from '../peer-context.js';
 import { AnnouncementFilter } from './announcement-filter.js';
 import type { ServerLink } from './server-link.js';
 
@@ -29,8 +29,8 @@ const DROP_LOG_MS = 60_000;
 export interface ServerFinderOptions {
   /** The peer's own address (`--host`): discovery uses only the interface that holds it. */
   host: string;
-  /** The mesh key; none for `--open` (then only open, unauthenticated announcements are taken). */
-  meshKey: Buffer | undefined;
+  /** Keyed: only announcements MACed with the mesh key are taken; `--open`: open, unauthenticated ones. */
+  mesh: MeshMode;
   /** The UDP discovery port (common/discovery-socket.ts). */
   port: number;
   /** The pinned metadata server key (peer/files/server-pin.ts): only that server's announcements are followed. */
@@ -62,11 +62,10 @@ export class ServerFinder {
   private stopped = false;
 
   constructor(
-    private readonly ctx: PeerContext,
     private readonly server: ServerLink,
     private readonly options: ServerFinderOptions,
   ) {
-    this.auth = discoveryAuth(options.meshKey);
+    this.auth = discoveryAuth(options.mesh.keyed ? options.mesh.key : undefined);
     this.filter = new AnnouncementFilter({ pin: options.pin });
     server.on('state', (state) => {
       if (state === 'connected') this.pause();
@@ -78,21 +77,21 @@ export class ServerFinder {
   async start(): Promise<void> {
     const lan = lanInterfaceOf(this.options.host, this.options.interfaces);
     if ('problem' in lan) {
-      this.ctx.log(`cannot look for the metadata server on the LAN: ${lan.problem}; pass --server HOST:PORT`, 'warn');
+      this.log(`cannot look for the metadata server on the LAN: ${lan.problem}; pass --server HOST:PORT`, 'warn');
       return;
     }
     const socket = new DiscoverySocket(lan, this.options.port);
     try {
       await socket.start();
     } catch (err) {
-      this.ctx.log(`cannot look for the metadata server on ${socket.where}: ${describeError(err)}`, 'warn');
+      this.log(`cannot look for the metadata server on ${socket.where}: ${describeError(err)}`, 'warn');
       return;
     }
     if (this.stopped) return socket.stop();
     this.socket = socket;
     socket.on('datagram', (data, from) => this.onDatagram(data, from.address));
     socket.on('problem', (message) => this.logDrop('send', message));
-    this.ctx.log(`no --server: looking for the metadata server's announcements on ${socket.where}`);
+    this.log(`no --server: looking for the metadata server's announcements on ${socket.where}`);
     this.look();
   }
 
@@ -109,7 +108,7 @@ export class ServerFinder {
     this.queries = 0;
     this.query();
     const still = () => {
-      this.ctx.log(
+      this.log(
         `no metadata server found yet: none answers at ${this.server.display} and none announced itself on ` +
           `${this.socket?.where}; still looking (start metadata-server, or pass --server HOST:PORT)`,
         'warn',
@@ -151,12 +150,15 @@ export class ServerFinder {
     if (where === this.lastFound) return;
     this.lastFound = where;
     const id = idOfPublicKey(a.serverKey);
-    this.ctx.log(`found the metadata server at ${where} by its announcement on ${this.socket?.where}; server id ${id}`);
+    this.log(`found the metadata server at ${where} by its announcement on ${this.socket?.where}; server id ${id}`);
+  }
+
+  private log(message: string, level: 'info' | 'warn' = 'info'): void {
+    this.server.emit('log', message, level);
   }
 
   /** A dropped datagram's log line, at most once a minute per source address. */
   private logDrop(source: string, why: string): void {
-    if (this.dropsLogged.add(source, true))
-      this.ctx.log(`discovery: dropped a datagram from ${source}: ${why}`, 'warn');
+    if (this.dropsLogged.add(source, true)) this.log(`discovery: dropped a datagram from ${source}: ${why}`, 'warn');
   }
 }

@@ -3,7 +3,7 @@ import { nanoid } from 'nanoid';
 import type { Channel } from '../../common/channel.js';
 import { P2pError, describeError } from '../../common/errors.js';
 import { formatHostPort, type HostPort } from '../../common/host-port.js';
-import { MeshHandshakeError } from '../../common/mesh-tls.js';
+import { MeshHandshakeError, type MeshMode } from '../../common/mesh-tls.js';
 import { RetryTimer } from '../../common/retry-timer.js';
 import type { Tagged } from '../../common/message-table.js';
 import {
@@ -15,6 +15,7 @@ import {
 } from '../../common/wire/server-messages.js';
 import type { PeerInfo, PeerRef } from '../../common/wire/shapes.js';
 import type { Dialer } from '../transport/transport.js';
+import { ServerFinder } from './server-finder.js';
 
 export interface ServerLinkOptions {
   /** How often to tell the server we are alive. Default 1000 ms. */
@@ -37,7 +38,12 @@ export interface ServerLinkOptions {
    * The server's identity as first met (peer/files/server-pin.ts): a server proving another key is refused.
    * Default: any server is accepted (parts tested on their own).
    */
-  serverPin?: { check(publicKey: Buffer, server: string): string | undefined };
+  serverPin?: { check(publicKey: Buffer, server: string): string | undefined; readonly key?: Buffer | undefined };
+  /**
+   * No `--server` was given: also look for the server's announcements (./server-finder.ts) on this UDP port, with
+   * this mesh mode, on the interface of the peer's own address. Default: no discovery (`--server` always wins).
+   */
+  discover?: { port: number; mesh: MeshMode };
   /** Bytes free where this peer keeps files, told with each heartbeat (custody plans: metadata-server/custody-desk.ts). */
   room?: () => number | undefined;
 }
@@ -76,6 +82,8 @@ export interface ServerLinkEvents {
   stop: (reason: string) => void;
   /** The server's signed trust list (peer/trust/trust-list.ts verifies it). */
   trust: (signed: ServerMessages['trust']) => void;
+  /** A line for the peer's log: discovery found the server, or is still looking (./server-finder.ts). */
+  log: (message: string, level: 'info' | 'warn') => void;
 }
 
 /**
@@ -86,6 +94,7 @@ export interface ServerLinkEvents {
 export class ServerLink extends EventEmitter<ServerLinkEvents> {
   private channel: Channel<ServerMessages> | undefined;
   private readonly retry: RetryTimer;
+  private finder: ServerFinder | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   private joinedOnce = false;
   private live = false;
@@ -116,6 +125,10 @@ export class ServerLink extends EventEmitter<ServerLinkEvents> {
 
   start(): void {
     this.connect();
+    const { discover, serverPin } = this.options;
+    if (!discover || this.finder) return;
+    this.finder = new ServerFinder(this, { ...discover, host: this.joinInfo().host, pin: () => serverPin?.key });
+    void this.finder.start();
   }
 
   /**
@@ -217,6 +230,7 @@ export class ServerLink extends EventEmitter<ServerLinkEvents> {
     this.stopped = true;
     this.live = false;
     this.retry.stop();
+    this.finder?.stop();
     clearInterval(this.heartbeat);
     this.channel?.end();
     for (const resolve of this.pending.values()) resolve(undefined);
