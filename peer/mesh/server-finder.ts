@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { NetworkInterfaceInfo } from 'node:os';
 import { DiscoverySocket } from '../../common/discovery-socket.js';
 import { describeError } from '../../common/errors.js';
-import { formatHostPort } from '../../common/host-port.js';
+import { formatHostPort, type HostPort } from '../../common/host-port.js';
 import { lanInterfaceOf } from '../../common/lan-interface.js';
 import type { MeshMode } from '../../common/mesh-tls.js';
 import { SeenCache } from '../../common/seen-cache.js';
@@ -16,7 +16,6 @@ import {
   type DiscoveryAuth,
 } from '../../common/wire/announcement.js';
 import { AnnouncementFilter } from './announcement-filter.js';
-import type { ServerLink } from './server-link.js';
 
 /** Queries while looking: at once, then after these delays (ms, the last repeats; plus up to 20% jitter). */
 export const QUERY_BACKOFFS_MS = [500, 1000, 2000, 3000];
@@ -25,6 +24,15 @@ export const STILL_LOOKING_MS = 3000;
 export const STILL_LOOKING_REPEAT_MS = 30_000;
 /** A source whose datagrams are dropped is named in the log at most once a minute. */
 const DROP_LOG_MS = 60_000;
+
+/** What the finder needs of the server link (./server-link.ts): where it dials now, and to dial elsewhere. */
+export interface FinderLink {
+  /** The address the link dials now. */
+  display(): string;
+  /** Dial `address` now unless a connection is up; false when it does not. */
+  retarget(address: HostPort): boolean;
+  log(message: string, level: 'info' | 'warn'): void;
+}
 
 export interface ServerFinderOptions {
   /** The peer's own address (`--host`): discovery uses only the interface that holds it. */
@@ -62,15 +70,11 @@ export class ServerFinder {
   private stopped = false;
 
   constructor(
-    private readonly server: ServerLink,
+    private readonly server: FinderLink,
     private readonly options: ServerFinderOptions,
   ) {
     this.auth = discoveryAuth(options.mesh.keyed ? options.mesh.key : undefined);
     this.filter = new AnnouncementFilter({ pin: options.pin });
-    server.on('state', (state) => {
-      if (state === 'connected') this.pause();
-      else if (state !== 'connecting') this.look();
-    });
   }
 
   /** Binds the discovery socket on the peer's interface and starts looking. Never throws: a problem is logged. */
@@ -102,14 +106,15 @@ export class ServerFinder {
     this.socket?.stop();
   }
 
-  private look(): void {
+  /** The link is not connected: look (again), unless looking already. */
+  look(): void {
     if (this.looking || this.stopped || !this.socket) return;
     this.looking = true;
     this.queries = 0;
     this.query();
     const still = () => {
       this.log(
-        `no metadata server found yet: none answers at ${this.server.display} and none announced itself on ` +
+        `no metadata server found yet: none answers at ${this.server.display()} and none announced itself on ` +
           `${this.socket?.where}; still looking (start metadata-server, or pass --server HOST:PORT)`,
         'warn',
       );
@@ -118,7 +123,8 @@ export class ServerFinder {
     this.stillTimer = setTimeout(still, STILL_LOOKING_MS);
   }
 
-  private pause(): void {
+  /** The link is connected: stop querying, and ignore announcements. */
+  pause(): void {
     this.looking = false;
     clearTimeout(this.queryTimer);
     clearTimeout(this.stillTimer);
@@ -145,7 +151,7 @@ export class ServerFinder {
     const refusal = this.filter.check(a, source);
     if (refusal) return this.logDrop(source, refusal);
     const address = { host: a.host, port: a.port };
-    if (!this.server.retarget(address, 'discovery')) return;
+    if (!this.server.retarget(address)) return;
     const where = formatHostPort(address);
     if (where === this.lastFound) return;
     this.lastFound = where;
@@ -154,7 +160,7 @@ export class ServerFinder {
   }
 
   private log(message: string, level: 'info' | 'warn' = 'info'): void {
-    this.server.emit('log', message, level);
+    this.server.log(message, level);
   }
 
   /** A dropped datagram's log line, at most once a minute per source address. */

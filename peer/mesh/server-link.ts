@@ -127,8 +127,15 @@ export class ServerLink extends EventEmitter<ServerLinkEvents> {
     this.connect();
     const { discover, serverPin } = this.options;
     if (!discover || this.finder) return;
-    this.finder = new ServerFinder(this, { ...discover, host: this.joinInfo().host, pin: () => serverPin?.key });
-    void this.finder.start();
+    const link = {
+      display: () => this.display,
+      retarget: (address: HostPort) => this.retarget(address, 'discovery'),
+      log: (message: string, level: 'info' | 'warn') => this.emit('log', message, level),
+    };
+    const finder = new ServerFinder(link, { ...discover, host: this.joinInfo().host, pin: () => serverPin?.key });
+    this.on('state', (state) => (state === 'connected' ? finder.pause() : state !== 'connecting' && finder.look()));
+    this.finder = finder;
+    void finder.start();
   }
 
   /**
