@@ -3,7 +3,7 @@ import type { NetworkInterfaceInfo } from 'node:os';
 import { DiscoverySocket } from '../common/discovery-socket.js';
 import { formatHostPort, type HostPort } from '../common/host-port.js';
 import { lanInterfaceOf } from '../common/lan-interface.js';
-import { SeenCache } from '../common/seen-cache.js';
+import { DropLog } from '../common/drop-log.js';
 import type { SigningKey } from '../common/signing-key.js';
 import {
   decodeDatagram,
@@ -21,8 +21,6 @@ export const DEFAULT_FAST_INTERVAL_MS = 1000;
 export const DEFAULT_SLOW_INTERVAL_MS = 5000;
 /** Answers to queries, at most this many a second (a member cannot make the server flood the LAN). */
 export const DEFAULT_MAX_ANSWERS_PER_SECOND = 20;
-/** A source whose datagrams are dropped is named in the log at most once a minute. */
-const DROP_LOG_MS = 60_000;
 
 export interface AnnouncerOptions {
   /** Where the server listens: announced as is (an IPv4 address of one of this machine's interfaces). */
@@ -54,13 +52,15 @@ export class Announcer {
   private socket: DiscoverySocket | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly auth: DiscoveryAuth;
-  private readonly dropsLogged = new SeenCache({ ttlMs: DROP_LOG_MS, maxEntries: 1024 });
+  /** A source whose datagrams are dropped is named in the log at most once a minute. */
+  private readonly drops: DropLog;
   private sent = 0;
   private answerWindow = { start: 0, count: 0 };
   private stopped = false;
 
   constructor(private readonly options: AnnouncerOptions) {
     this.auth = discoveryAuth(options.meshKey);
+    this.drops = new DropLog((source, why) => options.log(`discovery: dropped a datagram from ${source}: ${why}`));
   }
 
   /** Binds and sends the first announcement; false, with one log line saying why, when it cannot announce here. */
@@ -81,7 +81,9 @@ export class Announcer {
     if (this.stopped) return (void socket.stop(), false);
     this.socket = socket;
     socket.on('datagram', (data, from) => this.onDatagram(data, from.address));
-    socket.on('problem', (message) => this.logOnce('send', message));
+    // A failing send (the interface went down) is said once a minute, like a dropped datagram.
+    const problems = new DropLog((_, message) => log(`discovery: ${message}`));
+    socket.on('problem', (message) => problems.dropped('socket', message));
     const how = this.auth.keyed ? 'signed, with the mesh key' : 'signed, without a mesh key (--open: unauthenticated)';
     log(`announcing ${formatHostPort(listening)} on ${socket.where}, ${how}`);
     this.announce();
@@ -110,20 +112,15 @@ export class Announcer {
   }
 
   private onDatagram(data: Buffer, source: string): void {
-    if (data.length > MAX_DISCOVERY_DATAGRAM_BYTES) return this.logOnce(source, `${data.length} bytes, too long`);
+    if (data.length > MAX_DISCOVERY_DATAGRAM_BYTES) return this.drops.dropped(source, `${data.length} bytes, too long`);
     const decoded = decodeDatagram(data, this.auth);
-    if (!decoded.ok) return this.logOnce(source, decoded.reason);
+    if (!decoded.ok) return this.drops.dropped(source, decoded.reason);
     // Announcements (its own, or another server's) need no answer.
     if (decoded.datagram.kind !== 'query') return;
     const now = Date.now();
     if (now - this.answerWindow.start >= 1000) this.answerWindow = { start: now, count: 0 };
     if (++this.answerWindow.count > (this.options.maxAnswersPerSecond ?? DEFAULT_MAX_ANSWERS_PER_SECOND))
-      return this.logOnce(source, 'too many queries: answers are limited');
+      return this.drops.dropped(source, 'too many queries: answers are limited');
     this.announce(decoded.datagram.nonce);
-  }
-
-  /** A dropped datagram's log line, at most once a minute per source address. */
-  private logOnce(source: string, why: string): void {
-    if (this.dropsLogged.add(source, true)) this.options.log(`discovery: dropped a datagram from ${source}: ${why}`);
   }
 }

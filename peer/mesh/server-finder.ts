@@ -5,7 +5,7 @@ import { describeError } from '../../common/errors.js';
 import { formatHostPort, type HostPort } from '../../common/host-port.js';
 import { lanInterfaceOf } from '../../common/lan-interface.js';
 import type { MeshMode } from '../../common/mesh-tls.js';
-import { SeenCache } from '../../common/seen-cache.js';
+import { DropLog } from '../../common/drop-log.js';
 import { idOfPublicKey } from '../../common/signing-key.js';
 import {
   decodeDatagram,
@@ -22,8 +22,6 @@ export const QUERY_BACKOFFS_MS = [500, 1000, 2000, 3000];
 /** Still nothing found after this long: say so; then again every STILL_LOOKING_REPEAT_MS while it lasts. */
 export const STILL_LOOKING_MS = 3000;
 export const STILL_LOOKING_REPEAT_MS = 30_000;
-/** A source whose datagrams are dropped is named in the log at most once a minute. */
-const DROP_LOG_MS = 60_000;
 
 /** What the finder needs of the server link (./server-link.ts): where it dials now, and to dial elsewhere. */
 export interface FinderLink {
@@ -61,7 +59,10 @@ export class ServerFinder {
   private socket: DiscoverySocket | undefined;
   private readonly auth: DiscoveryAuth;
   private readonly filter: AnnouncementFilter;
-  private readonly dropsLogged = new SeenCache({ ttlMs: DROP_LOG_MS, maxEntries: 1024 });
+  /** A source whose datagrams are dropped is named in the log at most once a minute. */
+  private readonly drops = new DropLog((source, why) =>
+    this.log(`discovery: dropped a datagram from ${source}: ${why}`, 'warn'),
+  );
   private looking = false;
   private queries = 0;
   private queryTimer: NodeJS.Timeout | undefined;
@@ -94,7 +95,9 @@ export class ServerFinder {
     if (this.stopped) return socket.stop();
     this.socket = socket;
     socket.on('datagram', (data, from) => this.onDatagram(data, from.address));
-    socket.on('problem', (message) => this.logDrop('send', message));
+    // A failing send (the interface went down) is said once a minute, like a dropped datagram.
+    const problems = new DropLog((_, message) => this.log(`discovery: ${message}`, 'warn'));
+    socket.on('problem', (message) => problems.dropped('socket', message));
     this.log(`no --server: looking for the metadata server's announcements on ${socket.where}`);
     this.look();
   }
@@ -143,13 +146,13 @@ export class ServerFinder {
   private onDatagram(data: Buffer, source: string): void {
     // Joined: announcements are not needed, and not even decoded.
     if (!this.looking) return;
-    if (data.length > MAX_DISCOVERY_DATAGRAM_BYTES) return this.logDrop(source, `${data.length} bytes, too long`);
+    if (data.length > MAX_DISCOVERY_DATAGRAM_BYTES) return this.drops.dropped(source, `${data.length} bytes, too long`);
     const decoded = decodeDatagram(data, this.auth);
-    if (!decoded.ok) return this.logDrop(source, decoded.reason);
+    if (!decoded.ok) return this.drops.dropped(source, decoded.reason);
     const a = decoded.datagram;
     if (a.kind !== 'announce') return; // queries: ours, or other peers' looking too
     const refusal = this.filter.check(a, source);
-    if (refusal) return this.logDrop(source, refusal);
+    if (refusal) return this.drops.dropped(source, refusal);
     const address = { host: a.host, port: a.port };
     if (!this.server.retarget(address)) return;
     const where = formatHostPort(address);
@@ -161,10 +164,5 @@ export class ServerFinder {
 
   private log(message: string, level: 'info' | 'warn' = 'info'): void {
     this.server.log(message, level);
-  }
-
-  /** A dropped datagram's log line, at most once a minute per source address. */
-  private logDrop(source: string, why: string): void {
-    if (this.dropsLogged.add(source, true)) this.log(`discovery: dropped a datagram from ${source}: ${why}`, 'warn');
   }
 }

@@ -23,6 +23,11 @@ function discoveryPort(): string {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** A metadata server beside the mesh's own (its own state, so its own identity key), on discovery port `port`. */
+function otherServer(port: string, keyFile: string) {
+  return startServer(['--discovery-port', port, '--key-file', keyFile, '--peer-ports', randomPortRange()]);
+}
+
 function logs(peer: PeerProcess, re: RegExp): string[] {
   return peer.events.flatMap((e) => (e.event === 'log' && re.test(e.message) ? [e.message] : []));
 }
@@ -82,14 +87,7 @@ test('--no-announce is not found: the peer keeps looking and says so, then finds
     );
     assert.is(still.event === 'log' && still.level, 'warn', 'said on stderr too');
     // A server that does announce, started later, is found while the peer looks.
-    const other = await startServer([
-      '--discovery-port',
-      port,
-      '--key-file',
-      mesh.keyFile!,
-      '--peer-ports',
-      randomPortRange(),
-    ]);
+    const other = await otherServer(port, mesh.keyFile!);
     try {
       const ready = (await peer.waitFor('ready', 4000)) as Extract<PeerEvent, { event: 'ready' }>;
       assert.is(ready.server, `127.0.0.1:${other.port}`);
@@ -106,14 +104,7 @@ test('a server with another mesh key is ignored (logged once), and --server alwa
   const port = discoveryPort();
   const wrongKey = join(mesh.root, 'wrong.key');
   createMeshKey(wrongKey);
-  const stranger = await startServer([
-    '--discovery-port',
-    port,
-    '--key-file',
-    wrongKey,
-    '--peer-ports',
-    randomPortRange(),
-  ]);
+  const stranger = await otherServer(port, wrongKey);
   try {
     const peer = await mesh.startPeer('w1', ['--discovery-port', port], false, [], { discover: true });
     await sleep(3500); // the stranger announced at least 3 times and answered the peer's queries
@@ -152,14 +143,7 @@ test('the server found goes away and comes back elsewhere: found again; another 
     mesh.server!.kill('SIGKILL');
     await peer.waitFor((e) => e.event === 'server' && e.state === 'lost', 8000);
     // Another metadata server (its own identity key) with the mesh key: the peer pinned the first one's key.
-    const impostor = await startServer([
-      '--discovery-port',
-      port,
-      '--key-file',
-      mesh.keyFile!,
-      '--peer-ports',
-      randomPortRange(),
-    ]);
+    const impostor = await otherServer(port, mesh.keyFile!);
     try {
       await peer.waitFor((e) => e.event === 'log' && /is not the pinned metadata server/.test(e.message), 4000);
       assert.not.ok(peer.events.some((e) => e.event === 'server' && e.address.endsWith(`:${impostor.port}`)));
