@@ -42,7 +42,13 @@ export function lanInterfaceOf(
   if (address === '0.0.0.0') return { problem: '0.0.0.0 is every interface at once: pass one address with --host' };
   if (!isIPv4(address)) return { problem: `${address} is not an IPv4 address (discovery uses IPv4 broadcast)` };
   for (const [name, entries] of Object.entries(interfaces)) {
-    const entry = entries?.find((e) => e.family === 'IPv4' && e.address === address);
+    // Loopback holds its whole subnet (127.0.0.2 is this machine too, though only 127.0.0.1 is listed).
+    const entry = entries?.find(
+      (e) =>
+        e.family === 'IPv4' &&
+        (e.address === address ||
+          (e.internal && broadcastOf(e.address, e.netmask) === broadcastOf(address, e.netmask))),
+    );
     if (!entry) continue;
     const broadcast = broadcastOf(address, entry.netmask);
     const prefix = entry.netmask

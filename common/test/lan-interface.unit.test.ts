@@ -5,12 +5,12 @@ import * as assert from 'uvu/assert';
 import { DISCOVERY_PORT, discoveryPortOf } from '../discovery-socket.js';
 import { broadcastOf, lanInterfaceOf } from '../lan-interface.js';
 
-function v4(address: string, netmask: string): NetworkInterfaceInfo {
-  return { address, netmask, family: 'IPv4', mac: '00:00:00:00:00:00', internal: false, cidr: null };
+function v4(address: string, netmask: string, internal = false): NetworkInterfaceInfo {
+  return { address, netmask, family: 'IPv4', mac: '00:00:00:00:00:00', internal, cidr: null };
 }
 
 const table = {
-  lo: [v4('127.0.0.1', '255.0.0.0')],
+  lo: [v4('127.0.0.1', '255.0.0.0', true)],
   eth0: [v4('192.168.1.77', '255.255.255.0'), v4('172.16.9.5', '255.255.240.0')],
   tun0: [v4('10.9.9.9', '255.255.255.255')],
 };
@@ -29,6 +29,9 @@ test('the interface holding the address is found, loopback by default, a LAN add
     address: '172.16.9.5',
     broadcast: '172.16.15.255',
   });
+  // Loopback answers for its whole subnet; another interface only for the addresses it holds.
+  assert.equal(lanInterfaceOf('127.0.0.2', table), { name: 'lo', address: '127.0.0.2', broadcast: '127.255.255.255' });
+  assert.match((lanInterfaceOf('192.168.1.78', table) as { problem: string }).problem, /not an address of any/);
 });
 
 test('a wildcard, IPv6, unknown or /32 address gets a sentence, not an interface', () => {
