@@ -233,15 +233,21 @@ export class Mesh {
 
   /**
    * Starts a headless peer; resolves once it is ready (or returns it unready when `waitReady` is false). `wrap`
-   * prefixes the command, e.g. `['ip', 'netns', 'exec', NS]` to run it on another (namespaced) host.
+   * prefixes the command, e.g. `['ip', 'netns', 'exec', NS]` to run it on another (namespaced) host. `discover`:
+   * no `--server`, so the peer finds the metadata server by its announcements.
    */
-  async startPeer(name: string, extra: string[] = [], waitReady = true, wrap: string[] = []): Promise<PeerProcess> {
+  async startPeer(
+    name: string,
+    extra: string[] = [],
+    waitReady = true,
+    wrap: string[] = [],
+    { discover = false } = {},
+  ): Promise<PeerProcess> {
     const argv = [
       process.execPath,
       PEER_BIN,
       name,
-      '--server',
-      this.serverAddress,
+      ...(discover ? [] : ['--server', this.serverAddress]),
       '--dir',
       this.dirOf(name),
       '--headless',

@@ -5,6 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadMeshKey } from '../common/mesh-key.js';
+import { DISCOVERY_PORT_ENV } from '../common/discovery-socket.js';
+
+/**
+ * Every process a test run starts announces and looks for servers on this run's own UDP discovery port, never the
+ * well-known one (common/discovery-socket.ts): parallel runs do not hear each other's metadata servers.
+ */
+process.env[DISCOVERY_PORT_ENV] ||= String(40_000 + Math.floor(Math.random() * 20_000));
 
 /** The compiled metadata-server command (tests and benches run from dist/). */
 export const MAIN_JS = fileURLToPath(new URL('../metadata-server/main.js', import.meta.url));

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { DISCOVERY_PORT, DISCOVERY_PORT_ENV, discoveryPortOf } from '../common/discovery-socket.js';
 import { P2pError } from '../common/errors.js';
 import { DEFAULT_STATE_DIR, defaultKeyFile } from '../common/mesh-key.js';
 import {
@@ -22,6 +23,9 @@ export type CliCommand =
       stateDir: string;
       /** `--trust`: the names to trust from now on (replacing those remembered); absent: keep them. */
       trust?: string[];
+      /** Announce on the LAN (metadata-server/announcer.ts) unless `--no-announce`, on this UDP port. */
+      announce: boolean;
+      discoveryPort: number;
     }
   /** `metadata-server forget NAME [--state DIR]`: free a remembered name (docs/SECURITY.md "Identities"). */
   | { kind: 'forget'; name: string; stateDir: string };
@@ -50,6 +54,10 @@ Options:
   --open                   no mesh key: an open mesh on plain TCP (every peer then runs --open too)
   --trust NAME[,NAME...]   trust these peers: every file they share becomes a trusted file. Remembered in the
                            state folder; --trust again replaces the list, --trust "" empties it
+  --no-announce            do not announce this server on the LAN (peers then need --server). By default it
+                           announces its address, signed, on the interface of --host only (127.0.0.1: this
+                           machine only), so peers started without --server find it
+  --discovery-port N       UDP port of the announcements (default ${DISCOVERY_PORT}, or $${DISCOVERY_PORT_ENV})
 
   forget NAME              free a remembered name, so that a peer with another identity may take it (the
                            server need not be stopped)
@@ -81,6 +89,8 @@ export function parseCliOptions(argv: string[]): CliCommand {
         'key-file': { type: 'string' },
         open: { type: 'boolean' },
         trust: { type: 'string' },
+        'no-announce': { type: 'boolean' },
+        'discovery-port': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -144,7 +154,10 @@ export function parseCliOptions(argv: string[]): CliCommand {
       ? String(values['key-file'])
       : defaultKeyFile(stateDir);
   const trust = values.trust === undefined ? undefined : parseTrust(String(values.trust));
-  return { kind: 'run', options, keyFile, stateDir, ...(trust ? { trust } : {}) };
+  const port = values['discovery-port'];
+  const discoveryPort = discoveryPortOf(port === undefined ? undefined : String(port));
+  const announce = !values['no-announce'];
+  return { kind: 'run', options, keyFile, stateDir, ...(trust ? { trust } : {}), announce, discoveryPort };
 }
 
 /** `--trust a,b`: peer names, comma-separated; empty trusts nobody. */

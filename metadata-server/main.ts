@@ -14,6 +14,7 @@ import { SigningKey } from '../common/signing-key.js';
 import { releaseVanishedTerminal } from '../common/vanished-terminal.js';
 import { HELP, parseCliOptions, type CliCommand } from './cli-options.js';
 import { DEFAULT_HOST, DEFAULT_PORT, formatListeningLine, MetadataServer } from './metadata-server.js';
+import { Announcer } from './announcer.js';
 import { CustodyDesk } from './custody-desk.js';
 import { NameBook } from './name-book.js';
 import { TrustBook } from './trust-book.js';
@@ -115,11 +116,13 @@ async function main(): Promise<void> {
     /* a read-only state folder still serves */
   }
   const server = new MetadataServer({ ...options, mesh, identity, names, trust, custody, log: say });
+  let announcer: Announcer | undefined;
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
     say(`${signal}: stopping`);
+    announcer?.stop();
     server.stop().then(
       () => {
         releaseVanishedTerminal();
@@ -133,7 +136,14 @@ async function main(): Promise<void> {
   // Its terminal was closed: stop the same way (peers are told), rather than die without a word.
   process.on('SIGHUP', () => shutdown('SIGHUP'));
   try {
-    say(formatListeningLine(await server.start()));
+    const listening = await server.start();
+    say(formatListeningLine(listening));
+    // docs/CONTRACT.md "Mirror, discovery and bandwidth": peers without --server find it by its announcements.
+    const meshKey = mesh.keyed ? mesh.key : undefined;
+    const { discoveryPort, announce } = command;
+    if (!announce) say('not announcing on the LAN (--no-announce): peers need --server');
+    else if (!stopping) announcer = new Announcer({ listening, identity, meshKey, discoveryPort, log: say });
+    await announcer?.start();
   } catch (err) {
     if (stopping) return; // a signal arrived while starting: shutdown() exits 0
     await server.stop().catch(() => {});

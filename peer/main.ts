@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { describeError, isClosedOutput, P2pError } from '../common/errors.js';
 import { parseHostPort } from '../common/host-port.js';
+import { discoveryPortOf, DISCOVERY_PORT, DISCOVERY_PORT_ENV } from '../common/discovery-socket.js';
 import { defaultKeyFile, loadMeshKey, MESH_KEY_ENV, MeshKeyError } from '../common/mesh-key.js';
 import { keyedMesh, OPEN_MESH, type MeshMode } from '../common/mesh-tls.js';
 import { canonicalName } from '../common/peer-name.js';
@@ -20,10 +21,12 @@ import { Peer } from './peer.js';
 
 const USAGE = `usage: peer NAME [--server HOST:PORT] [--host ADDR] [--dir DIR] [--downloads DIR] [--headless]
                 [--verbose] [--exit-when-done] [--hops N] [--query-timeout MS] [--key-file FILE | --open]
-                [--trusted-only] [--backup]
+                [--trusted-only] [--backup] [--discovery-port N]
 
   NAME                 1–32 letters, digits, - or _ (case-insensitive), e.g. s1
-  --server HOST:PORT   metadata server (default 127.0.0.1:7000)
+  --server HOST:PORT   metadata server. Without it: 127.0.0.1:7000, and at the same time the server's announcements
+                       on the LAN of --host (a peer on another machine passes only --host, its LAN address)
+  --discovery-port N   UDP port of those announcements (default ${DISCOVERY_PORT}, or $${DISCOVERY_PORT_ENV})
   --host ADDR          address to bind and advertise (default 127.0.0.1; on a LAN, this machine's LAN address)
   --dir DIR            the peer's folder: shared/, Downloads/ (default peers/NAME)
   --downloads DIR      put downloads in DIR instead of the folder's Downloads/ (created if missing; served too)
@@ -56,6 +59,9 @@ function ignoreClosedTerminal(err: NodeJS.ErrnoException): void {
   if (isClosedOutput(err)) return;
   throw err;
 }
+
+/** Dialled when no `--server` is given (docs/CONTRACT.md "Commands"), while discovery looks elsewhere. */
+const DEFAULT_SERVER = '127.0.0.1:7000';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -95,7 +101,8 @@ async function main(): Promise<void> {
     parsed = parseArgs({
       allowPositionals: true,
       options: {
-        server: { type: 'string', default: '127.0.0.1:7000' },
+        server: { type: 'string' },
+        'discovery-port': { type: 'string' },
         host: { type: 'string', default: '127.0.0.1' },
         dir: { type: 'string' },
         downloads: { type: 'string' },
@@ -132,9 +139,13 @@ async function main(): Promise<void> {
     fail('--query-timeout must be a whole number of milliseconds, at least 100');
   let name: string;
   let server;
+  let discover: { port: number } | undefined;
   try {
     name = canonicalName(positionals[0]!);
-    server = parseHostPort(values.server!, '--server');
+    server = parseHostPort(values.server ?? DEFAULT_SERVER, '--server');
+    // docs/CONTRACT.md "Mirror, discovery and bandwidth": --server always wins; without it, discovery too.
+    const port = discoveryPortOf(values['discovery-port']);
+    if (values.server === undefined) discover = { port };
   } catch (err) {
     fail(err instanceof P2pError ? err.message : describeError(err));
   }
@@ -154,6 +165,7 @@ async function main(): Promise<void> {
     dir,
     ...(values.downloads === undefined ? {} : { downloadsDir: values.downloads }),
     server,
+    ...(discover ? { serverLink: { discover: { ...discover, mesh } } } : {}),
     mesh,
     ...(keyFile === undefined ? {} : { keyFile }),
     host: values.host!,
@@ -171,7 +183,7 @@ async function main(): Promise<void> {
     try {
       const dashboard = runDashboard(peer, {
         logFile: join(peer.folders.state, 'peer.log'),
-        serverAddress: values.server!,
+        serverAddress: values.server ?? DEFAULT_SERVER,
         version: version(),
       });
       detach = () => dashboard.destroy();

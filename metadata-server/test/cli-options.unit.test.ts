@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { discoveryPortOf } from '../../common/discovery-socket.js';
 import { P2pError } from '../../common/errors.js';
 import { parseCliOptions } from '../cli-options.js';
 import { defaultPeerPorts } from '../metadata-server.js';
@@ -22,6 +23,8 @@ test('no arguments means every default', () => {
     options: {},
     keyFile: join('.meshshare', 'mesh.key'),
     stateDir: '.meshshare',
+    announce: true,
+    discoveryPort: discoveryPortOf(undefined),
   });
 });
 
@@ -31,6 +34,8 @@ test('the mesh key: --state moves the default key file, --key-file names it, --o
     options: {},
     keyFile,
     stateDir,
+    announce: true,
+    discoveryPort: discoveryPortOf(undefined),
   });
   assert.equal(parseCliOptions(['--state', 'st']), run(join('st', 'mesh.key'), 'st'));
   assert.equal(parseCliOptions(['--key-file', 'k/m.key']), run('k/m.key'));
@@ -64,6 +69,9 @@ test('parses every option', () => {
     'line',
     '--heartbeat-timeout',
     '250',
+    '--no-announce',
+    '--discovery-port',
+    '47070',
   ]);
   assert.equal(parsed, {
     kind: 'run',
@@ -78,6 +86,8 @@ test('parses every option', () => {
     },
     keyFile: join('.meshshare', 'mesh.key'),
     stateDir: '.meshshare',
+    announce: false,
+    discoveryPort: 47070,
   });
   assert.equal(parseCliOptions(['--help']), { kind: 'help' });
   assert.equal(parseCliOptions(['--port', '1', '--version']), { kind: 'version' });
@@ -94,6 +104,8 @@ test('bad arguments are refused with a sentence saying what to do', () => {
   assert.match(badArgs(['--peer-ports', '40000-40004']), /holds 5 ports but --max-peers is 10/);
   assert.match(badArgs(['--topology', 'star']), /use mesh or line/);
   assert.match(badArgs(['stray']), /takes only options/);
+  assert.match(badArgs(['--discovery-port', '70000']), /--discovery-port must be a UDP port from 1 to 65535/);
+  assert.match(badArgs(['--no-announce=yes']), /--no-announce takes no value/);
 });
 
 test('default peer ports are the 1000 above the server port, shifted down near 65535', () => {

@@ -45,6 +45,8 @@ export type PeerEventBody =
       peers?: number;
       retryInMs?: number;
       message?: string;
+      /** `discovery`: the address came from the server's announcement (peer/mesh/server-finder.ts). */
+      via?: 'discovery';
     }
   | { event: 'query-sent'; query: string; download: string; file: string; hops: number; neighbours: number }
   | {

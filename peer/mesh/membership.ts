@@ -44,13 +44,17 @@ export class Membership {
     private readonly neighbours: NeighbourSet,
     private readonly hooks: MembershipHooks,
   ) {
-    server.on('state', (state, detail) => ctx.emit({ event: 'server', state, address: server.display, ...detail }));
+    server.on('state', (state, detail) => {
+      const via = server.via ? { via: server.via } : {};
+      ctx.emit({ event: 'server', state, address: server.display, ...via, ...detail });
+    });
     server.on('welcome', (body, rejoin) => void this.onWelcome(body.port, body.referrals, rejoin));
     server.on('refused', (code, reason, first, local) => {
       ctx.emit({ event: 'error', message: local ? reason : `the metadata server refused this peer: ${reason}` });
       if (first) hooks.refused(code);
     });
     server.on('link', (refs) => this.repair(refs));
+    server.on('log', (message, level) => ctx.log(message, level));
     server.on('stop', (reason) => hooks.stopAsked(reason));
     neighbours.on('up', () => server.reportNeighbours());
     neighbours.on('down', () => server.reportNeighbours());

@@ -3,7 +3,7 @@ import { nanoid } from 'nanoid';
 import type { Channel } from '../../common/channel.js';
 import { P2pError, describeError } from '../../common/errors.js';
 import { formatHostPort, type HostPort } from '../../common/host-port.js';
-import { MeshHandshakeError } from '../../common/mesh-tls.js';
+import { MeshHandshakeError, type MeshMode } from '../../common/mesh-tls.js';
 import { RetryTimer } from '../../common/retry-timer.js';
 import type { Tagged } from '../../common/message-table.js';
 import {
@@ -15,6 +15,7 @@ import {
 } from '../../common/wire/server-messages.js';
 import type { PeerInfo, PeerRef } from '../../common/wire/shapes.js';
 import type { Dialer } from '../transport/transport.js';
+import { ServerFinder } from './server-finder.js';
 
 export interface ServerLinkOptions {
   /** How often to tell the server we are alive. Default 1000 ms. */
@@ -37,7 +38,12 @@ export interface ServerLinkOptions {
    * The server's identity as first met (peer/files/server-pin.ts): a server proving another key is refused.
    * Default: any server is accepted (parts tested on their own).
    */
-  serverPin?: { check(publicKey: Buffer, server: string): string | undefined };
+  serverPin?: { check(publicKey: Buffer, server: string): string | undefined; readonly key?: Buffer | undefined };
+  /**
+   * No `--server` was given: also look for the server's announcements (./server-finder.ts) on this UDP port, with
+   * this mesh mode, on the interface of the peer's own address. Default: no discovery (`--server` always wins).
+   */
+  discover?: { port: number; mesh: MeshMode };
   /** Bytes free where this peer keeps files, told with each heartbeat (custody plans: metadata-server/custody-desk.ts). */
   room?: () => number | undefined;
 }
@@ -76,6 +82,8 @@ export interface ServerLinkEvents {
   stop: (reason: string) => void;
   /** The server's signed trust list (peer/trust/trust-list.ts verifies it). */
   trust: (signed: ServerMessages['trust']) => void;
+  /** A line for the peer's log: discovery found the server, or is still looking (./server-finder.ts). */
+  log: (message: string, level: 'info' | 'warn') => void;
 }
 
 /**
@@ -86,15 +94,22 @@ export interface ServerLinkEvents {
 export class ServerLink extends EventEmitter<ServerLinkEvents> {
   private channel: Channel<ServerMessages> | undefined;
   private readonly retry: RetryTimer;
+  private finder: ServerFinder | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   private joinedOnce = false;
   private live = false;
   private stopped = false;
   private readonly pending = new Map<string, (answer: unknown) => void>();
   private lastIndex: IndexedFile[] | undefined;
+  /** Numbers dials: a dial overtaken by `retarget` is dropped when it completes. */
+  private attempt = 0;
+  /** Where the dial in flight goes, if one is. */
+  private dialing: HostPort | undefined;
+  /** How the address was learnt: `discovery` once retargeted by peer/mesh/server-finder.ts. */
+  via: 'discovery' | undefined;
 
   constructor(
-    readonly address: HostPort,
+    private address: HostPort,
     private readonly transport: Dialer,
     private readonly joinInfo: () => JoinInfo,
     private readonly neighbours: () => string[],
@@ -110,6 +125,31 @@ export class ServerLink extends EventEmitter<ServerLinkEvents> {
 
   start(): void {
     this.connect();
+    const { discover, serverPin } = this.options;
+    if (!discover || this.finder) return;
+    const link = {
+      display: () => this.display,
+      retarget: (address: HostPort) => this.retarget(address, 'discovery'),
+      log: (message: string, level: 'info' | 'warn') => this.emit('log', message, level),
+    };
+    const finder = new ServerFinder(link, { ...discover, host: this.joinInfo().host, pin: () => serverPin?.key });
+    this.on('state', (state) => (state === 'connected' ? finder.pause() : state !== 'connecting' && finder.look()));
+    this.finder = finder;
+    void finder.start();
+  }
+
+  /**
+   * The metadata server announced itself at `address` (peer/mesh/server-finder.ts): unless a connection to a
+   * server is up (joined, or joining), dial it now, and retry there from now on. Returns whether it dials.
+   */
+  retarget(address: HostPort, via: 'discovery'): boolean {
+    if (this.stopped || this.channel) return false;
+    if (this.dialing && formatHostPort(this.dialing) === formatHostPort(address)) return false;
+    this.address = { host: address.host, port: address.port };
+    this.via = via;
+    this.retry.reset();
+    this.connect();
+    return true;
   }
 
   /** Tells the server we listen on `port` and have linked to our referrals; the slot becomes live. */
@@ -197,6 +237,7 @@ export class ServerLink extends EventEmitter<ServerLinkEvents> {
     this.stopped = true;
     this.live = false;
     this.retry.stop();
+    this.finder?.stop();
     clearInterval(this.heartbeat);
     this.channel?.end();
     for (const resolve of this.pending.values()) resolve(undefined);
@@ -208,15 +249,18 @@ export class ServerLink extends EventEmitter<ServerLinkEvents> {
     this.emit('state', 'connecting', {});
     const timeoutMs = this.options.timeoutMs ?? 3000;
     const deadAfterMs = this.options.deadAfterMs ?? 5000;
+    const attempt = ++this.attempt;
+    this.dialing = this.address;
     this.transport
       .dial(this.address, serverMessages, {
         connectTimeoutMs: timeoutMs,
         idleTimeoutMs: Math.max(timeoutMs, deadAfterMs),
       })
       .then(
-        (channel) => this.attach(channel),
-        (err: unknown) => this.closed(undefined, err instanceof Error ? err : undefined),
-      );
+        (channel) => (attempt === this.attempt ? this.attach(channel) : channel.destroy()),
+        (err: unknown) => attempt === this.attempt && this.closed(undefined, err instanceof Error ? err : undefined),
+      )
+      .finally(() => attempt === this.attempt && (this.dialing = undefined));
   }
 
   private attach(channel: Channel<ServerMessages>): void {
