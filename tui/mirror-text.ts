@@ -91,10 +91,29 @@ export function mirrorPanelLines(
     return [...rows.slice(0, height - 1), styled([[more, 'gray-fg']], width, unicode)];
   }
   if (height === rows.length) return rows;
+  // Rows to spare (one kept for the footer) go to details under the owners, in order: a sync's bytes, why offline.
+  let spare = height - rows.length - 1;
+  const out: string[] = [];
+  v.owners.forEach((o, i) => {
+    out.push(rows[i]!);
+    const detail = spare > 0 ? panelDetail(o, nameWidth) : null;
+    if (detail === null) return;
+    out.push(styled([[detail, 'gray-fg']], width, unicode));
+    spare -= 1;
+  });
   const all = totals(v);
   const held = `${plural(all.files, 'file')}, ${formatBytes(all.bytes)}`;
   const footer = [`Mirror/ holds ${held} · type mirror for details`, `${held} · type mirror`, 'type mirror'];
-  return [...rows, styled([[footer.find((f) => textWidth(f) <= width) ?? '', 'gray-fg']], width, unicode)];
+  return [...out, styled([[footer.find((f) => textWidth(f) <= width) ?? '', 'gray-fg']], width, unicode)];
+}
+
+/** A second line under an owner, when the panel has room: a sync's bytes and how far behind, why it is offline. */
+function panelDetail(o: MirrorOwnerStatus, nameWidth: number): string | null {
+  const indent = ' '.repeat(nameWidth + 1);
+  if (o.state === 'syncing')
+    return `${indent}${formatBytes(o.done.bytes)} of ${formatBytes(o.total.bytes)} · ${plural(o.behind, 'file')} behind`;
+  if (o.state === 'offline' && o.problem) return `${indent}${o.problem}`;
+  return null;
 }
 
 function panelRow(o: MirrorOwnerStatus, nameWidth: number, width: number, now: number, unicode: boolean): string {

@@ -95,7 +95,9 @@ it('at 120x40 the Mirror panel shows what each owner holds and when it last chan
   await withMirror(120, 40, async ({ tmux }) => {
     let screen = await tmux.waitFor(/s3 █+░+ [\d,]+\/1,200 files/, 5_000);
     rowWith(screen, 's2 ✓ in sync 3 files 40 KB · 1');
-    screen = await tmux.waitFor(/s4 offline · 2 files behind · 10m\d\ds ago/, 6_000);
+    // Rows to spare: the sync's bytes under its bar, and later why s4 is offline.
+    assert.match(screen, /│s3 █+░+ [\d,]+\/1,200 files *│.*\n│ {3}[\d.]+ [KMG]?B of 9\.4 GB · [\d,]+ files behind *│/);
+    screen = await tmux.waitFor(/s4 offline · 2 files behind · 10m\d\ds ago *│.*\n│ {3}s4 left the mesh/, 6_000);
     screen = await tmux.waitFor(/s3 ✓ in sync 1,200 files 9\.4 GB · /, 10_000);
     rowWith(screen, 's5 ✗ refused: its shared/ holds names that di');
     rowWith(screen, '1,243 files, 9.4 GB · type mirror');
