@@ -22,8 +22,8 @@ export function lastChangeText(t: number | null, now: number): string {
 
 /** How far the current sync round is, as a fraction of its bytes (of its files when it has no bytes to move). */
 export function syncFraction(o: MirrorOwnerStatus): number {
-  if (o.total.bytes > 0) return o.done.bytes / o.total.bytes;
-  return o.total.files > 0 ? o.done.files / o.total.files : 1;
+  const f = o.total.bytes > 0 ? o.done.bytes / o.total.bytes : o.total.files > 0 ? o.done.files / o.total.files : 1;
+  return Number.isFinite(f) ? Math.min(1, Math.max(0, f)) : 0;
 }
 
 /** `400 of 1,200 files · 1.2 GB of 3.6 GB` */

@@ -12,7 +12,7 @@ import {
   MirrorLines,
 } from '../feeders/mirror-lines.js';
 import { computeLayout } from '../layout.js';
-import { mirrorPanelLines, mirrorViewLines, mirrorViewRows } from '../mirror-text.js';
+import { mirrorPanelLines, mirrorViewLines, mirrorViewRows, stateText, syncFraction } from '../mirror-text.js';
 import { headerLine } from '../panel-text.js';
 import { ScrollState } from '../scroll-state.js';
 import { Scrolling } from '../scrolling.js';
@@ -155,6 +155,23 @@ test('the mirror view: a header, a table of every owner, a bar under a syncing o
     assert.is(rows[rows.length - 1], 'Esc closes');
     assert.is(mirrorViewRows(VIEW), 10);
   }
+});
+
+test('a sync round reported past its total, or with nothing to move, shows between 0 and 100%', () => {
+  const over = { ...SYNCING, done: { files: 1_300, bytes: SYNCING.total.bytes * 2 } };
+  const empty = { ...SYNCING, total: { files: 0, bytes: 0 }, done: { files: 0, bytes: 0 } };
+  assert.equal([syncFraction(over), syncFraction(empty)], [1, 1]);
+  assert.ok(Math.abs(syncFraction(SYNCING) - 1 / 3) < 1e-6);
+  assert.is(stateText(over, true), 'syncing 100%');
+});
+
+test('names from the network show as typed: no tag recolours a panel, no control character reaches the terminal', () => {
+  const hostile = owner('{red-fg}x\u001b[2J', { state: 'refused', problem: '{bold}bad\u0007' });
+  const view: MirrorView = { active: true, owners: [hostile], updatedAt: NOW };
+  const panel = mirrorPanelLines(view, 46, 3, NOW, true);
+  const table = mirrorViewLines(view, 78, 8, NOW, true, new ScrollState('top'));
+  for (const row of [...panel, ...table]) assert.not.match(row, /\{red-fg\}x|\{bold\}bad|[\u0000-\u001f]/, row);
+  assert.match(untag(panel[0]!), /^\{red-fg\}x\?\[2J ✗ refused: \{bold\}bad\?/);
 });
 
 test('a mirror view longer than its room scrolls under its header, and its footer says which rows show', () => {
