@@ -3,6 +3,8 @@ import type { Described } from './file-table.js';
 
 /** The first changes of a burst from one owner get a line each; the rest are counted and summed up. */
 export const MIRROR_FIRST_LINES = 5;
+/** Changes given a line each, all owners together, within one second (many owners syncing at once). */
+export const MIRROR_LINES_PER_SECOND = 10;
 /** Conflicts get a line each (each moved a local edit aside), up to this many in one burst. */
 export const MIRROR_MAX_CONFLICT_LINES = 20;
 /** A burst ends when its owner has sent no change for this long: its summary is logged then. */
@@ -20,6 +22,8 @@ interface Burst {
   /** Lines given so far in this burst, and conflicts among them. */
   lines: number;
   conflictLines: number;
+  /** A line or a summary was given: the next summary counts `more`. */
+  said: boolean;
   /** Changes counted (not given a line) since `since`. */
   counted: Record<MirrorAction, number>;
 }
@@ -29,11 +33,14 @@ const noneCounted = (): Record<MirrorAction, number> => ({ added: 0, changed: 0,
 /**
  * The log's lines for a mirror peer's changes (`mirror` events): `+ s2/docs/a.txt`, `~ … changed`, `- … deleted`,
  * `! conflict on …: kept your edit as …`. A sync of thousands of files must not flood the log: per owner, the first
- * few changes of a burst get a line each and the rest are summed up (`mirrored 397 more from s2: 380 added, …`) when
+ * few changes of a burst get a line each (and at most 10 a second for all owners together) and the rest are summed up (`mirrored 397 more from s2: 380 added, …`) when
  * the owner falls quiet, or every 10 s while it goes on. Pure: `lines` for each event, `tick` with the clock.
  */
 export class MirrorLines {
   private readonly bursts = new Map<string, Burst>();
+  /** Lines given to changes (not conflicts) in the second that began at `windowStart`, all owners together. */
+  private windowStart = -Infinity;
+  private windowLines = 0;
 
   /** The lines to log now for `e` (none when it is only counted). */
   lines(e: MirrorEvent): Described[] {
@@ -41,20 +48,30 @@ export class MirrorLines {
     let burst = this.bursts.get(e.owner);
     if (!burst || e.t - burst.last >= MIRROR_QUIET_MS) {
       // The owner's last burst ended without a tick since: its summary comes first.
-      const summary = burst && summaryLine(e.owner, burst.counted);
+      const summary = burst && summaryLine(e.owner, burst);
       if (summary) out.push(summary);
-      burst = { since: e.t, last: e.t, lines: 0, conflictLines: 0, counted: noneCounted() };
+      burst = { since: e.t, last: e.t, lines: 0, conflictLines: 0, said: false, counted: noneCounted() };
       this.bursts.set(e.owner, burst);
     }
     burst.last = Math.max(burst.last, e.t);
     const conflict = e.action === 'conflict';
-    const room = conflict ? burst.conflictLines < MIRROR_MAX_CONFLICT_LINES : burst.lines < MIRROR_FIRST_LINES;
+    if (e.t - this.windowStart >= 1000) {
+      this.windowStart = e.t;
+      this.windowLines = 0;
+    }
+    const room = conflict
+      ? burst.conflictLines < MIRROR_MAX_CONFLICT_LINES
+      : burst.lines < MIRROR_FIRST_LINES && this.windowLines < MIRROR_LINES_PER_SECOND;
     if (!room) {
       burst.counted[e.action] += 1;
       return out;
     }
+    burst.said = true;
     if (conflict) burst.conflictLines += 1;
-    else burst.lines += 1;
+    else {
+      burst.lines += 1;
+      this.windowLines += 1;
+    }
     out.push(changeLine(e));
     return out;
   }
@@ -65,12 +82,13 @@ export class MirrorLines {
     for (const [owner, burst] of this.bursts) {
       const ended = now - burst.last >= MIRROR_QUIET_MS;
       if (!ended && now - burst.since < MIRROR_SUMMARY_EVERY_MS) continue;
-      const summary = summaryLine(owner, burst.counted);
+      const summary = summaryLine(owner, burst);
       if (summary) out.push(summary);
       if (ended) this.bursts.delete(owner);
       else {
         burst.since = now;
         burst.counted = noneCounted();
+        burst.said = burst.said || summary !== null;
       }
     }
     return out;
@@ -101,7 +119,7 @@ function keptAs(e: MirrorEvent): string {
   return `kept your edit as Mirror/${e.owner}/${kept}`;
 }
 
-function summaryLine(owner: string, counted: Record<MirrorAction, number>): Described | null {
+function summaryLine(owner: string, { counted, said }: Burst): Described | null {
   const total = counted.added + counted.changed + counted.deleted + counted.conflict;
   if (total === 0) return null;
   const parts = [
@@ -114,6 +132,6 @@ function summaryLine(owner: string, counted: Record<MirrorAction, number>): Desc
   ].filter(Boolean);
   return [
     counted.conflict ? 'warn' : 'ok',
-    `mirrored ${total.toLocaleString('en-US')} more from ${owner}: ${parts.join(', ')}`,
+    `mirrored ${total.toLocaleString('en-US')}${said ? ' more' : ''} from ${owner}: ${parts.join(', ')}`,
   ];
 }

@@ -6,6 +6,7 @@ import { LogFeeder } from '../feeders/log-feeder.js';
 import { MirrorFeeder, type MirrorView } from '../feeders/mirror-feeder.js';
 import {
   MIRROR_FIRST_LINES,
+  MIRROR_LINES_PER_SECOND,
   MIRROR_MAX_CONFLICT_LINES,
   MIRROR_QUIET_MS,
   MIRROR_SUMMARY_EVERY_MS,
@@ -271,6 +272,21 @@ test('10,000 changes in one second make a handful of log lines, summed up every 
     'mirrored 1,000 more from s3: 1,000 added',
     'mirrored 400 more from s3: 400 added',
   ]);
+});
+
+test('many owners syncing at once share a budget of lines a second; each one’s rest is summed up', () => {
+  const mirror = new MirrorLines();
+  let shown = 0;
+  for (let o = 0; o < 8; o += 1)
+    for (let i = 0; i < 50; i += 1)
+      shown += mirror.lines(
+        at(NOW + i, { event: 'mirror', owner: `p${o}`, path: `f${i}`, action: 'added' }) as never,
+      ).length;
+  assert.is(shown, MIRROR_LINES_PER_SECOND);
+  const summaries = mirror.tick(NOW + 60 + MIRROR_QUIET_MS).map((d) => d[1]);
+  assert.is(summaries.length, 8);
+  assert.is(summaries[0], 'mirrored 45 more from p0: 45 added');
+  assert.is(summaries[7], 'mirrored 50 from p7: 50 added', 'none of p7’s changes had a line');
 });
 
 test('conflicts get a line each up to a bound; the others are counted in the summary', () => {
