@@ -73,7 +73,8 @@ function totals(v: MirrorView): MirrorOwnerStatus {
 /**
  * The Mirror panel: one line per owner (name, then its state with the facts that fit: a syncing owner's bar and
  * files done, an in-sync owner's files held and last change, an offline one's files behind, a refusal's reason), a
- * `+N more` line when they do not all fit, and with a row to spare, a line saying what `mirror` shows.
+ * `+N more` line when they do not all fit; with a row to spare, a line saying what `Mirror/` holds and that `mirror`
+ * shows more, and with more rows, a second line under a syncing owner (its bytes) or an offline one (its reason).
  */
 export function mirrorPanelLines(
   v: MirrorView,
