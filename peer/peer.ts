@@ -10,6 +10,7 @@ import { Hasher } from './content/hasher.js';
 import { PartialFiles } from './content/partial-file.js';
 import { CommandGate, notJoinedYet } from './control/command-gate.js';
 import { COMMAND_HELP, parseCommand } from './control/command-parser.js';
+import { MirrorAnswer } from './control/mirror-answer.js';
 import { caused, type PeerEvent, type PeerEventBody, type PeerEventReport } from './control/peer-events.js';
 import type { PeerHandle } from './control/peer-handle.js';
 import { AddressBook } from './files/address-book.js';
@@ -88,6 +89,7 @@ export class Peer implements PeerHandle {
   /** Process exit code once stopped: 0 graceful, 2 refused join, 1 failure (docs/CONTRACT.md "Exit codes"). */
   exitCode = 0;
   private readonly bus = new EventEmitter<{ event: (e: PeerEvent) => void }>();
+  private readonly mirrorAnswer = new MirrorAnswer((listener) => this.subscribe(listener));
   private readonly ctx: PeerContext;
   private readonly hasher = new Hasher();
   private readonly catalog: FileCatalog;
@@ -122,7 +124,6 @@ export class Peer implements PeerHandle {
   );
   /** The metadata server link's last state, for telling a user why a command waits. */
   private serverState: { state: string; address: string } | undefined;
-
   constructor(options: PeerOptions) {
     this.name = options.name;
     this.host = options.host ?? '127.0.0.1';
@@ -264,7 +265,8 @@ export class Peer implements PeerHandle {
       case 'invalid':
         return reply({ event: 'error', message: parsed.message });
       case 'help':
-        return reply({ event: 'help', commands: COMMAND_HELP });
+      case 'mirror':
+        return reply(parsed.kind === 'help' ? { event: 'help', commands: COMMAND_HELP } : this.mirrorAnswer.answer());
       case 'topo':
         return this.topology.request(cmd);
       case 'stop':
@@ -361,12 +363,10 @@ export class Peer implements PeerHandle {
       this.catalog.refresh();
     });
     this.downloads.on('log', (message, level) => this.ctx.log(message, level));
-
     this.listener.on('hello', (channel, hello) => this.neighbours.accept(channel, hello));
     this.listener.on('offer', (channel, offer) => this.downloads.onOffer(channel, offer));
     this.listener.on('fetch', (channel, fetch) => void this.uploads.onFetch(channel, fetch));
     this.listener.on('rejected', (remote, why) => this.ctx.log(`closed a connection from ${remote}: ${why}`, 'warn'));
-
     this.neighbours.on('up', (link) => this.emit({ event: 'neighbour-up', ...link.ref }));
     this.neighbours.on('down', (name, reason) => this.emit({ event: 'neighbour-down', name, reason }));
     this.neighbours.on('failed', (target, reason) => this.ctx.log(`could not link to ${target}: ${reason}`, 'warn'));

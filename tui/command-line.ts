@@ -43,6 +43,7 @@ export const COMMAND_WORDS: readonly string[] = [
   'files',
   'partials',
   'trusted',
+  'mirror',
   'secure-get ',
   'cancel ',
   'seeding',

@@ -6,6 +6,7 @@ import type { Feeder } from './feeders/feeder.js';
 import { FilesFeeder } from './feeders/files-feeder.js';
 import { HeaderFeeder } from './feeders/header-feeder.js';
 import { LogFeeder, type LogLine } from './feeders/log-feeder.js';
+import { MirrorFeeder } from './feeders/mirror-feeder.js';
 import { NamesFeeder } from './feeders/names-feeder.js';
 import { NeighboursFeeder } from './feeders/neighbours-feeder.js';
 import { StatusFeeder } from './feeders/status-feeder.js';
@@ -68,6 +69,7 @@ class Dashboard {
   private readonly topology: TopologyFeeder;
   private readonly neighbours = new NeighboursFeeder();
   private readonly files = new FilesFeeder();
+  private readonly mirror = new MirrorFeeder();
   private readonly transfers = new TransfersFeeder();
   private readonly throughput = new ThroughputFeeder();
   private readonly log = new LogFeeder({ maxLines: LOG_SCROLLBACK });
@@ -92,6 +94,8 @@ class Dashboard {
   private readonly renderIntervalMs: number;
   private renders = 0;
   private statusRows = 1;
+  /** The layout has the Mirror panel (the peer mirrors). */
+  private laidOutMirror = false;
   private events = 0;
   /** Where the log and the open view are scrolled to; which view (TOPO, a long answer) is open over the panels. */
   private readonly scrolling = new Scrolling();
@@ -117,6 +121,7 @@ class Dashboard {
       this.topology,
       this.neighbours,
       this.files,
+      this.mirror,
       this.transfers,
       this.throughput,
       this.log,
@@ -293,9 +298,9 @@ class Dashboard {
    * in a view that fits the screen when the log panel cannot show it whole. Each line has one answer.
    */
   private onAnswer(kind: string, cmd: number): void {
-    if (kind === 'topology') {
+    if (kind === 'topology' || kind === 'mirror-status') {
       this.ownCommands.delete(cmd);
-      this.scrolling.open({ kind: 'topology' });
+      this.scrolling.open({ kind: kind === 'topology' ? 'topology' : 'mirror' });
       this.placeOverlay();
       return;
     }
@@ -319,13 +324,15 @@ class Dashboard {
   }
 
   private relayout(): void {
-    this.rects = computeLayoutWithStatus(this.screen.width as number, this.screen.height as number, this.statusRows);
+    this.laidOutMirror = this.mirror.active;
+    const [width, height] = [this.screen.width as number, this.screen.height as number];
+    this.rects = computeLayoutWithStatus(width, height, this.statusRows, this.laidOutMirror);
     this.placeOverlay();
   }
 
-  /** Places every widget, the open view in front. */
+  /** Places every widget, the open view in front (the mirror view as tall as its rows, which change with owners). */
   private placeOverlay(): void {
-    this.shownRects = this.scrolling.place(this.rects);
+    this.shownRects = this.scrolling.place(this.rects, this.mirror.view());
     applyLayout(this.widgets, this.shownRects, this.scrolling.overlay !== null);
     if (this.scrolling.overlay) this.widgets.overlay.setFront();
     this.dirty = true;
@@ -365,15 +372,16 @@ class Dashboard {
     const status = this.status.view();
     // A long status message takes up to three rows, which the body gives up while it shows.
     const statusRows = statusLines(status, this.rects.status.width, STATUS_MAX_ROWS, true).length;
-    if (statusRows !== this.statusRows) {
+    if (statusRows !== this.statusRows || this.laidOutMirror !== this.mirror.active) {
       this.statusRows = statusRows;
       this.relayout();
-    }
+    } else if (this.scrolling.overlay?.kind === 'mirror') this.placeOverlay(); // its height follows its owners
     const views: DashboardViews = {
       header,
       topology: this.topology.view(),
       neighbours: this.neighbours.view(),
       files: this.files.view(),
+      mirror: this.mirror.view(),
       transfers: this.transfers.view(now),
       throughput: this.throughput.view(),
       log: this.log.view(),

@@ -20,6 +20,7 @@ export type PanelName =
   | 'topology'
   | 'neighbours'
   | 'files'
+  | 'mirror'
   | 'transfers'
   | 'throughputIn'
   | 'throughputOut'
@@ -44,6 +45,7 @@ export interface Widgets {
   topology: blessed.Widgets.BoxElement;
   neighbours: blessed.Widgets.BoxElement;
   files: blessed.Widgets.BoxElement;
+  mirror: blessed.Widgets.BoxElement;
   transfers: blessed.Widgets.BoxElement;
   throughputIn: contrib.Widgets.SparklineElement;
   throughputOut: contrib.Widgets.SparklineElement;
@@ -72,9 +74,11 @@ const hidden: Rect = { top: 0, left: 0, width: 0, height: 0, visible: false };
 /**
  * Where every panel goes for a terminal of `width` × `height`. Pure, so tests check every size without a
  * terminal. Header on the first row, status and command line on the last two, panels in two columns between:
- * the mesh on the left (topology, neighbours, files), the traffic on the right (transfers, throughput, log).
+ * the mesh on the left (topology, neighbours, files), the traffic on the right (transfers, throughput, log). On a
+ * mirror peer (`mirror`), the Mirror panel takes the files panel's place (its own files are what `files` lists), or
+ * the neighbours' when the body is too short for a third panel on the left.
  */
-export function computeLayout(width: number, height: number): LayoutRects {
+export function computeLayout(width: number, height: number, mirror = false): LayoutRects {
   const w = Math.max(1, width);
   const h = Math.max(3, height);
   const bodyTop = 1;
@@ -93,6 +97,7 @@ export function computeLayout(width: number, height: number): LayoutRects {
       topology: hidden,
       neighbours: hidden,
       files: hidden,
+      mirror: hidden,
       throughputIn: hidden,
       throughputOut: hidden,
       transfers: rect(bodyTop, 0, w, Math.min(transfers, body), body >= 6),
@@ -113,11 +118,14 @@ export function computeLayout(width: number, height: number): LayoutRects {
   const logHeight = body - transfersHeight - throughputHeight;
   const inWidth = Math.floor(rightWidth / 2);
 
+  const neighbours = rect(bodyTop + topologyHeight, 0, leftWidth, neighboursHeight);
+  const files = medium ? hidden : rect(bodyTop + topologyHeight + neighboursHeight, 0, leftWidth, filesHeight);
   return {
     ...base,
     topology: rect(bodyTop, 0, leftWidth, topologyHeight),
-    neighbours: rect(bodyTop + topologyHeight, 0, leftWidth, neighboursHeight),
-    files: medium ? hidden : rect(bodyTop + topologyHeight + neighboursHeight, 0, leftWidth, filesHeight),
+    neighbours: mirror && medium ? hidden : neighbours,
+    files: mirror ? hidden : files,
+    mirror: mirror ? (medium ? neighbours : files) : hidden,
     transfers: rect(bodyTop, leftWidth, rightWidth, transfersHeight),
     throughputIn: medium ? hidden : rect(bodyTop + transfersHeight, leftWidth, inWidth, throughputHeight),
     throughputOut: medium
@@ -131,9 +139,14 @@ export function computeLayout(width: number, height: number): LayoutRects {
  * The layout with a status area of `statusRows` rows (a long message wraps upwards): the body gives the rows up, as
  * long as it keeps six.
  */
-export function computeLayoutWithStatus(width: number, height: number, statusRows: number): LayoutRects {
+export function computeLayoutWithStatus(
+  width: number,
+  height: number,
+  statusRows: number,
+  mirror = false,
+): LayoutRects {
   const extra = Math.max(0, Math.min(statusRows - 1, height - 9));
-  const r = computeLayout(width, height - extra);
+  const r = computeLayout(width, height - extra, mirror);
   return {
     ...r,
     status: rect(r.status.top, 0, r.status.width, 1 + extra),
@@ -171,6 +184,7 @@ export function createWidgets(screen: blessed.Widgets.Screen): Widgets {
     topology: panel('Topology'),
     neighbours: panel('Neighbours'),
     files: panel('Files'),
+    mirror: panel('Mirror', 'magenta'),
     transfers: panel('Transfers', 'yellow'),
     throughputIn: sparkline('Received', 'green'),
     throughputOut: sparkline('Sent', 'magenta'),

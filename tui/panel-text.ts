@@ -38,6 +38,7 @@ export function headerLine(v: HeaderView, width: number, unicode: boolean): stri
     { parts: v.open ? [' ', [' open: no mesh key ', 'bold,white-fg,red-bg']] : [], drop: 0 },
     { parts: v.trustedOnly ? [' ', [' trusted only ', 'bold,black-fg,green-bg']] : [], drop: 1 },
     { parts: v.backup ? [' ', [' backup peer ', 'bold,black-fg,cyan-bg']] : [], drop: 1 },
+    { parts: v.mirror ? [' ', [' mirror ', 'bold,black-fg,magenta-bg']] : [], drop: 1 },
     {
       parts: ['  ', label('mesh '), v.meshSize === null ? '?' : `${v.meshSize} peer${v.meshSize === 1 ? '' : 's'}`],
       drop: 1,

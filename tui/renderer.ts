@@ -2,6 +2,7 @@ import type { FilesView } from './feeders/files-feeder.js';
 import type { HeaderView } from './feeders/header-feeder.js';
 import { answerLines } from './answer-view.js';
 import type { LogLine, LogView } from './feeders/log-feeder.js';
+import type { MirrorView } from './feeders/mirror-feeder.js';
 import type { NeighboursView } from './feeders/neighbours-feeder.js';
 import type { StatusView } from './feeders/status-feeder.js';
 import type { ThroughputView } from './feeders/throughput-feeder.js';
@@ -10,6 +11,7 @@ import type { TransfersView } from './feeders/transfers-feeder.js';
 import type { LayoutRects, Rect, Widgets } from './layout.js';
 import { escapeTags } from './format.js';
 import { logLines } from './log-view.js';
+import { mirrorPanelLines, mirrorViewLines } from './mirror-text.js';
 import {
   commandLineText,
   fileLines,
@@ -31,6 +33,8 @@ export interface DashboardViews {
   topology: TopologyView;
   neighbours: NeighboursView;
   files: FilesView;
+  /** A mirror peer's owners (the Mirror panel and the `mirror` view). */
+  mirror: MirrorView;
   transfers: TransfersView;
   throughput: ThroughputView;
   log: LogView;
@@ -83,7 +87,7 @@ export class Renderer {
     w.command.setContent(cells.encode(commandLineText(c.prompt, c.text, c.cursor, rects.command.width, u)));
 
     const set = (
-      name: 'topology' | 'neighbours' | 'files' | 'transfers' | 'log' | 'overlay',
+      name: 'topology' | 'neighbours' | 'files' | 'mirror' | 'transfers' | 'log' | 'overlay',
       lines: (width: number, height: number) => string[],
     ) => {
       const r = rects[name];
@@ -94,20 +98,22 @@ export class Renderer {
     set('topology', (width, height) => topologyLines(views.topology, width, height, u));
     set('neighbours', (width, height) => neighbourLines(views.neighbours, width, height, now, u));
     set('files', (width, height) => fileLines(views.files, width, height, u));
+    set('mirror', (width, height) => mirrorPanelLines(views.mirror, width, height, now, u));
     set('transfers', (width, height) => transferLines(views.transfers, width, height, u));
     const scrolling = views.scrolling;
     set('log', (width, height) => logLines(views.log, width, height, u, scrolling.log, views.pinned));
     const overlay = scrolling.overlay;
     if (overlay) {
-      const label = cells.encode(
-        overlay.kind === 'topology' ? ' Mesh topology ' : ` ${escapeTags(overlay.content.title)} `,
-      );
+      const title = { topology: 'Mesh topology', mirror: 'Mirror', answer: '' }[overlay.kind];
+      const label = cells.encode(` ${overlay.kind === 'answer' ? escapeTags(overlay.content.title) : title} `);
       if (label !== this.overlayLabel) w.overlay.setLabel(label);
       this.overlayLabel = label;
       set('overlay', (width, height) =>
         overlay.kind === 'topology'
           ? overlayLines(views.topology, width, height, u, scrolling.view)
-          : answerLines(overlay.content, width, height, scrolling.view, u),
+          : overlay.kind === 'mirror'
+            ? mirrorViewLines(views.mirror, width, height, now, u, scrolling.view)
+            : answerLines(overlay.content, width, height, scrolling.view, u),
       );
     }
 

@@ -1,5 +1,7 @@
 import { answerRect, fitsInPanel, type AnswerContent } from './answer-view.js';
+import type { MirrorView } from './feeders/mirror-feeder.js';
 import type { LayoutRects, Rect } from './layout.js';
+import { mirrorViewRows } from './mirror-text.js';
 import { ScrollState } from './scroll-state.js';
 
 /**
@@ -9,7 +11,7 @@ import { ScrollState } from './scroll-state.js';
  * so on an empty line at once). Pure, so the key handling is unit-tested.
  */
 
-export type Overlay = { kind: 'topology' } | { kind: 'answer'; content: AnswerContent };
+export type Overlay = { kind: 'topology' } | { kind: 'mirror' } | { kind: 'answer'; content: AnswerContent };
 
 /** Rows one notch of the mouse wheel scrolls. */
 export const WHEEL_ROWS = 3;
@@ -41,10 +43,17 @@ export class Scrolling {
     return true;
   }
 
-  /** `rects` with the open view's place: an answer's view is only as tall as it needs, at the bottom of the body. */
-  place(rects: LayoutRects): LayoutRects {
+  /**
+   * `rects` with the open view's place: an answer's view, or the mirror view (of `mirror`), is only as tall as it
+   * needs, at the bottom of the body.
+   */
+  place(rects: LayoutRects, mirror?: MirrorView): LayoutRects {
     const overlay = this.current;
-    return overlay?.kind === 'answer' ? { ...rects, overlay: answerRect(rects.overlay, overlay.content) } : rects;
+    if (overlay?.kind === 'answer') return { ...rects, overlay: answerRect(rects.overlay, overlay.content) };
+    if (overlay?.kind !== 'mirror') return rects;
+    const body = rects.overlay;
+    const height = Math.min(body.height, (mirror ? mirrorViewRows(mirror) : 3) + 2);
+    return { ...rects, overlay: { ...body, top: body.top + body.height - height, height } };
   }
 
   /** Closes the open view; false when none was open. */

@@ -17,6 +17,7 @@ export type Command =
   | { kind: 'where'; file: string }
   | { kind: 'cancel'; file: string; discard: boolean }
   | { kind: 'partials' }
+  | { kind: 'mirror' }
   | { kind: 'empty' }
   | { kind: 'invalid'; message: string };
 
@@ -35,6 +36,7 @@ export const COMMAND_HELP: { command: string; description: string }[] = [
   { command: 'cancel FILE', description: 'stop a download, keeping what it fetched: type the name again to resume' },
   { command: 'cancel FILE --discard', description: 'stop a download (or forget a kept one) and delete its data' },
   { command: 'partials', description: 'the downloads kept unfinished: size, how much is verified, age' },
+  { command: 'mirror', description: "a mirror peer's copy of each member's shared/: state, progress, last change" },
   { command: 'TOPO', description: 'show every peer of the mesh, its address and its neighbours' },
   {
     command: 'Stop',
@@ -61,6 +63,7 @@ const KEYWORDS = new Set([
   'address-book',
   'partials',
   'trusted',
+  'mirror',
 ]);
 
 export function parseCommand(line: string): Command {
@@ -77,6 +80,7 @@ export function parseCommand(line: string): Command {
   if (words.length === 1 && (first === 'files' || first === 'seeding')) return { kind: 'files' };
   if (words.length === 1 && first === 'partials') return { kind: 'partials' };
   if (words.length === 1 && first === 'trusted') return { kind: 'trusted' };
+  if (words.length === 1 && first === 'mirror') return { kind: 'mirror' };
   const rest = text.slice(words[0]!.length).trim();
   if (first === 'find')
     return rest

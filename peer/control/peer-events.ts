@@ -35,6 +35,8 @@ export type PeerEventBody =
       trustedOnly?: boolean;
       /** `--backup`: this peer keeps a copy of every content in the mesh. */
       backup?: boolean;
+      /** `--mirror`: this peer keeps `Mirror/OWNER/` a receive-only copy of every other member's `shared/`. */
+      mirror?: boolean;
     }
   | { event: 'neighbour-up'; name: string; id: string; host: string; port: number }
   | { event: 'neighbour-down'; name: string; reason: string }
@@ -128,6 +130,13 @@ export type PeerEventBody =
     }
   /** A backup peer: contents kept (`files`, `bytes`), and contents in the mesh not kept yet (`missing`). */
   | { event: 'backup-synced'; files: number; bytes: number; missing: number }
+  /**
+   * A mirror peer applied one change to `Mirror/OWNER/` (docs/CONTRACT.md "Events"): `path` relative to the owner's
+   * `shared/`; for a `conflict`, `kept` is the name the local edit was kept under (`NAME.conflict-YYYYMMDD-HHMMSS.EXT`).
+   */
+  | { event: 'mirror'; owner: string; path: string; action: MirrorAction; kept?: string }
+  /** A mirror peer's state per owner, whenever something changed (at most 4 per second); `cmd` on the answer to `mirror`. */
+  | { event: 'mirror-status'; owners: MirrorOwnerStatus[] }
   /** The owner, back, got its files from a custodian into shared/. */
   | { event: 'files-returned'; from: string; files: string[]; bytes: number }
   /**
@@ -218,6 +227,28 @@ export interface AmbiguousChoice {
 export interface FileEntry {
   name: string;
   size: number;
+}
+
+export type MirrorAction = 'added' | 'changed' | 'deleted' | 'conflict';
+
+/** One owner's mirror as a mirror peer holds it. */
+export interface MirrorOwnerStatus {
+  owner: string;
+  state: 'in-sync' | 'syncing' | 'offline' | 'refused';
+  /** The owner's version this peer has seen. */
+  version: number;
+  /** Files still to fetch or delete. */
+  behind: number;
+  /** Files and bytes held in `Mirror/OWNER/`. */
+  files: number;
+  bytes: number;
+  /** The current sync round: what it has to move, and what it moved so far. */
+  total: { files: number; bytes: number };
+  done: { files: number; bytes: number };
+  /** ms since epoch of the last change applied, or null when none yet. */
+  lastChange: number | null;
+  /** Why it is `refused` or `offline`, in a sentence. */
+  problem?: string;
 }
 
 /** One holder's part in a download: what it delivered (verified), and whether it is still sending. */

@@ -68,4 +68,10 @@ test('both choices together, in either order', () => {
   assert.equal(parseCommand('notes.txt sha256 deadbeef from S2'), want);
 });
 
+test('mirror is a command on its own; with more words it is a mistyped command', () => {
+  for (const line of ['mirror', 'MIRROR', ' Mirror ']) assert.equal(parseCommand(line), { kind: 'mirror' });
+  assert.is(parseCommand('mirror s2').kind, 'invalid');
+  assert.equal(parseCommand('mirror.txt'), { kind: 'download', file: 'mirror.txt' });
+});
+
 test.run();

@@ -58,6 +58,8 @@ test('answers carry the number of the command line that caused them; what no com
       assert.is(e.cmd, e.download === missing.download ? 8 : 9, `${e.event} ${JSON.stringify(e)}`);
     }
     assert.ok(await answer('notes.txt', 'already-have', 10));
+    const notMirror = await answer('mirror', 'error', 11);
+    assert.match(notMirror.event === 'error' ? notMirror.message : '', /does not mirror: start it with --mirror/);
 
     // Not caused by a command: joining, neighbours, the files listing sent when Downloads/ changed.
     await b.waitFor(
@@ -71,9 +73,9 @@ test('answers carry the number of the command line that caused them; what no com
       'nothing was typed at a',
     );
 
-    const leaving = await answer('Stop', 'leaving', 11);
+    const leaving = await answer('Stop', 'leaving', 12);
     assert.ok(leaving.event === 'leaving' && leaving.reason === 'stopped by the user');
-    assert.ok(await b.waitFor((e) => e.event === 'stopped' && e.cmd === 11, 5_000));
+    assert.ok(await b.waitFor((e) => e.event === 'stopped' && e.cmd === 12, 5_000));
     assert.is(await b.waitExit(), 0);
   } finally {
     await mesh.close();

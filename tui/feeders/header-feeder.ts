@@ -25,6 +25,8 @@ export interface HeaderView {
   trustedOnly: boolean;
   /** A backup peer (`--backup`), as the `ready` event said. */
   backup?: boolean;
+  /** A mirror peer (`--mirror`), as the `ready` event said. */
+  mirror?: boolean;
 }
 
 export interface HeaderFeederOptions {
@@ -64,6 +66,7 @@ export class HeaderFeeder implements Feeder<HeaderView> {
         s.open = event.keyed === false;
         s.trustedOnly = event.trustedOnly === true;
         s.backup = event.backup === true;
+        s.mirror = event.mirror === true;
         s.listen = `${event.host}:${event.port}`;
         if (event.server) s.server.address = event.server;
         // Joining implies the server answered: the core may not send a separate `server` event for it.

@@ -4,6 +4,7 @@ import { padEndColumns, textWidth } from '../text-width.js';
 import { fileTable, type Described } from './file-table.js';
 import { trustedLines } from './trusted-lines.js';
 import { custodyLines } from './custody-lines.js';
+import { MirrorLines } from './mirror-lines.js';
 import type { Feeder } from './feeder.js';
 import { keptShares, withPercents } from './source-shares.js';
 
@@ -56,6 +57,8 @@ export class LogFeeder implements Feeder<LogView> {
   /** Lines added so far, dropped ones included. */
   private total = 0;
   private lastAnswer: LogAnswer | null = null;
+  /** A mirror's changes, grouped so that a sync of thousands of files logs a few lines. */
+  private readonly mirror = new MirrorLines();
 
   constructor(options: LogFeederOptions = {}) {
     this.maxLines = options.maxLines ?? 500;
@@ -86,6 +89,13 @@ export class LogFeeder implements Feeder<LogView> {
         event.event === 'find-results' ? ` ${event.pattern}` : event.event === 'where' ? ` ${event.file}` : '';
       this.lastAnswer = { cmd: event.cmd, title: `${title}${detail}`, lines: added };
     }
+    return lines.length > 0;
+  }
+
+  /** The summaries of bursts of mirrored changes that ended (or ran long). */
+  tick(now: number): boolean {
+    const lines = this.mirror.tick(now);
+    for (const [level, text] of lines) this.push({ t: now, level, text });
     return lines.length > 0;
   }
 
@@ -197,7 +207,7 @@ export class LogFeeder implements Feeder<LogView> {
               'info',
               `  ${padEndColumns(p.name, width)}  ${`${p.host}:${p.port}`.padEnd(21)}  ↔ ${
                 p.neighbours.length > 0 ? p.neighbours.join(', ') : '(no neighbours)'
-              }${p.backup ? '  (backup peer)' : ''}`,
+              }${p.backup ? '  (backup peer)' : ''}${p.mirror ? '  (mirror)' : ''}`,
             ]),
         ];
       }
@@ -271,8 +281,9 @@ export class LogFeeder implements Feeder<LogView> {
       case 'stopped':
         return [['warn', `stopped: ${e.reason}`]];
       default:
-        // Custody's own lines; download-progress, upload-progress, neighbour-stats, mesh: their own panels.
-        return custodyLines(e);
+        // Custody's and the mirror's own lines; download-progress, upload-progress, neighbour-stats, mesh,
+        // mirror-status: their own panels.
+        return e.event === 'mirror' ? this.mirror.lines(e) : custodyLines(e);
     }
   }
 }

@@ -80,6 +80,10 @@ test('Tab offers the command words too, and reports when nothing matches', () =>
   type(line, 'zzz');
   assert.equal(line.handleKey('\t', key('tab')), { kind: 'completions', candidates: [] });
   assert.is(line.text, 'zzz');
+  line.clear();
+  type(line, 'mir');
+  line.handleKey('\t', key('tab'));
+  assert.is(line.text, 'mirror');
 });
 
 test('after find or where, Tab completes the file name argument', () => {

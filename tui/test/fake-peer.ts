@@ -3,7 +3,7 @@
  * records every command line it receives, so the tests check the real dashboard in a real terminal (tmux) without
  * the network. Not a test file itself (no `.test.` in its name).
  *
- * Usage: node dist/tui/test/fake-peer.js --record FILE --log FILE [--name s1]
+ * Usage: node dist/tui/test/fake-peer.js --record FILE --log FILE [--name s1] [--mirror: a mirror, fake-mirror.ts]
  * Commands it understands: TOPO, help, list, find, where and `longerror` (fake-answers.ts; `list` gives the scenario's files with `--scenario`), Stop, a file name (downloads it in ~1 s), `missing.txt` (not found),
  * `broken.bin` (fails mid-way), `relocate.bin` (its holder leaves at 40%: two more search rounds, then it fails keeping
  * what it has; asked again, it resumes under the same download id and completes), `swarm.iso` (resumed from 600 MB, then fetched from s3, s5 and s2 at once over ~3 s,
@@ -16,6 +16,7 @@ import type { PeerEvent, PeerEventBody, PeerEventReport } from '../../peer/contr
 import type { PeerHandle } from '../../peer/control/peer-handle.js';
 import { runDashboard } from '../dashboard.js';
 import { scriptedAnswer } from './fake-answers.js';
+import { FakeMirror } from './fake-mirror.js';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: string): string => {
@@ -25,7 +26,6 @@ const option = (name: string, fallback: string): string => {
 const recordFile = option('record', '/dev/null');
 const logFile = option('log', '/dev/null');
 const selfName = option('name', 's1');
-
 const scenarioFile = option('scenario', '');
 const scenario = (scenarioFile ? JSON.parse(readFileSync(scenarioFile, 'utf8')) : {}) as {
   peers?: typeof DEFAULT_PEERS;
@@ -87,6 +87,7 @@ class FakePeer implements PeerHandle {
         neighbours: [],
         server: '127.0.0.1:7000',
         dir: '/tmp/fake',
+        ...(mirror ? { mirror: true } : {}),
       });
       this.emit({ event: 'server', state: 'connected', address: '127.0.0.1:7000', peers: 5 });
       this.emit({ event: 'neighbour-up', name: 's2', id: 'id-s2-000002', host: '127.0.0.1', port: 7002 });
@@ -95,6 +96,7 @@ class FakePeer implements PeerHandle {
       // What the core sends every few seconds: the server's view. `topology` only answers TOPO.
       this.emit({ event: 'mesh', peers: PEERS });
       this.emit({ event: 'log', level: 'info', message: 'fake peer ready' });
+      mirror?.start(this);
     });
     const stats = setInterval(() => {
       this.bytesIn += 512;
@@ -149,6 +151,7 @@ class FakePeer implements PeerHandle {
       return this.later(0, () =>
         reply({ event: 'list', files: SHARED.map((f) => ({ ...f, sha256: '0'.repeat(64), holders: 2 })) }),
       );
+    if (mirror?.command(line, reply, this)) return;
     const answer = scriptedAnswer(line);
     if (answer) return this.later(0, () => reply(answer));
     if (/^stop( all)?$/i.test(line)) {
@@ -384,6 +387,7 @@ class FakePeer implements PeerHandle {
 }
 
 const started = Date.now();
+const mirror = args.includes('--mirror') ? new FakeMirror(() => dashboard.stats(), recordFile) : null;
 const peer = new FakePeer();
 const dashboard = runDashboard(peer, { logFile, serverAddress: '127.0.0.1:7000', version: '0.0.0-test' });
 peer.subscribe((event) => {
