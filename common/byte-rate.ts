@@ -54,7 +54,7 @@ export function parseByteRate(text: string): number {
  */
 export function formatByteRate(bytesPerSecond: number): string {
   if (!Number.isFinite(bytesPerSecond) || bytesPerSecond < 0) return '?';
-  const exact = (n: number) => Math.abs(n - Math.round(n * 1000) / 1000) < 1e-9;
+  const exact = (n: number) => Math.abs(n * 10 - Math.round(n * 10)) < 1e-6; // one decimal at most: 12.5 MB/s
   for (const [unit, size] of [
     ['GB', 1e9],
     ['MB', 1e6],

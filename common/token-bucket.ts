@@ -119,6 +119,6 @@ export class TokenBucket {
     }
     if (this.waiting.length === 0) return;
     const ms = ((this.need(this.waiting[0]!.bytes) - this.tokens) * 1000) / this.rate;
-    this.timer = setTimeout(() => this.serve(), Math.max(1, Math.ceil(ms))).unref(); // the waiters' sockets hold the loop
+    this.timer = setTimeout(() => this.serve(), Math.max(1, Math.ceil(ms)));
   }
 }

@@ -296,6 +296,7 @@ export class Peer implements PeerHandle {
       await this.downloads.abortAll('this peer is leaving; verified pieces are kept for the next start');
       this.book.flush();
       this.uploads.abortAll('this peer is leaving');
+      this.ctx.bandwidth.stop();
       this.topology.stop();
       this.neighbours.closeAll(reason);
       this.server.leave(reason);

@@ -12,6 +12,7 @@ import { writeRandomFile } from '../../harness/random-file.js';
 import type { PeerEvent } from '../control/peer-events.js';
 
 const MiB = 1024 * 1024;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 type Progress = Extract<PeerEvent, { event: 'download-progress' }>;
 
 /** Received bytes per second between two moments of a download, from its progress events. */
@@ -68,6 +69,64 @@ test('a download capped at the receiver (--max-down 20MB/s) runs at 20 MB/s with
 
 test('a download capped at the sender (--max-up 20MB/s) runs at 20 MB/s within 10% and arrives whole', async () => {
   await downloadAt({ holder: ['--max-up', '20MB/s'], me: [] }, 20e6);
+});
+
+test('limit changes the rate of a download already running, and limit off lifts the cap', async () => {
+  const size = 120 * MiB;
+  const { mesh, me, want } = await twoPeers(size, [], ['--max-down', '10MB/s']);
+  try {
+    const announced = await me.waitFor('limits');
+    assert.equal(
+      [announced.event === 'limits' && announced.up, announced.event === 'limits' && announced.down],
+      [null, 10e6],
+    );
+    const start = (await me.ask('big.bin', 'download-started')).t;
+    await sleep(start + 2600 - Date.now());
+    within(rateBetween(me.events, start + 500, start + 2500), 10e6);
+    const raised = await me.ask('limit down 25MB/s', 'limits');
+    assert.ok(raised.event === 'limits' && raised.down === 25e6 && raised.up === null && raised.cmd !== undefined);
+    await sleep(raised.t + 2600 - Date.now());
+    within(rateBetween(me.events, raised.t + 500, raised.t + 2500), 25e6);
+    const off = await me.ask('limit off', 'limits');
+    assert.ok(off.event === 'limits' && off.down === null && off.up === null);
+    const done = await me.waitFor((e) => e.event === 'download-complete' || e.event === 'download-failed', 30_000);
+    assert.is(done.event, 'download-complete');
+    if (done.event !== 'download-complete') return;
+    assert.is(sha256File(join(me.dir, done.path)), want);
+    const before = me.events.filter((e): e is Progress => e.event === 'download-progress' && e.t <= off.t).pop()!;
+    const rest = ((size - before.received) * 1000) / Math.max(1, done.t - before.t);
+    assert.ok(rest > 50e6, `after limit off: ${(rest / 1e6).toFixed(1)} MB/s, over twice the last cap`);
+  } finally {
+    await mesh.close();
+  }
+});
+
+test('a capped transfer does not slow the neighbour links: a flood search and TOPO answer at once', async () => {
+  const { mesh, h1, me } = await twoPeers(64 * MiB, ['--verbose'], ['--max-down', '5MB/s']);
+  try {
+    await me.ask('big.bin', 'download-started');
+    await sleep(1000); // the cap is biting: every read of the transfer waits for it
+    const topo = await me.ask('TOPO', (e) => e.event === 'topology' && e.cmd !== undefined);
+    const asked = me.events.filter((e) => e.event === 'topology').length; // the answer came; now time it
+    const t0 = Date.now();
+    const again = await me.ask('TOPO', (e) => e.event === 'topology' && e.cmd !== undefined && e.t >= t0, 5000);
+    assert.ok(asked >= 1 && topo.event === 'topology');
+    assert.ok(again.t - t0 < 1000, `TOPO answered in ${again.t - t0} ms during a capped transfer`);
+    const sent = await me.ask('nobody-has-this.bin', 'query-sent', 5000);
+    const seen = await h1.waitFor(
+      (e) => e.event === 'query-seen' && sent.event === 'query-sent' && e.query === sent.query,
+      5000,
+    );
+    assert.ok(seen.t - sent.t < 300, `the flood reached the neighbour in ${seen.t - sent.t} ms`);
+    const stats = await me.waitFor((e) => e.event === 'neighbour-stats' && e.t > sent.t, 5000);
+    assert.ok(stats.event === 'neighbour-stats');
+    const rtt = stats.neighbours.find((n) => n.name === 'h1')?.rttMs;
+    assert.ok(rtt !== undefined && rtt !== null && rtt < 200, `ping round trip ${rtt} ms`);
+    const progress = me.events.filter((e) => e.event === 'download-progress').pop();
+    assert.ok(progress?.event === 'download-progress' && progress.received < 64 * MiB, 'the transfer was still capped');
+  } finally {
+    await mesh.close();
+  }
 });
 
 test.run();

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseCommand } from '../control/command-parser.js';
+import { COMMAND_HELP, parseCommand } from '../control/command-parser.js';
 
 test('keywords are case-insensitive', () => {
   for (const line of ['TOPO', 'topo', 'Topo ']) assert.equal(parseCommand(line), { kind: 'topo' });
@@ -66,6 +66,23 @@ test('both choices together, in either order', () => {
   const want = { kind: 'download', file: 'notes.txt', from: 's2', sha256: 'deadbeef' };
   assert.equal(parseCommand('notes.txt from s2 sha256 DEADBEEF'), want);
   assert.equal(parseCommand('notes.txt sha256 deadbeef from S2'), want);
+});
+
+test('limit shows the caps; limit up|down RATE sets one, RATE off lifts one, limit off lifts both', () => {
+  assert.equal(parseCommand('limit'), { kind: 'limit' });
+  assert.equal(parseCommand('LIMIT off'), { kind: 'limit', up: null, down: null });
+  assert.equal(parseCommand('limit up 500KB/s'), { kind: 'limit', up: 500_000 });
+  assert.equal(parseCommand('limit Down 100Mbit/s'), { kind: 'limit', down: 12_500_000 });
+  assert.equal(parseCommand('limit down 20 MB/s'), { kind: 'limit', down: 20_000_000 });
+  assert.equal(parseCommand('limit up off'), { kind: 'limit', up: null });
+  for (const line of ['limit up', 'limit sideways 5MB/s', 'limit 5MB/s', 'limit down fast', 'limit up 10KB/s']) {
+    const c = parseCommand(line);
+    assert.ok(c.kind === 'invalid' && !c.message.includes('\n'), `${line}: ${JSON.stringify(c)}`);
+  }
+  assert.equal(parseCommand('limit.txt'), { kind: 'download', file: 'limit.txt' });
+  assert.ok(
+    COMMAND_HELP.some((c) => c.command === 'limit up RATE') && COMMAND_HELP.some((c) => c.command === 'limit off'),
+  );
 });
 
 test.run();
