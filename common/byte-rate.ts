@@ -49,24 +49,29 @@ export function parseByteRate(text: string): number {
 }
 
 /**
- * A rate the way `parseByteRate` reads it back exactly when it can: 2 000 000 → `2 MB/s`, 2 097 152 → `2 MiB/s`,
- * 12 500 000 → `12.5 MB/s`; otherwise the nearest 1000-based value with up to three significant decimals.
+ * A rate the way `parseByteRate` reads it back exactly when it can: 2 000 000 → `2 MB/s`, 12 500 000 →
+ * `12.5 MB/s`, 2 097 152 → `2 MiB/s`; otherwise three significant digits in 1000-based units (1 234 567 →
+ * `1.23 MB/s`).
  */
 export function formatByteRate(bytesPerSecond: number): string {
   if (!Number.isFinite(bytesPerSecond) || bytesPerSecond < 0) return '?';
-  const exact = (n: number) => Math.abs(n * 10 - Math.round(n * 10)) < 1e-6; // one decimal at most: 12.5 MB/s
-  for (const [unit, size] of [
-    ['GB', 1e9],
-    ['MB', 1e6],
-    ['KB', 1e3],
-  ] as const)
-    if (bytesPerSecond >= size && exact(bytesPerSecond / size)) return `${trim(bytesPerSecond / size)} ${unit}/s`;
-  for (const [unit, size] of [
+  if (bytesPerSecond < 1e3) return `${Math.round(bytesPerSecond)} B/s`;
+  const [unit, size] = bytesPerSecond >= 1e9 ? ['GB', 1e9] : bytesPerSecond >= 1e6 ? ['MB', 1e6] : ['KB', 1e3];
+  const value = bytesPerSecond / size;
+  if (Math.abs(value * 100 - Math.round(value * 100)) < 1e-6) return `${trim(value)} ${unit}/s`; // 12.5 MB/s
+  for (const [binary, bytes] of [
     ['GiB', 1024 ** 3],
     ['MiB', 1024 ** 2],
     ['KiB', 1024],
   ] as const)
-    if (bytesPerSecond >= size && Number.isInteger(bytesPerSecond / size)) return `${bytesPerSecond / size} ${unit}/s`;
+    if (bytesPerSecond >= bytes && Number.isInteger(bytesPerSecond / bytes))
+      return `${bytesPerSecond / bytes} ${binary}/s`;
+  return `${trim(Number(value.toPrecision(3)))} ${unit}/s`;
+}
+
+/** A measured rate in 1000-based units, three significant digits: 4 194 304 → `4.19 MB/s` (never `4 MiB/s`). */
+export function formatDecimalRate(bytesPerSecond: number): string {
+  if (!Number.isFinite(bytesPerSecond) || bytesPerSecond < 0) return '?';
   if (bytesPerSecond < 1e3) return `${Math.round(bytesPerSecond)} B/s`;
   const [unit, size] = bytesPerSecond >= 1e9 ? ['GB', 1e9] : bytesPerSecond >= 1e6 ? ['MB', 1e6] : ['KB', 1e3];
   return `${trim(Number((bytesPerSecond / size).toPrecision(3)))} ${unit}/s`;

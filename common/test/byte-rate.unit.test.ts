@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { formatByteRate, MAX_BYTE_RATE, MIN_BYTE_RATE, parseByteRate } from '../byte-rate.js';
+import { formatByteRate, formatDecimalRate, MAX_BYTE_RATE, MIN_BYTE_RATE, parseByteRate } from '../byte-rate.js';
 import { P2pError } from '../errors.js';
 
 test('reads the units: KB/MB/GB 1000-based bytes, KiB/MiB/GiB 1024-based, kbit/Mbit/Gbit 1000-based bits', () => {
@@ -64,6 +64,17 @@ test('formats a rate so that it reads back exactly when it can', () => {
     '1.23 MB/s',
   ]);
   assert.is(formatByteRate(-1), '?');
+});
+
+test('a measured rate reads in 1000-based units with three digits, never in binary ones', () => {
+  assert.equal([4 * 1024 * 1024, 3_999_999, 2_000_000, 0, 512 * 1024, 1.5e9].map(formatDecimalRate), [
+    '4.19 MB/s',
+    '4 MB/s',
+    '2 MB/s',
+    '0 B/s',
+    '524 KB/s',
+    '1.5 GB/s',
+  ]);
 });
 
 test('property: every whole rate in range formats to a text that parses back within 0.5%', () => {

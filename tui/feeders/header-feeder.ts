@@ -25,6 +25,8 @@ export interface HeaderView {
   trustedOnly: boolean;
   /** A backup peer (`--backup`), as the `ready` event said. */
   backup?: boolean;
+  /** The bandwidth caps in bytes/s (null: none), from the last `limits` event. */
+  caps?: { up: number | null; down: number | null };
 }
 
 export interface HeaderFeederOptions {
@@ -103,6 +105,9 @@ export class HeaderFeeder implements Feeder<HeaderView> {
         return true;
       case 'stopped':
         s.phase = 'stopped';
+        return true;
+      case 'limits':
+        s.caps = { up: event.up, down: event.down };
         return true;
       default:
         return false;

@@ -1,5 +1,5 @@
 import type { PeerEvent } from '../../peer/control/peer-events.js';
-import { formatBytes, formatDuration } from '../format.js';
+import { formatBytes, formatCapRate, formatDuration } from '../format.js';
 import { padEndColumns, textWidth } from '../text-width.js';
 import { fileTable, type Described } from './file-table.js';
 import { trustedLines } from './trusted-lines.js';
@@ -180,6 +180,8 @@ export class LogFeeder implements Feeder<LogView> {
         return trustedLines(e);
       case 'already-have':
         return [['info', `${e.file}: already held at ${e.path}, nothing fetched`]];
+      case 'limits':
+        return [['info', `bandwidth caps: up ${capText(e.up)}, down ${capText(e.down)}`]];
       case 'upload-started':
         return [['info', `sending ${e.file} to ${e.to} (${formatBytes(e.bytes)})`]];
       case 'upload-complete':
@@ -385,4 +387,9 @@ function partialsLines(files: Extract<PeerEvent, { event: 'partials' }>['files']
       }`,
     ]),
   ];
+}
+
+/** One cap for the log: `20 MB/s`, or `none`. */
+function capText(bytesPerSecond: number | null): string {
+  return bytesPerSecond === null ? 'none' : formatCapRate(bytesPerSecond);
 }
