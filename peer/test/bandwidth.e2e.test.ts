@@ -4,10 +4,13 @@
  * from the downloader's progress events, and arrives whole (SHA-256); `limit` changes the rate of a transfer
  * already running and `limit off` lifts it; searches and TOPO keep their speed while a capped transfer runs.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Mesh, sha256File } from '../../harness/mesh.js';
+import { Mesh, PEER_BIN, sha256File } from '../../harness/mesh.js';
+import { runToExit } from '../../harness/run-to-exit.js';
 import { writeRandomFile } from '../../harness/random-file.js';
 import type { PeerEvent } from '../control/peer-events.js';
 
@@ -87,6 +90,8 @@ test('limit changes the rate of a download already running, and limit off lifts 
     assert.ok(raised.event === 'limits' && raised.down === 25e6 && raised.up === null && raised.cmd !== undefined);
     await sleep(raised.t + 2600 - Date.now());
     within(rateBetween(me.events, raised.t + 500, raised.t + 2500), 25e6);
+    const bad = await me.ask('limit down fast', (e) => e.event === 'error' || e.event === 'limits');
+    assert.ok(bad.event === 'error' && /"fast" is not a rate/.test(bad.message), JSON.stringify(bad));
     const off = await me.ask('limit off', 'limits');
     assert.ok(off.event === 'limits' && off.down === null && off.up === null);
     const done = await me.waitFor((e) => e.event === 'download-complete' || e.event === 'download-failed', 30_000);
@@ -126,6 +131,26 @@ test('a capped transfer does not slow the neighbour links: a flood search and TO
     assert.ok(progress?.event === 'download-progress' && progress.received < 64 * MiB, 'the transfer was still capped');
   } finally {
     await mesh.close();
+  }
+});
+
+test('a rate the peer cannot read, or out of range, is one sentence on stderr and exit 2', async () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'p2p-caps-'));
+  try {
+    for (const [args, said] of [
+      [
+        ['--max-down', 'fast'],
+        /^peer: --max-down: "fast" is not a rate: give a number and a unit, for example 500KB\/s/,
+      ],
+      [['--max-up', '10KB/s'], /^peer: --max-up: 10KB\/s is outside the rates a cap takes, 100 KB\/s to 100 GB\/s/],
+    ] as const) {
+      const run = await runToExit(PEER_BIN, ['s1', '--open', ...args], { cwd, ms: 10_000, what: 'peer' });
+      assert.is(run.code, 2, run.stderr);
+      assert.match(run.stderr, said);
+      assert.is(run.stderr.trim().split('\n').length, 1, run.stderr);
+    }
+  } finally {
+    rmSync(cwd, { recursive: true, force: true });
   }
 });
 
