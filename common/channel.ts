@@ -46,6 +46,8 @@ export const WRITE_SLICE_BYTES = 64 * 1024;
 /** What a throttled channel asks before bytes pass (common/token-bucket.ts): true now, or a promise of later. */
 export interface ByteGate {
   take(bytes: number): true | Promise<void>;
+  /** Null when it lets everything pass for now: writes then go out whole and at once, as without a gate. */
+  readonly limit?: number | null;
 }
 
 /** Gates for the bytes a channel reads and writes (`Channel.setThrottle`); a missing one lets bytes pass. */
@@ -173,7 +175,8 @@ export class Channel<M extends object> extends EventEmitter<ChannelEvents<M>> {
   sendRaw(frame: Buffer): boolean {
     if (!this.isOpen) return false;
     this.written += frame.length;
-    if (!this.throttle.write && this.outbox.length === 0) return this.stream.write(frame);
+    const gate = this.throttle.write;
+    if ((!gate || gate.limit === null) && this.outbox.length === 0) return this.stream.write(frame);
     this.outbox.push(frame);
     this.outboxBytes += frame.length;
     this.pump();
@@ -300,7 +303,8 @@ export class Channel<M extends object> extends EventEmitter<ChannelEvents<M>> {
     if (this.pumping) return;
     this.pumping = true;
     while (this.outbox.length > 0 && this.isOpen && !this.stream.writableNeedDrain) {
-      const bytes = Math.min(this.outbox[0]!.length, WRITE_SLICE_BYTES);
+      const whole = this.outbox[0]!.length;
+      const bytes = this.throttle.write?.limit === null ? whole : Math.min(whole, WRITE_SLICE_BYTES);
       const granted = this.throttle.write?.take(bytes) ?? true;
       if (granted !== true) {
         void granted.then(() => {

@@ -140,4 +140,19 @@ test('end() after queued writes sends them all first, then closes gracefully', a
   assert.equal(got, [1, 2]);
 });
 
+test('a gate without a limit for now lets a frame go out whole and at once, as without a gate', async () => {
+  const [near, far] = duplexPair();
+  const sender = new Channel<PeerMessages>(near, peerMessages);
+  const receiver = new Channel<PeerMessages>(far, peerMessages, { maxFrameBytes: 1024 * 1024 });
+  const asked: number[] = [];
+  sender.setThrottle({ write: { limit: null, take: (bytes) => (asked.push(bytes), true) } });
+  const got = new Promise<Tagged<PeerMessages>>((resolve) => receiver.once('message', resolve));
+  const piece = allocPieceFrame(0, 3 * WRITE_SLICE_BYTES);
+  sender.sendRaw(piece.frame); // false here only for the stream's own buffer (16 KiB), as without a gate
+  assert.is(sender.queuedBytes, 0, 'handed to the stream at once, whole');
+  assert.is((await got).kind, 'piece');
+  assert.equal(asked, [], 'no gate asked: nothing to count while unlimited');
+  sender.destroy();
+});
+
 test.run();
