@@ -376,24 +376,6 @@ test('the throughput title shrinks to what fits', () => {
   assert.is(throughputTitle(v, 'in', 12), '2.0 MB/s');
 });
 
-test('a capped direction shows its cap next to the rate, both in the cap units', () => {
-  const v = {
-    inRates: [],
-    outRates: [],
-    currentIn: 1_234_567,
-    currentOut: 0,
-    peakIn: 1_990_000,
-    peakOut: 0,
-    totalIn: 1024 ** 3,
-    totalOut: 0,
-    capIn: 2_000_000,
-    capOut: null,
-  };
-  assert.is(throughputTitle(v, 'in', 70), '1.23 MB/s / 2 MB/s cap  peak 1.99 MB/s  total 1.0 GB');
-  assert.is(throughputTitle(v, 'in', 30), '1.23 MB/s / 2 MB/s cap');
-  assert.is(throughputTitle(v, 'out', 30), '0 B/s  peak 0 B/s  total 0 B', 'the other way is not capped');
-});
-
 test('the TOPO view scrolls a table longer than itself, its footer saying which peers show', () => {
   const nodes = Array.from({ length: 12 }, (_, i) => ({
     name: `p${String(i + 1).padStart(2, '0')}`,
