@@ -4,6 +4,18 @@ import { burstFor, MAX_BURST_BYTES, MIN_BURST_BYTES, TokenBucket } from '../toke
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Takes `chunk` bytes at a time for `ms` of real time; returns the bytes that passed and the seconds it took. */
+async function drain(bucket: TokenBucket, chunk: number, ms: number): Promise<{ passed: number; seconds: number }> {
+  const start = performance.now();
+  let passed = 0;
+  while (performance.now() - start < ms) {
+    const granted = bucket.take(chunk);
+    if (granted !== true) await granted;
+    passed += chunk;
+  }
+  return { passed, seconds: (performance.now() - start) / 1000 };
+}
+
 test('without a rate everything passes at once', () => {
   const bucket = new TokenBucket();
   assert.is(bucket.take(1e12), true);
@@ -44,14 +56,7 @@ test('a take bigger than the burst passes once a burst is saved, and the debt is
 
 test('over time no more than the rate passes (real timers, 50 KB/s for 0.4 s)', async () => {
   const bucket = new TokenBucket({ rate: 50_000, burst: () => 5_000 });
-  const start = performance.now();
-  let passed = 0;
-  while (performance.now() - start < 400) {
-    const granted = bucket.take(1_000);
-    if (granted !== true) await granted;
-    passed += 1_000;
-  }
-  const seconds = (performance.now() - start) / 1000;
+  const { passed, seconds } = await drain(bucket, 1_000, 400);
   const rate = (passed - 5_000) / seconds; // the first burst was saved up
   assert.ok(rate > 40_000 && rate < 56_000, `${rate} bytes/s`);
 });
@@ -71,14 +76,8 @@ test('setRate applies to those waiting: a higher rate lets them go sooner, null 
   bucket.setRate(10_000_000);
   assert.is(bucket.take(1_000), true, 'a new cap starts with a burst, not the old debt');
   bucket.setRate(1_000_000);
-  const t1 = performance.now();
-  let passed = 0;
-  while (performance.now() - t1 < 200) {
-    const g = bucket.take(10_000);
-    if (g !== true) await g;
-    passed += 10_000;
-  }
-  const rate = passed / ((performance.now() - t1) / 1000);
+  const { passed, seconds } = await drain(bucket, 10_000, 200);
+  const rate = passed / seconds;
   assert.ok(rate < 1_000_000 * 1.6 && rate > 700_000, `${rate} bytes/s after the change`);
   await sleep(1);
 });
