@@ -134,6 +134,26 @@ test('a capped transfer does not slow the neighbour links: a flood search and TO
   }
 });
 
+test("a backup peer's catching up counts against its --max-down too, below its own 4 MiB/s share", async () => {
+  const size = 6 * MiB;
+  const mesh = new Mesh();
+  try {
+    await mesh.startServer();
+    const file = join(mesh.seed('h1', {}), 'kept.bin');
+    writeRandomFile(file, size);
+    await (await mesh.startPeer('h1')).waitHashed();
+    const bk = await mesh.startPeer('bk', ['--backup', '--max-down', '1MB/s']);
+    const ready = bk.events.find((e) => e.event === 'ready')!;
+    const synced = await bk.waitFor((e) => e.event === 'backup-synced' && e.files === 1 && e.missing === 0, 30_000);
+    // At its own 4 MiB/s share this takes 1.5 s; at 1 MB/s 6.3 s, less a fifth of a second of burst and the index
+    // read that starts it (every second).
+    const seconds = (synced.t - ready.t) / 1000;
+    assert.ok(seconds > 5.5 && seconds < 9, `the backup took ${seconds} s`);
+  } finally {
+    await mesh.close();
+  }
+});
+
 test('a rate the peer cannot read, or out of range, is one sentence on stderr and exit 2', async () => {
   const cwd = mkdtempSync(join(tmpdir(), 'p2p-caps-'));
   try {
