@@ -40,6 +40,21 @@ export const DEFAULT_IDLE_TIMEOUT_MS = 15_000;
 export const DEFAULT_FRAME_DEADLINE_MS = 10_000;
 /** After a graceful `end()`, a far end that never answers our FIN is cut off this much later. */
 const END_GRACE_MS = 2000;
+/** A throttled write goes out in slices this big, so transfers sharing one rate take turns within a piece. */
+export const WRITE_SLICE_BYTES = 64 * 1024;
+
+/** What a throttled channel asks before bytes pass (common/token-bucket.ts): true now, or a promise of later. */
+export interface ByteGate {
+  take(bytes: number): true | Promise<void>;
+  /** Null when it lets everything pass for now: writes then go out whole and at once, as without a gate. */
+  readonly limit?: number | null;
+}
+
+/** Gates for the bytes a channel reads and writes (`Channel.setThrottle`); a missing one lets bytes pass. */
+export interface ChannelThrottle {
+  read?: ByteGate;
+  write?: ByteGate;
+}
 
 /**
  * The one adapter that owns a byte stream's events (data, error, end, close) for a framed protocol (after libp2p
@@ -71,6 +86,14 @@ export class Channel<M extends object> extends EventEmitter<ChannelEvents<M>> {
   /** When the frame now being assembled began (-1: none pending). */
   private frameStarted = -1;
   private frameTimer: NodeJS.Timeout | undefined;
+  private throttle: ChannelThrottle = {};
+  /** Read grants not yet given: the stream stays paused until they are (the silence is ours, like a pause). */
+  private readHolds = 0;
+  /** Frames waiting for the write gate, in order; `outboxBytes` of them not yet written. */
+  private readonly outbox: Buffer[] = [];
+  private outboxBytes = 0;
+  private pumping = false;
+  private ending = false;
 
   constructor(
     stream: Duplex,
@@ -89,7 +112,10 @@ export class Channel<M extends object> extends EventEmitter<ChannelEvents<M>> {
     this.armIdle();
     stream.on('data', (chunk: Buffer) => this.onData(chunk));
     stream.on('error', (err) => this.destroy(err));
-    stream.on('drain', () => this.emit('drain'));
+    stream.on('drain', () => {
+      this.pump();
+      if (this.outbox.length === 0) this.emit('drain');
+    });
     stream.on('end', () => stream.end());
     stream.on('close', () => this.finish());
     // A step before us (the identity proof) may have read up to the first frame and paused the stream.
@@ -126,6 +152,20 @@ export class Channel<M extends object> extends EventEmitter<ChannelEvents<M>> {
     this.armIdle();
   }
 
+  /**
+   * Paces this connection's bytes (docs/ARCHITECTURE.md "Bandwidth caps"): what is read is counted against `read`
+   * and reading pauses until it is granted, so TCP slows the sender; what is written waits for `write` in slices of
+   * WRITE_SLICE_BYTES, in order, and `send` returns false while any of it waits (callers wait with `waitDrain`).
+   */
+  setThrottle(throttle: ChannelThrottle): void {
+    this.throttle = throttle;
+  }
+
+  /** Bytes accepted by `send` but still waiting for the write gate. */
+  get queuedBytes(): number {
+    return this.outboxBytes;
+  }
+
   /** Sends a message; returns false when the stream's buffer is full (wait for `drain`). */
   send<K extends keyof M & string>(kind: K, body: M[K]): boolean {
     return this.sendRaw(this.table.encode(kind, body));
@@ -135,12 +175,20 @@ export class Channel<M extends object> extends EventEmitter<ChannelEvents<M>> {
   sendRaw(frame: Buffer): boolean {
     if (!this.isOpen) return false;
     this.written += frame.length;
-    return this.stream.write(frame);
+    const gate = this.throttle.write;
+    if ((!gate || gate.limit === null) && this.outbox.length === 0) return this.stream.write(frame);
+    this.outbox.push(frame);
+    this.outboxBytes += frame.length;
+    this.pump();
+    return this.outbox.length === 0 && !this.stream.writableNeedDrain;
   }
 
-  /** Resolves once the stream can take more data (immediately when it can now). */
+  /** Resolves once the stream can take more data and nothing waits for the write gate (at once when so now). */
   async waitDrain(): Promise<void> {
-    if (!this.isOpen || !this.stream.writableNeedDrain) return;
+    while (this.isOpen && (this.stream.writableNeedDrain || this.outbox.length > 0)) await this.nextDrain();
+  }
+
+  private async nextDrain(): Promise<void> {
     await new Promise<void>((resolve) => {
       const done = () => {
         this.off('drain', done);
@@ -162,6 +210,15 @@ export class Channel<M extends object> extends EventEmitter<ChannelEvents<M>> {
   resume(): void {
     if (!this.paused) return;
     this.paused = false;
+    if (this.readHolds === 0) this.release();
+  }
+
+  /** Paused by `pause()` or waiting for the read gate: time that is ours, not the far end's silence. */
+  private get held(): boolean {
+    return this.paused || this.readHolds > 0;
+  }
+
+  private release(): void {
     this.lastReceived = performance.now();
     if (this.frameStarted >= 0) this.frameStarted = this.lastReceived; // our pause: the frame's clock restarts
     this.stream.resume();
@@ -169,7 +226,11 @@ export class Channel<M extends object> extends EventEmitter<ChannelEvents<M>> {
 
   /** Graceful close: flushes what was written, then ends. Idempotent. */
   end(): void {
-    if (this.closed) return;
+    if (this.closed || this.ending) return;
+    if (this.outbox.length > 0) {
+      this.ending = true; // the pump ends the stream once the last queued frame is out
+      return;
+    }
     this.stream.end();
     setTimeout(() => this.stream.destroy(), END_GRACE_MS).unref();
   }
@@ -180,6 +241,8 @@ export class Channel<M extends object> extends EventEmitter<ChannelEvents<M>> {
       this.failure = err;
       this.emit('error', err);
     }
+    this.outbox.length = 0;
+    this.outboxBytes = 0;
     this.stream.destroy();
     // 'close' of the stream arrives asynchronously and calls finish().
   }
@@ -193,13 +256,13 @@ export class Channel<M extends object> extends EventEmitter<ChannelEvents<M>> {
   /** One timer per idle period, not one per chunk: the hot path only stamps `lastReceived`. */
   private checkIdle(): void {
     if (this.closed || this.idleMs <= 0) return;
-    const silent = this.paused ? 0 : performance.now() - this.lastReceived;
+    const silent = this.held ? 0 : performance.now() - this.lastReceived;
     if (silent >= this.idleMs) {
       // After an event-loop stall, timers run before the poll phase reads what already arrived: give the verdict
       // only after that phase (setImmediate runs after it), so a stalled process does not cut healthy links.
       setImmediate(() => {
         if (this.closed) return;
-        if (!this.paused && performance.now() - this.lastReceived >= this.idleMs) {
+        if (!this.held && performance.now() - this.lastReceived >= this.idleMs) {
           this.destroy(new TimeoutError('connection idle (nothing received)', this.idleMs));
         } else this.checkIdle();
       }).unref();
@@ -223,7 +286,51 @@ export class Channel<M extends object> extends EventEmitter<ChannelEvents<M>> {
       }
     } catch (err) {
       this.destroy(err instanceof Error ? err : new P2pError('P2P_ERR_BAD_FRAME', String(err)));
+      return;
     }
+    const granted = this.throttle.read?.take(chunk.length) ?? true;
+    if (granted === true || this.closed) return;
+    // Counted already (it is in memory); nothing more is read until the gate grants it: the kernel's buffers
+    // fill and TCP slows the sender, so memory stays at one chunk per connection.
+    if (this.readHolds++ === 0) this.stream.pause();
+    void granted.then(() => {
+      if (--this.readHolds === 0 && !this.paused && !this.closed) this.release();
+    });
+  }
+
+  /** Writes queued frames slice by slice as the write gate grants them; ends the stream after the last if asked. */
+  private pump(): void {
+    if (this.pumping) return;
+    this.pumping = true;
+    while (this.outbox.length > 0 && this.isOpen && !this.stream.writableNeedDrain) {
+      const whole = this.outbox[0]!.length;
+      const bytes = this.throttle.write?.limit === null ? whole : Math.min(whole, WRITE_SLICE_BYTES);
+      const granted = this.throttle.write?.take(bytes) ?? true;
+      if (granted !== true) {
+        void granted.then(() => {
+          this.writeSlice(bytes);
+          this.pumping = false;
+          this.pump();
+        });
+        return;
+      }
+      this.writeSlice(bytes);
+    }
+    this.pumping = false;
+    if (this.outbox.length > 0 || !this.isOpen) return;
+    if (this.ending) {
+      this.ending = false;
+      this.end();
+    } else this.emit('drain');
+  }
+
+  private writeSlice(bytes: number): void {
+    const frame = this.outbox[0];
+    if (!frame || !this.isOpen) return; // destroyed while the gate was deciding
+    this.stream.write(bytes === frame.length ? frame : frame.subarray(0, bytes));
+    this.outboxBytes -= bytes;
+    if (bytes === frame.length) this.outbox.shift();
+    else this.outbox[0] = frame.subarray(bytes);
   }
 
   /** Stamps the start of a pending frame; one timer per deadline period, not one per chunk. */
@@ -236,12 +343,12 @@ export class Channel<M extends object> extends EventEmitter<ChannelEvents<M>> {
     this.frameTimer = setTimeout(() => {
       this.frameTimer = undefined;
       if (this.closed || this.frameStarted < 0 || this.frameDeadlineMs <= 0) return;
-      const late = this.paused ? 0 : performance.now() - this.frameStarted;
+      const late = this.held ? 0 : performance.now() - this.frameStarted;
       if (late < this.frameDeadlineMs) return this.armFrameTimer(Math.max(1, this.frameDeadlineMs - late));
       // As for the idle clock: judge only after the poll phase has read what already arrived.
       setImmediate(() => {
         if (this.closed || this.frameStarted < 0) return;
-        if (!this.paused && performance.now() - this.frameStarted >= this.frameDeadlineMs) {
+        if (!this.held && performance.now() - this.frameStarted >= this.frameDeadlineMs) {
           const got = `${this.decoder.pendingBytes} bytes of it received`;
           this.destroy(
             new P2pError('P2P_ERR_TIMEOUT', `a frame did not arrive whole within ${this.frameDeadlineMs} ms (${got})`),

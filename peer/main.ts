@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { describeError, isClosedOutput, P2pError } from '../common/errors.js';
 import { parseHostPort } from '../common/host-port.js';
 import { discoveryPortOf, DISCOVERY_PORT, DISCOVERY_PORT_ENV } from '../common/discovery-socket.js';
+import { parseByteRate } from '../common/byte-rate.js';
 import { defaultKeyFile, loadMeshKey, MESH_KEY_ENV, MeshKeyError } from '../common/mesh-key.js';
 import { keyedMesh, OPEN_MESH, type MeshMode } from '../common/mesh-tls.js';
 import { canonicalName } from '../common/peer-name.js';
@@ -21,7 +22,7 @@ import { Peer } from './peer.js';
 
 const USAGE = `usage: peer NAME [--server HOST:PORT] [--host ADDR] [--dir DIR] [--downloads DIR] [--headless]
                 [--verbose] [--exit-when-done] [--hops N] [--query-timeout MS] [--key-file FILE | --open]
-                [--trusted-only] [--backup] [--discovery-port N]
+                [--trusted-only] [--backup] [--max-up RATE] [--max-down RATE] [--discovery-port N]
 
   NAME                 1–32 letters, digits, - or _ (case-insensitive), e.g. s1
   --server HOST:PORT   metadata server. Without it: 127.0.0.1:7000, and at the same time the server's announcements
@@ -38,12 +39,15 @@ const USAGE = `usage: peer NAME [--server HOST:PORT] [--host ADDR] [--dir DIR] [
   --open               no mesh key: plain TCP, for a mesh whose every process runs --open
   --trusted-only       accept only content on the metadata server's trusted-file list (see: trusted)
   --backup             a backup peer: keep a verified copy of every file shared in the mesh, and serve them all
+  --max-up RATE        cap what this peer sends, all transfers together: 500KB/s, 20MB/s, 2MiB/s, 100Mbit/s
+                       (KB, MB, GB: 1000 bytes; KiB, MiB, GiB: 1024; kbit, Mbit, Gbit: 1000 bits; /s optional)
+  --max-down RATE      cap what this peer receives, all transfers together (the same units)
   --hops N             hop limit of searches (default 7)
   --query-timeout MS   how long a search waits for a holder (default 3000)
   -h, --help           this text;  -v, --version   the version
 
 Commands once running: a file name, FILE from PEER, FILE sha256 PREFIX, secure-get FILE from PEER, trusted,
-cancel FILE [--discard], partials, TOPO, list, find PATTERN, files, where FILE, Stop, Stop all, help.`;
+cancel FILE [--discard], partials, limit up|down RATE, limit off, TOPO, list, find PATTERN, files, where FILE, Stop, Stop all, help.`;
 
 /** One sentence for what node:util's parseArgs refused, instead of its own long message. */
 function argumentProblem(err: unknown): string {
@@ -62,6 +66,14 @@ function ignoreClosedTerminal(err: NodeJS.ErrnoException): void {
 
 /** Dialled when no `--server` is given (docs/CONTRACT.md "Commands"), while discovery looks elsewhere. */
 const DEFAULT_SERVER = '127.0.0.1:7000';
+/** `--max-up RATE`: the rate, or a refusal that names the option. */
+function rateOption(text: string, flag: string): number {
+  try {
+    return parseByteRate(text);
+  } catch (err) {
+    throw new P2pError('P2P_ERR_BAD_ARGS', `--${flag}: ${describeError(err)}`);
+  }
+}
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -115,6 +127,8 @@ async function main(): Promise<void> {
         open: { type: 'boolean', default: false },
         'trusted-only': { type: 'boolean', default: false },
         backup: { type: 'boolean', default: false },
+        'max-up': { type: 'string' },
+        'max-down': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', short: 'v', default: false },
       },
@@ -140,12 +154,18 @@ async function main(): Promise<void> {
   let name: string;
   let server;
   let discover: { port: number } | undefined;
+  const limits: { up?: number; down?: number } = {};
   try {
     name = canonicalName(positionals[0]!);
     server = parseHostPort(values.server ?? DEFAULT_SERVER, '--server');
     // docs/CONTRACT.md "Mirror, discovery and bandwidth": --server always wins; without it, discovery too.
     const port = discoveryPortOf(values['discovery-port']);
     if (values.server === undefined) discover = { port };
+    for (const [flag, key] of [
+      ['max-up', 'up'],
+      ['max-down', 'down'],
+    ] as const)
+      if (values[flag] !== undefined) limits[key] = rateOption(values[flag], flag);
   } catch (err) {
     fail(err instanceof P2pError ? err.message : describeError(err));
   }
@@ -173,6 +193,7 @@ async function main(): Promise<void> {
     downloads: { queryTimeoutMs: queryTimeout },
     trustedOnly: values['trusted-only']!,
     backup: values.backup!,
+    limits,
   });
 
   let headless = values.headless || !process.stdout.isTTY;

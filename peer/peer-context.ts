@@ -1,5 +1,6 @@
 import type { PeerInfo, PeerRef } from '../common/wire/shapes.js';
 import type { PeerEventReport } from './control/peer-events.js';
+import type { Bandwidth } from './transfer/bandwidth.js';
 
 /**
  * What every part of the peer may know of the whole: who this peer is, and how to report. Parts get this small
@@ -17,4 +18,6 @@ export interface PeerContext {
   emit(body: PeerEventReport): void;
   /** A line for the log panel (headless: `log` events; `warn` also on stderr). */
   log(message: string, level?: 'info' | 'warn'): void;
+  /** The peer-wide caps every transfer connection is attached to (`attach(channel, 'up' | 'down')`). */
+  readonly bandwidth: Bandwidth;
 }

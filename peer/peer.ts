@@ -3,8 +3,6 @@ import { EventEmitter } from 'eventemitter3';
 import { nanoid } from 'nanoid';
 import { basename, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { HostPort } from '../common/host-port.js';
-import type { MeshMode } from '../common/mesh-tls.js';
 import type { PeerInfo, PeerRef } from '../common/wire/shapes.js';
 import { Hasher } from './content/hasher.js';
 import { PartialFiles } from './content/partial-file.js';
@@ -24,55 +22,28 @@ import { IndexPublisher } from './files/index-publisher.js';
 import { Listings } from './files/listings.js';
 import { PeerFolders } from './files/peer-folders.js';
 import { FloodRouter } from './mesh/flood-router.js';
-import { NeighbourSet, type NeighbourSetOptions } from './mesh/neighbour-set.js';
+import { NeighbourSet } from './mesh/neighbour-set.js';
 import { SearchResponder } from './mesh/search-responder.js';
 import { routeNeighbourMessage } from './mesh/neighbour-messages.js';
 import { OriginCheck } from './mesh/origin-check.js';
-import { ServerLink, type ServerLinkOptions } from './mesh/server-link.js';
+import { ServerLink } from './mesh/server-link.js';
 import { Topology } from './mesh/topology.js';
 import { Membership } from './mesh/membership.js';
 import { MeshMonitor } from './mesh/mesh-monitor.js';
 import type { PeerContext } from './peer-context.js';
-import { Downloads, type DownloadsOptions } from './transfer/downloads.js';
+import type { PeerOptions } from './peer-options.js';
+import { Downloads } from './transfer/downloads.js';
+import { Bandwidth } from './transfer/bandwidth.js';
 import { PartialDownloads } from './transfer/partials.js';
-import type { UploadOptions } from './transfer/upload.js';
 import { Uploads } from './transfer/uploads.js';
 import { PeerListener, UNPROVEN_MAX_FRAME_BYTES } from './transport/peer-listener.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../common/frame-decoder.js';
 import { Transport } from './transport/transport.js';
 
+export type { PeerOptions };
+
 /** A holder's dial-back (its connect deadline is 30 s) may arrive this long after our query. */
 const OFFER_WINDOW_MS = 35_000;
-
-export interface PeerOptions {
-  /** Canonical (lower-case) name. */
-  name: string;
-  /** The peer's folder (shared/, Downloads/, .p2p/). */
-  dir: string;
-  /** Where downloads go instead of `dir`/Downloads (`--downloads DIR`, relative to the current directory). */
-  downloadsDir?: string;
-  /** Metadata server address. */
-  server: HostPort;
-  /** Keyed with the mesh key, or open (`--open`): every connection (docs/CONTRACT.md "The trusted mesh"). */
-  mesh: MeshMode;
-  /** Where the mesh key was read, for the sentences that name it. */
-  keyFile?: string;
-  /** Address this peer binds and advertises. Default 127.0.0.1. */
-  host?: string;
-  /** Hop limit of flooded searches. Default 7. */
-  hopLimit?: number;
-  /** Interval of the `neighbour-stats`, `mesh` and folder-scan refreshes. Default 1000 ms. */
-  refreshIntervalMs?: number;
-  /** TOPO's longest wait for answers. Default 1500 ms. */
-  topoTimeoutMs?: number;
-  downloads?: DownloadsOptions;
-  /** `--trusted-only` (peer/transfer/trust-gate.ts) and `--backup` (peer/backup/). Default false. */
-  trustedOnly?: boolean;
-  backup?: boolean;
-  neighbours?: NeighbourSetOptions;
-  serverLink?: ServerLinkOptions;
-  upload?: UploadOptions;
-}
 
 /**
  * A peer: the composition root. It builds the parts (mesh/, transfer/, files/, content/, transport/), hands each a
@@ -143,6 +114,7 @@ export class Peer implements PeerHandle {
       info: () => this.info(),
       emit: (body) => this.emit(body),
       log: (message, level = 'info') => this.emit({ event: 'log', level, message }),
+      bandwidth: new Bandwidth(options.limits),
     };
     this.transport = new Transport({ mesh: options.mesh, identity: identity.key });
     // Holders answer a flood by dialling back with an offer, which may be large: only then do strangers get more room.
@@ -182,7 +154,7 @@ export class Peer implements PeerHandle {
         index: (mode, pattern) => this.server.files(mode, pattern),
         flood: (qid, file) => this.router.originate('query', { qid, file, hops: this.hopLimit, origin: this.ref() }),
         hopLimit: this.hopLimit,
-        transport: this.transport,
+        transport: this.ctx.bandwidth.dialer(this.transport, 'down'), // it dials holders only, for their pieces
         member: async (name) =>
           this.neighbours.names().includes(name) || ((await this.server.peers()) ?? []).some((p) => p.name === name),
         knownIdOf: (name) => this.neighbours.get(name)?.ref.id ?? this.origins.liveIdOf(name),
@@ -300,6 +272,8 @@ export class Peer implements PeerHandle {
         return reply({ event: 'partials', files: this.kept.list() });
       case 'trusted':
         return reply({ event: 'trusted', ...this.trust.answer() });
+      case 'limit':
+        return reply(this.ctx.bandwidth.command(parsed));
     }
   }
 
@@ -324,6 +298,7 @@ export class Peer implements PeerHandle {
       await this.downloads.abortAll('this peer is leaving; verified pieces are kept for the next start');
       this.book.flush();
       this.uploads.abortAll('this peer is leaving');
+      this.ctx.bandwidth.stop();
       this.topology.stop();
       this.neighbours.closeAll(reason);
       this.server.leave(reason);
@@ -364,7 +339,7 @@ export class Peer implements PeerHandle {
     });
     this.downloads.on('log', (message, level) => this.ctx.log(message, level));
     this.listener.on('hello', (channel, hello) => this.neighbours.accept(channel, hello));
-    this.listener.on('offer', (channel, offer) => this.downloads.onOffer(channel, offer));
+    this.listener.on('offer', (ch, offer) => this.downloads.onOffer(this.ctx.bandwidth.attach(ch, 'down'), offer));
     this.listener.on('fetch', (channel, fetch) => void this.uploads.onFetch(channel, fetch));
     this.listener.on('rejected', (remote, why) => this.ctx.log(`closed a connection from ${remote}: ${why}`, 'warn'));
     this.neighbours.on('up', (link) => this.emit({ event: 'neighbour-up', ...link.ref }));
@@ -392,6 +367,7 @@ export class Peer implements PeerHandle {
     this.origins.refresh();
     const modes = { keyed: this.transport.mesh.keyed, ...this.trust.mode(), ...this.custody.role() };
     this.emit({ event: 'ready', name, id, host, port, neighbours: this.neighbours.names(), ...where, ...modes });
+    if (this.ctx.bandwidth.capped) this.emit(this.ctx.bandwidth.limits());
     this.gate.open();
     this.custody.start();
     this.downloads.resumeAll();

@@ -5,6 +5,7 @@
  */
 import { graphemes, padEndColumns, padStartColumns, takeColumns, textWidth, truncateColumns } from './text-width.js';
 import { formatByteSize } from '../common/byte-size.js';
+import { formatByteRate, formatDecimalRate } from '../common/byte-rate.js';
 
 /** `1536` → `1.5 KB`. Binary multiples (1 KB = 1024 B): the one formatter the peer's messages use too. */
 export function formatBytes(bytes: number): string {
@@ -14,6 +15,19 @@ export function formatBytes(bytes: number): string {
 /** Bytes per second as `2.4 MB/s`. */
 export function formatRate(bytesPerSecond: number): string {
   return `${formatBytes(bytesPerSecond)}/s`;
+}
+
+/**
+ * A bandwidth cap, and a rate shown next to one, in the cap's 1000-based units (`--max-down 20MB/s` shows as
+ * `20 MB/s`, common/byte-rate.ts), so that the two compare at a glance.
+ */
+export function formatCapRate(bytesPerSecond: number): string {
+  return formatByteRate(bytesPerSecond);
+}
+
+/** A measured rate shown next to a cap: the same 1000-based units, three digits (`4.19 MB/s`). */
+export function formatRateNearCap(bytesPerSecond: number): string {
+  return formatDecimalRate(bytesPerSecond);
 }
 
 /** Milliseconds as a short human duration: `850ms`, `12s`, `3m05s`, `2h07m`. */

@@ -4,7 +4,18 @@ import type { NeighboursView } from './feeders/neighbours-feeder.js';
 import { DEFAULT_HINT, HINTS, type StatusKind, type StatusView } from './feeders/status-feeder.js';
 import type { ThroughputView } from './feeders/throughput-feeder.js';
 import type { TopologyView } from './feeders/topology-feeder.js';
-import { columns, fit, fitRight, formatBytes, formatClock, formatDuration, formatRate, wrap } from './format.js';
+import {
+  columns,
+  fit,
+  fitRight,
+  formatBytes,
+  formatClock,
+  formatDuration,
+  formatRate,
+  formatCapRate,
+  formatRateNearCap,
+  wrap,
+} from './format.js';
 import { partsLength, styled, spread, type Part } from './styled-text.js';
 import { wrapIndented } from './log-view.js';
 import type { ScrollState } from './scroll-state.js';
@@ -44,6 +55,7 @@ export function headerLine(v: HeaderView, width: number, unicode: boolean): stri
       drop: 1,
     },
     { parts: ['  ', label('neighbours '), String(v.neighbours)], drop: 3 },
+    { parts: capParts(v, unicode, label), drop: 2 },
     { parts: ['  ', label('on '), v.listen ?? '…'], drop: 2 },
     { parts: ['  ', label('id '), v.id ? v.id.slice(0, 12) : '…'], drop: 4 },
   ];
@@ -57,6 +69,15 @@ export function headerLine(v: HeaderView, width: number, unicode: boolean): stri
     }
   }
   return '';
+}
+
+/** `  cap ↑ 2 MB/s ↓ 20 MB/s`: the bandwidth caps set, in the header (none: nothing). */
+function capParts(v: HeaderView, unicode: boolean, label: (text: string) => Part): Part[] {
+  const caps = [
+    v.caps?.up == null ? '' : `${unicode ? '↑' : 'up'} ${formatCapRate(v.caps.up)}`,
+    v.caps?.down == null ? '' : `${unicode ? '↓' : 'down'} ${formatCapRate(v.caps.down)}`,
+  ].filter(Boolean);
+  return caps.length === 0 ? [] : ['  ', label('cap '), [caps.join(' '), 'yellow-fg']];
 }
 
 const KIND_STYLE: Record<CellKind, string> = {
@@ -238,8 +259,12 @@ export function sparklineData(rates: readonly number[], innerWidth: number): num
 
 /** Title line of a throughput sparkline: the current rate, then the peak and total when they fit. */
 export function throughputTitle(v: ThroughputView, direction: 'in' | 'out', innerWidth: number): string {
-  const current = formatRate(direction === 'in' ? v.currentIn : v.currentOut);
-  const peak = formatRate(direction === 'in' ? v.peakIn : v.peakOut);
+  const cap = direction === 'in' ? v.capIn : v.capOut;
+  // Capped, the rates read in the cap's own units (20MB/s is 20 000 000 bytes a second, common/byte-rate.ts).
+  const rate = (r: number) => (cap === null ? formatRate(r) : formatRateNearCap(r));
+  const now = rate(direction === 'in' ? v.currentIn : v.currentOut);
+  const current = cap === null ? now : `${now} / ${formatCapRate(cap)} cap`;
+  const peak = rate(direction === 'in' ? v.peakIn : v.peakOut);
   const total = formatBytes(direction === 'in' ? v.totalIn : v.totalOut);
   // Room for contrib's trailing `:` and the `\r` blessed counts (see sparklineData).
   const room = innerWidth - 2;

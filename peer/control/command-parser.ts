@@ -1,3 +1,5 @@
+import { parseByteRate } from '../../common/byte-rate.js';
+import { describeError } from '../../common/errors.js';
 import { PEER_NAME_PATTERN } from '../../common/peer-name.js';
 import { fileNameProblem } from '../files/file-name.js';
 
@@ -18,6 +20,8 @@ export type Command =
   | { kind: 'cancel'; file: string; discard: boolean }
   | { kind: 'partials' }
   | { kind: 'mirror' }
+  /** `limit`: shows the caps; `up`/`down` (bytes per second, null: off) change the one given (peer/transfer/bandwidth.ts). */
+  | { kind: 'limit'; up?: number | null; down?: number | null }
   | { kind: 'empty' }
   | { kind: 'invalid'; message: string };
 
@@ -37,6 +41,12 @@ export const COMMAND_HELP: { command: string; description: string }[] = [
   { command: 'cancel FILE --discard', description: 'stop a download (or forget a kept one) and delete its data' },
   { command: 'partials', description: 'the downloads kept unfinished: size, how much is verified, age' },
   { command: 'mirror', description: "a mirror peer's copy of each member's shared/: state, progress, last change" },
+  {
+    command: 'limit up RATE',
+    description: 'cap what this peer sends, all transfers together (500KB/s, 20MB/s, 100Mbit/s)',
+  },
+  { command: 'limit down RATE', description: 'cap what this peer receives, all transfers together' },
+  { command: 'limit off', description: 'lift both caps (limit up off, limit down off: one); limit alone shows them' },
   { command: 'TOPO', description: 'show every peer of the mesh, its address and its neighbours' },
   {
     command: 'Stop',
@@ -64,6 +74,7 @@ const KEYWORDS = new Set([
   'partials',
   'trusted',
   'mirror',
+  'limit',
 ]);
 
 export function parseCommand(line: string): Command {
@@ -92,6 +103,7 @@ export function parseCommand(line: string): Command {
     return problem ? { kind: 'invalid', message: problem } : { kind: 'where', file: rest };
   }
   if (first === 'cancel') return parseCancel(words.slice(1));
+  if (first === 'limit') return parseLimit(words.slice(1));
   if (first === 'secure-get') return parseSecureGet(rest);
   // A keyword followed by something it does not take is a mistyped command, not a file name.
   if (KEYWORDS.has(first) && words.length > 1) {
@@ -154,6 +166,22 @@ function parseDownload(text: string): Command {
     ...(from === undefined ? {} : { from }),
     ...(sha256 === undefined ? {} : { sha256 }),
   };
+}
+
+/** `limit`, `limit off`, `limit up RATE`, `limit down RATE` (`off` for RATE lifts that one cap). */
+function parseLimit(args: string[]): Command {
+  const usage = 'limit takes up RATE, down RATE or off, for example: limit down 20MB/s';
+  if (args.length === 0) return { kind: 'limit' };
+  const which = args[0]!.toLowerCase();
+  if (args.length === 1 && which === 'off') return { kind: 'limit', up: null, down: null };
+  if ((which !== 'up' && which !== 'down') || args.length === 1) return { kind: 'invalid', message: usage };
+  const value = args.slice(1).join('');
+  if (value.toLowerCase() === 'off') return { kind: 'limit', [which]: null };
+  try {
+    return { kind: 'limit', [which]: parseByteRate(value) };
+  } catch (err) {
+    return { kind: 'invalid', message: describeError(err) };
+  }
 }
 
 /**

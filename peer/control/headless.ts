@@ -74,6 +74,7 @@ const FINISHING: ReadonlySet<PeerEvent['event']> = new Set([
   'files',
   'help',
   'partials',
+  'limits',
   'leaving',
 ]);
 

@@ -7,7 +7,7 @@ import type { PeerInfo } from '../../common/wire/shapes.js';
  * Every event carries `event` and `t` (ms since epoch). Identities (docs/ARCHITECTURE.md, "Events with identities"):
  * - `cmd`: the sequence number of the command line that caused the event (`PeerHandle.command` returns it: 1 for the
  *   first line, 2 for the next, empty lines included). Set on a command's answer (`topology`, `list`, `find-results`,
- *   `where`, `files`, `help`, `partials`, `trusted`, `already-have`, `error`, `leaving`, `stopped`) and on every event of the
+ *   `where`, `files`, `help`, `partials`, `trusted`, `limits`, `already-have`, `error`, `leaving`, `stopped`) and on every event of the
  *   download it started (`query-sent`, `download-*`, `not-found`, `ambiguous`); `download-cancelled` also names the cancel line
  *   (`by`). Absent on what no command caused: a download resumed at start-up,
  *   neighbours joining, the periodic `files` and `mesh`, a leave asked by a signal or another peer.
@@ -145,6 +145,8 @@ export type PeerEventBody =
    */
   | { event: 'trusted'; peers: TrustedPeer[]; files: TrustedFile[]; verified: boolean; complete: boolean }
   | { event: 'already-have'; file: string; path: string }
+  /** The bandwidth caps in bytes per second (null: none): the answer to `limit`, and at `ready` when a cap is set. */
+  | { event: 'limits'; up: number | null; down: number | null }
   | { event: 'upload-started'; query: string; file: string; to: string; bytes: number }
   | { event: 'upload-progress'; query: string; file: string; to: string; bytes: number; sent: number }
   | { event: 'upload-complete'; query: string; file: string; to: string; bytes: number; sent: number }

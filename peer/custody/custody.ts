@@ -60,6 +60,7 @@ export class Custody {
       partials: new PartialFiles(partialDir),
       self: ctx.self,
       vouch: (path: string) => catalog.vouch(path),
+      bandwidth: ctx.bandwidth,
     };
     this.keeper = new CustodyKeeper(ctx, this.store, {
       ...fetch,

@@ -8,6 +8,7 @@ import type { PartialFiles } from '../content/partial-file.js';
 import { askHolder, declineOffer, readOffer } from '../transfer/ask-holder.js';
 import { SwarmDownload } from '../transfer/swarm-download.js';
 import type { Dialer } from '../transport/transport.js';
+import type { Bandwidth } from '../transfer/bandwidth.js';
 
 /** What a custody transfer needs of the peer. */
 export interface FetchDeps {
@@ -18,6 +19,8 @@ export interface FetchDeps {
   self: () => PeerRef;
   /** A file placed whole and verified: offered at once, without waiting for it to settle (FileCatalog.vouch). */
   vouch(path: string): void;
+  /** The peer-wide caps: custody and backup bytes count against them like a download's. */
+  bandwidth?: Bandwidth;
 }
 
 export type FetchOutcome = { ok: true; name: string } | { ok: false; reason: string };
@@ -75,7 +78,7 @@ export async function fetchInto(
     // A transfer of this content cut short (a restart, kill -9) goes on from its verified pieces.
     const kept = deps.partials.all().find((r) => r.manifest.sha256 === file.sha256);
     await swarm.open(kept);
-    swarm.addSource(holder.name, answer.channel);
+    swarm.addSource(holder.name, deps.bandwidth?.attach(answer.channel, 'down') ?? answer.channel);
     return await done;
   } catch (err) {
     answer.channel.destroy();

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseCommand } from '../control/command-parser.js';
+import { COMMAND_HELP, parseCommand } from '../control/command-parser.js';
 
 test('keywords are case-insensitive', () => {
   for (const line of ['TOPO', 'topo', 'Topo ']) assert.equal(parseCommand(line), { kind: 'topo' });
@@ -72,6 +72,23 @@ test('mirror is a command on its own; with more words it is a mistyped command',
   for (const line of ['mirror', 'MIRROR', ' Mirror ']) assert.equal(parseCommand(line), { kind: 'mirror' });
   assert.is(parseCommand('mirror s2').kind, 'invalid');
   assert.equal(parseCommand('mirror.txt'), { kind: 'download', file: 'mirror.txt' });
+});
+
+test('limit shows the caps; limit up|down RATE sets one, RATE off lifts one, limit off lifts both', () => {
+  assert.equal(parseCommand('limit'), { kind: 'limit' });
+  assert.equal(parseCommand('LIMIT off'), { kind: 'limit', up: null, down: null });
+  assert.equal(parseCommand('limit up 500KB/s'), { kind: 'limit', up: 500_000 });
+  assert.equal(parseCommand('limit Down 100Mbit/s'), { kind: 'limit', down: 12_500_000 });
+  assert.equal(parseCommand('limit down 20 MB/s'), { kind: 'limit', down: 20_000_000 });
+  assert.equal(parseCommand('limit up off'), { kind: 'limit', up: null });
+  for (const line of ['limit up', 'limit sideways 5MB/s', 'limit 5MB/s', 'limit down fast', 'limit up 10KB/s']) {
+    const c = parseCommand(line);
+    assert.ok(c.kind === 'invalid' && !c.message.includes('\n'), `${line}: ${JSON.stringify(c)}`);
+  }
+  assert.equal(parseCommand('limit.txt'), { kind: 'download', file: 'limit.txt' });
+  assert.ok(
+    COMMAND_HELP.some((c) => c.command === 'limit up RATE') && COMMAND_HELP.some((c) => c.command === 'limit off'),
+  );
 });
 
 test.run();

@@ -9,6 +9,7 @@ import { encodeManifest, type Manifest } from '../content/manifest.js';
 import { pieceCount, pieceLength } from '../content/piece-plan.js';
 import type { PeerChannel } from '../transport/peer-listener.js';
 import type { Dialer } from '../transport/transport.js';
+import type { Bandwidth } from './bandwidth.js';
 
 export interface UploadOptions {
   /** Time allowed to connect, and silence tolerated from the requester. Default 30 000 ms. */
@@ -17,6 +18,8 @@ export interface UploadOptions {
   readAhead?: number;
   /** Least time between two `progress` events. Default 250 ms. */
   progressIntervalMs?: number;
+  /** The peer-wide caps the pieces are sent under (peer/transfer/bandwidth.ts). Default none. */
+  bandwidth?: Bandwidth;
 }
 
 export interface UploadEvents {
@@ -81,6 +84,7 @@ export class Upload extends EventEmitter<UploadEvents> {
   /** Offers the file on an open transfer connection and serves it until the requester is done. Never throws. */
   async serve(channel: PeerChannel): Promise<void> {
     this.channel = channel;
+    this.options.bandwidth?.attach(channel, 'up');
     channel.setIdleTimeout(this.options.timeoutMs ?? 30_000);
     let fh: FileHandle | undefined;
     try {

@@ -73,7 +73,8 @@ export class Uploads {
     try {
       const { manifest, stamp } = await this.catalog.version(held);
       if (sha256 && manifest.sha256 !== sha256) return undefined;
-      upload = new Upload(qid, held, manifest, to, this.ctx.self(), this.options, stamp);
+      const options = { bandwidth: this.ctx.bandwidth, ...this.options };
+      upload = new Upload(qid, held, manifest, to, this.ctx.self(), options, stamp);
     } catch (err) {
       this.ctx.emit({ event: 'upload-failed', ...base, reason: describeError(err), sent: 0 });
       return undefined;

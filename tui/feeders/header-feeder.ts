@@ -27,6 +27,8 @@ export interface HeaderView {
   backup?: boolean;
   /** A mirror peer (`--mirror`), as the `ready` event said. */
   mirror?: boolean;
+  /** The bandwidth caps in bytes/s (null: none), from the last `limits` event. */
+  caps?: { up: number | null; down: number | null };
 }
 
 export interface HeaderFeederOptions {
@@ -106,6 +108,9 @@ export class HeaderFeeder implements Feeder<HeaderView> {
         return true;
       case 'stopped':
         s.phase = 'stopped';
+        return true;
+      case 'limits':
+        s.caps = { up: event.up, down: event.down };
         return true;
       default:
         return false;

@@ -1,8 +1,8 @@
 import type { PeerEvent } from '../../peer/control/peer-events.js';
-import { formatBytes, formatDuration } from '../format.js';
-import { padEndColumns, textWidth } from '../text-width.js';
+import { formatBytes, formatCapRate, formatDuration } from '../format.js';
 import { fileTable, type Described } from './file-table.js';
 import { trustedLines } from './trusted-lines.js';
+import { topologyLines } from './topology-lines.js';
 import { custodyLines } from './custody-lines.js';
 import { MirrorLines } from './mirror-lines.js';
 import type { Feeder } from './feeder.js';
@@ -190,27 +190,16 @@ export class LogFeeder implements Feeder<LogView> {
         return trustedLines(e);
       case 'already-have':
         return [['info', `${e.file}: already held at ${e.path}, nothing fetched`]];
+      case 'limits':
+        return [['info', `bandwidth caps: up ${capText(e.up)}, down ${capText(e.down)}`]];
       case 'upload-started':
         return [['info', `sending ${e.file} to ${e.to} (${formatBytes(e.bytes)})`]];
       case 'upload-complete':
         return [['ok', `sent ${e.file} to ${e.to} (${formatBytes(e.bytes)})`]];
       case 'upload-failed':
         return [['error', `sending ${e.file} to ${e.to} failed: ${e.reason}`]];
-      case 'topology': {
-        if (e.cmd === undefined) return [];
-        const width = Math.max(4, ...e.peers.map((p) => textWidth(p.name)));
-        return [
-          ['info', `mesh topology: ${e.peers.length} peer${e.peers.length === 1 ? '' : 's'}`],
-          ...[...e.peers]
-            .sort((a, b) => a.name.localeCompare(b.name))
-            .map((p): [LogLevel, string] => [
-              'info',
-              `  ${padEndColumns(p.name, width)}  ${`${p.host}:${p.port}`.padEnd(21)}  ↔ ${
-                p.neighbours.length > 0 ? p.neighbours.join(', ') : '(no neighbours)'
-              }${p.backup ? '  (backup peer)' : ''}${p.mirror ? '  (mirror)' : ''}`,
-            ]),
-        ];
-      }
+      case 'topology':
+        return e.cmd === undefined ? [] : topologyLines(e);
       case 'list': {
         // Without the metadata server the answer is what this peer has seen: the header says so, on top of the view.
         const known = e.source === 'address-book';
@@ -396,4 +385,9 @@ function partialsLines(files: Extract<PeerEvent, { event: 'partials' }>['files']
       }`,
     ]),
   ];
+}
+
+/** One cap for the log: `20 MB/s`, or `none`. */
+function capText(bytesPerSecond: number | null): string {
+  return bytesPerSecond === null ? 'none' : formatCapRate(bytesPerSecond);
 }

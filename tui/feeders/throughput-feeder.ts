@@ -15,6 +15,9 @@ export interface ThroughputView {
   /** Bytes received / sent by transfers since the dashboard started. */
   totalIn: number;
   totalOut: number;
+  /** The peer's caps in bytes/s (`--max-down`/`--max-up`, `limit`), from its `limits` events; null: none. */
+  capIn: number | null;
+  capOut: number | null;
 }
 
 export interface ThroughputFeederOptions {
@@ -43,6 +46,8 @@ export class ThroughputFeeder implements Feeder<ThroughputView> {
   private readonly outRates: number[] = [];
   private totalIn = 0;
   private totalOut = 0;
+  private capIn: number | null = null;
+  private capOut: number | null = null;
 
   constructor(options: ThroughputFeederOptions = {}) {
     this.bucketMs = options.bucketMs ?? 1_000;
@@ -82,6 +87,10 @@ export class ThroughputFeeder implements Feeder<ThroughputView> {
       case 'upload-failed':
         this.lastDone.delete(`up:${event.query}`);
         return false;
+      case 'limits':
+        this.capIn = event.down;
+        this.capOut = event.up;
+        return true;
       default:
         // Bytes only show once a bucket closes (tick), so events never make this panel dirty by themselves.
         return false;
@@ -114,6 +123,8 @@ export class ThroughputFeeder implements Feeder<ThroughputView> {
       peakOut: Math.max(0, ...this.outRates),
       totalIn: this.totalIn,
       totalOut: this.totalOut,
+      capIn: this.capIn,
+      capOut: this.capOut,
     };
   }
 

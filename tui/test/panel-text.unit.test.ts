@@ -368,6 +368,8 @@ test('the throughput title shrinks to what fits', () => {
     peakOut: 0,
     totalIn: 1024 ** 3,
     totalOut: 0,
+    capIn: null,
+    capOut: null,
   };
   assert.is(throughputTitle(v, 'in', 60), '2.0 MB/s  peak 5.0 MB/s  total 1.0 GB');
   assert.is(throughputTitle(v, 'in', 25), '2.0 MB/s  peak 5.0 MB/s');

@@ -89,4 +89,15 @@ test('never marks itself dirty on an event: the tick shows new buckets', () => {
   assert.is(f.apply(progress(100, 'q1', 5_000)), false);
 });
 
+test('limits events set and lift the caps shown next to the rates', () => {
+  const f = new ThroughputFeeder();
+  assert.equal([f.view().capIn, f.view().capOut], [null, null]);
+  assert.is(f.apply(at(10, { event: 'limits', up: 2_000_000, down: null })), true, 'the panel changes at once');
+  assert.equal([f.view().capIn, f.view().capOut], [null, 2_000_000]);
+  f.apply(at(20, { event: 'limits', up: 2_000_000, down: 12_500_000 }));
+  assert.equal([f.view().capIn, f.view().capOut], [12_500_000, 2_000_000]);
+  f.apply(at(30, { event: 'limits', up: null, down: null }));
+  assert.equal([f.view().capIn, f.view().capOut], [null, null]);
+});
+
 test.run();

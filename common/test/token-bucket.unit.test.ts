@@ -1,0 +1,94 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { burstFor, MAX_BURST_BYTES, MIN_BURST_BYTES, TokenBucket } from '../token-bucket.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Takes `chunk` bytes at a time for `ms` of real time; returns the bytes that passed and the seconds it took. */
+async function drain(bucket: TokenBucket, chunk: number, ms: number): Promise<{ passed: number; seconds: number }> {
+  const start = performance.now();
+  let passed = 0;
+  while (performance.now() - start < ms) {
+    const granted = bucket.take(chunk);
+    if (granted !== true) await granted;
+    passed += chunk;
+  }
+  return { passed, seconds: (performance.now() - start) / 1000 };
+}
+
+test('without a rate everything passes at once', () => {
+  const bucket = new TokenBucket();
+  assert.is(bucket.take(1e12), true);
+  assert.is(bucket.limit, null);
+});
+
+test('the burst is a fifth of a second of the rate, between 64 KiB and 4 MiB', () => {
+  assert.is(burstFor(1_000_000), 200_000);
+  assert.is(burstFor(100_000), MIN_BURST_BYTES);
+  assert.is(burstFor(1e9), MAX_BURST_BYTES);
+});
+
+test('a full bucket grants its burst at once, then waiters wait for the rate, in arrival order', () => {
+  let now = 0;
+  const bucket = new TokenBucket({ rate: 1000, burst: () => 100, now: () => now });
+  assert.is(bucket.take(60), true);
+  assert.is(bucket.take(40), true);
+  const order: string[] = [];
+  const a = bucket.take(50);
+  const b = bucket.take(10);
+  assert.ok(a instanceof Promise && b instanceof Promise, 'empty: both wait');
+  void a.then(() => order.push('a'));
+  void b.then(() => order.push('b'));
+  assert.is(bucket.queued, 2);
+  bucket.stop();
+  return Promise.resolve().then(() => assert.equal(order, ['a', 'b']));
+});
+
+test('a take bigger than the burst passes once a burst is saved, and the debt is paid before the next', () => {
+  let now = 0;
+  const bucket = new TokenBucket({ rate: 1000, burst: () => 100, now: () => now });
+  assert.is(bucket.take(500), true, 'a full burst lets a big take through');
+  now = 400; // 400 tokens back: still 0 after the 400 owed
+  const next = bucket.take(1);
+  assert.ok(next instanceof Promise);
+  bucket.stop();
+});
+
+test('over time no more than the rate passes (real timers, 50 KB/s for 0.4 s)', async () => {
+  const bucket = new TokenBucket({ rate: 50_000, burst: () => 5_000 });
+  const { passed, seconds } = await drain(bucket, 1_000, 400);
+  const rate = (passed - 5_000) / seconds; // the first burst was saved up
+  assert.ok(rate > 40_000 && rate < 56_000, `${rate} bytes/s`);
+});
+
+test('setRate applies to those waiting: a higher rate lets them go sooner, null at once', async () => {
+  const bucket = new TokenBucket({ rate: 100_000, burst: () => 1_000 });
+  assert.is(bucket.take(1_000), true);
+  const waiting = bucket.take(100_000); // needs 1000 tokens back: 10 ms at 100 KB/s, owes a second after
+  assert.ok(waiting instanceof Promise);
+  await waiting;
+  const slow = bucket.take(1_000); // owes about a second at this rate
+  assert.ok(slow instanceof Promise);
+  const t0 = performance.now();
+  bucket.setRate(null);
+  await slow;
+  assert.ok(performance.now() - t0 < 50, 'lifted: released at once');
+  bucket.setRate(10_000_000);
+  assert.is(bucket.take(1_000), true, 'a new cap starts with a burst, not the old debt');
+  bucket.setRate(1_000_000);
+  const { passed, seconds } = await drain(bucket, 10_000, 200);
+  const rate = passed / seconds;
+  assert.ok(rate < 1_000_000 * 1.6 && rate > 700_000, `${rate} bytes/s after the change`);
+  await sleep(1);
+});
+
+test('stop releases every waiter', async () => {
+  const bucket = new TokenBucket({ rate: 1_000, burst: () => 10 });
+  bucket.take(10);
+  const waits = [bucket.take(10), bucket.take(10)];
+  bucket.stop();
+  await Promise.all(waits);
+  assert.is(bucket.queued, 0);
+});
+
+test.run();
