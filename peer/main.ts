@@ -20,7 +20,7 @@ import { Peer } from './peer.js';
 
 const USAGE = `usage: peer NAME [--server HOST:PORT] [--host ADDR] [--dir DIR] [--downloads DIR] [--headless]
                 [--verbose] [--exit-when-done] [--hops N] [--query-timeout MS] [--key-file FILE | --open]
-                [--trusted-only] [--backup]
+                [--trusted-only] [--backup] [--mirror]
 
   NAME                 1–32 letters, digits, - or _ (case-insensitive), e.g. s1
   --server HOST:PORT   metadata server (default 127.0.0.1:7000)
@@ -35,6 +35,7 @@ const USAGE = `usage: peer NAME [--server HOST:PORT] [--host ADDR] [--dir DIR] [
   --open               no mesh key: plain TCP, for a mesh whose every process runs --open
   --trusted-only       accept only content on the metadata server's trusted-file list (see: trusted)
   --backup             a backup peer: keep a verified copy of every file shared in the mesh, and serve them all
+  --mirror             a mirror peer: keep Mirror/OWNER/, a receive-only copy of every other member's shared/
   --hops N             hop limit of searches (default 7)
   --query-timeout MS   how long a search waits for a holder (default 3000)
   -h, --help           this text;  -v, --version   the version
@@ -108,6 +109,7 @@ async function main(): Promise<void> {
         open: { type: 'boolean', default: false },
         'trusted-only': { type: 'boolean', default: false },
         backup: { type: 'boolean', default: false },
+        mirror: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', short: 'v', default: false },
       },
@@ -161,6 +163,7 @@ async function main(): Promise<void> {
     downloads: { queryTimeoutMs: queryTimeout },
     trustedOnly: values['trusted-only']!,
     backup: values.backup!,
+    mirror: values.mirror!,
   });
 
   let headless = values.headless || !process.stdout.isTTY;

@@ -27,9 +27,12 @@ export const peerInfoShape = obj({
   port: portField,
   neighbours: arr(nameField, { max: MAX_PEERS_ON_WIRE }),
   backup: optional(bool()),
+  mirror: optional(bool()),
 });
 export interface PeerInfo extends PeerRef {
   neighbours: string[];
   /** A backup peer (`--backup`): it keeps a copy of every content in the mesh. */
   backup?: boolean;
+  /** A mirror peer (`--mirror`): it keeps a copy of every other member's `shared/` tree. */
+  mirror?: boolean;
 }

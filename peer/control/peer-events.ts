@@ -35,6 +35,8 @@ export type PeerEventBody =
       trustedOnly?: boolean;
       /** `--backup`: this peer keeps a copy of every content in the mesh. */
       backup?: boolean;
+      /** `--mirror`: this peer keeps `Mirror/OWNER/`, a copy of every other member's `shared/` tree. */
+      mirror?: boolean;
     }
   | { event: 'neighbour-up'; name: string; id: string; host: string; port: number }
   | { event: 'neighbour-down'; name: string; reason: string }
@@ -126,6 +128,16 @@ export type PeerEventBody =
     }
   /** A backup peer: contents kept (`files`, `bytes`), and contents in the mesh not kept yet (`missing`). */
   | { event: 'backup-synced'; files: number; bytes: number; missing: number }
+  /** A mirror peer: a copy in `Mirror/OWNER/` was added, changed, deleted, or (conflict) edited here and kept aside as `kept`. */
+  | {
+      event: 'mirror';
+      owner: string;
+      path: string;
+      action: 'added' | 'changed' | 'deleted' | 'conflict';
+      kept?: string;
+    }
+  /** A mirror peer: where every mirrored owner stands (at most 4 a second, when something changed). */
+  | { event: 'mirror-status'; owners: MirrorOwnerStatus[] }
   /** The owner, back, got its files from a custodian into shared/. */
   | { event: 'files-returned'; from: string; files: string[]; bytes: number }
   /**
@@ -175,6 +187,27 @@ export type PeerEventBody =
 export type PeerEventReport = PeerEventBody & { cmd?: number };
 export type PeerEvent = PeerEventReport & { t: number };
 export type PeerEventName = PeerEvent['event'];
+
+/** One owner in `mirror-status` (docs/CONTRACT.md "Events"). */
+export interface MirrorOwnerStatus {
+  owner: string;
+  state: 'in-sync' | 'syncing' | 'offline' | 'refused';
+  /** The owner's version this mirror has applied. */
+  version: number;
+  /** Files still to fetch or delete. */
+  behind: number;
+  /** Files and bytes held in `Mirror/OWNER/`. */
+  files: number;
+  bytes: number;
+  /** The owner's tree as published. */
+  total: { files: number; bytes: number };
+  /** Fetched in the current round of syncing. */
+  done: { files: number; bytes: number };
+  /** When a copy last changed here (ms since the epoch), or null. */
+  lastChange: number | null;
+  /** Why it is offline or refused, or what went wrong last. */
+  problem?: string;
+}
 
 export interface NeighbourStats {
   name: string;

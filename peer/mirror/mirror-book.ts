@@ -1,0 +1,119 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../../common/atomic-file.js';
+import type { MirrorEntry } from '../../common/wire/mirror-messages.js';
+import { PEER_NAME_PATTERN } from '../../common/peer-name.js';
+
+/** A mirror copy as this peer wrote it: a file that no longer looks so was edited here (a conflict). */
+export interface Written {
+  sha256: string;
+  size: number;
+  mtimeMs: number;
+  ino: number;
+}
+
+/** Saves of a book are at most this often while files arrive (and at once when a round ends or the peer stops). */
+const SAVE_EVERY_MS = 1000;
+
+/**
+ * What a mirror knows of one owner (`.p2p/mirror/OWNER.json`): the owner's epoch and the version applied, the tree as
+ * the owner published it, and every copy this peer wrote into `Mirror/OWNER/` with its size, mtime and inode as
+ * written. What is left to do is derived from the two: a published file not written with that content is to
+ * fetch, a written file no longer published is to delete. So a restart, a crash or a full disk resumes where it
+ * stood, and a copy edited locally is told apart from ours (mirror-writer.ts).
+ */
+export class MirrorBook {
+  epoch = '';
+  seq = 0;
+  readonly published = new Map<string, MirrorEntry>();
+  readonly written = new Map<string, Written>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly owner: string,
+    private readonly file: string,
+  ) {
+    this.load();
+  }
+
+  /** Owners a book was kept for (so they are listed offline before they are seen again). */
+  static owners(dir: string): string[] {
+    try {
+      return readdirSync(dir)
+        .filter((f) => f.endsWith('.json'))
+        .map((f) => f.slice(0, -5))
+        .filter((n) => PEER_NAME_PATTERN.test(n));
+    } catch {
+      return [];
+    }
+  }
+
+  static fileOf(dir: string, owner: string): string {
+    return join(dir, `${owner}.json`);
+  }
+
+  /** Whether the published file at `path` still needs fetching (or fetching again). */
+  needsFetch(path: string): boolean {
+    const want = this.published.get(path);
+    return want !== undefined && this.written.get(path)?.sha256 !== want.sha256;
+  }
+
+  needsDelete(path: string): boolean {
+    return this.written.has(path) && !this.published.has(path);
+  }
+
+  /** Every path with something left to do. */
+  todo(): string[] {
+    const out: string[] = [];
+    for (const path of this.published.keys()) if (this.needsFetch(path)) out.push(path);
+    for (const path of this.written.keys()) if (!this.published.has(path)) out.push(path);
+    return out;
+  }
+
+  /** Files and bytes held (written copies). */
+  held(): { files: number; bytes: number } {
+    let bytes = 0;
+    for (const w of this.written.values()) bytes += w.size;
+    return { files: this.written.size, bytes };
+  }
+
+  total(): { files: number; bytes: number } {
+    let bytes = 0;
+    for (const e of this.published.values()) bytes += e.size;
+    return { files: this.published.size, bytes };
+  }
+
+  /** Saves within SAVE_EVERY_MS. */
+  touch(): void {
+    this.timer ??= setTimeout(() => this.save(), SAVE_EVERY_MS);
+  }
+
+  save(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const published = [...this.published.values()].map((e) => [e.path, e.size, e.sha256, e.mtime, e.seq]);
+    const written = [...this.written].map(([p, w]) => [p, w.sha256, w.size, w.mtimeMs, w.ino]);
+    writeFileAtomic(this.file, JSON.stringify({ epoch: this.epoch, seq: this.seq, published, written }), 0o600);
+  }
+
+  private load(): void {
+    try {
+      const raw = JSON.parse(readFileSync(this.file, 'utf8')) as {
+        epoch: string;
+        seq: number;
+        published: [string, number, string, number, number][];
+        written: [string, string, number, number, number][];
+      };
+      for (const [path, size, sha256, mtime, seq] of raw.published)
+        this.published.set(path, { path, size, sha256, mtime, seq });
+      for (const [path, sha256, size, mtimeMs, ino] of raw.written)
+        this.written.set(path, { sha256, size, mtimeMs, ino });
+      if (typeof raw.epoch === 'string' && Number.isSafeInteger(raw.seq)) [this.epoch, this.seq] = [raw.epoch, raw.seq];
+    } catch {
+      // No book yet, or a damaged one: the owner sends its full tree; copies on disk are adopted when their
+      // content matches, kept aside as conflicts otherwise (mirror-writer.ts).
+      this.published.clear();
+      this.written.clear();
+    }
+  }
+}

@@ -1,0 +1,166 @@
+import { existsSync, lstatSync, mkdirSync, realpathSync, type Stats } from 'node:fs';
+import { lstat, rename, rmdir, unlink, utimes, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
+import { P2pError } from '../../common/errors.js';
+import { baseOf, pathParts, underRoot } from '../files/relative-path.js';
+import { conflictName } from './conflict-name.js';
+import type { Written } from './mirror-book.js';
+
+/** What happened to a mirror copy (the `mirror` event's `action`, with `kept` for a conflict). */
+export interface Outcome {
+  action: 'added' | 'changed' | 'deleted' | 'conflict';
+  path: string;
+  /** A conflict: the name the local copy was kept under (same folder). */
+  kept?: string;
+}
+
+/**
+ * The only writer inside `Mirror/` (docs/CONTRACT.md "Mirror, discovery and bandwidth"). Every path is a checked
+ * relative path placed under `Mirror/OWNER/` (relative-path.ts `underRoot`); each folder on the way is looked at
+ * with lstat and a link is refused, never followed, and the real path of the folder must lie inside `Mirror/`. A
+ * file arrives whole in a partial file kept in `.p2p/` (outside the final names) and is renamed into place. Before a
+ * copy is replaced or deleted, it is compared with what this peer wrote (size, mtime, inode): a copy edited here is
+ * first renamed aside as `NAME.conflict-…` (conflict-name.ts), never lost.
+ */
+export class MirrorWriter {
+  readonly root: string;
+  private realRoot = '';
+  /** Folders checked (no link on the way) since the last `forget()`. */
+  private checked = new Set<string>();
+
+  constructor(
+    root: string,
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    this.root = root;
+  }
+
+  /** Creates `Mirror/` (refusing a link there) and remembers its real path. */
+  ensure(): void {
+    mkdirSync(this.root, { recursive: true });
+    if (lstatSync(this.root).isSymbolicLink())
+      throw new P2pError('P2P_ERR_BAD_PATH', `${this.root} is a link: not followed`);
+    this.realRoot = realpathSync(this.root);
+  }
+
+  /** Folders may have been replaced since they were checked (a new round checks them again). */
+  forget(): void {
+    this.checked.clear();
+  }
+
+  /** The place of `path` of `owner`'s tree: its folders exist and are real folders inside Mirror/. */
+  place(owner: string, path: string): string {
+    const ownerRoot = join(this.root, owner);
+    const target = underRoot(ownerRoot, path);
+    if (!target) throw new P2pError('P2P_ERR_BAD_PATH', `${path} is not a path inside Mirror/${owner}`);
+    let dir = this.root;
+    for (const part of [owner, ...pathParts(path).slice(0, -1)]) {
+      dir = join(dir, part);
+      if (this.checked.has(dir)) continue;
+      let st: Stats | undefined;
+      try {
+        st = lstatSync(dir);
+      } catch {
+        mkdirSync(dir);
+        st = lstatSync(dir);
+      }
+      if (st.isSymbolicLink())
+        throw new P2pError('P2P_ERR_BAD_PATH', `Mirror/${relative(this.root, dir)} is a link: not followed`);
+      if (!st.isDirectory())
+        throw new P2pError('P2P_ERR_BAD_PATH', `Mirror/${relative(this.root, dir)} is not a folder`);
+      const real = realpathSync(dir);
+      if (!real.startsWith(this.realRoot + sep)) throw new P2pError('P2P_ERR_BAD_PATH', `${dir} leads out of Mirror/`);
+      this.checked.add(dir);
+    }
+    return target;
+  }
+
+  /**
+   * Moves the verified partial file `from` to `path` of `owner`'s tree, keeping a locally edited copy aside first.
+   * Returns what happened and the copy as written (for the book).
+   */
+  async install(
+    owner: string,
+    path: string,
+    from: string,
+    mtime: number,
+    had: Written | undefined,
+  ): Promise<{ outcomes: Outcome[]; written: Written }> {
+    const target = this.place(owner, path);
+    const outcomes: Outcome[] = [];
+    const existing = await lstatOrUndefined(target);
+    if (existing) {
+      const kept = await this.keepAsideIfEdited(target, existing, had);
+      if (kept) outcomes.push({ action: 'conflict', path, kept });
+    }
+    await utimes(from, new Date(mtime), new Date(mtime)).catch(() => undefined);
+    await rename(from, target);
+    const st = await lstat(target);
+    outcomes.push({ action: existing || had ? 'changed' : 'added', path });
+    return { outcomes, written: { sha256: '', size: st.size, mtimeMs: st.mtimeMs, ino: st.ino } };
+  }
+
+  /** Deletes `path` of `owner`'s tree; a copy edited here is kept aside instead. Empty folders left go too. */
+  async remove(owner: string, path: string, had: Written | undefined): Promise<Outcome[]> {
+    const target = this.place(owner, path);
+    const existing = await lstatOrUndefined(target);
+    const outcomes: Outcome[] = [];
+    if (existing) {
+      const kept = await this.keepAsideIfEdited(target, existing, had);
+      if (kept) outcomes.push({ action: 'conflict', path, kept });
+      else await unlink(target);
+    }
+    outcomes.push({ action: 'deleted', path });
+    await this.pruneFolders(join(this.root, owner), dirname(target));
+    return outcomes;
+  }
+
+  /** Writes a small verified file's bytes to a partial file (the caller installs it). */
+  async writePartial(file: string, data: Buffer): Promise<void> {
+    await writeFile(file, data);
+  }
+
+  /** Whether a copy on disk is exactly the one written (not edited here since). */
+  static same(st: Stats, had: Written | undefined): boolean {
+    return (
+      had !== undefined &&
+      !st.isSymbolicLink() &&
+      st.size === had.size &&
+      st.mtimeMs === had.mtimeMs &&
+      st.ino === had.ino
+    );
+  }
+
+  private async keepAsideIfEdited(target: string, st: Stats, had: Written | undefined): Promise<string | undefined> {
+    if (MirrorWriter.same(st, had)) return undefined;
+    const dir = dirname(target);
+    const base = baseOf(target.split(sep).join('/'));
+    for (let attempt = 1; ; attempt++) {
+      const kept = conflictName(base, this.now(), attempt);
+      if (existsSync(join(dir, kept))) continue;
+      await rename(target, join(dir, kept));
+      return kept;
+    }
+  }
+
+  private async pruneFolders(ownerRoot: string, dir: string): Promise<void> {
+    while (dir.startsWith(ownerRoot + sep)) {
+      try {
+        await rmdir(dir);
+      } catch {
+        return; // not empty (or gone)
+      }
+      this.checked.delete(dir);
+      dir = dirname(dir);
+    }
+  }
+}
+
+async function lstatOrUndefined(path: string): Promise<Stats | undefined> {
+  try {
+    return await lstat(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}

@@ -1,0 +1,455 @@
+import { createHash, type Hash } from 'node:crypto';
+import { closeSync, openSync, readSync, statSync, unlinkSync } from 'node:fs';
+import { open, unlink, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Channel } from '../../common/channel.js';
+import { describeError, P2pError } from '../../common/errors.js';
+import type { Tagged } from '../../common/message-table.js';
+import type { MirrorEntry, MirrorMessages } from '../../common/wire/mirror-messages.js';
+import { peerMessages, type PeerMessages, type PieceMessage } from '../../common/wire/peer-messages.js';
+import type { PeerRef } from '../../common/wire/shapes.js';
+import { collisionKey } from '../files/relative-path.js';
+import type { Dialer } from '../transport/transport.js';
+import { batchProblem, versionProblem, type Round } from './change-check.js';
+import type { MirrorBook } from './mirror-book.js';
+import type { MirrorWriter, Outcome } from './mirror-writer.js';
+
+export interface OwnerSyncDeps {
+  transport: Dialer;
+  self(): PeerRef;
+  writer: MirrorWriter;
+  /** Where partial files wait (`.p2p/mirror-partial/`): outside the final names, on the same disk. */
+  partialDir: string;
+  /** A copy was added, changed, deleted or kept aside. */
+  report(outcome: Outcome): void;
+  log(message: string, level?: 'info' | 'warn'): void;
+  /** Something shown in `mirror-status` changed. */
+  changed(): void;
+}
+
+export interface OwnerSyncOptions {
+  /** Requests in flight on the connection. Default 64. */
+  window?: number;
+  /** How often the mirror pings an owner it waits on (the owner closes after 30 s of silence). Default 5000 ms. */
+  pingMs?: number;
+}
+
+/** Files up to this size are received in memory and written at once; larger ones are streamed to a partial file. */
+const IN_MEMORY_BYTES = 1024 * 1024;
+/** Bytes of a streamed file waiting to be written before the connection is paused (backpressure), and resumed. */
+const PAUSE_AT_BYTES = 8 * 1024 * 1024;
+/** Largest frame from an owner: a batch of MAX_MIRROR_BATCH entries with long paths. */
+const MIRROR_MAX_FRAME_BYTES = 2 * 1024 * 1024;
+
+interface Request {
+  n: number;
+  entry: MirrorEntry;
+  offset: number;
+  hash: Hash;
+  /** Bytes expected after `offset` once the owner's header came (-1 before). */
+  expected: number;
+  got: number;
+  chunks: Buffer[];
+  partial?: Partial;
+}
+
+/** A large file's partial file: writes chained in order; `confirmed` bytes (from 0) are on disk. */
+interface Partial {
+  path: string;
+  handle: Promise<FileHandle>;
+  writing: Promise<void>;
+  confirmed: number;
+}
+
+/**
+ * One owner, seen from a mirror (docs/PROTOCOL.md "Mirror"): one connection; `mirror-since` with the version held,
+ * the changes in batches, each checked (change-check.ts) and applied to the book (mirror-book.ts); then the files
+ * the book lacks are asked for with a window of `mirror-get` requests in flight, received in order, each verified
+ * by its SHA-256 before it is installed (mirror-writer.ts). Small files are held in memory until whole; large ones
+ * stream to a partial file with backpressure and resume from its length after a break (a full disk, a restart).
+ * Bad input refuses the owner: the connection is closed and `refused` says why; nothing is written for it.
+ */
+export class OwnerSync {
+  channel: Channel<PeerMessages> | undefined;
+  /** Why the owner was refused (bad input), or why the connection ended. */
+  refused: string | undefined;
+  problem: string | undefined;
+  lastChange: number | null = null;
+  readonly done = { files: 0, bytes: 0 };
+  /** True once the first round of changes was applied (until then the state is `syncing`). */
+  synced = false;
+  private readonly todo = new Set<string>();
+  private readonly busy = new Set<string>();
+  /** Paths given up on this connection (the owner no longer serves them, or they cannot be placed here). */
+  private readonly skipped = new Set<string>();
+  private readonly inflight: Request[] = [];
+  private readonly keys = new Map<string, string>();
+  private round: Round | undefined;
+  private roundFiles: Map<string, MirrorEntry> | undefined;
+  private asking = false;
+  private askAgain = false;
+  private n = 0;
+  private pending = 0;
+  private ping: NodeJS.Timeout | undefined;
+  private readonly window: number;
+
+  constructor(
+    readonly owner: PeerRef,
+    readonly book: MirrorBook,
+    private readonly deps: OwnerSyncDeps,
+    private readonly options: OwnerSyncOptions = {},
+  ) {
+    this.window = options.window ?? 64;
+    for (const path of book.published.keys())
+      this.keys.set(collisionKey(path), this.keys.get(collisionKey(path)) ?? path);
+  }
+
+  /** Files still to fetch or delete. */
+  get behind(): number {
+    return this.book.todo().length;
+  }
+
+  /** Connects and syncs until the connection ends; resolves then (never rejects). */
+  async run(): Promise<void> {
+    try {
+      this.channel = await this.deps.transport.dial(this.owner, peerMessages, {
+        idleTimeoutMs: 20_000,
+        maxFrameBytes: MIRROR_MAX_FRAME_BYTES,
+      });
+    } catch (err) {
+      this.problem = describeError(err);
+      return;
+    }
+    const channel = this.channel;
+    if (channel.identity && channel.identity.id !== this.owner.id) {
+      channel.destroy();
+      this.problem = `${this.owner.name} proved another id`;
+      return;
+    }
+    const closed = new Promise<void>((resolve) => channel.once('close', () => resolve()));
+    channel.on('error', (err) => (this.problem ??= describeError(err)));
+    channel.on('message', (msg) => this.onMessage(msg));
+    this.ping = setInterval(() => channel.send('ping', { n: this.n }), this.options.pingMs ?? 5000);
+    for (const path of this.book.todo()) this.todo.add(path);
+    this.deps.writer.forget();
+    this.ask();
+    this.pump();
+    await closed;
+    clearInterval(this.ping);
+    for (const r of this.inflight) await this.closePartial(r, false);
+    this.inflight.length = 0;
+    this.book.save();
+  }
+
+  stop(): void {
+    this.channel?.end();
+  }
+
+  private ask(): void {
+    if (this.asking) return void (this.askAgain = true);
+    this.asking = true;
+    this.channel?.send('mirror-since', { epoch: this.book.epoch, seq: this.book.seq, from: this.deps.self() });
+  }
+
+  /** Closes the connection for bad input: logged, shown as `refused`. */
+  private refuse(reason: string): void {
+    if (this.refused) return;
+    this.refused = reason;
+    this.deps.log(`mirror: refused ${this.owner.name}: ${reason}; connection closed`, 'warn');
+    this.channel?.destroy(new P2pError('P2P_ERR_BAD_MESSAGE', reason));
+    this.deps.changed();
+  }
+
+  private onMessage(msg: Tagged<PeerMessages>): void {
+    if (this.refused) return;
+    try {
+      if (msg.kind === 'mirror-changes') this.onChanges(msg.body);
+      else if (msg.kind === 'mirror-changed') this.onChanged(msg.body);
+      else if (msg.kind === 'mirror-file') this.onFile(msg.body);
+      else if (msg.kind === 'piece') this.onPiece(msg.body);
+      else if (msg.kind !== 'pong') this.refuse(`an unexpected ${msg.kind} message`);
+    } catch (err) {
+      this.refuse(describeError(err));
+    }
+  }
+
+  private onChanged(body: MirrorMessages['mirror-changed']): void {
+    const problem = versionProblem(body.epoch, body.seq, this.book);
+    if (problem) return this.refuse(problem);
+    if (body.epoch !== this.book.epoch || body.seq > this.book.seq) this.ask();
+  }
+
+  private onChanges(batch: MirrorMessages['mirror-changes']): void {
+    const problem = batchProblem(batch, this.book, this.round);
+    if (problem) return this.refuse(problem);
+    this.round ??= { epoch: batch.epoch, seq: batch.seq, full: batch.full };
+    if (batch.full) {
+      this.roundFiles ??= new Map();
+      for (const f of batch.files) this.roundFiles.set(f.path, f);
+    } else {
+      for (const f of batch.files) this.publish(f);
+      for (const d of batch.deleted) this.unpublish(d.path);
+    }
+    if (batch.more) return;
+    if (this.roundFiles) {
+      for (const path of [...this.book.published.keys()]) if (!this.roundFiles.has(path)) this.unpublish(path);
+      for (const f of this.roundFiles.values()) this.publish(f);
+      // Copies written but never published in this epoch's list go as well.
+      for (const path of this.book.written.keys()) if (!this.book.published.has(path)) this.todo.add(path);
+    }
+    [this.book.epoch, this.book.seq] = [batch.epoch, batch.seq];
+    this.book.save();
+    this.round = undefined;
+    this.roundFiles = undefined;
+    this.asking = false;
+    this.synced = true;
+    if (this.askAgain) {
+      this.askAgain = false;
+      this.ask();
+    }
+    this.pump();
+    this.deps.changed();
+  }
+
+  private publish(f: MirrorEntry): void {
+    const old = this.book.published.get(f.path);
+    this.book.published.set(f.path, f);
+    const key = collisionKey(f.path);
+    if (!this.keys.has(key)) this.keys.set(key, f.path);
+    if (!old || old.sha256 !== f.sha256) this.skipped.delete(f.path);
+    if (this.book.needsFetch(f.path)) this.todo.add(f.path);
+    this.book.touch();
+  }
+
+  private unpublish(path: string): void {
+    this.book.published.delete(path);
+    if (this.keys.get(collisionKey(path)) === path) this.keys.delete(collisionKey(path));
+    if (this.book.written.has(path)) this.todo.add(path);
+    this.book.touch();
+  }
+
+  /** Starts work on what the book lacks, keeping `window` requests in flight. */
+  private pump(): void {
+    if (!this.channel?.isOpen || this.refused) return;
+    for (const path of this.todo) {
+      if (this.inflight.length >= this.window) break;
+      if (this.busy.has(path)) continue;
+      this.todo.delete(path);
+      if (this.skipped.has(path)) continue;
+      if (this.book.needsDelete(path)) void this.remove(path);
+      else if (this.book.needsFetch(path)) this.request(this.book.published.get(path)!);
+    }
+    this.deps.changed();
+  }
+
+  private request(entry: MirrorEntry): void {
+    if (this.keys.get(collisionKey(entry.path)) !== entry.path) {
+      this.skipped.add(entry.path);
+      return this.deps.log(
+        `mirror: ${this.owner.name}'s ${entry.path} differs only in case from ${this.keys.get(collisionKey(entry.path))}: not written`,
+        'warn',
+      );
+    }
+    if (this.adopt(entry)) return;
+    const hash = createHash('sha256');
+    let offset = 0;
+    const partialPath = join(this.deps.partialDir, `${this.owner.name}-${entry.sha256}.part`);
+    if (entry.size > IN_MEMORY_BYTES) offset = primeFrom(partialPath, entry.size, hash);
+    this.busy.add(entry.path);
+    const n = (this.n = this.n >= 0xffff_ffff ? 1 : this.n + 1);
+    this.inflight.push({ n, entry, offset, hash, expected: -1, got: 0, chunks: [] });
+    this.channel!.send('mirror-get', { n, path: entry.path, sha256: entry.sha256, offset });
+  }
+
+  /** A copy already on disk with the published content (written before the book was saved) is taken as ours. */
+  private adopt(entry: MirrorEntry): boolean {
+    if (this.book.written.has(entry.path)) return false;
+    let target: string;
+    try {
+      target = this.deps.writer.place(this.owner.name, entry.path);
+      const st = statSync(target);
+      if (!st.isFile() || st.size !== entry.size) return false;
+      const hash = createHash('sha256');
+      if (hashInto(target, hash) !== entry.size || hash.digest('hex') !== entry.sha256) return false;
+      this.book.written.set(entry.path, { sha256: entry.sha256, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino });
+      this.book.touch();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private onFile(body: MirrorMessages['mirror-file']): void {
+    const head = this.inflight[0];
+    if (!head || head.n !== body.n || head.expected >= 0)
+      return this.refuse(`an answer to request ${body.n} out of order`);
+    if (!body.ok) {
+      this.inflight.shift();
+      this.busy.delete(head.entry.path);
+      this.skipped.add(head.entry.path);
+      this.deps.log(`mirror: ${this.owner.name} did not send ${head.entry.path}: ${body.reason}`, 'info');
+      return this.pump();
+    }
+    if (body.size !== head.entry.size - head.offset)
+      return this.refuse(`${head.entry.path} sent as ${body.size} bytes, published as ${head.entry.size}`);
+    head.expected = body.size;
+    if (head.entry.size > IN_MEMORY_BYTES) {
+      const path = join(this.deps.partialDir, `${this.owner.name}-${head.entry.sha256}.part`);
+      const handle = open(path, head.offset > 0 ? 'r+' : 'w');
+      head.partial = { path, handle, writing: handle.then(() => undefined), confirmed: head.offset };
+    }
+    if (body.size === 0) this.finish(head);
+  }
+
+  private onPiece(piece: PieceMessage): void {
+    const head = this.inflight[0];
+    if (!head || head.expected < 0 || piece.index !== head.n)
+      return this.refuse(`bytes for request ${piece.index} out of order`);
+    if (head.got + piece.data.length > head.expected)
+      return this.refuse(`more bytes of ${head.entry.path} than its size`);
+    head.hash.update(piece.data);
+    const partial = head.partial;
+    if (partial) {
+      const data = piece.data;
+      const at = head.offset + head.got;
+      this.pending += data.length;
+      if (this.pending > PAUSE_AT_BYTES) this.channel!.pause();
+      partial.writing = partial.writing
+        .then(async () => {
+          await (await partial.handle).write(data, 0, data.length, at);
+          partial.confirmed = at + data.length;
+        })
+        .finally(() => {
+          this.pending -= data.length;
+          if (this.pending <= PAUSE_AT_BYTES / 2) this.channel?.resume();
+        });
+    } else head.chunks.push(piece.data);
+    head.got += piece.data.length;
+    if (head.got === head.expected) this.finish(head);
+  }
+
+  /** A file arrived whole: verified, then installed (or the owner is refused and nothing is installed). */
+  private finish(head: Request): void {
+    this.inflight.shift();
+    const path = head.entry.path;
+    if (head.hash.digest('hex') !== head.entry.sha256) {
+      void this.closePartial(head, true);
+      return this.refuse(`the bytes of ${path} do not match its SHA-256`);
+    }
+    void this.install(head).finally(() => {
+      this.busy.delete(path);
+      if (this.book.needsFetch(path) || this.book.needsDelete(path)) this.todo.add(path);
+      this.pump();
+    });
+    this.pump();
+  }
+
+  private async install(head: Request): Promise<void> {
+    const { entry } = head;
+    let from = head.partial?.path;
+    try {
+      if (head.partial) {
+        const failure = await this.closePartial(head, false);
+        if (failure) throw failure;
+      } else {
+        from = join(this.deps.partialDir, `${this.owner.name}-${head.n}.tmp`);
+        await this.deps.writer.writePartial(from, Buffer.concat(head.chunks));
+        head.chunks = [];
+      }
+      // The owner may have changed or dropped the file meanwhile: a later round fetches the new one.
+      const had = this.book.written.get(entry.path);
+      const { outcomes, written } = await this.deps.writer.install(
+        this.owner.name,
+        entry.path,
+        from!,
+        entry.mtime,
+        had,
+      );
+      this.book.written.set(entry.path, { ...written, sha256: entry.sha256 });
+      this.book.touch();
+      this.done.files += 1;
+      this.done.bytes += entry.size;
+      this.lastChange = Date.now();
+      this.problem = undefined;
+      outcomes.forEach((o) => this.deps.report(o));
+    } catch (err) {
+      if (!head.partial && from) await unlink(from).catch(() => undefined);
+      this.failed(entry.path, err);
+    }
+  }
+
+  private async remove(path: string): Promise<void> {
+    this.busy.add(path);
+    try {
+      const outcomes = await this.deps.writer.remove(this.owner.name, path, this.book.written.get(path));
+      this.book.written.delete(path);
+      this.book.touch();
+      this.lastChange = Date.now();
+      outcomes.forEach((o) => this.deps.report(o));
+    } catch (err) {
+      this.failed(path, err);
+    } finally {
+      this.busy.delete(path);
+      this.pump();
+    }
+  }
+
+  /** A copy that could not be written: a full disk ends the connection (tried again later); anything else skips it. */
+  private failed(path: string, err: unknown): void {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOSPC' || code === 'EDQUOT') {
+      this.problem = 'the disk is full: the rest follows once there is room';
+      this.deps.log(`mirror: ${this.owner.name}'s ${path} not written: ${this.problem}`, 'warn');
+      this.channel?.end();
+      return;
+    }
+    this.skipped.add(path);
+    this.deps.log(`mirror: ${this.owner.name}'s ${path} not written: ${describeError(err)}`, 'warn');
+  }
+
+  /**
+   * Closes a partial file once its writes are done; a write that failed (a full disk) is returned, and the file is
+   * cut back to the bytes confirmed, so a later try resumes from whole data.
+   */
+  private async closePartial(r: Request, discard: boolean): Promise<Error | undefined> {
+    if (!r.partial) return undefined;
+    const partial = r.partial;
+    r.partial = undefined;
+    const failure = await partial.writing.then(
+      () => undefined,
+      (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
+    );
+    const handle = await partial.handle.catch(() => undefined);
+    if (handle && failure) await handle.truncate(partial.confirmed).catch(() => undefined);
+    await handle?.close().catch(() => undefined);
+    if (discard) await unlink(partial.path).catch(() => undefined);
+    return failure;
+  }
+}
+
+/**
+ * Feeds `hash` with a partial file kept from an earlier try, when it is shorter than the file it becomes (`limit`);
+ * returns its length, the offset to resume from (0 when there is none; one not shorter is removed).
+ */
+function primeFrom(path: string, limit: number, hash: Hash): number {
+  try {
+    if (statSync(path).size < limit) return hashInto(path, hash);
+    unlinkSync(path);
+  } catch {
+    // none kept
+  }
+  return 0;
+}
+
+/** Feeds `hash` with the whole file at `path`, read in blocks; returns its length. */
+function hashInto(path: string, hash: Hash): number {
+  const fd = openSync(path, 'r');
+  try {
+    const block = Buffer.allocUnsafe(4 * 1024 * 1024);
+    let at = 0;
+    for (let n; (n = readSync(fd, block, 0, block.length, at)) > 0; at += n) hash.update(block.subarray(0, n));
+    return at;
+  } finally {
+    closeSync(fd);
+  }
+}
