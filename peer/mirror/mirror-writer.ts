@@ -1,5 +1,5 @@
 import { existsSync, lstatSync, mkdirSync, realpathSync, type Stats } from 'node:fs';
-import { lstat, rename, rmdir, unlink, utimes, writeFile } from 'node:fs/promises';
+import { lstat, rename, rmdir, unlink, utimes } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { P2pError } from '../../common/errors.js';
 import { baseOf, pathParts, underRoot } from '../files/relative-path.js';
@@ -113,11 +113,6 @@ export class MirrorWriter {
     outcomes.push({ action: 'deleted', path });
     await this.pruneFolders(join(this.root, owner), dirname(target));
     return outcomes;
-  }
-
-  /** Writes a small verified file's bytes to a partial file (the caller installs it). */
-  async writePartial(file: string, data: Buffer): Promise<void> {
-    await writeFile(file, data);
   }
 
   /** Whether a copy on disk is exactly the one written (not edited here since). */

@@ -1,7 +1,5 @@
-import { createHash, type Hash } from 'node:crypto';
-import { closeSync, openSync, readSync, statSync, unlinkSync } from 'node:fs';
-import { open, unlink, type FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { statSync } from 'node:fs';
 import type { Channel } from '../../common/channel.js';
 import { describeError, P2pError } from '../../common/errors.js';
 import type { Tagged } from '../../common/message-table.js';
@@ -13,6 +11,7 @@ import type { Dialer } from '../transport/transport.js';
 import { batchProblem, versionProblem, type Round } from './change-check.js';
 import type { MirrorBook } from './mirror-book.js';
 import type { MirrorWriter, Outcome } from './mirror-writer.js';
+import { hashInto, IncomingFile } from './incoming-file.js';
 
 export interface OwnerSyncDeps {
   transport: Dialer;
@@ -34,32 +33,10 @@ export interface OwnerSyncOptions {
   pingMs?: number;
 }
 
-/** Files up to this size are received in memory and written at once; larger ones are streamed to a partial file. */
-const IN_MEMORY_BYTES = 1024 * 1024;
 /** Bytes of a streamed file waiting to be written before the connection is paused (backpressure), and resumed. */
 const PAUSE_AT_BYTES = 8 * 1024 * 1024;
 /** Largest frame from an owner: a batch of MAX_MIRROR_BATCH entries with long paths. */
 const MIRROR_MAX_FRAME_BYTES = 2 * 1024 * 1024;
-
-interface Request {
-  n: number;
-  entry: MirrorEntry;
-  offset: number;
-  hash: Hash;
-  /** Bytes expected after `offset` once the owner's header came (-1 before). */
-  expected: number;
-  got: number;
-  chunks: Buffer[];
-  partial?: Partial;
-}
-
-/** A large file's partial file: writes chained in order; `confirmed` bytes (from 0) are on disk. */
-interface Partial {
-  path: string;
-  handle: Promise<FileHandle>;
-  writing: Promise<void>;
-  confirmed: number;
-}
 
 /**
  * One owner, seen from a mirror (docs/PROTOCOL.md "Mirror"): one connection; `mirror-since` with the version held,
@@ -82,7 +59,7 @@ export class OwnerSync {
   private readonly busy = new Set<string>();
   /** Paths given up on this connection (the owner no longer serves them, or they cannot be placed here). */
   private readonly skipped = new Set<string>();
-  private readonly inflight: Request[] = [];
+  private readonly inflight: IncomingFile[] = [];
   private readonly keys = new Map<string, string>();
   private round: Round | undefined;
   private roundFiles: Map<string, MirrorEntry> | undefined;
@@ -136,7 +113,7 @@ export class OwnerSync {
     this.pump();
     await closed;
     clearInterval(this.ping);
-    for (const r of this.inflight) await this.closePartial(r, false);
+    for (const r of this.inflight) await r.close(false);
     this.inflight.length = 0;
     this.book.save();
   }
@@ -251,14 +228,11 @@ export class OwnerSync {
       );
     }
     if (this.adopt(entry)) return;
-    const hash = createHash('sha256');
-    let offset = 0;
-    const partialPath = join(this.deps.partialDir, `${this.owner.name}-${entry.sha256}.part`);
-    if (entry.size > IN_MEMORY_BYTES) offset = primeFrom(partialPath, entry.size, hash);
     this.busy.add(entry.path);
     const n = (this.n = this.n >= 0xffff_ffff ? 1 : this.n + 1);
-    this.inflight.push({ n, entry, offset, hash, expected: -1, got: 0, chunks: [] });
-    this.channel!.send('mirror-get', { n, path: entry.path, sha256: entry.sha256, offset });
+    const file = new IncomingFile(n, entry, this.deps.partialDir, this.owner.name);
+    this.inflight.push(file);
+    this.channel!.send('mirror-get', { n, path: entry.path, sha256: entry.sha256, offset: file.offset });
   }
 
   /** A copy already on disk with the published content (written before the book was saved) is taken as ours. */
@@ -292,13 +266,8 @@ export class OwnerSync {
     }
     if (body.size !== head.entry.size - head.offset)
       return this.refuse(`${head.entry.path} sent as ${body.size} bytes, published as ${head.entry.size}`);
-    head.expected = body.size;
-    if (head.entry.size > IN_MEMORY_BYTES) {
-      const path = join(this.deps.partialDir, `${this.owner.name}-${head.entry.sha256}.part`);
-      const handle = open(path, head.offset > 0 ? 'r+' : 'w');
-      head.partial = { path, handle, writing: handle.then(() => undefined), confirmed: head.offset };
-    }
-    if (body.size === 0) this.finish(head);
+    head.begin(body.size);
+    if (head.whole) this.finish(head);
   }
 
   private onPiece(piece: PieceMessage): void {
@@ -307,33 +276,26 @@ export class OwnerSync {
       return this.refuse(`bytes for request ${piece.index} out of order`);
     if (head.got + piece.data.length > head.expected)
       return this.refuse(`more bytes of ${head.entry.path} than its size`);
-    head.hash.update(piece.data);
-    const partial = head.partial;
-    if (partial) {
-      const data = piece.data;
-      const at = head.offset + head.got;
-      this.pending += data.length;
+    const writing = head.take(piece.data);
+    if (writing) {
+      const bytes = piece.data.length;
+      this.pending += bytes;
       if (this.pending > PAUSE_AT_BYTES) this.channel!.pause();
-      partial.writing = partial.writing
-        .then(async () => {
-          await (await partial.handle).write(data, 0, data.length, at);
-          partial.confirmed = at + data.length;
-        })
-        .finally(() => {
-          this.pending -= data.length;
-          if (this.pending <= PAUSE_AT_BYTES / 2) this.channel?.resume();
-        });
-    } else head.chunks.push(piece.data);
-    head.got += piece.data.length;
-    if (head.got === head.expected) this.finish(head);
+      const done = () => {
+        this.pending -= bytes;
+        if (this.pending <= PAUSE_AT_BYTES / 2) this.channel?.resume();
+      };
+      writing.then(done, done);
+    }
+    if (head.whole) this.finish(head);
   }
 
   /** A file arrived whole: verified, then installed (or the owner is refused and nothing is installed). */
-  private finish(head: Request): void {
+  private finish(head: IncomingFile): void {
     this.inflight.shift();
     const path = head.entry.path;
-    if (head.hash.digest('hex') !== head.entry.sha256) {
-      void this.closePartial(head, true);
+    if (!head.matches()) {
+      void head.close(true);
       return this.refuse(`the bytes of ${path} do not match its SHA-256`);
     }
     void this.install(head).finally(() => {
@@ -344,27 +306,13 @@ export class OwnerSync {
     this.pump();
   }
 
-  private async install(head: Request): Promise<void> {
+  private async install(head: IncomingFile): Promise<void> {
     const { entry } = head;
-    let from = head.partial?.path;
     try {
-      if (head.partial) {
-        const failure = await this.closePartial(head, false);
-        if (failure) throw failure;
-      } else {
-        from = join(this.deps.partialDir, `${this.owner.name}-${head.n}.tmp`);
-        await this.deps.writer.writePartial(from, Buffer.concat(head.chunks));
-        head.chunks = [];
-      }
+      const from = await head.partial(`${this.owner.name}-${head.n}.tmp`);
       // The owner may have changed or dropped the file meanwhile: a later round fetches the new one.
       const had = this.book.written.get(entry.path);
-      const { outcomes, written } = await this.deps.writer.install(
-        this.owner.name,
-        entry.path,
-        from!,
-        entry.mtime,
-        had,
-      );
+      const { outcomes, written } = await this.deps.writer.install(this.owner.name, entry.path, from, entry.mtime, had);
       this.book.written.set(entry.path, { ...written, sha256: entry.sha256 });
       this.book.touch();
       this.done.files += 1;
@@ -373,7 +321,6 @@ export class OwnerSync {
       this.problem = undefined;
       outcomes.forEach((o) => this.deps.report(o));
     } catch (err) {
-      if (!head.partial && from) await unlink(from).catch(() => undefined);
       this.failed(entry.path, err);
     }
   }
@@ -405,51 +352,5 @@ export class OwnerSync {
     }
     this.skipped.add(path);
     this.deps.log(`mirror: ${this.owner.name}'s ${path} not written: ${describeError(err)}`, 'warn');
-  }
-
-  /**
-   * Closes a partial file once its writes are done; a write that failed (a full disk) is returned, and the file is
-   * cut back to the bytes confirmed, so a later try resumes from whole data.
-   */
-  private async closePartial(r: Request, discard: boolean): Promise<Error | undefined> {
-    if (!r.partial) return undefined;
-    const partial = r.partial;
-    r.partial = undefined;
-    const failure = await partial.writing.then(
-      () => undefined,
-      (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
-    );
-    const handle = await partial.handle.catch(() => undefined);
-    if (handle && failure) await handle.truncate(partial.confirmed).catch(() => undefined);
-    await handle?.close().catch(() => undefined);
-    if (discard) await unlink(partial.path).catch(() => undefined);
-    return failure;
-  }
-}
-
-/**
- * Feeds `hash` with a partial file kept from an earlier try, when it is shorter than the file it becomes (`limit`);
- * returns its length, the offset to resume from (0 when there is none; one not shorter is removed).
- */
-function primeFrom(path: string, limit: number, hash: Hash): number {
-  try {
-    if (statSync(path).size < limit) return hashInto(path, hash);
-    unlinkSync(path);
-  } catch {
-    // none kept
-  }
-  return 0;
-}
-
-/** Feeds `hash` with the whole file at `path`, read in blocks; returns its length. */
-function hashInto(path: string, hash: Hash): number {
-  const fd = openSync(path, 'r');
-  try {
-    const block = Buffer.allocUnsafe(4 * 1024 * 1024);
-    let at = 0;
-    for (let n; (n = readSync(fd, block, 0, block.length, at)) > 0; at += n) hash.update(block.subarray(0, n));
-    return at;
-  } finally {
-    closeSync(fd);
   }
 }
