@@ -35,6 +35,14 @@ export interface OwnerSyncOptions {
 
 /** Bytes of a streamed file waiting to be written before the connection is paused (backpressure), and resumed. */
 const PAUSE_AT_BYTES = 8 * 1024 * 1024;
+/** Errors of a connection that are the far end's bad input (common/errors.ts). */
+const BAD_INPUT = new Set([
+  'P2P_ERR_BAD_MESSAGE',
+  'P2P_ERR_UNKNOWN_TYPE',
+  'P2P_ERR_BAD_FRAME',
+  'P2P_ERR_FRAME_TOO_LARGE',
+  'P2P_ERR_BUFFER_OVERFLOW',
+]);
 /** Largest frame from an owner: a batch of MAX_MIRROR_BATCH entries with long paths. */
 const MIRROR_MAX_FRAME_BYTES = 2 * 1024 * 1024;
 
@@ -104,7 +112,12 @@ export class OwnerSync {
       return;
     }
     const closed = new Promise<void>((resolve) => channel.once('close', () => resolve()));
-    channel.on('error', (err) => (this.problem ??= describeError(err)));
+    // A frame or message the schema refuses is bad input like any other: the owner is refused.
+    channel.on('error', (err) =>
+      err instanceof P2pError && BAD_INPUT.has(err.code)
+        ? this.refuse(describeError(err))
+        : (this.problem ??= describeError(err)),
+    );
     channel.on('message', (msg) => this.onMessage(msg));
     this.ping = setInterval(() => channel.send('ping', { n: this.n }), this.options.pingMs ?? 5000);
     for (const path of this.book.todo()) this.todo.add(path);
