@@ -56,8 +56,14 @@ export class IncomingFile {
     if (!this.handle) return void this.chunks.push(data);
     const handle = this.handle;
     this.writing = this.writing.then(async () => {
-      await (await handle).write(data, 0, data.length, at);
-      this.confirmed = at + data.length;
+      const h = await handle;
+      // A nearly full disk writes short without an error: what was written counts, the rest is tried again.
+      for (let done = 0; done < data.length;) {
+        const { bytesWritten } = await h.write(data, done, data.length - done, at + done);
+        if (bytesWritten === 0) throw Object.assign(new Error('no space left on the disk'), { code: 'ENOSPC' });
+        done += bytesWritten;
+        this.confirmed = at + done;
+      }
     });
     return this.writing;
   }

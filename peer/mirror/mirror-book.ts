@@ -93,7 +93,13 @@ export class MirrorBook {
     this.timer = undefined;
     const published = [...this.published.values()].map((e) => [e.path, e.size, e.sha256, e.mtime, e.seq]);
     const written = [...this.written].map(([p, w]) => [p, w.sha256, w.size, w.mtimeMs, w.ino]);
-    writeFileAtomic(this.file, JSON.stringify({ epoch: this.epoch, seq: this.seq, published, written }), 0o600);
+    try {
+      writeFileAtomic(this.file, JSON.stringify({ epoch: this.epoch, seq: this.seq, published, written }), 0o600);
+    } catch {
+      // A full disk: the book on disk stays as last saved (copies written since are adopted by their SHA-256 on the
+      // next start, owner-sync.ts); saved again a moment later.
+      this.touch();
+    }
   }
 
   private load(): void {

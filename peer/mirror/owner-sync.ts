@@ -331,7 +331,6 @@ export class OwnerSync {
       this.done.files += 1;
       this.done.bytes += entry.size;
       this.lastChange = Date.now();
-      this.problem = undefined;
       outcomes.forEach((o) => this.deps.report(o));
     } catch (err) {
       this.failed(entry.path, err);
