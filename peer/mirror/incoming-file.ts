@@ -1,6 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import { closeSync, openSync, readSync, statSync, unlinkSync } from 'node:fs';
-import { open, unlink, writeFile, type FileHandle } from 'node:fs/promises';
+import { open, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MirrorEntry } from '../../common/wire/mirror-messages.js';
 
@@ -73,23 +73,28 @@ export class IncomingFile {
     return this.hash.digest('hex') === this.entry.sha256;
   }
 
-  /** The whole file in a partial file, ready to be installed; a write that failed rejects (the partial is kept). */
-  async partial(tmpName: string): Promise<string> {
-    if (this.partialPath) {
-      const failure = await this.close(false);
-      if (failure) throw failure;
-      return this.partialPath;
-    }
-    const tmp = join(this.partialDir, tmpName);
-    try {
-      await writeFile(tmp, Buffer.concat(this.chunks));
-    } catch (err) {
-      await unlink(tmp).catch(() => undefined);
-      throw err;
-    } finally {
-      this.chunks = [];
-    }
-    return tmp;
+  /** Streamed to a partial file (a large file), rather than held in memory. */
+  get streamed(): boolean {
+    return this.partialPath !== undefined;
+  }
+
+  /** A small file's bytes, whole. */
+  bytes(): Buffer {
+    const data = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
+    this.chunks = [];
+    return data;
+  }
+
+  /** Where a small file's bytes are written before they are renamed into place (outside the final names). */
+  tmpPath(owner: string): string {
+    return join(this.partialDir, `${owner}-${this.n}.tmp`);
+  }
+
+  /** A large file's partial file, whole, once its writes are done; a write that failed rejects (the file is kept). */
+  async written(): Promise<string> {
+    const failure = await this.close(false);
+    if (failure) throw failure;
+    return this.partialPath!;
   }
 
   /**

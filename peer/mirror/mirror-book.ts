@@ -1,6 +1,5 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../../common/atomic-file.js';
 import type { MirrorEntry } from '../../common/wire/mirror-messages.js';
 import { PEER_NAME_PATTERN } from '../../common/peer-name.js';
 
@@ -16,7 +15,7 @@ export interface Written {
 const SAVE_EVERY_MS = 1000;
 
 /**
- * What a mirror knows of one owner (`.p2p/mirror/OWNER.json`): the owner's epoch and the version applied, the tree as
+ * What a mirror knows of one owner (`.p2p/mirror/OWNER.jsonl`): the owner's epoch and the version applied, the tree as
  * the owner published it, and every copy this peer wrote into `Mirror/OWNER/` with its size, mtime and inode as
  * written. What is left to do is derived from the two: a published file not written with that content is to
  * fetch, a written file no longer published is to delete. So a restart, a crash or a full disk resumes where it
@@ -40,8 +39,8 @@ export class MirrorBook {
   static owners(dir: string): string[] {
     try {
       return readdirSync(dir)
-        .filter((f) => f.endsWith('.json'))
-        .map((f) => f.slice(0, -5))
+        .filter((f) => f.endsWith('.jsonl'))
+        .map((f) => f.slice(0, -6))
         .filter((n) => PEER_NAME_PATTERN.test(n));
     } catch {
       return [];
@@ -49,7 +48,7 @@ export class MirrorBook {
   }
 
   static fileOf(dir: string, owner: string): string {
-    return join(dir, `${owner}.json`);
+    return join(dir, `${owner}.jsonl`);
   }
 
   /** Whether the published file at `path` still needs fetching (or fetching again). */
@@ -83,43 +82,80 @@ export class MirrorBook {
     return { files: this.published.size, bytes };
   }
 
-  /** Saves within SAVE_EVERY_MS. */
+  /** Saves soon: within SAVE_EVERY_MS, later for a large book (a save writes every entry). */
   touch(): void {
-    this.timer ??= setTimeout(() => this.save(), SAVE_EVERY_MS);
+    this.timer ??= setTimeout(() => this.save(), SAVE_EVERY_MS + (this.published.size + this.written.size) / 20);
   }
 
+  /**
+   * Writes the book as JSON lines (a head, then one line per entry), a few thousand lines per write: a book of
+   * 100,000 files is never one string in memory. A crash leaves the old book or the new one (temporary file, fsync,
+   * rename); a full disk keeps the old one and tries again later.
+   */
   save(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    const published = [...this.published.values()].map((e) => [e.path, e.size, e.sha256, e.mtime, e.seq]);
-    const written = [...this.written].map(([p, w]) => [p, w.sha256, w.size, w.mtimeMs, w.ino]);
+    const temp = `${this.file}.tmp`;
+    let fd: number | undefined;
     try {
-      writeFileAtomic(this.file, JSON.stringify({ epoch: this.epoch, seq: this.seq, published, written }), 0o600);
+      fd = openSync(temp, 'w', 0o600);
+      const lines: string[] = [JSON.stringify({ epoch: this.epoch, seq: this.seq })];
+      const flush = (last = false) => {
+        if (lines.length < 2000 && !last) return;
+        writeSync(fd!, lines.join('\n') + '\n');
+        lines.length = 0;
+      };
+      for (const e of this.published.values()) {
+        lines.push(JSON.stringify(['p', e.path, e.size, e.sha256, e.mtime, e.seq]));
+        flush();
+      }
+      for (const [path, w] of this.written) {
+        lines.push(JSON.stringify(['w', path, w.sha256, w.size, w.mtimeMs, w.ino]));
+        flush();
+      }
+      flush(true);
+      fsyncSync(fd);
+      closeSync(fd);
+      fd = undefined;
+      renameSync(temp, this.file);
     } catch {
       // A full disk: the book on disk stays as last saved (copies written since are adopted by their SHA-256 on the
       // next start, owner-sync.ts); saved again a moment later.
+      if (fd !== undefined) closeSync(fd);
+      rmSync(temp, { force: true });
       this.touch();
     }
   }
 
   private load(): void {
+    let text: string;
     try {
-      const raw = JSON.parse(readFileSync(this.file, 'utf8')) as {
-        epoch: string;
-        seq: number;
-        published: [string, number, string, number, number][];
-        written: [string, string, number, number, number][];
-      };
-      for (const [path, size, sha256, mtime, seq] of raw.published)
-        this.published.set(path, { path, size, sha256, mtime, seq });
-      for (const [path, sha256, size, mtimeMs, ino] of raw.written)
-        this.written.set(path, { sha256, size, mtimeMs, ino });
-      if (typeof raw.epoch === 'string' && Number.isSafeInteger(raw.seq)) [this.epoch, this.seq] = [raw.epoch, raw.seq];
+      text = readFileSync(this.file, 'utf8');
     } catch {
-      // No book yet, or a damaged one: the owner sends its full tree; copies on disk are adopted when their
-      // content matches, kept aside as conflicts otherwise (mirror-writer.ts).
+      return; // no book yet: the owner sends its full tree
+    }
+    try {
+      const lines = text.split('\n');
+      const head = JSON.parse(lines[0]!) as { epoch: unknown; seq: unknown };
+      for (const line of lines.slice(1)) {
+        if (!line) continue;
+        const r = JSON.parse(line) as [string, string, ...unknown[]];
+        if (r[0] === 'p') {
+          const [, path, size, sha256, mtime, seq] = r as [string, string, number, string, number, number];
+          this.published.set(path, { path, size, sha256, mtime, seq });
+        } else {
+          const [, path, sha256, size, mtimeMs, ino] = r as [string, string, string, number, number, number];
+          this.written.set(path, { sha256, size, mtimeMs, ino });
+        }
+      }
+      if (typeof head.epoch === 'string' && Number.isSafeInteger(head.seq))
+        [this.epoch, this.seq] = [head.epoch, head.seq as number];
+    } catch {
+      // A damaged book: the owner sends its full tree; copies on disk are adopted when their content matches, kept
+      // aside as conflicts otherwise (mirror-writer.ts).
       this.published.clear();
       this.written.clear();
+      [this.epoch, this.seq] = ['', 0];
     }
   }
 }

@@ -1,8 +1,8 @@
-import { open, realpath } from 'node:fs/promises';
+import { closeSync, fstatSync, openSync, readSync, realpathSync } from 'node:fs';
 import { sep } from 'node:path';
 import { P2pError, describeError } from '../../common/errors.js';
 import { MAX_MIRROR_BATCH, type MirrorMessages } from '../../common/wire/mirror-messages.js';
-import { allocPieceFrame, type PeerMessages } from '../../common/wire/peer-messages.js';
+import { allocPieceFrame, peerMessages, type PeerMessages } from '../../common/wire/peer-messages.js';
 import { underRoot } from '../files/relative-path.js';
 import type { PeerContext } from '../peer-context.js';
 import type { PeerChannel } from '../transport/peer-listener.js';
@@ -12,26 +12,23 @@ import type { OwnerManifest } from './owner-manifest.js';
 export const MIRROR_CHUNK_BYTES = 256 * 1024;
 /** Most requests a mirror may have queued at the owner; more is a flood and closes the connection. */
 export const MAX_QUEUED_REQUESTS = 512;
-/** Files this small are read ahead while earlier ones are sent (at most `READ_AHEAD` of them). */
-const READ_AHEAD = 32;
 /** A mirror pings every few seconds; silence this long means it is gone. */
 const MIRROR_IDLE_MS = 30_000;
 
-type Job =
-  | { kind: 'since'; epoch: string; seq: number }
-  | { kind: 'get'; req: MirrorMessages['mirror-get']; read?: Promise<Buffer | string> };
+type Job = { kind: 'since'; epoch: string; seq: number } | { kind: 'get'; req: MirrorMessages['mirror-get'] };
 
 /**
  * The owner's side of one mirror connection (docs/PROTOCOL.md "Mirror"): it answers `mirror-since` with the changes
  * in batches of at most MAX_MIRROR_BATCH, pushes `mirror-changed` when the tree changes, and serves `mirror-get`
  * requests in the order they came, each file streamed as `piece` frames with backpressure. Only a path in the
  * current manifest, with that content, whose file still looks as it did when hashed, is served: never an arbitrary
- * path. Small files are read ahead so a window of requests keeps the connection full.
+ * path. Files are read with a few synchronous system calls each: a window of small ones keeps the connection full.
  */
 export class MirrorServe {
   private readonly jobs: Job[] = [];
   private busy = false;
-  private readonly root: Promise<string>;
+  /** The real path of shared/ (links inside it must not lead out). */
+  private root: string | undefined;
 
   constructor(
     ctx: PeerContext,
@@ -40,7 +37,6 @@ export class MirrorServe {
     private readonly sharedDir: string,
     first: MirrorMessages['mirror-since'],
   ) {
-    this.root = realpath(sharedDir);
     channel.setIdleTimeout(MIRROR_IDLE_MS);
     channel.on('message', (msg) => this.onMessage(msg));
     channel.on('error', (err) =>
@@ -78,20 +74,7 @@ export class MirrorServe {
       return;
     }
     this.jobs.push(job);
-    this.readAhead();
     if (!this.busy) void this.drain();
-  }
-
-  private readAhead(): void {
-    let started = 0;
-    for (const job of this.jobs) {
-      if (started >= READ_AHEAD) return;
-      if (job.kind !== 'get') continue;
-      started++;
-      const e = this.manifest.entry(job.req.path);
-      if (!job.read && e && e.size - job.req.offset <= MIRROR_CHUNK_BYTES)
-        job.read = this.readSmall(job.req).catch((err: unknown) => describeError(err));
-    }
   }
 
   private async drain(): Promise<void> {
@@ -99,7 +82,6 @@ export class MirrorServe {
     try {
       while (this.jobs.length && this.channel.isOpen) {
         const job = this.jobs.shift()!;
-        this.readAhead();
         if (job.kind === 'since') this.sendChanges(job.epoch, job.seq);
         else await this.serve(job);
         if (this.channel.isOpen) await this.channel.waitDrain();
@@ -131,68 +113,56 @@ export class MirrorServe {
   }
 
   private async serve(job: Extract<Job, { kind: 'get' }>): Promise<void> {
-    const { n } = job.req;
-    if (job.read) {
-      const got = await job.read;
-      if (typeof got === 'string') return void this.channel.send('mirror-file', { n, ok: false, size: 0, reason: got });
-      this.channel.send('mirror-file', { n, ok: true, size: got.length - PIECE_HEAD, reason: '' });
-      this.channel.sendRaw(got);
-      return;
-    }
-    let file;
+    const { n, offset } = job.req;
+    let file: { fd: number; size: number };
     try {
-      file = await this.openServed(job.req);
+      file = this.openServed(job.req);
     } catch (err) {
       return void this.channel.send('mirror-file', { n, ok: false, size: 0, reason: describeError(err).slice(0, 200) });
     }
     try {
-      const size = file.size - job.req.offset;
-      this.channel.send('mirror-file', { n, ok: true, size, reason: '' });
+      const size = file.size - offset;
+      const head = peerMessages.encode('mirror-file', { n, ok: true, size, reason: '' });
+      if (size <= MIRROR_CHUNK_BYTES) {
+        // A small file goes out with its header in one write (one TLS record).
+        const piece = allocPieceFrame(n, size);
+        if (readSync(file.fd, piece.data, 0, size, offset) < size)
+          throw new P2pError('P2P_ERR_TRANSFER', `${job.req.path} changed while sent`);
+        if (!this.channel.sendRaw(Buffer.concat([head, piece.frame]))) await this.channel.waitDrain();
+        return;
+      }
+      this.channel.sendRaw(head);
+      // Small files are read and sent at once (a few system calls, no thread hop): thousands of them stay fast.
       for (let at = 0; at < size && this.channel.isOpen;) {
         const piece = allocPieceFrame(n, Math.min(MIRROR_CHUNK_BYTES, size - at));
-        const { bytesRead } = await file.handle.read(piece.data, 0, piece.data.length, job.req.offset + at);
+        const read = readSync(file.fd, piece.data, 0, piece.data.length, offset + at);
         // The file shrank under us after the check: the mirror sees short data and a wrong SHA-256, and asks again.
-        if (bytesRead < piece.data.length) throw new P2pError('P2P_ERR_TRANSFER', `${job.req.path} changed while sent`);
-        at += bytesRead;
+        if (read < piece.data.length) throw new P2pError('P2P_ERR_TRANSFER', `${job.req.path} changed while sent`);
+        at += read;
         if (!this.channel.sendRaw(piece.frame)) await this.channel.waitDrain();
       }
     } finally {
-      await file.handle.close();
-    }
-  }
-
-  /** A small file read whole into one piece frame (header included), or why it is not served. */
-  private async readSmall(req: MirrorMessages['mirror-get']): Promise<Buffer> {
-    const file = await this.openServed(req);
-    try {
-      const piece = allocPieceFrame(req.n, file.size - req.offset);
-      const { bytesRead } = await file.handle.read(piece.data, 0, piece.data.length, req.offset);
-      if (bytesRead < piece.data.length) throw new P2pError('P2P_ERR_TRANSFER', `${req.path} changed while read`);
-      return piece.frame;
-    } finally {
-      await file.handle.close();
+      closeSync(file.fd);
     }
   }
 
   /** Opens a published file, checked: in the manifest with that content, inside shared/, unchanged since hashed. */
-  private async openServed(req: MirrorMessages['mirror-get']) {
+  private openServed(req: MirrorMessages['mirror-get']): { fd: number; size: number } {
     const entry = this.manifest.entry(req.path);
     if (!entry || entry.sha256 !== req.sha256)
       throw new P2pError('P2P_ERR_BAD_PATH', 'not in the published tree (any more)');
     if (req.offset > entry.size) throw new P2pError('P2P_ERR_TRANSFER', 'offset beyond the end of the file');
     const full = underRoot(this.sharedDir, req.path);
     if (!full) throw new P2pError('P2P_ERR_BAD_PATH', 'not a path inside shared/');
-    const real = await realpath(full);
-    if (!real.startsWith((await this.root) + sep)) throw new P2pError('P2P_ERR_BAD_PATH', 'leads out of shared/');
-    const handle = await open(real, 'r');
-    const st = await handle.stat();
+    this.root ??= realpathSync.native(this.sharedDir);
+    if (!realpathSync.native(full).startsWith(this.root + sep))
+      throw new P2pError('P2P_ERR_BAD_PATH', 'leads out of shared/');
+    const fd = openSync(full, 'r');
+    const st = fstatSync(fd);
     if (st.size !== entry.size || Math.round(st.mtimeMs) !== entry.mtimeMs || st.ino !== entry.ino) {
-      await handle.close();
+      closeSync(fd);
       throw new P2pError('P2P_ERR_TRANSFER', 'changed since it was published');
     }
-    return { handle, size: st.size };
+    return { fd, size: st.size };
   }
 }
-
-/** Bytes of a piece frame before its data (length, type, index): what `readSmall`'s frame carries besides the file. */
-const PIECE_HEAD = allocPieceFrame(0, 0).frame.length;

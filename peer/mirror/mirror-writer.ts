@@ -1,5 +1,20 @@
-import { existsSync, lstatSync, mkdirSync, realpathSync, type Stats } from 'node:fs';
-import { lstat, rename, rmdir, unlink, utimes } from 'node:fs/promises';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  futimesSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  realpathSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  unlinkSync,
+  utimesSync,
+  writeSync,
+  type Stats,
+} from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { P2pError } from '../../common/errors.js';
 import { baseOf, pathParts, underRoot } from '../files/relative-path.js';
@@ -12,6 +27,12 @@ export interface Outcome {
   path: string;
   /** A conflict: the name the local copy was kept under (same folder). */
   kept?: string;
+}
+
+/** A copy installed: what happened, and the copy as written (for the book; its `sha256` is the caller's). */
+export interface Installed {
+  outcomes: Outcome[];
+  written: Written;
 }
 
 /**
@@ -79,39 +100,54 @@ export class MirrorWriter {
    * Moves the verified partial file `from` to `path` of `owner`'s tree, keeping a locally edited copy aside first.
    * Returns what happened and the copy as written (for the book).
    */
-  async install(
+  install(owner: string, path: string, from: string, mtime: number, had: Written | undefined): Installed {
+    const target = this.place(owner, path);
+    const when = new Date(mtime);
+    utimesSync(from, when, when);
+    return this.moveInto(target, path, from, lstatSync(from), had);
+  }
+
+  /**
+   * A small verified file: its bytes are written to `tmp` (a partial file outside the final names) and it is then
+   * installed like `install`. Synchronous on purpose: a handful of system calls per file, without a thread hop
+   * each, is what keeps thousands of small files fast (docs/performance.md "Mirror").
+   */
+  installBytes(
     owner: string,
     path: string,
-    from: string,
+    tmp: string,
+    data: Buffer,
     mtime: number,
     had: Written | undefined,
-  ): Promise<{ outcomes: Outcome[]; written: Written }> {
+  ): Installed {
     const target = this.place(owner, path);
-    const outcomes: Outcome[] = [];
-    const existing = await lstatOrUndefined(target);
-    if (existing) {
-      const kept = await this.keepAsideIfEdited(target, existing, had);
-      if (kept) outcomes.push({ action: 'conflict', path, kept });
+    let st: Stats;
+    const fd = openSync(tmp, 'w', 0o644);
+    try {
+      for (let at = 0; at < data.length;) at += writeSync(fd, data, at, data.length - at);
+      futimesSync(fd, mtime / 1000, mtime / 1000);
+      st = fstatSync(fd);
+    } catch (err) {
+      closeSync(fd);
+      rmSync(tmp, { force: true });
+      throw err;
     }
-    await utimes(from, new Date(mtime), new Date(mtime)).catch(() => undefined);
-    await rename(from, target);
-    const st = await lstat(target);
-    outcomes.push({ action: existing || had ? 'changed' : 'added', path });
-    return { outcomes, written: { sha256: '', size: st.size, mtimeMs: st.mtimeMs, ino: st.ino } };
+    closeSync(fd);
+    return this.moveInto(target, path, tmp, st, had);
   }
 
   /** Deletes `path` of `owner`'s tree; a copy edited here is kept aside instead. Empty folders left go too. */
-  async remove(owner: string, path: string, had: Written | undefined): Promise<Outcome[]> {
+  remove(owner: string, path: string, had: Written | undefined): Outcome[] {
     const target = this.place(owner, path);
-    const existing = await lstatOrUndefined(target);
+    const existing = lstatSync(target, { throwIfNoEntry: false });
     const outcomes: Outcome[] = [];
     if (existing) {
-      const kept = await this.keepAsideIfEdited(target, existing, had);
+      const kept = this.keepAsideIfEdited(target, existing, had);
       if (kept) outcomes.push({ action: 'conflict', path, kept });
-      else await unlink(target);
+      else unlinkSync(target);
     }
     outcomes.push({ action: 'deleted', path });
-    await this.pruneFolders(join(this.root, owner), dirname(target));
+    this.pruneFolders(join(this.root, owner), dirname(target));
     return outcomes;
   }
 
@@ -126,36 +162,40 @@ export class MirrorWriter {
     );
   }
 
-  private async keepAsideIfEdited(target: string, st: Stats, had: Written | undefined): Promise<string | undefined> {
+  /** Renames `from` (whose stat is `st`: a rename keeps size, mtime and inode) onto `target`, a local edit kept aside. */
+  private moveInto(target: string, path: string, from: string, st: Stats, had: Written | undefined): Installed {
+    const outcomes: Outcome[] = [];
+    const existing = lstatSync(target, { throwIfNoEntry: false });
+    if (existing) {
+      const kept = this.keepAsideIfEdited(target, existing, had);
+      if (kept) outcomes.push({ action: 'conflict', path, kept });
+    }
+    renameSync(from, target);
+    outcomes.push({ action: existing || had ? 'changed' : 'added', path });
+    return { outcomes, written: { sha256: '', size: st.size, mtimeMs: st.mtimeMs, ino: st.ino } };
+  }
+
+  private keepAsideIfEdited(target: string, st: Stats, had: Written | undefined): string | undefined {
     if (MirrorWriter.same(st, had)) return undefined;
     const dir = dirname(target);
     const base = baseOf(target.split(sep).join('/'));
     for (let attempt = 1; ; attempt++) {
       const kept = conflictName(base, this.now(), attempt);
       if (existsSync(join(dir, kept))) continue;
-      await rename(target, join(dir, kept));
+      renameSync(target, join(dir, kept));
       return kept;
     }
   }
 
-  private async pruneFolders(ownerRoot: string, dir: string): Promise<void> {
+  private pruneFolders(ownerRoot: string, dir: string): void {
     while (dir.startsWith(ownerRoot + sep)) {
       try {
-        await rmdir(dir);
+        rmdirSync(dir);
       } catch {
         return; // not empty (or gone)
       }
       this.checked.delete(dir);
       dir = dirname(dir);
     }
-  }
-}
-
-async function lstatOrUndefined(path: string): Promise<Stats | undefined> {
-  try {
-    return await lstat(path);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
   }
 }

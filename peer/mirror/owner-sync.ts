@@ -10,7 +10,7 @@ import { collisionKey } from '../files/relative-path.js';
 import type { Dialer } from '../transport/transport.js';
 import { batchProblem, versionProblem, type Round } from './change-check.js';
 import type { MirrorBook } from './mirror-book.js';
-import type { MirrorWriter, Outcome } from './mirror-writer.js';
+import type { Installed, MirrorWriter, Outcome } from './mirror-writer.js';
 import { hashInto, IncomingFile } from './incoming-file.js';
 
 export interface OwnerSyncDeps {
@@ -68,6 +68,8 @@ export class OwnerSync {
   /** Paths given up on this connection (the owner no longer serves them, or they cannot be placed here). */
   private readonly skipped = new Set<string>();
   private readonly inflight: IncomingFile[] = [];
+  /** Requests encoded by one `pump`, sent together. */
+  private readonly requests: Buffer[] = [];
   private readonly keys = new Map<string, string>();
   private round: Round | undefined;
   private roundFiles: Map<string, MirrorEntry> | undefined;
@@ -188,7 +190,7 @@ export class OwnerSync {
       for (const path of this.book.written.keys()) if (!this.book.published.has(path)) this.todo.add(path);
     }
     [this.book.epoch, this.book.seq] = [batch.epoch, batch.seq];
-    this.book.save();
+    this.book.touch();
     this.round = undefined;
     this.roundFiles = undefined;
     this.asking = false;
@@ -221,14 +223,17 @@ export class OwnerSync {
   /** Starts work on what the book lacks, keeping `window` requests in flight. */
   private pump(): void {
     if (!this.channel?.isOpen || this.refused) return;
+    // Requests go in bursts (refilled once half the window came back): one write, one TLS record, for many.
+    const room = this.inflight.length <= this.window / 2;
     for (const path of this.todo) {
-      if (this.inflight.length >= this.window) break;
+      if (!room || this.inflight.length >= this.window) break;
       if (this.busy.has(path)) continue;
       this.todo.delete(path);
       if (this.skipped.has(path)) continue;
-      if (this.book.needsDelete(path)) void this.remove(path);
+      if (this.book.needsDelete(path)) this.remove(path);
       else if (this.book.needsFetch(path)) this.request(this.book.published.get(path)!);
     }
+    if (this.requests.length) this.channel.sendRaw(Buffer.concat(this.requests.splice(0)));
     this.deps.changed();
   }
 
@@ -245,7 +250,9 @@ export class OwnerSync {
     const n = (this.n = this.n >= 0xffff_ffff ? 1 : this.n + 1);
     const file = new IncomingFile(n, entry, this.deps.partialDir, this.owner.name);
     this.inflight.push(file);
-    this.channel!.send('mirror-get', { n, path: entry.path, sha256: entry.sha256, offset: file.offset });
+    this.requests.push(
+      peerMessages.encode('mirror-get', { n, path: entry.path, sha256: entry.sha256, offset: file.offset }),
+    );
   }
 
   /** A copy already on disk with the published content (written before the book was saved) is taken as ours. */
@@ -254,8 +261,8 @@ export class OwnerSync {
     let target: string;
     try {
       target = this.deps.writer.place(this.owner.name, entry.path);
-      const st = statSync(target);
-      if (!st.isFile() || st.size !== entry.size) return false;
+      const st = statSync(target, { throwIfNoEntry: false });
+      if (!st?.isFile() || st.size !== entry.size) return false;
       const hash = createHash('sha256');
       if (hashInto(target, hash) !== entry.size || hash.digest('hex') !== entry.sha256) return false;
       this.book.written.set(entry.path, { sha256: entry.sha256, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino });
@@ -311,45 +318,53 @@ export class OwnerSync {
       void head.close(true);
       return this.refuse(`the bytes of ${path} do not match its SHA-256`);
     }
-    void this.install(head).finally(() => {
-      this.busy.delete(path);
-      if (this.book.needsFetch(path) || this.book.needsDelete(path)) this.todo.add(path);
-      this.pump();
-    });
+    const { entry } = head;
+    const owner = this.owner.name;
+    const had = () => this.book.written.get(path);
+    if (!head.streamed) {
+      const tmp = head.tmpPath(owner);
+      this.installed(path, entry, () =>
+        this.deps.writer.installBytes(owner, path, tmp, head.bytes(), entry.mtime, had()),
+      );
+    } else
+      void head.written().then(
+        (from) => this.installed(path, entry, () => this.deps.writer.install(owner, path, from, entry.mtime, had())),
+        (err: unknown) =>
+          this.installed(path, entry, () => {
+            throw err;
+          }),
+      );
     this.pump();
   }
 
-  private async install(head: IncomingFile): Promise<void> {
-    const { entry } = head;
+  /** Installs a verified file (`put`), records it in the book and reports it; then the path is free again. */
+  private installed(path: string, entry: MirrorEntry, put: () => Installed): void {
     try {
-      const from = await head.partial(`${this.owner.name}-${head.n}.tmp`);
       // The owner may have changed or dropped the file meanwhile: a later round fetches the new one.
-      const had = this.book.written.get(entry.path);
-      const { outcomes, written } = await this.deps.writer.install(this.owner.name, entry.path, from, entry.mtime, had);
-      this.book.written.set(entry.path, { ...written, sha256: entry.sha256 });
+      const { outcomes, written } = put();
+      this.book.written.set(path, { ...written, sha256: entry.sha256 });
       this.book.touch();
       this.done.files += 1;
       this.done.bytes += entry.size;
       this.lastChange = Date.now();
       outcomes.forEach((o) => this.deps.report(o));
     } catch (err) {
-      this.failed(entry.path, err);
+      this.failed(path, err);
     }
+    this.busy.delete(path);
+    if (this.book.needsFetch(path) || this.book.needsDelete(path)) this.todo.add(path);
+    this.pump();
   }
 
-  private async remove(path: string): Promise<void> {
-    this.busy.add(path);
+  private remove(path: string): void {
     try {
-      const outcomes = await this.deps.writer.remove(this.owner.name, path, this.book.written.get(path));
+      const outcomes = this.deps.writer.remove(this.owner.name, path, this.book.written.get(path));
       this.book.written.delete(path);
       this.book.touch();
       this.lastChange = Date.now();
       outcomes.forEach((o) => this.deps.report(o));
     } catch (err) {
       this.failed(path, err);
-    } finally {
-      this.busy.delete(path);
-      this.pump();
     }
   }
 
