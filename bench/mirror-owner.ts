@@ -40,14 +40,23 @@ export class ScriptedOwner {
 
   /** Hashes every file of the (flat) folder into the manifest; returns how many. */
   publish(): number {
-    const files: CurrentFile[] = readdirSync(this.shared).map((path) => {
+    const files = this.current();
+    this.manifest.apply(files);
+    return files.length;
+  }
+
+  private current(): CurrentFile[] {
+    return readdirSync(this.shared).map((path) => {
       const full = join(this.shared, path);
       const st = statSync(full);
       const sha256 = createHash('sha256').update(readFileSync(full)).digest('hex');
       return { path, size: st.size, sha256, mtimeMs: Math.round(st.mtimeMs), ino: st.ino };
     });
-    this.manifest.apply(files);
-    return files.length;
+  }
+
+  /** Publishes the folder as it is now and tells connected mirrors (what ManifestPublisher does for a peer). */
+  changed(): void {
+    if (this.manifest.apply(this.current())) this.served.forEach((m) => m.changed());
   }
 
   async start(mirrorPort: number): Promise<void> {

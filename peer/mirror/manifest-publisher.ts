@@ -2,6 +2,7 @@ import { EventEmitter } from 'eventemitter3';
 import { statSync } from 'node:fs';
 import type { FileCatalog } from '../files/file-catalog.js';
 import { pathProblem } from '../files/relative-path.js';
+import { DEFAULT_SETTLE_MS } from '../files/settle-watch.js';
 import type { PeerContext } from '../peer-context.js';
 import type { CurrentFile, OwnerManifest } from './owner-manifest.js';
 
@@ -19,6 +20,7 @@ export interface ManifestPublisherOptions {
  */
 export class ManifestPublisher extends EventEmitter<{ changed: (seq: number) => void }> {
   private timer: NodeJS.Timeout | undefined;
+  private settleTimer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private again = false;
   private stopped = false;
@@ -52,7 +54,28 @@ export class ManifestPublisher extends EventEmitter<{ changed: (seq: number) => 
   stop(): void {
     this.stopped = true;
     clearTimeout(this.timer);
+    clearTimeout(this.settleTimer);
     this.timer = undefined;
+  }
+
+  /**
+   * A file still being written is listed once it has been unchanged for the settle period (settle-watch.ts): the
+   * catalog is looked at again right then, not at its next periodic refresh, so mirrors hear of it without delay.
+   */
+  private lookWhenSettled(paths: string[]): void {
+    clearTimeout(this.settleTimer);
+    let first = Infinity;
+    for (const path of paths) {
+      try {
+        first = Math.min(first, statSync(path).mtimeMs);
+      } catch {
+        // gone
+      }
+    }
+    if (first === Infinity || this.stopped) return;
+    const wait = Math.max(0, first + DEFAULT_SETTLE_MS + 10 - Date.now());
+    this.settleTimer = setTimeout(() => this.schedule(), wait);
+    this.settleTimer.unref();
   }
 
   private update(): Promise<void> {
@@ -74,7 +97,9 @@ export class ManifestPublisher extends EventEmitter<{ changed: (seq: number) => 
 
   private async publish(): Promise<void> {
     const listing = this.catalog.refresh();
-    const keep = new Set(listing.settling.filter((f) => f.relative.startsWith('shared/')).map((f) => f.name));
+    const settling = listing.settling.filter((f) => f.relative.startsWith('shared/'));
+    this.lookWhenSettled(settling.map((f) => f.path));
+    const keep = new Set(settling.map((f) => f.name));
     const current: CurrentFile[] = [];
     for (const file of listing.shared) {
       if (this.stopped) return;
