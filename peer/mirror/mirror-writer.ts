@@ -16,10 +16,12 @@ import {
   type Stats,
 } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
+import { createHash } from 'node:crypto';
 import { P2pError } from '../../common/errors.js';
 import { baseOf, pathParts, underRoot } from '../files/relative-path.js';
 import { conflictName } from './conflict-name.js';
 import type { Written } from './mirror-book.js';
+import { hashInto } from './incoming-file.js';
 
 /** What happened to a mirror copy (the `mirror` event's `action`, with `kept` for a conflict). */
 export interface Outcome {
@@ -149,6 +151,23 @@ export class MirrorWriter {
     outcomes.push({ action: 'deleted', path });
     this.pruneFolders(join(this.root, owner), dirname(target));
     return outcomes;
+  }
+
+  /**
+   * A plain file already at `path` of `owner`'s tree with exactly this content (a copy written before the book was
+   * saved, or put there by hand): the copy as it is, to be recorded as written; else undefined.
+   */
+  adoptable(owner: string, path: string, size: number, sha256: string): Written | undefined {
+    try {
+      const target = this.place(owner, path);
+      const st = lstatSync(target, { throwIfNoEntry: false });
+      if (!st?.isFile() || st.size !== size) return undefined;
+      const hash = createHash('sha256');
+      if (hashInto(target, hash) !== size || hash.digest('hex') !== sha256) return undefined;
+      return { sha256, size, mtimeMs: st.mtimeMs, ino: st.ino };
+    } catch {
+      return undefined;
+    }
   }
 
   /** Whether a copy on disk is exactly the one written (not edited here since). */

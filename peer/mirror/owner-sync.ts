@@ -1,7 +1,5 @@
-import { createHash } from 'node:crypto';
-import { statSync } from 'node:fs';
 import type { Channel } from '../../common/channel.js';
-import { describeError, P2pError } from '../../common/errors.js';
+import { describeError, P2pError, TimeoutError } from '../../common/errors.js';
 import type { Tagged } from '../../common/message-table.js';
 import type { MirrorEntry, MirrorMessages } from '../../common/wire/mirror-messages.js';
 import { peerMessages, type PeerMessages, type PieceMessage } from '../../common/wire/peer-messages.js';
@@ -11,7 +9,7 @@ import type { Dialer } from '../transport/transport.js';
 import { batchProblem, versionProblem, type Round } from './change-check.js';
 import type { MirrorBook } from './mirror-book.js';
 import type { Installed, MirrorWriter, Outcome } from './mirror-writer.js';
-import { hashInto, IncomingFile } from './incoming-file.js';
+import { IncomingFile } from './incoming-file.js';
 
 export interface OwnerSyncDeps {
   transport: Dialer;
@@ -35,6 +33,10 @@ export interface OwnerSyncOptions {
 
 /** Bytes of a streamed file waiting to be written before the connection is paused (backpressure), and resumed. */
 const PAUSE_AT_BYTES = 8 * 1024 * 1024;
+/** Most files one owner's tree may have (the book of a million files is a few hundred MB in memory). */
+export const MAX_TREE_FILES = 1_000_000;
+/** Requests in flight with nothing received for them this long: the owner is cut off (tried again later). */
+const STALL_MS = 60_000;
 /** Errors of a connection that are the far end's bad input (common/errors.ts). */
 const BAD_INPUT = new Set([
   'P2P_ERR_BAD_MESSAGE',
@@ -77,6 +79,8 @@ export class OwnerSync {
   private askAgain = false;
   private n = 0;
   private pending = 0;
+  /** When the owner last answered a request (a header or bytes). */
+  private progressAt = Date.now();
   private ping: NodeJS.Timeout | undefined;
   private readonly window: number;
 
@@ -121,7 +125,12 @@ export class OwnerSync {
         : (this.problem ??= describeError(err)),
     );
     channel.on('message', (msg) => this.onMessage(msg));
-    this.ping = setInterval(() => channel.send('ping', { n: this.n }), this.options.pingMs ?? 5000);
+    this.ping = setInterval(() => {
+      channel.send('ping', { n: this.n });
+      // An owner that answers pings but never the requests it was sent holds the sync: it is cut off.
+      if (this.inflight.length && Date.now() - this.progressAt > STALL_MS)
+        channel.destroy(new TimeoutError(`${this.owner.name} sent none of the files asked for`, STALL_MS));
+    }, this.options.pingMs ?? 5000);
     for (const path of this.book.todo()) this.todo.add(path);
     this.deps.writer.forget();
     this.ask();
@@ -182,6 +191,9 @@ export class OwnerSync {
       for (const f of batch.files) this.publish(f);
       for (const d of batch.deleted) this.unpublish(d.path);
     }
+    // A tree without end (batches that always say `more`) would take all memory.
+    if ((this.roundFiles?.size ?? 0) > MAX_TREE_FILES || this.book.published.size > MAX_TREE_FILES)
+      return this.refuse(`a tree of more than ${MAX_TREE_FILES} files`);
     if (batch.more) return;
     if (this.roundFiles) {
       for (const path of [...this.book.published.keys()]) if (!this.roundFiles.has(path)) this.unpublish(path);
@@ -245,7 +257,12 @@ export class OwnerSync {
         'warn',
       );
     }
-    if (this.adopt(entry)) return;
+    if (!this.book.written.has(entry.path)) {
+      // A copy already on disk with the published content (written before the book was saved) is taken as ours.
+      const adopted = this.deps.writer.adoptable(this.owner.name, entry.path, entry.size, entry.sha256);
+      if (adopted) return void (this.book.written.set(entry.path, adopted), this.book.touch());
+    }
+    if (!this.inflight.length) this.progressAt = Date.now();
     this.busy.add(entry.path);
     const n = (this.n = this.n >= 0xffff_ffff ? 1 : this.n + 1);
     const file = new IncomingFile(n, entry, this.deps.partialDir, this.owner.name);
@@ -255,33 +272,20 @@ export class OwnerSync {
     );
   }
 
-  /** A copy already on disk with the published content (written before the book was saved) is taken as ours. */
-  private adopt(entry: MirrorEntry): boolean {
-    if (this.book.written.has(entry.path)) return false;
-    let target: string;
-    try {
-      target = this.deps.writer.place(this.owner.name, entry.path);
-      const st = statSync(target, { throwIfNoEntry: false });
-      if (!st?.isFile() || st.size !== entry.size) return false;
-      const hash = createHash('sha256');
-      if (hashInto(target, hash) !== entry.size || hash.digest('hex') !== entry.sha256) return false;
-      this.book.written.set(entry.path, { sha256: entry.sha256, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino });
-      this.book.touch();
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
   private onFile(body: MirrorMessages['mirror-file']): void {
     const head = this.inflight[0];
     if (!head || head.n !== body.n || head.expected >= 0)
       return this.refuse(`an answer to request ${body.n} out of order`);
+    this.progressAt = Date.now();
     if (!body.ok) {
+      const { path, sha256 } = head.entry;
       this.inflight.shift();
-      this.busy.delete(head.entry.path);
-      this.skipped.add(head.entry.path);
-      this.deps.log(`mirror: ${this.owner.name} did not send ${head.entry.path}: ${body.reason}`, 'info');
+      this.busy.delete(path);
+      // The owner changed or dropped the file since: its next version comes with the next change; until then the
+      // path is not asked for again on this connection (unless a newer version was published meanwhile).
+      if (this.book.published.get(path)?.sha256 === sha256) this.skipped.add(path);
+      else this.todo.add(path);
+      this.deps.log(`mirror: ${this.owner.name} did not send ${path}: ${body.reason}`, 'info');
       return this.pump();
     }
     if (body.size !== head.entry.size - head.offset)
@@ -296,6 +300,7 @@ export class OwnerSync {
       return this.refuse(`bytes for request ${piece.index} out of order`);
     if (head.got + piece.data.length > head.expected)
       return this.refuse(`more bytes of ${head.entry.path} than its size`);
+    this.progressAt = Date.now();
     const writing = head.take(piece.data);
     if (writing) {
       const bytes = piece.data.length;
