@@ -136,16 +136,14 @@ async function latency(): Promise<void> {
     const mir = await mesh.startPeer('mir', ['--mirror']);
     await mir.waitFor(inSync(1), 20_000);
     const shared = join(mesh.dirOf('own'), 'shared');
-    const took: number[] = [];
-    for (let i = 0; i < changes; i++) {
-      const name = `change-${i}.txt`;
-      const from = mir.events.length;
-      const t0 = performance.now();
-      writeFileSync(join(shared, name), `change ${i}\n`);
-      await mir.waitFor((e) => e.event === 'mirror' && e.path === name, 20_000, from);
-      took.push(performance.now() - t0);
-      await sleep(50 + Math.random() * 200); // changes at varied points of the owner's refresh cycle
-    }
+    // Changes at varied points of the owner's refresh cycle.
+    const took = await timeChanges(
+      mir,
+      changes,
+      shared,
+      () => undefined,
+      () => 50 + Math.random() * 200,
+    );
     rows.push(latencyRow(`a change seen on the mirror (${changes} new files, real owner)`, took));
   } finally {
     await mesh.close();
@@ -161,22 +159,40 @@ async function latency(): Promise<void> {
     owner.publish();
     await owner.start(mir.port);
     await mir.waitFor(inSync(1), 20_000);
-    const took: number[] = [];
-    for (let i = 0; i < changes; i++) {
-      const name = `change-${i}.txt`;
-      const from = mir.events.length;
-      const t0 = performance.now();
-      writeFileSync(join(src, name), `change ${i}\n`);
-      owner.changed();
-      await mir.waitFor((e) => e.event === 'mirror' && e.path === name, 20_000, from);
-      took.push(performance.now() - t0);
-      await sleep(20);
-    }
+    const took = await timeChanges(
+      mir,
+      changes,
+      src,
+      () => owner.changed(),
+      () => 20,
+    );
     owner.stop();
     rows.push(latencyRow(`the same, owner publishing at once (mirror protocol only)`, took));
   } finally {
     await bare.close();
   }
+}
+
+/** Writes `count` new files into `dir` (then `after()`), each timed until the mirror's `mirror` event for it. */
+async function timeChanges(
+  mir: PeerProcess,
+  count: number,
+  dir: string,
+  after: () => void,
+  pause: () => number,
+): Promise<number[]> {
+  const took: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const name = `change-${i}.txt`;
+    const from = mir.events.length;
+    const t0 = performance.now();
+    writeFileSync(join(dir, name), `change ${i}\n`);
+    after();
+    await mir.waitFor((e) => e.event === 'mirror' && e.path === name, 20_000, from);
+    took.push(performance.now() - t0);
+    await sleep(pause());
+  }
+  return took;
 }
 
 function latencyRow(what: string, took: number[]): (string | number)[] {

@@ -54,6 +54,23 @@ function serve(channel: FakeChannel, bytes: Record<string, string>): void {
   });
 }
 
+/** A fake owner whose tree is one file, honestly served; resolves once the mirror holds it. */
+async function syncedOne(
+  ctx: { mesh: Mesh; mir: PeerProcess; fakes: FakePeer[] },
+  name: string,
+  path: string,
+  data: string,
+  seq: number,
+): Promise<FakeChannel> {
+  const channel = await owner(ctx, name);
+  serve(channel, { [path]: data });
+  const from = ctx.mir.events.length;
+  const files = [entry(path, data, seq)];
+  channel.send('mirror-changes', { epoch: EPOCH, seq, full: true, files, deleted: [], more: false });
+  await ctx.mir.waitFor((e) => e.event === 'mirror' && e.owner === name && e.action === 'added', 5000, from);
+  return channel;
+}
+
 function closed(channel: FakeChannel): Promise<void> {
   return new Promise((resolve, reject) => {
     if (!channel.isOpen) return resolve();
@@ -138,36 +155,14 @@ for (const [name, size, why] of badSizes)
   });
 
 test('a version going backwards in the same epoch is refused; the file already finished stays whole', async (ctx) => {
-  const channel = await owner(ctx, 'backwards');
-  serve(channel, { 'kept.txt': 'kept whole' });
-  const from = ctx.mir.events.length;
-  channel.send('mirror-changes', {
-    epoch: EPOCH,
-    seq: 5,
-    full: true,
-    files: [entry('kept.txt', 'kept whole', 5)],
-    deleted: [],
-    more: false,
-  });
-  await ctx.mir.waitFor((e) => e.event === 'mirror' && e.owner === 'backwards' && e.action === 'added', 5000, from);
+  const channel = await syncedOne(ctx, 'backwards', 'kept.txt', 'kept whole', 5);
   channel.send('mirror-changed', { epoch: EPOCH, seq: 3 });
   await refusedWith(ctx, 'backwards', channel, /version went backwards \(3 after 5\)/);
   assert.is(readFileSync(join(ctx.mesh.dirOf('mir'), 'Mirror', 'backwards', 'kept.txt'), 'utf8'), 'kept whole');
 });
 
 test('a deletion of a path never published is refused', async (ctx) => {
-  const channel = await owner(ctx, 'phantom');
-  serve(channel, { 'real.txt': 'real' });
-  const from = ctx.mir.events.length;
-  channel.send('mirror-changes', {
-    epoch: EPOCH,
-    seq: 2,
-    full: true,
-    files: [entry('real.txt', 'real', 2)],
-    deleted: [],
-    more: false,
-  });
-  await ctx.mir.waitFor((e) => e.event === 'mirror' && e.owner === 'phantom' && e.action === 'added', 5000, from);
+  const channel = await syncedOne(ctx, 'phantom', 'real.txt', 'real', 2);
   channel.on('message', (m) => {
     if (m.kind !== 'mirror-since') return;
     const deleted = [{ path: 'never.txt', seq: 3 }];

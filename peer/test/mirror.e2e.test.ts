@@ -41,6 +41,14 @@ test('files added, changed and deleted on the owner follow in Mirror/OWNER, veri
     const mir = await mesh.startPeer('mir', ['--mirror']);
     const ready = (await mir.waitFor('ready')) as Of<'ready'>;
     assert.is(ready.mirror, true);
+    const topo = (await own.ask('TOPO', 'topology')) as Of<'topology'>;
+    assert.equal(
+      topo.peers.map((p) => [p.name, p.mirror ?? false]),
+      [
+        ['mir', true],
+        ['own', false],
+      ],
+    );
     await mir.waitFor(inSync('own', 2), 15_000);
     const root = join(mesh.dirOf('mir'), 'Mirror', 'own');
     assert.is(readFileSync(join(root, 'a.txt'), 'utf8'), 'first\n');
