@@ -3,7 +3,8 @@
  * real mirror protocol (fake-peer.ts) links to a `--mirror` peer, is dialled as an owner, and then lies: hostile
  * paths, impossible sizes, a version going backwards, a deletion of a path it never published, bytes that do not
  * match their SHA-256. Each is refused and logged, that owner's connection is closed, nothing is written outside
- * `Mirror/`, and files already finished stay whole.
+ * `Mirror/`, and files already finished stay whole. The other way round, a curious mirror gets from a real owner
+ * only the paths of its published tree, with their published content.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
@@ -13,6 +14,9 @@ import * as assert from 'uvu/assert';
 import type { MirrorEntry } from '../../common/wire/mirror-messages.js';
 import type { PeerEvent } from '../control/peer-events.js';
 import { FakePeer, pieceFrame, type FakeChannel } from './fake-peer.js';
+import { Transport } from '../transport/transport.js';
+import { peerMessages, type PeerMessages } from '../../common/wire/peer-messages.js';
+import type { Tagged } from '../../common/message-table.js';
 import { Mesh, type PeerProcess } from '../../harness/mesh.js';
 
 const test = suite<{ mesh: Mesh; mir: PeerProcess; fakes: FakePeer[] }>('hostile owner');
@@ -202,6 +206,43 @@ test('a link found inside Mirror/ is never followed', async (ctx) => {
   );
   await ctx.mir.waitFor((e) => e.event === 'mirror' && e.owner === 'linky' && e.path === 'y.txt', 5000, from);
   assert.equal(readdirSync(outside), []);
+});
+
+test('an owner serves only paths of its published tree, with their content', async (ctx) => {
+  ctx.mesh.seed('own', { 'a.txt': 'published' });
+  const own = await ctx.mesh.startPeer('own');
+  await own.waitHashed();
+  const transport = new Transport({ mesh: ctx.mesh.mode });
+  const channel: FakeChannel = await transport.dial({ host: '127.0.0.1', port: own.port }, peerMessages);
+  const got: Tagged<PeerMessages>[] = [];
+  channel.on('message', (m) => got.push(m));
+  const self = { name: 'curious', id: 'curious-id-1', host: '127.0.0.1', port: 1 };
+  channel.send('mirror-since', { epoch: '', seq: 0, from: self });
+  const until = async (pred: (m: Tagged<PeerMessages>) => boolean) => {
+    for (let i = 0; i < 200 && !got.some(pred); i++) await new Promise((r) => setTimeout(r, 25));
+    return got.find(pred);
+  };
+  const changes = await until((m) => m.kind === 'mirror-changes');
+  assert.ok(changes?.kind === 'mirror-changes' && changes.body.full);
+  const a = changes.body.files.find((f) => f.path === 'a.txt')!;
+  assert.is(a.sha256, sha('published'));
+  const asks: [string, string][] = [
+    ['../.p2p/identity.key', a.sha256],
+    ['.p2p/identity.key', a.sha256],
+    ['a.txt', sha('something else')],
+    ['a.txt', a.sha256],
+  ];
+  asks.forEach(([path, sha256], i) => channel.send('mirror-get', { n: i + 1, path, sha256, offset: 0 }));
+  const answers = [];
+  for (let n = 1; n <= 4; n++) answers.push(await until((m) => m.kind === 'mirror-file' && m.body.n === n));
+  assert.equal(
+    answers.map((m) => m?.kind === 'mirror-file' && m.body.ok),
+    [false, false, false, true],
+  );
+  const piece = await until((m) => m.kind === 'piece' && m.body.index === 4);
+  assert.is(piece?.kind === 'piece' && piece.body.data.toString(), 'published');
+  channel.destroy();
+  own.kill('SIGTERM');
 });
 
 test.run();
