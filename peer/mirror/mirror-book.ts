@@ -82,9 +82,12 @@ export class MirrorBook {
     return { files: this.published.size, bytes };
   }
 
-  /** Saves soon: within SAVE_EVERY_MS, later for a large book (a save writes every entry). */
+  /**
+   * Saves soon: within SAVE_EVERY_MS, later for a large book (a save writes every entry; 100,000 files: every 41 s).
+   * A crash loses only records: copies written since are found with their content and replaced without a conflict.
+   */
   touch(): void {
-    this.timer ??= setTimeout(() => this.save(), SAVE_EVERY_MS + (this.published.size + this.written.size) / 20);
+    this.timer ??= setTimeout(() => this.save(), SAVE_EVERY_MS + (this.published.size + this.written.size) / 5);
   }
 
   /**
@@ -119,8 +122,8 @@ export class MirrorBook {
       fd = undefined;
       renameSync(temp, this.file);
     } catch {
-      // A full disk: the book on disk stays as last saved (copies written since are adopted by their SHA-256 on the
-      // next start, owner-sync.ts); saved again a moment later.
+      // A full disk: the book on disk stays as last saved (copies written since are fetched again and, holding the
+      // same content, replaced without a conflict, mirror-writer.ts); saved again a moment later.
       if (fd !== undefined) closeSync(fd);
       rmSync(temp, { force: true });
       this.touch();
@@ -151,7 +154,7 @@ export class MirrorBook {
       if (typeof head.epoch === 'string' && Number.isSafeInteger(head.seq))
         [this.epoch, this.seq] = [head.epoch, head.seq as number];
     } catch {
-      // A damaged book: the owner sends its full tree; copies on disk are adopted when their content matches, kept
+      // A damaged book: the owner sends its full tree; copies on disk are replaced when they hold the same content, kept
       // aside as conflicts otherwise (mirror-writer.ts).
       this.published.clear();
       this.written.clear();

@@ -31,6 +31,19 @@ export interface Outcome {
   kept?: string;
 }
 
+/** The published file being installed: its content and time. */
+export interface Wanted {
+  sha256: string;
+  mtime: number;
+}
+
+/** Whether the plain file at `path` (stat `st`) holds exactly `size` bytes of that SHA-256. */
+function sameContent(path: string, st: Stats, size: number, sha256: string): boolean {
+  if (!st.isFile() || st.size !== size) return false;
+  const hash = createHash('sha256');
+  return hashInto(path, hash) === size && hash.digest('hex') === sha256;
+}
+
 /** A copy installed: what happened, and the copy as written (for the book; its `sha256` is the caller's). */
 export interface Installed {
   outcomes: Outcome[];
@@ -102,11 +115,11 @@ export class MirrorWriter {
    * Moves the verified partial file `from` to `path` of `owner`'s tree, keeping a locally edited copy aside first.
    * Returns what happened and the copy as written (for the book).
    */
-  install(owner: string, path: string, from: string, mtime: number, had: Written | undefined): Installed {
+  install(owner: string, path: string, from: string, entry: Wanted, had: Written | undefined): Installed {
     const target = this.place(owner, path);
-    const when = new Date(mtime);
+    const when = new Date(entry.mtime);
     utimesSync(from, when, when);
-    return this.moveInto(target, path, from, lstatSync(from), had);
+    return this.moveInto(target, path, from, lstatSync(from), entry.sha256, had);
   }
 
   /**
@@ -119,7 +132,7 @@ export class MirrorWriter {
     path: string,
     tmp: string,
     data: Buffer,
-    mtime: number,
+    entry: Wanted,
     had: Written | undefined,
   ): Installed {
     const target = this.place(owner, path);
@@ -127,7 +140,7 @@ export class MirrorWriter {
     const fd = openSync(tmp, 'w', 0o644);
     try {
       for (let at = 0; at < data.length;) at += writeSync(fd, data, at, data.length - at);
-      futimesSync(fd, mtime / 1000, mtime / 1000);
+      futimesSync(fd, entry.mtime / 1000, entry.mtime / 1000);
       st = fstatSync(fd);
     } catch (err) {
       closeSync(fd);
@@ -135,7 +148,7 @@ export class MirrorWriter {
       throw err;
     }
     closeSync(fd);
-    return this.moveInto(target, path, tmp, st, had);
+    return this.moveInto(target, path, tmp, st, entry.sha256, had);
   }
 
   /** Deletes `path` of `owner`'s tree; a copy edited here is kept aside instead. Empty folders left go too. */
@@ -153,23 +166,6 @@ export class MirrorWriter {
     return outcomes;
   }
 
-  /**
-   * A plain file already at `path` of `owner`'s tree with exactly this content (a copy written before the book was
-   * saved, or put there by hand): the copy as it is, to be recorded as written; else undefined.
-   */
-  adoptable(owner: string, path: string, size: number, sha256: string): Written | undefined {
-    try {
-      const target = this.place(owner, path);
-      const st = lstatSync(target, { throwIfNoEntry: false });
-      if (!st?.isFile() || st.size !== size) return undefined;
-      const hash = createHash('sha256');
-      if (hashInto(target, hash) !== size || hash.digest('hex') !== sha256) return undefined;
-      return { sha256, size, mtimeMs: st.mtimeMs, ino: st.ino };
-    } catch {
-      return undefined;
-    }
-  }
-
   /** Whether a copy on disk is exactly the one written (not edited here since). */
   static same(st: Stats, had: Written | undefined): boolean {
     return (
@@ -182,10 +178,19 @@ export class MirrorWriter {
   }
 
   /** Renames `from` (whose stat is `st`: a rename keeps size, mtime and inode) onto `target`, a local edit kept aside. */
-  private moveInto(target: string, path: string, from: string, st: Stats, had: Written | undefined): Installed {
+  private moveInto(
+    target: string,
+    path: string,
+    from: string,
+    st: Stats,
+    sha256: string,
+    had: Written | undefined,
+  ): Installed {
     const outcomes: Outcome[] = [];
     const existing = lstatSync(target, { throwIfNoEntry: false });
-    if (existing) {
+    // A copy this peer wrote before its book was saved (a crash), or one put there by hand, with exactly the new
+    // content is no conflict: it is simply replaced.
+    if (existing && !(had === undefined && sameContent(target, existing, st.size, sha256))) {
       const kept = this.keepAsideIfEdited(target, existing, had);
       if (kept) outcomes.push({ action: 'conflict', path, kept });
     }

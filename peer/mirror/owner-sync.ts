@@ -257,11 +257,6 @@ export class OwnerSync {
         'warn',
       );
     }
-    if (!this.book.written.has(entry.path)) {
-      // A copy already on disk with the published content (written before the book was saved) is taken as ours.
-      const adopted = this.deps.writer.adoptable(this.owner.name, entry.path, entry.size, entry.sha256);
-      if (adopted) return void (this.book.written.set(entry.path, adopted), this.book.touch());
-    }
     if (!this.inflight.length) this.progressAt = Date.now();
     this.busy.add(entry.path);
     const n = (this.n = this.n >= 0xffff_ffff ? 1 : this.n + 1);
@@ -328,12 +323,10 @@ export class OwnerSync {
     const had = () => this.book.written.get(path);
     if (!head.streamed) {
       const tmp = head.tmpPath(owner);
-      this.installed(path, entry, () =>
-        this.deps.writer.installBytes(owner, path, tmp, head.bytes(), entry.mtime, had()),
-      );
+      this.installed(path, entry, () => this.deps.writer.installBytes(owner, path, tmp, head.bytes(), entry, had()));
     } else
       void head.written().then(
-        (from) => this.installed(path, entry, () => this.deps.writer.install(owner, path, from, entry.mtime, had())),
+        (from) => this.installed(path, entry, () => this.deps.writer.install(owner, path, from, entry, had())),
         (err: unknown) =>
           this.installed(path, entry, () => {
             throw err;
