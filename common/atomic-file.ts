@@ -5,7 +5,7 @@
  *
  * May import: Node's standard library only.
  */
-import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 export function writeFileAtomic(path: string, text: string, mode = 0o600): void {
@@ -15,9 +15,13 @@ export function writeFileAtomic(path: string, text: string, mode = 0o600): void 
   try {
     writeSync(fd, text);
     fsyncSync(fd);
-  } finally {
+  } catch (err) {
+    // A full disk: the old file stays, and the half-written temporary file must not hold the space.
     closeSync(fd);
+    rmSync(temp, { force: true });
+    throw err;
   }
+  closeSync(fd);
   chmodSync(temp, mode); // a leftover temporary file from a crash keeps its old mode when reopened
   renameSync(temp, path);
   flushFolder(dirname(path));

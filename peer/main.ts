@@ -22,7 +22,7 @@ import { Peer } from './peer.js';
 
 const USAGE = `usage: peer NAME [--server HOST:PORT] [--host ADDR] [--dir DIR] [--downloads DIR] [--headless]
                 [--verbose] [--exit-when-done] [--hops N] [--query-timeout MS] [--key-file FILE | --open]
-                [--trusted-only] [--backup] [--max-up RATE] [--max-down RATE] [--discovery-port N]
+                [--trusted-only] [--backup] [--mirror] [--max-up RATE] [--max-down RATE] [--discovery-port N]
 
   NAME                 1–32 letters, digits, - or _ (case-insensitive), e.g. s1
   --server HOST:PORT   metadata server. Without it: 127.0.0.1:7000, and at the same time the server's announcements
@@ -39,6 +39,7 @@ const USAGE = `usage: peer NAME [--server HOST:PORT] [--host ADDR] [--dir DIR] [
   --open               no mesh key: plain TCP, for a mesh whose every process runs --open
   --trusted-only       accept only content on the metadata server's trusted-file list (see: trusted)
   --backup             a backup peer: keep a verified copy of every file shared in the mesh, and serve them all
+  --mirror             a mirror peer: keep Mirror/OWNER/, a receive-only copy of every other member's shared/
   --max-up RATE        cap what this peer sends, all transfers together: 500KB/s, 20MB/s, 2MiB/s, 100Mbit/s
                        (KB, MB, GB: 1000 bytes; KiB, MiB, GiB: 1024; kbit, Mbit, Gbit: 1000 bits; /s optional)
   --max-down RATE      cap what this peer receives, all transfers together (the same units)
@@ -47,7 +48,7 @@ const USAGE = `usage: peer NAME [--server HOST:PORT] [--host ADDR] [--dir DIR] [
   -h, --help           this text;  -v, --version   the version
 
 Commands once running: a file name, FILE from PEER, FILE sha256 PREFIX, secure-get FILE from PEER, trusted,
-cancel FILE [--discard], partials, limit up|down RATE, limit off, TOPO, list, find PATTERN, files, where FILE, Stop, Stop all, help.`;
+cancel FILE [--discard], partials, limit up|down RATE, limit off, mirror, TOPO, list, find PATTERN, files, where FILE, Stop, Stop all, help.`;
 
 /** One sentence for what node:util's parseArgs refused, instead of its own long message. */
 function argumentProblem(err: unknown): string {
@@ -127,6 +128,7 @@ async function main(): Promise<void> {
         open: { type: 'boolean', default: false },
         'trusted-only': { type: 'boolean', default: false },
         backup: { type: 'boolean', default: false },
+        mirror: { type: 'boolean', default: false },
         'max-up': { type: 'string' },
         'max-down': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
@@ -193,6 +195,7 @@ async function main(): Promise<void> {
     downloads: { queryTimeoutMs: queryTimeout },
     trustedOnly: values['trusted-only']!,
     backup: values.backup!,
+    mirror: values.mirror!,
     limits,
   });
 

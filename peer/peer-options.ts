@@ -29,9 +29,10 @@ export interface PeerOptions {
   /** TOPO's longest wait for answers. Default 1500 ms. */
   topoTimeoutMs?: number;
   downloads?: DownloadsOptions;
-  /** `--trusted-only` (peer/transfer/trust-gate.ts) and `--backup` (peer/backup/). Default false. */
+  /** `--trusted-only` (peer/transfer/trust-gate.ts), `--backup`, `--mirror` (peer/backup/, mirror/). Default false. */
   trustedOnly?: boolean;
   backup?: boolean;
+  mirror?: boolean;
   neighbours?: NeighbourSetOptions;
   serverLink?: ServerLinkOptions;
   upload?: UploadOptions;

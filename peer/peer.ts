@@ -18,6 +18,7 @@ import { loadIdentity } from './files/identity.js';
 import { ServerKeyPin } from './files/server-pin.js';
 import { TrustList } from './trust/trust-list.js';
 import { Custody } from './custody/custody.js';
+import { Mirror } from './mirror/mirror.js';
 import { IndexPublisher } from './files/index-publisher.js';
 import { Listings } from './files/listings.js';
 import { PeerFolders } from './files/peer-folders.js';
@@ -83,6 +84,7 @@ export class Peer implements PeerHandle {
   private readonly indexer: IndexPublisher;
   private readonly membership: Membership;
   private readonly custody: Custody;
+  private readonly mirror: Mirror;
   private readonly monitor: MeshMonitor;
   private stopping: Promise<void> | undefined;
   private readonly strayNote: string | undefined;
@@ -164,11 +166,7 @@ export class Peer implements PeerHandle {
     );
     this.kept = new PartialDownloads(partials, this.downloads);
     this.uploads = new Uploads(this.ctx, this.catalog, this.transport, options.upload, (n) => this.custody.serving(n));
-    this.listings = new Listings({
-      index: (mode, pattern) => this.server.files(mode, pattern),
-      book: this.book,
-      catalog: this.catalog,
-    });
+    this.listings = new Listings({ index: (m, p) => this.server.files(m, p), book: this.book, catalog: this.catalog });
     this.topology = new Topology(this.ctx, this.router, this.neighbours, () => this.server.peers(), {
       timeoutMs: options.topoTimeoutMs ?? 1500,
     });
@@ -190,6 +188,7 @@ export class Peer implements PeerHandle {
     const { folders, hasher, transport, listener, server, catalog, origins } = this;
     const parts = { folders, hasher, transport, listener, server, catalog, origins, backup: options.backup };
     this.custody = new Custody(this.ctx, { ...parts, changed: () => void catalog.refresh(true) });
+    this.mirror = new Mirror(this.ctx, { ...parts, mirror: options.mirror, live: () => origins.livePeers() });
     this.membership = new Membership(this.ctx, this.host, this.server, this.listener, this.neighbours, {
       ready: () => this.onReady(),
       refused: (code) => {
@@ -294,6 +293,7 @@ export class Peer implements PeerHandle {
       this.gate.close();
       this.monitor.stop();
       await this.custody.leave(handOff && this.port > 0);
+      this.mirror.stop();
       this.indexer.stop();
       await this.downloads.abortAll('this peer is leaving; verified pieces are kept for the next start');
       this.book.flush();
@@ -316,7 +316,7 @@ export class Peer implements PeerHandle {
   }
 
   private info(): PeerInfo {
-    return { ...this.ref(), neighbours: this.neighbours.names(), ...this.custody?.role() };
+    return { ...this.ref(), neighbours: this.neighbours.names(), ...this.custody?.role(), ...this.mirror?.role() };
   }
 
   private emit(body: PeerEventReport): void {
@@ -362,11 +362,9 @@ export class Peer implements PeerHandle {
   }
 
   private onReady(): void {
-    const { name, id, host, port } = this;
     const where = { server: this.server.display, dir: this.folders.root, downloads: this.folders.downloads };
     this.origins.refresh();
-    const modes = { keyed: this.transport.mesh.keyed, ...this.trust.mode(), ...this.custody.role() };
-    this.emit({ event: 'ready', name, id, host, port, neighbours: this.neighbours.names(), ...where, ...modes });
+    this.emit({ event: 'ready', ...this.info(), ...where, keyed: this.transport.mesh.keyed, ...this.trust.mode() });
     if (this.ctx.bandwidth.capped) this.emit(this.ctx.bandwidth.limits());
     this.gate.open();
     this.custody.start();

@@ -13,6 +13,7 @@ import {
   type PeerInfo,
   type PeerRef,
 } from './shapes.js';
+import { mirrorCodecs, type MirrorMessages } from './mirror-messages.js';
 
 /**
  * The peer protocol, spoken on neighbour links and on the short-lived transfer connections a holder dials into a
@@ -36,7 +37,8 @@ export interface PieceMessage {
   owned?: boolean;
 }
 
-export interface PeerMessages {
+/** Mirror messages (mirror-messages.ts) share the table: a mirror connection opens on the peer's own port. */
+export interface PeerMessages extends MirrorMessages {
   /** Opens a neighbour link (the dialer sends it first, the acceptor answers with its own). */
   hello: { name: string; id: string; host: string; port: number; neighbours: string[] };
   ping: { n: number };
@@ -203,4 +205,5 @@ export const peerMessages = new MessageTable<PeerMessages>({
   ),
   'custody-return': jsonMessage(32, 'custody-return', obj({ custodian: peerRefShape, files: custodyFiles })),
   'custody-released': jsonMessage(33, 'custody-released', obj({ files: arr(sha256Field, { max: MAX_CUSTODY_FILES }) })),
+  ...mirrorCodecs,
 });

@@ -49,6 +49,15 @@ const digestsArb = fc.uint8Array({ maxLength: 32 * 6 }).map((b) => Buffer.from(b
 const pieceListArb = fc.array(fc.integer({ min: 0, max: 8191 }), { maxLength: 256 });
 const custodyFileArb = fc.record({ name: textArb(1, 255), size: natArb, sha256: sha256Arb });
 
+const mirrorEntryArb = fc.record({
+  path: textArb(1, 1024),
+  size: natArb,
+  sha256: sha256Arb,
+  mtime: natArb,
+  seq: natArb,
+});
+const requestArb = fc.integer({ min: 1, max: 0xffff_ffff });
+
 type Gen<M> = { [K in keyof M]: fc.Arbitrary<M[K]> };
 
 /** Valid bodies of every JSON peer message (the binary `piece` has its own properties). */
@@ -87,6 +96,18 @@ export const peerBodies: Omit<Gen<PeerMessages>, 'piece'> = {
   }),
   'custody-return': fc.record({ custodian: peerRefArb, files: fc.array(custodyFileArb, { maxLength: 5 }) }),
   'custody-released': fc.record({ files: fc.array(sha256Arb, { maxLength: 5 }) }),
+  'mirror-since': fc.record({ epoch: fc.oneof(idArb, fc.constant('')), seq: natArb, from: peerRefArb }),
+  'mirror-changes': fc.record({
+    epoch: idArb,
+    seq: natArb,
+    full: fc.boolean(),
+    files: fc.array(mirrorEntryArb, { maxLength: 5 }),
+    deleted: fc.array(fc.record({ path: textArb(1, 1024), seq: natArb }), { maxLength: 5 }),
+    more: fc.boolean(),
+  }),
+  'mirror-changed': fc.record({ epoch: idArb, seq: natArb }),
+  'mirror-get': fc.record({ n: requestArb, path: textArb(1, 1024), sha256: sha256Arb, offset: natArb }),
+  'mirror-file': fc.record({ n: requestArb, ok: fc.boolean(), size: natArb, reason: reasonArb }),
 };
 
 const ridArb = fromChars(ALNUM + '_-', 1, 64);

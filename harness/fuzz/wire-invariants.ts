@@ -78,6 +78,18 @@ export const peerInvariants: Record<string, Rule> = {
   }),
   'custody-return': isObj({ custodian: peerRef, files: isList(isObj({ name: file, size: nat, sha256: sha }), 2000) }),
   'custody-released': isObj({ files: isList(sha, 2000) }),
+  'mirror-since': isObj({ epoch: isStr(0, 64, /^[A-Za-z0-9_-]*$/), seq: nat, from: peerRef }),
+  'mirror-changes': isObj({
+    epoch: id,
+    seq: nat,
+    full: (v) => typeof v === 'boolean',
+    files: isList(isObj({ path: isStr(1, 1024), size: nat, sha256: sha, mtime: nat, seq: nat }), 1000),
+    deleted: isList(isObj({ path: isStr(1, 1024), seq: nat }), 1000),
+    more: (v) => typeof v === 'boolean',
+  }),
+  'mirror-changed': isObj({ epoch: id, seq: nat }),
+  'mirror-get': isObj({ n: isInt(1, 0xffff_ffff), path: isStr(1, 1024), sha256: sha, offset: nat }),
+  'mirror-file': isObj({ n: isInt(1, 0xffff_ffff), ok: (v) => typeof v === 'boolean', size: nat, reason }),
 };
 
 export const serverInvariants: Record<string, Rule> = {

@@ -189,6 +189,27 @@ export type PeerEventReport = PeerEventBody & { cmd?: number };
 export type PeerEvent = PeerEventReport & { t: number };
 export type PeerEventName = PeerEvent['event'];
 
+/** One owner in `mirror-status` (docs/CONTRACT.md "Events"). */
+export interface MirrorOwnerStatus {
+  owner: string;
+  state: 'in-sync' | 'syncing' | 'offline' | 'refused';
+  /** The owner's version this mirror has applied. */
+  version: number;
+  /** Files still to fetch or delete. */
+  behind: number;
+  /** Files and bytes held in `Mirror/OWNER/`. */
+  files: number;
+  bytes: number;
+  /** The owner's tree as published. */
+  total: { files: number; bytes: number };
+  /** Fetched in the current round of syncing. */
+  done: { files: number; bytes: number };
+  /** When a copy last changed here (ms since the epoch), or null. */
+  lastChange: number | null;
+  /** Why it is offline or refused, or what went wrong last. */
+  problem?: string;
+}
+
 export interface NeighbourStats {
   name: string;
   id: string;

@@ -43,6 +43,8 @@ export interface PeerListenerEvents {
   'custody-offer': (channel: PeerChannel, body: PeerMessages['custody-offer']) => void;
   /** A custodian gives this peer's files back (peer/custody/handoff.ts). */
   'custody-return': (channel: PeerChannel, body: PeerMessages['custody-return']) => void;
+  /** A mirror peer asks for this peer's `shared/` tree (peer/mirror/mirror-serve.ts). */
+  'mirror-since': (channel: PeerChannel, body: PeerMessages['mirror-since']) => void;
   /** A connection was closed for bad input; `reason` is one line. */
   rejected: (remote: string, reason: string) => void;
 }
@@ -144,12 +146,13 @@ export class PeerListener extends EventEmitter<PeerListenerEvents> {
       else if (msg.kind === 'fetch') this.emit('fetch', channel, msg.body);
       else if (msg.kind === 'custody-offer') this.emit('custody-offer', channel, msg.body);
       else if (msg.kind === 'custody-return') this.emit('custody-return', channel, msg.body);
+      else if (msg.kind === 'mirror-since') this.emit('mirror-since', channel, msg.body);
       else {
         channel.on('error', onError);
         channel.destroy(
           new P2pError(
             'P2P_ERR_UNEXPECTED_MESSAGE',
-            `a connection must open with hello, offer, fetch or a custody message, not ${msg.kind}`,
+            `a connection must open with hello, offer, fetch, a custody or a mirror message, not ${msg.kind}`,
           ),
         );
       }

@@ -100,6 +100,9 @@ export class Transport implements Dialer {
       const timer = setTimeout(() => fail(new TimeoutError(`connecting to ${remote}`, timeoutMs)), timeoutMs);
       socket.once('error', fail);
       socket.once('connect', () => {
+        // On the TCP socket itself: a TLS socket wrapped around it does not pass setNoDelay down, and small messages
+        // (a mirror's pipelined requests) would wait for Nagle's algorithm and the far end's delayed ACK.
+        socket.setNoDelay(true);
         // From here the secure step reports errors and closes (a TLS failure says more than the socket's error).
         socket.off('error', fail);
         socket.on('error', () => undefined);
@@ -161,6 +164,7 @@ export class Transport implements Dialer {
     handlers: AcceptHandlers<M>,
   ): void {
     const remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+    socket.setNoDelay(true); // as in dial()
     let settled = false;
     const fail = (err: Error) => {
       clearTimeout(timer);

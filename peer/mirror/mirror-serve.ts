@@ -1,0 +1,168 @@
+import { closeSync, fstatSync, openSync, readSync, realpathSync } from 'node:fs';
+import { sep } from 'node:path';
+import { P2pError, describeError } from '../../common/errors.js';
+import { MAX_MIRROR_BATCH, type MirrorMessages } from '../../common/wire/mirror-messages.js';
+import { allocPieceFrame, peerMessages, type PeerMessages } from '../../common/wire/peer-messages.js';
+import { underRoot } from '../files/relative-path.js';
+import type { PeerContext } from '../peer-context.js';
+import type { PeerChannel } from '../transport/peer-listener.js';
+import type { OwnerManifest } from './owner-manifest.js';
+
+/** Bytes of file data per `piece` frame on a mirror connection (well under the 1 MiB frame limit). */
+export const MIRROR_CHUNK_BYTES = 256 * 1024;
+/** Most requests a mirror may have queued at the owner; more is a flood and closes the connection. */
+export const MAX_QUEUED_REQUESTS = 512;
+/** A mirror pings every few seconds; silence this long means it is gone. */
+const MIRROR_IDLE_MS = 30_000;
+
+type Job = { kind: 'since'; epoch: string; seq: number } | { kind: 'get'; req: MirrorMessages['mirror-get'] };
+
+/**
+ * The owner's side of one mirror connection (docs/PROTOCOL.md "Mirror"): it answers `mirror-since` with the changes
+ * in batches of at most MAX_MIRROR_BATCH, pushes `mirror-changed` when the tree changes, and serves `mirror-get`
+ * requests in the order they came, each file streamed as `piece` frames with backpressure. Only a path in the
+ * current manifest, with that content, whose file still looks as it did when hashed, is served: never an arbitrary
+ * path. Files are read with a few synchronous system calls each: a window of small ones keeps the connection full.
+ */
+export class MirrorServe {
+  private readonly jobs: Job[] = [];
+  private busy = false;
+  /** The real path of shared/ (links inside it must not lead out). */
+  private root: string | undefined;
+
+  constructor(
+    ctx: PeerContext,
+    private readonly channel: PeerChannel,
+    private readonly manifest: OwnerManifest,
+    private readonly sharedDir: string,
+    first: MirrorMessages['mirror-since'],
+  ) {
+    channel.setIdleTimeout(MIRROR_IDLE_MS);
+    channel.on('message', (msg) => this.onMessage(msg));
+    channel.on('error', (err) =>
+      ctx.log(`mirror ${first.from.name}: connection closed: ${describeError(err)}`, 'warn'),
+    );
+    this.push({ kind: 'since', epoch: first.epoch, seq: first.seq });
+  }
+
+  /** The tree changed: tell the mirror (it asks with `mirror-since`). */
+  changed(): void {
+    this.channel.send('mirror-changed', { epoch: this.manifest.epoch, seq: this.manifest.seq });
+  }
+
+  get open(): boolean {
+    return this.channel.isOpen;
+  }
+
+  close(): void {
+    this.channel.end();
+  }
+
+  private onMessage(msg: { kind: keyof PeerMessages; body: unknown }): void {
+    if (msg.kind === 'ping') return void this.channel.send('pong', msg.body as PeerMessages['pong']);
+    if (msg.kind === 'mirror-since') {
+      const body = msg.body as MirrorMessages['mirror-since'];
+      return this.push({ kind: 'since', epoch: body.epoch, seq: body.seq });
+    }
+    if (msg.kind === 'mirror-get') return this.push({ kind: 'get', req: msg.body as MirrorMessages['mirror-get'] });
+    this.channel.destroy(new P2pError('P2P_ERR_UNEXPECTED_MESSAGE', `a mirror may not send ${String(msg.kind)}`));
+  }
+
+  private push(job: Job): void {
+    if (this.jobs.length >= MAX_QUEUED_REQUESTS) {
+      this.channel.destroy(new P2pError('P2P_ERR_BAD_MESSAGE', `more than ${MAX_QUEUED_REQUESTS} requests queued`));
+      return;
+    }
+    this.jobs.push(job);
+    if (!this.busy) void this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    this.busy = true;
+    try {
+      while (this.jobs.length && this.channel.isOpen) {
+        const job = this.jobs.shift()!;
+        if (job.kind === 'since') this.sendChanges(job.epoch, job.seq);
+        else await this.serve(job);
+        if (this.channel.isOpen) await this.channel.waitDrain();
+      }
+    } catch (err) {
+      this.channel.destroy(err instanceof Error ? err : new Error(String(err)));
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private sendChanges(epoch: string, seq: number): void {
+    const { full, files, deleted } = this.manifest.changesSince(epoch, seq);
+    const head = { epoch: this.manifest.epoch, seq: this.manifest.seq, full };
+    let i = 0;
+    let j = 0;
+    do {
+      const f = files.slice(i, i + MAX_MIRROR_BATCH);
+      i += f.length;
+      const d = deleted.slice(j, j + MAX_MIRROR_BATCH - f.length);
+      j += d.length;
+      this.channel.send('mirror-changes', {
+        ...head,
+        files: f,
+        deleted: d,
+        more: i < files.length || j < deleted.length,
+      });
+    } while (i < files.length || j < deleted.length);
+  }
+
+  private async serve(job: Extract<Job, { kind: 'get' }>): Promise<void> {
+    const { n, offset } = job.req;
+    let file: { fd: number; size: number };
+    try {
+      file = this.openServed(job.req);
+    } catch (err) {
+      return void this.channel.send('mirror-file', { n, ok: false, size: 0, reason: describeError(err).slice(0, 200) });
+    }
+    try {
+      const size = file.size - offset;
+      const head = peerMessages.encode('mirror-file', { n, ok: true, size, reason: '' });
+      if (size <= MIRROR_CHUNK_BYTES) {
+        // A small file goes out with its header in one write (one TLS record).
+        const piece = allocPieceFrame(n, size);
+        if (readSync(file.fd, piece.data, 0, size, offset) < size)
+          throw new P2pError('P2P_ERR_TRANSFER', `${job.req.path} changed while sent`);
+        if (!this.channel.sendRaw(Buffer.concat([head, piece.frame]))) await this.channel.waitDrain();
+        return;
+      }
+      this.channel.sendRaw(head);
+      // Small files are read and sent at once (a few system calls, no thread hop): thousands of them stay fast.
+      for (let at = 0; at < size && this.channel.isOpen;) {
+        const piece = allocPieceFrame(n, Math.min(MIRROR_CHUNK_BYTES, size - at));
+        const read = readSync(file.fd, piece.data, 0, piece.data.length, offset + at);
+        // The file shrank under us after the check: the mirror sees short data and a wrong SHA-256, and asks again.
+        if (read < piece.data.length) throw new P2pError('P2P_ERR_TRANSFER', `${job.req.path} changed while sent`);
+        at += read;
+        if (!this.channel.sendRaw(piece.frame)) await this.channel.waitDrain();
+      }
+    } finally {
+      closeSync(file.fd);
+    }
+  }
+
+  /** Opens a published file, checked: in the manifest with that content, inside shared/, unchanged since hashed. */
+  private openServed(req: MirrorMessages['mirror-get']): { fd: number; size: number } {
+    const entry = this.manifest.entry(req.path);
+    if (!entry || entry.sha256 !== req.sha256)
+      throw new P2pError('P2P_ERR_BAD_PATH', 'not in the published tree (any more)');
+    if (req.offset > entry.size) throw new P2pError('P2P_ERR_TRANSFER', 'offset beyond the end of the file');
+    const full = underRoot(this.sharedDir, req.path);
+    if (!full) throw new P2pError('P2P_ERR_BAD_PATH', 'not a path inside shared/');
+    this.root ??= realpathSync.native(this.sharedDir);
+    if (!realpathSync.native(full).startsWith(this.root + sep))
+      throw new P2pError('P2P_ERR_BAD_PATH', 'leads out of shared/');
+    const fd = openSync(full, 'r');
+    const st = fstatSync(fd);
+    if (st.size !== entry.size || Math.round(st.mtimeMs) !== entry.mtimeMs || st.ino !== entry.ino) {
+      closeSync(fd);
+      throw new P2pError('P2P_ERR_TRANSFER', 'changed since it was published');
+    }
+    return { fd, size: st.size };
+  }
+}

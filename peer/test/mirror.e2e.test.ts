@@ -1,0 +1,136 @@
+/**
+ * Mirror mode (docs/PROTOCOL.md "Mirror") between real processes: an owner and a `--mirror` peer. Files added,
+ * changed and deleted on the owner appear, change and vanish in `Mirror/OWNER/` (checked by SHA-256); a mirror that
+ * was offline catches up on restart, deletions included; a copy edited on the mirror is kept aside as a conflict;
+ * two owners are mirrored at once.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { PeerEvent } from '../control/peer-events.js';
+import { Mesh, sha256, sha256File, type PeerProcess } from '../../harness/mesh.js';
+
+type Of<K extends PeerEvent['event']> = Extract<PeerEvent, { event: K }>;
+const mirrored = (owner: string, path: string, action: Of<'mirror'>['action']) => (e: PeerEvent) =>
+  e.event === 'mirror' && e.owner === owner && e.path === path && e.action === action;
+const inSync = (owner: string, files: number) => (e: PeerEvent) =>
+  e.event === 'mirror-status' && e.owners.some((o) => o.owner === owner && o.state === 'in-sync' && o.files === files);
+
+/** Does `act`, then waits for an event it caused (events from before it do not count). */
+async function after(
+  peer: PeerProcess,
+  act: () => void,
+  pred: (e: PeerEvent) => boolean,
+  ms = 15_000,
+): Promise<PeerEvent> {
+  const from = peer.events.length;
+  act();
+  return peer.waitFor(pred, ms, from);
+}
+
+test('files added, changed and deleted on the owner follow in Mirror/OWNER, verified', async () => {
+  const mesh = new Mesh();
+  try {
+    const big = randomBytes(3 * 1024 * 1024 + 7);
+    mesh.seed('own', { 'a.txt': 'first\n', 'big.bin': big });
+    await mesh.startServer();
+    const own = await mesh.startPeer('own');
+    await own.waitHashed();
+    const mir = await mesh.startPeer('mir', ['--mirror']);
+    const ready = (await mir.waitFor('ready')) as Of<'ready'>;
+    assert.is(ready.mirror, true);
+    const topo = (await own.ask('TOPO', 'topology')) as Of<'topology'>;
+    assert.equal(
+      topo.peers.map((p) => [p.name, p.mirror ?? false]),
+      [
+        ['mir', true],
+        ['own', false],
+      ],
+    );
+    await mir.waitFor(inSync('own', 2), 15_000);
+    const root = join(mesh.dirOf('mir'), 'Mirror', 'own');
+    assert.is(readFileSync(join(root, 'a.txt'), 'utf8'), 'first\n');
+    assert.is(sha256File(join(root, 'big.bin')), sha256(big));
+
+    const shared = join(mesh.dirOf('own'), 'shared');
+    await after(mir, () => writeFileSync(join(shared, 'new.txt'), 'new\n'), mirrored('own', 'new.txt', 'added'));
+    assert.is(readFileSync(join(root, 'new.txt'), 'utf8'), 'new\n');
+    await after(mir, () => writeFileSync(join(shared, 'a.txt'), 'second\n'), mirrored('own', 'a.txt', 'changed'));
+    assert.is(readFileSync(join(root, 'a.txt'), 'utf8'), 'second\n');
+    const from = mir.events.length;
+    await after(mir, () => rmSync(join(shared, 'big.bin')), mirrored('own', 'big.bin', 'deleted'));
+    assert.not.ok(existsSync(join(root, 'big.bin')));
+    const status = (await mir.waitFor(inSync('own', 2), 5000, from)) as Of<'mirror-status'>;
+    const o = status.owners.find((x) => x.owner === 'own')!;
+    assert.equal([o.behind, o.total.files, o.bytes], [0, 2, 'second\n'.length + 'new\n'.length]);
+  } finally {
+    await mesh.close();
+  }
+});
+
+test('an offline mirror catches up on restart, deletions included; a local edit is kept as a conflict', async () => {
+  const mesh = new Mesh();
+  try {
+    mesh.seed('own', { 'keep.txt': 'keep\n', 'gone.txt': 'gone\n', 'edit.txt': 'owner v1\n' });
+    await mesh.startServer();
+    const own = await mesh.startPeer('own');
+    await own.waitHashed();
+    let mir = await mesh.startPeer('mir', ['--mirror']);
+    await mir.waitFor(inSync('own', 3), 15_000);
+    mir.kill('SIGTERM');
+    await mir.waitExit();
+
+    const shared = join(mesh.dirOf('own'), 'shared');
+    const root = join(mesh.dirOf('mir'), 'Mirror', 'own');
+    rmSync(join(shared, 'gone.txt'));
+    writeFileSync(join(shared, 'late.txt'), 'late\n');
+    writeFileSync(join(root, 'edit.txt'), 'edited on the mirror\n');
+    // Wait until the owner published both changes (its next version), then the mirror comes back.
+    await new Promise((r) => setTimeout(r, 3500));
+    mir = await mesh.startPeer('mir', ['--mirror']);
+    await mir.waitFor(mirrored('own', 'gone.txt', 'deleted'), 15_000);
+    await mir.waitFor(mirrored('own', 'late.txt', 'added'), 15_000);
+    assert.not.ok(existsSync(join(root, 'gone.txt')));
+    assert.is(readFileSync(join(root, 'late.txt'), 'utf8'), 'late\n');
+
+    // The owner changes the file edited on the mirror: the local edit is kept aside, the owner's version arrives.
+    const from = mir.events.length;
+    writeFileSync(join(shared, 'edit.txt'), 'owner v2\n');
+    const conflict = (await mir.waitFor(mirrored('own', 'edit.txt', 'conflict'), 15_000, from)) as Of<'mirror'>;
+    assert.match(conflict.kept ?? '', /^edit\.conflict-\d{8}-\d{6}\.txt$/);
+    assert.is(readFileSync(join(root, conflict.kept!), 'utf8'), 'edited on the mirror\n');
+    await mir.waitFor(mirrored('own', 'edit.txt', 'changed'), 5000, from);
+    assert.is(readFileSync(join(root, 'edit.txt'), 'utf8'), 'owner v2\n');
+  } finally {
+    await mesh.close();
+  }
+});
+
+test('two owners are mirrored at once, each in its own folder', async () => {
+  const mesh = new Mesh();
+  try {
+    const one = randomBytes(100_000);
+    const two = randomBytes(200_000);
+    mesh.seed('ann', { 'same.bin': one });
+    mesh.seed('bob', { 'same.bin': two });
+    await mesh.startServer();
+    await (await mesh.startPeer('ann')).waitHashed();
+    await (await mesh.startPeer('bob')).waitHashed();
+    const mir = await mesh.startPeer('mir', ['--mirror']);
+    await mir.waitFor(
+      (e) =>
+        e.event === 'mirror-status' &&
+        ['ann', 'bob'].every((n) => e.owners.some((o) => o.owner === n && o.state === 'in-sync' && o.files === 1)),
+      15_000,
+    );
+    assert.is(sha256File(join(mesh.dirOf('mir'), 'Mirror', 'ann', 'same.bin')), sha256(one));
+    assert.is(sha256File(join(mesh.dirOf('mir'), 'Mirror', 'bob', 'same.bin')), sha256(two));
+    assert.equal(readdirSync(join(mesh.dirOf('mir'), 'Mirror')).sort(), ['ann', 'bob']);
+  } finally {
+    await mesh.close();
+  }
+});
+
+test.run();
