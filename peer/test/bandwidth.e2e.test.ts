@@ -154,6 +154,35 @@ test("a backup peer's catching up counts against its --max-down too, below its o
   }
 });
 
+test("a mirror's copying counts against its --max-down, and the owner's against its --max-up", async () => {
+  const cases: [string[], string[]][] = [
+    [[], ['--max-down', '1MB/s']],
+    [['--max-up', '1MB/s'], []],
+  ];
+  for (const [ownArgs, mirArgs] of cases) {
+    const size = 4 * MiB;
+    const mesh = new Mesh();
+    try {
+      await mesh.startServer();
+      const file = join(mesh.seed('own', {}), 'kept.bin');
+      writeRandomFile(file, size);
+      await (await mesh.startPeer('own', ownArgs)).waitHashed();
+      const mir = await mesh.startPeer('mir', ['--mirror', ...mirArgs]);
+      const ready = mir.events.find((e) => e.event === 'ready')!;
+      const done = await mir.waitFor((e) => e.event === 'mirror' && e.path === 'kept.bin', 30_000);
+      // Uncapped this takes a fraction of a second on loopback; at 1 MB/s 4.2 s, less a fifth of a second of burst.
+      const seconds = (done.t - ready.t) / 1000;
+      assert.ok(
+        seconds > 3.6 && seconds < 8,
+        `the mirror took ${seconds} s with ${[...ownArgs, ...mirArgs].join(' ')}`,
+      );
+      assert.is(sha256File(join(mesh.dirOf('mir'), 'Mirror', 'own', 'kept.bin')), sha256File(file));
+    } finally {
+      await mesh.close();
+    }
+  }
+});
+
 test('a rate the peer cannot read, or out of range, is one sentence on stderr and exit 2', async () => {
   const cwd = mkdtempSync(join(tmpdir(), 'p2p-caps-'));
   try {
