@@ -352,6 +352,17 @@ function didYouMean(suggestions: readonly string[] | undefined): string {
  */
 function ambiguousLines(e: Extract<PeerEvent, { event: 'ambiguous' }>): [LogLevel, string][] {
   const example = e.choices[0];
+  if (example?.path !== undefined) {
+    // A bare name that names several paths: the user types one of them back.
+    return [
+      ['warn', `${e.file}: names ${new Set(e.choices.map((c) => c.path)).size} files, nothing fetched:`],
+      ...e.choices.map((c): [LogLevel, string] => [
+        'warn',
+        `  ${c.path}  ${formatBytes(c.bytes).padStart(9)}  from ${c.holders.join(', ')}`,
+      ]),
+      ['info', `  choose: type its path, for example ${example.path}`],
+    ];
+  }
   return [
     ['warn', `${e.file}: ${e.choices.length} different contents under this name, nothing fetched:`],
     ...e.choices.map((c): [LogLevel, string] => [
