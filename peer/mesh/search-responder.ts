@@ -37,7 +37,7 @@ export class SearchResponder {
     if (q.origin.name === this.ctx.name) return this.ctx.emit({ event: 'query-seen', ...seen, action: 'own' });
     const held = this.resolve(q.file);
     if (!held?.length)
-      return this.ctx.emit({ event: "query-seen", ...seen, action: forwarded > 0 ? "forwarded" : "expired" });
+      return this.ctx.emit({ event: 'query-seen', ...seen, action: forwarded > 0 ? 'forwarded' : 'expired' });
     void this.origin(q.origin).then((origin) => {
       if (typeof origin === 'string') {
         this.ctx.log(`did not answer ${link.name}'s query for ${q.file}: ${origin}`, 'warn');

@@ -74,7 +74,10 @@ export class PartialDownloads {
   /** The kept partial download a name refers to: its exact path, else the one whose base name or stem it is. */
   private kept(name: string): PartialRecord | undefined {
     const all = this.partials.all().filter((r) => !this.partials.isOpen(r.manifest.sha256));
-    const found = bestMatches(name, all.map((r) => r.file));
+    const found = bestMatches(
+      name,
+      all.map((r) => r.file),
+    );
     return found.length === 1 ? all.find((r) => r.file === found[0]) : undefined;
   }
 }
