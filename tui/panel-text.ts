@@ -4,7 +4,17 @@ import type { NeighboursView } from './feeders/neighbours-feeder.js';
 import { DEFAULT_HINT, HINTS, type StatusKind, type StatusView } from './feeders/status-feeder.js';
 import type { ThroughputView } from './feeders/throughput-feeder.js';
 import type { TopologyView } from './feeders/topology-feeder.js';
-import { columns, fit, fitRight, formatBytes, formatClock, formatDuration, formatRate, wrap } from './format.js';
+import {
+  columns,
+  fit,
+  fitPath,
+  fitRight,
+  formatBytes,
+  formatClock,
+  formatDuration,
+  formatRate,
+  wrap,
+} from './format.js';
 import { partsLength, styled, spread, type Part } from './styled-text.js';
 import { wrapIndented } from './log-view.js';
 import type { ScrollState } from './scroll-state.js';
@@ -204,7 +214,7 @@ export function fileLines(v: FilesView, width: number, height: number, unicode: 
     styled(
       [
         [`${marker} `, style],
-        [fit(name, Math.max(1, width - 11), unicode), fresh.has(name) && marker !== 'S' ? 'bold,green-fg' : ''],
+        [fitPath(name, Math.max(1, width - 11), unicode), fresh.has(name) && marker !== 'S' ? 'bold,green-fg' : ''],
         ` ${fitRight(formatBytes(size), 8)}`,
       ],
       width,
