@@ -1,10 +1,20 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, linkSync, mkdirSync, readdirSync, realpathSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import {
+  existsSync,
+  linkSync,
+  mkdirSync,
+  readdirSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  type Dirent,
+} from 'node:fs';
 import { copyFile, open, rename } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { P2pError } from '../../common/errors.js';
 import { unusedName } from '../files/file-name.js';
-import { pathProblem } from '../files/relative-path.js';
+import { MAX_PATH_DEPTH, pathProblem } from '../files/relative-path.js';
 
 /** Hidden names of copies being made across file systems: never listed nor served, removed when left behind. */
 const TEMPORARY = /^\.meshshare-(\d+)-[0-9a-f]{12}\.tmp$/;
@@ -63,17 +73,19 @@ export function folderFor(root: string, path: string): { dir: string; prefix: st
   return { dir, prefix: parts.map((p) => `${p}/`).join(''), base };
 }
 
-/** Removes copies that a process which no longer runs left in `dir` when it stopped in the middle of one. */
-export function removeLeftoverCopies(dir: string): void {
-  let names: string[];
+/** Removes copies that a process which no longer runs left in `dir` (or its subfolders) when it stopped mid-copy. */
+export function removeLeftoverCopies(dir: string, depth = MAX_PATH_DEPTH): void {
+  let entries: Dirent[];
   try {
-    names = readdirSync(dir);
+    entries = readdirSync(dir, { withFileTypes: true });
   } catch {
     return;
   }
-  for (const entry of names) {
-    const pid = TEMPORARY.exec(entry)?.[1];
-    if (pid !== undefined && !running(Number(pid))) rmSync(join(dir, entry), { force: true });
+  for (const entry of entries) {
+    const pid = TEMPORARY.exec(entry.name)?.[1];
+    if (pid !== undefined && !running(Number(pid))) rmSync(join(dir, entry.name), { force: true });
+    // A copy is made in the folder of its path (placeFile): subfolders too, never through a link.
+    else if (entry.isDirectory() && depth > 1) removeLeftoverCopies(join(dir, entry.name), depth - 1);
   }
 }
 

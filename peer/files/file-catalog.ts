@@ -33,7 +33,14 @@ export interface HeldFile {
 const MAX_ANSWERS = 4;
 
 /** A file as listed: what it looked like, and whether it has stopped changing. */
-type Entry = HeldFile & { stamp: FileStamp; settled: boolean };
+type Entry = HeldFile & {
+  stamp: FileStamp;
+  settled: boolean;
+  /** It was offered before it changed. */
+  withdrawn: boolean;
+  /** As the `files` event lists it: one object while the file is unchanged (listeners treat it as read-only). */
+  shown: FileEntry;
+};
 
 /** The held files: those offered, and those still being written (offered once they settle, settle-watch.ts). */
 export interface Listing {
@@ -84,7 +91,7 @@ export class FileCatalog extends EventEmitter<FileCatalogEvents> {
   private readonly opts: Required<Omit<FileCatalogOptions, 'settleMs' | 'saveDelayMs'>>;
   /** What was said about the folders and still holds, by key: said again only once it stopped holding. */
   private said = new Map<string, string>();
-  /** Paths offered at the last refresh: one of them changing is a withdrawal, not a new file. */
+  /** Paths offered once (pruned at each full rescan): one of them changing is a withdrawal, not a new file. */
   private offered = new Set<string>();
   private current: { shared: Entry[]; downloads: Entry[]; settling: Entry[] } | undefined;
   /** The current listing's files by what finds them (nameMatch level, then the NFC name), built when first asked. */
@@ -150,11 +157,11 @@ export class FileCatalog extends EventEmitter<FileCatalogEvents> {
     });
     // Time passing settles files without any change on disk.
     if (!changed && this.current!.settling.some((f) => this.settle.settled(f.path, f.stamp))) changed = true;
-    if (changed) this.relist();
+    if (changed) this.relist(full);
     const { shared, downloads, settling } = this.current!;
     this.speak();
     this.armDue();
-    const entry = (f: HeldFile): FileEntry => ({ name: f.name, size: f.size });
+    const entry = (f: Entry): FileEntry => f.shown;
     if (changed || again) this.emit('files', shared.map(entry), downloads.map(entry), settling.map(entry));
     return { shared, downloads, settling };
   }
@@ -327,38 +334,46 @@ export class FileCatalog extends EventEmitter<FileCatalogEvents> {
     this.dueTimer = setTimeout(() => this.tick(), wait);
   }
 
-  /** Each listed file marked settled or not (the digest cache or the settle watch says so). */
-  private relist(): void {
-    const [shared, downloads] = this.scans.map((scan) =>
-      scan.files().map((f) => {
-        const settled = this.cached(f.real, f.stamp) !== undefined || this.settle.settled(f.real, f.stamp);
-        return { ...this.held(f, scan.label), stamp: f.stamp, settled };
-      }),
-    ) as [Entry[], Entry[]];
-    const all = [...shared, ...downloads];
-    this.settle.keepOnly(new Set(all.map((f) => f.path)));
-    this.current = {
-      shared: shared.filter((f) => f.settled),
-      downloads: downloads.filter((f) => f.settled),
-      settling: all.filter((f) => !f.settled),
-    };
+  /**
+   * Each listed file marked settled or not (the digest cache or the settle watch says so), in one pass: a listing of
+   * 100,000 files is made again after every change (docs/performance.md "Shared trees").
+   */
+  private relist(full: boolean): void {
+    const listed: [Entry[], Entry[]] = [[], []];
+    const settling: Entry[] = [];
+    if (full) this.offered = new Set([...this.offered].filter((p) => this.scans.some((s) => s.has(p))));
+    this.scans.forEach((scan, i) => {
+      for (const f of scan.files()) {
+        // A file seen settled stays so until it changes, and a change is another ScannedFile (folder-scan.ts).
+        let entry = f.memo as Entry | undefined;
+        if (!entry?.settled) {
+          const settled = this.cached(f.real, f.stamp) !== undefined || this.settle.settled(f.real, f.stamp);
+          const shown = { name: f.name, size: f.size };
+          entry = { ...this.held(f, scan.label), stamp: f.stamp, settled, withdrawn: this.offered.has(f.real), shown };
+          f.memo = entry;
+          if (settled) this.offered.add(f.real);
+        }
+        (entry.settled ? listed[i]! : settling).push(entry);
+      }
+    });
+    if (full) this.settle.keepOnly(new Set([...listed[0], ...listed[1], ...settling].map((f) => f.path)));
+    this.current = { shared: listed[0], downloads: listed[1], settling };
     this.names = undefined;
   }
 
   /** Says what is new about the folders (once per change), and remembers what was offered. */
   private speak(): void {
-    const { shared, downloads, settling } = this.current!;
+    const { settling } = this.current!;
     const notices = new Map<string, [string, 'info' | 'warn']>();
     for (const scan of this.scans) for (const [key, message] of scan.notices()) notices.set(key, [message, 'warn']);
     const seconds = `${this.settle.settleMs / 1000} s`;
     for (const f of settling) {
       const shown = printable(f.relative);
-      const message = this.offered.has(f.path)
+      const message = f.withdrawn
         ? `${shown} changed: no longer offered until it has been unchanged for ${seconds}, then it is hashed again`
         : `${shown} is still being written: offered once it has been unchanged for ${seconds}`;
       notices.set(`settling ${f.path}`, [this.said.get(`settling ${f.path}`) ?? message, 'info']);
     }
-    this.offered = new Set([...shared, ...downloads].map((f) => f.path));
     const said = new Map<string, string>();
     for (const [key, [message, level]] of notices) {
       if (!this.said.has(key)) this.emit('notice', message, level);

@@ -2,7 +2,7 @@ import { lstatSync, readdirSync, realpathSync, statSync, type Dirent, type Stats
 import { join, sep } from 'node:path';
 import { entryNotice, printable } from './folder-notices.js';
 import { collisionKey, pathProblem } from './relative-path.js';
-import { stampOf, type FileStamp } from './settle-watch.js';
+import { sameStamp, stampOf, type FileStamp } from './settle-watch.js';
 
 /** A plain file found under a scanned folder. */
 export interface ScannedFile {
@@ -12,6 +12,10 @@ export interface ScannedFile {
   real: string;
   size: number;
   stamp: FileStamp;
+  /** Its collisionKey (relative-path.ts), computed once. */
+  key: string;
+  /** What the catalog made of it, kept as long as the file is unchanged (this same object): file-catalog.ts. */
+  memo?: unknown;
 }
 
 /** One folder of the tree as last read: its files, its subfolders, what it holds but does not share. */
@@ -21,6 +25,8 @@ interface FolderRecord {
   files: Map<string, ScannedFile>;
   folders: Set<string>;
   notices: Map<string, string>;
+  /** Its files in name order, kept until the folder changes (listing 100,000 files sorts only what changed). */
+  sorted?: ScannedFile[];
 }
 
 /** Most names of one folder re-read one by one before the whole folder is read again instead. */
@@ -122,6 +128,17 @@ export class FolderScan {
     return this.flatten().notices;
   }
 
+  /** Whether a file of that real path is listed. */
+  has(real: string): boolean {
+    if (!this.root || !real.startsWith(this.root + sep)) return false;
+    const path = real
+      .slice(this.root.length + 1)
+      .split(sep)
+      .join('/');
+    const slash = path.lastIndexOf('/');
+    return this.records.get(slash < 0 ? '' : path.slice(0, slash))?.files.has(path.slice(slash + 1)) ?? false;
+  }
+
   /** Every folder listed, relative ('' the top) with its real path and inode (what a watcher watches). */
   folders(): { rel: string; real: string; ino: number }[] {
     if (!this.root) return [];
@@ -164,9 +181,10 @@ export class FolderScan {
     }
     const old = this.records.get(rel);
     const record: FolderRecord = { ino, files: new Map(), folders: new Set(), notices: new Map() };
-    for (const entry of entries) this.take(record, rel, entry.name, entry);
+    for (const entry of entries) this.take(record, rel, entry.name, entry, old);
     for (const sub of old?.folders ?? []) if (!record.folders.has(sub)) this.forget(sub);
-    if (!old || ino !== old.ino || !sameRecord(old, record)) this.touched();
+    if (old && ino === old.ino && sameRecord(old, record)) return; // unchanged: the old record (and its order) stays
+    this.touched();
     this.records.set(rel, record);
   }
 
@@ -181,6 +199,7 @@ export class FolderScan {
     record.files.delete(name);
     record.folders.delete(path);
     record.notices.delete(name);
+    record.sorted = undefined;
     this.take(record, rel, name);
     const after = record.files.get(name);
     const isFolder = record.folders.has(path);
@@ -194,7 +213,7 @@ export class FolderScan {
   }
 
   /** Files one entry of folder `rel` into `record` (a file, a subfolder, a notice, or nothing: hidden or gone). */
-  private take(record: FolderRecord, rel: string, name: string, entry?: Dirent): void {
+  private take(record: FolderRecord, rel: string, name: string, entry?: Dirent, old?: FolderRecord): void {
     if (name.startsWith('.')) return; // hidden: never shared, on purpose
     const path = rel === '' ? name : `${rel}/${name}`;
     const full = join(this.realOf(rel), name);
@@ -221,7 +240,11 @@ export class FolderScan {
         record.folders.add(path);
       } else if (st.isFile()) {
         if (problem) return say(/longer|deeper/.test(problem) ? 'too-deep' : 'file');
-        record.files.set(name, { name: path, real, size: st.size, stamp: stampOf(st) });
+        const stamp = stampOf(st);
+        const before = old?.files.get(name);
+        const same = before && before.real === real && sameStamp(before.stamp, stamp);
+        // The same object while the file is unchanged: the catalog keeps what it knows of it (file-catalog.ts).
+        record.files.set(name, same ? before : { name: path, real, size: st.size, stamp, key: fastKey(path) });
       }
     } catch {
       // Dangling link or an entry removed while listing: not held.
@@ -245,9 +268,9 @@ export class FolderScan {
     for (const rel of [...this.records.keys()].sort(byCodeUnit)) {
       const record = this.records.get(rel)!;
       for (const [name, message] of record.notices) notices.set(`entry ${rel}/${name}`, message);
-      for (const name of [...record.files.keys()].sort(byCodeUnit)) {
-        const file = record.files.get(name)!;
-        const key = collisionKey(file.name);
+      record.sorted ??= [...record.files.keys()].sort(byCodeUnit).map((name) => record.files.get(name)!);
+      for (const file of record.sorted) {
+        const key = file.key;
         const first = taken.get(key);
         if (first === undefined) {
           taken.set(key, file.name);
@@ -276,7 +299,12 @@ function isLink(path: string): boolean {
 }
 
 function sameFile(a: ScannedFile, b: ScannedFile): boolean {
-  return a.real === b.real && a.size === b.size && a.stamp.mtimeMs === b.stamp.mtimeMs && a.stamp.ino === b.stamp.ino;
+  return a === b || (a.real === b.real && sameStamp(a.stamp, b.stamp));
+}
+
+/** collisionKey, without normalizing printable ASCII (its own NFC): most names, 100,000 of them at a time. */
+function fastKey(path: string): string {
+  return /^[\x20-\x7e]*$/.test(path) ? path.toLowerCase() : collisionKey(path);
 }
 
 function sameRecord(a: FolderRecord, b: FolderRecord): boolean {

@@ -10,7 +10,7 @@ export class NameIndex<T extends { name: string }> {
 
   constructor(files: Iterable<T>) {
     for (const f of files) {
-      const nfc = f.name.normalize('NFC');
+      const nfc = toNfc(f.name);
       const slash = nfc.lastIndexOf('/');
       const base = nfc.slice(slash + 1);
       const keys = new Set<string>([`0\0${nfc}`]);
@@ -30,7 +30,7 @@ export class NameIndex<T extends { name: string }> {
    * normalization of it), else every path of that base name, else every path of that stem.
    */
   find(query: string, keep: (f: T) => boolean = () => true): T[] {
-    const nfc = query.normalize('NFC');
+    const nfc = toNfc(query);
     for (const level of [0, 1, 2] as NameMatch[]) {
       const found = (this.index.get(`${level}\0${nfc}`) ?? []).filter(keep);
       if (found.length === 0) continue;
@@ -38,6 +38,11 @@ export class NameIndex<T extends { name: string }> {
     }
     return [];
   }
+}
+
+/** NFC, skipping printable ASCII (its own NFC), which most of 100,000 names are. */
+function toNfc(name: string): string {
+  return /^[\x20-\x7e]*$/.test(name) ? name : name.normalize('NFC');
 }
 
 /** The path with its base name's last extension cut (`docs/a.tar.gz` → `docs/a.tar`); undefined when it has none. */
