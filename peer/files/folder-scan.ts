@@ -233,7 +233,9 @@ export class FolderScan {
       const st: Stats | undefined =
         entry && !linked && !entry.isFile() && !entry.isDirectory() ? undefined : statSync(real);
       if (!st) return;
-      const problem = pathProblem(path);
+      const before = old?.files.get(name);
+      // A name listed before passed the check then: 100,000 names are not checked again at each rescan.
+      const problem = before?.name === path ? undefined : pathProblem(path);
       if (st.isDirectory()) {
         if (linked) return say('link-folder');
         if (problem) return say(problem.includes('deeper') ? 'too-deep' : 'file');
@@ -241,7 +243,6 @@ export class FolderScan {
       } else if (st.isFile()) {
         if (problem) return say(/longer|deeper/.test(problem) ? 'too-deep' : 'file');
         const stamp = stampOf(st);
-        const before = old?.files.get(name);
         const same = before && before.real === real && sameStamp(before.stamp, stamp);
         // The same object while the file is unchanged: the catalog keeps what it knows of it (file-catalog.ts).
         record.files.set(name, same ? before : { name: path, real, size: st.size, stamp, key: fastKey(path) });

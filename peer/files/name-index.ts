@@ -6,22 +6,19 @@ import type { NameMatch } from './relative-path.js';
  * 100,000 names (docs/performance.md "Shared trees").
  */
 export class NameIndex<T extends { name: string }> {
-  private readonly index = new Map<string, T[]>();
+  /** By level (nameMatch: 0 path, 1 base name, 2 stem): one file, or the files sharing that key. */
+  private readonly levels = [new Map<string, T | T[]>(), new Map<string, T | T[]>(), new Map<string, T | T[]>()];
 
   constructor(files: Iterable<T>) {
     for (const f of files) {
-      const nfc = toNfc(f.name);
+      const nfc = toNfc(f.name); // the name itself when ASCII: no new string per file
       const slash = nfc.lastIndexOf('/');
-      const base = nfc.slice(slash + 1);
-      const keys = new Set<string>([`0\0${nfc}`]);
-      if (slash >= 0) keys.add(`1\0${base}`);
-      for (const stem of [stemOfPath(nfc, slash), slash >= 0 ? stemOfPath(base, -1) : undefined])
-        if (stem !== undefined) keys.add(`2\0${stem}`);
-      for (const key of keys) {
-        const list = this.index.get(key);
-        if (list) list.push(f);
-        else this.index.set(key, [f]);
-      }
+      this.add(0, nfc, f);
+      if (slash >= 0) this.add(1, nfc.slice(slash + 1), f);
+      const stem = stemOfPath(nfc, slash);
+      if (stem !== undefined) this.add(2, stem, f);
+      const baseStem = slash >= 0 ? stemOfPath(nfc.slice(slash + 1), -1) : undefined;
+      if (baseStem !== undefined) this.add(2, baseStem, f);
     }
   }
 
@@ -32,11 +29,21 @@ export class NameIndex<T extends { name: string }> {
   find(query: string, keep: (f: T) => boolean = () => true): T[] {
     const nfc = toNfc(query);
     for (const level of [0, 1, 2] as NameMatch[]) {
-      const found = (this.index.get(`${level}\0${nfc}`) ?? []).filter(keep);
+      const held = this.levels[level]!.get(nfc);
+      const found = (held === undefined ? [] : Array.isArray(held) ? held : [held]).filter(keep);
       if (found.length === 0) continue;
       return level > 0 ? found : [found.find((f) => f.name === query) ?? found[0]!];
     }
     return [];
+  }
+
+  private add(level: NameMatch, key: string, f: T): void {
+    const map = this.levels[level]!;
+    const held = map.get(key);
+    if (held === undefined) map.set(key, f);
+    else if (Array.isArray(held)) {
+      if (!held.includes(f)) held.push(f);
+    } else if (held !== f) map.set(key, [held, f]);
   }
 }
 

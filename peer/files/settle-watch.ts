@@ -53,7 +53,10 @@ export class SettleWatch {
     const vouched = this.vouched.get(path);
     if (vouched && sameStamp(vouched, stamp)) return true;
     const changedAt = st.mtimeMs <= now ? st.mtimeMs : seen.since;
-    return now - changedAt >= this.settleMs;
+    const settled = now - changedAt >= this.settleMs;
+    // Settled by its mtime, it stays so whenever asked again: nothing to remember (100,000 files settle at start).
+    if (settled && st.mtimeMs <= now) this.seen.delete(path);
+    return settled;
   }
 
   /**
