@@ -114,6 +114,8 @@ async function one(n: number, idleSeconds: number): Promise<Record<string, numbe
     await sleep(idleSeconds * 1000);
     const used = process.cpuUsage(cpu);
     const idlePct = ((used.user + used.system) / 1000 / (performance.now() - idleStart)) * 100;
+    (globalThis as { gc?: () => void }).gc?.(); // the child runs with --expose-gc: what is live, not what V8 kept
+    const heapMb = mb(process.memoryUsage().heapUsed);
     catalog.stop();
     return {
       files: n,
@@ -125,6 +127,7 @@ async function one(n: number, idleSeconds: number): Promise<Record<string, numbe
       hashRssMb: mb(hashRss),
       saveMs: Math.round(saveMs),
       rssMb: mb(process.memoryUsage().rss),
+      heapMb,
       peakRssMb: peakRss(),
       rescanMs: Math.round(rescanMs),
       startMs: Math.round(startMs),
@@ -146,7 +149,8 @@ if (values.one) {
 } else {
   const rows: (string | number)[][] = [];
   for (const n of values.files.split(',').map(Number)) {
-    const [r] = await runNode([fileURLToPath(import.meta.url), '--one', String(n), '--idle', values.idle]);
+    const args = ['--expose-gc', fileURLToPath(import.meta.url), '--one', String(n), '--idle', values.idle];
+    const [r] = await runNode(args);
     if (!r) throw new Error(`no result for ${n} files`);
     rows.push([
       `${n} files / ${FOLDERS} folders`,
@@ -158,7 +162,7 @@ if (values.one) {
       `${r.settledMedianMs} / ${r.settledMaxMs} ms`,
       `${r.watchedMedianMs} / ${r.watchedMaxMs} ms`,
       `${r.idleCpuPct} % (vs ${r.everySecondCpuPct} %)`,
-      `${r.rssMb} MB (peak ${r.peakRssMb})`,
+      `${r.rssMb} MB (peak ${r.peakRssMb}; heap live ${r.heapMb} MB)`,
     ]);
   }
   console.log(

@@ -25,7 +25,6 @@ import { PeerFolders } from '../files/peer-folders.js';
 import { MAX_PATH_DEPTH } from '../files/relative-path.js';
 import { placeFile } from '../content/final-move.js';
 
-
 function fixture(options: FileCatalogOptions = { settleMs: 0 }) {
   const root = mkdtempSync(join(tmpdir(), 'tree-'));
   const folders = new PeerFolders(join(root, 'peer')).ensure();
