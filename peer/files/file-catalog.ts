@@ -133,7 +133,7 @@ export class FileCatalog extends EventEmitter<FileCatalogEvents> {
     this.cache.flush();
   }
 
-  /** Whether changes are noticed by watching (false before `start`, after `stop`, or when a watch failed). */
+  /** Whether changes are noticed by watching every folder (false before `start`, after `stop`, or a watch failed). */
   get watching(): boolean {
     return !!this.watchers && this.watchers.every((w) => !w.broken);
   }
@@ -144,7 +144,9 @@ export class FileCatalog extends EventEmitter<FileCatalogEvents> {
    * custody copies), and `notice`s.
    */
   refresh(again = false): Listing {
-    const full = this.fullNext || !this.watching;
+    // Not started: read whole each time. Started but a watch failed: the watched folders still report, the rest is
+    // read whole by the rescan every `blindRescanMs`.
+    const full = this.fullNext || !this.watchers;
     this.fullNext = false;
     for (const f of this.current?.settling ?? []) this.scanOf(f)?.markFile(f.name);
     let changed = this.vouched || !this.current;
@@ -366,6 +368,8 @@ export class FileCatalog extends EventEmitter<FileCatalogEvents> {
     const { settling } = this.current!;
     const notices = new Map<string, [string, 'info' | 'warn']>();
     for (const scan of this.scans) for (const [key, message] of scan.notices()) notices.set(key, [message, 'warn']);
+    const broken = this.watchers?.find((w) => w.broken)?.broken;
+    if (broken) notices.set('watch', [`${broken}: changes are found by a rescan every second instead`, 'warn']);
     const seconds = `${this.settle.settleMs / 1000} s`;
     for (const f of settling) {
       const shown = printable(f.relative);
