@@ -139,9 +139,9 @@ export class FileCatalog extends EventEmitter<FileCatalogEvents> {
   }
 
   /**
-   * Brings the listing up to date (what changed, when watching; both trees whole otherwise); emits `files` when the
-   * listing changed since the last call (or always, `again`: something else in that event changed, such as the
-   * custody copies), and `notice`s.
+   * Brings the listing up to date (what changed, when watching; both trees whole otherwise) and returns it (the
+   * catalog's own arrays: read-only); emits `files` when it changed since the last call (or always, `again`: something
+   * else in that event changed, such as the custody copies), and `notice`s.
    */
   refresh(again = false): Listing {
     // Not started: read whole each time. Started but a watch failed: the watched folders still report, the rest is
