@@ -18,6 +18,8 @@ export class FolderWatcher {
   constructor(
     /** A name changed in folder `rel` (relative to the tree's top, '' the top); `name` undefined: anything may have. */
     private readonly changed: (rel: string, name?: string) => void,
+    /** How a folder is watched: Node's `fs.watch` (tests give one that fails as the inotify limit does). */
+    private readonly watchFolder: typeof watch = watch,
   ) {}
 
   /** Why watching failed, if it did (the catalog then rescans every second instead). */
@@ -43,7 +45,7 @@ export class FolderWatcher {
       if (now) this.unwatch(real, now.watcher);
       if (this.problem) continue;
       try {
-        const watcher = watch(real, { persistent: false }, (_type, name) =>
+        const watcher = this.watchFolder(real, { persistent: false }, (_type, name) =>
           this.changed(rel, typeof name === 'string' && name.length > 0 ? name : undefined),
         );
         watcher.on('error', () => {
