@@ -5,24 +5,32 @@ export interface TokenBucketOptions {
   rate?: number | null;
   /**
    * Most bytes saved up while idle, as a function of the rate. Default `burstFor` (a fifth of a second of the rate,
-   * between 64 KiB and 4 MiB).
+   * at most 4 MiB).
    */
   burst?: (rate: number) => number;
   /** Milliseconds, monotonic. Default `performance.now`. */
   now?: () => number;
+  /** The one timer, set and cleared (tests pass a fake clock's). Default setTimeout and clearTimeout. */
+  timers?: { set(fn: () => void, ms: number): unknown; clear(timer: unknown): void };
 }
 
-/** Least burst: one read or write of a socket can always pass whole. */
-export const MIN_BURST_BYTES = 64 * 1024;
+const REAL_TIMERS = {
+  set: (fn: () => void, ms: number): unknown => setTimeout(fn, ms),
+  clear: (timer: unknown) => clearTimeout(timer as NodeJS.Timeout | undefined),
+};
+
 /** Most burst: a few 1 MiB pieces, so a fast link is not throttled on every piece. */
 export const MAX_BURST_BYTES = 4 * 1024 * 1024;
 
 /**
- * A fifth of a second of the rate, within [MIN_BURST_BYTES, MAX_BURST_BYTES]: what an idle moment may add to any
- * window is then at most 2% of ten seconds' worth, however slow the rate.
+ * A fifth of a second of the rate (at least one byte, at most MAX_BURST_BYTES), with no floor: what an idle moment
+ * saves up is then at most 2% of ten seconds' worth, however slow the rate. A read or write bigger than the burst
+ * (a 16 KiB socket read, a 64 KiB slice of common/channel.ts) still passes whole, into debt (`TokenBucket`), so
+ * what any window can gain over the rate is one such grant or one burst, whichever is larger: 64 KiB in 10 s is
+ * 6.6% of the slowest cap, 100 KB/s (docs/CONTRACT.md "Mirror, discovery and bandwidth").
  */
 export function burstFor(rate: number): number {
-  return Math.min(MAX_BURST_BYTES, Math.max(MIN_BURST_BYTES, Math.round(rate / 5)));
+  return Math.min(MAX_BURST_BYTES, Math.max(1, Math.round(rate / 5)));
 }
 
 /**
@@ -39,12 +47,14 @@ export class TokenBucket {
   private tokens = 0;
   private stamp: number;
   private readonly waiting: { bytes: number; grant: () => void }[] = [];
-  private timer: NodeJS.Timeout | undefined;
+  private timer: unknown;
+  private readonly timers: NonNullable<TokenBucketOptions['timers']>;
 
   constructor(options: TokenBucketOptions = {}) {
     this.rate = options.rate ?? null;
     this.burstOf = options.burst ?? burstFor;
     this.now = options.now ?? (() => performance.now());
+    this.timers = options.timers ?? REAL_TIMERS;
     this.stamp = this.now();
     this.tokens = this.rate === null ? 0 : this.burstOf(this.rate);
   }
@@ -87,7 +97,7 @@ export class TokenBucket {
 
   /** Lets every waiter go (the owner is stopping); the bucket stays usable. */
   stop(): void {
-    clearTimeout(this.timer);
+    this.timers.clear(this.timer);
     this.timer = undefined;
     for (const w of this.waiting.splice(0)) w.grant();
   }
@@ -105,7 +115,7 @@ export class TokenBucket {
 
   /** Grants waiters in order while tokens allow; arms one timer for the next. */
   private serve(): void {
-    clearTimeout(this.timer);
+    this.timers.clear(this.timer);
     this.timer = undefined;
     if (this.rate === null) {
       for (const w of this.waiting.splice(0)) w.grant();
@@ -119,6 +129,6 @@ export class TokenBucket {
     }
     if (this.waiting.length === 0) return;
     const ms = ((this.need(this.waiting[0]!.bytes) - this.tokens) * 1000) / this.rate;
-    this.timer = setTimeout(() => this.serve(), Math.max(1, Math.ceil(ms)));
+    this.timer = this.timers.set(() => this.serve(), Math.max(1, Math.ceil(ms)));
   }
 }

@@ -9,6 +9,7 @@ import { Channel, WRITE_SLICE_BYTES, type ByteGate } from '../channel.js';
 import { allocPieceFrame, peerMessages, type PeerMessages } from '../wire/peer-messages.js';
 import type { Tagged } from '../message-table.js';
 import { duplexPair } from './duplex-pair.js';
+import { burstFor, TokenBucket } from '../token-bucket.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -152,6 +153,28 @@ test('a gate without a limit for now lets a frame go out whole and at once, as w
   assert.is(sender.queuedBytes, 0, 'handed to the stream at once, whole');
   assert.is((await got).kind, 'piece');
   assert.equal(asked, [], 'no gate asked: nothing to count while unlimited');
+  sender.destroy();
+});
+
+test('a real token bucket whose burst is below a slice still lets whole slices through, into debt, at its rate', async () => {
+  const [near, far] = duplexPair();
+  const sender = new Channel<PeerMessages>(near, peerMessages);
+  const receiver = new Channel<PeerMessages>(far, peerMessages, { maxFrameBytes: 1024 * 1024 });
+  const rate = 200_000; // burst 40 kB, below a 64 KiB slice
+  assert.ok(burstFor(rate) < WRITE_SLICE_BYTES);
+  sender.setThrottle({ write: new TokenBucket({ rate }) });
+  const got = new Promise<Tagged<PeerMessages>>((resolve) => receiver.once('message', resolve));
+  const piece = allocPieceFrame(1, 3 * WRITE_SLICE_BYTES);
+  piece.data.fill(5);
+  const started = performance.now();
+  sender.sendRaw(piece.frame);
+  const first = await got;
+  const seconds = (performance.now() - started) / 1000;
+  assert.ok(first.kind === 'piece' && first.body.data.length === 3 * WRITE_SLICE_BYTES);
+  assert.ok(first.kind === 'piece' && first.body.data.every((b) => b === 5));
+  // The first slice passes on the 40 kB saved, into debt; the rest waits for the rate: about (3 x 64 KiB - 40 kB)
+  // / 200 kB/s = 0.78 s.
+  assert.ok(seconds > 0.6 && seconds < 3, `${seconds.toFixed(2)} s for 3 slices at 200 kB/s`);
   sender.destroy();
 });
 

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { burstFor, MAX_BURST_BYTES, MIN_BURST_BYTES, TokenBucket } from '../token-bucket.js';
+import { burstFor, MAX_BURST_BYTES, TokenBucket } from '../token-bucket.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -22,10 +22,68 @@ test('without a rate everything passes at once', () => {
   assert.is(bucket.limit, null);
 });
 
-test('the burst is a fifth of a second of the rate, between 64 KiB and 4 MiB', () => {
+test('the burst is a fifth of a second of the rate, at most 4 MiB, with no floor', () => {
   assert.is(burstFor(1_000_000), 200_000);
-  assert.is(burstFor(100_000), MIN_BURST_BYTES);
+  assert.is(burstFor(100_000), 20_000);
+  assert.is(burstFor(20_000), 4_000);
   assert.is(burstFor(1e9), MAX_BURST_BYTES);
+});
+
+/** A fake clock and its timers: `run` fires them in time order, letting promises settle between them. */
+class FakeTime {
+  now = 0;
+  private readonly timers = new Map<number, { at: number; fn: () => void }>();
+  private next = 0;
+  readonly api = {
+    set: (fn: () => void, ms: number): unknown => (this.timers.set(++this.next, { at: this.now + ms, fn }), this.next),
+    clear: (timer: unknown) => void this.timers.delete(timer as number),
+  };
+
+  /** Fires timers in order until `done` settles. */
+  async run(done: Promise<unknown>): Promise<void> {
+    let finished = false;
+    void done.finally(() => (finished = true));
+    while (!finished) {
+      await new Promise((r) => setImmediate(r));
+      const [id, first] = [...this.timers].sort((a, b) => a[1].at - b[1].at)[0] ?? [];
+      if (id === undefined || !first) continue;
+      this.timers.delete(id);
+      this.now = Math.max(this.now, first.at);
+      first.fn();
+    }
+  }
+}
+
+/** The bytes granted in the first `seconds` after idle at `rate`, taking `chunk` bytes at a time (fake clock). */
+async function firstSeconds(rate: number, chunk: number, seconds: number): Promise<number> {
+  const time = new FakeTime();
+  const bucket = new TokenBucket({ rate, now: () => time.now, timers: time.api });
+  let passed = 0;
+  const taking = (async () => {
+    while (time.now < seconds * 1000) {
+      const granted = bucket.take(chunk);
+      if (granted !== true) await granted;
+      if (time.now < seconds * 1000) passed += chunk;
+    }
+  })();
+  await time.run(taking);
+  bucket.stop();
+  return passed;
+}
+
+test('a low cap holds within 10% over the first 10 s after idle (20 kB/s; 16 KiB reads and 64 KiB slices)', async () => {
+  const reads = await firstSeconds(20_000, 16 * 1024, 10);
+  assert.ok(
+    reads <= 200_000 * 1.1,
+    `16 KiB reads: ${reads} bytes in 10 s, ${((reads / 200_000 - 1) * 100).toFixed(1)}% over`,
+  );
+  assert.ok(reads >= 200_000 * 0.8, `16 KiB reads: only ${reads} bytes in 10 s`);
+  const small = await firstSeconds(20_000, 1_000, 10);
+  assert.ok(small <= 200_000 * 1.1, `1 kB takes: ${small} bytes in 10 s`);
+  // A 64 KiB write slice (common/channel.ts) is bigger than this burst (4 kB): it still passes, whole, into debt.
+  const slices = await firstSeconds(100_000, 64 * 1024, 10);
+  assert.ok(slices <= 1_000_000 * 1.1, `64 KiB slices at 100 kB/s: ${slices} bytes in 10 s`);
+  assert.ok(slices >= 1_000_000 * 0.8, `64 KiB slices at 100 kB/s: only ${slices} bytes in 10 s`);
 });
 
 test('a full bucket grants its burst at once, then waiters wait for the rate, in arrival order', () => {

@@ -5,10 +5,11 @@ import { P2pError, describeError } from '../../common/errors.js';
 import { sameName } from './file-name.js';
 import { printable } from './folder-notices.js';
 import { FolderScan, type ScannedFile } from './folder-scan.js';
-import { FolderWatcher } from './folder-watcher.js';
+import { FolderWatcher, MAX_WATCHED_FOLDERS as MAX_WATCHED, WatchLimit } from './folder-watcher.js';
 import { HashCache, type CacheEntry } from './hash-cache.js';
 import { NameIndex } from './name-index.js';
 import { pathProblem } from './relative-path.js';
+import { RescanTimer } from './rescan-timer.js';
 import { SettleWatch, type FileStamp, type StampLike } from './settle-watch.js';
 import type { Hasher } from '../content/hasher.js';
 import type { Manifest } from '../content/manifest.js';
@@ -56,8 +57,10 @@ export interface FileCatalogOptions {
   debounceMs?: number;
   /** Period of the full rescan while the folders are watched (a watcher misses events in some bursts). Default 15 s. */
   rescanMs?: number;
-  /** Period of the full rescan when the folders cannot be watched. Default 1000 ms. */
+  /** Least period of the full rescan while a tree is not watched (rescan-timer.ts). Default 1000 ms. */
   blindRescanMs?: number;
+  /** Most folders watched, both trees together (folder-watcher.ts); a tree beyond that is rescanned. Default 8192. */
+  maxWatchedFolders?: number;
   /** Longest a new digest waits before the digest cache is written (hash-cache.ts). Default 2000 ms. */
   saveDelayMs?: number;
 }
@@ -100,7 +103,7 @@ export class FileCatalog extends EventEmitter<FileCatalogEvents> {
   private fullNext = true;
   private soon: NodeJS.Timeout | undefined;
   private dueTimer: NodeJS.Timeout | undefined;
-  private rescanTimer: NodeJS.Timeout | undefined;
+  private readonly rescans: RescanTimer;
   private vouched = false;
 
   constructor(
@@ -112,24 +115,29 @@ export class FileCatalog extends EventEmitter<FileCatalogEvents> {
     this.settle = new SettleWatch(options.settleMs);
     this.cache = new HashCache(join(folders.state, 'hashes.json'), { saveDelayMs: options.saveDelayMs ?? 2000 });
     this.scans = [new FolderScan(folders.shared, 'shared'), new FolderScan(folders.downloads, folders.downloadsLabel)];
-    this.opts = { debounceMs: 100, rescanMs: 15_000, blindRescanMs: 1000, ...options };
+    this.opts = { debounceMs: 100, rescanMs: 15_000, blindRescanMs: 1000, maxWatchedFolders: MAX_WATCHED, ...options };
+    const full = () => ((this.fullNext = true), this.tick());
+    this.rescans = new RescanTimer(full, () => this.watching, this.opts);
   }
 
   /** Lists both trees, then watches them and keeps the listing current (idempotent). */
   start(): void {
     if (this.watchers) return;
-    this.watchers = this.scans.map((scan) => new FolderWatcher((rel, name) => this.changed(scan, rel, name)));
+    const limit = new WatchLimit(this.opts.maxWatchedFolders);
+    const watcher = (scan: FolderScan) => new FolderWatcher((rel, name) => this.changed(scan, rel, name), { limit });
+    this.watchers = this.scans.map(watcher);
     this.fullNext = true;
-    this.refresh();
-    this.armRescan();
+    this.rescans.timed(() => this.refresh());
+    this.rescans.arm();
   }
 
   /** Stops watching and writes the digest cache (idempotent). Later refreshes read the trees whole. */
   stop(): void {
     for (const w of this.watchers ?? []) w.close();
     this.watchers = undefined;
-    for (const t of [this.soon, this.dueTimer, this.rescanTimer]) clearTimeout(t);
-    this.soon = this.dueTimer = this.rescanTimer = undefined;
+    for (const t of [this.soon, this.dueTimer]) clearTimeout(t);
+    this.soon = this.dueTimer = undefined;
+    this.rescans.stop();
     this.cache.flush();
   }
 
@@ -144,8 +152,7 @@ export class FileCatalog extends EventEmitter<FileCatalogEvents> {
    * else in that event changed, such as the custody copies), and `notice`s.
    */
   refresh(again = false): Listing {
-    // Not started: read whole each time. Started but a watch failed: the watched folders still report, the rest is
-    // read whole by the rescan every `blindRescanMs`.
+    // Not started: read whole each time. A tree not watched (folder-watcher.ts): read whole by each rescan.
     const full = this.fullNext || !this.watchers;
     this.fullNext = false;
     for (const f of this.current?.settling ?? []) this.scanOf(f)?.markFile(f.name);
@@ -315,16 +322,6 @@ export class FileCatalog extends EventEmitter<FileCatalogEvents> {
     }
   }
 
-  private armRescan(): void {
-    if (!this.watchers) return;
-    const period = this.watching ? this.opts.rescanMs : this.opts.blindRescanMs;
-    this.rescanTimer = setTimeout(() => {
-      this.fullNext = true;
-      this.tick();
-      this.armRescan();
-    }, period);
-  }
-
   /** When watching, refreshes exactly when the first settling file becomes due (if it does not change again). */
   private armDue(): void {
     clearTimeout(this.dueTimer);
@@ -369,7 +366,8 @@ export class FileCatalog extends EventEmitter<FileCatalogEvents> {
     const notices = new Map<string, [string, 'info' | 'warn']>();
     for (const scan of this.scans) for (const [key, message] of scan.notices()) notices.set(key, [message, 'warn']);
     const broken = this.watchers?.find((w) => w.broken)?.broken;
-    if (broken) notices.set('watch', [`${broken}: changes are found by a rescan every second instead`, 'warn']);
+    const every = `every ${this.opts.blindRescanMs / 1000} to ${this.opts.rescanMs / 1000} s, as a rescan's cost allows`;
+    if (broken) notices.set('watch', [`${broken}: changes are found by full rescans instead (${every})`, 'warn']);
     const seconds = `${this.settle.settleMs / 1000} s`;
     for (const f of settling) {
       const shown = printable(f.relative);

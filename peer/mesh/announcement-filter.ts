@@ -45,14 +45,26 @@ export class AnnouncementFilter {
   /** Undefined when `a`, received from `source`, may be followed; otherwise the reason it is dropped. */
   check(a: Announcement, source: string): string | undefined {
     if (source !== a.host) return `it names ${a.host} but came from ${source}`;
-    const pin = this.options.pin();
-    if (pin && !pin.equals(a.serverKey))
-      return `server id ${idOfPublicKey(a.serverKey)} is not the pinned metadata server ${idOfPublicKey(pin)}`;
+    const refusal = this.pinRefusal(a);
+    if (refusal) return refusal;
     const answer = !a.echo.equals(NO_ECHO) && this.asked.has(a.echo.toString('hex'));
     const age = this.now() - a.time;
     if (!answer && Math.abs(age) > this.windowMs)
       return `stale: its time is ${(Math.abs(age) / 1000).toFixed(1)} s ${age > 0 ? 'old' : 'ahead'} (replayed, or clocks disagree)`;
     if (!this.seen.add(a.nonce.toString('hex'), true)) return 'replayed (its nonce was seen already)';
+    return undefined;
+  }
+
+  /**
+   * Undefined when no server key is pinned or `a` is signed by the pinned one; otherwise why it is dropped. Checked
+   * again when an announcement held while the first dial ran is followed (./server-finder.ts): that dial may have
+   * pinned another server meanwhile. Without a pin, peer/mesh/server-link.ts lets a server at the default address
+   * win over any announcement.
+   */
+  pinRefusal(a: Announcement): string | undefined {
+    const pin = this.options.pin();
+    if (pin && !pin.equals(a.serverKey))
+      return `server id ${idOfPublicKey(a.serverKey)} is not the pinned metadata server ${idOfPublicKey(pin)}`;
     return undefined;
   }
 }

@@ -13,6 +13,7 @@ import {
   encodeQuery,
   MAX_DISCOVERY_DATAGRAM_BYTES,
   NONCE_BYTES,
+  type Announcement,
   type DiscoveryAuth,
 } from '../../common/wire/announcement.js';
 import { AnnouncementFilter } from './announcement-filter.js';
@@ -27,8 +28,11 @@ export const STILL_LOOKING_REPEAT_MS = 30_000;
 export interface FinderLink {
   /** The address the link dials now. */
   display(): string;
-  /** Dial `address` now unless a connection is up; false when it does not. */
-  retarget(address: HostPort): boolean;
+  /**
+   * Dial `address` now unless a connection is up; false when it does not; `later` when a dial that comes first is
+   * in flight (./server-link.ts `retarget`): the finder offers the address again once the link is not connected.
+   */
+  retarget(address: HostPort): boolean | 'later';
   log(message: string, level: 'info' | 'warn'): void;
 }
 
@@ -69,6 +73,8 @@ export class ServerFinder {
   private stillTimer: NodeJS.Timeout | undefined;
   private lastFound = '';
   private stopped = false;
+  /** An announcement that passed the checks while the link's first dial was in flight: offered again by `look`. */
+  private held: Announcement | undefined;
 
   constructor(
     private readonly server: FinderLink,
@@ -109,8 +115,11 @@ export class ServerFinder {
     this.socket?.stop();
   }
 
-  /** The link is not connected: look (again), unless looking already. */
+  /** The link is not connected: look (again), unless looking already; and offer an announcement held meanwhile. */
   look(): void {
+    const held = this.held;
+    // Not within the link's own state event: it has just scheduled its retry, which following the held one resets.
+    if (held) setImmediate(() => this.held === held && this.looking && this.follow(held));
     if (this.looking || this.stopped || !this.socket) return;
     this.looking = true;
     this.queries = 0;
@@ -129,6 +138,7 @@ export class ServerFinder {
   /** The link is connected: stop querying, and ignore announcements. */
   pause(): void {
     this.looking = false;
+    this.held = undefined;
     clearTimeout(this.queryTimer);
     clearTimeout(this.stillTimer);
   }
@@ -153,8 +163,19 @@ export class ServerFinder {
     if (a.kind !== 'announce') return; // queries: ours, or other peers' looking too
     const refusal = this.filter.check(a, source);
     if (refusal) return this.drops.dropped(source, refusal);
+    this.follow(a);
+  }
+
+  /** Dials the server `a` announces, unless the link is connected; holds it while the link's first dial runs. */
+  private follow(a: Announcement): void {
+    this.held = undefined;
+    // Held while the first dial ran, which may have pinned another server since.
+    const refusal = this.filter.pinRefusal(a);
+    if (refusal) return this.drops.dropped(a.host, refusal);
     const address = { host: a.host, port: a.port };
-    if (!this.server.retarget(address)) return;
+    const dials = this.server.retarget(address);
+    if (dials === 'later') this.held = a;
+    if (dials !== true) return;
     const where = formatHostPort(address);
     if (where === this.lastFound) return;
     this.lastFound = where;

@@ -56,6 +56,14 @@ export interface ServerLinkOptions {
  */
 export const SERVER_BACKOFFS_MS = [250, 500, 1000, 2000];
 
+/**
+ * While discovery runs and no server key is pinned, a dial to the default address (the one the link was made with)
+ * gets this long to connect and secure, not `timeoutMs`: announcements wait for that dial (`retarget`), so a silent
+ * default address (nothing refuses, nothing answers) still leaves time to find an announced server within the 3 s
+ * of docs/CONTRACT.md "Mirror, discovery and bandwidth". A real server on the same machine answers in milliseconds.
+ */
+export const DEFAULT_ADDRESS_DEADLINE_MS = 2000;
+
 export interface JoinInfo {
   name: string;
   id: string;
@@ -107,6 +115,8 @@ export class ServerLink extends EventEmitter<ServerLinkEvents> {
   private dialing: HostPort | undefined;
   /** How the address was learnt: `discovery` once retargeted by peer/mesh/server-finder.ts. */
   via: 'discovery' | undefined;
+  /** The address given (`--server`, or the default one): while unpinned, a server there wins over announcements. */
+  private readonly given: HostPort;
 
   constructor(
     private address: HostPort,
@@ -116,6 +126,7 @@ export class ServerLink extends EventEmitter<ServerLinkEvents> {
     private readonly options: ServerLinkOptions = {},
   ) {
     super();
+    this.given = address;
     this.retry = new RetryTimer(() => this.connect(), { backoffs: options.backoffs ?? SERVER_BACKOFFS_MS });
   }
 
@@ -140,10 +151,16 @@ export class ServerLink extends EventEmitter<ServerLinkEvents> {
 
   /**
    * The metadata server announced itself at `address` (peer/mesh/server-finder.ts): unless a connection to a
-   * server is up (joined, or joining), dial it now, and retry there from now on. Returns whether it dials.
+   * server is up (joined, or joining), dial it now, and retry there from now on. Returns whether it dials, or
+   * `later` while no server key is pinned and a dial to (or a join at) the given address is in flight: a server there
+   * wins over any announcement (a member holding the mesh key could announce a server of its own), so the
+   * finder offers the announcement again once that dial failed (docs/SECURITY.md "Discovery"). With a pinned key
+   * only the pinned server's announcements come here, and they are followed at once, dropping a dial in flight.
    */
-  retarget(address: HostPort, via: 'discovery'): boolean {
-    if (this.stopped || this.channel) return false;
+  retarget(address: HostPort, via: 'discovery'): boolean | 'later' {
+    if (this.stopped || this.live) return false;
+    if ((this.dialing || this.channel) && this.givenFirst()) return 'later';
+    if (this.channel) return false;
     if (this.dialing && formatHostPort(this.dialing) === formatHostPort(address)) return false;
     this.address = { host: address.host, port: address.port };
     this.via = via;
@@ -244,6 +261,15 @@ export class ServerLink extends EventEmitter<ServerLinkEvents> {
     this.pending.clear();
   }
 
+  /** Discovery runs, no server key is pinned, and the link dials the given address: that dial comes first. */
+  private givenFirst(): boolean {
+    return (
+      this.options.discover !== undefined &&
+      !this.options.serverPin?.key &&
+      formatHostPort(this.address) === formatHostPort(this.given)
+    );
+  }
+
   private connect(): void {
     if (this.stopped) return;
     this.emit('state', 'connecting', {});
@@ -251,16 +277,17 @@ export class ServerLink extends EventEmitter<ServerLinkEvents> {
     const deadAfterMs = this.options.deadAfterMs ?? 5000;
     const attempt = ++this.attempt;
     this.dialing = this.address;
+    const done = () => attempt === this.attempt && (this.dialing = undefined);
     this.transport
       .dial(this.address, serverMessages, {
-        connectTimeoutMs: timeoutMs,
+        connectTimeoutMs: this.givenFirst() ? Math.min(timeoutMs, DEFAULT_ADDRESS_DEADLINE_MS) : timeoutMs,
         idleTimeoutMs: Math.max(timeoutMs, deadAfterMs),
       })
       .then(
-        (channel) => (attempt === this.attempt ? this.attach(channel) : channel.destroy()),
-        (err: unknown) => attempt === this.attempt && this.closed(undefined, err instanceof Error ? err : undefined),
-      )
-      .finally(() => attempt === this.attempt && (this.dialing = undefined));
+        (channel) => (attempt === this.attempt ? (done(), this.attach(channel)) : channel.destroy()),
+        (err: unknown) =>
+          attempt === this.attempt && (done(), this.closed(undefined, err instanceof Error ? err : undefined)),
+      );
   }
 
   private attach(channel: Channel<ServerMessages>): void {

@@ -203,6 +203,27 @@ test('started, a new file in a new folder is noticed by the watcher, and a remov
   }
 });
 
+test('a tree with more folders than the cap is not watched: said once, and changes are found by rescans', async () => {
+  const f = fixture({ settleMs: 0, rescanMs: 60_000, blindRescanMs: 200, maxWatchedFolders: 4 });
+  try {
+    for (const d of ['a', 'b', 'c', 'd']) f.put(`${d}/old.txt`); // shared/ and its 4 folders, with Downloads/: 6
+    f.catalog.start();
+    assert.not.ok(f.catalog.watching, 'over the cap: not watched');
+    const seen = filesEvent(f.catalog, (s) => s.includes('b/new.txt'), 3000);
+    f.put('b/new.txt');
+    const ms = await seen;
+    assert.ok(ms < 1500, `found by a rescan after ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 500)); // a few more rescans
+    const said = f.notices.filter((m) => /watched at most/.test(m));
+    assert.equal(said, [
+      '5 folders, more than the 4 watched at most: changes are found by full rescans instead (every 0.2 to 60 s, ' +
+        "as a rescan's cost allows)",
+    ]);
+  } finally {
+    f.done();
+  }
+});
+
 test('a settling file is offered when it becomes due, by the catalog itself', async () => {
   const f = fixture({ settleMs: 300, rescanMs: 60_000 });
   try {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { FolderWatcher } from '../files/folder-watcher.js';
+import { FolderWatcher, WatchLimit } from '../files/folder-watcher.js';
 
 const folder = (root: string, rel: string) => {
   const real = rel ? join(root, rel) : root;
@@ -39,24 +39,65 @@ test('marks the name that changed in the folder it changed in; new folders are r
   }
 });
 
-test('a watch refused (the inotify limit) is said, and no more watches are tried', () => {
+test('a watch refused (the inotify limit) is said, every watch of the peer is closed, and no more are tried', () => {
   const root = mkdtempSync(join(tmpdir(), 'watch-'));
   let calls = 0;
+  let closed = 0;
   const full = ((...args: Parameters<typeof watch>) => {
-    if (++calls > 1)
+    if (++calls > 2)
       throw Object.assign(new Error('ENOSPC: System limit for number of file watchers reached'), { code: 'ENOSPC' });
-    return watch(...args);
+    const made = watch(...args);
+    made.once('close', () => closed++);
+    return made;
   }) as typeof watch;
-  const w = new FolderWatcher(() => undefined, full);
+  const limit = new WatchLimit();
+  const other = new FolderWatcher(() => undefined, { watchFolder: full, limit });
+  const w = new FolderWatcher(() => undefined, { watchFolder: full, limit });
   try {
     mkdirSync(join(root, 'a'));
     mkdirSync(join(root, 'b'));
+    other.sync([folder(root, 'b')], false);
+    assert.is(other.size, 1);
     w.sync([folder(root, ''), folder(root, 'a'), folder(root, 'b')], false);
     assert.match(w.broken ?? '', /cannot watch 3 folders .*ENOSPC/);
-    assert.is(w.size, 1);
-    assert.is(calls, 2, 'tried no more after the limit');
+    assert.is(w.size, 0, 'the watch made before the failure is closed: no partial set');
+    assert.is(calls, 3, 'tried no more after the limit');
+    other.sync([folder(root, 'b')], false);
+    assert.is(other.size, 0, "the peer's other watcher closes its watches too");
+    assert.match(other.broken ?? '', /ENOSPC/);
+    w.sync([folder(root, '')]);
+    assert.is(calls, 3, 'never tried again');
+    assert.is(w.size, 0);
   } finally {
     w.close();
+    other.close();
+    rmSync(root, { recursive: true, force: true });
+  }
+  return new Promise((r) => setImmediate(r)).then(() => assert.is(closed, 2, 'both watches made were closed'));
+});
+
+test("a tree with more folders than the peer's cap leaves is not watched at all, and is watched again once it fits", () => {
+  const root = mkdtempSync(join(tmpdir(), 'watch-'));
+  const limit = new WatchLimit(3);
+  const downloads = new FolderWatcher(() => undefined, { limit });
+  const shared = new FolderWatcher(() => undefined, { limit });
+  try {
+    for (const d of ['a', 'b', 'c', 'd']) mkdirSync(join(root, d));
+    const all = ['', 'a', 'b', 'c', 'd'].map((rel) => folder(root, rel));
+    shared.sync(all.slice(0, 3), false);
+    assert.is(shared.size, 3);
+    shared.sync(all, false);
+    assert.is(shared.size, 0, 'over the cap: every watch closed');
+    assert.match(shared.broken ?? '', /^5 folders, more than the 3 watched at most$/);
+    shared.sync(all.slice(0, 2));
+    assert.is(shared.size, 2, 'fits again: watched again');
+    assert.is(shared.broken, undefined);
+    downloads.sync(all.slice(2, 4), false);
+    assert.is(downloads.size, 0, 'the cap is for both trees together: 2 + 2 > 3');
+    assert.match(downloads.broken ?? '', /^2 folders, more than the 1 left of the 3 watched at most$/);
+  } finally {
+    shared.close();
+    downloads.close();
     rmSync(root, { recursive: true, force: true });
   }
 });
