@@ -1,5 +1,5 @@
-import { closeSync, fstatSync, openSync, readSync, realpathSync } from 'node:fs';
-import { sep } from 'node:path';
+import { closeSync, constants, fstatSync, openSync, readSync, realpathSync } from 'node:fs';
+import { dirname, sep } from 'node:path';
 import { P2pError, describeError } from '../../common/errors.js';
 import { MAX_MIRROR_BATCH, type MirrorMessages } from '../../common/wire/mirror-messages.js';
 import { allocPieceFrame, peerMessages, type PeerMessages } from '../../common/wire/peer-messages.js';
@@ -14,6 +14,8 @@ export const MIRROR_CHUNK_BYTES = 256 * 1024;
 export const MAX_QUEUED_REQUESTS = 512;
 /** A mirror pings every few seconds; silence this long means it is gone. */
 const MIRROR_IDLE_MS = 30_000;
+/** Folders found inside shared/ by their real path are trusted this long (then looked at again). */
+const FOLDER_CHECK_MS = 1000;
 
 type Job = { kind: 'since'; epoch: string; seq: number } | { kind: 'get'; req: MirrorMessages['mirror-get'] };
 
@@ -29,6 +31,9 @@ export class MirrorServe {
   private busy = false;
   /** The real path of shared/ (links inside it must not lead out). */
   private root: string | undefined;
+  /** Folders whose real path was found inside shared/, and when the list was begun. */
+  private readonly folders = new Set<string>();
+  private foldersAt = 0;
 
   constructor(
     ctx: PeerContext,
@@ -154,15 +159,42 @@ export class MirrorServe {
     if (req.offset > entry.size) throw new P2pError('P2P_ERR_TRANSFER', 'offset beyond the end of the file');
     const full = underRoot(this.sharedDir, req.path);
     if (!full) throw new P2pError('P2P_ERR_BAD_PATH', 'not a path inside shared/');
-    this.root ??= realpathSync.native(this.sharedDir);
-    if (!realpathSync.native(full).startsWith(this.root + sep))
-      throw new P2pError('P2P_ERR_BAD_PATH', 'leads out of shared/');
-    const fd = openSync(full, 'r');
+    const fd = this.openInside(full);
     const st = fstatSync(fd);
     if (st.size !== entry.size || Math.round(st.mtimeMs) !== entry.mtimeMs || st.ino !== entry.ino) {
       closeSync(fd);
       throw new P2pError('P2P_ERR_TRANSFER', 'changed since it was published');
     }
     return { fd, size: st.size };
+  }
+
+  /**
+   * Opens `full` for reading if its real path lies inside shared/. Its folder's real path is looked up once a
+   * FOLDER_CHECK_MS (not per file: thousands of small files), and the file is opened without following a link;
+   * a file that is a link is resolved whole and checked. The inode check of `openServed` is the second lock: a
+   * folder replaced by a link meanwhile leads to a file other than the one published, which is refused.
+   */
+  private openInside(full: string): number {
+    this.root ??= realpathSync.native(this.sharedDir);
+    const now = Date.now();
+    if (now - this.foldersAt > FOLDER_CHECK_MS) {
+      this.folders.clear();
+      this.foldersAt = now;
+    }
+    const folder = dirname(full);
+    if (!this.folders.has(folder)) {
+      const real = realpathSync.native(folder);
+      if (real !== this.root && !real.startsWith(this.root + sep))
+        throw new P2pError('P2P_ERR_BAD_PATH', 'leads out of shared/');
+      this.folders.add(folder);
+    }
+    try {
+      return openSync(full, constants.O_RDONLY | constants.O_NOFOLLOW);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ELOOP') throw err;
+    }
+    if (!realpathSync.native(full).startsWith(this.root + sep))
+      throw new P2pError('P2P_ERR_BAD_PATH', 'leads out of shared/');
+    return openSync(full, 'r');
   }
 }
