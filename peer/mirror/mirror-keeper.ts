@@ -69,7 +69,7 @@ export class MirrorKeeper {
     this.deps.writer.ensure();
     this.timer ??= setInterval(() => this.look(), this.options.lookEveryMs ?? 1000);
     this.look();
-    this.status.changed();
+    this.status.changed(true);
   }
 
   stop(): void {
@@ -116,20 +116,20 @@ export class MirrorKeeper {
           this.ctx.emit({ event: 'mirror', owner: ref.name, ...outcome });
         },
         log: this.ctx.log,
-        changed: () => this.status.changed(),
+        changed: (maybeState) => this.status.changed(maybeState),
       },
       this.options,
     );
     o.sync = sync;
     o.done = sync.done;
-    this.status.changed();
+    this.status.changed(true);
     await sync.run();
     o.sync = undefined;
     o.problem = sync.refused ?? sync.problem;
     o.state = sync.refused ? 'refused' : 'offline';
     const wait = sync.refused ? (this.options.refusedRetryMs ?? 30_000) : (this.options.retryMs ?? 2000);
     o.retryAt = Date.now() + wait;
-    this.status.changed();
+    this.status.changed(true);
   }
 
   private read(): MirrorOwnerStatus[] {

@@ -20,8 +20,8 @@ export interface OwnerSyncDeps {
   /** A copy was added, changed, deleted or kept aside. */
   report(outcome: Outcome): void;
   log(message: string, level?: 'info' | 'warn'): void;
-  /** Something shown in `mirror-status` changed. */
-  changed(): void;
+  /** Something shown in `mirror-status` changed; `maybeState`: perhaps the owner's state (mirror-status.ts). */
+  changed(maybeState?: boolean): void;
 }
 
 export interface OwnerSyncOptions {
@@ -158,7 +158,7 @@ export class OwnerSync {
     this.refused = reason;
     this.deps.log(`mirror: refused ${this.owner.name}: ${reason}; connection closed`, 'warn');
     this.channel?.destroy(new P2pError('P2P_ERR_BAD_MESSAGE', reason));
-    this.deps.changed();
+    this.deps.changed(true);
   }
 
   private onMessage(msg: Tagged<PeerMessages>): void {
@@ -212,7 +212,7 @@ export class OwnerSync {
       this.ask();
     }
     this.pump();
-    this.deps.changed();
+    this.deps.changed(true);
   }
 
   private publish(f: MirrorEntry): void {
@@ -246,7 +246,8 @@ export class OwnerSync {
       else if (this.book.needsFetch(path)) this.request(this.book.published.get(path)!);
     }
     if (this.requests.length) this.channel.sendRaw(Buffer.concat(this.requests.splice(0)));
-    this.deps.changed();
+    // Nothing in flight: the sync may have just caught up (`in-sync` is shown at once).
+    this.deps.changed(this.inflight.length === 0);
   }
 
   private request(entry: MirrorEntry): void {
