@@ -1,7 +1,7 @@
 import type { Channel } from '../../common/channel.js';
 import { describeError, P2pError, TimeoutError } from '../../common/errors.js';
 import type { Tagged } from '../../common/message-table.js';
-import type { MirrorEntry, MirrorMessages } from '../../common/wire/mirror-messages.js';
+import type { MirrorBatch, MirrorEntry, MirrorMessages } from '../../common/wire/mirror-messages.js';
 import { peerMessages, type PeerMessages, type PieceMessage } from '../../common/wire/peer-messages.js';
 import type { PeerRef } from '../../common/wire/shapes.js';
 import { collisionKey } from '../files/relative-path.js';
@@ -10,6 +10,7 @@ import { batchProblem, versionProblem, type Round } from './change-check.js';
 import type { MirrorBook } from './mirror-book.js';
 import type { Installed, MirrorWriter, Outcome } from './mirror-writer.js';
 import { IncomingFile } from './incoming-file.js';
+import { MirrorRequests } from './mirror-requests.js';
 
 export interface OwnerSyncDeps {
   transport: Dialer;
@@ -25,7 +26,7 @@ export interface OwnerSyncDeps {
 }
 
 export interface OwnerSyncOptions {
-  /** Requests in flight on the connection. Default 64. */
+  /** Requests in flight on the connection. Default 256. */
   window?: number;
   /** How often the mirror pings an owner it waits on (the owner closes after 30 s of silence). Default 5000 ms. */
   pingMs?: number;
@@ -70,8 +71,8 @@ export class OwnerSync {
   /** Paths given up on this connection (the owner no longer serves them, or they cannot be placed here). */
   private readonly skipped = new Set<string>();
   private readonly inflight: IncomingFile[] = [];
-  /** Requests encoded by one `pump`, sent together. */
-  private readonly requests: Buffer[] = [];
+  /** Requests made by one `pump`, sent together. */
+  private readonly requests = new MirrorRequests();
   private readonly keys = new Map<string, string>();
   private round: Round | undefined;
   private roundFiles: Map<string, MirrorEntry> | undefined;
@@ -90,7 +91,7 @@ export class OwnerSync {
     private readonly deps: OwnerSyncDeps,
     private readonly options: OwnerSyncOptions = {},
   ) {
-    this.window = options.window ?? 64;
+    this.window = options.window ?? 256;
     for (const path of book.published.keys())
       this.keys.set(collisionKey(path), this.keys.get(collisionKey(path)) ?? path);
   }
@@ -168,6 +169,7 @@ export class OwnerSync {
       else if (msg.kind === 'mirror-changed') this.onChanged(msg.body);
       else if (msg.kind === 'mirror-file') this.onFile(msg.body);
       else if (msg.kind === 'piece') this.onPiece(msg.body);
+      else if (msg.kind === 'mirror-batch') this.onBatch(msg.body);
       else if (msg.kind !== 'pong') this.refuse(`an unexpected ${msg.kind} message`);
     } catch (err) {
       this.refuse(describeError(err));
@@ -245,7 +247,8 @@ export class OwnerSync {
       if (this.book.needsDelete(path)) this.remove(path);
       else if (this.book.needsFetch(path)) this.request(this.book.published.get(path)!);
     }
-    if (this.requests.length) this.channel.sendRaw(Buffer.concat(this.requests.splice(0)));
+    const requests = this.requests.take();
+    if (requests.length) this.channel.sendRaw(requests);
     // Nothing in flight: the sync may have just caught up (`in-sync` is shown at once).
     this.deps.changed(this.inflight.length === 0);
   }
@@ -263,9 +266,7 @@ export class OwnerSync {
     const n = (this.n = this.n >= 0xffff_ffff ? 1 : this.n + 1);
     const file = new IncomingFile(n, entry, this.deps.partialDir, this.owner.name);
     this.inflight.push(file);
-    this.requests.push(
-      peerMessages.encode('mirror-get', { n, path: entry.path, sha256: entry.sha256, offset: file.offset }),
-    );
+    this.requests.add(n, entry, file.offset);
   }
 
   private onFile(body: MirrorMessages['mirror-file']): void {
@@ -309,6 +310,16 @@ export class OwnerSync {
       writing.then(done, done);
     }
     if (head.whole) this.finish(head);
+  }
+
+  /** Several small files in one frame: each checked exactly as its `mirror-file` header and `piece` would be. */
+  private onBatch(batch: MirrorBatch): void {
+    for (const { n, data } of batch.files) {
+      this.onFile({ n, ok: true, size: data.length, reason: '' });
+      if (this.refused) return;
+      if (data.length) this.onPiece({ index: n, data });
+      if (this.refused) return;
+    }
   }
 
   /** A file arrived whole: verified, then installed (or the owner is refused and nothing is installed). */
