@@ -238,9 +238,10 @@ export class OwnerSync {
   private pump(): void {
     if (!this.channel?.isOpen || this.refused) return;
     // Requests go in bursts (refilled once half the window came back): one write, one TLS record, for many.
+    // (A set walked from its start skips the slots of paths taken: it is walked only when there is room.)
     const room = this.inflight.length <= this.window / 2;
-    for (const path of this.todo) {
-      if (!room || this.inflight.length >= this.window) break;
+    for (const path of room ? this.todo : []) {
+      if (this.inflight.length >= this.window) break;
       if (this.busy.has(path)) continue;
       this.todo.delete(path);
       if (this.skipped.has(path)) continue;
