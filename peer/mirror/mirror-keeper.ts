@@ -136,7 +136,7 @@ export class MirrorKeeper {
     return [...this.owners.entries()]
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([owner, o]) => {
-        const behind = o.book.todo().length;
+        const behind = o.book.behind();
         const open = o.sync?.channel?.isOpen === true;
         const state = open ? (o.sync!.synced && behind === 0 ? 'in-sync' : 'syncing') : o.sync ? 'syncing' : o.state;
         if (state === 'syncing' && o.state !== 'syncing' && o.sync) {

@@ -98,7 +98,7 @@ export class OwnerSync {
 
   /** Files still to fetch or delete. */
   get behind(): number {
-    return this.book.todo().length;
+    return this.book.behind();
   }
 
   /** Connects and syncs until the connection ends; resolves then (never rejects). */
