@@ -26,7 +26,7 @@ export interface OwnerSyncDeps {
 }
 
 export interface OwnerSyncOptions {
-  /** Requests in flight on the connection. Default 256. */
+  /** Requests in flight on the connection. Default 64. */
   window?: number;
   /** How often the mirror pings an owner it waits on (the owner closes after 30 s of silence). Default 5000 ms. */
   pingMs?: number;
@@ -91,7 +91,7 @@ export class OwnerSync {
     private readonly deps: OwnerSyncDeps,
     private readonly options: OwnerSyncOptions = {},
   ) {
-    this.window = options.window ?? 256;
+    this.window = options.window ?? 64;
     for (const path of book.published.keys())
       this.keys.set(collisionKey(path), this.keys.get(collisionKey(path)) ?? path);
   }
