@@ -1,4 +1,6 @@
-import { jsonMessage } from '../message-table.js';
+import { BadMessageError } from '../errors.js';
+import { FRAME_HEADER_BYTES } from '../frame-decoder.js';
+import { jsonMessage, type MessageCodec } from '../message-table.js';
 import { arr, bool, int, obj, str } from '../schema.js';
 import { idField, peerRefShape, type PeerRef } from './shapes.js';
 
@@ -16,6 +18,12 @@ export const MAX_MIRROR_BATCH = 1000;
 export const MAX_MIRROR_PATH = 1024;
 /** Largest request number (a piece frame's u32 index carries it): a mirror counts its requests from 1. */
 const MAX_REQUEST = 0xffff_ffff;
+/** Most requests one `mirror-gets` names. */
+export const MAX_MIRROR_GETS = 256;
+/** Most files one `mirror-batch` carries. */
+export const MAX_BATCH_FILES = 256;
+/** Most bytes of file data one `mirror-batch` carries (an owner puts a file in a batch only if it fits). */
+export const MIRROR_BATCH_BYTES = 256 * 1024;
 
 /** One file of an owner's tree as published: its path under `shared/`, content, time, and the version it changed at. */
 export interface MirrorEntry {
@@ -54,6 +62,21 @@ export interface MirrorMessages {
   'mirror-get': { n: number; path: string; sha256: string; offset: number };
   /** Owner → mirror, in request order: `size` bytes of request `n` follow as pieces, or why not (`ok` false). */
   'mirror-file': { n: number; ok: boolean; size: number; reason: string };
+  /**
+   * Mirror → owner: requests `n`, `n + 1`, … for these files (this content), each from its first byte: what a
+   * mirror sends for files small enough to be held in memory, many at a time.
+   */
+  'mirror-gets': { n: number; files: { path: string; sha256: string }[] };
+  /**
+   * Owner → mirror, binary: the whole content of several requests of a `mirror-gets`, in request order, in one
+   * frame; it stands for a `mirror-file` and its `piece` frames for each.
+   */
+  'mirror-batch': MirrorBatch;
+}
+
+/** One `mirror-batch`: each file's request number and its bytes (views into the frame on decode). */
+export interface MirrorBatch {
+  files: { n: number; data: Buffer }[];
 }
 
 const sha256Field = str({ min: 64, max: 64, pattern: /^[0-9a-f]{64}$/ });
@@ -62,6 +85,51 @@ const epochField = str({ max: 64, pattern: /^[A-Za-z0-9_-]*$/ });
 const count = int({ min: 0, max: Number.MAX_SAFE_INTEGER });
 const entryShape = obj({ path: pathField, size: count, sha256: sha256Field, mtime: count, seq: count });
 const markShape = obj({ path: pathField, seq: count });
+
+const BATCH_TYPE = 46;
+
+/**
+ * `mirror-batch` (type 46): `u16 count | count × (u32 n | u32 size) | the files' bytes, one after the other`. Decode
+ * checks the count, each request number, and that the sizes add up to exactly the bytes that follow.
+ */
+const batchCodec: MessageCodec<MirrorBatch> = {
+  type: BATCH_TYPE,
+  name: 'mirror-batch',
+  encode: ({ files }) => {
+    const head = 2 + 8 * files.length;
+    const bytes = files.reduce((sum, f) => sum + f.data.length, 0);
+    const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + head + bytes);
+    frame.writeUInt32BE(1 + head + bytes, 0);
+    frame.writeUInt8(BATCH_TYPE, 4);
+    frame.writeUInt16BE(files.length, FRAME_HEADER_BYTES);
+    let at = FRAME_HEADER_BYTES + head;
+    files.forEach((f, i) => {
+      frame.writeUInt32BE(f.n, FRAME_HEADER_BYTES + 2 + 8 * i);
+      frame.writeUInt32BE(f.data.length, FRAME_HEADER_BYTES + 6 + 8 * i);
+      at += f.data.copy(frame, at);
+    });
+    return frame;
+  },
+  decode: (payload) => {
+    if (payload.length < 2) throw new BadMessageError('mirror-batch: no count');
+    const count = payload.readUInt16BE(0);
+    const head = 2 + 8 * count;
+    if (count < 1 || count > MAX_BATCH_FILES) throw new BadMessageError(`mirror-batch: ${count} files`);
+    if (payload.length < head) throw new BadMessageError('mirror-batch: shorter than its list');
+    const files: MirrorBatch['files'] = [];
+    let at = head;
+    for (let i = 0; i < count; i++) {
+      const n = payload.readUInt32BE(2 + 8 * i);
+      const size = payload.readUInt32BE(6 + 8 * i);
+      if (n < 1) throw new BadMessageError('mirror-batch: request 0');
+      if (at + size > payload.length) throw new BadMessageError('mirror-batch: sizes beyond its bytes');
+      files.push({ n, data: payload.subarray(at, at + size) });
+      at += size;
+    }
+    if (at !== payload.length) throw new BadMessageError('mirror-batch: bytes beyond its sizes');
+    return { files };
+  },
+};
 
 export const mirrorCodecs = {
   'mirror-since': jsonMessage(40, 'mirror-since', obj({ epoch: epochField, seq: count, from: peerRefShape })),
@@ -88,4 +156,13 @@ export const mirrorCodecs = {
     'mirror-file',
     obj({ n: int({ min: 1, max: MAX_REQUEST }), ok: bool(), size: count, reason: str({ max: 200 }) }),
   ),
+  'mirror-gets': jsonMessage(
+    45,
+    'mirror-gets',
+    obj({
+      n: int({ min: 1, max: MAX_REQUEST }),
+      files: arr(obj({ path: pathField, sha256: sha256Field }), { max: MAX_MIRROR_GETS }),
+    }),
+  ),
+  'mirror-batch': batchCodec,
 };

@@ -147,6 +147,7 @@ export function hostile(draw: Draw, protocol: Protocol, attack: Attack, recorded
 function kindOf(protocol: Protocol, frame: Buffer): string {
   const type = frame[4];
   const table = protocol === 'server' ? serverMessages : peerMessages;
-  const names = protocol === 'server' ? Object.keys(serverBodies) : [...Object.keys(peerBodies), 'piece'];
+  const names =
+    protocol === 'server' ? Object.keys(serverBodies) : [...Object.keys(peerBodies), 'piece', 'mirror-batch'];
   return names.find((k) => table.typeOf(k as never) === type) ?? `type ${type}`;
 }

@@ -60,8 +60,8 @@ const requestArb = fc.integer({ min: 1, max: 0xffff_ffff });
 
 type Gen<M> = { [K in keyof M]: fc.Arbitrary<M[K]> };
 
-/** Valid bodies of every JSON peer message (the binary `piece` has its own properties). */
-export const peerBodies: Omit<Gen<PeerMessages>, 'piece'> = {
+/** Valid bodies of every JSON peer message (the binary `piece` and `mirror-batch` have their own properties). */
+export const peerBodies: Omit<Gen<PeerMessages>, 'piece' | 'mirror-batch'> = {
   hello: fc.record({ name: nameArb, id: idArb, host: hostArb, port: portArb, neighbours: namesArb }),
   ping: fc.record({ n: natArb }),
   pong: fc.record({ n: natArb }),
@@ -108,6 +108,10 @@ export const peerBodies: Omit<Gen<PeerMessages>, 'piece'> = {
   'mirror-changed': fc.record({ epoch: idArb, seq: natArb }),
   'mirror-get': fc.record({ n: requestArb, path: textArb(1, 1024), sha256: sha256Arb, offset: natArb }),
   'mirror-file': fc.record({ n: requestArb, ok: fc.boolean(), size: natArb, reason: reasonArb }),
+  'mirror-gets': fc.record({
+    n: requestArb,
+    files: fc.array(fc.record({ path: textArb(1, 1024), sha256: sha256Arb }), { maxLength: 5 }),
+  }),
 };
 
 const ridArb = fromChars(ALNUM + '_-', 1, 64);

@@ -90,6 +90,16 @@ export const peerInvariants: Record<string, Rule> = {
   'mirror-changed': isObj({ epoch: id, seq: nat }),
   'mirror-get': isObj({ n: isInt(1, 0xffff_ffff), path: isStr(1, 1024), sha256: sha, offset: nat }),
   'mirror-file': isObj({ n: isInt(1, 0xffff_ffff), ok: (v) => typeof v === 'boolean', size: nat, reason }),
+  'mirror-gets': isObj({ n: isInt(1, 0xffff_ffff), files: isList(isObj({ path: isStr(1, 1024), sha256: sha }), 256) }),
+  'mirror-batch': (v) => {
+    const files = (v as { files: unknown }).files;
+    return (
+      Array.isArray(files) &&
+      files.length >= 1 &&
+      files.length <= 256 &&
+      files.every((f: { n: unknown; data: unknown }) => isInt(1, 0xffffffff)(f.n) && Buffer.isBuffer(f.data))
+    );
+  },
 };
 
 export const serverInvariants: Record<string, Rule> = {

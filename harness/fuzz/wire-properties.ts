@@ -187,6 +187,31 @@ export const wireProperties: FuzzProperty[] = [
     serverTypes,
   ),
   {
+    name: 'mirror-batch codec: round-trips, and refuses a payload cut short or with bytes beyond its sizes',
+    runs: 500,
+    property: () =>
+      fc.property(
+        fc.array(fc.record({ n: fc.integer({ min: 1, max: 0xffffffff }), data: fc.uint8Array({ maxLength: 300 }) }), {
+          minLength: 1,
+          maxLength: 20,
+        }),
+        fc.nat(),
+        (files, cut) => {
+          const batch = { files: files.map((f) => ({ n: f.n, data: Buffer.from(f.data) })) };
+          const wire = peerMessages.encode('mirror-batch', batch);
+          const m = peerMessages.decode(frameOf(wire));
+          if (m.kind !== 'mirror-batch' || !isDeepStrictEqual(m.body, batch)) return false;
+          const payload = wire.subarray(5);
+          const short = { type: wire[4]!, payload: payload.subarray(0, cut % payload.length) };
+          const long = { type: wire[4]!, payload: Buffer.concat([payload, Buffer.from([0])]) };
+          return [short, long].every((f) => {
+            const err = thrown(() => peerMessages.decode(f));
+            return err instanceof P2pError && err.code === 'P2P_ERR_BAD_MESSAGE';
+          });
+        },
+      ),
+  },
+  {
     name: 'piece codec: round-trips, and refuses only a payload shorter than its index',
     runs: 1000,
     property: () =>

@@ -23,8 +23,22 @@ export interface HeadlessOptions {
 export function runHeadless(peer: PeerHandle, options: HeadlessOptions = {}): () => void {
   const out = options.output ?? process.stdout;
   const err = options.diagnostics ?? process.stderr;
+  // The lines of one turn of the event loop go out in one write (stdout to a pipe is a synchronous system call
+  // each): a burst of events, such as a mirror's thousands of small files, costs one call, not one an event
+  // (docs/performance.md "Mirror"). What is pending is written before the process exits.
+  let lines: string[] = [];
+  let flushing: NodeJS.Immediate | undefined;
+  const flush = () => {
+    flushing = undefined;
+    if (lines.length) out.write(lines.join(''));
+    lines = [];
+  };
+  process.on('exit', flush);
   const unsubscribe = peer.subscribe((event) => {
-    if (options.verbose || !CHATTY_EVENTS.has(event.event)) out.write(JSON.stringify(event) + '\n');
+    if (options.verbose || !CHATTY_EVENTS.has(event.event)) {
+      lines.push(JSON.stringify(event) + '\n');
+      flushing ??= setImmediate(flush);
+    }
     const line = diagnostic(event);
     if (line) err.write(`${peer.name}: ${line}\n`);
   });
@@ -55,6 +69,9 @@ export function runHeadless(peer: PeerHandle, options: HeadlessOptions = {}): ()
   return () => {
     unwatch();
     unsubscribe();
+    clearImmediate(flushing);
+    flush();
+    process.off('exit', flush);
     rl.close();
   };
 }

@@ -18,7 +18,8 @@ export class IncomingFile {
   /** Bytes expected after `offset` once the owner's header came (-1 before). */
   expected = -1;
   got = 0;
-  private readonly hash: Hash = createHash('sha256');
+  /** A streamed file's running SHA-256 (a file held in memory is hashed once whole, in one call). */
+  private readonly hash: Hash | undefined;
   private chunks: Buffer[] = [];
   private readonly partialPath: string | undefined;
   private handle: Promise<FileHandle> | undefined;
@@ -31,8 +32,11 @@ export class IncomingFile {
     private readonly partialDir: string,
     owner: string,
   ) {
-    if (entry.size > IN_MEMORY_BYTES) this.partialPath = join(partialDir, `${owner}-${entry.sha256}.part`);
-    this.offset = this.partialPath ? primeFrom(this.partialPath, entry.size, this.hash) : 0;
+    if (entry.size > IN_MEMORY_BYTES) {
+      this.partialPath = join(partialDir, `${owner}-${entry.sha256}.part`);
+      this.hash = createHash('sha256');
+    }
+    this.offset = this.partialPath ? primeFrom(this.partialPath, entry.size, this.hash!) : 0;
     this.confirmed = this.offset;
   }
 
@@ -50,7 +54,7 @@ export class IncomingFile {
 
   /** Takes the next bytes; returns the write under way for a streamed file (the caller applies backpressure). */
   take(data: Buffer): Promise<void> | undefined {
-    this.hash.update(data);
+    this.hash?.update(data);
     const at = this.offset + this.got;
     this.got += data.length;
     if (!this.handle) return void this.chunks.push(data);
@@ -70,7 +74,10 @@ export class IncomingFile {
 
   /** Whether the bytes (with those resumed) are the published content. */
   matches(): boolean {
-    return this.hash.digest('hex') === this.entry.sha256;
+    if (this.hash) return this.hash.digest('hex') === this.entry.sha256;
+    const hash = createHash('sha256');
+    for (const chunk of this.chunks) hash.update(chunk);
+    return hash.digest('hex') === this.entry.sha256;
   }
 
   /** Streamed to a partial file (a large file), rather than held in memory. */

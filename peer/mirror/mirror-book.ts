@@ -69,6 +69,14 @@ export class MirrorBook {
     return out;
   }
 
+  /** How many paths have something left to do (`todo().length`, without the list). */
+  behind(): number {
+    let n = 0;
+    for (const path of this.published.keys()) if (this.needsFetch(path)) n++;
+    for (const path of this.written.keys()) if (!this.published.has(path)) n++;
+    return n;
+  }
+
   /** Files and bytes held (written copies). */
   held(): { files: number; bytes: number } {
     let bytes = 0;

@@ -69,7 +69,7 @@ export class MirrorKeeper {
     this.deps.writer.ensure();
     this.timer ??= setInterval(() => this.look(), this.options.lookEveryMs ?? 1000);
     this.look();
-    this.status.changed();
+    this.status.changed(true);
   }
 
   stop(): void {
@@ -116,27 +116,27 @@ export class MirrorKeeper {
           this.ctx.emit({ event: 'mirror', owner: ref.name, ...outcome });
         },
         log: this.ctx.log,
-        changed: () => this.status.changed(),
+        changed: (maybeState) => this.status.changed(maybeState),
       },
       this.options,
     );
     o.sync = sync;
     o.done = sync.done;
-    this.status.changed();
+    this.status.changed(true);
     await sync.run();
     o.sync = undefined;
     o.problem = sync.refused ?? sync.problem;
     o.state = sync.refused ? 'refused' : 'offline';
     const wait = sync.refused ? (this.options.refusedRetryMs ?? 30_000) : (this.options.retryMs ?? 2000);
     o.retryAt = Date.now() + wait;
-    this.status.changed();
+    this.status.changed(true);
   }
 
   private read(): MirrorOwnerStatus[] {
     return [...this.owners.entries()]
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([owner, o]) => {
-        const behind = o.book.todo().length;
+        const behind = o.book.behind();
         const open = o.sync?.channel?.isOpen === true;
         const state = open ? (o.sync!.synced && behind === 0 ? 'in-sync' : 'syncing') : o.sync ? 'syncing' : o.state;
         if (state === 'syncing' && o.state !== 'syncing' && o.sync) {

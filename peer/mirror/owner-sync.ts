@@ -1,7 +1,7 @@
 import type { Channel } from '../../common/channel.js';
 import { describeError, P2pError, TimeoutError } from '../../common/errors.js';
 import type { Tagged } from '../../common/message-table.js';
-import type { MirrorEntry, MirrorMessages } from '../../common/wire/mirror-messages.js';
+import type { MirrorBatch, MirrorEntry, MirrorMessages } from '../../common/wire/mirror-messages.js';
 import { peerMessages, type PeerMessages, type PieceMessage } from '../../common/wire/peer-messages.js';
 import type { PeerRef } from '../../common/wire/shapes.js';
 import { collisionKey } from '../files/relative-path.js';
@@ -10,6 +10,7 @@ import { batchProblem, versionProblem, type Round } from './change-check.js';
 import type { MirrorBook } from './mirror-book.js';
 import type { Installed, MirrorWriter, Outcome } from './mirror-writer.js';
 import { IncomingFile } from './incoming-file.js';
+import { MirrorRequests } from './mirror-requests.js';
 
 export interface OwnerSyncDeps {
   transport: Dialer;
@@ -20,8 +21,8 @@ export interface OwnerSyncDeps {
   /** A copy was added, changed, deleted or kept aside. */
   report(outcome: Outcome): void;
   log(message: string, level?: 'info' | 'warn'): void;
-  /** Something shown in `mirror-status` changed. */
-  changed(): void;
+  /** Something shown in `mirror-status` changed; `maybeState`: perhaps the owner's state (mirror-status.ts). */
+  changed(maybeState?: boolean): void;
 }
 
 export interface OwnerSyncOptions {
@@ -70,8 +71,8 @@ export class OwnerSync {
   /** Paths given up on this connection (the owner no longer serves them, or they cannot be placed here). */
   private readonly skipped = new Set<string>();
   private readonly inflight: IncomingFile[] = [];
-  /** Requests encoded by one `pump`, sent together. */
-  private readonly requests: Buffer[] = [];
+  /** Requests made by one `pump`, sent together. */
+  private readonly requests = new MirrorRequests();
   private readonly keys = new Map<string, string>();
   private round: Round | undefined;
   private roundFiles: Map<string, MirrorEntry> | undefined;
@@ -97,7 +98,7 @@ export class OwnerSync {
 
   /** Files still to fetch or delete. */
   get behind(): number {
-    return this.book.todo().length;
+    return this.book.behind();
   }
 
   /** Connects and syncs until the connection ends; resolves then (never rejects). */
@@ -158,7 +159,7 @@ export class OwnerSync {
     this.refused = reason;
     this.deps.log(`mirror: refused ${this.owner.name}: ${reason}; connection closed`, 'warn');
     this.channel?.destroy(new P2pError('P2P_ERR_BAD_MESSAGE', reason));
-    this.deps.changed();
+    this.deps.changed(true);
   }
 
   private onMessage(msg: Tagged<PeerMessages>): void {
@@ -168,6 +169,7 @@ export class OwnerSync {
       else if (msg.kind === 'mirror-changed') this.onChanged(msg.body);
       else if (msg.kind === 'mirror-file') this.onFile(msg.body);
       else if (msg.kind === 'piece') this.onPiece(msg.body);
+      else if (msg.kind === 'mirror-batch') this.onBatch(msg.body);
       else if (msg.kind !== 'pong') this.refuse(`an unexpected ${msg.kind} message`);
     } catch (err) {
       this.refuse(describeError(err));
@@ -212,7 +214,7 @@ export class OwnerSync {
       this.ask();
     }
     this.pump();
-    this.deps.changed();
+    this.deps.changed(true);
   }
 
   private publish(f: MirrorEntry): void {
@@ -236,17 +238,20 @@ export class OwnerSync {
   private pump(): void {
     if (!this.channel?.isOpen || this.refused) return;
     // Requests go in bursts (refilled once half the window came back): one write, one TLS record, for many.
+    // (A set walked from its start skips the slots of paths taken: it is walked only when there is room.)
     const room = this.inflight.length <= this.window / 2;
-    for (const path of this.todo) {
-      if (!room || this.inflight.length >= this.window) break;
+    for (const path of room ? this.todo : []) {
+      if (this.inflight.length >= this.window) break;
       if (this.busy.has(path)) continue;
       this.todo.delete(path);
       if (this.skipped.has(path)) continue;
       if (this.book.needsDelete(path)) this.remove(path);
       else if (this.book.needsFetch(path)) this.request(this.book.published.get(path)!);
     }
-    if (this.requests.length) this.channel.sendRaw(Buffer.concat(this.requests.splice(0)));
-    this.deps.changed();
+    const requests = this.requests.take();
+    if (requests.length) this.channel.sendRaw(requests);
+    // Nothing in flight: the sync may have just caught up (`in-sync` is shown at once).
+    this.deps.changed(this.inflight.length === 0);
   }
 
   private request(entry: MirrorEntry): void {
@@ -262,9 +267,7 @@ export class OwnerSync {
     const n = (this.n = this.n >= 0xffff_ffff ? 1 : this.n + 1);
     const file = new IncomingFile(n, entry, this.deps.partialDir, this.owner.name);
     this.inflight.push(file);
-    this.requests.push(
-      peerMessages.encode('mirror-get', { n, path: entry.path, sha256: entry.sha256, offset: file.offset }),
-    );
+    this.requests.add(n, entry, file.offset);
   }
 
   private onFile(body: MirrorMessages['mirror-file']): void {
@@ -308,6 +311,16 @@ export class OwnerSync {
       writing.then(done, done);
     }
     if (head.whole) this.finish(head);
+  }
+
+  /** Several small files in one frame: each checked exactly as its `mirror-file` header and `piece` would be. */
+  private onBatch(batch: MirrorBatch): void {
+    for (const { n, data } of batch.files) {
+      this.onFile({ n, ok: true, size: data.length, reason: '' });
+      if (this.refused) return;
+      if (data.length) this.onPiece({ index: n, data });
+      if (this.refused) return;
+    }
   }
 
   /** A file arrived whole: verified, then installed (or the owner is refused and nothing is installed). */

@@ -48,9 +48,16 @@ async function owner(ctx: { mesh: Mesh; mir: PeerProcess; fakes: FakePeer[] }, n
   }
 }
 
-/** Answers every `mirror-get` on `channel` with `bytes[path]` (what the owner claims the file holds). */
-function serve(channel: FakeChannel, bytes: Record<string, string>): void {
+/**
+ * Answers every `mirror-get` on `channel` with `bytes[path]` (what the owner claims the file holds), and every
+ * `mirror-gets` with one `mirror-batch` (`order` may reorder its files).
+ */
+function serve(channel: FakeChannel, bytes: Record<string, string>, order = <T>(files: T[]) => files): void {
   channel.on('message', (m) => {
+    if (m.kind === 'mirror-gets') {
+      const files = m.body.files.map((f, i) => ({ n: m.body.n + i, data: Buffer.from(bytes[f.path] ?? '') }));
+      return void channel.send('mirror-batch', { files: order(files) });
+    }
     if (m.kind !== 'mirror-get') return;
     const data = Buffer.from(bytes[m.body.path] ?? '');
     channel.send('mirror-file', { n: m.body.n, ok: true, size: data.length, reason: '' });
@@ -189,6 +196,25 @@ test('bytes that do not match their SHA-256 are refused and never placed', async
   assert.equal(tree(join(ctx.mesh.dirOf('mir'), '.p2p', 'mirror-partial')), [], 'no partial file left');
 });
 
+test('a batch of files out of request order is refused; nothing of it is placed', async (ctx) => {
+  const channel = await owner(ctx, 'shuffler');
+  serve(channel, { 'a.txt': 'aaa', 'b.txt': 'bbb' }, (files) => [...files].reverse());
+  const files = [entry('a.txt', 'aaa', 1), entry('b.txt', 'bbb', 1)];
+  channel.send('mirror-changes', { epoch: EPOCH, seq: 1, full: true, files, deleted: [], more: false });
+  await refusedWith(ctx, 'shuffler', channel, /an answer to request \d+ out of order/);
+  assert.not.ok(existsSync(join(ctx.mesh.dirOf('mir'), 'Mirror', 'shuffler', 'a.txt')));
+  assert.not.ok(existsSync(join(ctx.mesh.dirOf('mir'), 'Mirror', 'shuffler', 'b.txt')));
+});
+
+test('a batch carrying more bytes than a file was published with is refused', async (ctx) => {
+  const channel = await owner(ctx, 'stuffer');
+  serve(channel, { 'small.txt': 'published, and then some' });
+  const files = [entry('small.txt', 'published', 1)];
+  channel.send('mirror-changes', { epoch: EPOCH, seq: 1, full: true, files, deleted: [], more: false });
+  await refusedWith(ctx, 'stuffer', channel, /small\.txt sent as 24 bytes, published as 9/);
+  assert.not.ok(existsSync(join(ctx.mesh.dirOf('mir'), 'Mirror', 'stuffer', 'small.txt')));
+});
+
 test('a link found inside Mirror/ is never followed', async (ctx) => {
   const outside = join(ctx.mesh.root, 'outside');
   mkdirSync(outside);
@@ -241,6 +267,19 @@ test('an owner serves only paths of its published tree, with their content', asy
   );
   const piece = await until((m) => m.kind === 'piece' && m.body.index === 4);
   assert.is(piece?.kind === 'piece' && piece.body.data.toString(), 'published');
+  // The same asked in one `mirror-gets`: the refusals come in order, the published file in a batch.
+  channel.send('mirror-gets', { n: 5, files: asks.map(([path, sha256]) => ({ path, sha256 })) });
+  const refusals = [];
+  for (let n = 5; n <= 7; n++) refusals.push(await until((m) => m.kind === 'mirror-file' && m.body.n === n));
+  assert.equal(
+    refusals.map((m) => m?.kind === 'mirror-file' && m.body.ok),
+    [false, false, false],
+  );
+  const batch = await until((m) => m.kind === 'mirror-batch');
+  assert.equal(batch?.kind === 'mirror-batch' && batch.body.files.map((f) => [f.n, f.data.toString()]), [
+    [8, 'published'],
+  ]);
+  assert.not.ok(got.some((m) => m.kind === 'mirror-file' && m.body.n === 8));
   channel.destroy();
   own.kill('SIGTERM');
 });
