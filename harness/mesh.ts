@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createMeshKey } from '../common/mesh-key.js';
@@ -216,6 +216,7 @@ export class Mesh {
     mkdirSync(shared, { recursive: true });
     const past = new Date(Date.now() - 60_000);
     for (const [file, content] of Object.entries(files)) {
+      mkdirSync(dirname(join(shared, file)), { recursive: true }); // `docs/report.pdf`: a file in a subfolder
       writeFileSync(join(shared, file), content);
       utimesSync(join(shared, file), past, past);
     }

@@ -39,7 +39,9 @@ export function stemOf(name: string): string {
  * - `all`: everything.
  * - `substring`: names containing `pattern`, ignoring case (`toLowerCase`, locale-independent); an empty pattern
  *   matches everything.
- * - `name`: names equal to `pattern` (case-sensitive); when there are none, names whose stem equals `pattern`.
+ * - `name`: names equal to `pattern` (case-sensitive); when there are none and `pattern` has no `/`, paths whose last
+ *   component equals it (`report.pdf` finds `docs/report.pdf`); else names whose stem equals it (`report`,
+ *   `docs/report`). Names are relative paths (docs/PROTOCOL.md "File names").
  *
  * Both compare names in Unicode NFC, so a composed `é` finds a name stored decomposed (docs/PROTOCOL.md "File names").
  * When holders disagree on the size of the same (name, sha256) (only a lying or buggy peer can), the size reported
@@ -55,12 +57,31 @@ export function searchIndex(
     const needle = nfc(query.pattern).toLowerCase();
     entries = entries.filter((e) => nfc(e.name).toLowerCase().includes(needle));
   } else if (query.mode === 'name') {
-    const wanted = nfc(query.pattern);
-    const exact = entries.filter((e) => nfc(e.name) === wanted);
-    entries = exact.length > 0 ? exact : entries.filter((e) => nfc(stemOf(e.name)) === wanted);
+    entries = byName(entries, nfc(query.pattern));
   }
   entries.sort(byNameThenSha);
   return entries.length > maxEntries ? entries.slice(0, maxEntries) : entries;
+}
+
+/** The entries `wanted` (in NFC) names at the best level: the exact path, else a base name, else a stem. */
+function byName(entries: IndexEntry[], wanted: string): IndexEntry[] {
+  const exact = entries.filter((e) => nfc(e.name) === wanted);
+  if (exact.length > 0) return exact;
+  const bare = !wanted.includes('/');
+  const base = bare ? entries.filter((e) => e.name.includes('/') && nfc(baseOf(e.name)) === wanted) : [];
+  if (base.length > 0) return base;
+  return entries.filter((e) => {
+    const name = nfc(e.name);
+    const slash = name.lastIndexOf('/');
+    return (
+      name.slice(0, slash + 1) + stemOf(name.slice(slash + 1)) === wanted || (bare && stemOf(baseOf(name)) === wanted)
+    );
+  });
+}
+
+/** The last component of a path: `docs/report.pdf` → `report.pdf`. */
+export function baseOf(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { MAX_INDEXED_FILES, type IndexedFile } from '../common/wire/server-messages.js';
+import { MAX_INDEX_NAME_BYTES, MAX_INDEXED_FILES, type IndexedFile } from '../common/wire/server-messages.js';
 
 /**
  * Each peer's file list (its last `index` message), stored in the registry's SharedArrayBuffer so that whichever
@@ -16,8 +16,11 @@ import { MAX_INDEXED_FILES, type IndexedFile } from '../common/wire/server-messa
 export const INDEX_HEADER_BYTES = 8;
 /** Bytes of an entry besides its name: size (float64, exact for every safe integer), sha256 (32), name length (2). */
 export const INDEX_ENTRY_FIXED_BYTES = 8 + 32 + 2;
-/** The name length the default is sized for: the wire's 255-character limit, at one byte per (ASCII) character. */
-const SIZED_NAME_BYTES = 255;
+/**
+ * The name length the default is sized for, on average: 255 bytes. Names are relative paths of up to 1024 characters
+ * on the wire, but a peer keeps its whole list within MAX_INDEX_NAME_BYTES (peer/files/index-publisher.ts).
+ */
+const SIZED_NAME_BYTES = MAX_INDEX_NAME_BYTES / MAX_INDEXED_FILES;
 
 /**
  * Default bytes per peer: a full index of MAX_INDEXED_FILES (2000) files with 255-byte names,

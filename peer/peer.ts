@@ -1,7 +1,7 @@
 import { removeLeftoverCopies } from './content/final-move.js';
 import { EventEmitter } from 'eventemitter3';
 import { nanoid } from 'nanoid';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { PeerInfo, PeerRef } from '../common/wire/shapes.js';
 import { Hasher } from './content/hasher.js';
@@ -179,7 +179,7 @@ export class Peer implements PeerHandle {
     this.search = new SearchResponder(
       this.ctx,
       this.router,
-      (file) => this.catalog.resolve(file) ?? this.custody.serving(file)[0],
+      (file) => this.catalog.answers(file) ?? this.custody.serving(file).slice(0, 1),
       (q, held) => void this.uploads.answer(q, held),
       (origin) => this.origins.where(origin),
     );
@@ -197,7 +197,7 @@ export class Peer implements PeerHandle {
       },
       stopAsked: (reason) => void this.stop(reason, undefined, false),
     });
-    this.monitor = new MeshMonitor(this.ctx, this.neighbours, this.server, () => this.catalog.refresh(), {
+    this.monitor = new MeshMonitor(this.ctx, this.neighbours, this.server, () => undefined, {
       intervalMs: options.refreshIntervalMs ?? 1000,
       onPeers: (peers, askedAt) => void (this.origins.note(peers, askedAt), this.book.follow(peers)),
     });
@@ -216,7 +216,7 @@ export class Peer implements PeerHandle {
 
   start(): void {
     if (this.strayNote) this.ctx.log(this.strayNote, 'warn');
-    this.catalog.refresh();
+    this.catalog.start();
     this.server.start();
     this.monitor.start();
   }
@@ -292,6 +292,7 @@ export class Peer implements PeerHandle {
       this.emit(caused({ event: 'leaving', reason }, cmd));
       this.gate.close();
       this.monitor.stop();
+      this.catalog.stop(); // it watches the folders itself (file-catalog.ts), and writes its digest cache
       await this.custody.leave(handOff && this.port > 0);
       this.mirror.stop();
       this.indexer.stop();
@@ -332,9 +333,8 @@ export class Peer implements PeerHandle {
     this.catalog.on('notice', (message, level) => this.ctx.log(message, level));
     this.downloads.on('event', (e) => {
       this.emit(e);
-      if (e.event !== 'download-complete') return;
-      // Verified and placed whole by this peer: offered at once, without waiting for it to settle.
-      this.catalog.vouch(join(this.folders.downloads, basename(e.path)));
+      if (e.event !== 'download-complete') return; // verified and placed whole: offered at once, without settling
+      this.catalog.vouch(join(this.folders.downloads, e.path.slice(this.folders.downloadsLabel.length + 1)));
       this.catalog.refresh();
     });
     this.downloads.on('log', (message, level) => this.ctx.log(message, level));

@@ -69,6 +69,22 @@ export function fit(text: string, width: number, unicode = true): string {
   return padEndColumns(truncate(text, width, unicode), width);
 }
 
+/**
+ * A file's path (`docs/2024/report.pdf`) in exactly `width` columns: when it is too long, its leading folders give
+ * way first (`…/2024/report.pdf`, `…/report.pdf`), so the file's own name stays readable; a name too long even alone
+ * is cut at its end like any text.
+ */
+export function fitPath(path: string, width: number, unicode = true): string {
+  if (textWidth(path) <= width) return fit(path, width, unicode);
+  const mark = unicode ? '…/' : '~/';
+  const parts = path.split('/');
+  for (let i = 1; i < parts.length; i++) {
+    const tail = mark + parts.slice(i).join('/');
+    if (textWidth(tail) <= width) return fit(tail, width, unicode);
+  }
+  return fit(parts[parts.length - 1]!, width, unicode);
+}
+
 /** Truncates then pads on the left to exactly `width` columns (right-aligned, for numbers). */
 export function fitRight(text: string, width: number, unicode = true): string {
   return padStartColumns(truncate(text, width, unicode), width);

@@ -7,6 +7,7 @@ import type { TopologyView } from './feeders/topology-feeder.js';
 import {
   columns,
   fit,
+  fitPath,
   fitRight,
   formatBytes,
   formatClock,
@@ -226,7 +227,7 @@ export function fileLines(v: FilesView, width: number, height: number, unicode: 
     styled(
       [
         [`${marker} `, style],
-        [fit(name, Math.max(1, width - 11), unicode), fresh.has(name) && marker !== 'S' ? 'bold,green-fg' : ''],
+        [fitPath(name, Math.max(1, width - 11), unicode), fresh.has(name) && marker !== 'S' ? 'bold,green-fg' : ''],
         ` ${fitRight(formatBytes(size), 8)}`,
       ],
       width,

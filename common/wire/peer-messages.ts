@@ -20,8 +20,11 @@ import { mirrorCodecs, type MirrorMessages } from './mirror-messages.js';
  * requester. docs/PROTOCOL.md describes the exchanges. Control messages are JSON; file pieces are binary.
  */
 export const MAX_HOPS = 32;
-/** A file name on the wire: a single path component is enforced by the holder, this bounds its size. */
-export const MAX_FILE_NAME = 255;
+/**
+ * A file name on the wire: its path relative to the holder's shared folder (`docs/report.pdf`), in characters; both
+ * ends check it further (peer/files/relative-path.ts: no `..`, no absolute path, at most 1024 bytes).
+ */
+export const MAX_FILE_NAME = 1024;
 /** Largest piece a transfer may agree on (its frame limit is this plus the piece header). */
 export const MAX_PIECE_SIZE = 64 * 1024 * 1024;
 /** Most pieces one file may have; the piece size grows with the file to stay under it (so an offer, with two digests a piece, fits one 1 MiB frame). */

@@ -111,14 +111,22 @@ export interface IndexEntry extends IndexedFile {
   holders: PeerRef[];
 }
 
+/** Longest file name (a relative path, `docs/report.pdf`) the index holds or is asked for, in characters. */
+export const MAX_FILE_PATH = 1024;
 /** Most files one peer may list in the index. */
 export const MAX_INDEXED_FILES = 2000;
+/**
+ * Most UTF-8 bytes of names one peer's index may hold in total: 2000 names of 255 bytes, what the metadata server's
+ * index region and request frame are sized for (metadata-server/index-region.ts). Paths are longer than plain names,
+ * so a peer cuts its list at whichever of the two limits comes first (peer/files/index-publisher.ts).
+ */
+export const MAX_INDEX_NAME_BYTES = MAX_INDEXED_FILES * 255;
 /** Most entries in one `files` answer. */
 export const MAX_INDEX_ENTRIES = 5000;
 
 const ridField = str({ min: 1, max: 64, pattern: /^[A-Za-z0-9_-]+$/ });
 const indexedFileFields = {
-  name: str({ min: 1, max: 255 }),
+  name: str({ min: 1, max: MAX_FILE_PATH }), // a relative path (peer/files/relative-path.ts)
   size: int({ min: 0, max: Number.MAX_SAFE_INTEGER }),
   sha256: str({ min: 64, max: 64, pattern: /^[0-9a-f]{64}$/ }),
 };
@@ -184,7 +192,7 @@ export const serverMessages = new MessageTable<ServerMessages>({
     obj({
       rid: ridField,
       mode: literal('all', 'substring', 'name'),
-      pattern: str({ max: 255 }),
+      pattern: str({ max: MAX_FILE_PATH }),
     }),
   ),
   files: jsonMessage(

@@ -7,6 +7,7 @@ import { basename, dirname, posix, resolve } from 'node:path';
 import fc from 'fast-check';
 import { parseCommand } from '../../peer/control/command-parser.js';
 import { fileNameProblem, sameName, stemOf, unusedName } from '../../peer/files/file-name.js';
+import { pathProblem } from '../../peer/files/relative-path.js';
 import type { FuzzProperty } from './fuzz-runner.js';
 import { anyCharArb } from './wire-arbitraries.js';
 
@@ -126,13 +127,13 @@ export const nameProperties: FuzzProperty[] = [
       }),
   },
   {
-    name: 'commands: any line parses without throwing, and every file it names is acceptable',
+    name: 'commands: any line parses without throwing, and every file it names is an acceptable path',
     runs: 3000,
     property: () =>
       fc.property(lineArb, (line) => {
         const c = parseCommand(line);
         if (c.kind === 'download' || c.kind === 'where' || c.kind === 'cancel')
-          return fileNameProblem(c.file) === undefined;
+          return pathProblem(c.file) === undefined;
         if (c.kind === 'find') return c.pattern.length > 0 && c.pattern === c.pattern.trim();
         if (c.kind === 'invalid') return typeof c.message === 'string' && c.message.length > 0;
         return true;
@@ -145,7 +146,7 @@ export const nameProperties: FuzzProperty[] = [
       fc.property(trickyNameArb, (name) => {
         const words = name.trim().split(/\s+/);
         const first = words[0]!.toLowerCase();
-        if (name !== name.trim() || fileNameProblem(name) !== undefined || KEYWORDS.includes(first)) return true;
+        if (name !== name.trim() || pathProblem(name) !== undefined || KEYWORDS.includes(first)) return true;
         // `FILE from PEER` and `FILE sha256 PREFIX` choose a content (docs/CONTRACT.md "Choosing among contents").
         if (/\s(from|sha256)(\s+\S+)?$/i.test(name)) return true;
         const c = parseCommand(name);

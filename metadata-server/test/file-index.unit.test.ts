@@ -168,3 +168,25 @@ test('a files answer is cut to the longest prefix whose frame fits the limit', (
 });
 
 test.run();
+
+test('name search over paths: the exact path, else every path of that base name, else of that stem', () => {
+  const holdings = [
+    held('s1', [file('docs/report.pdf'), file('notes.txt')]),
+    held('s2', [file('old/report.pdf'), file('v1.2/README')]),
+  ];
+  const names = (pattern: string) => searchIndex(holdings, { mode: 'name', pattern }).map((e) => e.name);
+  assert.equal(names('docs/report.pdf'), ['docs/report.pdf']);
+  assert.equal(names('report.pdf'), ['docs/report.pdf', 'old/report.pdf']);
+  assert.equal(names('report'), ['docs/report.pdf', 'old/report.pdf']);
+  assert.equal(names('docs/report'), ['docs/report.pdf']);
+  assert.equal(names('README'), ['v1.2/README']);
+  assert.equal(names('v1'), [], 'a dot in a folder is no extension');
+  assert.equal(names('notes'), ['notes.txt']);
+});
+
+test('a path of 1024 characters fits the wire', () => {
+  const long = `${'d/'.repeat(300)}${'x'.repeat(400)}`.slice(0, 1024);
+  const frame = serverMessages.encode('index', { files: [file(long)] });
+  const decoded = serverMessages.decode({ type: frame[4]!, payload: frame.subarray(5) });
+  assert.is(decoded.kind === 'index' && decoded.body.files[0]!.name, long);
+});

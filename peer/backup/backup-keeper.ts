@@ -1,7 +1,7 @@
 import type { IndexEntry } from '../../common/wire/server-messages.js';
 import type { PeerContext } from '../peer-context.js';
 import { fetchInto, type FetchDeps } from '../custody/fetch-into.js';
-import { fileNameProblem } from '../files/file-name.js';
+import { pathProblem } from '../files/relative-path.js';
 import type { BackupStore } from './backup-store.js';
 import { BACKUP_BYTES_PER_SECOND, pacer } from './pacer.js';
 
@@ -53,7 +53,7 @@ export class BackupKeeper {
       const index = await this.deps.index();
       if (!index || !this.timer) return;
       const self = this.deps.self().name;
-      const wanted = index.filter((e) => !fileNameProblem(e.name) && e.holders.some((h) => h.name !== self));
+      const wanted = index.filter((e) => !pathProblem(e.name) && e.holders.some((h) => h.name !== self));
       for (const entry of wanted) {
         if (!this.timer) return;
         if (this.store.has(entry.sha256)) {

@@ -33,8 +33,8 @@ export class Hasher {
       size: m.size,
       sha256: m.sha256,
       pieceSize: m.pieceSize,
-      pieces: Buffer.from(m.pieces),
-      prefixes: Buffer.from(m.prefixes),
+      pieces: pooled(m.pieces),
+      prefixes: pooled(m.prefixes),
     };
   }
 
@@ -133,4 +133,12 @@ export class Hasher {
     this.worker = worker;
     return worker;
   }
+}
+
+/**
+ * A manifest's digests as a Buffer: small ones (a file of a few pieces) copied into Node's shared pool, so a digest
+ * cache of 100,000 small files does not hold 200,000 separate backing stores (docs/performance.md "Shared trees").
+ */
+function pooled(digests: ArrayBuffer): Buffer {
+  return digests.byteLength <= 1024 ? Buffer.from(new Uint8Array(digests)) : Buffer.from(digests);
 }

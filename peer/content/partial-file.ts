@@ -13,7 +13,7 @@ import {
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeError } from '../../common/errors.js';
-import { fileNameProblem } from '../files/file-name.js';
+import { pathProblem } from '../files/relative-path.js';
 import { placeFile } from './final-move.js';
 import { Bitfield } from './bitfield.js';
 import {
@@ -78,7 +78,7 @@ export class PartialFiles {
       const raw = JSON.parse(readFileSync(this.recordPath(sha256), 'utf8')) as Record<string, unknown>;
       const manifest = decodeManifest(raw);
       const { file, download } = raw;
-      if (manifest.sha256 !== sha256 || typeof file !== 'string' || fileNameProblem(file)) return undefined;
+      if (manifest.sha256 !== sha256 || typeof file !== 'string' || pathProblem(file)) return undefined;
       if (download !== undefined && (typeof download !== 'string' || !DOWNLOAD_ID.test(download))) return undefined;
       const { have, unconfirmed } = readHave(this.havePath(sha256), manifestPieces(manifest));
       return { file, manifest, ...(download !== undefined ? { download } : {}), have, unconfirmed };

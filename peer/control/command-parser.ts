@@ -1,7 +1,7 @@
 import { parseByteRate } from '../../common/byte-rate.js';
 import { describeError } from '../../common/errors.js';
 import { PEER_NAME_PATTERN } from '../../common/peer-name.js';
-import { fileNameProblem } from '../files/file-name.js';
+import { pathProblem } from '../files/relative-path.js';
 
 /** A command line, understood (docs/CONTRACT.md "Peer commands"; keywords are case-insensitive). */
 export type Command =
@@ -99,7 +99,7 @@ export function parseCommand(line: string): Command {
       : { kind: 'invalid', message: 'find needs a pattern, for example: find notes' };
   if (first === 'where' || first === 'address-book') {
     if (!rest) return { kind: 'invalid', message: `${first} needs a file name, for example: ${first} notes.txt` };
-    const problem = fileNameProblem(rest);
+    const problem = pathProblem(rest);
     return problem ? { kind: 'invalid', message: problem } : { kind: 'where', file: rest };
   }
   if (first === 'cancel') return parseCancel(words.slice(1));
@@ -158,7 +158,7 @@ function parseDownload(text: string): Command {
     } else break;
     file = m[1]!;
   }
-  const problem = fileNameProblem(file);
+  const problem = pathProblem(file);
   if (problem) return { kind: 'invalid', message: `${problem}; type help for the list of commands` };
   return {
     kind: 'download',
@@ -192,6 +192,6 @@ function parseCancel(args: string[]): Command {
   const discard = args.some((w) => w.toLowerCase() === '--discard');
   const file = args.filter((w) => w.toLowerCase() !== '--discard').join(' ');
   if (!file) return { kind: 'invalid', message: 'cancel needs a file name, for example: cancel movie.bin' };
-  const problem = fileNameProblem(file);
+  const problem = pathProblem(file);
   return problem ? { kind: 'invalid', message: problem } : { kind: 'cancel', file, discard };
 }

@@ -245,6 +245,8 @@ export interface AmbiguousChoice {
   sha256: string;
   bytes: number;
   holders: string[];
+  /** When a bare name names several paths (`docs/report.pdf`, `old/report.pdf`): the path of this choice. */
+  path?: string;
 }
 
 export interface FileEntry {

@@ -7,7 +7,7 @@ import {
   type PeerMessages,
 } from '../../common/wire/peer-messages.js';
 import type { PeerRef } from '../../common/wire/shapes.js';
-import { fileNameProblem } from '../files/file-name.js';
+import { pathProblem } from '../files/relative-path.js';
 import type { PeerContext } from '../peer-context.js';
 import type { PeerChannel } from '../transport/peer-listener.js';
 import type { CustodyStore } from './custody-store.js';
@@ -70,7 +70,7 @@ export class CustodyKeeper {
     if (channel.identity?.id !== owner.id) return refuse('the offer names another id than this connection proved');
     // The owner sends nothing more on this connection while its files are fetched over others: no idle limit here.
     channel.setIdleTimeout(0);
-    const files = body.files.filter((f) => !fileNameProblem(f.name)).slice(0, MAX_CUSTODY_FILES);
+    const files = body.files.filter((f) => !pathProblem(f.name)).slice(0, MAX_CUSTODY_FILES);
     const bytes = bytesOf(files);
     const room = this.store.room();
     if (room < bytes)

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../../common/atomic-file.js';
 import type { CustodyFile } from '../../common/wire/peer-messages.js';
 import type { IndexedFile } from '../../common/wire/server-messages.js';
-import { fileNameProblem } from '../files/file-name.js';
+import { underRoot } from '../files/relative-path.js';
 import { readRecordFolders } from './record-folders.js';
 
 /** An owner's files as this custodian keeps them (`owner.json` beside them). */
@@ -73,9 +73,10 @@ export class CustodyStore {
     if (!record) return [];
     const gone = record.files.filter((f) => sha256s.includes(f.sha256));
     for (const f of gone) {
-      if (fileNameProblem(f.name)) continue;
+      const path = underRoot(this.dirOf(ownerId), f.name); // a path checked to stay inside the owner's folder
+      if (!path) continue;
       try {
-        unlinkSync(join(this.dirOf(ownerId), f.name));
+        unlinkSync(path);
       } catch {
         /* already gone */
       }

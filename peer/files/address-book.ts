@@ -1,7 +1,7 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { IndexedFile } from '../../common/wire/server-messages.js';
 import type { PeerRef } from '../../common/wire/shapes.js';
-import { sameName, stemOf } from './file-name.js';
+import { bestMatches } from './relative-path.js';
 
 export interface Sighting extends IndexedFile {
   holders: { ref: PeerRef; seen: number }[];
@@ -68,12 +68,16 @@ export class AddressBook {
     if (moved) this.scheduleSave();
   }
 
-  /** Sightings for a name: exact matches, else files whose stem it is; most holders first. */
+  /** Sightings for a name: exact matches, else paths whose base name, else whose stem it is; most holders first. */
   lookup(query: string): Sighting[] {
     const all = [...this.entries.values()].filter((e) => e.holders.length > 0);
-    const exact = all.filter((e) => sameName(e.name, query));
-    const found = exact.length > 0 ? exact : all.filter((e) => sameName(stemOf(e.name), query));
-    return found.sort((a, b) => b.holders.length - a.holders.length);
+    const names = new Set(
+      bestMatches(
+        query,
+        all.map((e) => e.name),
+      ),
+    );
+    return all.filter((e) => names.has(e.name)).sort((a, b) => b.holders.length - a.holders.length);
   }
 
   all(): Sighting[] {

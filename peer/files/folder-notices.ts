@@ -2,8 +2,8 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
- * Sentences about what a peer's folders hold but do not share, so nothing is left out silently: folders inside
- * shared/, names that cannot be shared, a `--dir` that holds files outside shared/ (docs/CONTRACT.md "Folders").
+ * Sentences about what a peer's folders hold but do not share, so nothing is left out silently: links leading out,
+ * names or paths that cannot be shared, a `--dir` that holds files outside shared/ (docs/CONTRACT.md "Folders").
  */
 
 /** Control characters, C0 and C1: a name holding one cannot be printed on one line as it is. */
@@ -20,16 +20,24 @@ export function printable(name: string): string {
   return name.replace(CONTROL, (c) => named[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
-/** Why an entry of a shared folder (`label/name`) is not shared; undefined when there is nothing to say. */
-export function entryNotice(label: string, name: string, kind: 'file' | 'folder' | 'link-out'): string | undefined {
+/** What kind of entry a folder holds but does not share. */
+export type UnsharedKind = 'file' | 'link-out' | 'link-folder' | 'too-deep';
+
+/**
+ * Why an entry of a shared folder (`label/path`, `path` relative to the folder) is not shared; undefined when there
+ * is nothing to say.
+ */
+export function entryNotice(label: string, path: string, kind: UnsharedKind): string | undefined {
+  const name = path.slice(path.lastIndexOf('/') + 1);
   if (name.startsWith('.')) return undefined; // hidden: never shared, on purpose
-  const shown = `${label}/${printable(name)}`;
+  const shown = `${label}/${printable(path)}`;
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(name)) return `${shown}: a name with control characters cannot be shared`;
   if (name.includes('\\')) return `${shown}: a name with a backslash cannot be shared`;
-  if (kind === 'folder')
-    return `${shown}/ is a folder: subfolders are not shared (yet); put files directly in ${label}/`;
   if (kind === 'link-out') return `${shown} is a link leading out of ${label}/: it is not shared`;
+  if (kind === 'link-folder') return `${shown} is a link to a folder: links to folders are not followed`;
+  if (kind === 'too-deep')
+    return `${shown}: its path is nested too deep or too long to be shared (docs/PROTOCOL.md "File names")`;
   return undefined;
 }
 

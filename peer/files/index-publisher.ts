@@ -1,5 +1,5 @@
 import { describeError } from '../../common/errors.js';
-import { MAX_INDEXED_FILES, type IndexedFile } from '../../common/wire/server-messages.js';
+import { MAX_INDEX_NAME_BYTES, MAX_INDEXED_FILES, type IndexedFile } from '../../common/wire/server-messages.js';
 import type { PeerContext } from '../peer-context.js';
 import type { FileCatalog } from './file-catalog.js';
 
@@ -62,7 +62,7 @@ export class IndexPublisher {
     const more = (this.options.more?.() ?? []).filter(
       (m) => !own.some((f) => f.name === m.name && f.sha256 === m.sha256),
     );
-    const listed = [...own, ...more].slice(0, MAX_INDEXED_FILES);
+    const listed = fitIndex([...own, ...more]);
     const told = this.send(listed);
     // Said once all held files are hashed: a file still being written is offered (and this said) once it settles.
     if (this.catalog.refresh().settling.length > 0) return;
@@ -79,9 +79,19 @@ export class IndexPublisher {
     );
     if (files.length > listed.length) {
       this.ctx.log(
-        `only the first ${MAX_INDEXED_FILES} of ${files.length} files are in the mesh's index; the rest are found by flooding`,
+        `only the first ${listed.length} of ${files.length} files are in the mesh's index; the rest are found by flooding`,
         'warn',
       );
     }
   }
+}
+
+/** The longest head of `files` the index takes: MAX_INDEXED_FILES files, MAX_INDEX_NAME_BYTES bytes of names. */
+export function fitIndex(files: IndexedFile[]): IndexedFile[] {
+  let bytes = 0;
+  for (let i = 0; i < files.length && i < MAX_INDEXED_FILES; i++) {
+    bytes += Buffer.byteLength(files[i]!.name);
+    if (bytes > MAX_INDEX_NAME_BYTES) return files.slice(0, i);
+  }
+  return files.slice(0, MAX_INDEXED_FILES);
 }

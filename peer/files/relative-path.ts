@@ -1,5 +1,5 @@
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { fileNameProblem, MAX_NAME_BYTES } from './file-name.js';
+import { fileNameProblem, MAX_NAME_BYTES, sameName, stemOf } from './file-name.js';
 
 /**
  * A file's name in the mesh once `shared/` may hold subfolders: its path relative to the shared folder, components
@@ -69,9 +69,49 @@ export function underRoot(root: string, path: string): string | undefined {
   return full;
 }
 
+/** The path without its base name's last extension: `docs/report.pdf` → `docs/report`, `v1.2/README` → itself. */
+export function pathStem(path: string): string {
+  const slash = path.lastIndexOf('/');
+  return path.slice(0, slash + 1) + stemOf(path.slice(slash + 1));
+}
+
+/**
+ * How closely what a user typed (or a query carried) names `path` (docs/CONTRACT.md "Mirror, discovery and
+ * bandwidth": a bare name still finds a file): 0 the path itself, 1 its base name (`report.pdf` for
+ * `docs/report.pdf`), 2 a stem (`report`, `docs/report`); undefined when it does not name it. Compared in NFC, as
+ * names are everywhere (file-name.ts sameName).
+ */
+export type NameMatch = 0 | 1 | 2;
+
+export function nameMatch(query: string, path: string): NameMatch | undefined {
+  if (sameName(path, query)) return 0;
+  const bare = !query.includes('/');
+  const base = baseOf(path);
+  if (bare && base !== path && sameName(base, query)) return 1;
+  if (sameName(pathStem(path), query) || (bare && sameName(stemOf(base), query))) return 2;
+  return undefined;
+}
+
+/**
+ * The names among `names` that `query` finds at its best level (nameMatch): the exact path alone when one matches,
+ * else every path with that base name, else every path of that stem. More than one path back means the name is
+ * ambiguous: the caller asks the user to choose (peer/transfer/content-choice.ts).
+ */
+export function bestMatches(query: string, names: Iterable<string>): string[] {
+  let best: NameMatch | undefined;
+  let found: string[] = [];
+  for (const name of names) {
+    const level = nameMatch(query, name);
+    if (level === undefined || (best !== undefined && level > best)) continue;
+    if (best === undefined || level < best) [best, found] = [level, []];
+    if (!found.includes(name)) found.push(name);
+  }
+  return found;
+}
+
 /** `a/b/c.txt` from the platform path `rel` (relative to a shared folder). */
 export function toMeshPath(rel: string): string {
   return sep === '/' ? rel : rel.split(sep).join('/');
 }
 
-export { MAX_NAME_BYTES };
+export { MAX_NAME_BYTES, sameName };

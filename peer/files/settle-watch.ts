@@ -1,7 +1,11 @@
 import type { Stats } from 'node:fs';
 
-/** How long a file's size and mtime must stand still before it is hashed and offered. */
-export const DEFAULT_SETTLE_MS = 2000;
+/**
+ * How long a file's size and mtime must stand still before it is hashed and offered: long enough for a copy that
+ * writes in bursts (a copy tool's buffer refills in milliseconds), short enough that a new file is offered (and
+ * mirrored, docs/CONTRACT.md "Mirror, discovery and bandwidth") within 2 s of its last write.
+ */
+export const DEFAULT_SETTLE_MS = 1000;
 
 /** What a file looked like: a change of any of these is a change of the file. */
 export interface FileStamp {
@@ -11,7 +15,10 @@ export interface FileStamp {
   ino: number;
 }
 
-export function stampOf(st: Stats): FileStamp {
+/** What `settled` needs of a file: a `Stats`, or a stamp taken from one. */
+export type StampLike = Pick<Stats, 'size' | 'mtimeMs' | 'ino'>;
+
+export function stampOf(st: StampLike): FileStamp {
   return { size: st.size, mtimeMs: Math.round(st.mtimeMs), ino: st.ino };
 }
 
@@ -35,7 +42,7 @@ export class SettleWatch {
     private readonly now: () => number = Date.now,
   ) {}
 
-  settled(path: string, st: Stats): boolean {
+  settled(path: string, st: StampLike): boolean {
     const stamp = stampOf(st);
     const now = this.now();
     let seen = this.seen.get(path);
@@ -46,11 +53,26 @@ export class SettleWatch {
     const vouched = this.vouched.get(path);
     if (vouched && sameStamp(vouched, stamp)) return true;
     const changedAt = st.mtimeMs <= now ? st.mtimeMs : seen.since;
-    return now - changedAt >= this.settleMs;
+    const settled = now - changedAt >= this.settleMs;
+    // Settled by its mtime, it stays so whenever asked again: nothing to remember (100,000 files settle at start).
+    if (settled && st.mtimeMs <= now) this.seen.delete(path);
+    return settled;
+  }
+
+  /**
+   * When a file seen as `settled` last saw it becomes settled if it does not change again (a time of `now()`), or
+   * undefined when it is settled already or unknown: the catalog sets a timer for the earliest (file-catalog.ts).
+   */
+  dueAt(path: string, mtimeMs: number): number | undefined {
+    const seen = this.seen.get(path);
+    if (!seen) return undefined;
+    const now = this.now();
+    const due = (mtimeMs <= now ? mtimeMs : seen.since) + this.settleMs;
+    return due > now ? due : undefined;
   }
 
   /** The file as it is now is whole (this peer verified and placed it). */
-  vouch(path: string, st: Stats): void {
+  vouch(path: string, st: StampLike): void {
     this.vouched.set(path, stampOf(st));
   }
 

@@ -3,7 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { IndexEntry } from '../../common/wire/server-messages.js';
 import type { Sighting } from '../files/address-book.js';
-import { ambiguousMessage, chooseKnown, chooseOffered, unwanted } from '../transfer/content-choice.js';
+import { ambiguousMessage, chooseKnown, chooseOffered, contests, unwanted } from '../transfer/content-choice.js';
 
 const A = 'a'.repeat(64);
 const B = 'b'.repeat(64);
@@ -107,3 +107,38 @@ test('offers answering a flood: one content is taken, two are ambiguous, a choic
 });
 
 test.run();
+
+test('a bare name of several paths is ambiguous, each path a choice; the exact path is not', () => {
+  const index = [entry('docs/report.pdf', A, ['s1'], 5), entry('old/report.pdf', B, ['s2', 's3'], 7)];
+  const d = chooseKnown('report.pdf', undefined, {}, 'me', index, []);
+  assert.equal(d, {
+    kind: 'ambiguous',
+    file: 'report.pdf',
+    choices: [
+      { sha256: A, bytes: 5, holders: ['s1'], path: 'docs/report.pdf' },
+      { sha256: B, bytes: 7, holders: ['s2', 's3'], path: 'old/report.pdf' },
+    ],
+  });
+  if (d.kind !== 'ambiguous') return;
+  assert.match(ambiguousMessage(d.file, d.choices), /report\.pdf names 2 files: docs\/report\.pdf \(5 B\) from s1/);
+  assert.match(ambiguousMessage(d.file, d.choices), /ask for one by its path, such as docs\/report\.pdf/);
+  const same = [entry('docs/report.pdf', A, ['s1']), entry('old/report.pdf', A, ['s2'])];
+  assert.is(chooseKnown('report', undefined, {}, 'me', same, []).kind, 'ambiguous', 'same content, two paths');
+  assert.equal(targets(chooseKnown('docs/report.pdf', undefined, {}, 'me', index, [])), ['s1']);
+  assert.equal(targets(chooseKnown('report.pdf', undefined, { from: 's2' }, 'me', index, [])), ['s2']);
+  const offered = chooseOffered('report.pdf', {}, [
+    { file: 'docs/report.pdf', sha256: A, size: 5, from: 's1' },
+    { file: 'old/report.pdf', sha256: A, size: 5, from: 's2' },
+  ]);
+  assert.is(offered?.kind, 'ambiguous');
+});
+
+test('a unique bare name takes its path; an offer of another path contests only a bare name', () => {
+  const d = chooseKnown('report', undefined, {}, 'me', [entry('docs/report.pdf', A, ['s1'])], []);
+  assert.equal(targets(d), ['s1']);
+  if (d.kind === 'holders') assert.is(d.targets.get('s1')?.file, 'docs/report.pdf');
+  assert.ok(contests('report.pdf', 'docs/report.pdf', 'old/report.pdf', true));
+  assert.not.ok(contests('docs/report.pdf', 'docs/report.pdf', 'old/report.pdf', true), 'the path was asked for');
+  assert.not.ok(contests('report.pdf', 'docs/report.pdf', 'docs/report.pdf', true), 'another holder of it');
+  assert.ok(contests('report.pdf', 'docs/report.pdf', 'docs/report.pdf', false), 'another content of it');
+});

@@ -74,6 +74,43 @@ test('Stop hands unique files to a custodian, which serves them; the owner back 
   }
 });
 
+test('a file in a subfolder is handed off, served by its path and bare name, and comes back to its folder', async () => {
+  const mesh = new Mesh();
+  try {
+    const plans = randomBytes(1024 * 1024 + 3);
+    mesh.seed('s1', { 'projects/2024/plans.bin': plans });
+    await mesh.startServer();
+    const s1 = await mesh.startPeer('s1');
+    const s2 = await mesh.startPeer('s2');
+    const s3 = await mesh.startPeer('s3');
+    await s1.waitHashed();
+    await new Promise((r) => setTimeout(r, 1500)); // indexes and room reported (heartbeats)
+    s1.send('Stop');
+    const started = (await s1.waitFor('handoff-started', 15_000)) as Of<'handoff-started'>;
+    assert.equal(started.files, ['projects/2024/plans.bin']);
+    const done = await s1.waitFor((e) => e.event === 'handoff-complete' || e.event === 'handoff-failed', 30_000);
+    assert.is(done.event, 'handoff-complete', JSON.stringify(done));
+    assert.is(await s1.waitExit(), 0);
+    const other = started.to === 's2' ? s3 : s2;
+    for (const until = Date.now() + 10_000; Date.now() < until; await new Promise((r) => setTimeout(r, 200))) {
+      const list = (await other.ask('list', 'list')) as Of<'list'>;
+      if (list.files.some((f) => f.name === 'projects/2024/plans.bin')) break;
+    }
+    const got = (await other.ask('plans.bin', ends, 20_000)) as Of<'download-complete'>;
+    assert.is(got.event, 'download-complete', JSON.stringify(got));
+    assert.is(got.path, 'Downloads/projects/2024/plans.bin');
+    assert.is(sha256File(join(mesh.dirOf(other.name), got.path)), sha256(plans));
+
+    rmSync(join(mesh.dirOf('s1'), 'shared', 'projects'), { recursive: true });
+    const back = await mesh.startPeer('s1');
+    const returned = (await back.waitFor('files-returned', 20_000)) as Of<'files-returned'>;
+    assert.equal(returned.files, ['projects/2024/plans.bin']);
+    assert.is(sha256File(join(mesh.dirOf('s1'), 'shared', 'projects', '2024', 'plans.bin')), sha256(plans));
+  } finally {
+    await mesh.close();
+  }
+});
+
 /** Whether the custodian's custody folder still holds any file. */
 function custodianHolds(mesh: Mesh, name: string): boolean {
   const root = join(mesh.dirOf(name), '.p2p', 'custody');

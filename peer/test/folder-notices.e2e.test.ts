@@ -1,8 +1,9 @@
 /**
- * What a peer does not share, said once (real processes, headless): a folder inside shared/, a name with control
- * characters (printed escaped), and a `--dir` that already holds files outside shared/ (docs/CONTRACT.md "Folders").
+ * What a peer does not share, said once (real processes, headless): a link leading out, a name with control
+ * characters (printed escaped), and a `--dir` that already holds files outside shared/, while subfolders are shared
+ * (docs/CONTRACT.md "Folders").
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -12,33 +13,39 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const logs = (p: PeerProcess) => p.events.flatMap((e) => (e.event === 'log' ? [e.message] : []));
 const count = (p: PeerProcess, text: string) => logs(p).filter((m) => m.includes(text)).length;
 
-test('subfolders and names with control characters are reported once each, escaped; plain files are shared', async () => {
+test('subfolders are shared; names with control characters and links leading out are reported once each, escaped', async () => {
   const mesh = new Mesh();
   try {
     await mesh.startServer();
     const shared = mesh.seed('n', { 'ok.txt': 'fine', 'tab\tname.txt': 'tab', 'new\nline.txt': 'newline' });
     mkdirSync(join(shared, 'sub', 'deeper'), { recursive: true });
     writeFileSync(join(shared, 'sub', 'deeper', 'nested.txt'), 'nested');
+    symlinkSync(mesh.root, join(shared, 'sub', 'out'));
     const n = await mesh.startPeer('n');
     await n.waitHashed();
     const files = await n.ask('files', 'files');
-    assert.ok(files.event === 'files' && files.shared.map((f) => f.name).join() === 'ok.txt', JSON.stringify(files));
-    await sleep(2500); // a few rescans: nothing is said again
-    const folder = 'shared/sub/ is a folder: subfolders are not shared (yet); put files directly in shared/';
-    assert.is(count(n, folder), 1, JSON.stringify(logs(n)));
+    assert.ok(
+      files.event === 'files' && files.shared.map((f) => f.name).join() === 'ok.txt,sub/deeper/nested.txt',
+      JSON.stringify(files),
+    );
+    await sleep(2500); // refreshes meanwhile: nothing is said again
+    const out = 'shared/sub/out is a link leading out of shared/: it is not shared';
+    assert.is(count(n, out), 1, JSON.stringify(logs(n)));
     assert.is(count(n, 'shared/tab\\tname.txt: a name with control characters cannot be shared'), 1);
     assert.is(count(n, 'shared/new\\nline.txt: a name with control characters cannot be shared'), 1);
+    assert.is(count(n, 'subfolders are not shared'), 0);
     assert.not.ok(
       logs(n).some((m) => /[\n\t]/.test(m)),
       'names are printed escaped',
     );
 
-    // A new folder dropped in while running is reported once too.
+    // A folder dropped in while running is shared, and what it holds but cannot share is reported once too.
     mkdirSync(join(shared, 'album'));
-    await n.waitFor((e) => e.event === 'log' && e.message.startsWith('shared/album/ is a folder'), 5000);
+    writeFileSync(join(shared, 'album', 'bad\tsong.mp3'), 'x');
+    await n.waitFor((e) => e.event === 'log' && e.message.startsWith('shared/album/bad\\tsong.mp3: a name'), 5000);
     await sleep(2500);
-    assert.is(count(n, 'shared/album/ is a folder'), 1);
-    assert.is(count(n, folder), 1);
+    assert.is(count(n, 'shared/album/bad\\tsong.mp3'), 1);
+    assert.is(count(n, out), 1);
   } finally {
     await mesh.close();
   }

@@ -5,12 +5,15 @@
  * two owners are mirrored at once.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { PeerEvent } from '../control/peer-events.js';
 import { Mesh, sha256, sha256File, type PeerProcess } from '../../harness/mesh.js';
+
+/** Room for a loaded test machine (two cores running several peers) beyond the 2 s the contract allows. */
+const SLACK_MS = 1000;
 
 type Of<K extends PeerEvent['event']> = Extract<PeerEvent, { event: K }>;
 const mirrored = (owner: string, path: string, action: Of<'mirror'>['action']) => (e: PeerEvent) =>
@@ -103,6 +106,46 @@ test('an offline mirror catches up on restart, deletions included; a local edit 
     assert.is(readFileSync(join(root, conflict.kept!), 'utf8'), 'edited on the mirror\n');
     await mir.waitFor(mirrored('own', 'edit.txt', 'changed'), 5000, from);
     assert.is(readFileSync(join(root, 'edit.txt'), 'utf8'), 'owner v2\n');
+  } finally {
+    await mesh.close();
+  }
+});
+
+test('a tree with subfolders is mirrored by path; a new file in a new folder arrives within 2 s of its last write', async () => {
+  const mesh = new Mesh();
+  try {
+    const deep = randomBytes(300_000);
+    mesh.seed('own', { 'top.txt': 'top\n', 'docs/a.txt': 'a\n', 'docs/2024/deep.bin': deep });
+    await mesh.startServer();
+    await (await mesh.startPeer('own')).waitHashed();
+    const mir = await mesh.startPeer('mir', ['--mirror']);
+    await mir.waitFor(inSync('own', 3), 15_000);
+    const root = join(mesh.dirOf('mir'), 'Mirror', 'own');
+    assert.is(readFileSync(join(root, 'docs', 'a.txt'), 'utf8'), 'a\n');
+    assert.is(sha256File(join(root, 'docs', '2024', 'deep.bin')), sha256(deep));
+
+    // A file in a folder that did not exist: noticed by the owner's watcher, published once settled (1 s), pushed.
+    const shared = join(mesh.dirOf('own'), 'shared');
+    const written = Date.now();
+    const added = await after(
+      mir,
+      () => (
+        mkdirSync(join(shared, 'new', 'sub'), { recursive: true }),
+        writeFileSync(join(shared, 'new', 'sub', 'n.txt'), 'n\n')
+      ),
+      mirrored('own', 'new/sub/n.txt', 'added'),
+    );
+    const ms = added.t - written;
+    assert.ok(ms < 2000 + SLACK_MS, `the change took ${ms} ms to reach the mirror`);
+    assert.is(readFileSync(join(root, 'new', 'sub', 'n.txt'), 'utf8'), 'n\n');
+
+    // A whole folder removed on the owner: each of its files is deleted on the mirror.
+    const from = mir.events.length;
+    rmSync(join(shared, 'docs'), { recursive: true });
+    await mir.waitFor(mirrored('own', 'docs/a.txt', 'deleted'), 15_000, from);
+    await mir.waitFor(mirrored('own', 'docs/2024/deep.bin', 'deleted'), 15_000, from);
+    assert.not.ok(existsSync(join(root, 'docs', 'a.txt')));
+    assert.not.ok(existsSync(join(root, 'docs', '2024', 'deep.bin')));
   } finally {
     await mesh.close();
   }

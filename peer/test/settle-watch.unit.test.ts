@@ -42,3 +42,16 @@ test('a file vouched for is settled at once, until it changes; forgotten files a
 });
 
 test.run();
+
+test('dueAt: when a settling file becomes due if it does not change again, undefined once settled', () => {
+  let now = 10_000;
+  const watch = new SettleWatch(1000, () => now);
+  assert.not.ok(watch.settled('/f', stats(10, 9_800)));
+  assert.is(watch.dueAt('/f', 9_800), 10_800);
+  assert.is(watch.dueAt('/unknown', 9_800), undefined);
+  now = 10_800;
+  assert.is(watch.dueAt('/f', 9_800), undefined, 'due now: settled');
+  now = 10_000;
+  assert.not.ok(watch.settled('/g', stats(10, 60_000)), 'an mtime in the future');
+  assert.is(watch.dueAt('/g', 60_000), 11_000, 'counted from when it was first seen');
+});

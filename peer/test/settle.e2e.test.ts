@@ -47,7 +47,7 @@ test('a file still being copied into shared/ is not offered; once it settles the
     assert.ok(files.event === 'files' && !files.shared.some((f) => f.name === 'growing.bin'), JSON.stringify(files));
     assert.ok(files.event === 'files' && files.settling?.some((f) => f.name === 'growing.bin'), JSON.stringify(files));
     const notice = await s2.waitFor((e) => e.event === 'log' && /growing\.bin is still being written/.test(e.message));
-    assert.match(notice.event === 'log' ? notice.message : '', /offered once it has been unchanged for 2 s/);
+    assert.match(notice.event === 'log' ? notice.message : '', /offered once it has been unchanged for 1 s/);
     const list = await s3.ask('list', 'list');
     assert.ok(list.event === 'list' && !list.files.some((f) => f.name === 'growing.bin'), JSON.stringify(list));
     assert.is(logs(s2).filter((m) => /growing\.bin is still being written/.test(m)).length, 1, 'said once');

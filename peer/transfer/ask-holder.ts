@@ -1,7 +1,7 @@
 import { describeError } from '../../common/errors.js';
 import { peerMessages, type PeerMessages } from '../../common/wire/peer-messages.js';
 import type { PeerRef } from '../../common/wire/shapes.js';
-import { fileNameProblem } from '../files/file-name.js';
+import { pathProblem } from '../files/relative-path.js';
 import { decodeManifest, type Manifest } from '../content/manifest.js';
 import type { PeerChannel } from '../transport/peer-listener.js';
 import type { Dialer } from '../transport/transport.js';
@@ -66,7 +66,7 @@ export function senderProblem(
 
 /** The offer's manifest, or why it cannot be taken as it stands (malformed, or beyond offer-limits.ts). */
 export function readOffer(offer: PeerMessages['offer']): Manifest | string {
-  const nameProblem = fileNameProblem(offer.file);
+  const nameProblem = pathProblem(offer.file);
   if (nameProblem) return `offered ${nameProblem}`;
   let manifest: Manifest;
   try {

@@ -2,6 +2,7 @@ import { formatByteSize } from '../../common/byte-size.js';
 import type { IndexEntry } from '../../common/wire/server-messages.js';
 import type { Sighting } from '../files/address-book.js';
 import { sameName } from '../files/file-name.js';
+import { baseOf, nameMatch } from '../files/relative-path.js';
 import type { AmbiguousChoice } from '../control/peer-events.js';
 import { knownHolders, type KnownHolder } from './known-holders.js';
 
@@ -9,7 +10,9 @@ import { knownHolders, type KnownHolder } from './known-holders.js';
  * Which content a download takes when holders disagree (pure; docs/CONTRACT.md "Choosing among contents"): a plain
  * `FILE` takes a content only when every holder of that name offers the same SHA-256, otherwise it answers
  * `ambiguous` and fetches nothing; `FILE from PEER` counts only PEER's copy, `FILE sha256 PREFIX` only contents
- * whose SHA-256 starts with PREFIX.
+ * whose SHA-256 starts with PREFIX. A bare name that names several paths (`report.pdf` for `docs/report.pdf` and
+ * `old/report.pdf`) is `ambiguous` too, each choice with its `path` (docs/CONTRACT.md "Mirror, discovery and
+ * bandwidth").
  */
 
 /** What the user narrowed the download to (command-parser.ts: canonical peer name, lower-case hex). */
@@ -99,13 +102,28 @@ export function chooseOffered(
   }
   const split = disagreement(query, want, held);
   if (split) return split;
-  const name = chosenName(query, held);
+  const name = chosenName(query, held) as string | undefined; // several paths were `ambiguous` above
   const first = held.find((h) => h.name === name);
   return first && { kind: 'take', file: first.name, sha256: first.sha256 };
 }
 
-/** The sentence of an `ambiguous` answer: who offers what, and the two ways to choose. */
+/**
+ * Whether an offer that came while a flood's answers are still watched (downloads.ts) contests the content taken for
+ * `query`: another content under the same path, or another path the query names as well as the one taken (a bare
+ * name of two paths), unless the query named the taken path exactly.
+ */
+export function contests(query: string, taken: string, offered: string, sameContent: boolean): boolean {
+  if (sameName(offered, taken)) return !sameContent;
+  return nameMatch(query, taken) !== 0 && nameMatch(query, offered) !== undefined;
+}
+
+/** The sentence of an `ambiguous` answer: who offers what, and the two ways to choose (or the paths to choose from). */
 export function ambiguousMessage(file: string, choices: readonly AmbiguousChoice[]): string {
+  if (choices.some((c) => c.path !== undefined)) {
+    const paths = [...new Set(choices.map((c) => c.path!))];
+    const each = choices.map((c) => `${c.path} (${formatByteSize(c.bytes)}) from ${c.holders.join(', ')}`);
+    return `${file} names ${paths.length} files: ${each.join('; ')}. Nothing was fetched: ask for one by its path, such as ${paths[0]}`;
+  }
   const each = choices.map(
     (c) => `${c.sha256.slice(0, SHOWN_DIGITS)} (${formatByteSize(c.bytes)}) from ${c.holders.join(', ')}`,
   );
@@ -126,6 +144,7 @@ function disagreement(
   held: readonly Held[],
 ): { kind: 'ambiguous'; file: string; choices: AmbiguousChoice[] } | { kind: 'refused'; message: string } | undefined {
   const name = chosenName(query, held);
+  if (Array.isArray(name)) return { kind: 'ambiguous', file: query, choices: pathChoices(name, held) };
   const contents = new Map<string, AmbiguousChoice>();
   for (const h of held.filter((h) => h.name === name)) {
     const choice = contents.get(h.sha256) ?? { sha256: h.sha256, bytes: h.size, holders: [] };
@@ -144,16 +163,40 @@ function disagreement(
   };
 }
 
-function chosenName(query: string, held: readonly Held[]): string | undefined {
+/**
+ * The name a download takes: the exact path first; else, among names grouped by base name, the group whose base name
+ * is what was typed, else the one most peers hold (a stem typed: `notes` for `notes.txt` and `notes.md`). When that
+ * group holds several paths (`docs/report.pdf`, `old/report.pdf`), the list of them: the user must choose.
+ */
+function chosenName(query: string, held: readonly Held[]): string | string[] | undefined {
   const exact = held.find((h) => sameName(h.name, query));
   if (exact) return exact.name;
-  const byName = new Map<string, Set<string>>();
+  const byBase = new Map<string, { holders: Set<string>; paths: Set<string> }>();
   for (const h of held) {
-    const names = byName.get(h.name) ?? new Set<string>();
-    h.holders.forEach((n) => names.add(n));
-    byName.set(h.name, names);
+    const base = baseOf(h.name).normalize('NFC');
+    const group = byBase.get(base) ?? { holders: new Set<string>(), paths: new Set<string>() };
+    h.holders.forEach((n) => group.holders.add(n));
+    group.paths.add(h.name);
+    byBase.set(base, group);
   }
-  return [...byName.entries()].sort((a, b) => b[1].size - a[1].size)[0]?.[0];
+  const groups = [...byBase.entries()].sort(
+    (a, b) => Number(sameName(b[0], query)) - Number(sameName(a[0], query)) || b[1].holders.size - a[1].holders.size,
+  );
+  const paths = [...(groups[0]?.[1].paths ?? [])];
+  return paths.length > 1 ? paths.sort() : paths[0];
+}
+
+/** One choice per path and content, by path, then the content most peers hold. */
+function pathChoices(paths: readonly string[], held: readonly Held[]): AmbiguousChoice[] {
+  const choices: AmbiguousChoice[] = [];
+  for (const h of held.filter((h) => paths.includes(h.name))) {
+    const same = choices.find((c) => c.path === h.name && c.sha256 === h.sha256);
+    if (same) for (const n of h.holders) if (!same.holders.includes(n)) same.holders.push(n);
+    if (!same) choices.push({ sha256: h.sha256, bytes: h.size, holders: [...h.holders], path: h.name });
+  }
+  for (const c of choices) c.holders.sort();
+  const byPath = (a: AmbiguousChoice, b: AmbiguousChoice) => (a.path! < b.path! ? -1 : a.path! > b.path! ? 1 : 0);
+  return choices.sort((a, b) => byPath(a, b) || b.holders.length - a.holders.length);
 }
 
 /** The address book's sightings with each holder kept only under the content it was last seen offering by that name. */

@@ -1,6 +1,8 @@
 import type { PeerEventReport } from '../control/peer-events.js';
 import type { TrustGate } from './trust-gate.js';
 import type { ContentWant } from './content-choice.js';
+
+export type { ContentWant };
 import type { IndexEntry } from '../../common/wire/server-messages.js';
 import type { PeerRef } from '../../common/wire/shapes.js';
 import type { Dialer } from '../transport/transport.js';

@@ -5,16 +5,16 @@ import { describeError } from '../../common/errors.js';
 import type { PeerMessages } from '../../common/wire/peer-messages.js';
 import type { PeerRef } from '../../common/wire/shapes.js';
 import type { AddressBook } from '../files/address-book.js';
-import { sameName, stemOf } from '../files/file-name.js';
+import { nameMatch, sameName } from '../files/relative-path.js';
 import type { Hasher } from '../content/hasher.js';
 import type { PartialFiles, PartialRecord } from '../content/partial-file.js';
 import type { PeerChannel } from '../transport/peer-listener.js';
 import { caused, type AmbiguousChoice, type PeerEventReport } from '../control/peer-events.js';
 import { askHolder, declineOffer, readOffer, senderProblem } from './ask-holder.js';
-import { ambiguousMessage, chooseKnown, chooseOffered, unwanted, type ContentWant } from './content-choice.js';
+import { ambiguousMessage, chooseKnown, chooseOffered, contests, unwanted } from './content-choice.js';
 import { noHolderAnswer } from './no-holder.js';
 import { cancelledEvent, giveUpReason, type DownloadsOptions, type Job, type Locator } from './download-job.js';
-import type { OfferSummary } from './download-job.js';
+import type { ContentWant, OfferSummary } from './download-job.js';
 import { reportSwarm } from './swarm-report.js';
 import { contentRefusal, expectedId, keepTrusted, NOT_TRUSTED, secureRefusal } from './trust-gate.js';
 import { SwarmDownload, type SwarmOptions } from './swarm-download.js';
@@ -75,9 +75,7 @@ export class Downloads extends EventEmitter<{
     }
     const partial = this.partials
       .all()
-      .find(
-        (r) => (sameName(r.file, query) || sameName(stemOf(r.file), query)) && !unwanted(want, '', r.manifest.sha256),
-      );
+      .find((r) => nameMatch(query, r.file) !== undefined && !unwanted(want, '', r.manifest.sha256));
     if (partial && this.byContent(partial.manifest.sha256)) {
       this.emit('event', caused({ event: 'error', message: `${partial.file} is already being downloaded` }, cmd));
       return;
@@ -114,7 +112,7 @@ export class Downloads extends EventEmitter<{
 
   /** The running download whose file's stem is `stem`, when exactly one is. */
   private runningByStem(stem: string): Job | undefined {
-    const jobs = [...this.jobs.values()].filter((j) => j.swarm && sameName(stemOf(j.swarm.content.file), stem));
+    const jobs = [...this.jobs.values()].filter((j) => j.swarm && nameMatch(stem, j.swarm.content.file) !== undefined);
     return jobs.length === 1 ? jobs[0] : undefined;
   }
 
@@ -150,8 +148,10 @@ export class Downloads extends EventEmitter<{
     const notChosen = unwanted(job.want, offer.from.name, offer.sha256);
     if (notChosen) return decline(notChosen);
     if (job.swarm) {
-      if (!job.swarm.matches(manifest)) {
-        if (job.watch && sameName(offer.file, job.swarm.content.file)) return this.contested(job, channel, offer);
+      const same = job.swarm.matches(manifest);
+      if (job.watch && contests(job.query, job.swarm.content.file, offer.file, same))
+        return this.contested(job, channel, offer);
+      if (!same) {
         job.otherContent = { from: offer.from.name, sha256: offer.sha256 };
         this.emit(
           'log',
@@ -164,8 +164,7 @@ export class Downloads extends EventEmitter<{
       job.watch?.offers.push(summary(offer));
       return;
     }
-    if (!sameName(offer.file, job.query) && !sameName(stemOf(offer.file), job.query))
-      return decline(`asked for ${job.query}, not ${offer.file}`);
+    if (nameMatch(job.query, offer.file) === undefined) return decline(`asked for ${job.query}, not ${offer.file}`);
     if (job.sha256 && offer.sha256 !== job.sha256) {
       job.otherContent = { from: offer.from.name, sha256: offer.sha256 };
       return decline('a different file under the same name');

@@ -1,5 +1,5 @@
 import { formatByteShare } from '../../common/byte-size.js';
-import { sameName, stemOf } from '../files/file-name.js';
+import { bestMatches } from '../files/relative-path.js';
 import { manifestPieceLength, manifestPieces } from '../content/manifest.js';
 import type { PartialFiles, PartialRecord } from '../content/partial-file.js';
 import { caused, type PartialEntry, type PeerEventReport } from '../control/peer-events.js';
@@ -71,11 +71,14 @@ export class PartialDownloads {
     }
   }
 
-  /** The kept partial download a name refers to: its exact name, else the one whose stem it is. */
+  /** The kept partial download a name refers to: its exact path, else the one whose base name or stem it is. */
   private kept(name: string): PartialRecord | undefined {
     const all = this.partials.all().filter((r) => !this.partials.isOpen(r.manifest.sha256));
-    const byStem = all.filter((r) => sameName(stemOf(r.file), name));
-    return all.find((r) => sameName(r.file, name)) ?? (byStem.length === 1 ? byStem[0] : undefined);
+    const found = bestMatches(
+      name,
+      all.map((r) => r.file),
+    );
+    return found.length === 1 ? all.find((r) => r.file === found[0]) : undefined;
   }
 }
 

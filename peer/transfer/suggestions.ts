@@ -1,4 +1,5 @@
-import { isSafeFileName, stemOf } from '../files/file-name.js';
+import { stemOf } from '../files/file-name.js';
+import { isSafePath } from '../files/relative-path.js';
 
 /** Most names a `not-found` suggests. */
 export const MAX_SUGGESTIONS = 5;
@@ -18,7 +19,7 @@ export function suggestNames(query: string, names: Iterable<string>, limit = MAX
   for (const name of new Set(names)) {
     // Names come from the index and other peers: one that could not be fetched (or would garble a terminal) is
     // never suggested.
-    if (name === query || !isSafeFileName(name)) continue;
+    if (name === query || !isSafePath(name)) continue;
     const n = name.normalize('NFC').toLowerCase();
     const stem = stemOf(n);
     const whole = boundedDistance(q, n, MAX_TYPOS);

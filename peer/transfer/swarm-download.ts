@@ -141,9 +141,19 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
 
   /**
    * Opens the partial file, resuming `record` when given (its unconfirmed pieces are checked from disk first, not
-   * fetched again); returns the bytes already held.
+   * fetched again); returns the bytes already held. An `abort` meanwhile waits for it, so its `failed` comes once the
+   * partial file is released (the same content may then be asked for again at once).
    */
-  async open(record?: PartialRecord): Promise<number> {
+  open(record?: PartialRecord): Promise<number> {
+    const opening = this.openPartial(record);
+    this.handoff = opening.then(
+      () => undefined,
+      () => undefined,
+    );
+    return opening;
+  }
+
+  private async openPartial(record?: PartialRecord): Promise<number> {
     const partial = await this.partials.open(this.content.file, this.content.manifest, {
       ...(this.download ? { download: this.download } : {}),
       ...(record ? { resume: record } : {}),
@@ -169,11 +179,8 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
       if (this.session.recovered.includes(i)) partial.confirm(i);
       else partial.reject(i);
     }
-    this.picker = new PiecePicker(partial.have, {
-      depth: this.opts.depth,
-      endgameCopies: this.opts.endgameCopies,
-      endgameAfterMs: this.opts.endgameAfterMs,
-    });
+    const { depth, endgameCopies, endgameAfterMs } = this.opts;
+    this.picker = new PiecePicker(partial.have, { depth, endgameCopies, endgameAfterMs });
     if (partial.have.full) void this.finalize();
     for (const [name, channel] of this.waiting.splice(0)) this.addSource(name, channel);
     return this.received;
@@ -303,12 +310,8 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
     const partial = this.partial!;
     if (!ok) {
       partial.reject(index);
-      this.emit(
-        'source',
-        source.name,
-        'bad-piece',
-        `piece ${index} did not match its SHA-256: ${source.name} is excluded`,
-      );
+      const why = `piece ${index} did not match its SHA-256: ${source.name} is excluded`;
+      this.emit('source', source.name, 'bad-piece', why);
       source.drop(`sent a bad piece (${index})`);
       for (const s of this.sources.values()) this.schedule(s);
       return;
@@ -356,12 +359,8 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
         }
         partial.forget(bad);
         this.picker!.rewind(bad);
-        this.emit(
-          'source',
-          'disk',
-          'bad-piece',
-          `the whole file did not match its SHA-256; fetching ${bad.length} piece(s) again`,
-        );
+        const why = `the whole file did not match its SHA-256; fetching ${bad.length} piece(s) again`;
+        this.emit('source', 'disk', 'bad-piece', why);
         this.finalizing = false;
         for (const s of this.sources.values()) this.schedule(s);
         if (this.sources.size === 0) this.emit('stalled');

@@ -2,7 +2,7 @@ import type { FileEntry, PeerEvent } from '../../peer/control/peer-events.js';
 import type { Feeder } from './feeder.js';
 
 export interface FilesView {
-  /** What this peer offers (`shared/`), by name. */
+  /** What this peer offers (`shared/`), by path relative to it (`docs/report.pdf`). */
   shared: FileEntry[];
   /** What it fetched (`Downloads/`), by name. */
   downloads: FileEntry[];

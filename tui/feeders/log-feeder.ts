@@ -3,6 +3,7 @@ import { formatBytes, formatCapRate, formatDuration } from '../format.js';
 import { fileTable, type Described } from './file-table.js';
 import { trustedLines } from './trusted-lines.js';
 import { topologyLines } from './topology-lines.js';
+import { ambiguousLines } from './ambiguous-lines.js';
 import { custodyLines } from './custody-lines.js';
 import { MirrorLines } from './mirror-lines.js';
 import type { Feeder } from './feeder.js';
@@ -344,27 +345,6 @@ function describeQuerySeen(e: Extract<PeerEvent, { event: 'query-seen' }>): [Log
 /** `; did you mean a, b?` for a `not-found` with close names; nothing without. */
 function didYouMean(suggestions: readonly string[] | undefined): string {
   return suggestions && suggestions.length > 0 ? `; did you mean ${suggestions.join(', ')}?` : '';
-}
-
-/**
- * An `ambiguous` answer: a header, then one line per content (its SHA-256's first 12 hex digits, size, holders),
- * then how to choose, so the user can type the digits or a holder's name back.
- */
-function ambiguousLines(e: Extract<PeerEvent, { event: 'ambiguous' }>): [LogLevel, string][] {
-  const example = e.choices[0];
-  return [
-    ['warn', `${e.file}: ${e.choices.length} different contents under this name, nothing fetched:`],
-    ...e.choices.map((c): [LogLevel, string] => [
-      'warn',
-      `  sha256 ${c.sha256.slice(0, 12)}  ${formatBytes(c.bytes).padStart(9)}  from ${c.holders.join(', ')}`,
-    ]),
-    [
-      'info',
-      example
-        ? `  choose: ${e.file} from ${example.holders[0] ?? 'PEER'}  or  ${e.file} sha256 ${example.sha256.slice(0, 12)}`
-        : `  choose: ${e.file} from PEER  or  ${e.file} sha256 PREFIX`,
-    ],
-  ];
 }
 
 /** `movie.bin: download cancelled; 72 MB kept: type its name to resume` (or: its data deleted). */
