@@ -141,11 +141,13 @@ export function partialOf(name: string): { owner: string; sha256: string } | und
 
 /**
  * Feeds `hash` with a partial file kept from an earlier try, when it is shorter than the file it becomes (`limit`);
- * returns its length, the offset to resume from (0 when there is none; one not shorter is removed).
+ * returns its length, the offset to resume from (0 when there is none; one not shorter, or empty, is removed).
  */
 function primeFrom(path: string, limit: number, hash: Hash): number {
   try {
-    if (statSync(path).size < limit) return hashInto(path, hash);
+    const kept = statSync(path).size < limit ? hashInto(path, hash) : 0;
+    // An empty one goes too: a fresh partial file is created exclusively.
+    if (kept > 0) return kept;
     unlinkSync(path);
   } catch {
     // none kept

@@ -136,7 +136,7 @@ export class MirrorKeeper {
     return [...this.owners.entries()]
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([owner, o]) => {
-        const behind = o.book.behind();
+        const behind = o.sync ? o.sync.behind : o.book.behind();
         const open = o.sync?.channel?.isOpen === true;
         const state = open ? (o.sync!.synced && behind === 0 ? 'in-sync' : 'syncing') : o.sync ? 'syncing' : o.state;
         if (state === 'syncing' && o.state !== 'syncing' && o.sync) {
@@ -145,7 +145,7 @@ export class MirrorKeeper {
           o.sync.done.bytes = 0;
         }
         o.state = state;
-        const problem = o.sync ? (o.sync.refused ?? o.sync.problem) : o.problem;
+        const problem = o.sync ? (o.sync.refused ?? o.sync.problem ?? o.sync.cases.problem()) : o.problem;
         const held = o.book.held();
         return {
           owner,
