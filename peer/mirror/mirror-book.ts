@@ -38,6 +38,7 @@ export class MirrorBook {
   /** Paths with something left to do, bytes published and held, and the tree's cost (`entryCost`). */
   private counts = { behind: 0, totalBytes: 0, heldBytes: 0, treeBytes: 0 };
   private timer: NodeJS.Timeout | undefined;
+  private loading = false;
 
   constructor(
     readonly owner: string,
@@ -115,6 +116,7 @@ export class MirrorBook {
     const before = this.pending(path);
     edit();
     this.counts.behind += this.pending(path) - before;
+    if (!this.loading) this.touch();
   }
 
   private pending(path: string): number {
@@ -159,6 +161,7 @@ export class MirrorBook {
    */
   touch(): void {
     this.timer ??= setTimeout(() => this.save(), SAVE_EVERY_MS + (this.published.size + this.written.size) / 5);
+    this.timer.unref?.();
   }
 
   /**
@@ -208,6 +211,7 @@ export class MirrorBook {
     } catch {
       return; // no book yet: the owner sends its full tree
     }
+    this.loading = true;
     try {
       const lines = text.split('\n');
       const head = JSON.parse(lines[0]!) as { epoch: unknown; seq: unknown };
@@ -232,5 +236,6 @@ export class MirrorBook {
       this.counts = { behind: 0, totalBytes: 0, heldBytes: 0, treeBytes: 0 };
       [this.epoch, this.seq] = ['', 0];
     }
+    this.loading = false;
   }
 }

@@ -1,8 +1,10 @@
+import { join } from 'node:path';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import type { PeerRef } from '../../common/wire/shapes.js';
 import type { MirrorOwnerStatus } from '../control/peer-events.js';
 import type { PeerContext } from '../peer-context.js';
 import type { Dialer } from '../transport/transport.js';
+import { CopyCheck } from './copy-check.js';
 import { MirrorBook } from './mirror-book.js';
 import { MirrorStatus } from './mirror-status.js';
 import type { MirrorWriter } from './mirror-writer.js';
@@ -20,6 +22,8 @@ export interface MirrorKeeperDeps {
 }
 
 export interface MirrorKeeperOptions extends OwnerSyncOptions {
+  /** How often a connected owner's copies are looked at for local deletions and edits (copy-check.ts). Default 60 s. */
+  checkEveryMs?: number;
   /** How often the live members are looked at. Default 1000 ms. */
   lookEveryMs?: number;
   /** Wait before dialling an owner again after its connection ended. Default 2000 ms; 30 s after a refusal. */
@@ -123,7 +127,12 @@ export class MirrorKeeper {
     o.sync = sync;
     o.done = sync.done;
     this.status.changed(true);
+    // Copies deleted or edited here are fetched again, looked for on connect and then periodically.
+    const root = join(this.deps.writer.root, ref.name);
+    const check = new CopyCheck(o.book, root, (paths) => sync.refetch(paths), this.options.checkEveryMs);
+    check.start();
     await sync.run();
+    check.stop();
     o.sync = undefined;
     o.problem = sync.refused ?? sync.problem;
     o.state = sync.refused ? 'refused' : 'offline';

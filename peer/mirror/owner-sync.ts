@@ -68,8 +68,7 @@ export class OwnerSync {
   readonly cases: CaseKeys;
   private round: Round | undefined;
   private full: FullRound | undefined;
-  /** A full round being applied, a slice per turn of the event loop. */
-  private applying = false;
+  private applying = false; // a full round being applied, a slice per turn of the event loop
   private asking = false;
   private askAgain = false;
   private n = 0;
@@ -77,7 +76,6 @@ export class OwnerSync {
   /** When the owner last answered a request (a header or bytes). */
   private progressAt = Date.now();
   private ping: NodeJS.Timeout | undefined;
-  private readonly window: number;
 
   constructor(
     readonly owner: PeerRef,
@@ -85,7 +83,6 @@ export class OwnerSync {
     private readonly deps: OwnerSyncDeps,
     private readonly options: OwnerSyncOptions = {},
   ) {
-    this.window = options.window ?? 256;
     this.cases = new CaseKeys(book.published.keys());
   }
 
@@ -136,6 +133,18 @@ export class OwnerSync {
 
   stop(): void {
     this.channel?.end();
+  }
+
+  /** Copies deleted or edited here: forgotten, so they are fetched again (an edit is kept aside when replaced). */
+  refetch(paths: string[]): void {
+    const gone = paths.filter((path) => !this.busy.has(path));
+    for (const path of gone) {
+      this.book.unrecord(path);
+      if (this.book.needsFetch(path)) this.todo.add(path);
+    }
+    if (gone.length)
+      this.deps.log(`mirror: ${gone.length} of ${this.owner.name}'s copies deleted or edited here: fetched again`);
+    this.pump();
   }
 
   private ask(): void {
@@ -238,9 +247,10 @@ export class OwnerSync {
     if (!this.channel?.isOpen || this.refused) return;
     // Requests go in bursts (refilled once half the window came back): one write, one TLS record, for many.
     // (A set walked from its start skips the slots of paths taken: it is walked only when there is room.)
-    const room = this.inflight.length <= this.window / 2;
+    const window = this.options.window ?? 256;
+    const room = this.inflight.length <= window / 2;
     for (const path of room ? this.todo : []) {
-      if (this.inflight.length >= this.window) break;
+      if (this.inflight.length >= window) break;
       if (this.busy.has(path)) continue;
       this.todo.delete(path);
       if (this.skipped.has(path)) continue;
@@ -352,7 +362,6 @@ export class OwnerSync {
       // The owner may have changed or dropped the file meanwhile: a later round fetches the new one.
       const { outcomes, written } = put();
       this.book.record(path, { ...written, sha256: entry.sha256 });
-      this.book.touch();
       this.done.files += 1;
       this.done.bytes += entry.size;
       this.lastChange = Date.now();
@@ -369,7 +378,6 @@ export class OwnerSync {
     try {
       const outcomes = this.deps.writer.remove(this.owner.name, path, this.book.written.get(path));
       this.book.unrecord(path);
-      this.book.touch();
       this.lastChange = Date.now();
       outcomes.forEach((o) => this.deps.report(o));
     } catch (err) {
