@@ -86,6 +86,20 @@ test('the epoch and version survive a restart; a lost or damaged file starts a n
   assert.is(lost.seq, 0);
 });
 
+test('changes applied but never saved (a crash, a failed save) start a new epoch on the next start', () => {
+  const path = join(dir, 'dirty.json');
+  const m = new OwnerManifest(path);
+  m.apply([file('a', 'a')]);
+  assert.ok(m.save());
+  assert.is(new OwnerManifest(path).epoch, m.epoch, 'saved: the same epoch');
+  m.apply([file('a', 'b')]); // served to mirrors at this version, then the process dies before saving
+  const after = new OwnerManifest(path);
+  assert.is.not(after.epoch, m.epoch);
+  assert.is(after.entry('a')?.sha256, 'a'.repeat(64), 'the saved entries are kept');
+  assert.ok(after.save());
+  assert.is(new OwnerManifest(path).epoch, after.epoch, 'saved again: trusted again');
+});
+
 const batch = (over: Partial<MirrorMessages['mirror-changes']>): MirrorMessages['mirror-changes'] => ({
   epoch: 'epoch-one',
   seq: 5,
