@@ -6,6 +6,7 @@ import type { PeerContext } from '../peer-context.js';
 import type { Dialer } from '../transport/transport.js';
 import { CopyCheck } from './copy-check.js';
 import { MirrorBook } from './mirror-book.js';
+import { sweepPartials } from './partial-sweep.js';
 import { MirrorStatus } from './mirror-status.js';
 import type { MirrorWriter } from './mirror-writer.js';
 import { OwnerSync, type OwnerSyncOptions } from './owner-sync.js';
@@ -30,6 +31,9 @@ export interface MirrorKeeperOptions extends OwnerSyncOptions {
   retryMs?: number;
   refusedRetryMs?: number;
 }
+
+/** After a full round, partial files written to this recently are left (a request may still be writing them). */
+const SWEEP_QUIET_MS = 60_000;
 
 interface Owner {
   book: MirrorBook;
@@ -63,6 +67,8 @@ export class MirrorKeeper {
     for (const f of readdirSync(deps.partialDir))
       if (f.endsWith('.tmp')) rmSync(`${deps.partialDir}/${f}`, { force: true });
     for (const name of MirrorBook.owners(deps.bookDir)) this.owner(name);
+    // Partial files of content superseded or dropped while this peer was away go (peer/mirror/partial-sweep.ts).
+    sweepPartials(deps.partialDir, this.books());
     this.status = new MirrorStatus(
       () => this.read(),
       (owners) => ctx.emit({ event: 'mirror-status', owners }),
@@ -81,9 +87,13 @@ export class MirrorKeeper {
     this.timer = undefined;
     this.status.stop();
     for (const o of this.owners.values()) {
-      o.sync?.stop();
+      o.sync?.channel?.end();
       o.book.save();
     }
+  }
+
+  private books(): Map<string, MirrorBook> {
+    return new Map([...this.owners].map(([name, o]) => [name, o.book]));
   }
 
   private owner(name: string): Owner {
@@ -121,6 +131,7 @@ export class MirrorKeeper {
         },
         log: this.ctx.log,
         changed: (maybeState) => this.status.changed(maybeState),
+        roundApplied: () => void sweepPartials(this.deps.partialDir, this.books(), ref.name, SWEEP_QUIET_MS),
       },
       this.options,
     );

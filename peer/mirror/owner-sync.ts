@@ -24,6 +24,8 @@ export interface OwnerSyncDeps {
   log(message: string, level?: 'info' | 'warn'): void;
   /** Something shown in `mirror-status` changed; `maybeState`: perhaps the owner's state (mirror-status.ts). */
   changed(maybeState?: boolean): void;
+  /** A full round was applied (superseded partial files may go). */
+  roundApplied(): void;
 }
 
 export interface OwnerSyncOptions extends TreeLimits {
@@ -131,10 +133,6 @@ export class OwnerSync {
     this.book.save();
   }
 
-  stop(): void {
-    this.channel?.end();
-  }
-
   /** Copies deleted or edited here: forgotten, so they are fetched again (an edit is kept aside when replaced). */
   refetch(paths: string[]): void {
     const gone = paths.filter((path) => !this.busy.has(path));
@@ -206,11 +204,12 @@ export class OwnerSync {
       stale: (path: string) => void this.todo.add(path),
       alive: () => this.channel?.isOpen === true && !this.refused,
     };
-    void applyFullRound(this.book, this.full.files, steps).then((whole) => whole && this.roundDone(batch));
+    void applyFullRound(this.book, this.full.files, steps).then((whole) => whole && this.roundDone(batch, true));
   }
 
   /** The last batch of an answer was applied: the book holds the owner's version. */
-  private roundDone(batch: MirrorMessages['mirror-changes']): void {
+  private roundDone(batch: MirrorMessages['mirror-changes'], full = false): void {
+    if (full) this.deps.roundApplied();
     [this.book.epoch, this.book.seq] = [batch.epoch, batch.seq];
     this.book.touch();
     this.round = undefined;
