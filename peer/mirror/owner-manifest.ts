@@ -44,6 +44,8 @@ export interface Changes {
 }
 
 const DAY_MS = 24 * 3600 * 1000;
+/** A change is saved within this long, plus 1 ms per 10 entries (a save writes them all: 100,000 files, 11 s). */
+const SAVE_AFTER_MS = 1000;
 
 /**
  * This peer's `shared/` tree as a versioned manifest (docs/PROTOCOL.md "Mirror"): a random epoch kept in
@@ -66,6 +68,7 @@ export class OwnerManifest {
   private readonly now: () => number;
   /** The marker of changes not yet saved is on disk. */
   private dirty = false;
+  private saveTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly file: string,
@@ -144,6 +147,30 @@ export class OwnerManifest {
         .filter((m) => m.seq > seq && m.added <= seq)
         .map((m) => ({ path: m.path, seq: m.seq })),
     };
+  }
+
+  /**
+   * Saves soon: changes in a row make one save (a save rewrites and flushes every entry). The marker written before
+   * the first change keeps a crash meanwhile safe (a new epoch at the next start).
+   */
+  saveSoon(): void {
+    if (this.saveTimer) return;
+    this.saveTimer = setTimeout(
+      () => {
+        this.saveTimer = undefined;
+        if (!this.save()) this.saveSoon(); // a full disk: tried again later
+      },
+      SAVE_AFTER_MS + this.entries.size / 10,
+    );
+    this.saveTimer.unref();
+  }
+
+  /** Saves now what waits to be saved (the peer stops). */
+  flush(): void {
+    if (!this.saveTimer) return;
+    clearTimeout(this.saveTimer);
+    this.saveTimer = undefined;
+    this.save();
   }
 
   /** Saves the manifest; false when it could not be (a full disk: the marker stays, tried again by the caller). */
