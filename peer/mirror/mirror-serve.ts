@@ -45,6 +45,8 @@ export class MirrorServe {
   /** Small files read for the next `mirror-batch`, and their bytes. */
   private batch: MirrorBatch['files'] = [];
   private batchBytes = 0;
+  /** A batch went out since the connection was last waited on. */
+  private flushed = false;
 
   constructor(
     ctx: PeerContext,
@@ -118,7 +120,9 @@ export class MirrorServe {
           await this.serve(job);
         }
         if (this.jobs.length === 0) this.flushBatch();
-        if (this.batch.length === 0 && this.channel.isOpen) await this.channel.waitDrain();
+        // Backpressure as for a file served alone: once a batch went out, nothing more is read until it drained.
+        if ((this.flushed || this.batch.length === 0) && this.channel.isOpen) await this.channel.waitDrain();
+        this.flushed = false;
       }
       this.flushBatch();
     } catch (err) {
@@ -178,6 +182,7 @@ export class MirrorServe {
     this.channel.sendRaw(peerMessages.encode('mirror-batch', { files: this.batch }));
     this.batch = [];
     this.batchBytes = 0;
+    this.flushed = true;
   }
 
   private async serve(job: Extract<Job, { kind: 'get' }>): Promise<void> {

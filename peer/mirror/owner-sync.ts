@@ -29,7 +29,7 @@ export interface OwnerSyncDeps {
 }
 
 export interface OwnerSyncOptions extends TreeLimits {
-  /** Requests in flight on the connection. Default 256. */
+  /** Requests in flight on the connection. Default 64. */
   window?: number;
   /** How often the mirror pings an owner it waits on (the owner closes after 30 s of silence). Default 5000 ms. */
   pingMs?: number;
@@ -246,7 +246,7 @@ export class OwnerSync {
     if (!this.channel?.isOpen || this.refused) return;
     // Requests go in bursts (refilled once half the window came back): one write, one TLS record, for many.
     // (A set walked from its start skips the slots of paths taken: it is walked only when there is room.)
-    const window = this.options.window ?? 256;
+    const window = this.options.window ?? 64;
     const room = this.inflight.length <= window / 2;
     for (const path of room ? this.todo : []) {
       if (this.inflight.length >= window) break;
