@@ -11,6 +11,7 @@ import { describeError, isClosedOutput, P2pError } from '../common/errors.js';
 import { parseHostPort } from '../common/host-port.js';
 import { discoveryPortOf, DISCOVERY_PORT, DISCOVERY_PORT_ENV } from '../common/discovery-socket.js';
 import { parseByteRate } from '../common/byte-rate.js';
+import { mirrorLimitsFromEnv } from './mirror/mirror-limits.js';
 import { defaultKeyFile, loadMeshKey, MESH_KEY_ENV, MeshKeyError } from '../common/mesh-key.js';
 import { keyedMesh, OPEN_MESH, type MeshMode } from '../common/mesh-tls.js';
 import { canonicalName } from '../common/peer-name.js';
@@ -196,6 +197,7 @@ async function main(): Promise<void> {
     trustedOnly: values['trusted-only']!,
     backup: values.backup!,
     mirror: values.mirror!,
+    mirrorKeeper: mirrorLimitsFromEnv(process.env),
     limits,
   });
 

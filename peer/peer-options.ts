@@ -1,6 +1,7 @@
 import type { HostPort } from '../common/host-port.js';
 import type { MeshMode } from '../common/mesh-tls.js';
 import type { NeighbourSetOptions } from './mesh/neighbour-set.js';
+import type { MirrorKeeperOptions } from './mirror/mirror-keeper.js';
 import type { ServerLinkOptions } from './mesh/server-link.js';
 import type { BandwidthLimits } from './transfer/bandwidth.js';
 import type { DownloadsOptions } from './transfer/downloads.js';
@@ -33,6 +34,8 @@ export interface PeerOptions {
   trustedOnly?: boolean;
   backup?: boolean;
   mirror?: boolean;
+  /** A mirror's limits and timings (peer/mirror/mirror-keeper.ts). Default theirs. */
+  mirrorKeeper?: MirrorKeeperOptions;
   neighbours?: NeighbourSetOptions;
   serverLink?: ServerLinkOptions;
   upload?: UploadOptions;

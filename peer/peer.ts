@@ -188,7 +188,8 @@ export class Peer implements PeerHandle {
     const { folders, hasher, transport, listener, server, catalog, origins } = this;
     const parts = { folders, hasher, transport, listener, server, catalog, origins, backup: options.backup };
     this.custody = new Custody(this.ctx, { ...parts, changed: () => void catalog.refresh(true) });
-    this.mirror = new Mirror(this.ctx, { ...parts, mirror: options.mirror, live: () => origins.livePeers() });
+    const mirroring = { mirror: options.mirror, keeper: options.mirrorKeeper };
+    this.mirror = new Mirror(this.ctx, { ...parts, ...mirroring, live: () => origins.livePeers() });
     this.membership = new Membership(this.ctx, this.host, this.server, this.listener, this.neighbours, {
       ready: () => this.onReady(),
       refused: (code) => {

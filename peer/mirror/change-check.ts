@@ -1,4 +1,5 @@
 import type { MirrorMessages } from '../../common/wire/mirror-messages.js';
+import { P2pError } from '../../common/errors.js';
 import { pathProblem } from '../files/relative-path.js';
 
 /** Largest file a mirror takes (16 TiB): a larger size is a lie, whatever the schema lets through. */
@@ -55,4 +56,18 @@ export function batchProblem(
 export function versionProblem(epoch: string, seq: number, known: Known): string | undefined {
   if (epoch === known.epoch && seq < known.seq) return `its version went backwards (${seq} after ${known.seq})`;
   return undefined;
+}
+
+/** Errors of a connection that are the far end's bad input (common/errors.ts). */
+const BAD_INPUT = new Set([
+  'P2P_ERR_BAD_MESSAGE',
+  'P2P_ERR_UNKNOWN_TYPE',
+  'P2P_ERR_BAD_FRAME',
+  'P2P_ERR_FRAME_TOO_LARGE',
+  'P2P_ERR_BUFFER_OVERFLOW',
+]);
+
+/** Whether a connection's error is the far end's bad input (the owner is refused), not a mere failure. */
+export function badInput(err: unknown): boolean {
+  return err instanceof P2pError && BAD_INPUT.has(err.code);
 }

@@ -10,8 +10,8 @@ export const IN_MEMORY_BYTES = 1024 * 1024;
 /**
  * One file arriving on a mirror connection (owner-sync.ts), from its request to its partial file: the SHA-256 is
  * taken over the bytes as they come; a small file is held in memory until whole, a large one is written in order
- * to `.p2p/mirror-partial/OWNER-SHA256.part` and resumes from that file's length after a break (its bytes are
- * hashed again first). Only bytes confirmed written count: a failed write (a full disk) cuts the file back to them.
+ * to its own partial file (`partialName`) and resumes from that file's length after a break (its bytes are hashed
+ * again first): two paths with the same content never share one. Only bytes confirmed written count: a failed write (a full disk) cuts the file back to them.
  */
 export class IncomingFile {
   readonly offset: number;
@@ -33,7 +33,7 @@ export class IncomingFile {
     owner: string,
   ) {
     if (entry.size > IN_MEMORY_BYTES) {
-      this.partialPath = join(partialDir, `${owner}-${entry.sha256}.part`);
+      this.partialPath = join(partialDir, partialName(owner, entry.path, entry.sha256));
       this.hash = createHash('sha256');
     }
     this.offset = this.partialPath ? primeFrom(this.partialPath, entry.size, this.hash!) : 0;
@@ -48,7 +48,8 @@ export class IncomingFile {
   begin(size: number): void {
     this.expected = size;
     if (!this.partialPath) return;
-    this.handle = open(this.partialPath, this.offset > 0 ? 'r+' : 'w');
+    // A fresh partial file is created, never opened over one another request is writing.
+    this.handle = open(this.partialPath, this.offset > 0 ? 'r+' : 'wx');
     this.writing = this.handle.then(() => undefined);
   }
 
@@ -125,12 +126,28 @@ export class IncomingFile {
 }
 
 /**
+ * The partial file of `path` of `owner`'s tree with that content: `OWNER-PATHHASH-SHA256.part` (PATHHASH: the first 16
+ * hex digits of the SHA-256 of the path), so identical files under two paths are written apart.
+ */
+export function partialName(owner: string, path: string, sha256: string): string {
+  return `${owner}-${createHash('sha256').update(path).digest('hex').slice(0, 16)}-${sha256}.part`;
+}
+
+/** The owner and content a partial file is for (`partialName`), or undefined for another name. */
+export function partialOf(name: string): { owner: string; sha256: string } | undefined {
+  const m = /^(.+)-[0-9a-f]{16}-([0-9a-f]{64})\.part$/.exec(name);
+  return m ? { owner: m[1]!, sha256: m[2]! } : undefined;
+}
+
+/**
  * Feeds `hash` with a partial file kept from an earlier try, when it is shorter than the file it becomes (`limit`);
- * returns its length, the offset to resume from (0 when there is none; one not shorter is removed).
+ * returns its length, the offset to resume from (0 when there is none; one not shorter, or empty, is removed).
  */
 function primeFrom(path: string, limit: number, hash: Hash): number {
   try {
-    if (statSync(path).size < limit) return hashInto(path, hash);
+    const kept = statSync(path).size < limit ? hashInto(path, hash) : 0;
+    // An empty one goes too: a fresh partial file is created exclusively.
+    if (kept > 0) return kept;
     unlinkSync(path);
   } catch {
     // none kept

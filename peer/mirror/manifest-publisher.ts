@@ -53,6 +53,7 @@ export class ManifestPublisher extends EventEmitter<{ changed: (seq: number) => 
 
   stop(): void {
     this.stopped = true;
+    this.manifest.flush();
     clearTimeout(this.timer);
     clearTimeout(this.settleTimer);
     this.timer = undefined;
@@ -131,7 +132,7 @@ export class ManifestPublisher extends EventEmitter<{ changed: (seq: number) => 
       }
     }
     if (this.stopped || !this.manifest.apply(current, keep)) return;
-    this.manifest.save();
+    this.manifest.saveSoon();
     this.emit('changed', this.manifest.seq);
   }
 }

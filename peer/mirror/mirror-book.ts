@@ -11,6 +11,14 @@ export interface Written {
   ino: number;
 }
 
+/** What one entry of an owner's tree costs a mirror in memory beyond its path's bytes (its record, content hash, map slot). */
+export const ENTRY_OVERHEAD_BYTES = 128;
+
+/** An entry's share of an owner's tree budget (owner-sync.ts): its path's bytes and ENTRY_OVERHEAD_BYTES. */
+export function entryCost(path: string): number {
+  return Buffer.byteLength(path) + ENTRY_OVERHEAD_BYTES;
+}
+
 /** Saves of a book are at most this often while files arrive (and at once when a round ends or the peer stops). */
 const SAVE_EVERY_MS = 1000;
 
@@ -19,14 +27,18 @@ const SAVE_EVERY_MS = 1000;
  * the owner published it, and every copy this peer wrote into `Mirror/OWNER/` with its size, mtime and inode as
  * written. What is left to do is derived from the two: a published file not written with that content is to
  * fetch, a written file no longer published is to delete. So a restart, a crash or a full disk resumes where it
- * stood, and a copy edited locally is told apart from ours (mirror-writer.ts).
+ * stood, and a copy edited locally is told apart from ours (mirror-writer.ts). The two are changed only through
+ * `publish`, `unpublish`, `record` and `unrecord`, which keep counters, so the status never walks every entry.
  */
 export class MirrorBook {
   epoch = '';
   seq = 0;
-  readonly published = new Map<string, MirrorEntry>();
-  readonly written = new Map<string, Written>();
+  private readonly publishedMap = new Map<string, MirrorEntry>();
+  private readonly writtenMap = new Map<string, Written>();
+  /** Paths with something left to do, bytes published and held, and the tree's cost (`entryCost`). */
+  private counts = { behind: 0, totalBytes: 0, heldBytes: 0, treeBytes: 0 };
   private timer: NodeJS.Timeout | undefined;
+  private loading = false;
 
   constructor(
     readonly owner: string,
@@ -51,6 +63,66 @@ export class MirrorBook {
     return join(dir, `${owner}.jsonl`);
   }
 
+  get published(): ReadonlyMap<string, MirrorEntry> {
+    return this.publishedMap;
+  }
+
+  get written(): ReadonlyMap<string, Written> {
+    return this.writtenMap;
+  }
+
+  /** The owner's tree's cost in memory (`entryCost` of every published path). */
+  get treeBytes(): number {
+    return this.counts.treeBytes;
+  }
+
+  publish(entry: MirrorEntry): void {
+    this.change(entry.path, () => {
+      const old = this.publishedMap.get(entry.path);
+      if (old) this.counts.totalBytes -= old.size;
+      else this.counts.treeBytes += entryCost(entry.path);
+      this.counts.totalBytes += entry.size;
+      this.publishedMap.set(entry.path, entry);
+    });
+  }
+
+  unpublish(path: string): void {
+    this.change(path, () => {
+      const old = this.publishedMap.get(path);
+      if (!old) return;
+      this.counts.totalBytes -= old.size;
+      this.counts.treeBytes -= entryCost(path);
+      this.publishedMap.delete(path);
+    });
+  }
+
+  /** A copy written at `path` (or written again). */
+  record(path: string, written: Written): void {
+    this.change(path, () => {
+      this.counts.heldBytes += written.size - (this.writtenMap.get(path)?.size ?? 0);
+      this.writtenMap.set(path, written);
+    });
+  }
+
+  unrecord(path: string): void {
+    this.change(path, () => {
+      this.counts.heldBytes -= this.writtenMap.get(path)?.size ?? 0;
+      this.writtenMap.delete(path);
+    });
+  }
+
+  /** Applies `edit` to `path`'s records, keeping the count of paths with something left to do. */
+  private change(path: string, edit: () => void): void {
+    const before = this.pending(path);
+    edit();
+    this.counts.behind += this.pending(path) - before;
+    if (!this.loading) this.touch();
+  }
+
+  private pending(path: string): number {
+    return this.needsFetch(path) || this.needsDelete(path) ? 1 : 0;
+  }
+
   /** Whether the published file at `path` still needs fetching (or fetching again). */
   needsFetch(path: string): boolean {
     const want = this.published.get(path);
@@ -69,25 +141,18 @@ export class MirrorBook {
     return out;
   }
 
-  /** How many paths have something left to do (`todo().length`, without the list). */
+  /** How many paths have something left to do (`todo().length`, from a counter). */
   behind(): number {
-    let n = 0;
-    for (const path of this.published.keys()) if (this.needsFetch(path)) n++;
-    for (const path of this.written.keys()) if (!this.published.has(path)) n++;
-    return n;
+    return this.counts.behind;
   }
 
   /** Files and bytes held (written copies). */
   held(): { files: number; bytes: number } {
-    let bytes = 0;
-    for (const w of this.written.values()) bytes += w.size;
-    return { files: this.written.size, bytes };
+    return { files: this.writtenMap.size, bytes: this.counts.heldBytes };
   }
 
   total(): { files: number; bytes: number } {
-    let bytes = 0;
-    for (const e of this.published.values()) bytes += e.size;
-    return { files: this.published.size, bytes };
+    return { files: this.publishedMap.size, bytes: this.counts.totalBytes };
   }
 
   /**
@@ -96,6 +161,7 @@ export class MirrorBook {
    */
   touch(): void {
     this.timer ??= setTimeout(() => this.save(), SAVE_EVERY_MS + (this.published.size + this.written.size) / 5);
+    this.timer.unref?.();
   }
 
   /**
@@ -145,6 +211,7 @@ export class MirrorBook {
     } catch {
       return; // no book yet: the owner sends its full tree
     }
+    this.loading = true;
     try {
       const lines = text.split('\n');
       const head = JSON.parse(lines[0]!) as { epoch: unknown; seq: unknown };
@@ -153,10 +220,10 @@ export class MirrorBook {
         const r = JSON.parse(line) as [string, string, ...unknown[]];
         if (r[0] === 'p') {
           const [, path, size, sha256, mtime, seq] = r as [string, string, number, string, number, number];
-          this.published.set(path, { path, size, sha256, mtime, seq });
+          this.publish({ path, size, sha256, mtime, seq });
         } else {
           const [, path, sha256, size, mtimeMs, ino] = r as [string, string, string, number, number, number];
-          this.written.set(path, { sha256, size, mtimeMs, ino });
+          this.record(path, { sha256, size, mtimeMs, ino });
         }
       }
       if (typeof head.epoch === 'string' && Number.isSafeInteger(head.seq))
@@ -164,9 +231,11 @@ export class MirrorBook {
     } catch {
       // A damaged book: the owner sends its full tree; copies on disk are replaced when they hold the same content, kept
       // aside as conflicts otherwise (mirror-writer.ts).
-      this.published.clear();
-      this.written.clear();
+      this.publishedMap.clear();
+      this.writtenMap.clear();
+      this.counts = { behind: 0, totalBytes: 0, heldBytes: 0, treeBytes: 0 };
       [this.epoch, this.seq] = ['', 0];
     }
+    this.loading = false;
   }
 }

@@ -1,9 +1,12 @@
+import { join } from 'node:path';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import type { PeerRef } from '../../common/wire/shapes.js';
 import type { MirrorOwnerStatus } from '../control/peer-events.js';
 import type { PeerContext } from '../peer-context.js';
 import type { Dialer } from '../transport/transport.js';
+import { CopyCheck } from './copy-check.js';
 import { MirrorBook } from './mirror-book.js';
+import { sweepPartials } from './partial-sweep.js';
 import { MirrorStatus } from './mirror-status.js';
 import type { MirrorWriter } from './mirror-writer.js';
 import { OwnerSync, type OwnerSyncOptions } from './owner-sync.js';
@@ -20,12 +23,17 @@ export interface MirrorKeeperDeps {
 }
 
 export interface MirrorKeeperOptions extends OwnerSyncOptions {
+  /** How often a connected owner's copies are looked at for local deletions and edits (copy-check.ts). Default 60 s. */
+  checkEveryMs?: number;
   /** How often the live members are looked at. Default 1000 ms. */
   lookEveryMs?: number;
   /** Wait before dialling an owner again after its connection ended. Default 2000 ms; 30 s after a refusal. */
   retryMs?: number;
   refusedRetryMs?: number;
 }
+
+/** After a full round, partial files written to this recently are left (a request may still be writing them). */
+const SWEEP_QUIET_MS = 60_000;
 
 interface Owner {
   book: MirrorBook;
@@ -59,6 +67,8 @@ export class MirrorKeeper {
     for (const f of readdirSync(deps.partialDir))
       if (f.endsWith('.tmp')) rmSync(`${deps.partialDir}/${f}`, { force: true });
     for (const name of MirrorBook.owners(deps.bookDir)) this.owner(name);
+    // Partial files of content superseded or dropped while this peer was away go (peer/mirror/partial-sweep.ts).
+    sweepPartials(deps.partialDir, this.books());
     this.status = new MirrorStatus(
       () => this.read(),
       (owners) => ctx.emit({ event: 'mirror-status', owners }),
@@ -77,9 +87,13 @@ export class MirrorKeeper {
     this.timer = undefined;
     this.status.stop();
     for (const o of this.owners.values()) {
-      o.sync?.stop();
+      o.sync?.channel?.end();
       o.book.save();
     }
+  }
+
+  private books(): Map<string, MirrorBook> {
+    return new Map([...this.owners].map(([name, o]) => [name, o.book]));
   }
 
   private owner(name: string): Owner {
@@ -117,13 +131,19 @@ export class MirrorKeeper {
         },
         log: this.ctx.log,
         changed: (maybeState) => this.status.changed(maybeState),
+        roundApplied: () => void sweepPartials(this.deps.partialDir, this.books(), ref.name, SWEEP_QUIET_MS),
       },
       this.options,
     );
     o.sync = sync;
     o.done = sync.done;
     this.status.changed(true);
+    // Copies deleted or edited here are fetched again, looked for on connect and then periodically.
+    const root = join(this.deps.writer.root, ref.name);
+    const check = new CopyCheck(o.book, root, (paths) => sync.refetch(paths), this.options.checkEveryMs);
+    check.start();
     await sync.run();
+    check.stop();
     o.sync = undefined;
     o.problem = sync.refused ?? sync.problem;
     o.state = sync.refused ? 'refused' : 'offline';
@@ -136,7 +156,7 @@ export class MirrorKeeper {
     return [...this.owners.entries()]
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([owner, o]) => {
-        const behind = o.book.behind();
+        const behind = o.sync ? o.sync.behind : o.book.behind();
         const open = o.sync?.channel?.isOpen === true;
         const state = open ? (o.sync!.synced && behind === 0 ? 'in-sync' : 'syncing') : o.sync ? 'syncing' : o.state;
         if (state === 'syncing' && o.state !== 'syncing' && o.sync) {
@@ -145,7 +165,7 @@ export class MirrorKeeper {
           o.sync.done.bytes = 0;
         }
         o.state = state;
-        const problem = o.sync ? (o.sync.refused ?? o.sync.problem) : o.problem;
+        const problem = o.sync ? (o.sync.refused ?? o.sync.problem ?? o.sync.cases.problem()) : o.problem;
         const held = o.book.held();
         return {
           owner,

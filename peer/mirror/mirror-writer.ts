@@ -154,6 +154,7 @@ export class MirrorWriter {
   /** Deletes `path` of `owner`'s tree; a copy edited here is kept aside instead. Empty folders left go too. */
   remove(owner: string, path: string, had: Written | undefined): Outcome[] {
     const target = this.place(owner, path);
+    this.recheck(target);
     const existing = lstatSync(target, { throwIfNoEntry: false });
     const outcomes: Outcome[] = [];
     if (existing) {
@@ -187,6 +188,7 @@ export class MirrorWriter {
     had: Written | undefined,
   ): Installed {
     const outcomes: Outcome[] = [];
+    this.recheck(target);
     const existing = lstatSync(target, { throwIfNoEntry: false });
     // A copy this peer wrote before its book was saved (a crash), or one put there by hand, with exactly the new
     // content is no conflict: it is simply replaced.
@@ -197,6 +199,17 @@ export class MirrorWriter {
     renameSync(from, target);
     outcomes.push({ action: existing || had ? 'changed' : 'added', path });
     return { outcomes, written: { sha256: '', size: st.size, mtimeMs: st.mtimeMs, ino: st.ino } };
+  }
+
+  /**
+   * The folder of `target` is still the one checked, by its real path, right before a rename or deletion in it: a
+   * folder swapped for a link since it was checked (`place` remembers its checks for a round) is refused.
+   */
+  private recheck(target: string): void {
+    const dir = dirname(target);
+    if (realpathSync.native(dir) === join(this.realRoot, relative(this.root, dir))) return;
+    this.checked.clear();
+    throw new P2pError('P2P_ERR_BAD_PATH', `Mirror/${relative(this.root, dir)} was replaced by a link: not followed`);
   }
 
   private keepAsideIfEdited(target: string, st: Stats, had: Written | undefined): string | undefined {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { writeFileAtomic } from '../../common/atomic-file.js';
 import type { MirrorEntry, MirrorMark } from '../../common/wire/mirror-messages.js';
@@ -44,13 +44,17 @@ export interface Changes {
 }
 
 const DAY_MS = 24 * 3600 * 1000;
+/** A change is saved within this long, plus 1 ms per 10 entries (a save writes them all: 100,000 files, 11 s). */
+const SAVE_AFTER_MS = 1000;
 
 /**
  * This peer's `shared/` tree as a versioned manifest (docs/PROTOCOL.md "Mirror"): a random epoch kept in
  * `.p2p/mirror-manifest.json` (a new one when that file is lost, so mirrors start over), a version `seq` raised by
  * every change, one entry per file with the version it changed at, and deletion marks kept long enough for absent
  * mirrors to catch up (bounded by age and count). A mirror older than `floor`, the newest mark dropped, gets the
- * full list instead and removes what is not in it.
+ * full list instead and removes what is not in it. A version raised in memory may already be served: before the
+ * first change after a save, a marker `mirror-manifest.json.dirty` is written (and flushed), and removed once the
+ * manifest is saved; a start that finds it cannot trust the saved version and takes a new epoch.
  */
 export class OwnerManifest {
   epoch = '';
@@ -62,6 +66,9 @@ export class OwnerManifest {
   private readonly markMs: number;
   private readonly maxMarks: number;
   private readonly now: () => number;
+  /** The marker of changes not yet saved is on disk. */
+  private dirty = false;
+  private saveTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly file: string,
@@ -102,6 +109,7 @@ export class OwnerManifest {
         Object.assign(old, { mtimeMs: f.mtimeMs, ino: f.ino });
         continue;
       }
+      this.markDirty();
       const seq = ++this.seq;
       const mark = this.marks.get(f.path);
       this.marks.delete(f.path);
@@ -141,22 +149,68 @@ export class OwnerManifest {
     };
   }
 
-  save(): void {
+  /**
+   * Saves soon: changes in a row make one save (a save rewrites and flushes every entry). The marker written before
+   * the first change keeps a crash meanwhile safe (a new epoch at the next start).
+   */
+  saveSoon(): void {
+    if (this.saveTimer) return;
+    this.saveTimer = setTimeout(
+      () => {
+        this.saveTimer = undefined;
+        if (!this.save()) this.saveSoon(); // a full disk: tried again later
+      },
+      SAVE_AFTER_MS + this.entries.size / 10,
+    );
+    this.saveTimer.unref();
+  }
+
+  /** Saves now what waits to be saved (the peer stops). */
+  flush(): void {
+    if (!this.saveTimer) return;
+    clearTimeout(this.saveTimer);
+    this.saveTimer = undefined;
+    this.save();
+  }
+
+  /** Saves the manifest; false when it could not be (a full disk: the marker stays, tried again by the caller). */
+  save(): boolean {
     const marks = [...this.marks.values()];
-    writeFileAtomic(
-      this.file,
-      JSON.stringify({
+    try {
+      const text = JSON.stringify({
         epoch: this.epoch,
         seq: this.seq,
         floor: this.floor,
         entries: [...this.entries.values()],
         marks,
-      }),
-      0o600,
-    );
+      });
+      writeFileAtomic(this.file, text, 0o600);
+    } catch {
+      return false;
+    }
+    rmSync(this.dirtyFile, { force: true });
+    this.dirty = false;
+    return true;
+  }
+
+  private get dirtyFile(): string {
+    return `${this.file}.dirty`;
+  }
+
+  /** Writes the marker of unsaved changes (once until the next save), flushed before any change can be served. */
+  private markDirty(): void {
+    if (this.dirty) return;
+    const fd = openSync(this.dirtyFile, 'w', 0o600);
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    this.dirty = true;
   }
 
   private remove(path: string, old: OwnedEntry): void {
+    this.markDirty();
     this.entries.delete(path);
     this.marks.set(path, { path, seq: ++this.seq, added: old.added, at: this.now() });
   }
@@ -190,6 +244,11 @@ export class OwnerManifest {
       this.epoch = raw.epoch;
       this.seq = raw.seq as number;
       this.floor = raw.floor as number;
+      // Changes after this save may have been served and lost: the entries are kept, the version is not trusted.
+      if (existsSync(this.dirtyFile)) {
+        this.epoch = randomBytes(12).toString('base64url');
+        this.dirty = true;
+      }
     } catch {
       this.entries.clear();
       this.marks.clear();

@@ -4,11 +4,12 @@ import type { Tagged } from '../../common/message-table.js';
 import type { MirrorBatch, MirrorEntry, MirrorMessages } from '../../common/wire/mirror-messages.js';
 import { peerMessages, type PeerMessages, type PieceMessage } from '../../common/wire/peer-messages.js';
 import type { PeerRef } from '../../common/wire/shapes.js';
-import { collisionKey } from '../files/relative-path.js';
 import type { Dialer } from '../transport/transport.js';
-import { batchProblem, versionProblem, type Round } from './change-check.js';
+import { badInput, batchProblem, versionProblem, type Round } from './change-check.js';
 import type { MirrorBook } from './mirror-book.js';
+import { applyFullRound, FullRound, growthProblem, type TreeLimits } from './tree-budget.js';
 import type { Installed, MirrorWriter, Outcome } from './mirror-writer.js';
+import { CaseKeys } from './case-keys.js';
 import { IncomingFile } from './incoming-file.js';
 import { MirrorRequests } from './mirror-requests.js';
 
@@ -23,9 +24,11 @@ export interface OwnerSyncDeps {
   log(message: string, level?: 'info' | 'warn'): void;
   /** Something shown in `mirror-status` changed; `maybeState`: perhaps the owner's state (mirror-status.ts). */
   changed(maybeState?: boolean): void;
+  /** A full round was applied (superseded partial files may go). */
+  roundApplied(): void;
 }
 
-export interface OwnerSyncOptions {
+export interface OwnerSyncOptions extends TreeLimits {
   /** Requests in flight on the connection. Default 64. */
   window?: number;
   /** How often the mirror pings an owner it waits on (the owner closes after 30 s of silence). Default 5000 ms. */
@@ -34,18 +37,8 @@ export interface OwnerSyncOptions {
 
 /** Bytes of a streamed file waiting to be written before the connection is paused (backpressure), and resumed. */
 const PAUSE_AT_BYTES = 8 * 1024 * 1024;
-/** Most files one owner's tree may have (the book of a million files is a few hundred MB in memory). */
-export const MAX_TREE_FILES = 1_000_000;
 /** Requests in flight with nothing received for them this long: the owner is cut off (tried again later). */
 const STALL_MS = 60_000;
-/** Errors of a connection that are the far end's bad input (common/errors.ts). */
-const BAD_INPUT = new Set([
-  'P2P_ERR_BAD_MESSAGE',
-  'P2P_ERR_UNKNOWN_TYPE',
-  'P2P_ERR_BAD_FRAME',
-  'P2P_ERR_FRAME_TOO_LARGE',
-  'P2P_ERR_BUFFER_OVERFLOW',
-]);
 /** Largest frame from an owner: a batch of MAX_MIRROR_BATCH entries with long paths. */
 const MIRROR_MAX_FRAME_BYTES = 2 * 1024 * 1024;
 
@@ -73,9 +66,11 @@ export class OwnerSync {
   private readonly inflight: IncomingFile[] = [];
   /** Requests made by one `pump`, sent together. */
   private readonly requests = new MirrorRequests();
-  private readonly keys = new Map<string, string>();
+  /** Paths that differ only in case from another (the first is written). */
+  readonly cases: CaseKeys;
   private round: Round | undefined;
-  private roundFiles: Map<string, MirrorEntry> | undefined;
+  private full: FullRound | undefined;
+  private applying = false; // a full round being applied, a slice per turn of the event loop
   private asking = false;
   private askAgain = false;
   private n = 0;
@@ -83,7 +78,6 @@ export class OwnerSync {
   /** When the owner last answered a request (a header or bytes). */
   private progressAt = Date.now();
   private ping: NodeJS.Timeout | undefined;
-  private readonly window: number;
 
   constructor(
     readonly owner: PeerRef,
@@ -91,14 +85,12 @@ export class OwnerSync {
     private readonly deps: OwnerSyncDeps,
     private readonly options: OwnerSyncOptions = {},
   ) {
-    this.window = options.window ?? 64;
-    for (const path of book.published.keys())
-      this.keys.set(collisionKey(path), this.keys.get(collisionKey(path)) ?? path);
+    this.cases = new CaseKeys(book.published.keys());
   }
 
-  /** Files still to fetch or delete. */
+  /** Files still to fetch or delete (a path skipped for its case is not: it is the status's problem). */
   get behind(): number {
-    return this.book.behind();
+    return this.book.behind() - this.cases.behind(this.book);
   }
 
   /** Connects and syncs until the connection ends; resolves then (never rejects). */
@@ -121,9 +113,7 @@ export class OwnerSync {
     const closed = new Promise<void>((resolve) => channel.once('close', () => resolve()));
     // A frame or message the schema refuses is bad input like any other: the owner is refused.
     channel.on('error', (err) =>
-      err instanceof P2pError && BAD_INPUT.has(err.code)
-        ? this.refuse(describeError(err))
-        : (this.problem ??= describeError(err)),
+      badInput(err) ? this.refuse(describeError(err)) : (this.problem ??= describeError(err)),
     );
     channel.on('message', (msg) => this.onMessage(msg));
     this.ping = setInterval(() => {
@@ -143,8 +133,16 @@ export class OwnerSync {
     this.book.save();
   }
 
-  stop(): void {
-    this.channel?.end();
+  /** Copies deleted or edited here: forgotten, so they are fetched again (an edit is kept aside when replaced). */
+  refetch(paths: string[]): void {
+    const gone = paths.filter((path) => !this.busy.has(path));
+    for (const path of gone) {
+      this.book.unrecord(path);
+      if (this.book.needsFetch(path)) this.todo.add(path);
+    }
+    if (gone.length)
+      this.deps.log(`mirror: ${gone.length} of ${this.owner.name}'s copies deleted or edited here: fetched again`);
+    this.pump();
   }
 
   private ask(): void {
@@ -183,30 +181,40 @@ export class OwnerSync {
   }
 
   private onChanges(batch: MirrorMessages['mirror-changes']): void {
+    // Changes come only as the answer to a `mirror-since`: an owner pushing more would fill the mirror's memory.
+    if (!this.asking || this.applying) return this.refuse('changes nobody asked for');
     const problem = batchProblem(batch, this.book, this.round);
     if (problem) return this.refuse(problem);
     this.round ??= { epoch: batch.epoch, seq: batch.seq, full: batch.full };
-    if (batch.full) {
-      this.roundFiles ??= new Map();
-      for (const f of batch.files) this.roundFiles.set(f.path, f);
-    } else {
+    // What one owner can make this mirror hold is bounded (a tree without end, or of huge paths, is refused).
+    const over = batch.full
+      ? (this.full ??= new FullRound()).add(batch.files, this.options)
+      : growthProblem(this.book, batch.files, this.options);
+    if (over) return this.refuse(over);
+    if (!batch.full) {
       for (const f of batch.files) this.publish(f);
       for (const d of batch.deleted) this.unpublish(d.path);
     }
-    // A tree without end (batches that always say `more`) would take all memory.
-    if ((this.roundFiles?.size ?? 0) > MAX_TREE_FILES || this.book.published.size > MAX_TREE_FILES)
-      return this.refuse(`a tree of more than ${MAX_TREE_FILES} files`);
     if (batch.more) return;
-    if (this.roundFiles) {
-      for (const path of [...this.book.published.keys()]) if (!this.roundFiles.has(path)) this.unpublish(path);
-      for (const f of this.roundFiles.values()) this.publish(f);
-      // Copies written but never published in this epoch's list go as well.
-      for (const path of this.book.written.keys()) if (!this.book.published.has(path)) this.todo.add(path);
-    }
+    if (!this.full) return this.roundDone(batch);
+    this.applying = true;
+    const steps = {
+      publish: (f: MirrorEntry) => this.publish(f),
+      unpublish: (path: string) => this.unpublish(path),
+      stale: (path: string) => void this.todo.add(path),
+      alive: () => this.channel?.isOpen === true && !this.refused,
+    };
+    void applyFullRound(this.book, this.full.files, steps).then((whole) => whole && this.roundDone(batch, true));
+  }
+
+  /** The last batch of an answer was applied: the book holds the owner's version. */
+  private roundDone(batch: MirrorMessages['mirror-changes'], full = false): void {
+    if (full) this.deps.roundApplied();
     [this.book.epoch, this.book.seq] = [batch.epoch, batch.seq];
     this.book.touch();
     this.round = undefined;
-    this.roundFiles = undefined;
+    this.full = undefined;
+    this.applying = false;
     this.asking = false;
     this.synced = true;
     if (this.askAgain) {
@@ -219,17 +227,16 @@ export class OwnerSync {
 
   private publish(f: MirrorEntry): void {
     const old = this.book.published.get(f.path);
-    this.book.published.set(f.path, f);
-    const key = collisionKey(f.path);
-    if (!this.keys.has(key)) this.keys.set(key, f.path);
+    this.book.publish(f);
+    this.cases.add(f.path);
     if (!old || old.sha256 !== f.sha256) this.skipped.delete(f.path);
     if (this.book.needsFetch(f.path)) this.todo.add(f.path);
     this.book.touch();
   }
 
   private unpublish(path: string): void {
-    this.book.published.delete(path);
-    if (this.keys.get(collisionKey(path)) === path) this.keys.delete(collisionKey(path));
+    this.book.unpublish(path);
+    this.cases.remove(path);
     if (this.book.written.has(path)) this.todo.add(path);
     this.book.touch();
   }
@@ -239,9 +246,10 @@ export class OwnerSync {
     if (!this.channel?.isOpen || this.refused) return;
     // Requests go in bursts (refilled once half the window came back): one write, one TLS record, for many.
     // (A set walked from its start skips the slots of paths taken: it is walked only when there is room.)
-    const room = this.inflight.length <= this.window / 2;
+    const window = this.options.window ?? 64;
+    const room = this.inflight.length <= window / 2;
     for (const path of room ? this.todo : []) {
-      if (this.inflight.length >= this.window) break;
+      if (this.inflight.length >= window) break;
       if (this.busy.has(path)) continue;
       this.todo.delete(path);
       if (this.skipped.has(path)) continue;
@@ -255,12 +263,11 @@ export class OwnerSync {
   }
 
   private request(entry: MirrorEntry): void {
-    if (this.keys.get(collisionKey(entry.path)) !== entry.path) {
+    const holder = this.cases.clash(entry.path);
+    if (holder !== undefined) {
       this.skipped.add(entry.path);
-      return this.deps.log(
-        `mirror: ${this.owner.name}'s ${entry.path} differs only in case from ${this.keys.get(collisionKey(entry.path))}: not written`,
-        'warn',
-      );
+      const why = `differs only in case from ${holder}: not written`;
+      return this.deps.log(`mirror: ${this.owner.name}'s ${entry.path} ${why}`, 'warn');
     }
     if (!this.inflight.length) this.progressAt = Date.now();
     this.busy.add(entry.path);
@@ -353,8 +360,7 @@ export class OwnerSync {
     try {
       // The owner may have changed or dropped the file meanwhile: a later round fetches the new one.
       const { outcomes, written } = put();
-      this.book.written.set(path, { ...written, sha256: entry.sha256 });
-      this.book.touch();
+      this.book.record(path, { ...written, sha256: entry.sha256 });
       this.done.files += 1;
       this.done.bytes += entry.size;
       this.lastChange = Date.now();
@@ -370,8 +376,7 @@ export class OwnerSync {
   private remove(path: string): void {
     try {
       const outcomes = this.deps.writer.remove(this.owner.name, path, this.book.written.get(path));
-      this.book.written.delete(path);
-      this.book.touch();
+      this.book.unrecord(path);
       this.lastChange = Date.now();
       outcomes.forEach((o) => this.deps.report(o));
     } catch (err) {

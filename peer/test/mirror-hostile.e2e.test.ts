@@ -18,7 +18,9 @@ import { Transport } from '../transport/transport.js';
 import { peerMessages, type PeerMessages } from '../../common/wire/peer-messages.js';
 import type { Tagged } from '../../common/message-table.js';
 import { Mesh, type PeerProcess } from '../../harness/mesh.js';
+import { MIRROR_MAX_FILES_ENV, MIRROR_MAX_TREE_BYTES_ENV } from '../mirror/mirror-limits.js';
 
+const [MAX_FILES, MAX_BYTES] = [50, 32 * 1024];
 const test = suite<{ mesh: Mesh; mir: PeerProcess; fakes: FakePeer[] }>('hostile owner');
 const EPOCH = 'hostile-epoch-1';
 
@@ -114,7 +116,17 @@ test.before(async (ctx) => {
   ctx.mesh = new Mesh();
   ctx.fakes = [];
   await ctx.mesh.startServer();
-  ctx.mir = await ctx.mesh.startPeer('mir', ['--mirror']);
+  // Lower limits for one owner's tree (peer/mirror/mirror-limits.ts), so a tree beyond them is quick to send.
+  Object.assign(process.env, {
+    [MIRROR_MAX_FILES_ENV]: String(MAX_FILES),
+    [MIRROR_MAX_TREE_BYTES_ENV]: String(MAX_BYTES),
+  });
+  try {
+    ctx.mir = await ctx.mesh.startPeer('mir', ['--mirror']);
+  } finally {
+    delete process.env[MIRROR_MAX_FILES_ENV];
+    delete process.env[MIRROR_MAX_TREE_BYTES_ENV];
+  }
 });
 
 test.after(async (ctx) => {
@@ -232,6 +244,73 @@ test('a link found inside Mirror/ is never followed', async (ctx) => {
   );
   await ctx.mir.waitFor((e) => e.event === 'mirror' && e.owner === 'linky' && e.path === 'y.txt', 5000, from);
   assert.equal(readdirSync(outside), []);
+});
+
+test('a tree of more files than a mirror holds for one owner is refused, though sent in batches', async (ctx) => {
+  const channel = await owner(ctx, 'many');
+  const files = Array.from({ length: MAX_FILES + 10 }, (_, i) => entry(`f${i}.txt`, `file ${i}`));
+  const half = files.length / 2;
+  channel.send('mirror-changes', {
+    epoch: EPOCH,
+    seq: 1,
+    full: true,
+    files: files.slice(0, half),
+    deleted: [],
+    more: true,
+  });
+  channel.send('mirror-changes', {
+    epoch: EPOCH,
+    seq: 1,
+    full: true,
+    files: files.slice(half),
+    deleted: [],
+    more: false,
+  });
+  await refusedWith(ctx, 'many', channel, new RegExp(`a tree of more than ${MAX_FILES} files`));
+  assert.not.ok(existsSync(join(ctx.mesh.dirOf('mir'), 'Mirror', 'many', 'f0.txt')), 'nothing of that tree applied');
+});
+
+test('a tree whose paths cost more bytes than a mirror holds for one owner is refused', async (ctx) => {
+  const channel = await owner(ctx, 'longpaths');
+  const folders = ['d', 'e', 'f', 'g'].map((c) => c.repeat(200)).join('/');
+  const files = Array.from({ length: 40 }, (_, i) => entry(`${folders}/${i}.txt`, `file ${i}`));
+  channel.send('mirror-changes', { epoch: EPOCH, seq: 1, full: true, files, deleted: [], more: false });
+  await refusedWith(ctx, 'longpaths', channel, new RegExp(`more than ${MAX_BYTES} bytes of paths and records`));
+});
+
+test('changes that grow a tree beyond the limit, or that nobody asked for, are refused', async (ctx) => {
+  let channel = await syncedOne(ctx, 'grower', 'first.txt', 'first', 1);
+  const files = Array.from({ length: MAX_FILES }, (_, i) => entry(`g${i}.txt`, `file ${i}`, 2));
+  channel.on('message', (m) => {
+    if (m.kind !== 'mirror-since') return;
+    channel.send('mirror-changes', { epoch: EPOCH, seq: 2, full: false, files, deleted: [], more: false });
+  });
+  channel.send('mirror-changed', { epoch: EPOCH, seq: 2 });
+  await refusedWith(ctx, 'grower', channel, new RegExp(`a tree of more than ${MAX_FILES} files`));
+  assert.is(readFileSync(join(ctx.mesh.dirOf('mir'), 'Mirror', 'grower', 'first.txt'), 'utf8'), 'first');
+
+  channel = await syncedOne(ctx, 'pusher', 'one.txt', 'one', 1);
+  const pushed = [entry('two.txt', 'two', 2)];
+  channel.send('mirror-changes', { epoch: EPOCH, seq: 2, full: false, files: pushed, deleted: [], more: false });
+  await refusedWith(ctx, 'pusher', channel, /changes nobody asked for/);
+  assert.not.ok(existsSync(join(ctx.mesh.dirOf('mir'), 'Mirror', 'pusher', 'two.txt')));
+});
+
+test('of two paths differing only in case, one is written; the other is named in the status, not behind', async (ctx) => {
+  const channel = await owner(ctx, 'cases');
+  serve(channel, { 'Read.txt': 'upper', 'read.txt': 'lower' });
+  const files = [entry('Read.txt', 'upper', 1), entry('read.txt', 'lower', 1)];
+  const from = ctx.mir.events.length;
+  channel.send('mirror-changes', { epoch: EPOCH, seq: 1, full: true, files, deleted: [], more: false });
+  const status = await ctx.mir.waitFor(
+    (e) => e.event === 'mirror-status' && e.owners.some((o) => o.owner === 'cases' && o.state === 'in-sync'),
+    5000,
+    from,
+  );
+  const o = status.event === 'mirror-status' ? status.owners.find((x) => x.owner === 'cases')! : undefined;
+  assert.equal([o?.behind, o?.files], [0, 1]);
+  assert.match(o?.problem ?? '', /1 path differs only in case from another of the tree, not written \(read\.txt\)/);
+  assert.equal(readdirSync(join(ctx.mesh.dirOf('mir'), 'Mirror', 'cases')), ['Read.txt']);
 });
 
 test('an owner serves only paths of its published tree, with their content', async (ctx) => {

@@ -2,7 +2,7 @@
  * The owner's versioned manifest (peer/mirror/owner-manifest.ts), the checks a mirror runs on a batch of changes
  * (peer/mirror/change-check.ts) and the name a conflict is kept under (peer/mirror/conflict-name.ts): pure units.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -84,6 +84,37 @@ test('the epoch and version survive a restart; a lost or damaged file starts a n
   const lost = new OwnerManifest(path);
   assert.is.not(lost.epoch, m.epoch);
   assert.is(lost.seq, 0);
+});
+
+test('changes applied but never saved (a crash, a failed save) start a new epoch on the next start', () => {
+  const path = join(dir, 'dirty.json');
+  const m = new OwnerManifest(path);
+  m.apply([file('a', 'a')]);
+  assert.ok(m.save());
+  assert.is(new OwnerManifest(path).epoch, m.epoch, 'saved: the same epoch');
+  m.apply([file('a', 'b')]); // served to mirrors at this version, then the process dies before saving
+  const after = new OwnerManifest(path);
+  assert.is.not(after.epoch, m.epoch);
+  assert.is(after.entry('a')?.sha256, 'a'.repeat(64), 'the saved entries are kept');
+  assert.ok(after.save());
+  assert.is(new OwnerManifest(path).epoch, after.epoch, 'saved again: trusted again');
+});
+
+test('changes in a row are saved once, soon, not each at once; stopping saves what waits', () => {
+  const path = join(dir, 'soon.json');
+  const m = new OwnerManifest(path);
+  m.apply([file('a', 'a')]);
+  m.save();
+  const saved = () => (JSON.parse(readFileSync(path, 'utf8')) as { seq: number }).seq;
+  const first = m.seq;
+  m.apply([file('a', 'b')]);
+  m.saveSoon();
+  m.apply([file('a', 'c')]);
+  m.saveSoon();
+  assert.is(saved(), first, 'not rewritten at each change');
+  m.flush();
+  assert.is(saved(), m.seq);
+  assert.is(new OwnerManifest(path).epoch, m.epoch, 'saved: trusted');
 });
 
 const batch = (over: Partial<MirrorMessages['mirror-changes']>): MirrorMessages['mirror-changes'] => ({

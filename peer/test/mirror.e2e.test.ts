@@ -73,7 +73,7 @@ test('files added, changed and deleted on the owner follow in Mirror/OWNER, veri
   }
 });
 
-test('an offline mirror catches up on restart, deletions included; a local edit is kept as a conflict', async () => {
+test('an offline mirror catches up on restart, deletions included; a local edit is kept aside as a conflict on return', async () => {
   const mesh = new Mesh();
   try {
     mesh.seed('own', { 'keep.txt': 'keep\n', 'gone.txt': 'gone\n', 'edit.txt': 'owner v1\n' });
@@ -98,14 +98,21 @@ test('an offline mirror catches up on restart, deletions included; a local edit 
     assert.not.ok(existsSync(join(root, 'gone.txt')));
     assert.is(readFileSync(join(root, 'late.txt'), 'utf8'), 'late\n');
 
-    // The owner changes the file edited on the mirror: the local edit is kept aside, the owner's version arrives.
-    const from = mir.events.length;
-    writeFileSync(join(shared, 'edit.txt'), 'owner v2\n');
-    const conflict = (await mir.waitFor(mirrored('own', 'edit.txt', 'conflict'), 15_000, from)) as Of<'mirror'>;
+    // The file edited on the mirror: the local edit is kept aside on return, and the owner's version comes back.
+    const conflict = (await mir.waitFor(mirrored('own', 'edit.txt', 'conflict'), 15_000)) as Of<'mirror'>;
     assert.match(conflict.kept ?? '', /^edit\.conflict-\d{8}-\d{6}\.txt$/);
     assert.is(readFileSync(join(root, conflict.kept!), 'utf8'), 'edited on the mirror\n');
-    await mir.waitFor(mirrored('own', 'edit.txt', 'changed'), 5000, from);
+    await mir.waitFor(mirrored('own', 'edit.txt', 'changed'), 5000);
+    assert.is(readFileSync(join(root, 'edit.txt'), 'utf8'), 'owner v1\n');
+    // The owner then changes it: its new version replaces the copy, with no further conflict.
+    const from = mir.events.length;
+    await after(
+      mir,
+      () => writeFileSync(join(shared, 'edit.txt'), 'owner v2\n'),
+      mirrored('own', 'edit.txt', 'changed'),
+    );
     assert.is(readFileSync(join(root, 'edit.txt'), 'utf8'), 'owner v2\n');
+    assert.not.ok(mir.events.slice(from).some((e) => e.event === 'mirror' && e.action === 'conflict'));
   } finally {
     await mesh.close();
   }
