@@ -256,26 +256,6 @@ export interface FileEntry {
 
 export type MirrorAction = 'added' | 'changed' | 'deleted' | 'conflict';
 
-/** One owner's mirror as a mirror peer holds it. */
-export interface MirrorOwnerStatus {
-  owner: string;
-  state: 'in-sync' | 'syncing' | 'offline' | 'refused';
-  /** The owner's version this peer has seen. */
-  version: number;
-  /** Files still to fetch or delete. */
-  behind: number;
-  /** Files and bytes held in `Mirror/OWNER/`. */
-  files: number;
-  bytes: number;
-  /** The current sync round: what it has to move, and what it moved so far. */
-  total: { files: number; bytes: number };
-  done: { files: number; bytes: number };
-  /** ms since epoch of the last change applied, or null when none yet. */
-  lastChange: number | null;
-  /** Why it is `refused` or `offline`, in a sentence. */
-  problem?: string;
-}
-
 /** One holder's part in a download: what it delivered (verified), and whether it is still sending. */
 export interface SourceShare {
   name: string;

@@ -9,15 +9,8 @@ import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { PeerEvent } from '../control/peer-events.js';
 import { Mesh, sha256, sha256File } from '../../harness/mesh.js';
-
-const inSync = (owner: string, files: number) => (e: PeerEvent) =>
-  e.event === 'mirror-status' &&
-  e.owners.some((o) => o.owner === owner && o.state === 'in-sync' && o.files === files && o.behind === 0);
-
-const mirrored = (path: string, action: string) => (e: PeerEvent) =>
-  e.event === 'mirror' && e.path === path && e.action === action;
+import { inSync, mirrored } from './mirror-waits.js';
 
 test('identical large files under several paths all arrive whole; a later change makes no conflict', async () => {
   const mesh = new Mesh();
@@ -67,9 +60,9 @@ test('a copy deleted and one edited on a stopped mirror are restored on restart;
     writeFileSync(join(root, 'edit.txt'), 'edited on the mirror\n');
 
     mir = await mesh.startPeer('mir', ['--mirror']);
-    const conflict = await mir.waitFor(mirrored('edit.txt', 'conflict'), 15_000);
-    await mir.waitFor(mirrored('edit.txt', 'changed'), 15_000);
-    await mir.waitFor(mirrored('del.txt', 'added'), 15_000);
+    const conflict = await mir.waitFor(mirrored('own', 'edit.txt', 'conflict'), 15_000);
+    await mir.waitFor(mirrored('own', 'edit.txt', 'changed'), 15_000);
+    await mir.waitFor(mirrored('own', 'del.txt', 'added'), 15_000);
     await mir.waitFor(inSync('own', 3), 15_000);
     const kept = conflict.event === 'mirror' ? conflict.kept! : '';
     assert.match(kept, /^edit\.conflict-\d{8}-\d{6}\.txt$/);

@@ -11,15 +11,12 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { PeerEvent } from '../control/peer-events.js';
 import { Mesh, sha256, sha256File, type PeerProcess } from '../../harness/mesh.js';
+import { inSync, mirrored } from './mirror-waits.js';
 
 /** Room for a loaded test machine (two cores running several peers) beyond the 2 s the contract allows. */
 const SLACK_MS = 1000;
 
 type Of<K extends PeerEvent['event']> = Extract<PeerEvent, { event: K }>;
-const mirrored = (owner: string, path: string, action: Of<'mirror'>['action']) => (e: PeerEvent) =>
-  e.event === 'mirror' && e.owner === owner && e.path === path && e.action === action;
-const inSync = (owner: string, files: number) => (e: PeerEvent) =>
-  e.event === 'mirror-status' && e.owners.some((o) => o.owner === owner && o.state === 'in-sync' && o.files === files);
 
 /** Does `act`, then waits for an event it caused (events from before it do not count). */
 async function after(
