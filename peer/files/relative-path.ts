@@ -1,5 +1,5 @@
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { fileNameProblem, MAX_NAME_BYTES, sameName, stemOf } from './file-name.js';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { fileNameProblem, sameName, stemOf } from './file-name.js';
 
 /**
  * A file's name in the mesh once `shared/` may hold subfolders: its path relative to the shared folder, components
@@ -109,9 +109,4 @@ export function bestMatches(query: string, names: Iterable<string>): string[] {
   return found;
 }
 
-/** `a/b/c.txt` from the platform path `rel` (relative to a shared folder). */
-export function toMeshPath(rel: string): string {
-  return sep === '/' ? rel : rel.split(sep).join('/');
-}
-
-export { MAX_NAME_BYTES, sameName };
+export { sameName };
