@@ -9,6 +9,10 @@ function ip(...args: string[]): string {
   return execFileSync('ip', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
+function tc(...args: string[]): string {
+  return execFileSync('tc', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
 export class LanHosts {
   readonly tag = `p2p${process.pid % 10000}${Math.floor(Math.random() * 100)}`;
   readonly bridge = `${this.tag}br`;
@@ -75,6 +79,21 @@ export class LanHosts {
 
   heal(i: number): void {
     ip('link', 'set', `${this.tag}v${i}`, 'master', this.bridge);
+  }
+
+  /**
+   * Shapes host i's link with a token bucket (`tc qdisc … tbf`), both ways: `up` on its own end (what it sends),
+   * `down` on the bridge's end (what reaches it). Rates in Mbit/s; `undefined` leaves that direction as it is.
+   */
+  shape(i: number, rates: { upMbit?: number; downMbit?: number }): void {
+    const tbf = (mbit: number) => {
+      // A burst of 4 ms at the rate, never under 32 KiB: enough for a full-size segment burst, small enough to pace.
+      const burst = Math.max(32 * 1024, Math.round((mbit * 1e6) / 8 / 250));
+      return ['root', 'tbf', 'rate', `${mbit}mbit`, 'burst', String(burst), 'latency', '100ms'];
+    };
+    if (rates.upMbit !== undefined)
+      tc('-n', this.namespaces[i]!, 'qdisc', 'replace', 'dev', 'eth0', ...tbf(rates.upMbit));
+    if (rates.downMbit !== undefined) tc('qdisc', 'replace', 'dev', `${this.tag}v${i}`, ...tbf(rates.downMbit));
   }
 
   /** Command prefix that runs a program on host i. */
