@@ -104,6 +104,8 @@ export class ServerLink extends EventEmitter<ServerLinkEvents> {
   private readonly retry: RetryTimer;
   private finder: ServerFinder | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
+  /** The hops the server last said this peer's floods need to reach every live peer (peer/mesh/hop-limit.ts). */
+  reach: number | undefined;
   private joinedOnce = false;
   private live = false;
   private stopped = false;
@@ -351,6 +353,7 @@ export class ServerLink extends EventEmitter<ServerLinkEvents> {
   private onMessage(msg: Tagged<ServerMessages>): void {
     switch (msg.kind) {
       case 'welcome':
+        this.reach = msg.body.reach ?? this.reach;
         // Heartbeats start at admission: the server drops a silent connection, and dialling referrals takes time.
         clearInterval(this.heartbeat);
         this.heartbeat = setInterval(
@@ -366,6 +369,7 @@ export class ServerLink extends EventEmitter<ServerLinkEvents> {
         else this.stop();
         return;
       case 'heartbeat-ack':
+        this.reach = msg.body.reach ?? this.reach;
         if (msg.body.link.length > 0) this.emit('link', msg.body.link);
         return;
       case 'peers':
