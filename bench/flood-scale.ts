@@ -145,6 +145,10 @@ const byTtl = (title: string, cell: (rs: FloodResult[]) => string) => {
 byTtl('Coverage (mean share of peers reached)', (rs) => pct(mean(rs.map((r) => r.coverage))));
 byTtl('Messages per search (copies sent on links)', (rs) => round(mean(rs.map((r) => r.sent))));
 byTtl('Duplicates per search (copies dropped as already seen)', (rs) => round(mean(rs.map((r) => r.duplicates))));
+byTtl('Latency in hops: rounds until the last peer reached (mean hops of a first copy)', (rs) => {
+  const last = mean(rs.map((r) => r.lastArrival));
+  return `${last.toFixed(last % 1 ? 1 : 0)} (${mean(rs.map((r) => r.meanHops)).toFixed(1)})`;
+});
 
 console.log('\nGnutella tree estimate vs measured, random d-regular graphs: messages, then peers reached\n');
 const treeMessages = (d: number, t: number) => d * sum(t, (i) => (d - 1) ** i);
