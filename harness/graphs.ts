@@ -4,19 +4,14 @@
  * metadata-server/referral-policy.ts, in benches and tests). A graph is its adjacency lists: `adj[i]` holds the
  * neighbours of peer `i`, symmetric, no self-loops, no repeated edges. Everything random is seeded.
  */
+import { mulberry32 } from '../common/mulberry32.js';
 
 export type Adjacency = number[][];
 
-/** A seeded pseudo-random source in [0, 1) (mulberry32): the same seed gives the same graphs. */
+/** A seeded pseudo-random source in [0, 1) (common/mulberry32.ts): the same seed gives the same graphs. */
 export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
+  return () => next() / 4294967296;
 }
 
 function empty(n: number): Adjacency {
