@@ -100,7 +100,7 @@ export class Peer implements PeerHandle {
   private serverState: { state: string; address: string } | undefined;
   /** Hop limit of this peer's searches now. */
   get hopLimit(): number {
-    return this.fixedHops ?? searchHopLimit(this.server.reach.reach);
+    return this.fixedHops ?? searchHopLimit(this.server.reach.current);
   }
   constructor(options: PeerOptions) {
     this.name = options.name;

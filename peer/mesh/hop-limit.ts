@@ -39,7 +39,7 @@ export class ReachMemory {
     this.heard.push({ reach, at });
   }
 
-  get reach(): number | undefined {
+  get current(): number | undefined {
     const at = this.now();
     const recent = this.heard.filter((h) => at - h.at < this.windowMs);
     if (recent.length === 0) return this.heard.at(-1)?.reach;

@@ -16,21 +16,21 @@ test('reach + 1, within 1..32; 7 while the server has said nothing', () => {
 test('a larger reach stands for REACH_MEMORY_MS against smaller ones; the latest stays once the server is quiet', () => {
   let now = 0;
   const memory = new ReachMemory(REACH_MEMORY_MS, () => now);
-  assert.is(memory.reach, undefined);
+  assert.is(memory.current, undefined);
   memory.note(undefined);
-  assert.is(memory.reach, undefined, 'a message without a reach says nothing');
+  assert.is(memory.current, undefined, 'a message without a reach says nothing');
   memory.note(3);
   now = 1000;
   memory.note(9); // the mesh grew: at once
-  assert.is(memory.reach, 9);
+  assert.is(memory.current, 9);
   for (now = 2000; now < 1000 + REACH_MEMORY_MS; now += 1000) {
     memory.note(2); // a restarted server hearing its peers one by one
-    assert.is(memory.reach, 9, `at ${now} ms`);
+    assert.is(memory.current, 9, `at ${now} ms`);
   }
-  assert.is(memory.reach, 2, 'the larger figure has expired');
+  assert.is(memory.current, 2, 'the larger figure has expired');
   memory.note(5);
   now += 60_000; // the server went quiet
-  assert.is(memory.reach, 5, 'the last figure heard stands');
+  assert.is(memory.current, 5, 'the last figure heard stands');
 });
 
 test.run();
