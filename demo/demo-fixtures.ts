@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, openSync, closeSync, readdirSync, statSync, utimesSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { mulberry32 } from '../common/mulberry32.js';
 
 /**
  * The demo's files: what is copied from `fixtures/sN/` and what is generated at start (fixtures/README.md).
@@ -103,16 +104,4 @@ function seededChunk(next: () => number, length: number): Buffer {
   for (; i + 4 <= length; i += 4) chunk.writeUInt32LE(next(), i);
   for (; i < length; i += 1) chunk[i] = next() & 0xff;
   return chunk;
-}
-
-/** mulberry32: a tiny, well-mixed 32-bit PRNG; plenty for demo bytes that must not compress to nothing. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
 }

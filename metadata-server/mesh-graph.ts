@@ -63,3 +63,15 @@ export function components(graph: MeshGraph): MeshNode[][] {
 export function byLowDegree(a: MeshNode, b: MeshNode): number {
   return a.neighbours.size - b.neighbours.size || a.joinSeq - b.joinSeq;
 }
+
+/** Most hops from `from` to a peer it reaches (0 when it has no neighbour): what its floods need to reach them all. */
+export function eccentricity(graph: MeshGraph, from: number): number {
+  let most = 0;
+  for (const hops of hopsFrom(graph, from).values()) if (hops > most) most = hops;
+  return most;
+}
+
+/** The largest eccentricity: the hop limit that reaches every peer of its part of the mesh from any peer. */
+export function diameter(graph: MeshGraph): number {
+  return graph.nodes.reduce((most, n) => Math.max(most, eccentricity(graph, n.key)), 0);
+}

@@ -6,9 +6,11 @@ import {
   type IndexedFile,
   type ServerMessages,
 } from '../common/wire/server-messages.js';
+import { MAX_HOPS } from '../common/wire/peer-messages.js';
 import type { PeerInfo, PeerRef } from '../common/wire/shapes.js';
 import { fitFilesReply, searchIndex } from './file-index.js';
 import { decodeIndex } from './index-region.js';
+import { eccentricity, type MeshGraph } from './mesh-graph.js';
 import { planRepair } from './mesh-repair.js';
 import { PortAllocator } from './port-allocator.js';
 import { chooseReferrals } from './referral-policy.js';
@@ -187,8 +189,10 @@ export class RegistryService {
 
   private heartbeat(slot: number, neighbours: string[], out: RegistryResult): void {
     this.registry.setReported(slot, this.resolve(neighbours));
-    out.reply = { kind: 'heartbeat-ack', body: { peers: this.liveCount(), link: [] } };
-    this.repair(slot, out);
+    const graph = this.registry.graph();
+    // The hops this peer's searches need (docs/PROTOCOL.md "Peer ↔ peer").
+    out.reply = { kind: 'heartbeat-ack', body: { peers: this.liveCount(), link: [], ...reach(graph, slot, 0) } };
+    this.repair(slot, out, graph);
   }
 
   private leave(slot: number, reason: string, out: RegistryResult): void {
@@ -278,10 +282,9 @@ export class RegistryService {
    * Advises split-off components to dial the main one (mesh-repair.ts). Advice for the requester rides on its own
    * heartbeat-ack; anyone else gets an unsolicited heartbeat-ack. Advice is remembered for `adviceMemoryMs`.
    */
-  private repair(requester: number, out: RegistryResult): void {
+  private repair(requester: number, out: RegistryResult, graph: MeshGraph = this.registry.graph()): void {
     const r = this.registry;
     const now = this.now();
-    const graph = r.graph();
     const advice = planRepair(graph, (slot) => r.adviceUntil(slot) > now);
     if (advice.length === 0) return;
     for (const { from, to } of advice) {
@@ -299,8 +302,12 @@ export class RegistryService {
 
   private welcome(slot: number): { kind: 'welcome'; body: ServerMessages['welcome'] } {
     const r = this.registry;
-    const referrals = chooseReferrals(r.graph(), this.config.topology).map((s) => this.ref(s));
-    return { kind: 'welcome', body: { port: r.port(slot), referrals, peers: this.liveCount() } };
+    const graph = r.graph();
+    const keys = chooseReferrals(graph, this.config.topology);
+    const referrals = keys.map((s) => this.ref(s));
+    const body = { port: r.port(slot), referrals, peers: this.liveCount() };
+    // Linked to its first referral, the newcomer is one hop farther than that peer from everyone.
+    return { kind: 'welcome', body: keys.length > 0 ? { ...body, ...reach(graph, keys[0]!, 1) } : body };
   }
 
   private peerInfos(): PeerInfo[] {
@@ -326,6 +333,12 @@ export class RegistryService {
     const r = this.registry;
     return `no listening port is free in ${r.portLow}-${r.portHigh}: wait for a peer to leave, or start the metadata server with a wider --peer-ports`;
   }
+}
+
+/** `{ reach }`: `key`'s eccentricity plus `extra`, at most MAX_HOPS; nothing when that is 0 (no neighbour). */
+function reach(graph: MeshGraph, key: number, extra: number): { reach?: number } {
+  const hops = eccentricity(graph, key) + extra;
+  return hops < 1 ? {} : { reach: Math.min(MAX_HOPS, hops) };
 }
 
 function refuse(out: RegistryResult, who: string, code: P2pErrorCode, reason: string): void {

@@ -44,7 +44,8 @@ const USAGE = `usage: peer NAME [--server HOST:PORT] [--host ADDR] [--dir DIR] [
   --max-up RATE        cap what this peer sends, all transfers together: 500KB/s, 20MB/s, 2MiB/s, 100Mbit/s
                        (KB, MB, GB: 1000 bytes; KiB, MiB, GiB: 1024; kbit, Mbit, Gbit: 1000 bits; /s optional)
   --max-down RATE      cap what this peer receives, all transfers together (the same units)
-  --hops N             hop limit of searches (default 7)
+  --hops N             hop limit of searches (default: the hops the metadata server says reach every peer, plus 1;
+                       7 until it says)
   --query-timeout MS   how long a search waits for a holder (default 3000)
   -h, --help           this text;  -v, --version   the version
 
@@ -123,7 +124,7 @@ async function main(): Promise<void> {
         headless: { type: 'boolean', default: false },
         verbose: { type: 'boolean', default: false },
         'exit-when-done': { type: 'boolean', default: false },
-        hops: { type: 'string', default: '7' },
+        hops: { type: 'string' },
         'query-timeout': { type: 'string', default: '3000' },
         'key-file': { type: 'string' },
         open: { type: 'boolean', default: false },
@@ -149,9 +150,10 @@ async function main(): Promise<void> {
     return;
   }
   if (positionals.length !== 1) fail(`give exactly one peer name, for example: peer s1\n${USAGE}`);
-  const hops = Number(values.hops);
+  const hops = values.hops === undefined ? undefined : Number(values.hops);
   const queryTimeout = Number(values['query-timeout']);
-  if (!Number.isInteger(hops) || hops < 1 || hops > 32) fail('--hops must be a whole number from 1 to 32');
+  if (hops !== undefined && (!Number.isInteger(hops) || hops < 1 || hops > 32))
+    fail('--hops must be a whole number from 1 to 32');
   if (!Number.isInteger(queryTimeout) || queryTimeout < 100)
     fail('--query-timeout must be a whole number of milliseconds, at least 100');
   let name: string;
@@ -192,7 +194,7 @@ async function main(): Promise<void> {
     mesh,
     ...(keyFile === undefined ? {} : { keyFile }),
     host: values.host!,
-    hopLimit: hops,
+    ...(hops === undefined ? {} : { hopLimit: hops }),
     downloads: { queryTimeoutMs: queryTimeout },
     trustedOnly: values['trusted-only']!,
     backup: values.backup!,

@@ -23,7 +23,7 @@ export interface PeerOptions {
   keyFile?: string;
   /** Address this peer binds and advertises. Default 127.0.0.1. */
   host?: string;
-  /** Hop limit of flooded searches. Default 7. */
+  /** A fixed hop limit of flooded searches. Default: from the metadata server (peer/mesh/hop-limit.ts). */
   hopLimit?: number;
   /** Interval of the `neighbour-stats`, `mesh` and folder-scan refreshes. Default 1000 ms. */
   refreshIntervalMs?: number;

@@ -23,6 +23,7 @@ import { IndexPublisher } from './files/index-publisher.js';
 import { Listings } from './files/listings.js';
 import { PeerFolders } from './files/peer-folders.js';
 import { FloodRouter } from './mesh/flood-router.js';
+import { searchHopLimit } from './mesh/hop-limit.js';
 import { NeighbourSet } from './mesh/neighbour-set.js';
 import { SearchResponder } from './mesh/search-responder.js';
 import { routeNeighbourMessage } from './mesh/neighbour-messages.js';
@@ -56,8 +57,8 @@ export class Peer implements PeerHandle {
   readonly id: string;
   readonly folders: PeerFolders;
   readonly host: string;
-  /** Hop limit of this peer's floods. */
-  readonly hopLimit: number;
+  /** `--hops`: a fixed hop limit for this peer's searches (else from the server, peer/mesh/hop-limit.ts). */
+  private readonly fixedHops: number | undefined;
   /** Process exit code once stopped: 0 graceful, 2 refused join, 1 failure (docs/CONTRACT.md "Exit codes"). */
   exitCode = 0;
   private readonly bus = new EventEmitter<{ event: (e: PeerEvent) => void }>();
@@ -97,10 +98,14 @@ export class Peer implements PeerHandle {
   );
   /** The metadata server link's last state, for telling a user why a command waits. */
   private serverState: { state: string; address: string } | undefined;
+  /** Hop limit of this peer's searches now. */
+  get hopLimit(): number {
+    return this.fixedHops ?? searchHopLimit(this.server.reach.current);
+  }
   constructor(options: PeerOptions) {
     this.name = options.name;
     this.host = options.host ?? '127.0.0.1';
-    this.hopLimit = options.hopLimit ?? 7;
+    this.fixedHops = options.hopLimit;
     this.folders = new PeerFolders(options.dir, options.downloadsDir).ensure();
     removeLeftoverCopies(this.folders.downloads);
     // Said at start: a folder that is not yet a peer's folder may hold files its user expects to be shared.
@@ -155,7 +160,7 @@ export class Peer implements PeerHandle {
         self: () => this.ref(),
         index: (mode, pattern) => this.server.files(mode, pattern),
         flood: (qid, file) => this.router.originate('query', { qid, file, hops: this.hopLimit, origin: this.ref() }),
-        hopLimit: this.hopLimit,
+        hopLimit: () => this.hopLimit,
         transport: this.ctx.bandwidth.dialer(this.transport, 'down'), // it dials holders only, for their pieces
         member: async (name) =>
           this.neighbours.names().includes(name) || ((await this.server.peers()) ?? []).some((p) => p.name === name),

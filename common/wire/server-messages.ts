@@ -1,5 +1,6 @@
 import { MessageTable, jsonMessage } from '../message-table.js';
 import { arr, bool, int, literal, obj, optional, str } from '../schema.js';
+import { MAX_HOPS } from './peer-messages.js';
 import {
   MAX_PEERS_ON_WIRE,
   hostField,
@@ -24,8 +25,11 @@ export const JOIN_FLAG_PATTERN = /^p2p$/i;
 export interface ServerMessages {
   /** peer → server: asks to be admitted. `port` is the port it already listens on when re-registering. */
   join: { flag: string; name: string; id: string; host: string; port?: number; version: number };
-  /** server → peer: admitted; listen on `port`, dial `referrals`. */
-  welcome: { port: number; referrals: PeerRef[]; peers: number };
+  /**
+   * server → peer: admitted; listen on `port`, dial `referrals`. `reach`: the hops a flood from this peer needs to
+   * reach every live peer once linked to its first referral (one more than that referral's eccentricity), 1..32.
+   */
+  welcome: { port: number; referrals: PeerRef[]; peers: number; reach?: number };
   /** server → peer: not admitted (or a request refused); the connection closes after it. */
   refused: { code: string; reason: string };
   /** peer → server: the assigned port is taken on the peer's host; asks for another. */
@@ -34,8 +38,12 @@ export interface ServerMessages {
   listening: { port: number; neighbours: string[] };
   /** peer → server: still alive; its current neighbour names, and the bytes free where it keeps files. */
   heartbeat: { neighbours: string[]; room?: number };
-  /** server → peer: answer to heartbeat, with peers to dial when the mesh needs repairing. */
-  'heartbeat-ack': { peers: number; link: PeerRef[] };
+  /**
+   * server → peer: answer to heartbeat, with peers to dial when the mesh needs repairing. `reach`: the hops a flood
+   * from this peer needs to reach every live peer it is connected to (its eccentricity in the mesh), 1..32; absent
+   * while it has no live neighbour.
+   */
+  'heartbeat-ack': { peers: number; link: PeerRef[]; reach?: number };
   /** peer → server: leaving for good. */
   leave: { reason: string };
   /** peer → server: who is in the mesh? */
@@ -141,6 +149,8 @@ export const trustListShape = obj({
   complete: bool(),
 });
 const neighbourList = arr(nameField, { max: MAX_PEERS_ON_WIRE });
+/** Hops a flood needs (a peer's eccentricity), bounded like a query's hop limit. */
+const reachField = int({ min: 1, max: MAX_HOPS });
 
 export const serverMessages = new MessageTable<ServerMessages>({
   join: jsonMessage(
@@ -162,6 +172,7 @@ export const serverMessages = new MessageTable<ServerMessages>({
       port: portField,
       referrals: arr(peerRefShape, { max: MAX_PEERS_ON_WIRE }),
       peers: int({ min: 0, max: 100_000 }),
+      reach: optional(reachField),
     }),
   ),
   refused: jsonMessage(3, 'refused', obj({ code: str({ max: 64 }), reason: str({ max: 500 }) })),
@@ -178,6 +189,7 @@ export const serverMessages = new MessageTable<ServerMessages>({
     obj({
       peers: int({ min: 0, max: 100_000 }),
       link: arr(peerRefShape, { max: MAX_PEERS_ON_WIRE }),
+      reach: optional(reachField),
     }),
   ),
   leave: jsonMessage(8, 'leave', obj({ reason: str({ max: 200 }) })),

@@ -89,7 +89,7 @@ test('dependencies between the top-level folders point one way', () => {
     tui: ['common', 'peer'],
     demo: ['common', 'peer', 'tui'],
     harness: ['common', 'peer'],
-    bench: ['common', 'peer', 'tui', 'demo', 'harness'],
+    bench: ['common', 'metadata-server', 'peer', 'tui', 'demo', 'harness'],
   };
   const wrong: string[] = [];
   for (const s of sources) {

@@ -1,12 +1,17 @@
 import { performance } from 'node:perf_hooks';
 import { SeenCache, type SeenCacheOptions } from '../../common/seen-cache.js';
-import type { NeighbourSet } from './neighbour-set.js';
 import type { PeerMessages } from '../../common/wire/peer-messages.js';
 
 /** Where a flooded message came from: a neighbour's name, or this peer itself. */
 export const FROM_SELF = '';
 
 type Flooded = 'query' | 'topo-query' | 'stop-all';
+
+/** What the router needs of the neighbours: NeighbourSet, or a simulated mesh (harness/flood-sim.ts). */
+export interface FloodNeighbours {
+  /** Sends to every neighbour but `except`; returns how many were sent to. */
+  broadcast<K extends keyof PeerMessages & string>(kind: K, body: PeerMessages[K], except?: string): number;
+}
 
 /**
  * Flooding with duplicate suppression (after floodsub's processMessage): check the seen-cache, record where the
@@ -19,7 +24,7 @@ export class FloodRouter {
   private readonly lastOwn = new Map<Flooded, number>();
 
   constructor(
-    private readonly neighbours: NeighbourSet,
+    private readonly neighbours: FloodNeighbours,
     options: SeenCacheOptions = {},
   ) {
     this.seen = new SeenCache<string>(options);

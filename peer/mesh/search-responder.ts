@@ -23,7 +23,7 @@ export class SearchResponder {
     private readonly origin: (claimed: PeerRef) => Promise<PeerRef | string>,
   ) {}
 
-  onQuery(link: NeighbourLink, q: PeerMessages['query']): void {
+  onQuery(link: Pick<NeighbourLink, 'name'>, q: PeerMessages['query']): void {
     const seen = { query: q.qid, file: q.file, from: link.name, origin: q.origin.name, hops: q.hops };
     if (!this.router.accept(q.qid, link.name))
       return this.ctx.emit({ event: 'query-seen', ...seen, action: 'duplicate' });

@@ -16,6 +16,7 @@ import {
 import type { PeerInfo, PeerRef } from '../../common/wire/shapes.js';
 import type { Dialer } from '../transport/transport.js';
 import { ServerFinder } from './server-finder.js';
+import { ReachMemory } from './hop-limit.js';
 
 export interface ServerLinkOptions {
   /** How often to tell the server we are alive. Default 1000 ms. */
@@ -104,6 +105,8 @@ export class ServerLink extends EventEmitter<ServerLinkEvents> {
   private readonly retry: RetryTimer;
   private finder: ServerFinder | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
+  /** The hops the server said this peer's floods need to reach every live peer (peer/mesh/hop-limit.ts). */
+  readonly reach = new ReachMemory();
   private joinedOnce = false;
   private live = false;
   private stopped = false;
@@ -351,6 +354,7 @@ export class ServerLink extends EventEmitter<ServerLinkEvents> {
   private onMessage(msg: Tagged<ServerMessages>): void {
     switch (msg.kind) {
       case 'welcome':
+        this.reach.note(msg.body.reach);
         // Heartbeats start at admission: the server drops a silent connection, and dialling referrals takes time.
         clearInterval(this.heartbeat);
         this.heartbeat = setInterval(
@@ -366,6 +370,7 @@ export class ServerLink extends EventEmitter<ServerLinkEvents> {
         else this.stop();
         return;
       case 'heartbeat-ack':
+        this.reach.note(msg.body.reach);
         if (msg.body.link.length > 0) this.emit('link', msg.body.link);
         return;
       case 'peers':

@@ -45,7 +45,7 @@ test('answers carry the number of the command line that caused them; what no com
         missing.event === 'not-found' &&
         sent.download === missing.download &&
         sent.cmd === 8 &&
-        sent.hops === 7, // the hop limit the search starts with, not what is left of it
+        sent.hops === 2, // the hop limit it starts with (the server: 1 hop reaches a; plus 1), not what is left
       JSON.stringify(sent),
     );
 

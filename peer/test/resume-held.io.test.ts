@@ -43,7 +43,7 @@ test('a fully held resume completes although the search gives up while the whole
         self: () => ({ name: 'me', id: 'me-id-0001', host: '127.0.0.1', port: 1 }),
         index: async () => undefined,
         flood: () => 0, // nobody to ask
-        hopLimit: 7,
+        hopLimit: () => 7,
         transport: new Transport({ mesh: OPEN_MESH }),
         member: async () => false,
         knownIdOf: () => undefined,

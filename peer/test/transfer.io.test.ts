@@ -69,7 +69,7 @@ async function swarm(holders: number, bytes: number, mesh: MeshMode = keyedMesh(
         });
         return holders;
       },
-      hopLimit: 7,
+      hopLimit: () => 7,
       transport,
       member: async () => false,
       knownIdOf: () => undefined,

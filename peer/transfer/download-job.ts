@@ -99,8 +99,8 @@ export interface Locator {
   index(mode: 'name' | 'all', pattern: string): Promise<IndexEntry[] | undefined>;
   /** Floods a query for `file` under `qid`; returns how many neighbours it went to. */
   flood(qid: string, file: string): number;
-  /** The hop limit floods start with (reported in `query-sent`). */
-  hopLimit: number;
+  /** The hop limit floods start with now (reported in `query-sent`). */
+  hopLimit(): number;
   /** Dials holders (`fetch`). */
   transport: Dialer;
   /** Whether a peer of that (canonical) name is in the mesh now: a live peer the server lists, or a neighbour. */

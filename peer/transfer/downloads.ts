@@ -326,7 +326,7 @@ export class Downloads extends EventEmitter<{
           query: qid,
           download: job.download,
           file: job.query,
-          hops: this.locator.hopLimit,
+          hops: this.locator.hopLimit(),
           neighbours: sent,
         },
         job.cmd,
