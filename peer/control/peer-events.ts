@@ -1,5 +1,6 @@
 import type { TrustedFile, TrustedPeer } from '../../common/wire/server-messages.js';
 import type { TraceAction } from '../../common/wire/peer-messages.js';
+export type { TraceAction };
 import type { PeerInfo } from '../../common/wire/shapes.js';
 
 /**
