@@ -1,5 +1,11 @@
 import { nanoid } from 'nanoid';
-import type { PeerMessages, TraceAction, TraceStepMessage } from '../../common/wire/peer-messages.js';
+import { performance } from 'node:perf_hooks';
+import {
+  MAX_TRACE_US,
+  type PeerMessages,
+  type TraceAction,
+  type TraceStepMessage,
+} from '../../common/wire/peer-messages.js';
 import { caused, type PeerEventReport } from '../control/peer-events.js';
 import { declineOffer } from '../transfer/ask-holder.js';
 import type { PeerChannel } from '../transport/peer-listener.js';
@@ -42,6 +48,8 @@ export class Tracer {
   private readonly ownIds = new Set<string>();
   /** Traced ids seen here, with how many steps were relayed for each. */
   private readonly relayed = new Map<string, number>();
+  /** Traced ids seen here: the first copy's arrival estimate, and when it arrived by this peer's clock. */
+  private readonly firsts = new Map<string, { us: number; at: number }>();
   /** Ids asked of the server lately, by name: one question per name, however many of its steps arrive. */
   private readonly lookups = new Map<string, { at: number; id: Promise<string | undefined> }>();
   /** Copies of traced queries handed to the search, by `qid \0 from`: their arrival estimate and hops. */
@@ -81,7 +89,11 @@ export class Tracer {
     if (!q.trace) return this.parts.search(link, q);
     // The link's measured round trip, halved, is this hop's share; the time it spends here before being forwarded
     // (synchronous, so about nothing) is the next hop's estimate's start.
-    const us = Math.min(q.trace.us + Math.round(((link.rttMs ?? 0) * 1000) / 2), 600_000_000);
+    let us = Math.min(q.trace.us + Math.round(((link.rttMs ?? 0) * 1000) / 2), MAX_TRACE_US);
+    // A later copy cannot have arrived before the first one: this peer's own clock orders its copies.
+    const first = this.firsts.get(q.qid);
+    if (first) us = Math.max(us, first.us + Math.round((performance.now() - first.at) * 1000));
+    else remember(this.firsts, q.qid, MAX_REMEMBERED, { us, at: performance.now() });
     remember(this.relayed, q.qid, MAX_REMEMBERED, 0);
     remember(this.pending, `${q.qid}\u0000${link.name}`, MAX_REMEMBERED, { us, hops: q.hops });
     this.parts.search(link, { ...q, trace: { us } });
