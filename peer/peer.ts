@@ -188,7 +188,7 @@ export class Peer implements PeerHandle {
     this.tracer = new Tracer(this.ctx, {
       ...{ router: this.router, neighbours: this.neighbours, signer: identity.key, hopLimit: () => this.hopLimit },
       knownId: (name) => this.neighbours.get(name)?.ref.id ?? this.origins.liveIdOf(name),
-      lookupId: async (name) => (await this.server.peers())?.find((p) => p.name === name)?.id,
+      livePeers: () => this.server.peers(),
       search: (link, q) => this.search.onQuery(link, q),
     });
     const more = () => this.custody.indexed();

@@ -51,7 +51,7 @@ export class TraceCollector {
     if (this.done) return;
     const key = `${step.peer}\u0000${step.from}`;
     if (this.steps.has(key)) return;
-    if (this.steps.size >= MAX_TRACE_STEPS) return this.reject();
+    if (this.steps.size >= MAX_TRACE_STEPS) return void this.reject();
     // The estimate cannot be later than the report's arrival here: a step is clamped to what the origin saw.
     const elapsedUs = (this.now() - this.sentAt) * 1000;
     this.steps.set(key, {
@@ -76,10 +76,15 @@ export class TraceCollector {
     });
   }
 
-  /** A step not believed, or over the bound. */
-  reject(): void {
-    if (this.done) return;
-    this.rejected += 1;
+  /** Whether the bound is reached: further steps are only counted. */
+  full(): boolean {
+    return this.steps.size + this.rejected >= MAX_TRACE_STEPS;
+  }
+
+  /** A step not believed, or over the bound; returns how many so far. */
+  reject(): number {
+    if (!this.done) this.rejected += 1;
+    return this.rejected;
   }
 
   offer(peer: string, bytes: number, sha256: string): void {

@@ -29,8 +29,8 @@ export interface TracerParts {
   hopLimit: () => number;
   /** The id the mesh knows for a peer name (a neighbour's proven id, or the server's last live list). */
   knownId: (name: string) => string | undefined;
-  /** The same, asked of the metadata server now (a peer that joined since its last list). */
-  lookupId: (name: string) => Promise<string | undefined>;
+  /** The metadata server's live peers, asked now (for a peer that joined since its last list). */
+  livePeers: () => Promise<{ name: string; id: string }[] | undefined>;
   /** Passes a query on to the search (search-responder.ts), which forwards it and answers when it holds the file. */
   search: (link: NeighbourLink, q: PeerMessages['query']) => void;
 }
@@ -50,8 +50,8 @@ export class Tracer {
   private readonly relayed = new Map<string, number>();
   /** Traced ids seen here: the first copy's arrival estimate, and when it arrived by this peer's clock. */
   private readonly firsts = new Map<string, { us: number; at: number }>();
-  /** Ids asked of the server lately, by name: one question per name, however many of its steps arrive. */
-  private readonly lookups = new Map<string, { at: number; id: Promise<string | undefined> }>();
+  /** The server's live list as last asked for steps (at most every 2 s, however many names are unknown). */
+  private roster: { at: number; ids: Promise<Map<string, string>> } | undefined;
   /** Copies of traced queries handed to the search, by `qid \0 from`: their arrival estimate and hops. */
   private readonly pending = new Map<string, { us: number; hops: number }>();
 
@@ -139,11 +139,12 @@ export class Tracer {
     if (upstream === FROM_SELF) {
       const collector = this.own.get(step.qid);
       if (!collector) return;
+      if (collector.full()) return void collector.reject(); // no signature is checked beyond the bound
       const check = (id: string | undefined) => {
         const problem = stepProblem(step, id);
         if (!problem) return collector.add(step);
-        collector.reject();
-        this.ctx.log(`ignored a trace step from ${via ?? 'here'}: ${problem}`, 'warn');
+        // One line per trace: a flood of forged steps is counted in the event, not logged line by line.
+        if (collector.reject() === 1) this.ctx.log(`ignored a trace step from ${via ?? 'here'}: ${problem}`, 'warn');
       };
       const known = step.peer === this.ctx.name ? this.ctx.id : this.parts.knownId(step.peer);
       return known === undefined ? collector.hold(this.lookup(step.peer).then(check)) : check(known);
@@ -156,12 +157,14 @@ export class Tracer {
 
   private lookup(name: string): Promise<string | undefined> {
     const now = Date.now();
-    const cached = this.lookups.get(name);
-    if (cached && now - cached.at < 2000) return cached.id;
-    const id = this.parts.lookupId(name).catch(() => undefined);
-    this.lookups.delete(name); // a stale one is replaced
-    remember(this.lookups, name, MAX_REMEMBERED, { at: now, id });
-    return id;
+    if (!this.roster || now - this.roster.at > 2000) {
+      const ids = this.parts
+        .livePeers()
+        .then((peers) => new Map((peers ?? []).map((p) => [p.name, p.id])))
+        .catch(() => new Map<string, string>());
+      this.roster = { at: now, ids };
+    }
+    return this.roster.ids.then((ids) => ids.get(name));
   }
 }
 
