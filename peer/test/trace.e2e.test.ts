@@ -10,6 +10,8 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PeerEvent, TraceStep } from '../control/peer-events.js';
 import { Mesh, type PeerProcess } from '../../harness/mesh.js';
+import { signStep } from '../mesh/trace-step.js';
+import { FakePeer } from './fake-peer.js';
 
 type Trace = Extract<PeerEvent, { event: 'trace' }>;
 const test = suite('trace');
@@ -132,6 +134,41 @@ test('a line with a hop limit of 2: s2 forwards, s3 expires, nobody further repo
       's4 is three links away: never reached',
     );
   } finally {
+    await mesh.close();
+  }
+});
+
+test("a neighbour's forged steps: its own is believed (its own word), one in another peer's name is not", async () => {
+  const mesh = new Mesh();
+  const mallory = new FakePeer('mallory', mesh.mode);
+  try {
+    await mesh.startServer();
+    const s1 = await mesh.startPeer('s1');
+    await mesh.startPeer('s2');
+    await settle([s1], { s1: ['s2'] });
+    const link = await mallory.linkTo(s1.port);
+    await s1.waitFor((e) => e.event === 'neighbour-up' && e.name === 'mallory', 5000);
+    const from = s1.events.length;
+    s1.send('trace forged.bin');
+    const q = (await mallory.waitFor((m) => m.kind === 'query' && m.body.trace !== undefined, 5000)).body as {
+      qid: string;
+      hops: number;
+    };
+    const base = { qid: q.qid, from: 's1', hops: q.hops, us: 10, to: 0 };
+    link.send('trace-step', signStep({ ...base, peer: 'mallory', action: 'answered' }, mallory.key));
+    link.send('trace-step', signStep({ ...base, peer: 's2', action: 'answered' }, mallory.key));
+    link.send(
+      'trace-step',
+      signStep({ ...base, qid: 'unknown-qid-1', peer: 'mallory', action: 'expired' }, mallory.key),
+    );
+    const trace = (await s1.waitFor('trace', 10_000, from)) as Trace;
+    const brief = trace.steps.map((s) => `${s.peer}←${s.from} ${s.action}`).sort();
+    assert.equal(brief, ['mallory←s1 answered', 's2←s1 forwarded']);
+    assert.equal(trace.answeredBy, ['mallory'], "mallory's word about itself");
+    assert.is(trace.rejected, 1, "the step in s2's name");
+    assert.ok(s1.events.some((e) => e.event === 'log' && /not signed by s2's key/.test(e.message)));
+  } finally {
+    mallory.close();
     await mesh.close();
   }
 });
