@@ -86,6 +86,7 @@ const KIND_STYLE: Record<CellKind, string> = {
   blank: '',
   edge: 'gray-fg',
   'self-edge': 'green-fg',
+  'lit-edge': 'yellow-fg',
   node: 'bold,cyan-fg',
   self: 'bold,black-fg,green-bg',
   lit: 'bold,yellow-fg',

@@ -1,10 +1,10 @@
 import type { TopologyNode, TopologyView } from './feeders/topology-feeder.js';
-import { markText } from './feeders/trace-animation.js';
+import { markText, pairKey } from './feeders/trace-animation.js';
 import { printable, truncate } from './format.js';
 import { graphemes, textWidth } from './text-width.js';
 
 /** What a cell of the picture shows, so the renderer can colour this peer and its links. */
-export type CellKind = 'blank' | 'edge' | 'self-edge' | 'node' | 'self' | 'lit' | 'hit';
+export type CellKind = 'blank' | 'edge' | 'self-edge' | 'node' | 'self' | 'lit' | 'hit' | 'lit-edge';
 
 /** A run of cells of one kind on one row. */
 export interface PictureSegment {
@@ -154,7 +154,16 @@ function drawPicture(
     const j = index.get(b.toLowerCase());
     if (i === undefined || j === undefined) continue;
     const self = nodes[i]!.self || nodes[j]!.self;
-    const drawn = drawLine(grid, blocked, positions[i]!, positions[j]!, self ? 'self-edge' : 'edge', unicode);
+    // A link a trace's first copy travelled is lit (it wins at crossings, like this peer's own links).
+    const lit = view.trace?.paths.has(pairKey(a, b));
+    const drawn = drawLine(
+      grid,
+      blocked,
+      positions[i]!,
+      positions[j]!,
+      lit ? 'lit-edge' : self ? 'self-edge' : 'edge',
+      unicode,
+    );
     if (drawn === 0) return null; // a link nobody could see
   }
   nodes.forEach((node, i) => {
@@ -240,9 +249,9 @@ function drawLine(
     const cell = grid[y]?.[x];
     if (cell && !blocked[y]![x]) {
       drawn += 1;
-      const crossing = cell.kind === 'edge' || cell.kind === 'self-edge';
-      // A link of this peer stays highlighted where it crosses another one.
-      const keep = crossing && cell.kind === 'self-edge' ? 'self-edge' : kind;
+      const crossing = cell.kind === 'edge' || cell.kind === 'self-edge' || cell.kind === 'lit-edge';
+      // A link of this peer, or one a trace lit, stays highlighted where it crosses another one.
+      const keep = crossing && cell.kind !== 'edge' && kind !== 'lit-edge' ? cell.kind : kind;
       grid[y]![x] = { ch: crossing && cell.ch !== ch ? cross : ch, kind: keep };
     }
     if (x === to.x && y === to.y) return drawn;

@@ -32,6 +32,11 @@ export function markText(mark: TraceMark, unicode: boolean): string {
   return `${mark.primary ? glyph(mark.primary) : ''}${mark.dropped ? glyph('duplicate') : ''}`;
 }
 
+/** One key for a link, whichever way it is named (names compare case-insensitively). */
+export function pairKey(a: string, b: string): string {
+  return [a.toLowerCase(), b.toLowerCase()].sort().join('\u0000');
+}
+
 /** When the last step of a trace of `steps` steps lights up, in ms after it arrived. */
 export function traceAnimationMs(steps: number): number {
   return Math.max(0, steps - 1) * traceStepMs(steps);
@@ -50,6 +55,8 @@ export interface TraceMarks {
   marks: Map<string, TraceMark>;
   /** The marks once every step is lit: each label reserves room for its own, so the layout does not move. */
   final: Map<string, TraceMark>;
+  /** The links a first copy travelled so far (`pairKey`): the flood's tree. */
+  paths: Set<string>;
 }
 
 /**
@@ -87,7 +94,13 @@ export class TraceAnimation {
     if (!this.trace) return null;
     const t = this.trace;
     const [shown, total] = [this.shown, t.steps.length];
-    return { file: t.file, shown, total, marks: this.marksOf(shown), final: this.marksOf(total) };
+    const paths = new Set(
+      t.steps
+        .slice(0, shown)
+        .filter((s) => s.action !== 'duplicate')
+        .map((s) => pairKey(s.peer, s.from)),
+    );
+    return { file: t.file, shown, total, marks: this.marksOf(shown), final: this.marksOf(total), paths };
   }
 
   private marksOf(count: number): Map<string, TraceMark> {

@@ -70,7 +70,17 @@ test('the picture lights the steps up in order, keeps its layout, and clears aft
   // Every label has room for its final marks from the start: nothing moves as they light up.
   const rowOf = (text: string, name: string) => text.split('\n').findIndex((l) => l.includes(name));
   for (const name of ['s1', 's2', 's3', 's4']) assert.is(rowOf(first, name), rowOf(third, name), name);
+  // The links the first copies travelled are lit: s1–s2, s1–s3, s2–s4 by now; not s3–s4 (only a duplicate took it).
+  const litCells = () =>
+    drawTopology(f.view(), 40, 9)
+      .flat()
+      .filter((seg) => seg.kind === 'lit-edge')
+      .reduce((n, seg) => n + seg.text.length, 0);
+  const litAtThird = litCells();
+  assert.ok(litAtThird > 0, 'lit links');
   f.tick(start + traceAnimationMs(STEPS.length));
+  assert.is(litCells(), litAtThird, 'duplicates light no link');
+  assert.equal([...f.view().trace!.paths].sort(), ['s1\u0000s2', 's1\u0000s3', 's2\u0000s4']);
   const last = frame();
   assert.match(last, /s4✓×/);
   assert.match(last, /s3→×/);

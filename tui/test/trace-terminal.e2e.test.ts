@@ -84,4 +84,40 @@ it('trace draws the flood step by step on the topology picture, then sums it up 
   }
 });
 
+it('a line with a hop limit of 2: s2 forwards, s3 shows the hourglass, nobody answers', async () => {
+  const mesh = new Mesh();
+  let tmux: TmuxSession | null = null;
+  try {
+    await mesh.startServer(['--topology', 'line']);
+    const peer = [process.execPath, PEER_BIN, 's1', '--server', mesh.serverAddress, '--dir', mesh.dirOf('s1')];
+    tmux = TmuxSession.start({
+      command: [...peer, ...mesh.meshArgs(), '--hops', '2'],
+      width: 120,
+      height: 40,
+      env: { TERM: 'xterm-256color', LANG: 'C.UTF-8' },
+    });
+    await tmux.waitFor(/joined the mesh as s1/, 15_000);
+    for (const name of ['s2', 's3', 's4']) await mesh.startPeer(name);
+    await tmux.waitUntil((s) => /4 peers · as of/.test(topologyPanel(s)), 15_000, 'the line in the Topology panel');
+    tmux.type('Trace nothing.txt');
+    tmux.sendKeys('Enter');
+    const done = await tmux.waitUntil(
+      (s) => /trace nothing\.txt: 2\/2/.test(topologyPanel(s)) && /2 messages, 0 duplicates/.test(s),
+      10_000,
+      'the trace and its summary',
+    );
+    const picture = topologyPanel(done);
+    assert.match(picture, /s2→/, picture);
+    assert.match(picture, /s3⌛/, picture);
+    assert.not.match(picture, /s4[→✓⌛×]/, 's4 is three links away');
+    assert.match(done, /s3 ← s2 +hop 2 +expired/);
+    // The summary may wrap in the log panel.
+    assert.match(done, /2 messages, 0 duplicates, reached 2 peers,/);
+    assert.match(done, /nobody answered/);
+  } finally {
+    tmux?.kill();
+    await mesh.close();
+  }
+});
+
 test.run();
