@@ -17,14 +17,17 @@ export interface TraceCollectorOptions {
 /**
  * Gathers the steps of one traced search at its origin. It finishes when steps stop coming for `quietMs` (counted
  * from the send, so a mesh with nobody to ask answers at once) and at the latest at `timeoutMs`, like TOPO's
- * collector (topology-collector.ts). Each peer reports once per copy it received: a second report of the same
- * (peer, from) is ignored.
+ * collector (topology-collector.ts), and not before every peer that answered has dialled back with its offer (the
+ * deadline still holds). Each peer reports once per copy it received: a second report of the same (peer, from) is
+ * ignored.
  */
 export class TraceCollector {
   private readonly steps = new Map<string, TraceStep>();
   private readonly offers: TraceResult['offers'] = [];
   private rejected = 0;
   private holding = 0;
+  /** Peers that answered and whose offer has not arrived yet. */
+  private readonly awaited = new Set<string>();
   private readonly timer: NodeJS.Timeout;
   private quietTimer: NodeJS.Timeout;
   private done = false;
@@ -62,6 +65,7 @@ export class TraceCollector {
       ms: Math.round(Math.min(step.us, elapsedUs) / 10) / 100,
       to: step.to,
     });
+    if (step.action === 'answered' && !this.offers.some((o) => o.peer === step.peer)) this.awaited.add(step.peer);
     this.quiet();
   }
 
@@ -90,6 +94,8 @@ export class TraceCollector {
   offer(peer: string, bytes: number, sha256: string): void {
     if (this.done || this.offers.length >= 16) return;
     this.offers.push({ peer, bytes, sha256 });
+    this.awaited.delete(peer);
+    this.quiet();
   }
 
   finish(): void {
@@ -116,7 +122,7 @@ export class TraceCollector {
 
   private quiet(): void {
     clearTimeout(this.quietTimer);
-    if (this.done || this.holding > 0) return;
+    if (this.done || this.holding > 0 || this.awaited.size > 0) return;
     this.quietTimer = setTimeout(() => this.finish(), this.quietMs);
   }
 }

@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PeerEvent, TraceStep } from '../control/peer-events.js';
-import { Mesh, type PeerProcess } from '../../harness/mesh.js';
+import { Mesh, sha256, type PeerProcess } from '../../harness/mesh.js';
 import { signStep } from '../mesh/trace-step.js';
 import { FakePeer } from './fake-peer.js';
 
@@ -89,6 +89,11 @@ test('a diamond: forwarded, answered by the holder, the second copies dropped as
     assert.is(trace.duplicates, 2, 'a diamond drops two copies: one at s4 or its sender, one back');
     assert.is(trace.steps.find((s) => s.peer === 's4' && s.action !== 'duplicate')?.action, 'answered');
     assert.is(trace.rejected, 0);
+    // The search is real: the holder's offer arrived (and was declined).
+    assert.equal(
+      trace.offers.map((o) => [o.peer, o.bytes, o.sha256]),
+      [['s4', 100_000, sha256(Buffer.alloc(100_000, 7))]],
+    );
     const s4First = trace.steps.find((s) => s.peer === 's4' && s.action !== 'duplicate')!;
     assert.ok(s4First.ms > 0, `two links of measured round trips take time: ${s4First.ms} ms`);
     // A trace does not download: the holder's offer is declined.

@@ -135,6 +135,23 @@ test('the collector finishes when steps stop, at the deadline however many come,
   assert.is(held?.steps.length, 1);
 });
 
+test('the collector waits for the offer of a peer that answered, up to the deadline', async () => {
+  let result: TraceResult | undefined;
+  const c = new TraceCollector('q-00000006', 'a.txt', 7, (r) => (result = r), { quietMs: 20, timeoutMs: 1000 });
+  c.add(step({ peer: 's4', action: 'answered' }));
+  await new Promise((r) => setTimeout(r, 50));
+  assert.is(result, undefined, 'the answer is known, its offer not yet');
+  c.offer('s4', 5, 'b'.repeat(64));
+  await new Promise((r) => setTimeout(r, 40));
+  assert.equal(result?.offers, [{ peer: 's4', bytes: 5, sha256: 'b'.repeat(64) }]);
+
+  let late: TraceResult | undefined;
+  const d = new TraceCollector('q-00000007', 'a.txt', 7, (r) => (late = r), { quietMs: 20, timeoutMs: 100 });
+  d.add(step({ peer: 's4', action: 'answered' }));
+  await new Promise((r) => setTimeout(r, 150));
+  assert.equal(late?.offers, [], 'no offer: the deadline ends it');
+});
+
 test('the collector keeps at most MAX_TRACE_STEPS steps and counts the rest', () => {
   let result: TraceResult | undefined;
   const c = new TraceCollector('q-00000005', 'a.txt', 7, (r) => (result = r), { quietMs: 1000 });
