@@ -34,7 +34,8 @@ it('trace draws the flood step by step on the topology picture, then sums it up 
     await mesh.startServer();
     const peer = [process.execPath, PEER_BIN, 's1', '--server', mesh.serverAddress, '--dir', mesh.dirOf('s1')];
     tmux = TmuxSession.start({
-      command: [...peer, ...mesh.meshArgs()],
+      // A fixed hop limit: with one just above the diameter, a copy that went round the long way could expire.
+      command: [...peer, ...mesh.meshArgs(), '--hops', '7'],
       width: 140,
       height: 42,
       env: { TERM: 'xterm-256color', LANG: 'C.UTF-8' },
