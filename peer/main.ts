@@ -50,7 +50,7 @@ const USAGE = `usage: peer NAME [--server HOST:PORT] [--host ADDR] [--dir DIR] [
   -h, --help           this text;  -v, --version   the version
 
 Commands once running: a file name, FILE from PEER, FILE sha256 PREFIX, secure-get FILE from PEER, trusted,
-cancel FILE [--discard], partials, limit up|down RATE, limit off, mirror, TOPO, list, find PATTERN, files, where FILE, Stop, Stop all, help.`;
+cancel FILE [--discard], partials, limit up|down RATE, limit off, mirror, TOPO, trace FILE, list, find PATTERN, files, where FILE, Stop, Stop all, help.`;
 
 /** One sentence for what node:util's parseArgs refused, instead of its own long message. */
 function argumentProblem(err: unknown): string {

@@ -30,6 +30,7 @@ import { routeNeighbourMessage } from './mesh/neighbour-messages.js';
 import { OriginCheck } from './mesh/origin-check.js';
 import { ServerLink } from './mesh/server-link.js';
 import { Topology } from './mesh/topology.js';
+import { Tracer } from './mesh/tracer.js';
 import { Membership } from './mesh/membership.js';
 import { MeshMonitor } from './mesh/mesh-monitor.js';
 import type { PeerContext } from './peer-context.js';
@@ -81,6 +82,7 @@ export class Peer implements PeerHandle {
   private readonly listings: Listings;
   private readonly topology: Topology;
   private readonly search: SearchResponder;
+  private readonly tracer: Tracer;
   private readonly origins: OriginCheck;
   private readonly indexer: IndexPublisher;
   private readonly membership: Membership;
@@ -182,12 +184,18 @@ export class Peer implements PeerHandle {
       now: () => performance.now(),
     });
     this.search = new SearchResponder(
-      this.ctx,
+      { ...this.ctx, emit: (e) => (this.tracer.observe(e), this.ctx.emit(e)) }, // a traced copy's outcome is a step
       this.router,
       (file) => this.catalog.answers(file) ?? this.custody.serving(file).slice(0, 1),
       (q, held) => void this.uploads.answer(q, held),
       (origin) => this.origins.where(origin),
     );
+    this.tracer = new Tracer(this.ctx, {
+      ...{ router: this.router, neighbours: this.neighbours, signer: identity.key, hopLimit: () => this.hopLimit },
+      knownId: (name) => this.neighbours.get(name)?.ref.id ?? this.origins.liveIdOf(name),
+      livePeers: () => this.server.peers(),
+      search: (link, q) => this.search.onQuery(link, q),
+    });
     const more = () => this.custody.indexed();
     this.indexer = new IndexPublisher(this.ctx, this.catalog, (files) => this.server.index(files), { more });
     const { folders, hasher, transport, listener, server, catalog, origins } = this;
@@ -246,6 +254,8 @@ export class Peer implements PeerHandle {
         return reply(parsed.kind === 'help' ? { event: 'help', commands: COMMAND_HELP } : this.mirrorAnswer.answer());
       case 'topo':
         return this.topology.request(cmd);
+      case 'trace':
+        return this.tracer.request(parsed.file, cmd);
       case 'stop':
         void this.stop(parsed.now ? 'stopped by the user (now)' : 'stopped by the user', cmd, !parsed.now);
         return;
@@ -307,6 +317,7 @@ export class Peer implements PeerHandle {
       this.uploads.abortAll('this peer is leaving');
       this.ctx.bandwidth.stop();
       this.topology.stop();
+      this.tracer.stop();
       this.neighbours.closeAll(reason);
       this.server.leave(reason);
       this.listener.stop();
@@ -345,7 +356,9 @@ export class Peer implements PeerHandle {
     });
     this.downloads.on('log', (message, level) => this.ctx.log(message, level));
     this.listener.on('hello', (channel, hello) => this.neighbours.accept(channel, hello));
-    this.listener.on('offer', (ch, offer) => this.downloads.onOffer(this.ctx.bandwidth.attach(ch, 'down'), offer));
+    this.listener.on('offer', (ch, offer) => {
+      if (!this.tracer.onOffer(ch, offer)) this.downloads.onOffer(this.ctx.bandwidth.attach(ch, 'down'), offer);
+    });
     this.listener.on('fetch', (channel, fetch) => void this.uploads.onFetch(channel, fetch));
     this.listener.on('rejected', (remote, why) => this.ctx.log(`closed a connection from ${remote}: ${why}`, 'warn'));
     this.neighbours.on('up', (link) => this.emit({ event: 'neighbour-up', ...link.ref }));
@@ -353,9 +366,10 @@ export class Peer implements PeerHandle {
     this.neighbours.on('failed', (target, reason) => this.ctx.log(`could not link to ${target}: ${reason}`, 'warn'));
     this.neighbours.on('message', (link, msg) =>
       routeNeighbourMessage(link, msg, {
-        query: (from, body) => this.search.onQuery(from, body),
+        query: (from, body) => this.tracer.onQuery(from, body),
         topoQuery: (from, body) => this.topology.onQuery(from, body),
         topoReply: (body) => this.topology.onReply(body),
+        traceStep: (from, body) => this.tracer.onStep(from, body),
         stopAll: (from, body) => {
           if (!this.router.accept(body.qid, from.name)) return false;
           this.router.forward('stop-all', body, from.name);

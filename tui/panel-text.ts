@@ -4,6 +4,7 @@ import type { NeighboursView } from './feeders/neighbours-feeder.js';
 import { DEFAULT_HINT, HINTS, type StatusKind, type StatusView } from './feeders/status-feeder.js';
 import type { ThroughputView } from './feeders/throughput-feeder.js';
 import type { TopologyView } from './feeders/topology-feeder.js';
+import { traceLegend } from './feeders/trace-animation.js';
 import {
   columns,
   fit,
@@ -85,8 +86,11 @@ const KIND_STYLE: Record<CellKind, string> = {
   blank: '',
   edge: 'gray-fg',
   'self-edge': 'green-fg',
+  'lit-edge': 'yellow-fg',
   node: 'bold,cyan-fg',
   self: 'bold,black-fg,green-bg',
+  lit: 'bold,yellow-fg',
+  hit: 'bold,black-fg,yellow-bg',
 };
 
 /** The mesh picture with a one-line legend under it when there is room. */
@@ -109,7 +113,9 @@ export function topologyLines(
   if (legend) {
     const count = `${v.nodes.length} peer${v.nodes.length === 1 ? '' : 's'}`;
     const source = v.updatedAt === null ? 'as seen from here' : `as of ${formatClock(v.updatedAt)} · TOPO for details`;
-    lines.push(styled([[`${count} · ${source}`, 'gray-fg']], width, unicode));
+    const t = v.trace;
+    const legendText = t ? `trace ${t.file}: ${t.shown}/${t.total} · ${traceLegend(unicode)}` : `${count} · ${source}`;
+    lines.push(styled([[legendText, t ? 'yellow-fg' : 'gray-fg']], width, unicode));
   }
   return lines;
 }

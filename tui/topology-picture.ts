@@ -1,9 +1,10 @@
-import type { TopologyView } from './feeders/topology-feeder.js';
+import type { TopologyNode, TopologyView } from './feeders/topology-feeder.js';
+import { markText, pairKey } from './feeders/trace-animation.js';
 import { printable, truncate } from './format.js';
 import { graphemes, textWidth } from './text-width.js';
 
 /** What a cell of the picture shows, so the renderer can colour this peer and its links. */
-export type CellKind = 'blank' | 'edge' | 'self-edge' | 'node' | 'self';
+export type CellKind = 'blank' | 'edge' | 'self-edge' | 'node' | 'self' | 'lit' | 'hit' | 'lit-edge';
 
 /** A run of cells of one kind on one row. */
 export interface PictureSegment {
@@ -34,9 +35,29 @@ export const MAX_DRAWN_PEERS = 10;
  */
 export function drawTopology(view: TopologyView, width: number, height: number, unicode = true): PictureSegment[][] {
   if (width <= 0 || height <= 0) return [];
-  const labels = view.nodes.map((node) => printable(node.name));
+  const labels = view.nodes.map((node) => printable(node.name) + traceSuffix(view, node, unicode));
   const picture = view.nodes.length <= MAX_DRAWN_PEERS ? drawPicture(view, labels, width, height, unicode) : null;
   return picture ?? drawList(view, labels, width, height, unicode);
+}
+
+/**
+ * A trace's marks after a peer's name (`s4✓×`), padded to the room its final marks take so labels keep their place
+ * while the steps light up; nothing without a trace.
+ */
+function traceSuffix(view: TopologyView, node: TopologyNode, unicode: boolean): string {
+  const key = node.name.toLowerCase();
+  const final = view.trace?.final.get(key);
+  if (!final) return '';
+  const shown = view.trace!.marks.get(key);
+  const text = shown ? markText(shown, unicode) : '';
+  return text + ' '.repeat(Math.max(0, textWidth(markText(final, unicode)) - textWidth(text)));
+}
+
+/** How a peer's label is drawn: this peer, a peer a trace reached (one that answered stands out), or any other. */
+function labelKind(view: TopologyView, node: TopologyNode): CellKind {
+  if (node.self) return 'self';
+  const mark = view.trace?.marks.get(node.name.toLowerCase());
+  return !mark ? 'node' : mark.primary === 'answered' ? 'hit' : 'lit';
 }
 
 /**
@@ -57,9 +78,9 @@ function drawList(
     const linked = view.links
       .filter(([a, b]) => same(a, node.name) || same(b, node.name))
       .map(([a, b]) => (same(a, node.name) ? b : a))
-      .map((name) => labels[index.get(name.toLowerCase()) ?? -1] ?? printable(name));
+      .map((name) => printable(view.nodes[index.get(name.toLowerCase()) ?? -1]?.name ?? name));
     return [
-      { text: labels[i]!, kind: node.self ? 'self' : 'node' },
+      { text: labels[i]!, kind: labelKind(view, node) },
       { text: arrow, kind: node.self ? 'self-edge' : 'edge' },
       { text: linked.length > 0 ? linked.join(', ') : '(no neighbours)', kind: 'blank' },
     ];
@@ -133,17 +154,27 @@ function drawPicture(
     const j = index.get(b.toLowerCase());
     if (i === undefined || j === undefined) continue;
     const self = nodes[i]!.self || nodes[j]!.self;
-    const drawn = drawLine(grid, blocked, positions[i]!, positions[j]!, self ? 'self-edge' : 'edge', unicode);
+    // A link a trace's first copy travelled is lit (it wins at crossings, like this peer's own links).
+    const lit = view.trace?.paths.has(pairKey(a, b));
+    const drawn = drawLine(
+      grid,
+      blocked,
+      positions[i]!,
+      positions[j]!,
+      lit ? 'lit-edge' : self ? 'self-edge' : 'edge',
+      unicode,
+    );
     if (drawn === 0) return null; // a link nobody could see
   }
   nodes.forEach((node, i) => {
     const row = grid[positions[i]!.y]!;
     let x = starts[i]!;
+    const kind = labelKind(view, node);
     for (const cluster of graphemes(labels[i]!)) {
       const w = textWidth(cluster);
-      row[x] = { ch: cluster, kind: node.self ? 'self' : 'node' };
+      row[x] = { ch: cluster, kind };
       // The second column of a wide character: nothing of its own.
-      for (let k = 1; k < w; k += 1) row[x + k] = { ch: '', kind: node.self ? 'self' : 'node' };
+      for (let k = 1; k < w; k += 1) row[x + k] = { ch: '', kind };
       x += w;
     }
   });
@@ -218,9 +249,9 @@ function drawLine(
     const cell = grid[y]?.[x];
     if (cell && !blocked[y]![x]) {
       drawn += 1;
-      const crossing = cell.kind === 'edge' || cell.kind === 'self-edge';
-      // A link of this peer stays highlighted where it crosses another one.
-      const keep = crossing && cell.kind === 'self-edge' ? 'self-edge' : kind;
+      const crossing = cell.kind === 'edge' || cell.kind === 'self-edge' || cell.kind === 'lit-edge';
+      // A link of this peer, or one a trace lit, stays highlighted where it crosses another one.
+      const keep = crossing && cell.kind !== 'edge' && kind !== 'lit-edge' ? cell.kind : kind;
       grid[y]![x] = { ch: crossing && cell.ch !== ch ? cross : ch, kind: keep };
     }
     if (x === to.x && y === to.y) return drawn;

@@ -1,7 +1,7 @@
 import { MessageTable, jsonMessage, type MessageCodec } from '../message-table.js';
 import { BadMessageError } from '../errors.js';
 import { FRAME_HEADER_BYTES } from '../frame-decoder.js';
-import { arr, bool, int, obj, str } from '../schema.js';
+import { arr, bool, int, literal, obj, optional, str } from '../schema.js';
 import {
   MAX_PEERS_ON_WIRE,
   hostField,
@@ -46,11 +46,17 @@ export interface PeerMessages extends MirrorMessages {
   hello: { name: string; id: string; host: string; port: number; neighbours: string[] };
   ping: { n: number };
   pong: { n: number };
-  /** A flooded search. `hops` is what is left of the hop limit; `origin` is where holders dial. */
-  query: { qid: string; file: string; hops: number; origin: PeerRef };
+  /**
+   * A flooded search. `hops` is what is left of the hop limit; `origin` is where holders dial. `trace` marks a
+   * traced search (`trace FILE`, docs/PROTOCOL.md "Query trace"): `us` is the sender's estimate of the microseconds
+   * since the origin sent it. A peer that does not know the field drops it and treats the query as a plain search.
+   */
+  query: { qid: string; file: string; hops: number; origin: PeerRef; trace?: { us: number } };
   /** A flooded request for every peer's neighbour set; answers travel back along the reverse path. */
   'topo-query': { qid: string; hops: number; origin: PeerRef };
   'topo-reply': { qid: string; peer: PeerInfo };
+  /** One peer's step of a traced search, signed by that peer, routed back to the origin along the reverse path. */
+  'trace-step': TraceStepMessage;
   /** Flooded: every peer leaves (docs/CONTRACT.md "Peer commands"). */
   'stop-all': { qid: string; by: string };
   /** The sender is leaving the mesh. */
@@ -92,6 +98,29 @@ export interface PeerMessages extends MirrorMessages {
   'custody-return': { custodian: PeerRef; files: CustodyFile[] };
   /** Owner → custodian on that connection: these are back with me (or I had them): drop your copies. */
   'custody-released': { files: string[] };
+}
+
+/** What a peer did with a traced query (docs/PROTOCOL.md "Query trace"). */
+export type TraceAction = 'forwarded' | 'duplicate' | 'answered' | 'expired';
+export const TRACE_ACTIONS: readonly TraceAction[] = ['forwarded', 'duplicate', 'answered', 'expired'];
+/** Longest a traced query's elapsed-time estimate may say, in microseconds (10 minutes). */
+export const MAX_TRACE_US = 600_000_000;
+
+export interface TraceStepMessage {
+  qid: string;
+  /** The reporting peer and the neighbour it got this copy from. */
+  peer: string;
+  from: string;
+  /** The query's `hops` as this copy arrived (what was left of the hop limit). */
+  hops: number;
+  action: TraceAction;
+  /** Estimated microseconds from the origin's send to this copy's arrival. */
+  us: number;
+  /** How many neighbours it passed the query on to. */
+  to: number;
+  /** The reporter's Ed25519 public key (base64, 32 bytes) and its signature of the step (base64, 64 bytes). */
+  key: string;
+  sig: string;
 }
 
 /** A file in custody: what the owner's index said of it. */
@@ -169,9 +198,34 @@ export const peerMessages = new MessageTable<PeerMessages>({
   ),
   ping: jsonMessage(2, 'ping', obj({ n: int({ min: 0, max: Number.MAX_SAFE_INTEGER }) })),
   pong: jsonMessage(3, 'pong', obj({ n: int({ min: 0, max: Number.MAX_SAFE_INTEGER }) })),
-  query: jsonMessage(4, 'query', obj({ qid: qidField, file: fileField, hops: hopsField, origin: peerRefShape })),
+  query: jsonMessage(
+    4,
+    'query',
+    obj({
+      qid: qidField,
+      file: fileField,
+      hops: hopsField,
+      origin: peerRefShape,
+      trace: optional(obj({ us: int({ min: 0, max: MAX_TRACE_US }) })),
+    }),
+  ),
   'topo-query': jsonMessage(5, 'topo-query', obj({ qid: qidField, hops: hopsField, origin: peerRefShape })),
   'topo-reply': jsonMessage(6, 'topo-reply', obj({ qid: qidField, peer: peerInfoShape })),
+  'trace-step': jsonMessage(
+    16,
+    'trace-step',
+    obj({
+      qid: qidField,
+      peer: nameField,
+      from: nameField,
+      hops: hopsField,
+      action: literal(...TRACE_ACTIONS),
+      us: int({ min: 0, max: MAX_TRACE_US }),
+      to: int({ min: 0, max: MAX_PEERS_ON_WIRE }),
+      key: str({ min: 44, max: 44, pattern: /^[A-Za-z0-9+/]{43}=$/ }),
+      sig: str({ min: 88, max: 88, pattern: /^[A-Za-z0-9+/]{86}==$/ }),
+    }),
+  ),
   'stop-all': jsonMessage(8, 'stop-all', obj({ qid: qidField, by: nameField })),
   bye: jsonMessage(9, 'bye', obj({ reason: str({ max: 200 }) })),
   offer: jsonMessage(

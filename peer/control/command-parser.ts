@@ -17,6 +17,8 @@ export type Command =
   | { kind: 'find'; pattern: string }
   | { kind: 'files' }
   | { kind: 'where'; file: string }
+  /** `trace FILE`: a search whose every step is reported back, without downloading (peer/mesh/tracer.ts). */
+  | { kind: 'trace'; file: string }
   | { kind: 'cancel'; file: string; discard: boolean }
   | { kind: 'partials' }
   | { kind: 'mirror' }
@@ -58,6 +60,10 @@ export const COMMAND_HELP: { command: string; description: string }[] = [
   { command: 'find PATTERN', description: 'search the mesh by part of a name, showing holders, without downloading' },
   { command: 'files (or seeding)', description: 'what this peer offers: shared/ and Downloads/' },
   { command: 'where FILE (or address-book FILE)', description: 'the holders this peer knows for a file' },
+  {
+    command: 'trace FILE',
+    description: "search for FILE without downloading and show the flood's path: who forwarded, dropped, answered",
+  },
   { command: 'help', description: 'list the commands' },
 ];
 
@@ -97,6 +103,11 @@ export function parseCommand(line: string): Command {
     return rest
       ? { kind: 'find', pattern: rest }
       : { kind: 'invalid', message: 'find needs a pattern, for example: find notes' };
+  if (first === 'trace') {
+    if (!rest) return { kind: 'invalid', message: 'trace needs a file name, for example: trace notes.txt' };
+    const problem = pathProblem(rest);
+    return problem ? { kind: 'invalid', message: problem } : { kind: 'trace', file: rest };
+  }
   if (first === 'where' || first === 'address-book') {
     if (!rest) return { kind: 'invalid', message: `${first} needs a file name, for example: ${first} notes.txt` };
     const problem = pathProblem(rest);

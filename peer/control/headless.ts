@@ -85,6 +85,7 @@ const FINISHING: ReadonlySet<PeerEvent['event']> = new Set([
   'already-have',
   'error',
   'topology',
+  'trace',
   'list',
   'find-results',
   'where',

@@ -1,4 +1,6 @@
 import type { TrustedFile, TrustedPeer } from '../../common/wire/server-messages.js';
+import type { TraceAction } from '../../common/wire/peer-messages.js';
+export type { TraceAction };
 import type { PeerInfo } from '../../common/wire/shapes.js';
 
 /**
@@ -7,7 +9,8 @@ import type { PeerInfo } from '../../common/wire/shapes.js';
  * Every event carries `event` and `t` (ms since epoch). Identities (docs/ARCHITECTURE.md, "Events with identities"):
  * - `cmd`: the sequence number of the command line that caused the event (`PeerHandle.command` returns it: 1 for the
  *   first line, 2 for the next, empty lines included). Set on a command's answer (`topology`, `list`, `find-results`,
- *   `where`, `files`, `help`, `partials`, `trusted`, `limits`, `already-have`, `error`, `leaving`, `stopped`) and on every event of the
+ *   `where`, `files`, `help`, `partials`, `trusted`, `limits`, `already-have`, `error`, `leaving`, `stopped`, `trace`)
+ *   and on every event of the
  *   download it started (`query-sent`, `download-*`, `not-found`, `ambiguous`); `download-cancelled` also names the cancel line
  *   (`by`). Absent on what no command caused: a download resumed at start-up,
  *   neighbours joining, the periodic `files` and `mesh`, a leave asked by a signal or another peer.
@@ -152,6 +155,8 @@ export type PeerEventBody =
   | { event: 'upload-complete'; query: string; file: string; to: string; bytes: number; sent: number }
   | { event: 'upload-failed'; query: string; file: string; to: string; reason: string; sent: number }
   | { event: 'topology'; peers: PeerInfo[] }
+  /** Answer to `trace FILE`: the steps of one traced search (docs/PROTOCOL.md "Query trace"). */
+  | ({ event: 'trace' } & TraceResult)
   /** The metadata server's view of the mesh, refreshed every few seconds (for the dashboard; not an answer to TOPO). */
   | { event: 'mesh'; peers: PeerInfo[] }
   | { event: 'neighbour-stats'; neighbours: NeighbourStats[] }
@@ -221,6 +226,38 @@ export interface NeighbourStats {
   bytesOut: number;
   /** Last measured round-trip time in ms, or null before the first pong. */
   rttMs: number | null;
+}
+
+/** One peer's step of a trace, as the `trace` event reports it (docs/CONTRACT.md "Events"). */
+export interface TraceStep {
+  peer: string;
+  /** The neighbour this copy came from. */
+  from: string;
+  /** Links the copy crossed from the origin (1: a neighbour of the origin). */
+  hops: number;
+  action: TraceAction;
+  /** Estimated ms from the origin's send to this copy's arrival (docs/PROTOCOL.md "Query trace"). */
+  ms: number;
+  /** Neighbours it passed the query on to. */
+  to: number;
+}
+
+export interface TraceResult {
+  file: string;
+  query: string;
+  /** The hop limit the query left with. */
+  limit: number;
+  /** Ordered by `ms`, then `hops`. */
+  steps: TraceStep[];
+  /** Peers the query reached (the origin not counted). */
+  reached: number;
+  /** Copies dropped as duplicates. */
+  duplicates: number;
+  answeredBy: string[];
+  /** Holders' offers that dialled back in time (declined: a trace does not download). */
+  offers: { peer: string; bytes: number; sha256: string }[];
+  /** Steps not believed (unknown peer, bad signature) or beyond MAX_TRACE_STEPS. */
+  rejected: number;
 }
 
 /** A download kept unfinished: its content, what of it is verified, and when it last changed. */

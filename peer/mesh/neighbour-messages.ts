@@ -7,6 +7,7 @@ export interface NeighbourRoutes {
   query(link: NeighbourLink, body: PeerMessages['query']): void;
   topoQuery(link: NeighbourLink, body: PeerMessages['topo-query']): void;
   topoReply(body: PeerMessages['topo-reply']): void;
+  traceStep(link: NeighbourLink, body: PeerMessages['trace-step']): void;
   /** A flooded `stop-all` seen for the first time: forward it, then leave. False: a duplicate, dropped. */
   stopAll(link: NeighbourLink, body: PeerMessages['stop-all']): boolean;
   log(message: string, level: 'warn'): void;
@@ -24,6 +25,8 @@ export function routeNeighbourMessage(link: NeighbourLink, msg: Tagged<PeerMessa
       return to.topoQuery(link, msg.body);
     case 'topo-reply':
       return to.topoReply(msg.body);
+    case 'trace-step':
+      return to.traceStep(link, msg.body);
     case 'stop-all':
       to.stopAll(link, msg.body);
       return;

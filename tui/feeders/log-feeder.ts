@@ -3,6 +3,7 @@ import { formatBytes, formatCapRate, formatDuration } from '../format.js';
 import { fileTable, type Described } from './file-table.js';
 import { trustedLines } from './trusted-lines.js';
 import { topologyLines } from './topology-lines.js';
+import { TraceSummaries, traceStepLines } from './trace-lines.js';
 import { ambiguousLines } from './ambiguous-lines.js';
 import { custodyLines } from './custody-lines.js';
 import { MirrorLines } from './mirror-lines.js';
@@ -60,6 +61,8 @@ export class LogFeeder implements Feeder<LogView> {
   private lastAnswer: LogAnswer | null = null;
   /** A mirror's changes, grouped so that a sync of thousands of files logs a few lines. */
   private readonly mirror = new MirrorLines();
+  /** Each trace's summary, logged once the topology picture has drawn its steps. */
+  private readonly traces = new TraceSummaries();
 
   constructor(options: LogFeederOptions = {}) {
     this.maxLines = options.maxLines ?? 500;
@@ -95,7 +98,7 @@ export class LogFeeder implements Feeder<LogView> {
 
   /** The summaries of bursts of mirrored changes that ended (or ran long). */
   tick(now: number): boolean {
-    const lines = this.mirror.tick(now);
+    const lines = [...this.mirror.tick(now), ...this.traces.take(now)];
     for (const [level, text] of lines) this.push({ t: now, level, text });
     return lines.length > 0;
   }
@@ -201,6 +204,9 @@ export class LogFeeder implements Feeder<LogView> {
         return [['error', `sending ${e.file} to ${e.to} failed: ${e.reason}`]];
       case 'topology':
         return e.cmd === undefined ? [] : topologyLines(e);
+      case 'trace':
+        this.traces.add(e);
+        return traceStepLines(e);
       case 'list': {
         // Without the metadata server the answer is what this peer has seen: the header says so, on top of the view.
         const known = e.source === 'address-book';

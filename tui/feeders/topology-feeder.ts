@@ -1,5 +1,6 @@
 import type { PeerEvent } from '../../peer/control/peer-events.js';
 import type { Feeder } from './feeder.js';
+import { TraceAnimation, type TraceMarks } from './trace-animation.js';
 
 export interface TopologyNode {
   name: string;
@@ -18,6 +19,8 @@ export interface TopologyView {
   links: [string, string][];
   /** When the last full snapshot (`mesh` or `topology`) arrived, or null while the picture is only local knowledge. */
   updatedAt: number | null;
+  /** The last `trace` answer, lighting up on the picture step by step (absent when none is showing). */
+  trace?: TraceMarks | null;
 }
 
 /** Case-insensitive key: names compare case-insensitively (`S1` is `s1`). */
@@ -34,6 +37,7 @@ export class TopologyFeeder implements Feeder<TopologyView> {
   private updatedAt: number | null = null;
   /** Signature of the last view, so a periodic `topology` that changes nothing does not redraw. */
   private signature = '';
+  private readonly trace = new TraceAnimation();
 
   constructor(selfName: string) {
     this.self = selfName;
@@ -66,6 +70,9 @@ export class TopologyFeeder implements Feeder<TopologyView> {
       case 'neighbour-down':
         this.unlink(this.self, event.name);
         break;
+      case 'trace':
+        this.trace.play(event, event.t);
+        return true;
       default:
         return false;
     }
@@ -73,6 +80,10 @@ export class TopologyFeeder implements Feeder<TopologyView> {
     if (next === this.signature) return false;
     this.signature = next;
     return true;
+  }
+
+  tick(now: number): boolean {
+    return this.trace.tick(now);
   }
 
   view(): TopologyView {
@@ -100,6 +111,7 @@ export class TopologyFeeder implements Feeder<TopologyView> {
       nodes,
       links: [...links.values()].sort((a, b) => a[0].localeCompare(b[0]) || a[1].localeCompare(b[1])),
       updatedAt: this.updatedAt,
+      trace: this.trace.view(),
     };
   }
 
