@@ -24,6 +24,10 @@ export interface TestnetConfig {
   files?: string;
   /** More arguments for every peer (tests shorten timeouts). */
   peerArgs?: string[];
+  /** More arguments for the metadata server (tests choose `--topology line`). */
+  serverArgs?: string[];
+  /** Start the peers one after another (a known join order), not all at once. Default false. */
+  oneByOne?: boolean;
 }
 
 /** Where one host is, as the tool prints it. */
@@ -70,8 +74,10 @@ export class Testnet {
     }
     this.seed();
     const maxPeers = String(this.config.maxPeers ?? Math.max(10, this.names.length));
-    await this.mesh.startServer(['--host', this.lan.address(0), '--max-peers', maxPeers], this.lan.exec(0));
-    await Promise.all(this.names.map((name) => this.startPeer(name)));
+    const serverArgs = ['--host', this.lan.address(0), '--max-peers', maxPeers, ...(this.config.serverArgs ?? [])];
+    await this.mesh.startServer(serverArgs, this.lan.exec(0));
+    if (this.config.oneByOne) for (const name of this.names) await this.startPeer(name);
+    else await Promise.all(this.names.map((name) => this.startPeer(name)));
   }
 
   /** Starts (or starts again) peer `name` on its host with its folder; resolves when it is ready. */
