@@ -108,5 +108,5 @@ export function netemRefusal(
     Boolean,
   );
   if (asked.length === 0 || probe()) return undefined;
-  return `${asked.join(' and ')} need the tc netem qdisc, which this kernel lacks (sch_netem): run without ${asked.join(' and ')}`;
+  return `${asked.join(' and ')} ${asked.length > 1 ? 'need' : 'needs'} the tc netem qdisc, which this kernel lacks (sch_netem): run without ${asked.join(' and ')}`;
 }
