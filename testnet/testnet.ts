@@ -42,6 +42,12 @@ export interface HostInfo {
 /** How long a peer may take to be ready; the joins race, so ten on two busy cores take a few seconds. */
 const READY_MS = 30_000;
 
+/**
+ * Peers started at once. Fifty node processes starting together on two busy cores starve the metadata server's TLS
+ * handshakes past their 3 s deadline, and every retry adds to the load; ten at a time join steadily.
+ */
+const JOIN_BATCH = 10;
+
 export class Testnet {
   readonly lan: LanHosts;
   readonly mesh = new Mesh();
@@ -77,7 +83,11 @@ export class Testnet {
     const serverArgs = ['--host', this.lan.address(0), '--max-peers', maxPeers, ...(this.config.serverArgs ?? [])];
     await this.mesh.startServer(serverArgs, this.lan.exec(0));
     if (this.config.oneByOne) for (const name of this.names) await this.startPeer(name);
-    else await Promise.all(this.names.map((name) => this.startPeer(name)));
+    else {
+      for (let i = 0; i < this.names.length; i += JOIN_BATCH) {
+        await Promise.all(this.names.slice(i, i + JOIN_BATCH).map((name) => this.startPeer(name)));
+      }
+    }
   }
 
   /** Starts (or starts again) peer `name` on its host with its folder; resolves when it is ready. */

@@ -1,3 +1,4 @@
+import { answerWithin } from '../../common/answer-within.js';
 import { formatHostPort } from '../../common/host-port.js';
 import type { PeerInfo, PeerRef } from '../../common/wire/shapes.js';
 
@@ -115,19 +116,10 @@ export class OriginCheck {
    * A list asked for after `arrived`; when the last list or the address book already names `origin` exactly, no
    * longer than `standInAfterMs` (undefined then: they stand in).
    */
-  private async freshList(arrived: number, origin: PeerRef): Promise<PeerInfo[] | undefined> {
+  private freshList(arrived: number, origin: PeerRef): Promise<PeerInfo[] | undefined> {
     const asked = this.askAfter(arrived);
     const standIn = [...(this.last?.peers ?? []), ...this.sources.seen()].some((p) => same(p, origin));
-    if (!standIn) return asked;
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<undefined>(
-      (resolve) => (timer = setTimeout(() => resolve(undefined), this.standInAfterMs)),
-    );
-    try {
-      return await Promise.race([asked, late]);
-    } finally {
-      clearTimeout(timer);
-    }
+    return standIn ? answerWithin(asked, this.standInAfterMs) : asked;
   }
 
   private refusal(origin: PeerRef, known: PeerRef[]): string {

@@ -1,3 +1,5 @@
+import { answerWithin } from '../../common/answer-within.js';
+
 /**
  * How long a search waits for the metadata server's index. A server cut off silently (a split LAN) is found lost
  * only after 5 s of silence (docs/PROTOCOL.md "Transport and liveness"), and an unanswered request waits 3 s: a
@@ -7,13 +9,7 @@
  */
 export const INDEX_WAIT_MS = 1000;
 
-/** `answer`, or undefined (the server "cannot answer now") when it takes longer than `ms`. */
-export async function answerWithin<T>(answer: Promise<T | undefined>, ms = INDEX_WAIT_MS): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
-  try {
-    return await Promise.race([answer, late]);
-  } finally {
-    clearTimeout(timer);
-  }
+/** The index's answer, or undefined (the server "cannot answer now") after INDEX_WAIT_MS. */
+export function indexWithin<T>(answer: Promise<T | undefined>): Promise<T | undefined> {
+  return answerWithin(answer, INDEX_WAIT_MS);
 }
