@@ -9,6 +9,7 @@
  * process runs on one of the hosts. Interface names are then local to those namespaces and cannot collide.
  */
 import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 
 function ip(...args: string[]): string {
   return execFileSync('ip', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -18,12 +19,16 @@ function tc(...args: string[]): string {
   return execFileSync('tc', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-/** The network namespaces that exist now (`ip netns list`), by name. */
+/**
+ * The network namespaces that exist now, by name: the files in /run/netns, which is where `ip netns` keeps them
+ * (`ip netns list` also prints errors for a namespace being deleted at that moment).
+ */
 export function listNamespaces(): string[] {
-  return ip('netns', 'list')
-    .split('\n')
-    .map((l) => l.trim().split(/\s+/)[0] ?? '')
-    .filter((n) => n !== '');
+  try {
+    return readdirSync('/run/netns');
+  } catch {
+    return []; // no namespace was ever made here
+  }
 }
 
 /**
