@@ -70,7 +70,10 @@ export class Testnet {
     return i;
   }
 
-  /** Makes the hosts, shapes their links, starts the server and every peer; resolves when all are ready. */
+  /**
+   * Makes the hosts, shapes their links, starts the server and every peer; resolves when all are ready and have
+   * hashed what they share (so the index lists it and a search right away finds it).
+   */
   async start(): Promise<void> {
     this.lan.up(this.names.length + 1, ['srv', ...this.names]);
     const { rateMbit, delayMs, lossPct } = this.config;
@@ -90,7 +93,7 @@ export class Testnet {
     }
   }
 
-  /** Starts (or starts again) peer `name` on its host with its folder; resolves when it is ready. */
+  /** Starts (or starts again) peer `name` on its host with its folder; resolves when it is ready and hashed. */
   async startPeer(name: string, extra: string[] = []): Promise<PeerProcess> {
     const i = this.hostOf(name);
     const host = this.addressOf(name);
@@ -101,6 +104,7 @@ export class Testnet {
       this.lan.exec(i),
     );
     await peer.waitFor('ready', READY_MS);
+    await peer.waitHashed(READY_MS);
     return peer;
   }
 
