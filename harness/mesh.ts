@@ -46,6 +46,8 @@ export class PeerProcess {
   readonly events: PeerEvent[] = [];
   stderr = '';
   exitCode: number | null | undefined;
+  /** Called with every event as it arrives (the testnet prints them). */
+  onEvent: ((e: PeerEvent) => void) | undefined;
   private waiters: { pred: Predicate; resolve: (e: PeerEvent) => void }[] = [];
   private exitWaiters: ((code: number | null) => void)[] = [];
 
@@ -62,6 +64,7 @@ export class PeerProcess {
         return;
       }
       this.events.push(e);
+      this.onEvent?.(e);
       this.waiters = this.waiters.filter((w) => (w.pred(e) ? (w.resolve(e), false) : true));
     });
     child.stderr!.on('data', (d) => (this.stderr += d));
@@ -172,10 +175,11 @@ export class Mesh {
   }
 
   /** Starts the metadata server on a free port (harness/server-process.ts); its output collects in serverOutput. */
-  async startServer(args: string[] = []): Promise<string> {
+  async startServer(args: string[] = [], wrap: string[] = []): Promise<string> {
     // One state folder per mesh: a server restarted here keeps its identity key and the names it remembers.
     const state = args.includes('--state') ? [] : ['--state', join(this.root, '.server-state')];
     this.serverArgs = ['--peer-ports', randomPortRange(), ...state, ...this.meshArgs(args), ...args];
+    this.serverWrap = wrap;
     return this.launchServer(this.serverArgs);
   }
 
@@ -190,9 +194,11 @@ export class Mesh {
   }
 
   private serverArgs: string[] = [];
+  /** The command prefix the server runs under (`ip netns exec NS` on a namespaced host), or none. */
+  private serverWrap: string[] = [];
 
   private async launchServer(args: string[]): Promise<string> {
-    const server = await startServer(args, 10_000);
+    const server = await startServer(args, 10_000, this.serverWrap);
     this.server = server.child;
     this.serverAddress = `${server.host}:${server.port}`;
     this.serverProcess = server;

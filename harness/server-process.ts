@@ -59,12 +59,12 @@ export function rememberMeshKey(port: number, key: Buffer | undefined): void {
 }
 
 /**
- * Spawns `node main.js --port 0 ...args` and resolves once it printed its listening line. Always call `stop()`.
+ * Spawns `node main.js --port 0 ...args` (after `wrap`, when given) and resolves once it printed its listening line. Always call `stop()`.
  * Keyed unless `args` say `--open`. Without `--state` the server gets a fresh temporary state folder (never the
  * current directory's `.meshshare/`), removed when it exits: its key file (unless `--key-file`), identity key and
  * remembered names live there.
  */
-export async function startServer(args: string[], ms = 10_000): Promise<ServerProcess> {
+export async function startServer(args: string[], ms = 10_000, wrap: string[] = []): Promise<ServerProcess> {
   let keyFile: string | undefined;
   let stateDir: string | undefined;
   const given = args.indexOf('--key-file');
@@ -76,7 +76,9 @@ export async function startServer(args: string[], ms = 10_000): Promise<ServerPr
     args = ['--state', stateDir, ...args];
   }
   if (given < 0 && !args.includes('--open')) keyFile = join(state >= 0 ? args[state + 1]! : stateDir!, 'mesh.key');
-  const child = spawn(process.execPath, [MAIN_JS, '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // `wrap` prefixes the command line, e.g. `ip netns exec NS` to run it on a namespaced host (harness/lan-hosts.ts).
+  const argv = [...wrap, process.execPath, MAIN_JS, '--port', '0', ...args];
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
   if (stateDir) child.once('exit', () => rmSync(stateDir, { recursive: true, force: true }));
   const lines: string[] = [];
   let err = '';

@@ -39,6 +39,7 @@ import { Downloads } from './transfer/downloads.js';
 import { Bandwidth } from './transfer/bandwidth.js';
 import { PartialDownloads } from './transfer/partials.js';
 import { Uploads } from './transfer/uploads.js';
+import { indexWithin } from './transfer/index-wait.js';
 import { PeerListener, UNPROVEN_MAX_FRAME_BYTES } from './transport/peer-listener.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../common/frame-decoder.js';
 import { Transport } from './transport/transport.js';
@@ -160,7 +161,7 @@ export class Peer implements PeerHandle {
       this.book,
       {
         self: () => this.ref(),
-        index: (mode, pattern) => this.server.files(mode, pattern),
+        index: (mode, pattern) => indexWithin(this.server.files(mode, pattern)), // a silent server is not waited for
         flood: (qid, file) => this.router.originate('query', { qid, file, hops: this.hopLimit, origin: this.ref() }),
         hopLimit: () => this.hopLimit,
         transport: this.ctx.bandwidth.dialer(this.transport, 'down'), // it dials holders only, for their pieces

@@ -1,3 +1,4 @@
+import { answerWithin } from '../../common/answer-within.js';
 import { formatHostPort } from '../../common/host-port.js';
 import type { PeerInfo, PeerRef } from '../../common/wire/shapes.js';
 
@@ -17,7 +18,20 @@ const refOf = ({ name, id, host, port }: PeerRef): PeerRef => ({ name, id, host,
 export interface OriginCheckOptions {
   /** How long a list from the server answers for an origin it names. Default 1000 ms. */
   cacheMs?: number;
+  /**
+   * How long a fresh list is waited for when an older list or the address book already names the origin exactly.
+   * Default STAND_IN_AFTER_MS.
+   */
+  standInAfterMs?: number;
 }
+
+/**
+ * A server cut off silently (a split LAN) answers nothing, and is found lost only after 5 s of silence; waiting the
+ * full request time for its list would make every holder on the far side answer after the searcher gave up
+ * (docs/PROTOCOL.md "Transport and liveness"; testnet/test/partition.e2e.test.ts). A server that is there
+ * answers within a LAN round trip; an exact match from its older list is good enough after this long.
+ */
+export const STAND_IN_AFTER_MS = 250;
 
 /** A peer that advertises an unspecified address is registered at the address it joined from. */
 const UNSPECIFIED_HOSTS = new Set(['0.0.0.0', '::']);
@@ -34,19 +48,22 @@ const same = (known: PeerRef, origin: PeerRef) =>
  * what the mesh knows of that peer: a neighbour's hello, or the metadata server's live peers. A list from the
  * server is reused for `cacheMs`; an origin it does not name is looked up again with a list asked for after the
  * query arrived (a peer that just joined). While the server cannot answer, the last list it gave and the address
- * book stand in. Never an address only the query names.
+ * book stand in, also when the server is silent (not yet known lost) for longer than `standInAfterMs`. Never an
+ * address only the query names.
  */
 export class OriginCheck {
   private last: { peers: PeerInfo[]; at: number } | undefined;
   private asking: { since: number; answer: Promise<PeerInfo[] | undefined> } | undefined;
   private queued: Promise<PeerInfo[] | undefined> | undefined;
   private readonly cacheMs: number;
+  private readonly standInAfterMs: number;
 
   constructor(
     private readonly sources: OriginSources,
     options: OriginCheckOptions = {},
   ) {
     this.cacheMs = options.cacheMs ?? 1000;
+    this.standInAfterMs = options.standInAfterMs ?? STAND_IN_AFTER_MS;
   }
 
   /** A list of live peers the server gave (the mesh monitor asks every second): kept for later checks. */
@@ -88,11 +105,21 @@ export class OriginCheck {
     const last = this.last;
     const cached = last && arrived - last.at <= this.cacheMs ? last.peers.find((p) => same(p, origin)) : undefined;
     if (cached) return refOf(cached);
-    const fresh = last && last.at >= arrived ? last.peers : await this.askAfter(arrived);
+    const fresh = last && last.at >= arrived ? last.peers : await this.freshList(arrived, origin);
     // While the server cannot answer: what it said last, and who was seen holding files.
     const known = fresh ?? [...(this.last?.peers ?? []), ...this.sources.seen()];
     const found = known.find((p) => same(p, origin));
     return found ? refOf(found) : this.refusal(origin, known);
+  }
+
+  /**
+   * A list asked for after `arrived`; when the last list or the address book already names `origin` exactly, no
+   * longer than `standInAfterMs` (undefined then: they stand in).
+   */
+  private freshList(arrived: number, origin: PeerRef): Promise<PeerInfo[] | undefined> {
+    const asked = this.askAfter(arrived);
+    const standIn = [...(this.last?.peers ?? []), ...this.sources.seen()].some((p) => same(p, origin));
+    return standIn ? answerWithin(asked, this.standInAfterMs) : asked;
   }
 
   private refusal(origin: PeerRef, known: PeerRef[]): string {

@@ -71,6 +71,21 @@ test('while the server cannot answer, its last list and the address book stand i
   assert.match(await where(ref('ghost', 1)), /not dialled/);
 });
 
+test('a silent server is not waited for when its last list names the origin: the list stands in', async () => {
+  const far = ref('far', 4000);
+  const check = new OriginCheck(
+    { neighbours: () => [], livePeers: () => new Promise(() => {}), seen: () => [], now: () => 60_000 },
+    { standInAfterMs: 30 },
+  );
+  check.note([info(far)], 0);
+  const started = Date.now();
+  assert.is(shown(await check.where(far)), '10.0.0.1:4000');
+  assert.ok(Date.now() - started < 1000, `answered after ${Date.now() - started} ms`);
+  // An origin nobody named still waits for the server's answer: it is never guessed.
+  const waiting = check.where(ref('ghost', 1)).then(() => 'answered');
+  assert.is(await Promise.race([waiting, new Promise((r) => setTimeout(() => r('waiting'), 100))]), 'waiting');
+});
+
 test('many lookups at once make at most two requests', async () => {
   let release: (v: PeerInfo[]) => void = () => undefined;
   let asked = 0;
