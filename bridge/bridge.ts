@@ -48,8 +48,8 @@ interface BridgeEvents {
   log: (line: string) => void;
   /** A far bridge proved the mesh key. */
   'link-up': (remoteId: string) => void;
-  /** A file asked for in this office arrived from a far office, verified. */
-  fetched: (file: string, sha256: string, from: string) => void;
+  /** A file asked for in this office arrived from a far office, verified, `ms` after it was asked for. */
+  fetched: (file: string, sha256: string, from: string, bytes: number, ms: number) => void;
 }
 
 /** A file asked for across and not delivered is not asked for again within this long. */
@@ -115,23 +115,30 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     if (!dest || !this.asked.add(file, true)) return undefined;
     for (const link of [...this.links].filter((l) => l.isUp)) {
       this.emit('log', `asking bridge ${link.remoteId} for ${file}`);
+      const started = Date.now();
       const got = await link.request(file, dest, this.options.requestTimeoutMs ?? 120_000);
       if (typeof got === 'string') {
         this.emit('log', got);
         continue;
       }
       this.emit('log', `${file} arrived from bridge ${link.remoteId} (${got.size} bytes, SHA-256 ${got.sha256})`);
-      this.emit('fetched', file, got.sha256, link.remoteId);
+      this.emit('fetched', file, got.sha256, link.remoteId, got.size, Date.now() - started);
       return got.sha256;
     }
     return undefined;
   }
 
-  async stop(): Promise<void> {
+  /** Leaves the swarm (unannouncing, at most `ms`) and stops the office peer, both at once. */
+  async stop(ms = 3000): Promise<void> {
     for (const link of this.links) link.close();
-    await this.swarm?.destroy().catch(() => undefined);
-    await this.dhtNode?.destroy().catch(() => undefined);
-    await this.office?.stop();
+    const leave = async () => {
+      await this.swarm?.destroy().catch(() => undefined);
+      await this.dhtNode?.destroy().catch(() => undefined);
+    };
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+    await Promise.all([Promise.race([leave(), late]), this.office?.stop()]);
+    clearTimeout(timer);
   }
 
   private onStream(stream: NoiseStream): void {

@@ -114,7 +114,9 @@ async function main(): Promise<void> {
   });
   bridge.on('log', (line) => process.stderr.write(`${name}: ${line}\n`));
   bridge.on('link-up', (remote) => say({ event: 'bridge-link', remote }));
-  bridge.on('fetched', (file, sha256, from) => say({ event: 'bridge-fetched', file, sha256, from }));
+  bridge.on('fetched', (file, sha256, from, bytes, ms) =>
+    say({ event: 'bridge-fetched', file, sha256, from, bytes, ms }),
+  );
   const stop = () => void bridge.stop().finally(() => process.exit(0));
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);

@@ -57,7 +57,9 @@ export class OfficePeer extends EventEmitter<OfficePeerEvents> {
   /** Starts the peer; resolves with its `ready` event, rejects if it exits first or takes over `timeoutMs`. */
   start(timeoutMs = 20_000): Promise<Extract<PeerEvent, { event: 'ready' }>> {
     const { name, dir, peerArgs } = this.options;
-    const child = spawn(process.execPath, [PEER_MAIN, name, '--dir', dir, '--headless', ...peerArgs], {
+    // `--exit-when-done`: when the bridge goes, even killed, its pipe closes and the peer leaves (no orphan).
+    const argv = [PEER_MAIN, name, '--dir', dir, '--headless', '--exit-when-done', ...peerArgs];
+    const child = spawn(process.execPath, argv, {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     this.child = child;

@@ -86,15 +86,23 @@ export class TwoOffices {
   /** Makes both offices, their servers and the internet with its DHT nodes. */
   async up(): Promise<void> {
     const [meshA, meshB] = [new Mesh(), new Mesh()];
-    // Each LAN picks a free subnet when made: make the next one only once the last is up.
+    // Each LAN picks a free subnet when made: make the next one only once the last is up. Its tag (link and
+    // namespace names) is the pid and a random number below 100: three in one process could meet, so retry.
+    const tags = new Set<string>();
+    const lanHosts = (): LanHosts => {
+      for (;;) {
+        const lan = new LanHosts();
+        if (!tags.has(lan.tag)) return (tags.add(lan.tag), lan);
+      }
+    };
     const office = (mesh: Mesh): Office => {
-      const lan = new LanHosts();
+      const lan = lanHosts();
       const [peerHost, bridgeHost] = lan.up(2);
       return { lan, mesh, peerHost: peerHost!, bridgeHost: bridgeHost!, bridgeWan: '' };
     };
     this.a = office(meshA);
     this.b = office(meshB);
-    this.internet = new LanHosts();
+    this.internet = lanHosts();
     this.dhtHost = this.internet.up(1)[0]!;
     this.a.bridgeWan = plugInto(this.internet, this.a.lan.namespaces[1]!, 50);
     this.b.bridgeWan = plugInto(this.internet, this.b.lan.namespaces[1]!, 51);
