@@ -64,6 +64,8 @@ interface Pending {
 /** Received bytes waiting for the disk above which reading pauses, and below which it resumes. */
 const PAUSE_BYTES = 1024 * 1024;
 const RESUME_BYTES = 256 * 1024;
+/** Requests from one far bridge that may wait at once; more are answered `none` (busy). */
+const MAX_QUEUED_WANTS = 8;
 
 export class BridgeLink extends EventEmitter<LinkEvents> {
   /** The far bridge's id (from its Noise public key, as a peer's id is from its identity key). */
@@ -73,8 +75,9 @@ export class BridgeLink extends EventEmitter<LinkEvents> {
   private readonly helloTimer: NodeJS.Timeout;
   private readonly pending = new Map<string, Pending>();
   private receiving: Receiving | undefined;
-  /** Requests from the far end, served one after another. */
+  /** Requests from the far end, served one after another; `queued` of them not finished. */
   private serving: Promise<void> = Promise.resolve();
+  private queued = 0;
 
   constructor(
     private readonly stream: NoiseStream,
@@ -154,7 +157,12 @@ export class BridgeLink extends EventEmitter<LinkEvents> {
           this.channel.send('none', { rid, file, reason: problem });
           return;
         }
-        this.serving = this.serving.then(() => this.serve(rid, file));
+        if (this.queued >= MAX_QUEUED_WANTS) {
+          this.channel.send('none', { rid, file, reason: `busy: ${MAX_QUEUED_WANTS} requests already wait` });
+          return;
+        }
+        this.queued++;
+        this.serving = this.serving.then(() => this.serve(rid, file)).finally(() => this.queued--);
         return;
       }
       case 'none': {

@@ -4,7 +4,7 @@
  * JSON object a line, docs/CONTRACT.md "Events") and types its commands, so it uses the mesh exactly as a person
  * would: what it fetches is a verified swarm download, and what it places in `shared/` is offered like any file.
  *
- * May import: common/, peer/control/ (the event contract).
+ * May import: common/, peer/control/ (the event contract), bridge/download-line.ts.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { isAbsolute, join } from 'node:path';
@@ -14,6 +14,7 @@ import { EventEmitter } from 'eventemitter3';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import type { PeerEvent } from '../peer/control/peer-events.js';
+import { downloadLine } from './download-line.js';
 
 /** The compiled `peer` command, next to this room in dist/. */
 const PEER_MAIN = fileURLToPath(new URL('../peer/main.js', import.meta.url));
@@ -89,7 +90,8 @@ export class OfficePeer extends EventEmitter<OfficePeerEvents> {
   get(file: string, timeoutMs: number): Promise<OfficeFile | string> {
     const child = this.child;
     if (!child?.stdin?.writable) return Promise.resolve("the bridge's peer is not running");
-    if (/[\r\n]/.test(file)) return Promise.resolve('a file name may not hold a line break');
+    const typed = downloadLine(file);
+    if ('problem' in typed) return Promise.resolve(typed.problem);
     const cmd = ++this.lines;
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
@@ -121,7 +123,7 @@ export class OfficePeer extends EventEmitter<OfficePeerEvents> {
             return false;
         }
       });
-      child.stdin!.write(`${file}\n`);
+      child.stdin!.write(`${typed.line}\n`);
     });
   }
 
