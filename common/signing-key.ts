@@ -115,4 +115,14 @@ export class SigningKey {
   sign(data: Buffer): Buffer {
     return sign(null, data, this.privateKey);
   }
+
+  /**
+   * The 32-byte private seed: the same identity can then key another Ed25519 protocol (a bridge's Noise key pair,
+   * docs/BEYOND-LAN.md "What would change in the product"). Secret: never log or send it.
+   */
+  seed(): Buffer {
+    const d = this.privateKey.export({ format: 'jwk' }).d;
+    if (typeof d !== 'string') throw new SigningKeyError('the key has no private part');
+    return Buffer.from(d, 'base64url');
+  }
 }

@@ -11,7 +11,7 @@ import * as assert from 'uvu/assert';
 
 /** The checkout: this file runs as dist/harness/test/architecture.unit.test.js. */
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const FOLDERS = ['common', 'metadata-server', 'peer', 'tui', 'demo', 'bench', 'harness', 'testnet'];
+const FOLDERS = ['common', 'metadata-server', 'peer', 'tui', 'demo', 'bench', 'harness', 'testnet', 'bridge'];
 const MAX_LINES = 400;
 
 interface Source {
@@ -89,8 +89,9 @@ test('dependencies between the top-level folders point one way', () => {
     tui: ['common', 'peer'],
     demo: ['common', 'peer', 'tui'],
     harness: ['common', 'peer'],
-    bench: ['common', 'metadata-server', 'peer', 'tui', 'demo', 'harness'],
+    bench: ['common', 'metadata-server', 'peer', 'tui', 'demo', 'harness', 'bridge'],
     testnet: ['common', 'peer', 'harness', 'demo'],
+    bridge: ['common', 'peer'],
   };
   const wrong: string[] = [];
   for (const s of sources) {
