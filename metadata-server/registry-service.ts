@@ -15,6 +15,13 @@ import { chooseReferrals } from './referral-policy.js';
 import { emptyResult, type RegistryConfig, type RegistryRequest, type RegistryResult } from './registry-protocol.js';
 import { SlotState, type SharedRegistry } from './shared-registry.js';
 
+/**
+ * How long a referral or a piece of repair advice counts as a reserved link of both peers, unless reported sooner
+ * (referral-policy.ts): the 5 s a peer gives a neighbour dial and its hello (peer/mesh/neighbour-set.ts), so a
+ * promise outlives every dial it stands for, and a dial that failed frees its place soon after.
+ */
+export const DEFAULT_REFERRAL_HOLD_MS = 5000;
+
 /** Hosts a peer may advertise that mean "all interfaces": its socket's address is advertised instead. */
 const UNSPECIFIED_HOSTS = new Set(['0.0.0.0', '::']);
 
@@ -175,6 +182,9 @@ export class RegistryService {
     }
     r.setState(slot, SlotState.live);
     r.setReported(slot, this.resolve(body.neighbours));
+    // Its referrals are dialled (a peer says `listening` after its dials ended): what was linked is reported now,
+    // and a referral that failed must not keep a place reserved.
+    r.clearPromises(slot);
     const neighbours = [...(r.graph().nodes.find((n) => n.key === slot)?.neighbours ?? [])].map((s) => r.name(s));
     out.logs.push(
       `${r.name(slot)} is live on ${r.read(slot).host}:${body.port}` +
@@ -281,25 +291,36 @@ export class RegistryService {
   private repair(requester: number, out: RegistryResult): void {
     const r = this.registry;
     const now = this.now();
-    const graph = r.graph();
-    const advice = planRepair(graph, (slot) => r.adviceUntil(slot) > now);
+    const graph = r.graph(now);
+    const advice = planRepair(graph, (slot) => r.adviceUntil(slot) > now, { topology: this.config.topology });
     if (advice.length === 0) return;
+    const links = new Map<number, PeerRef[]>();
     for (const { from, to } of advice) {
+      // Reserved as long as the advice is remembered: once it may be repeated, it no longer holds a place.
       r.setAdviceUntil(from, now + this.config.adviceMemoryMs);
-      const ref = this.ref(to);
-      out.logs.push(`mesh is split: advised ${r.name(from)} to dial ${ref.name}`);
-      if (from === requester && out.reply?.kind === 'heartbeat-ack') out.reply.body.link.push(ref);
+      r.promise(from, to, now + this.config.adviceMemoryMs);
+      links.set(from, [...(links.get(from) ?? []), this.ref(to)]);
+    }
+    for (const [from, refs] of links) {
+      out.logs.push(`mesh is split: advised ${r.name(from)} to dial ${refs.map((x) => x.name).join(' and ')}`);
+      if (from === requester && out.reply?.kind === 'heartbeat-ack') out.reply.body.link.push(...refs);
       else
         out.pushes.push({
           connId: r.connId(from),
-          message: { kind: 'heartbeat-ack', body: { peers: graph.nodes.length, link: [ref] } },
+          message: { kind: 'heartbeat-ack', body: { peers: graph.nodes.length, link: refs } },
         });
     }
   }
 
   private welcome(slot: number): { kind: 'welcome'; body: ServerMessages['welcome'] } {
     const r = this.registry;
-    const referrals = chooseReferrals(r.graph(), this.config.topology).map((s) => this.ref(s));
+    const now = this.now();
+    // Referrals handed out earlier (a port-busy welcome) are replaced by these; each is a reserved link until the
+    // newcomer reports `listening` or the hold expires, so racing newcomers spread over the mesh.
+    r.clearPromises(slot);
+    const chosen = chooseReferrals(r.graph(now), this.config.topology);
+    for (const to of chosen) r.promise(slot, to, now + this.holdMs);
+    const referrals = chosen.map((s) => this.ref(s));
     return { kind: 'welcome', body: { port: r.port(slot), referrals, peers: this.liveCount() } };
   }
 
@@ -316,6 +337,10 @@ export class RegistryService {
   /** Slots of the named peers that hold a slot; unknown names are ignored (the graph keeps live peers only). */
   private resolve(names: string[]): number[] {
     return names.map((n) => this.registry.findByName(n.toLowerCase())).filter((s) => s >= 0);
+  }
+
+  private get holdMs(): number {
+    return this.config.referralHoldMs ?? DEFAULT_REFERRAL_HOLD_MS;
   }
 
   private liveCount(): number {

@@ -15,6 +15,8 @@ import type { MeshGraph, MeshNode } from './mesh-graph.js';
  *   Uint8   text     TEXT_BYTES per slot: canonical name | persistent id | host (ASCII: the wire patterns allow
  *                    nothing else)
  *   Uint8   adjacency slotCount × slotCount: [a][b] = 1 when a reported b as a neighbour
+ *   Float64 promised slotCount × slotCount: [a][b] = until when (ms) a was told to dial b (a referral, repair advice)
+ *                    and the link counts as reserved degree (metadata-server/referral-policy.ts)
  *   Uint8   index    INDEX_BYTES per slot: the peer's last `index` (index-region.ts), emptied whenever the slot is
  *                    admitted or freed
  */
@@ -93,6 +95,7 @@ export class SharedRegistry {
   private readonly times: Float64Array;
   private readonly text: Uint8Array;
   private readonly adjacency: Uint8Array;
+  private readonly promised: Float64Array;
   /** Each slot's file list; read and write it holding the lock. */
   readonly index: IndexRegion;
   readonly slotCount: number;
@@ -147,6 +150,7 @@ export class SharedRegistry {
     this.text = new Uint8Array(buffer, this.textBase, sizes.text);
     this.adjBase = this.textBase + sizes.text;
     this.adjacency = new Uint8Array(buffer, this.adjBase, this.slotCount * this.slotCount);
+    this.promised = new Float64Array(buffer, sizes.promisedBase, this.slotCount * this.slotCount);
     this.index = new IndexRegion(buffer, sizes.indexBase, this.slotCount, header[H_INDEX_BYTES]!);
   }
 
@@ -315,8 +319,25 @@ export class SharedRegistry {
     return changed;
   }
 
-  /** The mesh of live peers: an edge exists when either side reports it (ordered by join sequence). */
-  graph(): MeshGraph {
+  /** `from` was told to dial `to` (a referral, or repair advice): the link counts as reserved until `until` (ms). */
+  promise(from: number, to: number, until: number): void {
+    this.si(from);
+    this.si(to);
+    this.promised[from * this.slotCount + to] = until;
+  }
+
+  /** Forgets the links `slot` was told to dial (it has dialled them all, or is given new referrals). */
+  clearPromises(slot: number): void {
+    this.si(slot);
+    this.promised.fill(0, slot * this.slotCount, (slot + 1) * this.slotCount);
+  }
+
+  /**
+   * The mesh of live peers: an edge exists when either side reports it (ordered by join sequence). Given `now`,
+   * each node's `reserved` counts the links promised to or by it until after `now` (to a joining or live peer) that
+   * are not reported yet.
+   */
+  graph(now?: number): MeshGraph {
     const nodes: MeshNode[] = [];
     const live: boolean[] = [];
     for (let s = 0; s < this.slotCount; s++) live.push(this.state(s) === SlotState.live);
@@ -327,7 +348,9 @@ export class SharedRegistry {
         if (b === a || !live[b]) continue;
         if (this.adjacency[a * this.slotCount + b] || this.adjacency[b * this.slotCount + a]) neighbours.add(b);
       }
-      nodes.push({ key: a, name: this.name(a), joinSeq: this.ints[this.si(a) + S_JOIN_SEQ]!, neighbours });
+      const node: MeshNode = { key: a, name: this.name(a), joinSeq: this.ints[this.si(a) + S_JOIN_SEQ]!, neighbours };
+      if (now !== undefined) node.reserved = this.reservedOf(a, neighbours, now);
+      nodes.push(node);
     }
     nodes.sort((x, y) => x.joinSeq - y.joinSeq);
     return { nodes };
@@ -363,10 +386,22 @@ export class SharedRegistry {
     return HEADER_INTS + slot * SLOT_INTS;
   }
 
+  private reservedOf(a: number, neighbours: Set<number>, now: number): number {
+    const n = this.slotCount;
+    let count = 0;
+    for (let b = 0; b < n; b++) {
+      if (b === a || neighbours.has(b) || this.state(b) === SlotState.free) continue;
+      if (this.promised[a * n + b]! > now || this.promised[b * n + a]! > now) count++;
+    }
+    return count;
+  }
+
   private clearEdges(slot: number): void {
     const n = this.slotCount;
     this.adjacency.fill(0, slot * n, slot * n + n);
     for (let a = 0; a < n; a++) this.adjacency[a * n + slot] = 0;
+    this.promised.fill(0, slot * n, slot * n + n);
+    for (let a = 0; a < n; a++) this.promised[a * n + slot] = 0;
     this.ints[H_GRAPH_VERSION]!++;
   }
 
@@ -394,6 +429,7 @@ function regionSizes(slots: number, ports: number, indexBytes: number) {
   const ints = align8((HEADER_INTS + slots * SLOT_INTS) * 4);
   const times = (slots * TIME_FIELDS + ports) * 8;
   const text = align8(slots * TEXT_BYTES);
-  const indexBase = ints + times + text + align8(slots * slots);
-  return { ints, times, text, indexBase, total: indexBase + IndexRegion.size(slots, indexBytes) };
+  const promisedBase = ints + times + text + align8(slots * slots);
+  const indexBase = promisedBase + slots * slots * 8;
+  return { ints, times, text, promisedBase, indexBase, total: indexBase + IndexRegion.size(slots, indexBytes) };
 }
