@@ -10,7 +10,7 @@ export interface RepairAdvice {
 export interface RepairOptions {
   /** `mesh` (default): a lone peer is linked like a newcomer (two links); `line`: one link. */
   topology?: Topology;
-  /** Peers holding this many links are not chosen while others hold fewer. Default REFERRAL_MAX_DEGREE. */
+  /** Peers holding this many links are not chosen while others hold fewer (a link beats a bound here). Default REFERRAL_MAX_DEGREE. */
   maxDegree?: number;
 }
 
@@ -24,8 +24,10 @@ export interface RepairOptions {
  * trace").
  *
  * `recentlyAdvised(key)` says whether a peer was already advised and the advice is still fresh; a component holding
- * such a peer is given no new advice, so the same advice is not repeated on every heartbeat while the dial is under
- * way, and counts as joined to the main one.
+ * such a peer, or a peer with links promised and not reported yet (`reserved`: newcomers referred to it are dialling
+ * it), is given no new advice, so the same advice is not repeated on every heartbeat while the dial is under way and
+ * a peer about to be linked is not linked twice; it counts as joined to the main one. Promises expire (the registry
+ * holds them for seconds), so a dial that failed is repaired soon after.
  */
 export function planRepair(
   graph: MeshGraph,
@@ -44,15 +46,15 @@ export function planRepair(
   for (const part of parts) {
     if (part === main) continue;
     const members = part.map((n) => work.get(n.key)!);
-    if (part.some((n) => recentlyAdvised(n.key))) {
-      // Its dial is under way (its promised links count in `reserved`): later components may link to it.
+    if (part.some((n) => recentlyAdvised(n.key) || (n.reserved ?? 0) > 0)) {
+      // Links to it are under way (advice, or newcomers referred to it: `reserved`); later components may link to it.
       merged.push(...members);
       continue;
     }
     const from = [...members].sort(byLowDegree)[0]!;
     const targets =
       members.length === 1 && options.topology !== 'line'
-        ? chooseReferrals({ nodes: merged }, 'mesh', maxDegree)
+        ? chooseReferrals({ nodes: merged }, 'mesh', { maxDegree, whenAllFull: 'fewest' })
         : [lowestOpen(merged, maxDegree).key];
     for (const to of targets) {
       advice.push({ from: from.key, to });

@@ -14,7 +14,9 @@ import { byLowDegree, degree, hopsFrom, type MeshGraph, type MeshNode } from './
  * Racing joins (docs/CONTRACT.md "Many hosts and the query trace"): a peer's degree counts the links promised to it
  * (`MeshNode.reserved`: referrals handed out and repair advice, until reported or expired), so fifty newcomers
  * welcomed within one second do not all see the same lowest-degree peer; and a peer already holding
- * `REFERRAL_MAX_DEGREE` links (promised ones included) is referred only when every live peer does. Ties stay
+ * `REFERRAL_MAX_DEGREE` links (promised ones included) is not referred at all. When every live peer holds that many
+ * (the first live peer while a crowd joins), the newcomer gets no referral: it goes live alone and the repair
+ * (mesh-repair.ts) links it once more peers are live, which costs a moment and keeps the bound. Ties stay
  * "earliest joined" rather than random: every choice is made under the registry's lock and sees every earlier
  * choice's reservations, so a random tie-break would spread nothing more and only make the mesh irreproducible.
  */
@@ -30,18 +32,27 @@ export const SECOND_REFERRAL_FROM = 3;
  */
 export const REFERRAL_MAX_DEGREE = 6;
 
+export interface ReferralOptions {
+  /** See REFERRAL_MAX_DEGREE (the default). */
+  maxDegree?: number;
+  /** When every peer holds `maxDegree` links: refer none (default, a newcomer), or the fewest (a repair). */
+  whenAllFull?: 'none' | 'fewest';
+}
+
 /**
  * Returns the keys of the referrals, in the order the newcomer should dial them. `graph` holds live peers only, with
- * their reservations. `maxDegree`: see REFERRAL_MAX_DEGREE.
+ * their reservations.
  */
-export function chooseReferrals(graph: MeshGraph, topology: Topology, maxDegree = REFERRAL_MAX_DEGREE): number[] {
+export function chooseReferrals(graph: MeshGraph, topology: Topology, options: ReferralOptions = {}): number[] {
   const nodes = graph.nodes;
   if (nodes.length === 0) return [];
   if (topology === 'line') {
     const newest = nodes.reduce((a, b) => (b.joinSeq > a.joinSeq ? b : a));
     return [newest.key];
   }
+  const maxDegree = options.maxDegree ?? REFERRAL_MAX_DEGREE;
   const open = nodes.filter((n) => degree(n) < maxDegree);
+  if (open.length === 0 && options.whenAllFull !== 'fewest') return [];
   const pool = open.length > 0 ? open : nodes;
   const first = [...pool].sort(byLowDegree)[0]!;
   if (nodes.length < SECOND_REFERRAL_FROM) return [first.key];

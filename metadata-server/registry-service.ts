@@ -146,7 +146,7 @@ export class RegistryService {
       const count = r.countIn(SlotState.joining, SlotState.live);
       out.logs.push(
         `${name} joined from ${remote} (${count}/${r.slotCount} peers): port ${port}, ` +
-          `referred to ${referred.length ? referred.join(', ') : 'nobody (first peer)'}`,
+          `referred to ${referred.length ? referred.join(', ') : this.liveCount() ? 'nobody (every live peer is full)' : 'nobody (first peer)'}`,
       );
     });
   }
@@ -184,7 +184,7 @@ export class RegistryService {
     r.setReported(slot, this.resolve(body.neighbours));
     // Its referrals are dialled (a peer says `listening` after its dials ended): what was linked is reported now,
     // and a referral that failed must not keep a place reserved.
-    r.clearPromises(slot);
+    r.promises.clear(slot);
     const neighbours = [...(r.graph().nodes.find((n) => n.key === slot)?.neighbours ?? [])].map((s) => r.name(s));
     out.logs.push(
       `${r.name(slot)} is live on ${r.read(slot).host}:${body.port}` +
@@ -298,7 +298,7 @@ export class RegistryService {
     for (const { from, to } of advice) {
       // Reserved as long as the advice is remembered: once it may be repeated, it no longer holds a place.
       r.setAdviceUntil(from, now + this.config.adviceMemoryMs);
-      r.promise(from, to, now + this.config.adviceMemoryMs);
+      r.promises.promise(from, to, now + this.config.adviceMemoryMs);
       links.set(from, [...(links.get(from) ?? []), this.ref(to)]);
     }
     for (const [from, refs] of links) {
@@ -317,9 +317,9 @@ export class RegistryService {
     const now = this.now();
     // Referrals handed out earlier (a port-busy welcome) are replaced by these; each is a reserved link until the
     // newcomer reports `listening` or the hold expires, so racing newcomers spread over the mesh.
-    r.clearPromises(slot);
+    r.promises.clear(slot);
     const chosen = chooseReferrals(r.graph(now), this.config.topology);
-    for (const to of chosen) r.promise(slot, to, now + this.holdMs);
+    for (const to of chosen) r.promises.promise(slot, to, now + this.holdMs);
     const referrals = chosen.map((s) => this.ref(s));
     return { kind: 'welcome', body: { port: r.port(slot), referrals, peers: this.liveCount() } };
   }

@@ -21,10 +21,12 @@ export class RacingJoins {
     this.f = new RegistryFixture({ maxPeers: count, portLow: 30000, portHigh: 30000 + count + 10 });
   }
 
-  run(lag: number, stepMs = 10): this {
+  /** `firstAtOnce`: the first peer goes live before the second is welcomed (one live peer while a crowd joins). */
+  run(lag: number, { stepMs = 10, firstAtOnce = false } = {}): this {
     for (let i = 0; i < this.count + lag; i++) {
       if (i < this.count) this.join(i);
-      if (i - lag >= 0) this.live(i - lag);
+      if (i === 0 && firstAtOnce) this.live(0);
+      if (i - lag > 0 || (i - lag === 0 && !firstAtOnce)) this.live(i - lag);
       this.f.clock += stepMs;
       this.follow();
     }

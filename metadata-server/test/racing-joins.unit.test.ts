@@ -9,9 +9,16 @@ const median = (sorted: number[]) => sorted[Math.floor(sorted.length / 2)]!;
 // and the repair weaves them in). Before referrals reserved degree, 50 peers at lag 10 gave one peer 21 links and a
 // median of 2 (docs/performance.md "Many peers").
 for (const count of [50, 100]) {
-  for (const lag of [0, 3, 10, 30]) {
-    test(`${count} racing joins, each live ${lag} welcomes later: degrees bounded and spread, mesh whole`, () => {
-      const sim = new RacingJoins(count).run(lag);
+  for (const [lag, firstAtOnce] of [
+    [0, false],
+    [3, false],
+    [10, false],
+    [30, false],
+    [10, true],
+  ] as const) {
+    const first = firstAtOnce ? ', the first at once' : '';
+    test(`${count} racing joins, each live ${lag} welcomes later${first}: degrees bounded and spread, mesh whole`, () => {
+      const sim = new RacingJoins(count).run(lag, { firstAtOnce });
       const d = sim.degrees();
       const seen = `degrees ${d.join(',')}`;
       assert.ok(d.at(-1)! <= REFERRAL_MAX_DEGREE, `max degree ${d.at(-1)} > ${REFERRAL_MAX_DEGREE}: ${seen}`);

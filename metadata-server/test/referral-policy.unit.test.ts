@@ -65,8 +65,10 @@ test('links promised to a peer count as its degree; a peer at the maximum is pas
   assert.equal(names(graph, chooseReferrals(graph, 'mesh')), ['s1', 's3']);
   graph.nodes[0]!.reserved = REFERRAL_MAX_DEGREE; // s1 full: never referred while s2 and s3 are not
   assert.equal(names(graph, chooseReferrals(graph, 'mesh')), ['s2', 's3']);
-  for (const n of graph.nodes) n.reserved = REFERRAL_MAX_DEGREE; // all full: referred all the same
-  assert.equal(chooseReferrals(graph, 'mesh').length, 2);
+  for (const n of graph.nodes) n.reserved = REFERRAL_MAX_DEGREE; // all full: a newcomer goes live alone…
+  assert.equal(chooseReferrals(graph, 'mesh'), []);
+  // …and the repair links it all the same.
+  assert.equal(chooseReferrals(graph, 'mesh', { whenAllFull: 'fewest' }).length, 2);
 });
 
 test('the first peer gets no referrals', () => {
