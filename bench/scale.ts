@@ -76,6 +76,16 @@ class Proc {
     return this.wait(pred, ms, from);
   }
 
+  /** CPU seconds used so far (user + system, /proc/PID/stat). */
+  cpuS(): number {
+    try {
+      const fields = readFileSync(`/proc/${this.child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+    } catch {
+      return NaN;
+    }
+  }
+
   rssMb(): number {
     try {
       const status = readFileSync(`/proc/${this.child.pid}/status`, 'utf8');
@@ -89,15 +99,29 @@ class Proc {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Whether the neighbour lists of `peers` connect all of them. */
-function connected(peers: PeerInfo[]): boolean {
+/** Hops from `from` to every peer reachable over the neighbour lists of `peers`. */
+function hopsFrom(peers: PeerInfo[], from: string): Map<string, number> {
   const byName = new Map(peers.map((p) => [p.name, p]));
-  const seen = new Set([peers[0]!.name]);
-  const queue = [peers[0]!.name];
+  const hops = new Map([[from, 0]]);
+  const queue = [from];
   for (let i = 0; i < queue.length; i++)
     for (const n of byName.get(queue[i]!)?.neighbours ?? [])
-      if (!seen.has(n) && byName.has(n)) (seen.add(n), queue.push(n));
-  return seen.size === peers.length;
+      if (!hops.has(n) && byName.has(n)) (hops.set(n, hops.get(queue[i]!)! + 1), queue.push(n));
+  return hops;
+}
+
+/** Whether the neighbour lists of `peers` connect all of them. */
+const connected = (peers: PeerInfo[]) => hopsFrom(peers, peers[0]!.name).size === peers.length;
+
+/** The longest shortest path in hops (Infinity when split). */
+function diameter(peers: PeerInfo[]): number {
+  let worst = 0;
+  for (const p of peers) {
+    const hops = hopsFrom(peers, p.name);
+    if (hops.size < peers.length) return Number.POSITIVE_INFINITY;
+    worst = Math.max(worst, ...hops.values());
+  }
+  return worst;
 }
 
 async function run(dist: string, count: number) {
@@ -132,6 +156,7 @@ async function run(dist: string, count: number) {
     const ready = await Promise.all(procs.map((p) => p.wait((e) => e.event === 'ready', 180_000)));
     const notReady = ready.filter((e) => !e).length;
     const readyS = (Date.now() - started) / 1000;
+    const cpuAtReady = procs.map((p) => p.cpuS());
 
     // TOPO from p0 until it lists every peer as one connected mesh.
     let wholeS = NaN;
@@ -170,6 +195,17 @@ async function run(dist: string, count: number) {
       if (seen.length > 0 && i > 0) reached++;
     });
     const peerRss = procs.map((p) => p.rssMb());
+    const serverSaid = (re: RegExp) => server!.lines.filter((l) => re.test(l)).length;
+    const peersLogged = (re: RegExp) =>
+      procs.reduce((n, p) => n + p.events.filter((e) => e.event === 'log' && re.test(String(e.message))).length, 0);
+    const churn = {
+      gone: serverSaid(/ is gone: /),
+      refused: serverSaid(/^refused /),
+      advised: serverSaid(/^mesh is split: advised /),
+      noReferral: serverSaid(/referred to nobody/),
+      couldNotLink: peersLogged(/^could not link/),
+      declined: peersLogged(/declined/),
+    };
     return {
       count,
       readyS: notReady ? `${readyS.toFixed(1)} (${notReady} never)` : readyS.toFixed(1),
@@ -179,6 +215,9 @@ async function run(dist: string, count: number) {
       peerMb: `${median(peerRss).toFixed(0)} / ${Math.max(...peerRss).toFixed(0)}`,
       degrees: degrees.length ? `${degrees[0]} / ${median(degrees)} / ${degrees.at(-1)}` : '-',
       flood: `${messages} (reached ${reached + 1}/${count})`,
+      diameter: peers.length ? diameter(peers) : NaN,
+      peerCpuAtReadyS: `${median(cpuAtReady).toFixed(2)} / ${Math.max(...cpuAtReady).toFixed(2)}`,
+      churn,
       load: loadavg()[0]!.toFixed(2),
     };
   } finally {
@@ -197,7 +236,19 @@ for (const count of counts) {
   for (const [label, dist] of variants) {
     const r = await run(dist, count);
     console.error(`${label} N=${count}: ${JSON.stringify(r)}`);
-    rows.push([label, r.count, r.readyS, r.wholeS, r.topoMs, r.serverMb, r.peerMb, r.degrees, r.flood, r.load]);
+    rows.push([
+      label,
+      r.count,
+      r.readyS,
+      r.wholeS,
+      r.topoMs,
+      r.serverMb,
+      r.peerMb,
+      r.degrees,
+      r.diameter,
+      r.flood,
+      r.load,
+    ]);
   }
 }
 console.log(
@@ -215,6 +266,7 @@ console.log(
       'server RSS MB',
       'peer RSS MB (median / max)',
       'degree min / median / max',
+      'diameter (hops)',
       'query messages per search',
       'load (1 min)',
     ],
