@@ -205,6 +205,19 @@ async function run(dist: string, count: number) {
       noReferral: serverSaid(/referred to nobody/),
       couldNotLink: peersLogged(/^could not link/),
       declined: peersLogged(/declined/),
+      why: [
+        ...new Set(
+          procs.flatMap((p) =>
+            p.events
+              .filter((e) => e.event === 'log' && /^could not link/.test(String(e.message)))
+              .map((e) =>
+                String(e.message)
+                  .replace(/^could not link to \S+: /, '')
+                  .replace(/\d+/g, 'N'),
+              ),
+          ),
+        ),
+      ].slice(0, 5),
     };
     return {
       count,

@@ -16,11 +16,13 @@ import { emptyResult, type RegistryConfig, type RegistryRequest, type RegistryRe
 import { SlotState, type SharedRegistry } from './shared-registry.js';
 
 /**
- * How long a referral or a piece of repair advice counts as a reserved link of both peers, unless reported sooner
- * (referral-policy.ts): the 5 s a peer gives a neighbour dial and its hello (peer/mesh/neighbour-set.ts), so a
- * promise outlives every dial it stands for, and a dial that failed frees its place soon after.
+ * How long a referral counts as a reserved link of both peers unless the newcomer says `listening` sooner
+ * (referral-policy.ts): twice the 5 s a peer gives a neighbour dial and its hello (peer/mesh/neighbour-set.ts), because
+ * on a loaded machine the dial starts late (100 peers starting on two cores: docs/performance.md "Many peers"). A
+ * newcomer that died keeps its places for that long at most. Repair advice holds its place as long as it is
+ * remembered (`adviceMemoryMs`), since it is repeated after that.
  */
-export const DEFAULT_REFERRAL_HOLD_MS = 5000;
+export const DEFAULT_REFERRAL_HOLD_MS = 10_000;
 
 /** Hosts a peer may advertise that mean "all interfaces": its socket's address is advertised instead. */
 const UNSPECIFIED_HOSTS = new Set(['0.0.0.0', '::']);

@@ -47,7 +47,9 @@ test('a referral reserves a place until it is reported, and frees it when the ho
   f.send(4, 'listening', { port: first.reply.body.port, neighbours: d });
   const reserved = () => Object.fromEntries(f.registry.graph(f.clock).nodes.map((n) => [n.name, n.reserved]));
   assert.equal(reserved(), { a: 1, b: 1, c: 0, d: 0 }, "d's referrals are reported, e's are held for it");
-  // e never goes live: its promises expire after the hold (5 s) and no longer count.
+  // e never goes live: its promises expire after the hold (10 s) and no longer count.
+  f.clock += 5000;
+  assert.equal(reserved(), { a: 1, b: 1, c: 0, d: 0 }, 'still held after 5 s');
   f.clock += 6000;
   assert.equal(reserved(), { a: 0, b: 0, c: 0, d: 0 });
   const later = f.join(6, 'g');
