@@ -20,7 +20,8 @@ export type P2pErrorCode =
   | 'P2P_ERR_BAD_PATH'
   | 'P2P_ERR_TRANSFER'
   | 'P2P_ERR_MESH_KEY'
-  | 'P2P_ERR_IDENTITY';
+  | 'P2P_ERR_IDENTITY'
+  | 'P2P_ERR_NEIGHBOURS_FULL';
 
 export class P2pError extends Error {
   readonly code: P2pErrorCode;

@@ -9,6 +9,11 @@ export interface MeshNode {
   joinSeq: number;
   /** Keys of its neighbours (symmetric: b ∈ a.neighbours ⇔ a ∈ b.neighbours). */
   neighbours: Set<number>;
+  /**
+   * Links promised but not reported yet: referrals handed to newcomers and repair advice still being dialled
+   * (metadata-server/referral-policy.ts counts them as degree, so racing joins do not all pick one peer). Default 0.
+   */
+  reserved?: number;
 }
 
 export interface MeshGraph {
@@ -59,9 +64,14 @@ export function components(graph: MeshGraph): MeshNode[][] {
   return out;
 }
 
-/** Orders nodes by fewest neighbours, then earliest joined: the policies' tie-break everywhere. */
+/** Neighbours plus links promised to it (`reserved`): what the policies balance. */
+export function degree(node: MeshNode): number {
+  return node.neighbours.size + (node.reserved ?? 0);
+}
+
+/** Orders nodes by fewest neighbours (promised links included), then earliest joined: the policies' tie-break. */
 export function byLowDegree(a: MeshNode, b: MeshNode): number {
-  return a.neighbours.size - b.neighbours.size || a.joinSeq - b.joinSeq;
+  return degree(a) - degree(b) || a.joinSeq - b.joinSeq;
 }
 
 /** Most hops from `from` to a peer it reaches (0 when it has no neighbour): what its floods need to reach them all. */

@@ -70,6 +70,8 @@ export interface RegistryConfig {
   adviceMemoryMs: number;
   /** Largest reply frame a peer accepts: a `files` answer is cut to fit it. */
   maxReplyFrameBytes: number;
+  /** How long a referral or repair advice reserves a link. Default DEFAULT_REFERRAL_HOLD_MS (registry-service.ts). */
+  referralHoldMs?: number;
 }
 
 export function emptyResult(): RegistryResult {

@@ -17,6 +17,15 @@ import { chooseReferrals } from './referral-policy.js';
 import { emptyResult, type RegistryConfig, type RegistryRequest, type RegistryResult } from './registry-protocol.js';
 import { SlotState, type SharedRegistry } from './shared-registry.js';
 
+/**
+ * How long a referral counts as a reserved link of both peers unless the newcomer says `listening` sooner
+ * (referral-policy.ts): twice the 5 s a peer gives a neighbour dial and its hello (peer/mesh/neighbour-set.ts), because
+ * on a loaded machine the dial starts late (100 peers starting on two cores: docs/performance.md "Many peers"). A
+ * newcomer that died keeps its places for that long at most. Repair advice holds its place as long as it is
+ * remembered (`adviceMemoryMs`), since it is repeated after that.
+ */
+export const DEFAULT_REFERRAL_HOLD_MS = 10_000;
+
 /** Hosts a peer may advertise that mean "all interfaces": its socket's address is advertised instead. */
 const UNSPECIFIED_HOSTS = new Set(['0.0.0.0', '::']);
 
@@ -141,7 +150,7 @@ export class RegistryService {
       const count = r.countIn(SlotState.joining, SlotState.live);
       out.logs.push(
         `${name} joined from ${remote} (${count}/${r.slotCount} peers): port ${port}, ` +
-          `referred to ${referred.length ? referred.join(', ') : 'nobody (first peer)'}`,
+          `referred to ${referred.length ? referred.join(', ') : this.liveCount() ? 'nobody (every live peer is full)' : 'nobody (first peer)'}`,
       );
     });
   }
@@ -177,6 +186,9 @@ export class RegistryService {
     }
     r.setState(slot, SlotState.live);
     r.setReported(slot, this.resolve(body.neighbours));
+    // Its referrals are dialled (a peer says `listening` after its dials ended): what was linked is reported now,
+    // and a referral that failed must not keep a place reserved.
+    r.promises.clear(slot);
     const neighbours = [...(r.graph().nodes.find((n) => n.key === slot)?.neighbours ?? [])].map((s) => r.name(s));
     out.logs.push(
       `${r.name(slot)} is live on ${r.read(slot).host}:${body.port}` +
@@ -189,7 +201,7 @@ export class RegistryService {
 
   private heartbeat(slot: number, neighbours: string[], out: RegistryResult): void {
     this.registry.setReported(slot, this.resolve(neighbours));
-    const graph = this.registry.graph();
+    const graph = this.registry.graph(this.now());
     // The hops this peer's searches need (docs/PROTOCOL.md "Peer ↔ peer").
     out.reply = { kind: 'heartbeat-ack', body: { peers: this.liveCount(), link: [], ...reach(graph, slot, 0) } };
     this.repair(slot, out, graph);
@@ -282,32 +294,43 @@ export class RegistryService {
    * Advises split-off components to dial the main one (mesh-repair.ts). Advice for the requester rides on its own
    * heartbeat-ack; anyone else gets an unsolicited heartbeat-ack. Advice is remembered for `adviceMemoryMs`.
    */
-  private repair(requester: number, out: RegistryResult, graph: MeshGraph = this.registry.graph()): void {
+  private repair(requester: number, out: RegistryResult, graph?: MeshGraph): void {
     const r = this.registry;
     const now = this.now();
-    const advice = planRepair(graph, (slot) => r.adviceUntil(slot) > now);
+    graph ??= r.graph(now);
+    const advice = planRepair(graph, (slot) => r.adviceUntil(slot) > now, { topology: this.config.topology });
     if (advice.length === 0) return;
+    const links = new Map<number, PeerRef[]>();
     for (const { from, to } of advice) {
+      // Reserved as long as the advice is remembered: once it may be repeated, it no longer holds a place.
       r.setAdviceUntil(from, now + this.config.adviceMemoryMs);
-      const ref = this.ref(to);
-      out.logs.push(`mesh is split: advised ${r.name(from)} to dial ${ref.name}`);
-      if (from === requester && out.reply?.kind === 'heartbeat-ack') out.reply.body.link.push(ref);
+      r.promises.promise(from, to, now + this.config.adviceMemoryMs);
+      links.set(from, [...(links.get(from) ?? []), this.ref(to)]);
+    }
+    for (const [from, refs] of links) {
+      out.logs.push(`mesh is split: advised ${r.name(from)} to dial ${refs.map((x) => x.name).join(' and ')}`);
+      if (from === requester && out.reply?.kind === 'heartbeat-ack') out.reply.body.link.push(...refs);
       else
         out.pushes.push({
           connId: r.connId(from),
-          message: { kind: 'heartbeat-ack', body: { peers: graph.nodes.length, link: [ref] } },
+          message: { kind: 'heartbeat-ack', body: { peers: graph.nodes.length, link: refs } },
         });
     }
   }
 
   private welcome(slot: number): { kind: 'welcome'; body: ServerMessages['welcome'] } {
     const r = this.registry;
-    const graph = r.graph();
-    const keys = chooseReferrals(graph, this.config.topology);
-    const referrals = keys.map((s) => this.ref(s));
+    const now = this.now();
+    // Referrals handed out earlier (a port-busy welcome) are replaced by these; each is a reserved link until the
+    // newcomer reports `listening` or the hold expires, so racing newcomers spread over the mesh.
+    r.promises.clear(slot);
+    const graph = r.graph(now);
+    const chosen = chooseReferrals(graph, this.config.topology);
+    for (const to of chosen) r.promises.promise(slot, to, now + this.holdMs);
+    const referrals = chosen.map((s) => this.ref(s));
     const body = { port: r.port(slot), referrals, peers: this.liveCount() };
     // Linked to its first referral, the newcomer is one hop farther than that peer from everyone.
-    return { kind: 'welcome', body: keys.length > 0 ? { ...body, ...reach(graph, keys[0]!, 1) } : body };
+    return { kind: 'welcome', body: chosen.length > 0 ? { ...body, ...reach(graph, chosen[0]!, 1) } : body };
   }
 
   private peerInfos(): PeerInfo[] {
@@ -323,6 +346,10 @@ export class RegistryService {
   /** Slots of the named peers that hold a slot; unknown names are ignored (the graph keeps live peers only). */
   private resolve(names: string[]): number[] {
     return names.map((n) => this.registry.findByName(n.toLowerCase())).filter((s) => s >= 0);
+  }
+
+  private get holdMs(): number {
+    return this.config.referralHoldMs ?? DEFAULT_REFERRAL_HOLD_MS;
   }
 
   private liveCount(): number {

@@ -1,5 +1,6 @@
-import { isMainThread } from 'node:worker_threads';
 import { DEFAULT_INDEX_BYTES_PER_PEER, IndexRegion, MAX_INDEX_BYTES_PER_PEER } from './index-region.js';
+import { lockFutex, unlockFutex } from './futex-lock.js';
+import { LinkPromises } from './link-promises.js';
 import type { MeshGraph, MeshNode } from './mesh-graph.js';
 
 /**
@@ -15,6 +16,7 @@ import type { MeshGraph, MeshNode } from './mesh-graph.js';
  *   Uint8   text     TEXT_BYTES per slot: canonical name | persistent id | host (ASCII: the wire patterns allow
  *                    nothing else)
  *   Uint8   adjacency slotCount × slotCount: [a][b] = 1 when a reported b as a neighbour
+ *   Float64 promised slotCount × slotCount: links promised and not reported yet (link-promises.ts)
  *   Uint8   index    INDEX_BYTES per slot: the peer's last `index` (index-region.ts), emptied whenever the slot is
  *                    admitted or freed
  */
@@ -56,12 +58,6 @@ const TEXT_BYTES = NAME_BYTES + ID_BYTES + HOST_BYTES + 1;
 /** The wire carries at most 256 peers in one list (MAX_PEERS_ON_WIRE), so a registry never holds more. */
 export const MAX_SLOTS = 256;
 
-/**
- * Longest single Atomics.wait before re-checking the lock word. The futex protocol needs no timeout; the slice
- * only bounds how long a lost wake-up (which should never happen) could stall a worker.
- */
-const LOCK_WAIT_SLICE_MS = 50;
-
 export interface RegistryLayout {
   /** Number of peer slots (the server's --max-peers). */
   slots: number;
@@ -93,6 +89,7 @@ export class SharedRegistry {
   private readonly times: Float64Array;
   private readonly text: Uint8Array;
   private readonly adjacency: Uint8Array;
+  readonly promises: LinkPromises;
   /** Each slot's file list; read and write it holding the lock. */
   readonly index: IndexRegion;
   readonly slotCount: number;
@@ -147,31 +144,17 @@ export class SharedRegistry {
     this.text = new Uint8Array(buffer, this.textBase, sizes.text);
     this.adjBase = this.textBase + sizes.text;
     this.adjacency = new Uint8Array(buffer, this.adjBase, this.slotCount * this.slotCount);
+    this.promises = new LinkPromises(buffer, sizes.promisedBase, this.slotCount);
     this.index = new IndexRegion(buffer, sizes.indexBase, this.slotCount, header[H_INDEX_BYTES]!);
   }
 
-  /**
-   * Takes the mutex (the three-state futex lock of Drepper's "Futexes Are Tricky": 0 free, 1 held, 2 held with
-   * waiters). Only workers may block: on the main thread a contended lock throws instead of freezing the event
-   * loop (docs/PLATFORM.md), which in-process unit tests never hit because nothing else holds it there.
-   */
+  /** Takes the mutex (futex-lock.ts): only workers may block; a contended lock throws on the main thread. */
   lock(): void {
-    const a = this.ints;
-    let c = Atomics.compareExchange(a, H_LOCK, 0, 1);
-    if (c === 0) return;
-    if (isMainThread) throw new Error('the main thread must never wait for the registry lock');
-    if (c !== 2) c = Atomics.exchange(a, H_LOCK, 2);
-    while (c !== 0) {
-      Atomics.wait(a, H_LOCK, 2, LOCK_WAIT_SLICE_MS);
-      c = Atomics.exchange(a, H_LOCK, 2);
-    }
+    lockFutex(this.ints, H_LOCK);
   }
 
   unlock(): void {
-    if (Atomics.sub(this.ints, H_LOCK, 1) !== 1) {
-      Atomics.store(this.ints, H_LOCK, 0);
-      Atomics.notify(this.ints, H_LOCK, 1);
-    }
+    unlockFutex(this.ints, H_LOCK);
   }
 
   /** Runs `fn` holding the lock; the lock is released even when `fn` throws. */
@@ -315,8 +298,11 @@ export class SharedRegistry {
     return changed;
   }
 
-  /** The mesh of live peers: an edge exists when either side reports it (ordered by join sequence). */
-  graph(): MeshGraph {
+  /**
+   * The mesh of live peers: an edge exists when either side reports it (ordered by join sequence). Given `now`, each
+   * node's `reserved` counts links promised beyond `now` (link-promises.ts) to a joining or live peer, not reported.
+   */
+  graph(now?: number): MeshGraph {
     const nodes: MeshNode[] = [];
     const live: boolean[] = [];
     for (let s = 0; s < this.slotCount; s++) live.push(this.state(s) === SlotState.live);
@@ -327,7 +313,10 @@ export class SharedRegistry {
         if (b === a || !live[b]) continue;
         if (this.adjacency[a * this.slotCount + b] || this.adjacency[b * this.slotCount + a]) neighbours.add(b);
       }
-      nodes.push({ key: a, name: this.name(a), joinSeq: this.ints[this.si(a) + S_JOIN_SEQ]!, neighbours });
+      const node: MeshNode = { key: a, name: this.name(a), joinSeq: this.ints[this.si(a) + S_JOIN_SEQ]!, neighbours };
+      if (now !== undefined)
+        node.reserved = this.promises.reserved(a, now, (b) => !neighbours.has(b) && !!this.state(b));
+      nodes.push(node);
     }
     nodes.sort((x, y) => x.joinSeq - y.joinSeq);
     return { nodes };
@@ -367,6 +356,7 @@ export class SharedRegistry {
     const n = this.slotCount;
     this.adjacency.fill(0, slot * n, slot * n + n);
     for (let a = 0; a < n; a++) this.adjacency[a * n + slot] = 0;
+    this.promises.forget(slot);
     this.ints[H_GRAPH_VERSION]!++;
   }
 
@@ -394,6 +384,7 @@ function regionSizes(slots: number, ports: number, indexBytes: number) {
   const ints = align8((HEADER_INTS + slots * SLOT_INTS) * 4);
   const times = (slots * TIME_FIELDS + ports) * 8;
   const text = align8(slots * TEXT_BYTES);
-  const indexBase = ints + times + text + align8(slots * slots);
-  return { ints, times, text, indexBase, total: indexBase + IndexRegion.size(slots, indexBytes) };
+  const promisedBase = ints + times + text + align8(slots * slots);
+  const indexBase = promisedBase + LinkPromises.size(slots);
+  return { ints, times, text, promisedBase, indexBase, total: indexBase + IndexRegion.size(slots, indexBytes) };
 }

@@ -2,6 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { components, graphFromEdges } from '../mesh-graph.js';
 import { planRepair } from '../mesh-repair.js';
+import { REFERRAL_MAX_DEGREE } from '../referral-policy.js';
 import { RegistryFixture } from './registry-fixture.js';
 
 const name = (names: string[], key: number) => names[key]!;
@@ -25,10 +26,13 @@ test('removing a cut vertex: the split-off component is told to dial the main on
   const graph = graphFromEdges(names, [['s4', 's5']]);
   assert.is(components(graph).length, 3);
   const advice = planRepair(graph).map((a) => [name(names, a.from), name(names, a.to)]);
-  // The main component is {s4, s5}; its lowest-degree, earliest peer is s4.
+  // The main component is {s4, s5}; its lowest-degree, earliest peer is s4. Lone s1 is linked like a newcomer
+  // would be, and counts as joined from then on: lone s3 gets the lowest-degree peer (s1, joined first) and the
+  // farthest from it (s5, two hops through s4).
   assert.equal(advice, [
     ['s1', 's4'],
-    ['s3', 's4'],
+    ['s3', 's1'],
+    ['s3', 's5'],
   ]);
 });
 
@@ -44,6 +48,16 @@ test('advice goes from the lowest-degree peer of a component to a low-degree pee
   ]);
   const advice = planRepair(graph).map((a) => [name(names, a.from), name(names, a.to)]);
   assert.equal(advice, [['x', 'c']]);
+});
+
+test('forty lone peers are woven into the mesh, never piled onto one peer', () => {
+  const names = ['m1', 'm2', ...Array.from({ length: 40 }, (_, i) => `x${i}`)];
+  const graph = graphFromEdges(names, [['m1', 'm2']]);
+  const advice = planRepair(graph);
+  const degree = new Map<number, number>();
+  for (const { from, to } of advice) for (const k of [from, to]) degree.set(k, (degree.get(k) ?? 0) + 1);
+  assert.ok(Math.max(...degree.values()) <= REFERRAL_MAX_DEGREE, JSON.stringify([...degree]));
+  assert.is(new Set(advice.map((a) => a.from)).size, 40, 'every lone peer is advised');
 });
 
 test('a component already advised recently is left alone', () => {

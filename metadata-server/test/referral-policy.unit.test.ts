@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { graphFromEdges } from '../mesh-graph.js';
-import { chooseReferrals, type Topology } from '../referral-policy.js';
+import { graphFromEdges, type MeshGraph } from '../mesh-graph.js';
+import { chooseReferrals, REFERRAL_MAX_DEGREE, type Topology } from '../referral-policy.js';
 import { RegistryFixture } from './registry-fixture.js';
 
 /** Joins `names` in order on a pure graph, each newcomer linking to its referrals; returns who was referred to whom. */
@@ -16,6 +16,8 @@ function grow(names: string[], topology: Topology): Record<string, string[]> {
   }
   return out;
 }
+
+const names = (graph: MeshGraph, keys: number[]) => keys.map((k) => graph.nodes.find((n) => n.key === k)!.name);
 
 test('mesh policy: s1…s5 joining in order give s2→s1, s3→s1, s4→s2+s3, s5→s1+s4', () => {
   assert.equal(grow(['s1', 's2', 's3', 's4', 's5'], 'mesh'), {
@@ -55,6 +57,18 @@ test('a peer cut off from the first referral counts as the farthest', () => {
   const graph = graphFromEdges(['s1', 's2', 's3'], [['s1', 's2']]);
   const names = chooseReferrals(graph, 'mesh').map((k) => graph.nodes[k]!.name);
   assert.equal(names, ['s3', 's1']);
+});
+
+test('links promised to a peer count as its degree; a peer at the maximum is passed over while others are not', () => {
+  const graph = graphFromEdges(['s1', 's2', 's3'], [['s1', 's2']]);
+  graph.nodes[2]!.reserved = 2; // s3: alone, but two newcomers were just referred to it
+  assert.equal(names(graph, chooseReferrals(graph, 'mesh')), ['s1', 's3']);
+  graph.nodes[0]!.reserved = REFERRAL_MAX_DEGREE; // s1 full: never referred while s2 and s3 are not
+  assert.equal(names(graph, chooseReferrals(graph, 'mesh')), ['s2', 's3']);
+  for (const n of graph.nodes) n.reserved = REFERRAL_MAX_DEGREE; // all full: a newcomer goes live alone…
+  assert.equal(chooseReferrals(graph, 'mesh'), []);
+  // …and the repair links it all the same.
+  assert.equal(chooseReferrals(graph, 'mesh', { whenAllFull: 'fewest' }).length, 2);
 });
 
 test('the first peer gets no referrals', () => {

@@ -7,7 +7,17 @@ import { NeighbourLink, type NeighbourLinkOptions } from './neighbour-link.js';
 import type { PeerChannel } from '../transport/peer-listener.js';
 import type { Dialer } from '../transport/transport.js';
 
+/**
+ * Most neighbour links a peer holds (docs/CONTRACT.md "Many hosts and the query trace"). The metadata server refers
+ * newcomers to peers with fewer than 6 links while there are any (metadata-server/referral-policy.ts), so a peer
+ * reaches this only when the server's picture lags behind racing dials: twice that leaves room for repair links and
+ * crossed dials, and still keeps a flood's fan-out and a hub's load bounded.
+ */
+export const MAX_NEIGHBOURS = 12;
+
 export interface NeighbourSetOptions extends NeighbourLinkOptions {
+  /** Most links; a hello beyond it is declined with `bye` (the dialler reports P2P_ERR_NEIGHBOURS_FULL). Default MAX_NEIGHBOURS. */
+  maxNeighbours?: number;
   /** Time allowed to connect and exchange hellos. Default 5000 ms. */
   dialTimeoutMs?: number;
   /**
@@ -78,6 +88,10 @@ export class NeighbourSet extends EventEmitter<NeighbourSetEvents> {
         open.once('message', (msg) => {
           clearTimeout(timer);
           if (msg.kind === 'hello') resolve(msg.body);
+          // A bye instead of a hello: the far end declines the link (it holds its most neighbours). The metadata
+          // server sees this peer's links in its heartbeats and advises another peer if it is left alone.
+          else if (msg.kind === 'bye')
+            reject(new P2pError('P2P_ERR_NEIGHBOURS_FULL', `${ref.name} declined the link: ${msg.body.reason}`));
           else reject(new P2pError('P2P_ERR_UNEXPECTED_MESSAGE', `expected hello, got ${msg.kind}`));
         });
         open.once('close', (err) => {
@@ -120,6 +134,14 @@ export class NeighbourSet extends EventEmitter<NeighbourSetEvents> {
     if (impostor) {
       channel.destroy(new P2pError('P2P_ERR_IDENTITY', impostor));
       this.emit('failed', hello.name, impostor);
+      return;
+    }
+    const max = this.options.maxNeighbours ?? MAX_NEIGHBOURS;
+    if (!this.links.has(hello.name) && this.links.size >= max) {
+      const reason = `${me.name} holds ${this.links.size} neighbours, its most`;
+      channel.send('bye', { reason });
+      channel.end();
+      this.emit('failed', hello.name, `declined its link: ${reason}`);
       return;
     }
     channel.send('hello', me);

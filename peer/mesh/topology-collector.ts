@@ -1,8 +1,17 @@
 import type { PeerInfo } from '../../common/wire/shapes.js';
 
+/**
+ * Each live peer the metadata server lists adds this much to the longest wait: a hundred peers' answers, each routed
+ * back hop by hop by peers that share a busy machine, need more than the 1.5 s ten peers need (docs/performance.md
+ * "Many peers"). A TOPO still ends as soon as every listed peer has answered.
+ */
+export const TOPO_MS_PER_PEER = 20;
+
 export interface TopologyCollectorOptions {
-  /** Longest wait for answers. Default 1500 ms. */
+  /** Longest wait for answers, plus `perPeerMs` per live peer once the server has listed them. Default 1500 ms. */
   timeoutMs?: number;
+  /** Default TOPO_MS_PER_PEER. */
+  perPeerMs?: number;
   /** Without a list of expected peers, finish once no answer came for this long. Default 250 ms. */
   quietMs?: number;
 }
@@ -14,7 +23,8 @@ export interface TopologyCollectorOptions {
  */
 export class TopologyCollector {
   private readonly peers = new Map<string, PeerInfo>();
-  private readonly timer: NodeJS.Timeout;
+  private timer: NodeJS.Timeout;
+  private readonly started = Date.now();
   private quietTimer: NodeJS.Timeout | undefined;
   private expected: Set<string> | null | undefined; // undefined: not known yet; null: the server could not say
   private done = false;
@@ -24,7 +34,7 @@ export class TopologyCollector {
     readonly qid: string,
     self: PeerInfo,
     private readonly onDone: (peers: PeerInfo[]) => void,
-    options: TopologyCollectorOptions = {},
+    private readonly options: TopologyCollectorOptions = {},
   ) {
     this.quietMs = options.quietMs ?? 250;
     this.timer = setTimeout(() => this.finish(), options.timeoutMs ?? 1500);
@@ -34,6 +44,11 @@ export class TopologyCollector {
   /** The names the metadata server lists as live, or null when it cannot be asked. */
   expect(names: string[] | null): void {
     this.expected = names ? new Set(names) : null;
+    if (names && !this.done) {
+      const deadline = (this.options.timeoutMs ?? 1500) + (this.options.perPeerMs ?? TOPO_MS_PER_PEER) * names.length;
+      clearTimeout(this.timer);
+      this.timer = setTimeout(() => this.finish(), Math.max(0, this.started + deadline - Date.now()));
+    }
     this.check();
   }
 

@@ -48,12 +48,14 @@ class MemoryNet {
   }
 }
 
-function peer(net: MemoryNet, name: string, id: string, port: number) {
+function peer(net: MemoryNet, name: string, id: string, port: number, maxNeighbours?: number) {
   const events: string[] = [];
   const set = new NeighbourSet(() => ({ name, id, host: 'memory', port, neighbours: set.names() }), net.dialer(id), {
     pingIntervalMs: 20,
+    ...(maxNeighbours === undefined ? {} : { maxNeighbours }),
   });
   set.on('up', (link) => events.push(`up ${link.name}`));
+  set.on('failed', (n, reason) => events.push(`failed ${n}: ${reason}`));
   set.on('down', (n, reason) => events.push(`down ${n}: ${reason}`));
   net.sets.set(port, set);
   net.ids.set(port, id);
@@ -112,6 +114,34 @@ test('a neighbour back from another address (same id) replaces the stale link to
     assert.equal(a.events, ['up bob', 'up bob'], 'alice says bob is up at its new address; no neighbour-down');
   } finally {
     for (const p of [a, b, back]) p.set.closeAll('test over');
+  }
+});
+
+test('a peer holding its most neighbours declines one more with bye; the dialler says why, and links elsewhere', async () => {
+  const net = new MemoryNet();
+  const hub = peer(net, 'hub', 'hhhhhhhhhh', 1, 2);
+  const others = ['a', 'b', 'c'].map((n, i) => peer(net, n, n.repeat(10), 10 + i));
+  try {
+    for (const o of others.slice(0, 2)) await o.set.dial(hub.ref);
+    const c = others[2]!;
+    await c.set.dial(hub.ref);
+    assert.equal(hub.set.names(), ['a', 'b'], 'the hub keeps two');
+    assert.equal(c.set.names(), []);
+    assert.ok(
+      c.events.some((e) => /^failed hub: hub declined the link: hub holds 2 neighbours, its most/.test(e)),
+      c.events.join('; '),
+    );
+    assert.ok(
+      hub.events.some((e) => /^failed c: declined its link/.test(e)),
+      hub.events.join('; '),
+    );
+    await c.set.dial(others[0]!.ref);
+    assert.equal(c.set.names(), ['a'], 'another peer takes it');
+    // A neighbour already linked may link again (a restart at a new address) even at the most.
+    await others[0]!.set.dial(hub.ref);
+    assert.equal(hub.set.names(), ['a', 'b']);
+  } finally {
+    for (const p of [hub, ...others]) p.set.closeAll('test over');
   }
 });
 
