@@ -9,7 +9,7 @@
  *
  *   node dist/bench/flash-crowd.js [--mib 200] [--peers 10] [--mbit 100] [--tmp /dev/shm]
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -25,6 +25,7 @@ const { values } = parseArgs({
     peers: { type: 'string', default: '10' },
     mbit: { type: 'string', default: '100' },
     tmp: { type: 'string', default: '/dev/shm' },
+    events: { type: 'string' }, // a file to write every crowd peer's events to (JSON lines), to study a run
   },
 });
 const size = Number(values.mib) * 1024 * 1024;
@@ -42,6 +43,18 @@ const load = () =>
   execFileSync('uptime', { encoding: 'utf8' })
     .trim()
     .replace(/^.*load/, 'load');
+/** Seconds a process's threads have waited for a CPU while runnable, from /proc (schedstat: run-queue delay). */
+const waited = (p: PeerProcess) => {
+  let ns = 0;
+  for (const task of readdirSync(`/proc/${p.child.pid}/task`)) {
+    try {
+      ns += Number(readFileSync(`/proc/${p.child.pid}/task/${task}/schedstat`, 'utf8').split(' ')[1]);
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return ns / 1e9;
+};
 /** CPU seconds (user + system) a process has used so far, from /proc. */
 const cpu = (p: PeerProcess) => {
   const fields = readFileSync(`/proc/${p.child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
@@ -80,9 +93,12 @@ try {
 
   // The crowd: every downloader up first, then all asked within a few ms.
   const crowd: PeerProcess[] = [];
-  for (let i = 1; i <= n; i++) crowd.push(await mesh.startPeer(`d${i}`, ['--host', hosts[i]!], true, lan.exec(i)));
+  const verbose = values.events ? ['--verbose'] : [];
+  for (let i = 1; i <= n; i++)
+    crowd.push(await mesh.startPeer(`d${i}`, ['--host', hosts[i]!, ...verbose], true, lan.exec(i)));
   await new Promise((r) => setTimeout(r, 1500)); // the solo peer is off the server's lists
   const cpuBefore = [holder, ...crowd].map(cpu);
+  const waitBefore = [holder, ...crowd].map(waited);
   const loadCrowdBefore = load();
   const c0 = Date.now();
   const waits = crowd.map(finished);
@@ -91,6 +107,7 @@ try {
   const done = await Promise.all(waits);
   const wall = (Date.now() - c0) / 1000;
   const cpuUsed = [holder, ...crowd].map(cpu).reduce((a, b, i) => a + b - cpuBefore[i]!, 0);
+  const waitedFor = [holder, ...crowd].map(waited).reduce((a, b, i) => a + b - waitBefore[i]!, 0);
   const loadCrowdAfter = load();
   const ok = done.every((e, i) => check(crowd[i]!, e));
   const times = done.map((e) => (e.t - c0) / 1000).sort((a, b) => a - b);
@@ -130,9 +147,13 @@ try {
       ],
     ),
   );
+  if (values.events) {
+    const lines = [holder, ...crowd].flatMap((p) => p.events.map((e) => JSON.stringify({ peer: p.name, ...e })));
+    writeFileSync(values.events, lines.join('\n') + '\n');
+  }
   const share = (fromPeers / (n * size)) * 100;
   console.log(
-    `${share.toFixed(0)}% of the crowd's bytes came from other downloaders; the ${n + 1} peers used ${cpuUsed.toFixed(1)} CPU s in ${wall.toFixed(1)} s (${(cpuUsed / wall).toFixed(2)} cores of ${cpus().length})`,
+    `${share.toFixed(0)}% of the crowd's bytes came from other downloaders; the ${n + 1} peers used ${cpuUsed.toFixed(1)} CPU s in ${wall.toFixed(1)} s (${(cpuUsed / wall).toFixed(2)} cores of ${cpus().length}), and their threads waited ${waitedFor.toFixed(1)} s in all for a CPU while runnable`,
   );
 } finally {
   await mesh.close();

@@ -131,6 +131,7 @@ function served(count: number) {
     have,
     onVerified: (l) => (verified.add(l), () => verified.delete(l)),
     onEnded: (l) => (ended.add(l), () => ended.delete(l)),
+    met: () => undefined,
   };
   const verify = (i: number) => {
     have.set(i);

@@ -355,7 +355,8 @@ export class Downloads extends EventEmitter<{
     const swarm = new SwarmDownload(job.qid, content, downloadsDir, hasher, partials, this.opts.swarm, job.download);
     job.swarm = swarm;
     const dial = (ref: PeerRef) => this.fetch(job, ref, content.file, content.manifest.sha256);
-    swarm.on('peers', (from, peers) => void exchangePeers(job, from, peers, this.locator, dial, this.emit.bind(this)));
+    const emit = this.emit.bind(this);
+    swarm.on('peers', (from, peers, met) => void exchangePeers(job, from, peers, this.locator, dial, emit, met));
     reportSwarm(swarm, job, this.opts.downloadsLabel, {
       event: (e) => this.emit('event', e),
       log: (message, level) => this.emit('log', message, level),

@@ -1,6 +1,7 @@
 import { MAX_WANT } from '../../common/wire/peer-messages.js';
 import { Bitfield } from '../content/bitfield.js';
 import type { Manifest } from '../content/manifest.js';
+import type { PeerRef } from '../../common/wire/shapes.js';
 import type { SwarmDownload } from './swarm-download.js';
 import { encodeHave } from './availability.js';
 
@@ -19,6 +20,8 @@ export interface ServedPartial {
   onVerified(listener: (index: number) => void): () => void;
   /** Calls `listener` once the download ends: `complete` (every piece held: uploads go on) or not (they stop). */
   onEnded(listener: (complete: boolean, reason: string) => void): () => void;
+  /** A peer fetching the same content asked us: a source to try in turn (checked like any named peer). */
+  met(requester: PeerRef): void;
 }
 
 /** Empty `have`s every so often tell the requester a source with nothing new is still there. */
@@ -123,6 +126,7 @@ export function servedPartial(swarm: SwarmDownload | undefined): ServedPartial |
       swarm.on('verified', listener);
       return () => swarm.off('verified', listener);
     },
+    met: (requester) => swarm.emit('peers', `${requester.name}'s own fetch`, [requester], true),
     onEnded: (listener) => {
       const complete = () => listener(true, 'complete');
       const failed = (reason: string) => listener(false, reason);

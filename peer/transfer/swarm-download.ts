@@ -87,6 +87,10 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
     return this.sources.size;
   }
 
+  hasSource(name: string): boolean {
+    return this.sources.has(name);
+  }
+
   get isFinished(): boolean {
     return this.finished;
   }

@@ -45,7 +45,7 @@ export interface SwarmEvents {
   /** Piece `index` was checked and is held: it may be served to others (docs/PROTOCOL.md "Swarming"). */
   verified: (index: number) => void;
   /** A source named other peers fetching this content (not yet checked: peer/transfer/peer-exchange.ts). */
-  peers: (from: string, peers: PeerRef[]) => void;
+  peers: (from: string, peers: PeerRef[], requester?: boolean) => void;
 }
 
 /** What a swarm downloads: a content (its manifest) under a file name. */

@@ -99,6 +99,7 @@ export class Uploads {
     const options = { bandwidth: this.ctx.bandwidth, ...this.options, partial, slots: this.slots };
     const upload = new Upload(fetch.qid, held, partial.manifest, fetch.from.name, this.ctx.self(), options);
     this.partialUploads.set(sha256, serving + 1);
+    partial.met(fetch.from); // it downloads this content too: ask it for pieces in turn (as BitTorrent's links go both ways)
     this.track(upload, held, fetch.from, sha256);
     await upload.serve(channel);
     this.running.delete(upload);
