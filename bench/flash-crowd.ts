@@ -83,11 +83,13 @@ try {
   // One download alone.
   const solo = await mesh.startPeer('solo', ['--host', hosts[n + 1]!], true, lan.exec(n + 1));
   const loadAlone = load();
+  const soloCpu = [holder, solo].map(cpu);
   const t0 = Date.now();
   solo.send('payload.bin');
   const soloDone = await finished(solo);
   const aloneOk = check(solo, soloDone);
   const alone = (soloDone.t - t0) / 1000;
+  const aloneCpu = [holder, solo].map(cpu).reduce((a, b, i) => a + b - soloCpu[i]!, 0);
   solo.send('Stop'); // it would be a second full holder for the crowd
   await solo.waitExit(20_000);
 
@@ -152,6 +154,7 @@ try {
     writeFileSync(values.events, lines.join('\n') + '\n');
   }
   const share = (fromPeers / (n * size)) * 100;
+  console.log(`alone: the holder and the downloader used ${aloneCpu.toFixed(1)} CPU s in ${alone.toFixed(1)} s`);
   console.log(
     `${share.toFixed(0)}% of the crowd's bytes came from other downloaders; the ${n + 1} peers used ${cpuUsed.toFixed(1)} CPU s in ${wall.toFixed(1)} s (${(cpuUsed / wall).toFixed(2)} cores of ${cpus().length}), and their threads waited ${waitedFor.toFixed(1)} s in all for a CPU while runnable`,
   );
