@@ -26,6 +26,9 @@ interface Model {
   /** What each partial source holds; a source absent here holds everything. */
   avail: Map<Source, Set<number>>;
   randomFirst: number;
+  /** `spareHoldersMs` is on (every call is at time 0, so a delivery from a partial source keeps it in force). */
+  spare: boolean;
+  partialDelivered: boolean;
 }
 interface Real {
   have: Bitfield;
@@ -62,6 +65,9 @@ class Pick implements fc.Command<Model, Real> {
     const open = (p: number) => !m.held.has(p) && !m.checking.has(p) && holds(p);
     const all = [...Array(m.n).keys()];
     const unasked = all.filter((p) => open(p) && askedCount(m, p) === 0);
+    // A full holder is spared what partial sources hold while they deliver.
+    const spared = m.spare && m.partialDelivered && !m.avail.has(this.s);
+    const pool = spared ? unasked.filter((p) => copiesOf(m, p) === 0) : unasked;
     const endgame = all.filter((p) => open(p) && !at.has(p) && askedCount(m, p) < m.copies);
     const got = r.picker.pick(this.s);
     const fail = (why: string) => {
@@ -69,11 +75,11 @@ class Pick implements fc.Command<Model, Real> {
     };
     if (free <= 0 && got.length > 0) fail(`its window of ${m.depth} was full`);
     if (free > 0 && unasked.length > 0) {
-      if (got.length !== Math.min(free, unasked.length)) fail(`the model wants ${Math.min(free, unasked.length)}`);
+      if (got.length !== Math.min(free, pool.length)) fail(`the model wants ${Math.min(free, pool.length)}`);
       const early = m.held.size + m.checking.size < m.randomFirst;
-      const left = new Set(unasked);
+      const left = new Set(pool);
       for (const p of got) {
-        if (!left.has(p)) fail(`${p} is not a missing piece it holds that nobody was asked for [${unasked}]`);
+        if (!left.has(p)) fail(`${p} is not a missing piece it may ask of it that nobody was asked for [${pool}]`);
         const rarest = Math.min(...[...left].map((q) => copiesOf(m, q)));
         if (!early && copiesOf(m, p) !== rarest) fail(`${p} has ${copiesOf(m, p)} copies; the rarest has ${rarest}`);
         left.delete(p);
@@ -124,6 +130,7 @@ class Arrive implements fc.Command<Model, Real> {
       m.checking.add(p);
       for (const [other, set] of m.inflight) if (other !== this.s && set.delete(p)) cancel.push(other);
     }
+    if (m.avail.has(this.s)) m.partialDelivered = true;
     const got = r.picker.arrived(this.s, p);
     if (got.fresh !== fresh || !isDeepStrictEqual([...got.cancel].sort(), cancel.sort()))
       throw new Error(
@@ -219,19 +226,30 @@ export const pickerProperties: FuzzProperty[] = [
         fc.tuple(fc.uint8Array({ minLength: 3, maxLength: 3 }), fc.uint8Array({ minLength: 3, maxLength: 3 })),
         fc.integer({ min: 0, max: 6 }),
         fc.integer({ min: 1, max: 0x7fffffff }),
+        fc.boolean(),
         commandsArb,
-        (n, depth, copies, start, partial, randomFirst, seed, cmds) => {
+        (n, depth, copies, start, partial, randomFirst, seed, spare, cmds) => {
           const have = new Bitfield(n, start ? start.subarray(0, Math.ceil(n / 8)) : undefined);
           const held = new Set([...Array(n).keys()].filter((i) => have.has(i)));
           const random = seeded(seed);
-          const picker = new PiecePicker<Source>(have, { depth, endgameCopies: copies, randomFirst, random });
+          const spareHoldersMs = spare ? 1000 : 0;
+          const picker = new PiecePicker<Source>(have, {
+            depth,
+            endgameCopies: copies,
+            randomFirst,
+            random,
+            spareHoldersMs,
+          });
           const avail = new Map<Source, Set<number>>();
           (['c', 'd'] as const).forEach((s, j) => {
             const bits = new Bitfield(n, partial[j]!.subarray(0, Math.ceil(n / 8)));
             avail.set(s, new Set([...Array(n).keys()].filter((i) => bits.has(i))));
             picker.addSource(s, bits);
           });
-          const model: Model = { n, depth, copies, held, checking: new Set(), inflight: new Map(), avail, randomFirst };
+          const model: Model = {
+            ...{ n, depth, copies, held, checking: new Set<number>(), inflight: new Map(), avail, randomFirst },
+            ...{ spare, partialDelivered: false },
+          };
           fc.modelRun(() => ({ model, real: { have, picker } }), cmds);
         },
       ),

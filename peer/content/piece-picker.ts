@@ -14,6 +14,12 @@ export interface PiecePickerOptions {
   randomFirst?: number;
   /** Random numbers in [0, 1) for the tie-breaks (tests pass a seeded one). Default Math.random. */
   random?: () => number;
+  /**
+   * Spare full holders: while a source still downloading delivered a piece within this many ms, a full holder is
+   * asked only for pieces no such source holds (the others come from them), so a holder that many fetch from at
+   * once sends each piece about once. 0: off. Default 0.
+   */
+  spareHoldersMs?: number;
 }
 
 /**
@@ -23,7 +29,8 @@ export interface PiecePickerOptions {
  * `have`s extend (a peer still downloading: docs/PROTOCOL.md "Swarming"). `pick` gives a source missing pieces it
  * holds that nobody was asked for: the first `randomFirst` at random (a newcomer soon has something to trade), then
  * the rarest among the sources' bitfields, ties broken at random (so a crowd fetching from one holder fetches
- * different pieces, which it then trades). Once every missing piece the source holds is in flight somewhere
+ * different pieces, which it then trades), and with `spareHoldersMs` a full holder only for pieces no source still
+ * downloading holds while those deliver. Once every missing piece the source holds is in flight somewhere
  * (endgame) it also asks it for pieces others are slow on, up to `endgameCopies` sources a piece. A piece of a lost
  * source or a bad piece is missing again and picked like any other.
  */
@@ -37,12 +44,22 @@ export class PiecePicker<S = string> {
   private readonly avail = new Map<S, Bitfield>();
   /** How many of those partial sources hold each piece (full holders add the same to every piece: left out). */
   private readonly copies: Uint16Array;
+  /** When a source still downloading last delivered a piece (the caller's clock). */
+  private lastPartial = -Infinity;
 
   constructor(
     private readonly have: Bitfield,
     options: PiecePickerOptions = {},
   ) {
-    this.opts = { depth: 1, endgameCopies: 2, endgameAfterMs: 0, randomFirst: 4, random: Math.random, ...options };
+    this.opts = {
+      depth: 1,
+      endgameCopies: 2,
+      endgameAfterMs: 0,
+      randomFirst: 4,
+      random: Math.random,
+      spareHoldersMs: 0,
+      ...options,
+    };
     this.copies = new Uint16Array(have.length);
   }
 
@@ -96,8 +113,10 @@ export class PiecePicker<S = string> {
     const fresh: number[] = [];
     for (let i = 0; i < this.have.length; i++) if (open(i) && !asked.has(i)) fresh.push(i);
     const early = this.have.count + this.checking.size < this.opts.randomFirst;
-    let picks = this.choose(fresh, free, (i) => (early ? 0 : this.copies[i]!));
-    if (picks.length === 0) {
+    const spare = !this.avail.has(source) && now - this.lastPartial < this.opts.spareHoldersMs;
+    const pool = spare ? fresh.filter((i) => this.copies[i] === 0) : fresh;
+    let picks = this.choose(pool, free, (i) => (early ? 0 : this.copies[i]!));
+    if (fresh.length === 0) {
       // Endgame: nothing left that nobody was asked for; ask this source too for what is still missing.
       const late: number[] = [];
       for (let i = 0; i < this.have.length; i++) {
@@ -124,8 +143,9 @@ export class PiecePicker<S = string> {
    * being checked) and which other sources still had it in flight (to be sent `cancel`; no longer in flight there).
    * A duplicate (held or being checked already: an endgame copy) is only taken off `source`'s window.
    */
-  arrived(source: S, index: number): { fresh: boolean; cancel: S[] } {
+  arrived(source: S, index: number, now = 0): { fresh: boolean; cancel: S[] } {
     this.inflight.get(source)?.delete(index);
+    if (this.avail.has(source)) this.lastPartial = now;
     if (this.have.has(index) || this.checking.has(index)) return { fresh: false, cancel: [] };
     this.askedAt.delete(index);
     this.checking.add(index);

@@ -7,6 +7,7 @@ import type { PartialFile, PartialFiles, PartialRecord } from '../content/partia
 import { PiecePicker } from '../content/piece-picker.js';
 import { declineOffer } from './ask-holder.js';
 import { decodeHave } from './availability.js';
+
 import type { Bitfield } from '../content/bitfield.js';
 import { diskProblem } from './disk-problem.js';
 import { sourceLimitProblem } from './offer-limits.js';
@@ -14,6 +15,9 @@ import type { PeerChannel } from '../transport/peer-listener.js';
 import type { Content, SourceShare, SwarmEvents, SwarmOptions } from './swarm-types.js';
 
 export type { Content, SourceShare, SwarmEvents, SwarmOptions } from './swarm-types.js';
+
+/** A full holder is spared pieces that downloaders have while one delivered within this time (piece-picker.ts). */
+const SPARE_HOLDERS_MS = 2000;
 
 /**
  * A download of one content (one SHA-256) from every holder that offers it at once: a PiecePicker chooses what to
@@ -141,7 +145,8 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
       else partial.reject(i);
     }
     const { depth, endgameCopies, endgameAfterMs } = this.opts;
-    this.picker = new PiecePicker(partial.have, { depth, endgameCopies, endgameAfterMs });
+    const spareHoldersMs = SPARE_HOLDERS_MS;
+    this.picker = new PiecePicker(partial.have, { depth, endgameCopies, endgameAfterMs, spareHoldersMs });
     if (partial.have.full) void this.finalize();
     for (const [name, channel, have] of this.waiting.splice(0)) this.addSource(name, channel, have);
     return this.received;
@@ -252,7 +257,7 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
       this.startedEmitted = true;
       this.emit('started', source.name);
     }
-    const { fresh, cancel } = this.picker!.arrived(source.name, index);
+    const { fresh, cancel } = this.picker!.arrived(source.name, index, Date.now());
     if (!fresh) {
       this.schedule(source); // an endgame duplicate: someone else delivered it
       return;
