@@ -72,4 +72,41 @@ test('four downloaders of one capped holder trade pieces and beat the holder-onl
   }
 });
 
+test('a downloader that cancels stops serving its pieces; the one it served finishes from the holder', async () => {
+  const mesh = new Mesh();
+  try {
+    await mesh.startServer();
+    const size = 12 * MiB;
+    const file = join(mesh.seed('holder', {}), 'part.bin');
+    writeRandomFile(file, size);
+    const want = sha256File(file);
+    const holder = await mesh.startPeer('holder', ['--max-up', '1MB/s']); // 12 s for the whole file
+    await holder.waitHashed();
+    const [d1, d2] = await Promise.all(['d1', 'd2'].map((n) => mesh.startPeer(n, ['--verbose'])));
+    d1!.send('part.bin');
+    d2!.send('part.bin');
+    // d2 took a piece from d1, which d1 had verified while still downloading.
+    const fromD1 = (e: PeerEvent) =>
+      e.event === 'download-progress' && e.sources.some((s) => s.name === 'd1' && s.bytes > 0);
+    assert.ok(await d2!.waitFor(fromD1, 30_000));
+    d1!.send('cancel part.bin');
+    const cancelled = await d1!.waitFor('download-cancelled', 10_000);
+    assert.is(cancelled.event, 'download-cancelled');
+    const stopped = await d1!.waitFor(
+      (e) => e.event === 'upload-failed' && e.to === 'd2' && /its download ended: cancelled/.test(e.reason),
+      10_000,
+    );
+    assert.ok(stopped, 'the upload to d2 ended with the download');
+    const done = await d2!.waitFor((e) => e.event === 'download-complete' || e.event === 'download-failed', 60_000);
+    assert.is(done.event, 'download-complete', JSON.stringify(done).slice(0, 300));
+    const c = done as Complete;
+    assert.is(sha256File(join(d2!.dir, c.path)), want);
+    const d1Share = c.sources.find((s) => s.name === 'd1');
+    assert.ok(d1Share && d1Share.bytes > 0 && !d1Share.active, 'd1 contributed, then was dropped');
+    assert.ok(d2!.events.some((e) => e.event === 'log' && /part\.bin: d1 dropped/.test(e.message)));
+  } finally {
+    await mesh.close();
+  }
+});
+
 test.run();
