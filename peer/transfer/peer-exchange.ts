@@ -32,6 +32,7 @@ export async function exchangePeers(
   requester = false,
 ): Promise<void> {
   const limit = requester ? MAX_SOURCES_PER_DOWNLOAD : TOLD_SOURCES;
+  if (job.want.from) return; // `FILE from PEER`: only that peer is a source (content-choice.ts)
   const seen = state.get(job) ?? { considered: new Set<string>(), dialling: 0 };
   state.set(job, seen);
   const self = locator.self().name;
