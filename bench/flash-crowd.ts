@@ -43,6 +43,13 @@ const load = () =>
   execFileSync('uptime', { encoding: 'utf8' })
     .trim()
     .replace(/^.*load/, 'load');
+/** The whole machine's CPU time so far, busy and idle (iowait counts as idle), in clock ticks, from /proc/stat. */
+const machine = () => {
+  const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
+  const t = ticks.map(Number);
+  const idle = t[3]! + t[4]!;
+  return { busy: t.reduce((a, b) => a + b, 0) - idle, idle };
+};
 /** Seconds a process's threads have waited for a CPU while runnable, from /proc (schedstat: run-queue delay). */
 const waited = (p: PeerProcess) => {
   let ns = 0;
@@ -84,12 +91,16 @@ try {
   const solo = await mesh.startPeer('solo', ['--host', hosts[n + 1]!], true, lan.exec(n + 1));
   const loadAlone = load();
   const soloCpu = [holder, solo].map(cpu);
+  const soloMachine = machine();
   const t0 = Date.now();
   solo.send('payload.bin');
   const soloDone = await finished(solo);
   const aloneOk = check(solo, soloDone);
   const alone = (soloDone.t - t0) / 1000;
   const aloneCpu = [holder, solo].map(cpu).reduce((a, b, i) => a + b - soloCpu[i]!, 0);
+  const soloMachineAfter = machine();
+  const soloBusy = soloMachineAfter.busy - soloMachine.busy;
+  const aloneBusy = soloBusy / (soloBusy + soloMachineAfter.idle - soloMachine.idle);
   solo.send('Stop'); // it would be a second full holder for the crowd
   await solo.waitExit(20_000);
 
@@ -101,6 +112,7 @@ try {
   await new Promise((r) => setTimeout(r, 1500)); // the solo peer is off the server's lists
   const cpuBefore = [holder, ...crowd].map(cpu);
   const waitBefore = [holder, ...crowd].map(waited);
+  const machineBefore = machine();
   const loadCrowdBefore = load();
   const c0 = Date.now();
   const waits = crowd.map(finished);
@@ -110,6 +122,9 @@ try {
   const wall = (Date.now() - c0) / 1000;
   const cpuUsed = [holder, ...crowd].map(cpu).reduce((a, b, i) => a + b - cpuBefore[i]!, 0);
   const waitedFor = [holder, ...crowd].map(waited).reduce((a, b, i) => a + b - waitBefore[i]!, 0);
+  const machineAfter = machine();
+  const busy = machineAfter.busy - machineBefore.busy;
+  const machineBusy = busy / (busy + machineAfter.idle - machineBefore.idle);
   const loadCrowdAfter = load();
   const ok = done.every((e, i) => check(crowd[i]!, e));
   const times = done.map((e) => (e.t - c0) / 1000).sort((a, b) => a - b);
@@ -154,9 +169,11 @@ try {
     writeFileSync(values.events, lines.join('\n') + '\n');
   }
   const share = (fromPeers / (n * size)) * 100;
-  console.log(`alone: the holder and the downloader used ${aloneCpu.toFixed(1)} CPU s in ${alone.toFixed(1)} s`);
   console.log(
-    `${share.toFixed(0)}% of the crowd's bytes came from other downloaders; the ${n + 1} peers used ${cpuUsed.toFixed(1)} CPU s in ${wall.toFixed(1)} s (${(cpuUsed / wall).toFixed(2)} cores of ${cpus().length}), and their threads waited ${waitedFor.toFixed(1)} s in all for a CPU while runnable`,
+    `alone: the holder and the downloader used ${aloneCpu.toFixed(1)} CPU s in ${alone.toFixed(1)} s; the machine's CPUs were ${(aloneBusy * 100).toFixed(0)}% busy`,
+  );
+  console.log(
+    `${share.toFixed(0)}% of the crowd's bytes came from other downloaders; the ${n + 1} peers used ${cpuUsed.toFixed(1)} CPU s in ${wall.toFixed(1)} s (${(cpuUsed / wall).toFixed(2)} cores of ${cpus().length}), and their threads waited ${waitedFor.toFixed(1)} s in all for a CPU while runnable; the machine's CPUs were ${(machineBusy * 100).toFixed(0)}% busy (every process, and the kernel's network work)`,
   );
 } finally {
   await mesh.close();
