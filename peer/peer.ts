@@ -169,11 +169,13 @@ export class Peer implements PeerHandle {
           this.neighbours.names().includes(name) || ((await this.server.peers()) ?? []).some((p) => p.name === name),
         knownIdOf: (name) => this.neighbours.get(name)?.ref.id ?? this.origins.liveIdOf(name),
         trust: this.trust.gate,
+        where: (ref) => this.origins.where(ref), // peers named by a source (peer/transfer/peer-exchange.ts)
       },
       { downloadsLabel: this.folders.downloadsLabel, ...options.downloads },
     );
     this.kept = new PartialDownloads(partials, this.downloads);
     this.uploads = new Uploads(this.ctx, this.catalog, this.transport, options.upload, (n) => this.custody.serving(n));
+    this.uploads.partialOf = (sha256) => this.downloads.servable(sha256); // served while downloading
     this.listings = new Listings({ index: (m, p) => this.server.files(m, p), book: this.book, catalog: this.catalog });
     this.topology = new Topology(this.ctx, this.router, this.neighbours, () => this.server.peers(), {
       timeoutMs: options.topoTimeoutMs ?? 1500,

@@ -29,8 +29,10 @@ export const MAX_FILE_NAME = 1024;
 export const MAX_PIECE_SIZE = 64 * 1024 * 1024;
 /** Most pieces one file may have; the piece size grows with the file to stay under it (so an offer, with two digests a piece, fits one 1 MiB frame). */
 export const MAX_PIECES = 8192;
-/** Most pieces one `want` or `cancel` names. */
+/** Most pieces one `want`, `cancel` or `have` names. */
 export const MAX_WANT = 256;
+/** Most peers one `peers` message names (a download has at most 8 sources: peer/transfer/offer-limits.ts). */
+export const MAX_EXCHANGE = 8;
 
 export interface PieceMessage {
   index: number;
@@ -76,6 +78,11 @@ export interface PeerMessages extends MirrorMessages {
     /** Base64 of the packed prefix digests: SHA-256 of the file from its start to the end of each piece. */
     prefixes: string;
     from: PeerRef;
+    /**
+     * Base64 of the bitfield of the pieces the sender holds verified (docs/PROTOCOL.md "Swarming"), from a peer still
+     * downloading the file; absent from a holder of the whole file.
+     */
+    have?: string;
   };
   /** Transfer: requester → holder on a connection it opened: offer me this file (this content, when sha256 is set). */
   fetch: { qid: string; file: string; sha256: string; from: PeerRef };
@@ -84,6 +91,10 @@ export interface PeerMessages extends MirrorMessages {
   /** Transfer: requester → holder: these are no longer needed (another source delivered them). */
   cancel: { qid: string; pieces: number[] };
   decline: { qid: string; reason: string };
+  /** Transfer: a source still downloading → requester: it has verified these pieces too (empty: still here). */
+  have: { qid: string; pieces: number[] };
+  /** Transfer: source → requester: other peers fetching the same content now (each to be checked before a dial). */
+  peers: { qid: string; peers: PeerRef[] };
   /** Transfer: requester → holder, the outcome, before it closes. */
   result: { qid: string; ok: boolean; reason: string };
   piece: PieceMessage;
@@ -240,6 +251,7 @@ export const peerMessages = new MessageTable<PeerMessages>({
       pieces: packedDigests,
       prefixes: packedDigests,
       from: peerRefShape,
+      have: optional(str({ max: Math.ceil(MAX_PIECES / 8 / 3) * 4, pattern: /^[A-Za-z0-9+/]*={0,2}$/ })),
     }),
   ),
   fetch: jsonMessage(
@@ -249,6 +261,8 @@ export const peerMessages = new MessageTable<PeerMessages>({
   ),
   want: jsonMessage(14, 'want', obj({ qid: qidField, pieces: arr(pieceIndex, { max: MAX_WANT }) })),
   cancel: jsonMessage(15, 'cancel', obj({ qid: qidField, pieces: arr(pieceIndex, { max: MAX_WANT }) })),
+  have: jsonMessage(24, 'have', obj({ qid: qidField, pieces: arr(pieceIndex, { max: MAX_WANT }) })),
+  peers: jsonMessage(25, 'peers', obj({ qid: qidField, peers: arr(peerRefShape, { max: MAX_EXCHANGE }) })),
   decline: jsonMessage(12, 'decline', obj({ qid: qidField, reason: str({ max: 200 }) })),
   result: jsonMessage(13, 'result', obj({ qid: qidField, ok: bool(), reason: str({ max: 200 }) })),
   piece: pieceCodec,

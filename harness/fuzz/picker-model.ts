@@ -1,8 +1,10 @@
 /**
  * Model-based test of the piece picker (peer/content/piece-picker.ts) with fast-check commands: random sequences of
- * pick, arrive, check, re-check and drop, run against a plain model that states what the picker documents: a source
- * gets the lowest missing pieces nobody was asked for, and only in the endgame copies of pieces in flight elsewhere,
- * at most `endgameCopies` sources a piece, never more than `depth` at one source, never a held or checked piece.
+ * pick, arrive, check, re-check, announce (`have`) and drop, run against a plain model that states what the picker
+ * documents: a source gets only missing pieces it holds that nobody was asked for (at random while fewer than
+ * `randomFirst` are held, else the rarest among the partial sources' bitfields first), and only in the endgame copies
+ * of pieces in flight elsewhere, at most `endgameCopies` sources a piece, never more than `depth` at one source,
+ * never a held or checked piece, never a piece the source did not announce.
  */
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
@@ -10,6 +12,7 @@ import { Bitfield } from '../../peer/content/bitfield.js';
 import { PiecePicker } from '../../peer/content/piece-picker.js';
 import type { FuzzProperty } from './fuzz-runner.js';
 
+/** `a` and `b` hold everything; `c` and `d` start with a bitfield (still downloading) until dropped. */
 const SOURCES = ['a', 'b', 'c', 'd'] as const;
 type Source = (typeof SOURCES)[number];
 
@@ -20,6 +23,12 @@ interface Model {
   held: Set<number>;
   checking: Set<number>;
   inflight: Map<Source, Set<number>>;
+  /** What each partial source holds; a source absent here holds everything. */
+  avail: Map<Source, Set<number>>;
+  randomFirst: number;
+  /** `spareHoldersMs` is on (every call is at time 0, so a delivery from a partial source keeps it in force). */
+  spare: boolean;
+  partialDelivered: boolean;
 }
 interface Real {
   have: Bitfield;
@@ -28,6 +37,7 @@ interface Real {
 
 const mine = (m: Model, s: Source) => m.inflight.get(s) ?? new Set<number>();
 const askedCount = (m: Model, p: number) => [...m.inflight.values()].filter((set) => set.has(p)).length;
+const copiesOf = (m: Model, p: number) => [...m.avail.values()].filter((set) => set.has(p)).length;
 const nth = <T>(items: Iterable<T>, k: number): T => {
   const list = [...items].sort();
   return list[k % list.length]!;
@@ -51,18 +61,57 @@ class Pick implements fc.Command<Model, Real> {
   run(m: Model, r: Real): void {
     const at = mine(m, this.s);
     const free = m.depth - at.size;
-    const open = (p: number) => !m.held.has(p) && !m.checking.has(p);
+    const holds = (p: number) => !m.avail.has(this.s) || m.avail.get(this.s)!.has(p);
+    const open = (p: number) => !m.held.has(p) && !m.checking.has(p) && holds(p);
     const all = [...Array(m.n).keys()];
     const unasked = all.filter((p) => open(p) && askedCount(m, p) === 0);
+    // A full holder is spared what partial sources hold while they deliver.
+    const spared = m.spare && m.partialDelivered && !m.avail.has(this.s);
+    const pool = spared ? unasked.filter((p) => copiesOf(m, p) === 0) : unasked;
     const endgame = all.filter((p) => open(p) && !at.has(p) && askedCount(m, p) < m.copies);
-    const want = free <= 0 ? [] : (unasked.length > 0 ? unasked : endgame).slice(0, free);
     const got = r.picker.pick(this.s);
-    if (!isDeepStrictEqual(got, want)) throw new Error(`pick(${this.s}) gave [${got}], the model wants [${want}]`);
+    const fail = (why: string) => {
+      throw new Error(`pick(${this.s}) gave [${got}]: ${why}`);
+    };
+    if (free <= 0 && got.length > 0) fail(`its window of ${m.depth} was full`);
+    if (free > 0 && unasked.length > 0) {
+      if (got.length !== Math.min(free, pool.length)) fail(`the model wants ${Math.min(free, pool.length)}`);
+      const early = m.held.size + m.checking.size < m.randomFirst;
+      const left = new Set(pool);
+      for (const p of got) {
+        if (!left.has(p)) fail(`${p} is not a missing piece it may ask of it that nobody was asked for [${pool}]`);
+        const rarest = Math.min(...[...left].map((q) => copiesOf(m, q)));
+        if (!early && copiesOf(m, p) !== rarest) fail(`${p} has ${copiesOf(m, p)} copies; the rarest has ${rarest}`);
+        left.delete(p);
+      }
+    } else if (free > 0) {
+      const want = endgame.slice(0, free);
+      if (!isDeepStrictEqual(got, want)) fail(`the model wants the endgame copies [${want}]`);
+    }
     for (const p of got) at.add(p);
     m.inflight.set(this.s, at);
     agree(m, r);
   }
   toString = () => `pick(${this.s})`;
+}
+
+/** A partial source announces piece #k (`have`); a full one's announcement changes nothing. */
+class Announce implements fc.Command<Model, Real> {
+  constructor(
+    readonly s: Source,
+    readonly k: number,
+  ) {}
+  check = (m: Readonly<Model>) => m.n > 0;
+  run(m: Model, r: Real): void {
+    const p = this.k % m.n;
+    const set = m.avail.get(this.s);
+    const fresh = set && !set.has(p) ? [p] : [];
+    set?.add(p);
+    const got = r.picker.announce(this.s, [p]);
+    if (!isDeepStrictEqual(got, fresh)) throw new Error(`announce(${this.s}, ${p}) gave [${got}], not [${fresh}]`);
+    agree(m, r);
+  }
+  toString = () => `announce(${this.s}, #${this.k})`;
 }
 
 /** A piece asked of `s` arrives (the only pieces a source may deliver: download-source.ts drops any other). */
@@ -81,6 +130,7 @@ class Arrive implements fc.Command<Model, Real> {
       m.checking.add(p);
       for (const [other, set] of m.inflight) if (other !== this.s && set.delete(p)) cancel.push(other);
     }
+    if (m.avail.has(this.s)) m.partialDelivered = true;
     const got = r.picker.arrived(this.s, p);
     if (got.fresh !== fresh || !isDeepStrictEqual([...got.cancel].sort(), cancel.sort()))
       throw new Error(
@@ -130,6 +180,7 @@ class Drop implements fc.Command<Model, Real> {
   run(m: Model, r: Real): void {
     const want = [...mine(m, this.s)].sort((x, y) => x - y);
     m.inflight.delete(this.s);
+    m.avail.delete(this.s); // should it come back, it is a full holder (the real picker forgets its bitfield too)
     const got = r.picker.dropSource(this.s).sort((x, y) => x - y);
     if (!isDeepStrictEqual(got, want))
       throw new Error(`dropSource(${this.s}) gave [${got}], the model wants [${want}]`);
@@ -146,13 +197,25 @@ const commandsArb = fc.commands(
     fc.tuple(fc.nat(), fc.boolean()).map(([k, ok]) => new Checked(k, ok)),
     fc.nat().map((k) => new Recheck(k)),
     sourceArb.map((s) => new Drop(s)),
+    fc.tuple(sourceArb, fc.nat()).map(([s, k]) => new Announce(s, k)),
   ],
   { maxCommands: 80, size: 'large' },
 );
 
+/** A small seeded generator (mulberry32): the tie-breaks replay with the case's seed. */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 export const pickerProperties: FuzzProperty[] = [
   {
-    name: 'piece picker: agrees with its model over random pick/arrive/check/recheck/drop sequences',
+    name: 'piece picker: agrees with its model over random pick/arrive/check/recheck/announce/drop sequences',
     runs: 600,
     property: () =>
       fc.property(
@@ -160,12 +223,33 @@ export const pickerProperties: FuzzProperty[] = [
         fc.integer({ min: 1, max: 4 }),
         fc.integer({ min: 1, max: 3 }),
         fc.option(fc.uint8Array({ minLength: 3, maxLength: 3 })),
+        fc.tuple(fc.uint8Array({ minLength: 3, maxLength: 3 }), fc.uint8Array({ minLength: 3, maxLength: 3 })),
+        fc.integer({ min: 0, max: 6 }),
+        fc.integer({ min: 1, max: 0x7fffffff }),
+        fc.boolean(),
         commandsArb,
-        (n, depth, copies, start, cmds) => {
+        (n, depth, copies, start, partial, randomFirst, seed, spare, cmds) => {
           const have = new Bitfield(n, start ? start.subarray(0, Math.ceil(n / 8)) : undefined);
           const held = new Set([...Array(n).keys()].filter((i) => have.has(i)));
-          const picker = new PiecePicker<Source>(have, { depth, endgameCopies: copies });
-          const model: Model = { n, depth, copies, held, checking: new Set(), inflight: new Map() };
+          const random = seeded(seed);
+          const spareHoldersMs = spare ? 1000 : 0;
+          const picker = new PiecePicker<Source>(have, {
+            depth,
+            endgameCopies: copies,
+            randomFirst,
+            random,
+            spareHoldersMs,
+          });
+          const avail = new Map<Source, Set<number>>();
+          (['c', 'd'] as const).forEach((s, j) => {
+            const bits = new Bitfield(n, partial[j]!.subarray(0, Math.ceil(n / 8)));
+            avail.set(s, new Set([...Array(n).keys()].filter((i) => bits.has(i))));
+            picker.addSource(s, bits);
+          });
+          const model: Model = {
+            ...{ n, depth, copies, held, checking: new Set<number>(), inflight: new Map(), avail, randomFirst },
+            ...{ spare, partialDelivered: false },
+          };
           fc.modelRun(() => ({ model, real: { have, picker } }), cmds);
         },
       ),

@@ -5,7 +5,8 @@ import { PiecePicker } from '../content/piece-picker.js';
 
 const picker = (count: number, opts = {}) => {
   const have = new Bitfield(count);
-  return { have, p: new PiecePicker(have, { depth: 2, endgameCopies: 2, ...opts }) };
+  // A tie-break that always keeps the first: the lowest index among equally rare pieces (deterministic order).
+  return { have, p: new PiecePicker(have, { depth: 2, endgameCopies: 2, random: () => 0.99, ...opts }) };
 };
 
 test('picks the lowest missing pieces first, skipping held ones', () => {

@@ -1,4 +1,6 @@
-import type { PeerEventReport } from '../control/peer-events.js';
+import { caused, type AmbiguousChoice, type PeerEventReport } from '../control/peer-events.js';
+import type { PeerMessages } from '../../common/wire/peer-messages.js';
+import { ambiguousMessage } from './content-choice.js';
 import type { TrustGate } from './trust-gate.js';
 import type { ContentWant } from './content-choice.js';
 
@@ -73,6 +75,23 @@ export function cancelledEvent(job: Job, file: string, kept: number): PeerEventR
   return { ...body, cmd: job.cmd ?? by };
 }
 
+/** Why a download may not pick a content: `ambiguous`, or a prefix matching several (an `error`). */
+export type Refusal =
+  { kind: 'ambiguous'; file: string; choices: AmbiguousChoice[] } | { kind: 'refused'; message: string };
+
+/** The event that ends a download that may not pick a content. */
+export function refusalEvent(job: Job, decision: Refusal): PeerEventReport {
+  if (decision.kind === 'refused') return caused({ event: 'error', message: decision.message }, job.cmd);
+  const { file, choices } = decision;
+  const message = ambiguousMessage(file, choices);
+  return caused({ event: 'ambiguous', download: job.download, file, choices, message }, job.cmd);
+}
+
+/** What an offer said, as the choosing window keeps it. */
+export function summary(offer: PeerMessages['offer']): OfferSummary {
+  return { file: offer.file, sha256: offer.sha256, size: offer.size, from: offer.from.name };
+}
+
 export interface DownloadsOptions {
   /** How long a search waits for a first holder before `not-found`. Default 3000 ms. */
   queryTimeoutMs?: number;
@@ -109,4 +128,9 @@ export interface Locator {
   knownIdOf(name: string): string | undefined;
   /** What trust asks of downloads (`--trusted-only`, `secure-get`). Default: nothing. */
   trust?: TrustGate;
+  /**
+   * Where the mesh knows a peer another source named (peer/mesh/origin-check.ts), or why it is not dialled. Without
+   * it, peers named that way are never dialled.
+   */
+  where?: (ref: PeerRef) => Promise<PeerRef | string>;
 }

@@ -2,12 +2,18 @@ import { EventEmitter } from 'eventemitter3';
 import { P2pError } from '../../common/errors.js';
 import { pieceFrameLimit, type PeerMessages, type PieceMessage } from '../../common/wire/peer-messages.js';
 import type { PeerChannel } from '../transport/peer-listener.js';
-import { pieceLength } from '../content/piece-plan.js';
+import type { PeerRef } from '../../common/wire/shapes.js';
+import { pieceCount, pieceLength } from '../content/piece-plan.js';
+import { haveProblem } from './availability.js';
 import { PIECE_FRAME_DEADLINE_MS } from './offer-limits.js';
 
 export interface SourceEvents {
   /** A requested piece arrived (not yet checked). `owned`: its memory belongs to this frame alone. */
   piece: (index: number, data: Buffer, owned: boolean) => void;
+  /** A source still downloading verified more pieces (indices checked against the piece count). */
+  have: (pieces: number[]) => void;
+  /** The source named other peers fetching the same content (schema-checked, at most 8; not yet verified). */
+  peers: (peers: PeerRef[]) => void;
   /** The source is gone (closed, timed out, misbehaved, or dropped); its requests are void. */
   gone: (reason: string) => void;
 }
@@ -40,13 +46,19 @@ export class DownloadSource extends EventEmitter<SourceEvents> {
     channel.setMaxFrameBytes(pieceFrameLimit(pieceSize));
     channel.setFrameDeadline(PIECE_FRAME_DEADLINE_MS); // a whole piece from a slow holder, not a 10 s control frame
     channel.setIdleTimeout(idleTimeoutMs);
-    channel.on('message', (msg) =>
-      msg.kind === 'piece' ? this.onPiece(msg.body) : this.drop(`sent an unexpected ${msg.kind} during the transfer`),
-    );
+    channel.on('message', (msg) => {
+      if (msg.kind === 'piece') return this.onPiece(msg.body);
+      if (msg.kind === 'have') return this.onHave(msg.body.pieces);
+      if (msg.kind === 'peers') return void (this.closed || this.emit('peers', msg.body.peers));
+      if (msg.kind === 'decline') return this.drop(`declined: ${msg.body.reason}`);
+      this.drop(`sent an unexpected ${msg.kind} during the transfer`);
+    });
     channel.on('close', (err) => {
       clearInterval(this.keepalive);
       this.gone(err ? err.message : 'closed the connection');
     });
+    // Taken on: a source still downloading sends its `have`s and `peers` only from now on (none is lost unheard).
+    channel.send('want', { qid: this.qid, pieces: [] });
   }
 
   get isOpen(): boolean {
@@ -100,6 +112,13 @@ export class DownloadSource extends EventEmitter<SourceEvents> {
     this.closed = true;
     this.emit('gone', reason);
     this.removeAllListeners();
+  }
+
+  private onHave(pieces: number[]): void {
+    if (this.closed) return;
+    const problem = haveProblem(pieces, pieceCount(this.size, this.pieceSize));
+    if (problem) return this.drop(problem);
+    if (pieces.length > 0) this.emit('have', pieces);
   }
 
   /** A piece decoded by its codec: `data` is a view into the received frame, never a copy. */

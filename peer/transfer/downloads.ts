@@ -9,12 +9,14 @@ import { nameMatch, sameName } from '../files/relative-path.js';
 import type { Hasher } from '../content/hasher.js';
 import type { PartialFiles, PartialRecord } from '../content/partial-file.js';
 import type { PeerChannel } from '../transport/peer-listener.js';
-import { caused, type AmbiguousChoice, type PeerEventReport } from '../control/peer-events.js';
+import { caused, type PeerEventReport } from '../control/peer-events.js';
 import { askHolder, declineOffer, readOffer, senderProblem } from './ask-holder.js';
-import { ambiguousMessage, chooseKnown, chooseOffered, contests, unwanted } from './content-choice.js';
+import { chooseKnown, chooseOffered, contests, unwanted } from './content-choice.js';
 import { noHolderAnswer } from './no-holder.js';
-import { cancelledEvent, giveUpReason, type DownloadsOptions, type Job, type Locator } from './download-job.js';
-import type { ContentWant, OfferSummary } from './download-job.js';
+import { cancelledEvent, giveUpReason, refusalEvent, summary } from './download-job.js';
+import type { ContentWant, DownloadsOptions, Job, Locator, OfferSummary, Refusal } from './download-job.js';
+import { exchangePeers } from './peer-exchange.js';
+import { servedPartial, type ServedPartial } from './partial-serving.js';
 import { reportSwarm } from './swarm-report.js';
 import { contentRefusal, expectedId, keepTrusted, NOT_TRUSTED, secureRefusal } from './trust-gate.js';
 import { SwarmDownload, type SwarmOptions } from './swarm-download.js';
@@ -160,7 +162,7 @@ export class Downloads extends EventEmitter<{
         );
         return decline('a different file under the same name');
       }
-      job.swarm.addSource(offer.from.name, channel);
+      job.swarm.addSource(offer.from.name, channel, offer.have);
       job.watch?.offers.push(summary(offer));
       return;
     }
@@ -184,7 +186,7 @@ export class Downloads extends EventEmitter<{
     job.sha256 = offer.sha256;
     const swarm = this.attach(job, { file: offer.file, manifest });
     if (watched) this.watch(job, swarm, summary(offer));
-    swarm.addSource(offer.from.name, channel); // waits inside the swarm until the partial file is open
+    swarm.addSource(offer.from.name, channel, offer.have); // waits inside the swarm until the partial file is open
     void swarm
       .open(this.partials.load(offer.sha256))
       .catch((err) => void swarm.abort(`cannot open the partial file: ${describeError(err)}`));
@@ -216,18 +218,14 @@ export class Downloads extends EventEmitter<{
   }
 
   /** Ends a download that may not pick a content: `ambiguous`, or an `error` for a prefix matching several. */
-  private refuse(
-    job: Job,
-    decision: { kind: 'ambiguous'; file: string; choices: AmbiguousChoice[] } | { kind: 'refused'; message: string },
-  ): void {
+  private refuse(job: Job, decision: Refusal): void {
     this.drop(job);
-    if (decision.kind === 'refused') {
-      this.emit('event', caused({ event: 'error', message: decision.message }, job.cmd));
-      return;
-    }
-    const { file, choices } = decision;
-    const message = ambiguousMessage(file, choices);
-    this.emit('event', caused({ event: 'ambiguous', download: job.download, file, choices, message }, job.cmd));
+    this.emit('event', refusalEvent(job, decision));
+  }
+
+  /** A download of this content still running, as uploads serve it meanwhile (docs/PROTOCOL.md "Swarming"). */
+  servable(sha256: string): ServedPartial | undefined {
+    return servedPartial(this.byContent(sha256)?.swarm);
   }
 
   /** The download, if any, whose swarm holds this content. */
@@ -356,6 +354,9 @@ export class Downloads extends EventEmitter<{
     const { downloadsDir, hasher, partials } = this;
     const swarm = new SwarmDownload(job.qid, content, downloadsDir, hasher, partials, this.opts.swarm, job.download);
     job.swarm = swarm;
+    const dial = (ref: PeerRef) => this.fetch(job, ref, content.file, content.manifest.sha256);
+    const emit = this.emit.bind(this);
+    swarm.on('peers', (from, peers, met) => void exchangePeers(job, from, peers, this.locator, dial, emit, met));
     reportSwarm(swarm, job, this.opts.downloadsLabel, {
       event: (e) => this.emit('event', e),
       log: (message, level) => this.emit('log', message, level),
@@ -392,8 +393,4 @@ export class Downloads extends EventEmitter<{
     this.jobs.delete(job.qid);
     for (const [qid, j] of this.aliases) if (j === job) this.aliases.delete(qid);
   }
-}
-
-function summary(offer: PeerMessages['offer']): OfferSummary {
-  return { file: offer.file, sha256: offer.sha256, size: offer.size, from: offer.from.name };
 }

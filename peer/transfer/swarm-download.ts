@@ -6,57 +6,18 @@ import { manifestPieceLength, manifestPieces, sameContent, type Manifest } from 
 import type { PartialFile, PartialFiles, PartialRecord } from '../content/partial-file.js';
 import { PiecePicker } from '../content/piece-picker.js';
 import { declineOffer } from './ask-holder.js';
+import { decodeHave } from './availability.js';
+
+import type { Bitfield } from '../content/bitfield.js';
 import { diskProblem } from './disk-problem.js';
 import { sourceLimitProblem } from './offer-limits.js';
 import type { PeerChannel } from '../transport/peer-listener.js';
+import type { Content, SourceShare, SwarmEvents, SwarmOptions } from './swarm-types.js';
 
-export interface SwarmOptions {
-  /**
-   * Pieces requested from one source and not yet received. Default 1: a 1 MiB piece outlasts a LAN round trip many
-   * times over (measured no slower than 2 on loopback), and whatever is in flight is lost if the requester is killed
-   * (docs/performance.md, "Resume after SIGKILL").
-   */
-  depth?: number;
-  /** Near the end, how many sources may be asked for the same missing piece. Default 2. */
-  endgameCopies?: number;
-  /** Time a piece is in flight before a second source is asked for it near the end. Default 500 ms. */
-  endgameAfterMs?: number;
-  /** Pieces received but not yet written and checked before every source is paused. Default 4. */
-  maxPendingWrites?: number;
-  /** Least time between two `progress` events. Default 250 ms. */
-  progressIntervalMs?: number;
-  /** Silence from a source after which it is dropped. Default 15 000 ms. */
-  idleTimeoutMs?: number;
-  /** While a source is open, an empty `want` tells the holder every so often that we are still here. Default 5000 ms. */
-  keepaliveMs?: number;
-  pace?: (bytes: number) => number; // a rate cap: ms to wait after a piece of that size before asking again
-}
+export type { Content, SourceShare, SwarmEvents, SwarmOptions } from './swarm-types.js';
 
-export interface SourceShare {
-  name: string;
-  bytes: number;
-  pieces: number;
-  active: boolean;
-}
-
-export interface SwarmEvents {
-  /** The first source started sending. */
-  started: (from: string) => void;
-  progress: (received: number, sources: SourceShare[]) => void;
-  /** A source was added, dropped, or sent a bad piece (for the log). */
-  source: (name: string, what: 'joined' | 'dropped' | 'bad-piece', detail: string) => void;
-  /** Every source is gone and pieces are missing. */
-  stalled: () => void;
-  complete: (name: string, sha256: string, sources: SourceShare[]) => void;
-  /** The download ended without the file; `kept` bytes of verified pieces stay for a resume. */
-  failed: (reason: string, kept: number) => void;
-}
-
-/** What a swarm downloads: a content (its manifest) under a file name. */
-export interface Content {
-  file: string;
-  manifest: Manifest;
-}
+/** A full holder is spared pieces that downloaders have while one delivered within this time (piece-picker.ts). */
+const SPARE_HOLDERS_MS = 2000;
 
 /**
  * A download of one content (one SHA-256) from every holder that offers it at once: a PiecePicker chooses what to
@@ -76,7 +37,7 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
   /** Checks are handed to the hashing thread one after another, in the order the pieces arrived. */
   private handoff: Promise<void> = Promise.resolve();
   /** Sources offered before the partial file was open; added once it is. */
-  private waiting: [string, PeerChannel][] = [];
+  private waiting: [string, PeerChannel, string | undefined][] = [];
   private pendingWrites = 0;
   private finished = false;
   private finalizing = false;
@@ -130,6 +91,10 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
     return this.sources.size;
   }
 
+  hasSource(name: string): boolean {
+    return this.sources.has(name);
+  }
+
   get isFinished(): boolean {
     return this.finished;
   }
@@ -180,10 +145,17 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
       else partial.reject(i);
     }
     const { depth, endgameCopies, endgameAfterMs } = this.opts;
-    this.picker = new PiecePicker(partial.have, { depth, endgameCopies, endgameAfterMs });
+    const spareHoldersMs = SPARE_HOLDERS_MS;
+    this.picker = new PiecePicker(partial.have, { depth, endgameCopies, endgameAfterMs, spareHoldersMs });
     if (partial.have.full) void this.finalize();
-    for (const [name, channel] of this.waiting.splice(0)) this.addSource(name, channel);
+    for (const [name, channel, have] of this.waiting.splice(0)) this.addSource(name, channel, have);
     return this.received;
+  }
+
+  /** The partial file and its verified pieces while they may be served (docs/PROTOCOL.md "Swarming"). */
+  get servable(): { path: string; have: Bitfield } | undefined {
+    const partial = this.partial;
+    return partial && !this.finished && !this.finalizing ? { path: partial.path, have: partial.have } : undefined;
   }
 
   /** Does this offer describe exactly our content? */
@@ -191,15 +163,18 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
     return sameContent(manifest, this.content.manifest);
   }
 
-  /** Adds a holder that offered our content on `channel` (the offer was already checked with `matches`). */
-  addSource(name: string, channel: PeerChannel): void {
+  /**
+   * Adds a holder that offered our content on `channel` (the offer was already checked with `matches`); `have` is
+   * its offer's bitfield when it is still downloading (docs/PROTOCOL.md "Swarming").
+   */
+  addSource(name: string, channel: PeerChannel, have?: string): void {
     const full = sourceLimitProblem(this.sources.size + this.waiting.length);
     if (full && !this.finished && !this.sources.has(name)) {
       this.emit('source', name, 'dropped', `declined: ${full}`);
       return declineOffer(channel, this.qid, full);
     }
     if (!this.session && !this.finished) {
-      this.waiting.push([name, channel]);
+      this.waiting.push([name, channel, have]);
       return;
     }
     if (!channel.isOpen) {
@@ -210,6 +185,8 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
     }
     if (this.finished || this.sources.has(name))
       return declineOffer(channel, this.qid, this.finished ? 'the download is over' : 'already downloading from you');
+    const available = have === undefined ? undefined : decodeHave(have, this.count);
+    if (typeof available === 'string') return declineOffer(channel, this.qid, available);
     const { size, pieceSize } = this.content.manifest;
     const source = new DownloadSource(
       name,
@@ -225,6 +202,9 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
     this.shares.get(name)!.active = true;
     source.on('piece', (index, data, owned) => this.onPiece(source, index, data, owned));
     source.on('gone', (reason) => this.onGone(source, reason));
+    source.on('have', (pieces) => this.picker!.announce(name, pieces).length > 0 && this.schedule(source));
+    source.on('peers', (peers) => this.emit('peers', name, peers));
+    this.picker!.addSource(name, available);
     this.emit('source', name, 'joined', `${this.sources.size} source(s)`);
     if (this.pendingWrites >= this.opts.maxPendingWrites) source.pause();
     this.schedule(source);
@@ -277,7 +257,7 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
       this.startedEmitted = true;
       this.emit('started', source.name);
     }
-    const { fresh, cancel } = this.picker!.arrived(source.name, index);
+    const { fresh, cancel } = this.picker!.arrived(source.name, index, Date.now());
     if (!fresh) {
       this.schedule(source); // an endgame duplicate: someone else delivered it
       return;
@@ -317,6 +297,7 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
       return;
     }
     partial.confirm(index);
+    this.emit('verified', index);
     const share = this.shares.get(source.name)!;
     share.bytes += manifestPieceLength(this.content.manifest, index);
     share.pieces++;

@@ -10,6 +10,7 @@ import { pieceCount, pieceLength } from '../content/piece-plan.js';
 import type { PeerChannel } from '../transport/peer-listener.js';
 import type { Dialer } from '../transport/transport.js';
 import type { Bandwidth } from './bandwidth.js';
+import { Announcer, type ServedPartial, type UploadSlots } from './partial-serving.js';
 
 export interface UploadOptions {
   /** Time allowed to connect, and silence tolerated from the requester. Default 30 000 ms. */
@@ -20,9 +21,15 @@ export interface UploadOptions {
   progressIntervalMs?: number;
   /** The peer-wide caps the pieces are sent under (peer/transfer/bandwidth.ts). Default none. */
   bandwidth?: Bandwidth;
+  /** Serving a download still running: only its verified pieces, announced (docs/PROTOCOL.md "Swarming"). */
+  partial?: ServedPartial;
+  /** The peer's slots for sending pieces of partial files (partial-serving.ts). */
+  slots?: UploadSlots;
 }
 
 export interface UploadEvents {
+  /** The requester took this holder on (its first `want`, even an empty one): it now hears `have` and `peers`. */
+  listening: () => void;
   /** The requester asked for its first piece. */
   started: (bytes: number) => void;
   progress: (sent: number, bytes: number) => void;
@@ -47,6 +54,8 @@ export class Upload extends EventEmitter<UploadEvents> {
   private sent = 0;
   private wake: (() => void) | undefined;
   private readonly count: number;
+  private listening = false;
+  private readonly announcer: Announcer | undefined;
 
   constructor(
     readonly qid: string,
@@ -60,6 +69,14 @@ export class Upload extends EventEmitter<UploadEvents> {
   ) {
     super();
     this.count = pieceCount(digest.size, digest.pieceSize);
+    const { partial } = options;
+    const have = (pieces: number[]) => this.channel?.send('have', { qid, pieces });
+    this.announcer = partial && new Announcer(partial, have, (reason) => this.abort(reason));
+  }
+
+  /** Tells the requester of other peers fetching this content (once it listens: see `listening`). */
+  tell(peers: PeerRef[]): void {
+    if (this.listening && !this.done && peers.length > 0) this.channel?.send('peers', { qid: this.qid, peers });
   }
 
   /** Dials the requester (after its query reached us) and serves it. Never throws. */
@@ -94,6 +111,7 @@ export class Upload extends EventEmitter<UploadEvents> {
         file: this.file.name,
         ...encodeManifest(this.digest),
         from: this.self,
+        ...(this.announcer ? { have: this.announcer.offerField() } : {}),
       });
       fh = await open(this.file.path, 'r');
       await Promise.race([this.pump(channel, fh), ended]);
@@ -117,17 +135,30 @@ export class Upload extends EventEmitter<UploadEvents> {
     return new Promise((resolve) => {
       channel.on('message', (msg) => {
         switch (msg.kind) {
-          case 'want':
+          case 'want': {
+            if (!this.listening) {
+              this.listening = true;
+              this.announcer?.start();
+              this.emit('listening');
+            }
             if (msg.body.pieces.length === 0) return; // the requester's keepalive
             if (msg.body.pieces.some((p) => p >= this.count)) {
               this.finish('failed', `asked for a piece beyond the last (${this.count - 1})`);
               channel.destroy();
               return;
             }
+            const refused = this.announcer?.refusal(msg.body.pieces);
+            if (refused) {
+              channel.send('decline', { qid: this.qid, reason: refused });
+              this.finish('failed', refused);
+              channel.end();
+              return;
+            }
             if (this.sent === 0 && this.queue.length === 0) this.emit('started', this.digest.size);
             this.queue.push(...msg.body.pieces);
             this.wake?.();
             return;
+          }
           case 'cancel': {
             const drop = new Set(msg.body.pieces);
             this.queue = this.queue.filter((p) => !drop.has(p));
@@ -194,7 +225,12 @@ export class Upload extends EventEmitter<UploadEvents> {
       }
       const piece = await next.piece;
       if (this.done || !channel.isOpen) break;
-      if (!channel.sendRaw(piece.frame)) await channel.waitDrain();
+      const release = await this.options.slots?.take();
+      try {
+        if (!channel.sendRaw(piece.frame)) await channel.waitDrain();
+      } finally {
+        release?.();
+      }
       this.sent += piece.data.length;
       const now = Date.now();
       if (now - lastProgress >= interval) {
@@ -207,6 +243,7 @@ export class Upload extends EventEmitter<UploadEvents> {
   private finish(kind: 'complete' | 'declined' | 'failed', detail: number | string): void {
     if (this.done) return;
     this.done = true;
+    this.announcer?.stop();
     this.wake?.();
     if (kind === 'complete') this.emit('complete', detail as number);
     else if (kind === 'declined') this.emit('declined', detail as string);

@@ -1,0 +1,94 @@
+/**
+ * Serving a download still running (peer/transfer/upload.ts with partial-serving.ts; docs/PROTOCOL.md "Swarming"),
+ * over an in-memory pair and a real file: the offer carries the verified pieces, announced pieces are sent and match
+ * their hashes, a piece verified later is announced with `have` once the requester listens, and a `want` of a piece
+ * never announced is declined and ends the upload without a byte of it.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Channel } from '../../common/channel.js';
+import { duplexPair } from '../../common/test/duplex-pair.js';
+import { peerMessages, type PeerMessages } from '../../common/wire/peer-messages.js';
+import type { Tagged } from '../../common/message-table.js';
+import { Bitfield } from '../content/bitfield.js';
+import { decodeHave } from '../transfer/availability.js';
+import type { ServedPartial } from '../transfer/partial-serving.js';
+import { Upload } from '../transfer/upload.js';
+import { describe } from './fake-peer.js';
+
+const MiB = 1024 * 1024;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+test('a partial upload sends only announced pieces, announces new ones, and declines a want of any other', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'partial-upload-'));
+  try {
+    const data = randomBytes(4 * MiB);
+    const path = join(root, 'x.part');
+    writeFileSync(path, data); // what a partial file holds; only the verified pieces may leave
+    const { sha256, pieceSize, pieces, prefixes } = describe(data);
+    const manifest = { size: data.length, sha256, pieceSize, pieces, prefixes };
+    const have = new Bitfield(4);
+    have.set(2);
+    const verified = new Set<(i: number) => void>();
+    const partial: ServedPartial = {
+      file: 'x.bin',
+      manifest,
+      path,
+      have,
+      onVerified: (l) => (verified.add(l), () => verified.delete(l)),
+      onEnded: () => () => undefined,
+      met: () => undefined,
+    };
+    const held = { name: 'x.bin', path, relative: 'x.bin', size: data.length };
+    const self = { name: 'p1', id: 'p1-id-12345678', host: '127.0.0.1', port: 7000 };
+    const upload = new Upload('transfer-1', held, manifest, 'p2', self, { partial, readAhead: 1 });
+    const [near, far] = duplexPair();
+    const requester = new Channel(far, peerMessages);
+    requester.setMaxFrameBytes(2 * MiB);
+    const heard: Tagged<PeerMessages>[] = [];
+    requester.on('message', (m) => heard.push(m));
+    let failed = '';
+    upload.on('failed', (reason) => (failed = reason));
+    const served = upload.serve(new Channel(near, peerMessages));
+    const until = async (pred: () => boolean) => {
+      for (const end = Date.now() + 3000; !pred() && Date.now() < end;) await sleep(5);
+      assert.ok(pred(), 'in time');
+    };
+    await until(() => heard.length > 0);
+    const offer = heard[0]!;
+    assert.is(offer.kind, 'offer');
+    const bits = decodeHave((offer.body as PeerMessages['offer']).have!, 4) as Bitfield;
+    assert.ok(bits.has(2) && bits.count === 1, 'the offer says piece 2 only');
+    requester.send('want', { qid: 'transfer-1', pieces: [] }); // listening
+    have.set(0);
+    for (const l of verified) l(0);
+    await until(() => heard.some((m) => m.kind === 'have'));
+    assert.equal(heard.find((m) => m.kind === 'have')!.body, { qid: 'transfer-1', pieces: [0] });
+    requester.send('want', { qid: 'transfer-1', pieces: [2, 0] });
+    await until(() => heard.filter((m) => m.kind === 'piece').length === 2);
+    for (const m of heard.filter((m) => m.kind === 'piece')) {
+      const { index, data: bytes } = m.body as PeerMessages['piece'];
+      const want = pieces.subarray(index * 32, index * 32 + 32);
+      assert.ok(createHash('sha256').update(bytes).digest().equals(want), `piece ${index} matches its hash`);
+    }
+    requester.send('want', { qid: 'transfer-1', pieces: [1] }); // never announced
+    await served;
+    const decline = heard.find((m) => m.kind === 'decline');
+    assert.ok(decline, 'declined');
+    assert.match((decline!.body as PeerMessages['decline']).reason, /piece 1, which this peer has not announced/);
+    assert.match(failed, /piece 1, which this peer has not announced/);
+    assert.not.ok(
+      heard.some((m) => m.kind === 'piece' && (m.body as PeerMessages['piece']).index === 1),
+      'no byte of piece 1',
+    );
+    assert.is(verified.size, 0, 'it stopped listening for verified pieces');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test.run();
