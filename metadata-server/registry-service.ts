@@ -10,7 +10,7 @@ import { MAX_HOPS } from '../common/wire/peer-messages.js';
 import type { PeerInfo, PeerRef } from '../common/wire/shapes.js';
 import { fitFilesReply, searchIndex } from './file-index.js';
 import { decodeIndex } from './index-region.js';
-import { eccentricity, type MeshGraph } from './mesh-graph.js';
+import { eccentricity } from './mesh-graph.js';
 import { planRepair } from './mesh-repair.js';
 import { PortAllocator } from './port-allocator.js';
 import { chooseReferrals } from './referral-policy.js';
@@ -201,10 +201,12 @@ export class RegistryService {
 
   private heartbeat(slot: number, neighbours: string[], out: RegistryResult): void {
     this.registry.setReported(slot, this.resolve(neighbours));
-    const graph = this.registry.graph(this.now());
     // The hops this peer's searches need (docs/PROTOCOL.md "Peer ↔ peer").
-    out.reply = { kind: 'heartbeat-ack', body: { peers: this.liveCount(), link: [], ...reach(graph, slot, 0) } };
-    this.repair(slot, out, graph);
+    out.reply = {
+      kind: 'heartbeat-ack',
+      body: { peers: this.liveCount(), link: [], ...reach(this.registry, slot, 0) },
+    };
+    this.repair(slot, out);
   }
 
   private leave(slot: number, reason: string, out: RegistryResult): void {
@@ -294,10 +296,10 @@ export class RegistryService {
    * Advises split-off components to dial the main one (mesh-repair.ts). Advice for the requester rides on its own
    * heartbeat-ack; anyone else gets an unsolicited heartbeat-ack. Advice is remembered for `adviceMemoryMs`.
    */
-  private repair(requester: number, out: RegistryResult, graph?: MeshGraph): void {
+  private repair(requester: number, out: RegistryResult): void {
     const r = this.registry;
     const now = this.now();
-    graph ??= r.graph(now);
+    const graph = r.graph(now);
     const advice = planRepair(graph, (slot) => r.adviceUntil(slot) > now, { topology: this.config.topology });
     if (advice.length === 0) return;
     const links = new Map<number, PeerRef[]>();
@@ -330,7 +332,7 @@ export class RegistryService {
     const referrals = chosen.map((s) => this.ref(s));
     const body = { port: r.port(slot), referrals, peers: this.liveCount() };
     // Linked to its first referral, the newcomer is one hop farther than that peer from everyone.
-    return { kind: 'welcome', body: chosen.length > 0 ? { ...body, ...reach(graph, chosen[0]!, 1) } : body };
+    return { kind: 'welcome', body: chosen.length > 0 ? { ...body, ...reach(r, chosen[0]!, 1) } : body };
   }
 
   private peerInfos(): PeerInfo[] {
@@ -362,9 +364,16 @@ export class RegistryService {
   }
 }
 
-/** `{ reach }`: `key`'s eccentricity plus `extra`, at most MAX_HOPS; nothing when that is 0 (no neighbour). */
-function reach(graph: MeshGraph, key: number, extra: number): { reach?: number } {
-  const hops = eccentricity(graph, key) + extra;
+/**
+ * `{ reach }`: `key`'s eccentricity plus `extra`, at most MAX_HOPS; nothing when that is 0 (no neighbour). The larger
+ * of the eccentricity over every reported link and over links both ends report: a peer claiming links it does not
+ * have makes the first shorter but not the second, and a link reported by one end only so far (a newcomer's, until
+ * the other end's next heartbeat) is missing from the second but not from the first.
+ */
+function reach(registry: SharedRegistry, key: number, extra: number): { reach?: number } {
+  const hops =
+    Math.max(eccentricity(registry.graph(), key), eccentricity(registry.graph(undefined, { mutual: true }), key)) +
+    extra;
   return hops < 1 ? {} : { reach: Math.min(MAX_HOPS, hops) };
 }
 

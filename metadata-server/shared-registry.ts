@@ -299,10 +299,11 @@ export class SharedRegistry {
   }
 
   /**
-   * The mesh of live peers: an edge exists when either side reports it (ordered by join sequence). Given `now`, each
-   * node's `reserved` counts links promised beyond `now` (link-promises.ts) to a joining or live peer, not reported.
+   * The mesh of live peers: an edge exists when either side reports it (ordered by join sequence), or with `mutual`
+   * only when both do. Given `now`, each node's `reserved` counts links promised beyond `now` (link-promises.ts) to a
+   * joining or live peer, not reported.
    */
-  graph(now?: number): MeshGraph {
+  graph(now?: number, { mutual = false }: { mutual?: boolean } = {}): MeshGraph {
     const nodes: MeshNode[] = [];
     const live: boolean[] = [];
     for (let s = 0; s < this.slotCount; s++) live.push(this.state(s) === SlotState.live);
@@ -311,7 +312,9 @@ export class SharedRegistry {
       const neighbours = new Set<number>();
       for (let b = 0; b < this.slotCount; b++) {
         if (b === a || !live[b]) continue;
-        if (this.adjacency[a * this.slotCount + b] || this.adjacency[b * this.slotCount + a]) neighbours.add(b);
+        const ab = this.adjacency[a * this.slotCount + b];
+        const ba = this.adjacency[b * this.slotCount + a];
+        if (mutual ? ab && ba : ab || ba) neighbours.add(b);
       }
       const node: MeshNode = { key: a, name: this.name(a), joinSeq: this.ints[this.si(a) + S_JOIN_SEQ]!, neighbours };
       if (now !== undefined)

@@ -100,4 +100,23 @@ test('reach is bounded to 32 hops on a longer line (the query hop limit of the w
   assert.throws(() => ack({ peers: 1, link: [], reach: 2.5 }));
 });
 
+test('a peer that claims every live peer as its neighbour does not shorten anyone else’s reach', () => {
+  const f = new RegistryFixture({ topology: 'line', maxPeers: 20 });
+  for (let i = 1; i <= 12; i++) f.joinLive(i, `s${i}`);
+  const reachOf = (connId: number, neighbours: string[]) => {
+    const a = f.send(connId, 'heartbeat', { neighbours });
+    assert.ok(a.reply?.kind === 'heartbeat-ack');
+    return a.reply.body.reach;
+  };
+  for (let i = 2; i <= 11; i++) reachOf(i, [`s${i - 1}`, `s${i + 1}`]);
+  assert.is(reachOf(1, ['s2']), 11, 's1 … s12 in a line');
+  f.joinLive(13, 'liar');
+  reachOf(
+    13,
+    Array.from({ length: 12 }, (_, i) => `s${i + 1}`),
+  );
+  assert.is(reachOf(1, ['s2']), 11, 'links only the liar reports do not count as shortcuts');
+  assert.is(reachOf(12, ['s11']), 11);
+});
+
 test.run();
