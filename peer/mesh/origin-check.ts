@@ -47,9 +47,9 @@ const same = (known: PeerRef, origin: PeerRef) =>
  * Where a holder may dial back (docs/SECURITY.md "Limits"): only an origin whose name, id, host and port all match
  * what the mesh knows of that peer: a neighbour's hello, or the metadata server's live peers. A list from the
  * server is reused for `cacheMs`; an origin it does not name is looked up again with a list asked for after the
- * query arrived (a peer that just joined). While the server cannot answer, the last list it gave and the address
- * book stand in, also when the server is silent (not yet known lost) for longer than `standInAfterMs`. Never an
- * address only the query names.
+ * query arrived (a peer that just joined). While the server cannot answer, the last list it gave stands in (also
+ * when the server is silent, not yet known lost, for longer than `standInAfterMs` and that list names the origin
+ * exactly), and the address book for peers that list does not name. Never an address only the query names.
  */
 export class OriginCheck {
   private last: { peers: PeerInfo[]; at: number } | undefined;
@@ -106,19 +106,22 @@ export class OriginCheck {
     const cached = last && arrived - last.at <= this.cacheMs ? last.peers.find((p) => same(p, origin)) : undefined;
     if (cached) return refOf(cached);
     const fresh = last && last.at >= arrived ? last.peers : await this.freshList(arrived, origin);
-    // While the server cannot answer: what it said last, and who was seen holding files.
-    const known = fresh ?? [...(this.last?.peers ?? []), ...this.sources.seen()];
+    // While the server cannot answer: what it said last, and who was seen holding files (only for peers its last
+    // list does not name: an address the list gives is never overruled by one a peer advertised for itself).
+    const listed = this.last?.peers ?? [];
+    const known = fresh ?? [...listed, ...this.sources.seen().filter((p) => !listed.some((l) => l.name === p.name))];
     const found = known.find((p) => same(p, origin));
     return found ? refOf(found) : this.refusal(origin, known);
   }
 
   /**
-   * A list asked for after `arrived`; when the last list or the address book already names `origin` exactly, no
-   * longer than `standInAfterMs` (undefined then: they stand in).
+   * A list asked for after `arrived`; when the server's last list already names `origin` exactly, no longer than
+   * `standInAfterMs` (undefined then: it stands in). The address book never cuts the wait short: its addresses are
+   * what holders advertised, and a slow server must still be heard before one of them is dialled.
    */
   private freshList(arrived: number, origin: PeerRef): Promise<PeerInfo[] | undefined> {
     const asked = this.askAfter(arrived);
-    const standIn = [...(this.last?.peers ?? []), ...this.sources.seen()].some((p) => same(p, origin));
+    const standIn = (this.last?.peers ?? []).some((p) => same(p, origin));
     return standIn ? answerWithin(asked, this.standInAfterMs) : asked;
   }
 

@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert';
 import { Channel } from '../../common/channel.js';
 import { peerMessages } from '../../common/wire/peer-messages.js';
 import { duplexPair } from '../../common/test/duplex-pair.js';
-import { readOffer } from '../transfer/ask-holder.js';
+import { cameFrom, readOffer } from '../transfer/ask-holder.js';
 import { DownloadSource } from '../transfer/download-source.js';
 import { madeUpOffer } from './made-up-offer.js';
 import {
@@ -42,6 +42,17 @@ test('a source gives its piece frames 60 s to arrive whole', () => {
   assert.is(PIECE_FRAME_DEADLINE_MS, 60_000);
   source.drop('test over');
   far.destroy();
+});
+
+test('the address book keeps an advertised address only when the connection came from that host', () => {
+  const over = (remote: string) => ({ remote }) as unknown as Parameters<typeof cameFrom>[0];
+  const holder = { name: 'h', id: 'h-id-000000', host: '10.0.0.5', port: 4000 };
+  assert.ok(cameFrom(over('10.0.0.5:51234'), holder));
+  assert.ok(cameFrom(over('::ffff:10.0.0.5:51234'), holder));
+  assert.not.ok(cameFrom(over('10.0.0.9:51234'), holder));
+  assert.not.ok(cameFrom(over('10.0.0.5:51234'), { ...holder, host: '192.0.2.7' }));
+  assert.not.ok(cameFrom(over('10.0.0.5:51234'), { ...holder, host: '0.0.0.0' }));
+  assert.ok(cameFrom(over('fe80::1:51234'), { ...holder, host: 'fe80::1' }));
 });
 
 test.run();

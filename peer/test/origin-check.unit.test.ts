@@ -108,4 +108,26 @@ test('many lookups at once make at most two requests', async () => {
   assert.is(asked, 2);
 });
 
+test('an address a peer advertised for itself (the address book) never cuts a slow server short, nor overrules its list', async () => {
+  const mallory = ref('mallory', 40001);
+  const advertised = { ...mallory, host: '192.0.2.7', port: 22 };
+  const slowServer = (list: PeerInfo[]) => () => new Promise<PeerInfo[]>((r) => setTimeout(() => r(list), 300));
+  const check = new OriginCheck(
+    { neighbours: () => [], livePeers: slowServer([info(mallory)]), seen: () => [advertised], now: () => Date.now() },
+    { standInAfterMs: 30 },
+  );
+  // The server answers in 300 ms: its answer, not the book, decides.
+  assert.match(shown(await check.where(advertised)), /the mesh knows mallory at 10\.0\.0\.1:40001: not dialled/);
+  // The server gone, its last list naming mallory elsewhere: the book does not overrule it.
+  const gone = new OriginCheck({
+    neighbours: () => [],
+    livePeers: async () => undefined,
+    seen: () => [advertised],
+    now: () => 60_000,
+  });
+  gone.note([info(mallory)], 0);
+  assert.match(shown(await gone.where(advertised)), /not dialled/);
+  assert.is(shown(await gone.where(mallory)), '10.0.0.1:40001');
+});
+
 test.run();

@@ -64,6 +64,16 @@ export function senderProblem(
   return undefined;
 }
 
+/**
+ * Whether the host `from` advertises is the address its connection came from. Only the id is proved; host and port
+ * are the sender's word, so the address book keeps a holder's address only when the connection confirms its host
+ * (else a member could make peers dial a place of its choosing later: docs/SECURITY.md "Limits").
+ */
+export function cameFrom(channel: PeerChannel, from: PeerRef): boolean {
+  const bare = (host: string) => host.replace(/^::ffff:/, '');
+  return bare(channel.remote.slice(0, channel.remote.lastIndexOf(':'))) === bare(from.host);
+}
+
 /** The offer's manifest, or why it cannot be taken as it stands (malformed, or beyond offer-limits.ts). */
 export function readOffer(offer: PeerMessages['offer']): Manifest | string {
   const nameProblem = pathProblem(offer.file);

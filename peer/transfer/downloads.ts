@@ -10,7 +10,7 @@ import type { Hasher } from '../content/hasher.js';
 import type { PartialFiles, PartialRecord } from '../content/partial-file.js';
 import type { PeerChannel } from '../transport/peer-listener.js';
 import { caused, type PeerEventReport } from '../control/peer-events.js';
-import { askHolder, declineOffer, readOffer, senderProblem } from './ask-holder.js';
+import { askHolder, cameFrom, declineOffer, readOffer, senderProblem } from './ask-holder.js';
 import { chooseKnown, chooseOffered, contests, unwanted } from './content-choice.js';
 import { noHolderAnswer } from './no-holder.js';
 import { cancelledEvent, giveUpReason, refusalEvent, summary } from './download-job.js';
@@ -146,7 +146,8 @@ export class Downloads extends EventEmitter<{
       return decline(checked);
     }
     const manifest = checked;
-    this.book.record({ name: offer.file, size: offer.size, sha256: offer.sha256 }, offer.from);
+    if (cameFrom(channel, offer.from))
+      this.book.record({ name: offer.file, size: offer.size, sha256: offer.sha256 }, offer.from);
     const notChosen = unwanted(job.want, offer.from.name, offer.sha256);
     if (notChosen) return decline(notChosen);
     if (job.swarm) {
