@@ -1,6 +1,6 @@
 /**
  * Upload slots against requesters that do not read (peer/transfer/upload.ts, partial-serving.ts `UploadSlots`;
- * docs/PROTOCOL.md "Upload slots"), over real TCP on loopback: four requesters that pause their sockets, want many
+ * docs/PROTOCOL.md "Swarming"), over real TCP on loopback: four requesters that pause their sockets, want many
  * pieces and keep their connections alive with empty `want`s must not hold the four slots from an honest requester,
  * and their uploads are cut at the write deadline. A requester that queues more pieces than the file has is declined.
  */

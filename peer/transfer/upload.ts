@@ -14,12 +14,12 @@ import type { Bandwidth } from './bandwidth.js';
 import { MAX_SOURCES_PER_DOWNLOAD, PIECE_FRAME_DEADLINE_MS } from './offer-limits.js';
 import { Announcer, type ServedPartial, type UploadSlots } from './partial-serving.js';
 
-/** Longest a piece keeps an upload slot while its requester has not taken it (docs/PROTOCOL.md "Upload slots"). */
+/** Longest a piece keeps its upload slot while the requester has not taken it (docs/PROTOCOL.md "Swarming"). */
 export const SLOT_TURN_MS = 2_000;
 
 /**
- * How long a piece frame may take to leave for the requester before its upload is cut (docs/PROTOCOL.md "Upload
- * slots"): twice the requester's own bound for one frame, or the frame at the slowest cap shared by a download's
+ * How long a piece frame may take to leave for the requester before its upload is cut (docs/PROTOCOL.md
+ * "Swarming"): twice the requester's own bound for one frame, or the frame at the slowest cap shared by a download's
  * sources, whichever is longer, since a capped requester's time does not count against its own bound.
  */
 export function pieceWriteDeadlineMs(frameBytes: number): number {
