@@ -1,7 +1,8 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { EventEmitter } from 'eventemitter3';
 import { P2pError, describeError } from '../../common/errors.js';
-import { allocPieceFrame, peerMessages, type PieceFrame } from '../../common/wire/peer-messages.js';
+import { MIN_BYTE_RATE } from '../../common/byte-rate.js';
+import { MAX_WANT, allocPieceFrame, peerMessages, type PieceFrame } from '../../common/wire/peer-messages.js';
 import type { PeerRef } from '../../common/wire/shapes.js';
 import type { HeldFile } from '../files/file-catalog.js';
 import { sameStamp, stampOf, type FileStamp } from '../files/settle-watch.js';
@@ -10,7 +11,21 @@ import { pieceCount, pieceLength } from '../content/piece-plan.js';
 import type { PeerChannel } from '../transport/peer-listener.js';
 import type { Dialer } from '../transport/transport.js';
 import type { Bandwidth } from './bandwidth.js';
+import { MAX_SOURCES_PER_DOWNLOAD, PIECE_FRAME_DEADLINE_MS } from './offer-limits.js';
 import { Announcer, type ServedPartial, type UploadSlots } from './partial-serving.js';
+
+/** Longest a piece keeps its upload slot while the requester has not taken it (docs/PROTOCOL.md "Swarming"). */
+export const SLOT_TURN_MS = 2_000;
+
+/**
+ * How long a piece frame may take to leave for the requester before its upload is cut (docs/PROTOCOL.md
+ * "Swarming"): twice the requester's own bound for one frame, or the frame at the slowest cap shared by a download's
+ * sources, whichever is longer, since a capped requester's time does not count against its own bound.
+ */
+export function pieceWriteDeadlineMs(frameBytes: number): number {
+  const slowest = MIN_BYTE_RATE / MAX_SOURCES_PER_DOWNLOAD;
+  return Math.max(2 * PIECE_FRAME_DEADLINE_MS, Math.ceil((frameBytes / slowest) * 1000));
+}
 
 export interface UploadOptions {
   /** Time allowed to connect, and silence tolerated from the requester. Default 30 000 ms. */
@@ -25,6 +40,10 @@ export interface UploadOptions {
   partial?: ServedPartial;
   /** The peer's slots for sending pieces of partial files (partial-serving.ts). */
   slots?: UploadSlots;
+  /** Longest a piece not yet taken by the requester keeps its slot. Default SLOT_TURN_MS. */
+  slotTurnMs?: number;
+  /** Longest one piece frame may take to leave. Default `pieceWriteDeadlineMs` of the frame. */
+  writeDeadlineMs?: number;
 }
 
 export interface UploadEvents {
@@ -154,6 +173,14 @@ export class Upload extends EventEmitter<UploadEvents> {
               channel.end();
               return;
             }
+            const most = Math.max(this.count, MAX_WANT);
+            if (this.queue.length + msg.body.pieces.length > most) {
+              const reason = `asked for more pieces than the file has: over ${most} waiting to be sent`;
+              channel.send('decline', { qid: this.qid, reason });
+              this.finish('failed', reason);
+              channel.end();
+              return;
+            }
             if (this.sent === 0 && this.queue.length === 0) this.emit('started', this.digest.size);
             this.queue.push(...msg.body.pieces);
             this.wake?.();
@@ -227,7 +254,7 @@ export class Upload extends EventEmitter<UploadEvents> {
       if (this.done || !channel.isOpen) break;
       const release = await this.options.slots?.take();
       try {
-        if (!channel.sendRaw(piece.frame)) await channel.waitDrain();
+        if (!channel.sendRaw(piece.frame)) await this.drained(channel, piece.frame.length, release);
       } finally {
         release?.();
       }
@@ -237,6 +264,28 @@ export class Upload extends EventEmitter<UploadEvents> {
         lastProgress = now;
         this.emit('progress', this.sent, size);
       }
+    }
+  }
+
+  /**
+   * Waits until the requester has taken the frame: after a turn the slot goes to the next upload (a requester that
+   * does not read holds up only itself), and past the write deadline the upload is cut.
+   */
+  private async drained(channel: PeerChannel, frameBytes: number, release?: () => void): Promise<void> {
+    const turn = release && setTimeout(release, this.options.slotTurnMs ?? SLOT_TURN_MS);
+    const deadlineMs = this.options.writeDeadlineMs ?? pieceWriteDeadlineMs(frameBytes);
+    const deadline = setTimeout(
+      () =>
+        this.abort(
+          `${this.to} did not take a piece within ${deadlineMs} ms (it reads too slowly or not at all): closed`,
+        ),
+      deadlineMs,
+    );
+    try {
+      await channel.waitDrain();
+    } finally {
+      clearTimeout(turn);
+      clearTimeout(deadline);
     }
   }
 
