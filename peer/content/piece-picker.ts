@@ -82,6 +82,17 @@ export class PiecePicker<S = string> {
     return index >= 0 && index < this.have.length && (!bits || bits.has(index));
   }
 
+  /**
+   * Can `source` still help: a full holder always; a source still downloading while it holds a missing piece or has
+   * one in flight (docs/PROTOCOL.md "Swarming", "Starved sources").
+   */
+  canSupply(source: S): boolean {
+    const bits = this.avail.get(source);
+    if (!bits || (this.inflight.get(source)?.size ?? 0) > 0) return true;
+    for (let i = 0; i < this.have.length; i++) if (!this.have.has(i) && bits.has(i)) return true;
+    return false;
+  }
+
   /** A source joined: `available` is what it holds when it is still downloading (taken over), else everything. */
   addSource(source: S, available?: Bitfield): void {
     this.dropAvailability(source);

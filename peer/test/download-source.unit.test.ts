@@ -10,7 +10,7 @@ import { DownloadSource } from '../transfer/download-source.js';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const MiB = 1024 * 1024;
 
-function rig(keepaliveMs = 60_000) {
+function rig(keepaliveMs = 60_000, partial = false) {
   const [near, far] = duplexPair();
   const source = new DownloadSource(
     'h1',
@@ -20,6 +20,7 @@ function rig(keepaliveMs = 60_000) {
     MiB,
     10_000,
     keepaliveMs,
+    partial,
   );
   const holder = new Channel(far, peerMessages);
   const heard: Tagged<PeerMessages>[] = [];
@@ -69,6 +70,28 @@ test('a piece asked for again after a cancel is taken when it comes (the cancel 
   await sleep(10);
   assert.equal(got, [2]);
   holder.destroy();
+});
+
+test('a full holder that sends a have (even empty, which would keep it alive) is dropped; a partial one is not', async () => {
+  for (const partial of [false, true]) {
+    const { source, holder } = rig(60_000, partial);
+    const gone: string[] = [];
+    const haves: number[][] = [];
+    source.on('gone', (reason) => gone.push(reason));
+    source.on('have', (pieces) => haves.push(pieces));
+    holder.send('have', { qid: 'transfer-1', pieces: [] });
+    holder.send('have', { qid: 'transfer-1', pieces: [1] });
+    await sleep(20);
+    if (partial) {
+      assert.equal(gone, []);
+      assert.equal(haves, [[1]]);
+      source.finish({ qid: 'transfer-1', ok: true, reason: 'verified' });
+    } else {
+      assert.equal(gone.length, 1);
+      assert.match(gone[0]!, /sent a have, though it offered the whole file/);
+    }
+    holder.destroy();
+  }
 });
 
 test.run();

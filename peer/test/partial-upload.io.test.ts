@@ -5,7 +5,7 @@
  * never announced is declined and ends the upload without a byte of it.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -86,6 +86,52 @@ test('a partial upload sends only announced pieces, announces new ones, and decl
       'no byte of piece 1',
     );
     assert.is(verified.size, 0, 'it stopped listening for verified pieces');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('a partial file renamed into place just as the offer goes out is still served', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'partial-upload-'));
+  try {
+    const data = randomBytes(2 * MiB);
+    const path = join(root, 'x.part');
+    writeFileSync(path, data);
+    const { sha256, pieceSize, pieces, prefixes } = describe(data);
+    const manifest = { size: data.length, sha256, pieceSize, pieces, prefixes };
+    const have = new Bitfield(2);
+    have.set(0);
+    have.set(1);
+    const partial: ServedPartial = {
+      file: 'x.bin',
+      manifest,
+      path,
+      have,
+      onVerified: () => () => undefined,
+      // Asked for as the offer is built: the download finishes and moves its file right then.
+      onEnded: () => (renameSync(path, join(root, 'x.bin')), () => undefined),
+      met: () => undefined,
+    };
+    const held = { name: 'x.bin', path, relative: 'x.bin', size: data.length };
+    const self = { name: 'p1', id: 'p1-id-12345678', host: '127.0.0.1', port: 7000 };
+    const upload = new Upload('transfer-1', held, manifest, 'p2', self, { partial, readAhead: 1 });
+    const [near, far] = duplexPair();
+    const requester = new Channel(far, peerMessages);
+    requester.setMaxFrameBytes(2 * MiB);
+    const heard: Tagged<PeerMessages>[] = [];
+    requester.on('message', (m) => heard.push(m));
+    let failed = '';
+    upload.on('failed', (reason) => (failed = reason));
+    void upload.serve(new Channel(near, peerMessages));
+    for (const end = Date.now() + 3000; heard.length === 0 && Date.now() < end;) await sleep(5);
+    requester.send('want', { qid: 'transfer-1', pieces: [1] });
+    for (const end = Date.now() + 3000; !heard.some((m) => m.kind === 'piece') && !failed && Date.now() < end;)
+      await sleep(5);
+    assert.is(failed, '', 'the upload went on');
+    const piece = heard.find((m) => m.kind === 'piece')?.body as PeerMessages['piece'] | undefined;
+    assert.ok(piece, 'piece 1 was sent');
+    assert.ok(createHash('sha256').update(piece!.data).digest().equals(pieces.subarray(32, 64)), 'it matches');
+    upload.abort('done');
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

@@ -116,4 +116,25 @@ test('with endgameAfterMs, a copy is asked for only once the first ask is overdu
   assert.not.ok(p.waitingForEndgame);
 });
 
+test('canSupply: a full holder always; a partial source while it holds a missing piece or has one in flight', () => {
+  const { have, p } = picker(4);
+  const bits = new Bitfield(4);
+  bits.set(1);
+  p.addSource('partial', bits);
+  p.addSource('full');
+  assert.ok(p.canSupply('partial'));
+  have.set(1); // we verified its only piece elsewhere
+  assert.not.ok(p.canSupply('partial'));
+  p.announce('partial', [3]);
+  assert.ok(p.canSupply('partial'));
+  assert.equal(p.pick('partial'), [3]);
+  have.set(3);
+  assert.ok(p.canSupply('partial'), 'a piece in flight there');
+  p.arrived('partial', 3);
+  assert.not.ok(p.canSupply('partial'));
+  have.set(0);
+  have.set(2);
+  assert.ok(p.canSupply('full'), 'a full holder is never judged here');
+});
+
 test.run();

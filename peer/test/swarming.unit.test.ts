@@ -79,6 +79,7 @@ function sourceRig() {
     MiB,
     10_000,
     60_000,
+    true, // still downloading: its offer carried a bitfield
   );
   const other = new Channel(far, peerMessages);
   const heard: Tagged<PeerMessages>[] = [];

@@ -38,6 +38,8 @@ export class DownloadSource extends EventEmitter<SourceEvents> {
     private readonly pieceSize: number,
     idleTimeoutMs: number,
     keepaliveMs: number,
+    /** Its offer carried a bitfield (it is still downloading): only such a source sends `have`. */
+    private readonly partial = false,
   ) {
     super();
     // The holder judges us by what it receives, and we may send nothing for long (one slow piece, a paused socket):
@@ -116,6 +118,8 @@ export class DownloadSource extends EventEmitter<SourceEvents> {
 
   private onHave(pieces: number[]): void {
     if (this.closed) return;
+    // A full holder has nothing to announce: its `have`s (even empty ones) would only keep an idle connection alive.
+    if (!this.partial) return this.drop('sent a have, though it offered the whole file');
     const problem = haveProblem(pieces, pieceCount(this.size, this.pieceSize));
     if (problem) return this.drop(problem);
     if (pieces.length > 0) this.emit('have', pieces);

@@ -10,6 +10,7 @@ import { decodeHave } from './availability.js';
 
 import type { Bitfield } from '../content/bitfield.js';
 import { diskProblem } from './disk-problem.js';
+import { StarvedSources } from './starved-sources.js';
 import { sourceLimitProblem } from './offer-limits.js';
 import type { PeerChannel } from '../transport/peer-listener.js';
 import type { Content, SourceShare, SwarmEvents, SwarmOptions } from './swarm-types.js';
@@ -49,6 +50,7 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
   private lastProgress = 0;
   /** Calls `schedule` again once an endgame copy may be asked for, or the rate cap allows. */
   private endgameTimer: NodeJS.Timeout | undefined;
+  private starved: StarvedSources | undefined; // drops sources still downloading that hold nothing we miss
   private notBefore = 0; // a rate cap's: no piece is asked for before this (SwarmOptions.pace)
   private readonly opts: Required<SwarmOptions>;
 
@@ -71,6 +73,7 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
       progressIntervalMs: 250,
       idleTimeoutMs: 15_000,
       keepaliveMs: 5000,
+      starvedAfterMs: 10_000,
       pace: () => 0,
       ...options,
     };
@@ -147,6 +150,9 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
     const { depth, endgameCopies, endgameAfterMs } = this.opts;
     const spareHoldersMs = SPARE_HOLDERS_MS;
     this.picker = new PiecePicker(partial.have, { depth, endgameCopies, endgameAfterMs, spareHoldersMs });
+    const useful = (name: string) => this.picker!.canSupply(name);
+    const dropAll = (why: string) => this.isFinalizing || [...this.sources.values()].forEach((s) => s.drop(why));
+    this.starved = new StarvedSources(this.opts.starvedAfterMs, () => this.sources.keys(), useful, dropAll);
     if (partial.have.full) void this.finalize();
     for (const [name, channel, have] of this.waiting.splice(0)) this.addSource(name, channel, have);
     return this.received;
@@ -196,6 +202,7 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
       pieceSize,
       this.opts.idleTimeoutMs,
       this.opts.keepaliveMs,
+      available !== undefined,
     );
     this.sources.set(name, source);
     if (!this.shares.has(name)) this.shares.set(name, { name, bytes: 0, pieces: 0, active: true });
@@ -220,6 +227,7 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
     this.finished = true;
     this.discarded = discard;
     clearTimeout(this.endgameTimer);
+    this.starved?.stop();
     for (const [, channel] of this.waiting.splice(0)) channel.destroy();
     for (const s of [...this.sources.values()]) s.drop(reason);
     this.sources.clear();
@@ -353,6 +361,7 @@ export class SwarmDownload extends EventEmitter<SwarmEvents> {
       }
       this.finished = true;
       clearTimeout(this.endgameTimer);
+      this.starved?.stop();
       await this.hasher.close(session);
       this.session = undefined;
       const name = await partial.complete(this.downloadsDir); // fsync, then the rename into Downloads/

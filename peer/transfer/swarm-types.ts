@@ -19,6 +19,8 @@ export interface SwarmOptions {
   progressIntervalMs?: number;
   /** Silence from a source after which it is dropped. Default 15 000 ms. */
   idleTimeoutMs?: number;
+  /** No source holds a missing piece this long (only partial ones left): all are dropped. Default 10 000 ms. */
+  starvedAfterMs?: number;
   /** While a source is open, an empty `want` tells the holder every so often that we are still here. Default 5000 ms. */
   keepaliveMs?: number;
   pace?: (bytes: number) => number; // a rate cap: ms to wait after a piece of that size before asking again

@@ -124,6 +124,9 @@ export class Upload extends EventEmitter<UploadEvents> {
     channel.setIdleTimeout(this.options.timeoutMs ?? 30_000);
     let fh: FileHandle | undefined;
     try {
+      // Opened before the offer: a partial file may be renamed into place at any time after it (the open file stays
+      // readable, docs/PROTOCOL.md "Swarming").
+      fh = await open(this.file.path, 'r');
       const ended = this.listen(channel);
       channel.send('offer', {
         qid: this.qid,
@@ -132,7 +135,6 @@ export class Upload extends EventEmitter<UploadEvents> {
         from: this.self,
         ...(this.announcer ? { have: this.announcer.offerField() } : {}),
       });
-      fh = await open(this.file.path, 'r');
       await Promise.race([this.pump(channel, fh), ended]);
       await ended;
     } catch (err) {
