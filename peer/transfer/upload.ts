@@ -124,10 +124,11 @@ export class Upload extends EventEmitter<UploadEvents> {
     channel.setIdleTimeout(this.options.timeoutMs ?? 30_000);
     let fh: FileHandle | undefined;
     try {
-      // Opened before the offer: a partial file may be renamed into place at any time after it (the open file stays
-      // readable, docs/PROTOCOL.md "Swarming").
-      fh = await open(this.file.path, 'r');
+      // Listening first: nothing the requester sends while the file opens is lost. Opened before the offer: a partial
+      // file may be renamed into place at any time after it (the open file stays readable, docs/PROTOCOL.md
+      // "Swarming").
       const ended = this.listen(channel);
+      fh = await open(this.file.path, 'r');
       channel.send('offer', {
         qid: this.qid,
         file: this.file.name,
