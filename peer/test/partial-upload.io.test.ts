@@ -4,8 +4,8 @@
  * their hashes, a piece verified later is announced with `have` once the requester listens, and a `want` of a piece
  * never announced is declined and ends the upload without a byte of it.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -16,9 +16,8 @@ import { peerMessages, type PeerMessages } from '../../common/wire/peer-messages
 import type { Tagged } from '../../common/message-table.js';
 import { Bitfield } from '../content/bitfield.js';
 import { decodeHave } from '../transfer/availability.js';
-import type { ServedPartial } from '../transfer/partial-serving.js';
 import { Upload } from '../transfer/upload.js';
-import { describe } from './fake-peer.js';
+import { servedPartial } from './served-partial.js';
 
 const MiB = 1024 * 1024;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -26,24 +25,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 test('a partial upload sends only announced pieces, announces new ones, and declines a want of any other', async () => {
   const root = mkdtempSync(join(tmpdir(), 'partial-upload-'));
   try {
-    const data = randomBytes(4 * MiB);
-    const path = join(root, 'x.part');
-    writeFileSync(path, data); // what a partial file holds; only the verified pieces may leave
-    const { sha256, pieceSize, pieces, prefixes } = describe(data);
-    const manifest = { size: data.length, sha256, pieceSize, pieces, prefixes };
-    const have = new Bitfield(4);
-    have.set(2);
     const verified = new Set<(i: number) => void>();
-    const partial: ServedPartial = {
-      file: 'x.bin',
-      manifest,
-      path,
-      have,
+    const { pieces, manifest, have, partial, held } = servedPartial(root, 4 * MiB, [2], {
       onVerified: (l) => (verified.add(l), () => verified.delete(l)),
-      onEnded: () => () => undefined,
-      met: () => undefined,
-    };
-    const held = { name: 'x.bin', path, relative: 'x.bin', size: data.length };
+    });
     const self = { name: 'p1', id: 'p1-id-12345678', host: '127.0.0.1', port: 7000 };
     const upload = new Upload('transfer-1', held, manifest, 'p2', self, { partial, readAhead: 1 });
     const [near, far] = duplexPair();
@@ -94,25 +79,10 @@ test('a partial upload sends only announced pieces, announces new ones, and decl
 test('a partial file renamed into place just as the offer goes out is still served', async () => {
   const root = mkdtempSync(join(tmpdir(), 'partial-upload-'));
   try {
-    const data = randomBytes(2 * MiB);
-    const path = join(root, 'x.part');
-    writeFileSync(path, data);
-    const { sha256, pieceSize, pieces, prefixes } = describe(data);
-    const manifest = { size: data.length, sha256, pieceSize, pieces, prefixes };
-    const have = new Bitfield(2);
-    have.set(0);
-    have.set(1);
-    const partial: ServedPartial = {
-      file: 'x.bin',
-      manifest,
-      path,
-      have,
-      onVerified: () => () => undefined,
+    const { path, pieces, manifest, partial, held } = servedPartial(root, 2 * MiB, undefined, {
       // Asked for as the offer is built: the download finishes and moves its file right then.
       onEnded: () => (renameSync(path, join(root, 'x.bin')), () => undefined),
-      met: () => undefined,
-    };
-    const held = { name: 'x.bin', path, relative: 'x.bin', size: data.length };
+    });
     const self = { name: 'p1', id: 'p1-id-12345678', host: '127.0.0.1', port: 7000 };
     const upload = new Upload('transfer-1', held, manifest, 'p2', self, { partial, readAhead: 1 });
     const [near, far] = duplexPair();

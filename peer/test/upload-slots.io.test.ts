@@ -4,8 +4,7 @@
  * pieces and keep their connections alive with empty `want`s must not hold the four slots from an honest requester,
  * and their uploads are cut at the write deadline. A requester that queues more pieces than the file has is declined.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,11 +12,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Channel } from '../../common/channel.js';
 import { MAX_WANT, peerMessages } from '../../common/wire/peer-messages.js';
-import { Bitfield } from '../content/bitfield.js';
-import type { HeldFile } from '../files/file-catalog.js';
-import { UploadSlots, type ServedPartial } from '../transfer/partial-serving.js';
+import { UploadSlots } from '../transfer/partial-serving.js';
 import { Upload, pieceWriteDeadlineMs } from '../transfer/upload.js';
-import { describe } from './fake-peer.js';
+import { servedPartial } from './served-partial.js';
 
 const MiB = 1024 * 1024;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -38,35 +35,12 @@ async function tcpPair(): Promise<[Socket, Socket]> {
   });
 }
 
-/** A whole partial file of `bytes` random bytes, every piece verified. */
-function servedFile(root: string, bytes: number) {
-  const data = randomBytes(bytes);
-  const path = join(root, 'x.part');
-  writeFileSync(path, data);
-  const { sha256, pieceSize, pieces, prefixes } = describe(data);
-  const manifest = { size: data.length, sha256, pieceSize, pieces, prefixes };
-  const count = Math.ceil(data.length / pieceSize);
-  const have = new Bitfield(count);
-  for (let i = 0; i < count; i++) have.set(i);
-  const partial: ServedPartial = {
-    file: 'x.bin',
-    manifest,
-    path,
-    have,
-    onVerified: () => () => undefined,
-    onEnded: () => () => undefined,
-    met: () => undefined,
-  };
-  const held: HeldFile = { name: 'x.bin', path, relative: 'x.bin', size: data.length } as HeldFile;
-  return { manifest, count, pieceSize, partial, held };
-}
-
 test('requesters that never read do not hold the upload slots: an honest one is served, theirs are cut', async () => {
   const root = mkdtempSync(join(tmpdir(), 'upload-slots-'));
   const sockets: Socket[] = [];
   const timers: NodeJS.Timeout[] = [];
   try {
-    const { manifest, count, pieceSize, partial, held } = servedFile(root, 8 * MiB);
+    const { manifest, count, pieceSize, partial, held } = servedPartial(root, 8 * MiB);
     const slots = new UploadSlots(4);
     const options = { partial, slots, timeoutMs: 3000, writeDeadlineMs: 4000 };
     const cut: string[] = [];
@@ -114,7 +88,7 @@ test('a requester that queues more pieces than the file has is declined', async 
   const root = mkdtempSync(join(tmpdir(), 'upload-queue-'));
   const sockets: Socket[] = [];
   try {
-    const { manifest, partial, held } = servedFile(root, 2 * MiB);
+    const { manifest, partial, held } = servedPartial(root, 2 * MiB);
     const [near, far] = await tcpPair();
     sockets.push(near, far);
     const upload = new Upload('greedy-qid-1', held, manifest, 'greedy', self, { partial, slots: new UploadSlots(4) });
